@@ -1,0 +1,95 @@
+import { FlowdexError } from './errors';
+
+/** Everything configurable, from one place: CLI options override environment, which overrides defaults. */
+export interface FlowdexConfig {
+  /** Cluster URL; when absent flowdex manages a local node. */
+  opensearchUrl?: string;
+  username?: string;
+  password?: string;
+  /** PEM file of the CA that signed the cluster's certificate. */
+  caFile?: string;
+  /** Accept any TLS certificate (test clusters only). */
+  insecure: boolean;
+  /** Index name prefix. @default "flowdex-" */
+  prefix: string;
+  /** Local node settings. */
+  node: LocalNodeConfig;
+}
+
+export interface LocalNodeConfig {
+  /** @default "3.5.0" */
+  version: string;
+  /** @default 9200 */
+  port: number;
+  /** @default "1g" */
+  heap: string;
+  /** Where distributions, data and logs live. @default "/var/tmp/flowdex" */
+  home: string;
+  /** Unprivileged user that runs the node when flowdex runs as root. @default "flowdex" */
+  user: string;
+}
+
+export interface ConfigOverrides {
+  opensearch?: string;
+  username?: string;
+  password?: string;
+  ca?: string;
+  insecure?: boolean;
+  prefix?: string;
+  version?: string;
+  port?: string | number;
+  heap?: string;
+}
+
+export const DEFAULT_PREFIX = 'flowdex-';
+export const DEFAULT_OPENSEARCH_VERSION = '3.5.0';
+
+function envFlag(v: string | undefined): boolean {
+  return v !== undefined && /^(1|true|yes)$/i.test(v);
+}
+
+export function loadConfig(o: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): FlowdexConfig {
+  const prefix = o.prefix ?? env.FLOWDEX_PREFIX ?? DEFAULT_PREFIX;
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(prefix)) {
+    throw new FlowdexError('CONFIG_INVALID', `prefix "${prefix}" is not a valid index name start (lower case letters, digits, - _ .)`, { field: 'prefix' });
+  }
+  const port = Number(o.port ?? env.FLOWDEX_OPENSEARCH_PORT ?? 9200);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new FlowdexError('CONFIG_INVALID', `port must be 1-65535, got ${o.port}`, { field: 'port' });
+  const url = o.opensearch ?? env.OPENSEARCH_URL;
+  if (url !== undefined && url !== '') {
+    try {
+      new URL(url);
+    } catch {
+      throw new FlowdexError('CONFIG_INVALID', `OPENSEARCH_URL is not a URL: ${redactUrl(url)}`, { field: 'opensearch' });
+    }
+  }
+  return {
+    opensearchUrl: url || undefined,
+    username: o.username ?? env.OPENSEARCH_USERNAME,
+    password: o.password ?? env.OPENSEARCH_PASSWORD,
+    caFile: o.ca ?? env.OPENSEARCH_CA,
+    insecure: o.insecure ?? envFlag(env.OPENSEARCH_INSECURE),
+    prefix,
+    node: {
+      version: o.version ?? env.FLOWDEX_OPENSEARCH_VERSION ?? DEFAULT_OPENSEARCH_VERSION,
+      port,
+      heap: o.heap ?? env.FLOWDEX_OPENSEARCH_HEAP ?? '1g',
+      home: env.FLOWDEX_HOME ?? '/var/tmp/flowdex',
+      user: env.FLOWDEX_OPENSEARCH_USER ?? 'flowdex',
+    },
+  };
+}
+
+/** A URL safe to print: user info removed. Credentials never reach logs or errors. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '***';
+      u.password = '';
+    }
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}

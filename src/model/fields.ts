@@ -1,0 +1,135 @@
+/**
+ * The field catalogue: the single source of truth for stored fields. The raw-flow mapping is
+ * checked against it, the query language takes its names and aliases from it, and the rollup
+ * planner asks it which fields a rollup keeps.
+ */
+
+export type FieldType = 'date' | 'ip' | 'keyword' | 'long' | 'integer' | 'short' | 'float' | 'geo_point';
+
+/** How the query language reads a value for this field. */
+export type ValueUnit = 'bytes' | 'count' | 'duration_ns' | 'plain';
+
+export interface FieldDef {
+  /** ECS path as stored. */
+  name: string;
+  type: FieldType;
+  /** Short names in the query language (nfdump/KQL-like). */
+  aliases: string[];
+  unit?: ValueUnit;
+  /** Shown in the explorer's results table and CSV export by default. */
+  column?: boolean;
+  /** Searchable (indexed). Fields kept only in `_source` are not. */
+  indexed?: boolean;
+  description: string;
+}
+
+export const FIELDS: readonly FieldDef[] = [
+  { name: '@timestamp', type: 'date', aliases: ['time', 'start'], column: true, description: 'flow start (first packet)' },
+  { name: 'event.end', type: 'date', aliases: ['end'], description: 'flow end (last packet)' },
+  { name: 'event.duration', type: 'long', aliases: ['duration'], unit: 'duration_ns', column: true, description: 'duration in nanoseconds' },
+  { name: 'source.ip', type: 'ip', aliases: ['src', 'srcip', 'src_ip', 'sip'], column: true, description: 'source address' },
+  { name: 'destination.ip', type: 'ip', aliases: ['dst', 'dstip', 'dst_ip', 'dip'], column: true, description: 'destination address' },
+  { name: 'source.address', type: 'keyword', aliases: ['srcaddr', 'src_address', 'srcdevice'], description: 'source address as given (device names)' },
+  { name: 'destination.address', type: 'keyword', aliases: ['dstaddr', 'dst_address', 'dstdevice'], description: 'destination address as given (device names)' },
+  { name: 'source.port', type: 'integer', aliases: ['sport', 'srcport', 'src_port'], column: true, description: 'source port' },
+  { name: 'destination.port', type: 'integer', aliases: ['dport', 'dstport', 'dst_port'], column: true, description: 'destination port' },
+  { name: 'source.bytes', type: 'long', aliases: ['sbytes', 'src_bytes'], unit: 'bytes', description: 'bytes sent by the source' },
+  { name: 'source.packets', type: 'long', aliases: ['spackets', 'src_packets'], unit: 'count', description: 'packets sent by the source' },
+  { name: 'destination.bytes', type: 'long', aliases: ['dbytes', 'dst_bytes'], unit: 'bytes', description: 'bytes sent by the destination' },
+  { name: 'destination.packets', type: 'long', aliases: ['dpackets', 'dst_packets'], unit: 'count', description: 'packets sent by the destination' },
+  { name: 'network.bytes', type: 'long', aliases: ['bytes', 'byt'], unit: 'bytes', column: true, description: 'bytes in both directions' },
+  { name: 'network.packets', type: 'long', aliases: ['packets', 'pkts', 'pkt'], unit: 'count', column: true, description: 'packets in both directions' },
+  { name: 'network.transport', type: 'keyword', aliases: ['proto', 'transport'], column: true, description: 'tcp, udp, icmp, …' },
+  { name: 'network.iana_number', type: 'short', aliases: ['protocol', 'proto_number'], description: 'IP protocol number' },
+  { name: 'network.type', type: 'keyword', aliases: ['ipversion', 'inet'], description: 'ipv4 or ipv6' },
+  { name: 'network.protocol', type: 'keyword', aliases: ['app', 'l7', 'application'], column: true, description: 'L7 application (nDPI name)' },
+  { name: 'network.community_id', type: 'keyword', aliases: ['community_id', 'cid'], description: 'Community ID v1' },
+  { name: 'network.direction', type: 'keyword', aliases: ['direction'], description: 'inbound/outbound/internal/external' },
+  { name: 'source.geo.country_iso_code', type: 'keyword', aliases: ['src_country'], description: 'source country' },
+  { name: 'destination.geo.country_iso_code', type: 'keyword', aliases: ['dst_country'], description: 'destination country' },
+  { name: 'source.geo.city_name', type: 'keyword', aliases: ['src_city'], description: 'source city' },
+  { name: 'destination.geo.city_name', type: 'keyword', aliases: ['dst_city'], description: 'destination city' },
+  { name: 'source.geo.location', type: 'geo_point', aliases: [], description: 'source location' },
+  { name: 'destination.geo.location', type: 'geo_point', aliases: [], description: 'destination location' },
+  { name: 'source.as.number', type: 'long', aliases: ['src_asn', 'srcas'], description: 'source AS number' },
+  { name: 'destination.as.number', type: 'long', aliases: ['dst_asn', 'dstas'], description: 'destination AS number' },
+  { name: 'source.as.organization.name', type: 'keyword', aliases: ['src_asorg'], description: 'source AS organization' },
+  { name: 'destination.as.organization.name', type: 'keyword', aliases: ['dst_asorg'], description: 'destination AS organization' },
+  { name: 'observer.ip', type: 'ip', aliases: ['exporter', 'router'], description: 'exporter / probe address' },
+  { name: 'observer.name', type: 'keyword', aliases: ['probe', 'observer'], description: 'exporter / probe name' },
+  { name: 'observer.ingress.interface.id', type: 'integer', aliases: ['in_if', 'inif', 'input'], description: 'input SNMP ifIndex' },
+  { name: 'observer.egress.interface.id', type: 'integer', aliases: ['out_if', 'outif', 'output'], description: 'output SNMP ifIndex' },
+  { name: 'flow.tcp_flags', type: 'short', aliases: ['flags', 'tcp_flags'], description: 'cumulative TCP flags' },
+  { name: 'flow.tos', type: 'short', aliases: ['tos'], description: 'IP type of service' },
+  { name: 'flow.sampling_rate', type: 'integer', aliases: ['sampling', 'sampling_rate'], description: '1 in N packets sampled' },
+  { name: 'flow.format', type: 'keyword', aliases: ['format'], description: 'input format the flow came from' },
+  { name: 'dns.question.name', type: 'keyword', aliases: ['dns', 'query_name'], description: 'DNS query name' },
+  { name: 'url.domain', type: 'keyword', aliases: ['domain', 'http_host'], description: 'HTTP host' },
+  { name: 'url.original', type: 'keyword', aliases: ['url'], description: 'HTTP URL' },
+  { name: 'http.request.method', type: 'keyword', aliases: ['method', 'http_method'], description: 'HTTP method' },
+  { name: 'http.response.status_code', type: 'short', aliases: ['status', 'http_status'], description: 'HTTP status code' },
+  { name: 'tls.version', type: 'keyword', aliases: ['tls_version'], description: 'TLS version' },
+  { name: 'tls.client.server_name', type: 'keyword', aliases: ['sni', 'server_name'], description: 'TLS SNI' },
+  { name: 'flow.latency.client_ms', type: 'float', aliases: [], indexed: false, description: 'client network latency (nProbe)' },
+  { name: 'flow.latency.server_ms', type: 'float', aliases: [], indexed: false, description: 'server network latency (nProbe)' },
+  { name: 'flow.latency.application_ms', type: 'float', aliases: [], indexed: false, description: 'application latency (nProbe)' },
+  { name: 'flow.retransmissions.client', type: 'long', aliases: [], indexed: false, description: 'client retransmitted packets (nProbe)' },
+  { name: 'flow.retransmissions.server', type: 'long', aliases: [], indexed: false, description: 'server retransmitted packets (nProbe)' },
+];
+
+/**
+ * Query-language names that mean "either side" (or several name fields): `ip:` matches
+ * source or destination, `host:` any of the L7 names.
+ */
+export const EITHER_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  ip: ['source.ip', 'destination.ip'],
+  net: ['source.ip', 'destination.ip'],
+  port: ['source.port', 'destination.port'],
+  address: ['source.address', 'destination.address'],
+  country: ['source.geo.country_iso_code', 'destination.geo.country_iso_code'],
+  asn: ['source.as.number', 'destination.as.number'],
+  as: ['source.as.number', 'destination.as.number'],
+  host: ['dns.question.name', 'url.domain', 'tls.client.server_name'],
+  if: ['observer.ingress.interface.id', 'observer.egress.interface.id'],
+};
+
+const byName = new Map<string, FieldDef>(FIELDS.map((f) => [f.name, f]));
+const byAlias = new Map<string, FieldDef>();
+for (const f of FIELDS) for (const a of f.aliases) byAlias.set(a, f);
+
+export function fieldByName(name: string): FieldDef | undefined {
+  return byName.get(name);
+}
+
+/** Resolves an ECS name or alias (case-insensitive for aliases) to the stored fields it means. */
+export function resolveField(nameOrAlias: string): FieldDef[] | undefined {
+  const exact = byName.get(nameOrAlias);
+  if (exact) return [exact];
+  const lower = nameOrAlias.toLowerCase();
+  const alias = byAlias.get(lower);
+  if (alias) return [alias];
+  const either = EITHER_ALIASES[lower];
+  if (either) return either.map((n) => byName.get(n)).filter((f): f is FieldDef => f !== undefined);
+  return undefined;
+}
+
+/** Every name the query language accepts, for "did you mean" suggestions and docs. */
+export function allFieldNames(): string[] {
+  return [...byName.keys(), ...byAlias.keys(), ...Object.keys(EITHER_ALIASES)];
+}
+
+/** Columns of the results table and of CSV export, in order. */
+export function columnFields(): FieldDef[] {
+  return FIELDS.filter((f) => f.column);
+}
+
+/** Reads a dotted path out of a nested document. */
+export function getPath(doc: unknown, path: string): unknown {
+  if (path === '@timestamp') return (doc as Record<string, unknown>)['@timestamp'];
+  let cur: unknown = doc;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}

@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { FlowdexError } from '../errors';
+import { communityId } from './community-id';
+import type { FlowDoc, FlowRecord, IdentifiedFlow } from './flow';
+import { ianaNumber, transportName } from './protocols';
+
+/** Latest plausible flow time; anything later is a decoding error, not a flow. */
+const MAX_TIME_MS = Date.UTC(2200, 0, 1);
+const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+
+function bad(field: string, message: string): FlowdexError {
+  return new FlowdexError('INPUT_BAD_RECORD', message, { field });
+}
+
+function checkCounter(field: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isFinite(v) || v < 0 || v > MAX_COUNTER || !Number.isInteger(v)) throw bad(field, `${field} must be a non-negative integer, got ${v}`);
+  return v;
+}
+
+function checkPort(field: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 0 || v > 65535) throw bad(field, `${field} must be a port 0-65535, got ${v}`);
+  return v;
+}
+
+function checkIp(field: string, v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (isIP(v) === 0) throw bad(field, `${field} is not an IP address: ${JSON.stringify(v)}`);
+  return v;
+}
+
+function sum(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined && b === undefined) return undefined;
+  return (a ?? 0) + (b ?? 0);
+}
+
+/** Removes undefined members so documents stay small and compare cleanly. */
+function compact<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+/**
+ * Deterministic document id: the same flow read twice (same file re-indexed, or the same
+ * export seen by two collectors of one exporter) gets the same id, so `create` rejects it.
+ */
+export function flowId(r: FlowRecord): string {
+  const key = [
+    r.exporter ?? r.observerName ?? '',
+    r.start,
+    r.end ?? '',
+    r.srcIp ?? r.srcAddress ?? '',
+    r.dstIp ?? r.dstAddress ?? '',
+    r.srcPort ?? '',
+    r.dstPort ?? '',
+    r.protocol ?? r.transport ?? '',
+    r.srcBytes ?? '',
+    r.dstBytes ?? '',
+    r.bytes ?? '',
+    r.srcPackets ?? '',
+    r.dstPackets ?? '',
+    r.packets ?? '',
+    r.inputInterface ?? '',
+    r.outputInterface ?? '',
+  ].join('|');
+  return createHash('sha1').update(key).digest('base64url').slice(0, 20);
+}
+
+/** Turns a reader's flat record into the stored document. Throws INPUT_BAD_RECORD naming the field. */
+export function normalize(r: FlowRecord): IdentifiedFlow {
+  if (!Number.isFinite(r.start) || r.start < 0 || r.start > MAX_TIME_MS) throw bad('start', `flow start is not a valid time: ${r.start}`);
+  if (r.end !== undefined && (!Number.isFinite(r.end) || r.end < 0 || r.end > MAX_TIME_MS)) throw bad('end', `flow end is not a valid time: ${r.end}`);
+  const srcIp = checkIp('source.ip', r.srcIp);
+  const dstIp = checkIp('destination.ip', r.dstIp);
+  const srcPort = checkPort('source.port', r.srcPort);
+  const dstPort = checkPort('destination.port', r.dstPort);
+  const srcBytes = checkCounter('source.bytes', r.srcBytes);
+  const dstBytes = checkCounter('destination.bytes', r.dstBytes);
+  const srcPackets = checkCounter('source.packets', r.srcPackets);
+  const dstPackets = checkCounter('destination.packets', r.dstPackets);
+  const bytes = checkCounter('network.bytes', r.bytes) ?? sum(srcBytes, dstBytes);
+  const packets = checkCounter('network.packets', r.packets) ?? sum(srcPackets, dstPackets);
+  if (srcIp === undefined && r.srcAddress === undefined) throw bad('source.ip', 'flow has no source address');
+  if (dstIp === undefined && r.dstAddress === undefined) throw bad('destination.ip', 'flow has no destination address');
+
+  let iana = r.protocol;
+  if (iana === undefined && r.transport !== undefined) iana = ianaNumber(r.transport);
+  if (iana !== undefined && (!Number.isInteger(iana) || iana < 0 || iana > 255)) throw bad('network.iana_number', `protocol must be 0-255, got ${iana}`);
+  const transport = iana !== undefined ? transportName(iana) : r.transport?.toLowerCase();
+
+  const end = r.end !== undefined && r.end >= r.start ? r.end : undefined;
+  const ipVersion = srcIp !== undefined ? isIP(srcIp) : dstIp !== undefined ? isIP(dstIp) : 0;
+
+  const doc: FlowDoc = {
+    '@timestamp': new Date(r.start).toISOString(),
+    event: compact({
+      end: end !== undefined ? new Date(end).toISOString() : undefined,
+      duration: end !== undefined ? (end - r.start) * 1e6 : undefined,
+    }),
+    source: compact({ ip: srcIp, address: r.srcAddress, port: srcPort, bytes: srcBytes, packets: srcPackets }),
+    destination: compact({ ip: dstIp, address: r.dstAddress, port: dstPort, bytes: dstBytes, packets: dstPackets }),
+    network: compact({
+      bytes,
+      packets,
+      transport,
+      iana_number: iana,
+      type: ipVersion === 4 ? ('ipv4' as const) : ipVersion === 6 ? ('ipv6' as const) : undefined,
+      protocol: r.app ? r.app.toLowerCase() : undefined,
+      community_id: srcIp !== undefined && dstIp !== undefined && iana !== undefined ? communityId(srcIp, dstIp, iana, srcPort, dstPort) : undefined,
+    }),
+    flow: compact({
+      format: r.format,
+      tcp_flags: r.tcpFlags,
+      tos: r.tos,
+      sampling_rate: r.samplingRate,
+      latency:
+        r.clientLatencyMs !== undefined || r.serverLatencyMs !== undefined || r.applicationLatencyMs !== undefined
+          ? compact({ client_ms: r.clientLatencyMs, server_ms: r.serverLatencyMs, application_ms: r.applicationLatencyMs })
+          : undefined,
+      retransmissions:
+        r.clientRetransmissions !== undefined || r.serverRetransmissions !== undefined
+          ? compact({ client: r.clientRetransmissions, server: r.serverRetransmissions })
+          : undefined,
+    }),
+  };
+  const exporter = checkIp('observer.ip', r.exporter);
+  if (exporter !== undefined || r.observerName !== undefined || r.inputInterface !== undefined || r.outputInterface !== undefined) {
+    doc.observer = compact({
+      ip: exporter,
+      name: r.observerName,
+      ingress: r.inputInterface !== undefined ? { interface: { id: r.inputInterface } } : undefined,
+      egress: r.outputInterface !== undefined ? { interface: { id: r.outputInterface } } : undefined,
+    });
+  }
+  if (r.dnsQuery) doc.dns = { question: { name: r.dnsQuery } };
+  if (r.httpHost || r.httpUrl) doc.url = compact({ domain: r.httpHost, original: r.httpUrl });
+  if (r.httpMethod || r.httpStatus !== undefined) {
+    doc.http = compact({
+      request: r.httpMethod ? { method: r.httpMethod } : undefined,
+      response: r.httpStatus !== undefined ? { status_code: r.httpStatus } : undefined,
+    });
+  }
+  if (r.tlsVersion || r.tlsServerName) {
+    doc.tls = compact({ version: r.tlsVersion, client: r.tlsServerName ? { server_name: r.tlsServerName } : undefined });
+  }
+  return { id: flowId(r), doc };
+}

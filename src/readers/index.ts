@@ -1,0 +1,45 @@
+import { Readable } from 'node:stream';
+import { FlowdexError } from '../errors';
+import { openInputs, peek } from './open';
+import type { FlowReader, ReadItem, ReaderOptions } from './types';
+
+/**
+ * The registry of input formats, in detection order (most specific first).
+ * Adding a format: write its module, add it here.
+ */
+export const READERS: FlowReader[] = [];
+
+export function readerByName(name: string): FlowReader {
+  const r = READERS.find((x) => x.name === name);
+  if (!r) {
+    throw new FlowdexError('INPUT_UNKNOWN_FORMAT', `unknown format "${name}"; known: ${READERS.map((x) => x.name).join(', ')}`, { field: 'format' });
+  }
+  return r;
+}
+
+export function detectReader(head: Buffer, name: string): FlowReader | undefined {
+  return READERS.find((r) => r.detect(head, name));
+}
+
+const SNIFF_BYTES = 64 * 1024;
+
+export interface ReadFileOptions extends ReaderOptions {
+  /** `--format`; detection by content when absent. */
+  format?: string;
+  /** Told the detected format of each input (the CLI prints it on stderr). */
+  onFormat?: (input: string, format: string) => void;
+}
+
+/** Reads every flow of a file, archive or stdin (`-`), whatever its format. */
+export async function* readFlows(file: string, options: ReadFileOptions = {}): AsyncGenerator<ReadItem> {
+  for await (const input of openInputs(file)) {
+    const { head, stream } = await peek(Readable.from(input.chunks), SNIFF_BYTES);
+    const reader = options.format ? readerByName(options.format) : detectReader(head, input.name);
+    if (!reader) {
+      stream.destroy();
+      throw new FlowdexError('INPUT_UNKNOWN_FORMAT', `cannot tell the format of ${input.name}; pass --format (one of ${READERS.map((x) => x.name).join(', ')})`, { file: input.name, offset: 0 });
+    }
+    options.onFormat?.(input.name, reader.name);
+    yield* reader.read({ name: input.name, chunks: stream }, options);
+  }
+}
