@@ -1,0 +1,4 @@
+import type { BenchSuite } from './types';
+
+/** Every benchmark suite, run in order by `npm run bench`. */
+export const SUITES: BenchSuite[] = [];

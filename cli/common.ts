@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { loadConfig, type FlowdexConfig } from '../src/config';
+import { errorMessage, exitCodeFor } from '../src/errors';
+
+/** The configuration from the global options of the program a command belongs to. */
+export function configOf(cmd: Command): FlowdexConfig {
+  return loadConfig(cmd.optsWithGlobals());
+}
+
+/**
+ * Wraps a command action: any error becomes one line on stderr and the exit code of its kind.
+ * Actions return their exit code (0 unless partial success).
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? 0;
+    } catch (e) {
+      process.stderr.write(`flowdex: ${errorMessage(e)}\n`);
+      if (process.env.FLOWDEX_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+      process.exitCode = exitCodeFor(e);
+    }
+  };
+}
+
+/** Writes to stdout, waiting when the pipe is full so large outputs keep memory flat. */
+export function writeOut(text: string): Promise<void> | void {
+  if (process.stdout.write(text)) return;
+  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+}
+
+export function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
