@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerOpensearch } from './opensearch';
 
 /** Each command module registers itself on the program; add new commands here. */
-export const COMMANDS: ((program: Command) => void)[] = [];
+export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch];

@@ -1,0 +1,330 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { LocalNodeConfig } from '../config';
+import { FlowdexError } from '../errors';
+
+const run = promisify(execFile);
+
+/**
+ * A real single-node OpenSearch managed by flowdex: OpenSearch's own `integ-test-zip`
+ * distribution from Maven Central, fetched with `mvn`, unpacked once under `home`, started
+ * as an unprivileged user (OpenSearch refuses root) and stopped by its pid.
+ */
+
+export interface NodeStatus {
+  url: string;
+  running: boolean;
+  version?: string;
+  health?: string;
+  pid?: number;
+  managed: boolean;
+}
+
+export interface StartResult extends NodeStatus {
+  /** False when a node was already answering on the port and was reused. */
+  started: boolean;
+  startupMs: number;
+}
+
+export type Logger = (line: string) => void;
+
+export function nodeUrl(cfg: LocalNodeConfig): string {
+  return `http://127.0.0.1:${cfg.port}`;
+}
+
+function paths(cfg: LocalNodeConfig) {
+  const dist = path.join(cfg.home, 'dist');
+  const install = path.join(cfg.home, `opensearch-${cfg.version}`);
+  const node = path.join(cfg.home, `node-${cfg.version}-${cfg.port}`);
+  return {
+    dist,
+    zip: path.join(dist, `opensearch-${cfg.version}.zip`),
+    install,
+    node,
+    data: path.join(node, 'data'),
+    logs: path.join(node, 'logs'),
+    config: path.join(node, 'config'),
+    pidFile: path.join(node, 'opensearch.pid'),
+    stdoutLog: path.join(node, 'stdout.log'),
+  };
+}
+
+function majorOf(version: string): number {
+  return Number(version.split('.')[0]);
+}
+
+/** Java major version of a java binary, or undefined when it does not run. */
+async function javaMajor(javaBin: string): Promise<number | undefined> {
+  try {
+    const { stderr, stdout } = await run(javaBin, ['-version']);
+    const m = /version "(\d+)(?:\.(\d+))?/.exec(stderr + stdout);
+    if (!m) return undefined;
+    const first = Number(m[1]);
+    return first === 1 ? Number(m[2]) : first;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Picks a JDK for the OpenSearch version: 3.x needs Java 21+, 2.x runs on 11–21. Looks at
+ * FLOWDEX_JAVA_HOME, JAVA_HOME and every JDK under /usr/lib/jvm; newest suitable wins.
+ */
+export async function findJava(version: string, env: NodeJS.ProcessEnv = process.env): Promise<{ home: string; major: number }> {
+  const min = majorOf(version) >= 3 ? 21 : 11;
+  const max = majorOf(version) >= 3 ? 99 : 21;
+  const candidates: string[] = [];
+  for (const v of [env.FLOWDEX_JAVA_HOME, env.JAVA_HOME]) if (v) candidates.push(v);
+  try {
+    for (const d of await fs.readdir('/usr/lib/jvm')) candidates.push(path.join('/usr/lib/jvm', d));
+  } catch {
+    // no system JDKs
+  }
+  const found: { home: string; major: number }[] = [];
+  for (const home of new Set(candidates)) {
+    const bin = path.join(home, 'bin', 'java');
+    if (!existsSync(bin)) continue;
+    const major = await javaMajor(bin);
+    if (major !== undefined && major >= min && major <= max) found.push({ home: await fs.realpath(home), major });
+  }
+  found.sort((a, b) => b.major - a.major);
+  const best = found[0];
+  if (!best) {
+    throw new FlowdexError(
+      'NODE_NO_JAVA',
+      `OpenSearch ${version} needs Java ${min}${max < 99 ? `-${max}` : '+'}, none found in FLOWDEX_JAVA_HOME, JAVA_HOME or /usr/lib/jvm; install one (e.g. apt-get install openjdk-${min}-jdk-headless) or set FLOWDEX_JAVA_HOME`,
+    );
+  }
+  return best;
+}
+
+/** Downloads the distribution zip with Maven unless it is cached. */
+async function fetchDistribution(cfg: LocalNodeConfig, log: Logger): Promise<string> {
+  const p = paths(cfg);
+  if (existsSync(p.zip)) return p.zip;
+  await fs.mkdir(p.dist, { recursive: true });
+  const artifact = `org.opensearch.distribution.integ-test-zip:opensearch:${cfg.version}:zip`;
+  log(`fetching ${artifact} from Maven Central`);
+  try {
+    await run('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${p.dist}`], { maxBuffer: 16 << 20 });
+  } catch (e) {
+    const out = (e as { stdout?: string; stderr?: string }).stdout ?? '';
+    const reason = /ERROR\]\s*(.*)/.exec(out)?.[1]?.slice(0, 300) ?? (e as Error).message.split('\n')[0];
+    throw new FlowdexError('NODE_FETCH_FAILED', `mvn could not fetch ${artifact}: ${reason}; check Maven Central access or pick another FLOWDEX_OPENSEARCH_VERSION`);
+  }
+  if (!existsSync(p.zip)) throw new FlowdexError('NODE_FETCH_FAILED', `mvn reported success but ${p.zip} is missing (artifact ${artifact})`);
+  return p.zip;
+}
+
+async function unpack(cfg: LocalNodeConfig, zip: string, log: Logger): Promise<void> {
+  const p = paths(cfg);
+  if (existsSync(path.join(p.install, 'bin', 'opensearch'))) return;
+  log(`unpacking ${path.basename(zip)}`);
+  const tmp = `${p.install}.partial`;
+  await fs.rm(tmp, { recursive: true, force: true });
+  await fs.mkdir(tmp, { recursive: true });
+  await run('unzip', ['-q', zip, '-d', tmp], { maxBuffer: 16 << 20 });
+  // The zip holds one top-level folder; move it into place atomically so a crash leaves no half tree.
+  const [inner] = await fs.readdir(tmp);
+  if (!inner) throw new FlowdexError('NODE_START_FAILED', `${zip} is empty; delete it and retry`);
+  await fs.rename(path.join(tmp, inner), p.install);
+  await fs.rm(tmp, { recursive: true, force: true });
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+async function ensureUser(user: string): Promise<void> {
+  try {
+    await run('id', ['-u', user]);
+  } catch {
+    await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user]);
+  }
+}
+
+function yamlConfig(cfg: LocalNodeConfig, p: ReturnType<typeof paths>): string {
+  return [
+    'cluster.name: flowdex-local',
+    `node.name: flowdex-${cfg.port}`,
+    'discovery.type: single-node',
+    'network.host: 127.0.0.1',
+    `http.port: ${cfg.port}`,
+    `transport.port: ${cfg.port + 100}`,
+    `path.data: ${p.data}`,
+    `path.logs: ${p.logs}`,
+    // A laptop or CI disk at 90 % must not turn indices read-only mid-test.
+    'cluster.routing.allocation.disk.threshold_enabled: false',
+    '',
+  ].join('\n');
+}
+
+/** Writes the node's own config dir (copied from the distribution) so installs stay pristine and shareable. */
+async function prepareNodeDir(cfg: LocalNodeConfig): Promise<void> {
+  const p = paths(cfg);
+  await fs.mkdir(p.data, { recursive: true });
+  await fs.mkdir(p.logs, { recursive: true });
+  if (!existsSync(p.config)) await fs.cp(path.join(p.install, 'config'), p.config, { recursive: true });
+  await fs.writeFile(path.join(p.config, 'opensearch.yml'), yamlConfig(cfg, p));
+}
+
+async function httpGetJson(url: string, timeoutMs = 2000): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  return res.json();
+}
+
+interface RootInfo {
+  version?: { number?: string; distribution?: string };
+}
+
+/** What answers on the port: an OpenSearch node (its version), something else, or nothing. */
+async function probe(url: string): Promise<{ kind: 'opensearch'; version: string } | { kind: 'other' } | { kind: 'none' }> {
+  try {
+    const body = (await httpGetJson(url)) as RootInfo;
+    if (body.version?.distribution === 'opensearch' && body.version.number) return { kind: 'opensearch', version: body.version.number };
+    return { kind: 'other' };
+  } catch {
+    return (await portOpen(new URL(url).port)) ? { kind: 'other' } : { kind: 'none' };
+  }
+}
+
+function portOpen(port: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port: Number(port) });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+async function readPid(file: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await fs.readFile(file, 'utf8')).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function tail(file: string, lines: number): Promise<string> {
+  try {
+    const text = await fs.readFile(file, 'utf8');
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the local node, or reuses one already answering on the port. */
+export async function startNode(cfg: LocalNodeConfig, log: Logger = () => {}, timeoutMs = 180_000): Promise<StartResult> {
+  const t0 = Date.now();
+  const url = nodeUrl(cfg);
+  const p = paths(cfg);
+  const existing = await probe(url);
+  if (existing.kind === 'opensearch') {
+    const health = await clusterHealth(url);
+    return { url, running: true, version: existing.version, health, pid: await readPid(p.pidFile), managed: true, started: false, startupMs: Date.now() - t0 };
+  }
+  if (existing.kind === 'other') {
+    throw new FlowdexError('NODE_PORT_IN_USE', `port ${cfg.port} on 127.0.0.1 is used by something that is not OpenSearch; free it or pick another with --port / FLOWDEX_OPENSEARCH_PORT`);
+  }
+  const java = await findJava(cfg.version);
+  const zip = await fetchDistribution(cfg, log);
+  await unpack(cfg, zip, log);
+  await prepareNodeDir(cfg);
+  const asRoot = isRoot();
+  if (asRoot) {
+    await ensureUser(cfg.user);
+    await run('chown', ['-R', `${cfg.user}:`, cfg.home]);
+  }
+  await fs.rm(p.pidFile, { force: true });
+  const env = {
+    OPENSEARCH_JAVA_HOME: java.home,
+    OPENSEARCH_PATH_CONF: p.config,
+    OPENSEARCH_JAVA_OPTS: `-Xms${cfg.heap} -Xmx${cfg.heap}`,
+  };
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const bin = path.join(p.install, 'bin', 'opensearch');
+  const args = ['-d', '-p', p.pidFile];
+  const [cmd, cmdArgs] = asRoot
+    ? ['runuser', ['-u', cfg.user, '--', 'env', ...envArgs, bin, ...args]]
+    : ['env', [...envArgs, bin, ...args]];
+  log(`starting OpenSearch ${cfg.version} on ${url} (Java ${java.major}, heap ${cfg.heap})`);
+  const out = await fs.open(p.stdoutLog, 'w');
+  const child = spawn(cmd, cmdArgs as string[], { stdio: ['ignore', out.fd, out.fd], detached: true, cwd: p.node });
+  const exitCode: number | null = await new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  await out.close();
+  if (exitCode !== 0) {
+    throw new FlowdexError('NODE_START_FAILED', `OpenSearch ${cfg.version} failed to start (exit ${exitCode}); last log lines:\n${await tail(p.stdoutLog, 30)}`);
+  }
+  const logFile = path.join(p.logs, 'flowdex-local.log');
+  while (Date.now() - t0 < timeoutMs) {
+    const pid = await readPid(p.pidFile);
+    if (pid !== undefined && !alive(pid)) {
+      throw new FlowdexError('NODE_START_FAILED', `OpenSearch ${cfg.version} died during start-up; last log lines of ${logFile}:\n${await tail(logFile, 30)}`);
+    }
+    const health = await clusterHealth(url).catch(() => undefined);
+    if (health === 'green' || health === 'yellow') {
+      const info = await probe(url);
+      return {
+        url,
+        running: true,
+        version: info.kind === 'opensearch' ? info.version : cfg.version,
+        health,
+        pid,
+        managed: true,
+        started: true,
+        startupMs: Date.now() - t0,
+      };
+    }
+    await sleep(500);
+  }
+  throw new FlowdexError('NODE_START_FAILED', `OpenSearch ${cfg.version} did not become healthy within ${timeoutMs / 1000}s; last log lines of ${logFile}:\n${await tail(logFile, 30)}`);
+}
+
+async function clusterHealth(url: string): Promise<string | undefined> {
+  const body = (await httpGetJson(`${url}/_cluster/health`)) as { status?: string };
+  return body.status;
+}
+
+export async function nodeStatus(cfg: LocalNodeConfig): Promise<NodeStatus> {
+  const url = nodeUrl(cfg);
+  const pid = await readPid(paths(cfg).pidFile);
+  const info = await probe(url);
+  if (info.kind !== 'opensearch') return { url, running: false, managed: pid !== undefined && alive(pid), pid };
+  return { url, running: true, version: info.version, health: await clusterHealth(url).catch(() => undefined), pid, managed: pid !== undefined && alive(pid) };
+}
+
+/** Stops the node flowdex started (by pid) and waits until the process is gone. */
+export async function stopNode(cfg: LocalNodeConfig, timeoutMs = 60_000): Promise<{ stopped: boolean; pid?: number }> {
+  const p = paths(cfg);
+  const pid = await readPid(p.pidFile);
+  if (pid === undefined || !alive(pid)) {
+    await fs.rm(p.pidFile, { force: true });
+    return { stopped: false };
+  }
+  process.kill(pid, 'SIGTERM');
+  const t0 = Date.now();
+  while (alive(pid)) {
+    if (Date.now() - t0 > timeoutMs) process.kill(pid, 'SIGKILL');
+    await sleep(200);
+  }
+  await fs.rm(p.pidFile, { force: true });
+  return { stopped: true, pid };
+}
