@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerOpensearch } from './opensearch';
+import { registerSetup } from './setup';
+import { registerDashboards } from './dashboards';
 
 /** Each command module registers itself on the program; add new commands here. */
-export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch];
+export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDashboards];

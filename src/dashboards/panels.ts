@@ -1,0 +1,146 @@
+import type { DataSource } from './index-patterns';
+
+/**
+ * The panels of the flowdex dashboard as plain data: what each shows and where it reads from.
+ * Every panel a rollup covers reads that rollup, so flow counts are `sum(flows)`, not doc counts.
+ */
+
+export type MetricSpec =
+  | { agg: 'sum' | 'cardinality'; field: string; label: string }
+  | { agg: 'count'; label: string };
+
+export type BucketSpec =
+  | {
+      agg: 'date_histogram';
+      /** Dashboards interval: `s` with `perSecond` draws rates; `15m` fixed buckets. */
+      interval: string;
+      /** Scale each bucket's sums down to one second, whatever interval Dashboards picks. */
+      perSecond: boolean;
+    }
+  | {
+      agg: 'terms';
+      field: string;
+      size: number;
+      /** Index into `metrics` that ranks the terms. */
+      orderBy: number;
+      label: string;
+    };
+
+export interface PanelSpec {
+  /** Stable name; the saved-object id derives from it. */
+  name: string;
+  title: string;
+  description: string;
+  source: DataSource;
+  vis: 'line' | 'table' | 'pie';
+  metrics: MetricSpec[];
+  buckets: BucketSpec[];
+  /** KQL the panel always applies. */
+  query?: string;
+}
+
+const FLOWS: MetricSpec = { agg: 'sum', field: 'flows', label: 'Flows' };
+const BYTES: MetricSpec = { agg: 'sum', field: 'network.bytes', label: 'Bytes' };
+
+export const PANELS: readonly PanelSpec[] = [
+  {
+    name: 'bytes-per-second',
+    title: 'Bytes per second',
+    description: 'Traffic volume over time (bytes in both directions, per second).',
+    source: 'traffic',
+    vis: 'line',
+    metrics: [{ agg: 'sum', field: 'network.bytes', label: 'Bytes/s' }],
+    buckets: [{ agg: 'date_histogram', interval: 's', perSecond: true }],
+  },
+  {
+    name: 'packets-per-second',
+    title: 'Packets per second',
+    description: 'Packet rate over time (both directions, per second).',
+    source: 'traffic',
+    vis: 'line',
+    metrics: [{ agg: 'sum', field: 'network.packets', label: 'Packets/s' }],
+    buckets: [{ agg: 'date_histogram', interval: 's', perSecond: true }],
+  },
+  {
+    name: 'top-sources',
+    title: 'Top 10 sources',
+    description: 'Source addresses sending the most bytes.',
+    source: 'talkers',
+    vis: 'table',
+    metrics: [BYTES, FLOWS],
+    buckets: [{ agg: 'terms', field: 'source.ip', size: 10, orderBy: 0, label: 'Source' }],
+  },
+  {
+    name: 'top-destinations',
+    title: 'Top 10 destinations',
+    description: 'Destination addresses receiving the most bytes.',
+    source: 'talkers',
+    vis: 'table',
+    metrics: [BYTES, FLOWS],
+    buckets: [{ agg: 'terms', field: 'destination.ip', size: 10, orderBy: 0, label: 'Destination' }],
+  },
+  {
+    name: 'top-applications',
+    title: 'Top L7 protocols',
+    description: 'Applications (nDPI names) by bytes.',
+    source: 'traffic',
+    vis: 'pie',
+    metrics: [BYTES],
+    buckets: [{ agg: 'terms', field: 'network.protocol', size: 10, orderBy: 0, label: 'Application' }],
+  },
+  {
+    name: 'top-services',
+    title: 'Top services',
+    description: 'Destination port and transport by number of flows.',
+    source: 'services',
+    vis: 'table',
+    metrics: [FLOWS, BYTES],
+    buckets: [
+      { agg: 'terms', field: 'destination.port', size: 10, orderBy: 0, label: 'Port' },
+      { agg: 'terms', field: 'network.transport', size: 3, orderBy: 0, label: 'Transport' },
+    ],
+  },
+  {
+    name: 'protocol-mix',
+    title: 'Protocol mix',
+    description: 'Flows by transport protocol.',
+    source: 'traffic',
+    vis: 'pie',
+    metrics: [FLOWS],
+    buckets: [{ agg: 'terms', field: 'network.transport', size: 10, orderBy: 0, label: 'Transport' }],
+  },
+  {
+    name: 'unique-endpoints',
+    title: 'Unique sources and destinations per 15 minutes',
+    description: 'Distinct source and destination addresses in each 15-minute bucket.',
+    source: 'talkers',
+    vis: 'line',
+    metrics: [
+      { agg: 'cardinality', field: 'source.ip', label: 'Unique sources' },
+      { agg: 'cardinality', field: 'destination.ip', label: 'Unique destinations' },
+    ],
+    buckets: [{ agg: 'date_histogram', interval: '15m', perSecond: false }],
+  },
+  {
+    name: 'top-pairs',
+    title: 'Top pairs by bytes',
+    description: 'The largest conversations: top sources, then their top destinations, by bytes.',
+    source: 'talkers',
+    vis: 'table',
+    metrics: [BYTES, FLOWS],
+    buckets: [
+      { agg: 'terms', field: 'source.ip', size: 10, orderBy: 0, label: 'Source' },
+      { agg: 'terms', field: 'destination.ip', size: 3, orderBy: 0, label: 'Destination' },
+    ],
+  },
+  {
+    name: 'web-servers',
+    title: 'Web servers',
+    description: 'Hosts receiving flows on ports 80 and 443.',
+    source: 'services',
+    vis: 'table',
+    metrics: [FLOWS, BYTES],
+    buckets: [{ agg: 'terms', field: 'destination.ip', size: 10, orderBy: 0, label: 'Server' }],
+    query: 'destination.port:(80 or 443)',
+  },
+];
