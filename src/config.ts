@@ -12,6 +12,10 @@ export interface FlowdexConfig {
   insecure: boolean;
   /** Index name prefix. @default "flowdex-" */
   prefix: string;
+  /** Primary shards per daily index (FLOWDEX_SHARDS); the template's value when unset. */
+  shards?: number;
+  /** Replicas per index (FLOWDEX_REPLICAS); 0 suits one node, 1+ a cluster. */
+  replicas?: number;
   /** Local node settings. */
   node: LocalNodeConfig;
 }
@@ -44,6 +48,13 @@ export interface ConfigOverrides {
 export const DEFAULT_PREFIX = 'flowdex-';
 export const DEFAULT_OPENSEARCH_VERSION = '3.5.0';
 
+function envCount(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new FlowdexError('CONFIG_INVALID', `${name} must be a whole number, got "${v}"`, { field: name });
+  return n;
+}
+
 function envFlag(v: string | undefined): boolean {
   return v !== undefined && /^(1|true|yes)$/i.test(v);
 }
@@ -70,6 +81,8 @@ export function loadConfig(o: ConfigOverrides = {}, env: NodeJS.ProcessEnv = pro
     caFile: o.ca ?? env.OPENSEARCH_CA,
     insecure: o.insecure ?? envFlag(env.OPENSEARCH_INSECURE),
     prefix,
+    shards: envCount('FLOWDEX_SHARDS', env.FLOWDEX_SHARDS),
+    replicas: envCount('FLOWDEX_REPLICAS', env.FLOWDEX_REPLICAS),
     node: {
       version: o.version ?? env.FLOWDEX_OPENSEARCH_VERSION ?? DEFAULT_OPENSEARCH_VERSION,
       port,
