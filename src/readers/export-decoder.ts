@@ -1,0 +1,138 @@
+import { FlowdexError } from '../errors';
+import type { FlowRecord } from '../model/flow';
+import { decodeIpfix } from './netflow/ipfix';
+import { TemplateCache, type Origin, type Sink } from './netflow/templates';
+import { decodeV5, V5_HEADER, V5_RECORD } from './netflow/v5';
+import { decodeV9 } from './netflow/v9';
+import { decodeSflow } from './sflow';
+import type { ReaderOptions, ReadItem } from './types';
+
+/**
+ * Decodes export datagrams (NetFlow v5/v9, IPFIX, sFlow v5) in arrival order through one template
+ * state, turning them into read items. Shared by the pcap and raw-datagram readers.
+ */
+
+export type ExportFormat = 'netflow-v5' | 'netflow-v9' | 'ipfix' | 'sflow';
+
+/**
+ * Which export protocol a UDP payload carries. `strict` (for arbitrary UDP traffic in captures)
+ * also checks that lengths agree, so a DNS packet with id 5 is not taken for NetFlow v5.
+ */
+export function exportFormat(b: Buffer, strict: boolean): ExportFormat | undefined {
+  if (b.length < 16) return undefined;
+  const v16 = b.readUInt16BE(0);
+  if (v16 === 5) {
+    const count = b.readUInt16BE(2);
+    if (!strict) return b.length >= V5_HEADER ? 'netflow-v5' : undefined;
+    return count > 0 && count <= 30 && b.length === V5_HEADER + count * V5_RECORD ? 'netflow-v5' : undefined;
+  }
+  if (v16 === 9 && b.length >= 24) {
+    const set = b.readUInt16BE(20);
+    const len = b.readUInt16BE(22);
+    return !strict || ((set <= 1 || set >= 256) && len >= 4 && 20 + len <= b.length) ? 'netflow-v9' : undefined;
+  }
+  if (v16 === 10) {
+    const len = b.readUInt16BE(2);
+    if (!strict) return len >= 16 ? 'ipfix' : undefined;
+    const set = b.length >= 20 ? b.readUInt16BE(16) : 0;
+    return len >= 20 && len <= b.length && (set === 2 || set === 3 || set >= 256) ? 'ipfix' : undefined;
+  }
+  if (b.readUInt32BE(0) === 5) {
+    const agent = b.readUInt32BE(4);
+    return agent === 1 || agent === 2 ? 'sflow' : undefined;
+  }
+  return undefined;
+}
+
+export interface DecoderCounters {
+  datagrams: number;
+  flows: number;
+  rejected: number;
+  optionRecords: number;
+  templates: number;
+  skipped: Map<string, number>;
+}
+
+export class ExportDecoder {
+  readonly counters: DecoderCounters = { datagrams: 0, flows: 0, rejected: 0, optionRecords: 0, templates: 0, skipped: new Map() };
+  private readonly cache = new TemplateCache();
+  private out: ReadItem[] = [];
+  private readonly sink: Sink;
+
+  constructor(options: ReaderOptions = {}) {
+    const offset = options.timeOffsetMs ?? 0;
+    const stats = options.stats;
+    const counters = this.counters;
+    this.sink = {
+      flow: (rec: FlowRecord, origin: Origin, at: number) => {
+        if (offset) {
+          rec.start += offset;
+          if (rec.end !== undefined) rec.end += offset;
+        }
+        counters.flows++;
+        if (stats) {
+          const key = `${rec.exporter ?? 'unknown'} ${rec.format}`;
+          stats.perExporter.set(key, (stats.perExporter.get(key) ?? 0) + 1);
+        }
+        this.out.push({ kind: 'flow', record: rec, loc: { file: origin.file, offset: origin.base + at } });
+      },
+      reject: (reason: string, origin: Origin, at: number) => {
+        counters.rejected++;
+        const where = origin.base + at;
+        stats?.undecodable.push({ where: `${origin.file}@${where}`, reason });
+        const error = new FlowdexError('INPUT_BAD_RECORD', reason, { file: origin.file, offset: where });
+        this.out.push({ kind: 'reject', error, loc: { file: origin.file, offset: where } });
+      },
+      optionRecord: () => void counters.optionRecords++,
+      template: () => {
+        counters.templates++;
+        if (stats) stats.templates++;
+      },
+      skipped: (kind: string) => void counters.skipped.set(kind, (counters.skipped.get(kind) ?? 0) + 1),
+    };
+  }
+
+  /** Decodes one datagram; returns the items it produced (including held data its templates released). */
+  decode(payload: Buffer, origin: Origin, format = exportFormat(payload, false)): ReadItem[] {
+    this.counters.datagrams++;
+    switch (format) {
+      case 'netflow-v5':
+        decodeV5(payload, origin, this.sink);
+        break;
+      case 'netflow-v9':
+        decodeV9(payload, origin, this.cache, this.sink);
+        break;
+      case 'ipfix': {
+        // Some files hold several IPFIX messages back to back.
+        let o = 0;
+        while (o < payload.length) {
+          const rest = o === 0 ? payload : payload.subarray(o);
+          if (o > 0 && exportFormat(rest, false) !== 'ipfix') {
+            this.sink.reject(`${payload.length - o} bytes after the IPFIX message are not another message`, origin, o);
+            break;
+          }
+          o += decodeIpfix(rest, { ...origin, base: origin.base + o }, this.cache, this.sink);
+        }
+        break;
+      }
+      case 'sflow':
+        decodeSflow(payload, origin, this.sink);
+        break;
+      default:
+        this.sink.reject('datagram is not NetFlow v5/v9, IPFIX or sFlow v5 (unknown version field)', origin, 0);
+    }
+    return this.take();
+  }
+
+  /** End of input: held data sets that never got a template become rejects. */
+  finish(): ReadItem[] {
+    this.cache.finish(this.sink);
+    return this.take();
+  }
+
+  private take(): ReadItem[] {
+    const items = this.out;
+    this.out = [];
+    return items;
+  }
+}

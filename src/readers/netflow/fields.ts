@@ -1,0 +1,111 @@
+import type { FlowRecord } from '../../model/flow';
+import { ipv4String, ipv6String, readString, readUint } from '../binary';
+
+/**
+ * Information elements of NetFlow v9 and IPFIX that flowdex keeps, as setters on a scratch
+ * record. Everything else (enterprise elements, MPLS labels, MACs…) is skipped by length.
+ */
+
+/** Per-record working state: the flow plus the time fields whose meaning needs the header. */
+export interface Scratch {
+  r: FlowRecord;
+  /** sysUptime-relative ms (v9 FIRST/LAST_SWITCHED, IPFIX flowStart/EndSysUpTime). */
+  firstUptime?: number;
+  lastUptime?: number;
+  startAbs?: number;
+  endAbs?: number;
+  /** Microseconds before the export time (IPFIX flowStart/EndDeltaMicroseconds). */
+  startDeltaUs?: number;
+  endDeltaUs?: number;
+  /** Absolute ms when the flow was observed (NSEL event time). */
+  observed?: number;
+  icmpTypeCode?: number;
+  /** Options records: sampling interval and system init time announced by the exporter. */
+  sampling?: number;
+  systemInitMs?: number;
+}
+
+export type Setter = (s: Scratch, b: Buffer, o: number, n: number) => void;
+
+const NTP_EPOCH_OFFSET_S = 2208988800;
+
+/** NTP 64-bit timestamp (seconds since 1900 + fraction) → epoch ms. */
+function ntpMs(b: Buffer, o: number): number {
+  const secs = b.readUInt32BE(o) - NTP_EPOCH_OFFSET_S;
+  const frac = b.readUInt32BE(o + 4);
+  return secs * 1000 + Math.floor((frac / 4294967296) * 1000);
+}
+
+const u = readUint;
+function addr(set: (s: Scratch, v: string) => void): Setter {
+  return (s, b, o, n) => {
+    if (n === 4) set(s, ipv4String(b, o));
+    else if (n === 16) set(s, ipv6String(b, o));
+  };
+}
+
+/** IANA elements (enterprise 0); ids 1–127 are shared by NetFlow v9 and IPFIX. */
+export const IANA_FIELDS = new Map<number, Setter>([
+  [1, (s, b, o, n) => void (s.r.srcBytes = u(b, o, n))], // octetDeltaCount / IN_BYTES
+  [2, (s, b, o, n) => void (s.r.srcPackets = u(b, o, n))], // packetDeltaCount / IN_PKTS
+  [4, (s, b, o, n) => void (s.r.protocol = u(b, o, n))],
+  [5, (s, b, o, n) => void (s.r.tos = u(b, o, n))],
+  [6, (s, b, o, n) => void (s.r.tcpFlags = u(b, o, n) & 0xff)],
+  [7, (s, b, o, n) => void (s.r.srcPort = u(b, o, n))],
+  [8, addr((s, v) => void (s.r.srcIp = v))],
+  [10, (s, b, o, n) => void (s.r.inputInterface = u(b, o, n))],
+  [11, (s, b, o, n) => void (s.r.dstPort = u(b, o, n))],
+  [12, addr((s, v) => void (s.r.dstIp = v))],
+  [14, (s, b, o, n) => void (s.r.outputInterface = u(b, o, n))],
+  [21, (s, b, o, n) => void (s.lastUptime = u(b, o, n))],
+  [22, (s, b, o, n) => void (s.firstUptime = u(b, o, n))],
+  // OUT_BYTES / OUT_PKTS: the reverse direction in v9 exports of bidirectional probes (nProbe).
+  [23, (s, b, o, n) => void (s.r.dstBytes = u(b, o, n))],
+  [24, (s, b, o, n) => void (s.r.dstPackets = u(b, o, n))],
+  [27, addr((s, v) => void (s.r.srcIp = v))],
+  [28, addr((s, v) => void (s.r.dstIp = v))],
+  [32, (s, b, o, n) => void (s.icmpTypeCode = u(b, o, n))],
+  [34, (s, b, o, n) => void (s.sampling = u(b, o, n))], // samplingInterval
+  [50, (s, b, o, n) => void (s.sampling = u(b, o, n))], // samplerRandomInterval
+  [305, (s, b, o, n) => void (s.sampling = u(b, o, n))], // samplingPacketInterval
+  [85, (s, b, o, n) => void (s.r.srcBytes ??= u(b, o, n))], // octetTotalCount, when no delta
+  [86, (s, b, o, n) => void (s.r.srcPackets ??= u(b, o, n))],
+  [96, (s, b, o, n) => void (s.r.app = readString(b, o, n) || undefined)], // applicationName
+  [139, (s, b, o, n) => void (s.icmpTypeCode = u(b, o, n))], // icmpTypeCodeIPv6
+  [150, (s, b, o, n) => void (s.startAbs = u(b, o, n) * 1000)],
+  [151, (s, b, o, n) => void (s.endAbs = u(b, o, n) * 1000)],
+  [152, (s, b, o, n) => void (s.startAbs = u(b, o, n))],
+  [153, (s, b, o, n) => void (s.endAbs = u(b, o, n))],
+  [154, (s, b, o, n) => void (n === 8 && (s.startAbs = ntpMs(b, o)))],
+  [155, (s, b, o, n) => void (n === 8 && (s.endAbs = ntpMs(b, o)))],
+  [156, (s, b, o, n) => void (n === 8 && (s.startAbs = ntpMs(b, o)))],
+  [157, (s, b, o, n) => void (n === 8 && (s.endAbs = ntpMs(b, o)))],
+  [158, (s, b, o, n) => void (s.startDeltaUs = u(b, o, n))],
+  [159, (s, b, o, n) => void (s.endDeltaUs = u(b, o, n))],
+  [160, (s, b, o, n) => void (s.systemInitMs = u(b, o, n))],
+  [176, (s, b, o, n) => void (s.icmpTypeCode = (u(b, o, n) << 8) | ((s.icmpTypeCode ?? 0) & 0xff))],
+  [177, (s, b, o, n) => void (s.icmpTypeCode = ((s.icmpTypeCode ?? 0) & 0xff00) | u(b, o, n))],
+  [178, (s, b, o, n) => void (s.icmpTypeCode = (u(b, o, n) << 8) | ((s.icmpTypeCode ?? 0) & 0xff))],
+  [179, (s, b, o, n) => void (s.icmpTypeCode = ((s.icmpTypeCode ?? 0) & 0xff00) | u(b, o, n))],
+  // Cisco ASA / NSEL: bidirectional connection counters.
+  [231, (s, b, o, n) => void (s.r.srcBytes = u(b, o, n))], // initiatorOctets
+  [232, (s, b, o, n) => void (s.r.dstBytes = u(b, o, n))], // responderOctets
+  [298, (s, b, o, n) => void (s.r.srcPackets = u(b, o, n))],
+  [299, (s, b, o, n) => void (s.r.dstPackets = u(b, o, n))],
+  [323, (s, b, o, n) => void (s.observed = u(b, o, n))], // observationTimeMilliseconds
+]);
+
+/** RFC 5103 reverse elements (PEN 29305): the same element ids, counted for the other direction. */
+export const REVERSE_PEN = 29305;
+export const REVERSE_FIELDS = new Map<number, Setter>([
+  [1, (s, b, o, n) => void (s.r.dstBytes = u(b, o, n))],
+  [2, (s, b, o, n) => void (s.r.dstPackets = u(b, o, n))],
+  [85, (s, b, o, n) => void (s.r.dstBytes ??= u(b, o, n))],
+  [86, (s, b, o, n) => void (s.r.dstPackets ??= u(b, o, n))],
+]);
+
+export function setterFor(id: number, enterprise: number): Setter | undefined {
+  if (enterprise === 0) return IANA_FIELDS.get(id);
+  if (enterprise === REVERSE_PEN) return REVERSE_FIELDS.get(id);
+  return undefined;
+}

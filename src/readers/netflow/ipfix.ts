@@ -1,0 +1,72 @@
+import { makeTemplate, TemplateCache, type ExportHeader, type Origin, type Sink } from './templates';
+
+/** IPFIX (RFC 7011): 16-byte message header, then sets 2 (templates), 3 (options templates), ≥256 data. */
+export const IPFIX_HEADER = 16;
+
+/** Decodes one IPFIX message; returns its length so back-to-back messages in one buffer can follow. */
+export function decodeIpfix(buf: Buffer, origin: Origin, cache: TemplateCache, sink: Sink): number {
+  if (buf.length < IPFIX_HEADER) {
+    sink.reject(`IPFIX message of ${buf.length} bytes is shorter than its 16-byte header`, origin, 0);
+    return buf.length;
+  }
+  const declared = buf.readUInt16BE(2);
+  let length = declared;
+  if (declared < IPFIX_HEADER || declared > buf.length) {
+    sink.reject(`IPFIX message length ${declared} disagrees with the ${buf.length} bytes present; decoding what is there`, origin, 2);
+    length = buf.length;
+  }
+  const header: ExportHeader = { format: 'ipfix', exportMs: buf.readUInt32BE(4) * 1000, domain: buf.readUInt32BE(12) };
+  const scope = TemplateCache.scope(origin.exporter, header);
+  let o = IPFIX_HEADER;
+  while (o + 4 <= length) {
+    const id = buf.readUInt16BE(o);
+    const len = buf.readUInt16BE(o + 2);
+    if (len < 4 || o + len > length) {
+      sink.reject(`set ${id} claims ${len} bytes but ${length - o} remain in the message; rest skipped`, origin, o);
+      break;
+    }
+    const end = o + len;
+    if (id === 2 || id === 3) templates(buf, o + 4, end, id === 3, scope, cache, sink, origin);
+    else if (id >= 256) cache.dataSet(scope, id, buf, o + 4, end, header, origin, sink);
+    o = end;
+  }
+  return length;
+}
+
+function templates(buf: Buffer, start: number, end: number, options: boolean, scope: string, cache: TemplateCache, sink: Sink, origin: Origin): void {
+  let o = start;
+  const headLen = options ? 6 : 4;
+  while (o + headLen <= end) {
+    const id = buf.readUInt16BE(o);
+    const count = buf.readUInt16BE(o + 2);
+    const scopeCount = options ? buf.readUInt16BE(o + 4) : 0;
+    if (id < 256) return; // padding
+    o += headLen;
+    if (count === 0) {
+      cache.withdraw(scope, id);
+      continue;
+    }
+    const fields = [];
+    for (let i = 0; i < count; i++) {
+      if (o + 4 > end) {
+        sink.reject(`template ${id} declares ${count} fields but its set ends after ${i}`, origin, o);
+        return;
+      }
+      const raw = buf.readUInt16BE(o);
+      const length = buf.readUInt16BE(o + 2);
+      o += 4;
+      let enterprise = 0;
+      if (raw & 0x8000) {
+        if (o + 4 > end) {
+          sink.reject(`template ${id} field ${i} lacks its enterprise number`, origin, o);
+          return;
+        }
+        enterprise = buf.readUInt32BE(o);
+        o += 4;
+      }
+      // Scope fields are skipped by length so they cannot overwrite flow fields.
+      fields.push(i < scopeCount ? { id: 0, enterprise: -1, length } : { id: raw & 0x7fff, enterprise, length });
+    }
+    cache.define(scope, makeTemplate(id, fields, options), sink);
+  }
+}

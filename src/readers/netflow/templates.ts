@@ -1,0 +1,213 @@
+import type { FlowRecord } from '../../model/flow';
+import { setterFor, type Scratch, type Setter } from './fields';
+
+/**
+ * Template state of NetFlow v9 / IPFIX and the decoding of data sets with it. Templates live per
+ * (exporter, source id / observation domain, template id); data sets that arrive before their
+ * template are held (bounded) and decoded when it comes.
+ */
+
+export const VARIABLE_LENGTH = 65535;
+
+export interface TemplateField {
+  id: number;
+  enterprise: number;
+  length: number;
+  set?: Setter;
+}
+
+export interface Template {
+  id: number;
+  fields: TemplateField[];
+  /** Options templates describe exporter metadata (sampling, interface names), not flows. */
+  options: boolean;
+  /** Bytes per record when no field is variable-length. */
+  fixedLength?: number;
+  /** Smallest possible record; trailing bytes shorter than this are padding. */
+  minLength: number;
+}
+
+/** Where a datagram came from: for error locations, exporter address and fallback time. */
+export interface Origin {
+  file: string;
+  /** File offset of the datagram's first byte. */
+  base: number;
+  exporter?: string;
+  /** Capture time of the datagram (pcap), when known. */
+  captureMs?: number;
+}
+
+export interface ExportHeader {
+  format: 'netflow-v9' | 'ipfix';
+  exportMs: number;
+  /** v9 only: ms since the exporter booted, at export time. */
+  sysUptime?: number;
+  domain: number;
+}
+
+/** What set decoding reports; the decoder turns these into read items and stats. */
+export interface Sink {
+  flow(rec: FlowRecord, origin: Origin, at: number): void;
+  reject(reason: string, origin: Origin, at: number): void;
+  optionRecord(): void;
+  template(): void;
+  /** Something deliberately not turned into a flow (sFlow counter samples), by kind. */
+  skipped(kind: string): void;
+}
+
+export function makeTemplate(id: number, fields: { id: number; enterprise: number; length: number }[], options: boolean): Template {
+  let min = 0;
+  let variable = false;
+  const compiled = fields.map((f) => {
+    if (f.length === VARIABLE_LENGTH) {
+      variable = true;
+      min += 1;
+    } else min += f.length;
+    const set = setterFor(f.id, f.enterprise);
+    return set ? { ...f, set } : { ...f };
+  });
+  return { id, fields: compiled, options, minLength: min, fixedLength: variable ? undefined : min };
+}
+
+interface Held {
+  key: string;
+  templateId: number;
+  data: Buffer;
+  header: ExportHeader;
+  origin: Origin;
+  at: number;
+}
+
+/** Data sets held while waiting for their template, across all exporters. */
+export const MAX_HELD_SETS = 256;
+
+const UINT32 = 4294967296;
+
+export class TemplateCache {
+  private readonly templates = new Map<string, Template>();
+  private readonly sampling = new Map<string, number>();
+  private readonly systemInit = new Map<string, number>();
+  private held: Held[] = [];
+
+  static scope(exporter: string | undefined, header: ExportHeader): string {
+    return `${exporter ?? '?'}|${header.format}|${header.domain}`;
+  }
+
+  /** Stores (or redefines) a template and decodes the data that waited for it. */
+  define(scope: string, t: Template, sink: Sink): void {
+    this.templates.set(`${scope}#${t.id}`, t);
+    sink.template();
+    if (!this.held.length) return;
+    const waiting = this.held.filter((h) => h.key === scope && h.templateId === t.id);
+    if (!waiting.length) return;
+    this.held = this.held.filter((h) => !(h.key === scope && h.templateId === t.id));
+    for (const h of waiting) this.decodeRecords(t, h.data, 0, h.data.length, h.header, h.origin, h.at, sink);
+  }
+
+  withdraw(scope: string, id: number): void {
+    this.templates.delete(`${scope}#${id}`);
+  }
+
+  /** Decodes one data set (body without its 4-byte header), or holds it until its template comes. */
+  dataSet(scope: string, id: number, buf: Buffer, start: number, end: number, header: ExportHeader, origin: Origin, sink: Sink): void {
+    const t = this.templates.get(`${scope}#${id}`);
+    if (t) {
+      this.decodeRecords(t, buf, start, end, header, origin, start, sink);
+      return;
+    }
+    this.held.push({ key: scope, templateId: id, data: Buffer.from(buf.subarray(start, end)), header, origin, at: start });
+    if (this.held.length > MAX_HELD_SETS) {
+      const dropped = this.held.shift();
+      if (dropped) sink.reject(noTemplate(dropped), dropped.origin, dropped.at);
+    }
+  }
+
+  /** End of input: whatever still waits has no template. */
+  finish(sink: Sink): void {
+    for (const h of this.held) sink.reject(noTemplate(h), h.origin, h.at);
+    this.held = [];
+  }
+
+  private decodeRecords(t: Template, buf: Buffer, start: number, end: number, header: ExportHeader, origin: Origin, at: number, sink: Sink): void {
+    const scope = TemplateCache.scope(origin.exporter, header);
+    if (t.minLength === 0) {
+      sink.reject(`template ${t.id} describes empty records; data set skipped`, origin, at);
+      return;
+    }
+    let o = start;
+    // Trailing bytes shorter than one record are padding (RFC 7011 §3.3.1).
+    while (end - o >= t.minLength) {
+      const recStart = o;
+      const s: Scratch = { r: { format: header.format, start: 0 } };
+      let ok = true;
+      for (const f of t.fields) {
+        let len = f.length;
+        if (len === VARIABLE_LENGTH) {
+          len = buf[o] ?? 0;
+          o += 1;
+          if (len === 255) {
+            if (o + 2 > end) {
+              ok = false;
+              break;
+            }
+            len = buf.readUInt16BE(o);
+            o += 2;
+          }
+        }
+        if (o + len > end) {
+          ok = false;
+          break;
+        }
+        if (f.set && len > 0) f.set(s, buf, o, len);
+        o += len;
+      }
+      if (!ok) {
+        sink.reject(`record of template ${t.id} runs past the end of its set (variable-length field too long)`, origin, at + (recStart - start));
+        return;
+      }
+      if (t.options) {
+        if (s.sampling !== undefined && s.sampling > 0) this.sampling.set(scope, s.sampling);
+        if (s.systemInitMs !== undefined) this.systemInit.set(scope, s.systemInitMs);
+        sink.optionRecord();
+        continue;
+      }
+      sink.flow(this.finishRecord(s, header, origin, scope), origin, at + (recStart - start));
+    }
+  }
+
+  private finishRecord(s: Scratch, h: ExportHeader, origin: Origin, scope: string): FlowRecord {
+    const r = s.r;
+    const fallback = s.observed ?? origin.captureMs ?? h.exportMs;
+    const base = h.sysUptime !== undefined ? h.exportMs - h.sysUptime : this.systemInit.get(scope);
+    r.start = s.startAbs ?? fromUptime(base, h.sysUptime, s.firstUptime) ?? fromDelta(h.exportMs, s.startDeltaUs) ?? fallback;
+    const end = s.endAbs ?? fromUptime(base, h.sysUptime, s.lastUptime) ?? fromDelta(h.exportMs, s.endDeltaUs);
+    if (end !== undefined) r.end = end;
+    if (s.icmpTypeCode !== undefined && (r.protocol === 1 || r.protocol === 58)) {
+      r.srcPort = s.icmpTypeCode >> 8;
+      r.dstPort = s.icmpTypeCode & 0xff;
+    }
+    const rate = s.sampling ?? this.sampling.get(scope);
+    if (rate !== undefined && rate > 0) r.samplingRate = rate;
+    if (origin.exporter !== undefined) r.exporter = origin.exporter;
+    return r;
+  }
+}
+
+/** v9 uptimes wrap at 2^32 ms (49.7 days); a first-switched just after export time is clock jitter. */
+function fromUptime(base: number | undefined, sysUptime: number | undefined, t: number | undefined): number | undefined {
+  if (t === undefined || base === undefined) return undefined;
+  if (sysUptime === undefined) return base + t;
+  let diff = sysUptime - t;
+  if (diff < -UINT32 / 2) diff += UINT32;
+  else if (diff > UINT32 / 2) diff -= UINT32;
+  return base + sysUptime - diff;
+}
+
+function fromDelta(exportMs: number, deltaUs: number | undefined): number | undefined {
+  return deltaUs === undefined ? undefined : exportMs - Math.round(deltaUs / 1000);
+}
+
+function noTemplate(h: Held): string {
+  const [exporter, , domain] = h.key.split('|');
+  return `no template ${h.templateId} for exporter ${exporter} ${h.header.format === 'ipfix' ? 'observation domain' : 'source id'} ${domain}; data set undecodable`;
+}

@@ -1,0 +1,142 @@
+import type { FlowRecord } from '../model/flow';
+import { ipv4String, ipv6String } from './binary';
+import type { Origin, Sink } from './netflow/templates';
+import { parseEthernet, parseIp, transportPorts, type IpPacket } from './packet';
+
+/**
+ * sFlow v5 datagrams (sflow_version_5.txt): flow samples become one flow per sampled packet
+ * (bytes = frame length, packets = 1, samplingRate kept); counter samples are counted and skipped.
+ */
+
+const FLOW_SAMPLE = 1;
+const COUNTER_SAMPLE = 2;
+const FLOW_SAMPLE_EXPANDED = 3;
+const COUNTER_SAMPLE_EXPANDED = 4;
+
+const RAW_HEADER = 1;
+const SAMPLED_IPV4 = 3;
+const SAMPLED_IPV6 = 4;
+
+const HEADER_ETHERNET = 1;
+const HEADER_IPV4 = 11;
+const HEADER_IPV6 = 12;
+
+export function decodeSflow(buf: Buffer, origin: Origin, sink: Sink): void {
+  if (buf.length < 28) {
+    sink.reject(`sFlow datagram of ${buf.length} bytes is shorter than its header`, origin, 0);
+    return;
+  }
+  const agentType = buf.readUInt32BE(4);
+  const agentLen = agentType === 2 ? 16 : 4;
+  let o = 8 + agentLen + 12; // agent, sub-agent id, sequence, uptime
+  if (o + 4 > buf.length) {
+    sink.reject('sFlow header truncated', origin, 0);
+    return;
+  }
+  const agent = agentType === 2 ? ipv6String(buf, 8) : ipv4String(buf, 8);
+  const samples = buf.readUInt32BE(o);
+  o += 4;
+  // The datagram's source address is the exporter; the agent field says who sampled, often the same.
+  const exporter = origin.exporter ?? agent;
+  for (let i = 0; i < samples; i++) {
+    if (o + 8 > buf.length) {
+      sink.reject(`sFlow header counts ${samples} samples but the datagram ends after ${i}`, origin, o);
+      return;
+    }
+    const tag = buf.readUInt32BE(o);
+    const len = buf.readUInt32BE(o + 4);
+    const start = o + 8;
+    const end = start + len;
+    if (end > buf.length) {
+      sink.reject(`sFlow sample ${i + 1} claims ${len} bytes but ${buf.length - start} remain`, origin, o);
+      return;
+    }
+    const enterprise = tag >>> 12;
+    const format = tag & 0xfff;
+    if (enterprise === 0 && (format === FLOW_SAMPLE || format === FLOW_SAMPLE_EXPANDED)) {
+      flowSample(buf, start, end, format === FLOW_SAMPLE_EXPANDED, exporter, origin, sink);
+    } else if (enterprise === 0 && (format === COUNTER_SAMPLE || format === COUNTER_SAMPLE_EXPANDED)) {
+      sink.skipped('sflow counter sample');
+    } else {
+      sink.skipped(`sflow sample ${enterprise}:${format}`);
+    }
+    o = end;
+  }
+}
+
+function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, exporter: string, origin: Origin, sink: Sink): void {
+  const fixed = expanded ? 44 : 32;
+  if (start + fixed > end) {
+    sink.reject('sFlow flow sample shorter than its fixed fields', origin, start);
+    return;
+  }
+  const rate = buf.readUInt32BE(start + (expanded ? 12 : 8));
+  const input = expanded ? buf.readUInt32BE(start + 28) : buf.readUInt32BE(start + 20) & 0x3fffffff;
+  const output = expanded ? buf.readUInt32BE(start + 36) : buf.readUInt32BE(start + 24) & 0x3fffffff;
+  const records = buf.readUInt32BE(start + fixed - 4);
+  let o = start + fixed;
+  let flow: FlowRecord | undefined;
+  for (let i = 0; i < records && o + 8 <= end; i++) {
+    const tag = buf.readUInt32BE(o);
+    const len = buf.readUInt32BE(o + 4);
+    const rs = o + 8;
+    const re = rs + len;
+    if (re > end) {
+      sink.reject(`sFlow flow record ${i + 1} claims ${len} bytes past its sample`, origin, o);
+      return;
+    }
+    if (tag === RAW_HEADER && !flow) flow = rawHeader(buf, rs, re);
+    else if ((tag === SAMPLED_IPV4 || tag === SAMPLED_IPV6) && !flow) flow = sampledIp(buf, rs, re, tag === SAMPLED_IPV6);
+    o = re;
+  }
+  if (!flow) {
+    sink.reject('sFlow flow sample has no packet header or IP record flowdex can read', origin, start);
+    return;
+  }
+  flow.samplingRate = rate;
+  flow.exporter = exporter;
+  flow.start = origin.captureMs ?? 0;
+  flow.inputInterface = input;
+  flow.outputInterface = output;
+  sink.flow(flow, origin, start);
+}
+
+function rawHeader(buf: Buffer, rs: number, re: number): FlowRecord | undefined {
+  if (rs + 16 > re) return undefined;
+  const proto = buf.readUInt32BE(rs);
+  const frameLength = buf.readUInt32BE(rs + 4);
+  const hdrLen = buf.readUInt32BE(rs + 12);
+  const h = rs + 16;
+  const hEnd = Math.min(re, h + hdrLen);
+  let ip: IpPacket | undefined;
+  if (proto === HEADER_ETHERNET) ip = parseEthernet(buf, h, hEnd);
+  else if (proto === HEADER_IPV4 || proto === HEADER_IPV6) ip = parseIp(buf, h, hEnd);
+  if (!ip) return undefined;
+  const ports = transportPorts(buf, ip);
+  const r: FlowRecord = { format: 'sflow', start: 0, srcIp: ip.src, dstIp: ip.dst, protocol: ip.protocol, tos: ip.tos, srcBytes: frameLength, srcPackets: 1 };
+  if (ports) {
+    r.srcPort = ports.srcPort;
+    r.dstPort = ports.dstPort;
+    if (ports.tcpFlags !== undefined) r.tcpFlags = ports.tcpFlags;
+  }
+  return r;
+}
+
+function sampledIp(buf: Buffer, rs: number, re: number, v6: boolean): FlowRecord | undefined {
+  const addr = v6 ? 16 : 4;
+  if (rs + 8 + addr * 2 + 16 > re) return undefined;
+  const str = v6 ? ipv6String : ipv4String;
+  const p = rs + 8 + addr * 2;
+  return {
+    format: 'sflow',
+    start: 0,
+    srcBytes: buf.readUInt32BE(rs),
+    srcPackets: 1,
+    protocol: buf.readUInt32BE(rs + 4),
+    srcIp: str(buf, rs + 8),
+    dstIp: str(buf, rs + 8 + addr),
+    srcPort: buf.readUInt32BE(p),
+    dstPort: buf.readUInt32BE(p + 4),
+    tcpFlags: buf.readUInt32BE(p + 8) & 0xff,
+  };
+}
