@@ -1,0 +1,204 @@
+import { isIP } from 'node:net';
+import { FlowdexError } from '../errors';
+import { allFieldNames, resolveField, type FieldDef, type FieldType } from '../model/fields';
+import { ianaNumber, transportName } from '../model/protocols';
+import type { Test } from './ast';
+import type { Scalar } from './dsl';
+import { parseTime } from './time';
+import { parseDurationNs, parseQuantity } from './units';
+
+/** Keyword fields whose stored values normalization lower-cases; values are lower-cased to match. */
+const LOWER_CASE_FIELDS = new Set(['network.transport', 'network.protocol', 'network.type', 'network.direction']);
+
+const INT_LIMITS: Partial<Record<FieldType, [number, number]>> = {
+  short: [-32768, 32767],
+  integer: [-2147483648, 2147483647],
+  long: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+export type Comparison = '>' | '>=' | '<' | '<=';
+
+/** The stored fields behind a name, all of one type; errors name the position and a suggestion. */
+export interface ResolvedField {
+  name: string;
+  defs: FieldDef[];
+  type: FieldType;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const sub = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      cur.push(Math.min(sub, (prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The accepted field name closest to `name`, when it is close enough to be a likely typo. */
+export function suggestField(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of allFieldNames()) {
+    const d = editDistance(lower, candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+export function lookupField(name: string, pos: number): ResolvedField {
+  const defs = resolveField(name);
+  const first = defs?.[0];
+  if (defs === undefined || first === undefined) {
+    const suggestion = suggestField(name);
+    const hint = suggestion !== undefined ? `; did you mean "${suggestion}"?` : '';
+    throw new FlowdexError('QUERY_UNKNOWN_FIELD', `unknown field "${name}" at ${pos}${hint}`, {
+      position: pos,
+      field: name,
+      ...(suggestion !== undefined ? { suggestion } : {}),
+    });
+  }
+  const hidden = defs.find((d) => d.indexed === false);
+  if (hidden) {
+    throw new FlowdexError('QUERY_UNKNOWN_FIELD', `field "${name}" at ${pos} is stored but not searchable`, { position: pos, field: name });
+  }
+  return { name, defs, type: first.type };
+}
+
+function badValue(message: string, f: ResolvedField, pos: number): FlowdexError {
+  return new FlowdexError('QUERY_BAD_VALUE', `${message} at ${pos}`, { position: pos, field: f.name });
+}
+
+/** An IPv4/IPv6 address or CIDR block, lower-cased; undefined when it is neither. */
+export function parseIpOrCidr(text: string): string | undefined {
+  const slash = text.indexOf('/');
+  const addr = slash < 0 ? text : text.slice(0, slash);
+  const version = isIP(addr);
+  if (version === 0) return undefined;
+  if (slash >= 0) {
+    const prefix = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (version === 4 ? 32 : 128)) return undefined;
+  }
+  return text.toLowerCase();
+}
+
+function ipValue(raw: string, f: ResolvedField, pos: number): string {
+  const v = parseIpOrCidr(raw);
+  if (v !== undefined) return v;
+  const slash = raw.indexOf('/');
+  if (slash >= 0 && isIP(raw.slice(0, slash)) !== 0) {
+    const max = isIP(raw.slice(0, slash)) === 4 ? 32 : 128;
+    throw badValue(`"${raw}" is not a CIDR block for ${f.name}: the prefix length must be 0-${max}`, f, pos);
+  }
+  throw badValue(`"${raw}" is not an IP address or CIDR block for ${f.name}`, f, pos);
+}
+
+const UNIT_HELP: Record<string, string> = {
+  bytes: 'a byte count like 1500, 1.5k, 10MB or 2GiB',
+  count: 'a count like 3, 10k or 2M',
+  duration_ns: 'a duration like 500ms, 30s, 5m or 2h',
+  plain: 'a whole number',
+};
+
+function numericValue(raw: string, f: ResolvedField, pos: number): number {
+  const def = f.defs[0] as FieldDef;
+  const unit = def.unit ?? 'plain';
+  let v: number | undefined;
+  if (unit === 'duration_ns') v = raw === '0' ? 0 : parseDurationNs(raw);
+  else if (def.name === 'network.iana_number') v = ianaNumber(raw);
+  else v = parseQuantity(raw, unit);
+  if (v === undefined || (def.type !== 'float' && !Number.isInteger(v))) {
+    throw badValue(`"${raw}" is not ${UNIT_HELP[unit] ?? 'a number'} for ${f.name}`, f, pos);
+  }
+  const limits = INT_LIMITS[def.type];
+  if (limits && (v < limits[0] || v > limits[1])) {
+    throw badValue(`${raw} is out of range for ${f.name} (${def.type}, ${limits[0]} to ${limits[1]})`, f, pos);
+  }
+  return v;
+}
+
+function keywordValue(raw: string, f: ResolvedField): string {
+  const def = f.defs[0] as FieldDef;
+  // proto:6 means tcp: the stored transport is the name normalization derived from the number.
+  if (def.name === 'network.transport' && /^\d+$/.test(raw)) return transportName(Number(raw));
+  return LOWER_CASE_FIELDS.has(def.name) ? raw.toLowerCase() : raw;
+}
+
+function dateValue(raw: string, f: ResolvedField, pos: number, now: number): number {
+  try {
+    return parseTime(raw, now, f.name);
+  } catch (e) {
+    if (e instanceof FlowdexError) throw new FlowdexError('QUERY_BAD_TIME', `${e.message} at ${pos}`, { position: pos, field: f.name });
+    throw e;
+  }
+}
+
+/** One value read by the field's type: what `term`, `terms` and `range` bounds carry. */
+export function scalarValue(raw: string, f: ResolvedField, pos: number, now: number): Scalar {
+  switch (f.type) {
+    case 'ip':
+      return ipValue(raw, f, pos);
+    case 'keyword':
+      return keywordValue(raw, f);
+    case 'date':
+      return dateValue(raw, f, pos, now);
+    case 'geo_point':
+      throw badValue(`${f.name} cannot be matched by value; use ${f.name}:* to test presence`, f, pos);
+    default:
+      return numericValue(raw, f, pos);
+  }
+}
+
+/**
+ * The test `field:value` means. Unquoted `*` is "has the field", unquoted `a..b` an inclusive
+ * range (not for keywords, whose values may contain dots), unquoted `*`/`?` a keyword wildcard.
+ * Quoted values are always literal.
+ */
+export function valueTest(raw: string, quoted: boolean, f: ResolvedField, pos: number, now: number): Test {
+  if (!quoted && raw === '*') return { op: 'exists' };
+  if (!quoted && f.type !== 'keyword') {
+    const dots = raw.indexOf('..');
+    if (dots >= 0) {
+      const lo = raw.slice(0, dots);
+      const hi = raw.slice(dots + 2);
+      if (lo === '' || hi === '') throw badValue(`range "${raw}" needs both ends (low..high); use > or < for open ranges`, f, pos);
+      if (f.type === 'geo_point') throw badValue(`${f.name} cannot be matched by value`, f, pos);
+      const gte = scalarValue(lo, f, pos, now);
+      const lte = scalarValue(hi, f, pos + dots + 2, now);
+      if (typeof gte === 'number' && typeof lte === 'number' && gte > lte) {
+        throw badValue(`range "${raw}" is empty: the low end is above the high end`, f, pos);
+      }
+      return { op: 'range', gte, lte };
+    }
+  }
+  if (!quoted && /[*?]/.test(raw)) {
+    if (f.type !== 'keyword') {
+      const hint = f.type === 'ip' ? ' (use a CIDR block such as 10.0.0.0/8)' : '';
+      throw badValue(`wildcards work on name fields only, not on ${f.name}${hint}`, f, pos);
+    }
+    return { op: 'wildcard', pattern: keywordValue(raw, f) };
+  }
+  if (f.type === 'date') {
+    // A point in time matches flows starting in that very millisecond.
+    const t = dateValue(raw, f, pos, now);
+    return { op: 'range', gte: t, lte: t };
+  }
+  return { op: 'eq', values: [scalarValue(raw, f, pos, now)] };
+}
+
+const COMPARISON_BOUND = { '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte' } as const;
+
+/** `field>value` and friends; only numbers, addresses and times have an order worth asking for. */
+export function comparisonTest(op: Comparison, raw: string, f: ResolvedField, pos: number, now: number): Test {
+  if (f.type === 'keyword' || f.type === 'geo_point') {
+    throw badValue(`${f.name} is a ${f.type === 'keyword' ? 'name' : 'location'} field and cannot be compared with ${op}; use ${f.name}:value or a wildcard`, f, pos);
+  }
+  return { op: 'range', [COMPARISON_BOUND[op]]: scalarValue(raw, f, pos, now) };
+}
