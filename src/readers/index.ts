@@ -2,12 +2,23 @@ import { Readable } from 'node:stream';
 import { FlowdexError } from '../errors';
 import { openInputs, peek } from './open';
 import type { FlowReader, ReadItem, ReaderOptions } from './types';
+import { argusReader } from './argus';
+import { lanlReader } from './lanl';
+import { nfdumpReader } from './nfdump';
+import { nprobeReader } from './nprobe';
+import { zeekReader } from './zeek';
 
 /**
  * The registry of input formats, in detection order (most specific first).
  * Adding a format: write its module, add it here.
  */
-export const READERS: FlowReader[] = [];
+export const READERS: FlowReader[] = [
+  zeekReader,
+  nfdumpReader,
+  nprobeReader,
+  argusReader,
+  lanlReader,
+];
 
 export function readerByName(name: string): FlowReader {
   const r = READERS.find((x) => x.name === name);

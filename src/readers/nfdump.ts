@@ -1,0 +1,96 @@
+import type { FlowRecord } from '../model/flow';
+import { ianaNumber } from '../model/protocols';
+import { driveLines } from './text/drive';
+import { headLines } from './text/lines';
+import { firstRecordKeys, tabularHandler } from './text/tabular';
+import { badRecord, counter, ip, num, port, type Row, secondsToMs, str, time, uint } from './text/values';
+import type { FlowReader } from './types';
+
+const FORMAT = 'nfdump';
+
+/** nfdump prints TCP flags as 8 characters, most significant bit first: `CEUAPRSF`. */
+export function parseNfdumpFlags(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (!/^[.A-Z]{8}$/.test(text)) return undefined;
+  let v = 0;
+  for (let i = 0; i < 8; i++) if (text[i] !== '.') v |= 0x80 >> i;
+  return v;
+}
+
+function flags(row: Row, key: string): number | undefined {
+  const s = str(row, key);
+  if (s === undefined) return undefined;
+  const v = parseNfdumpFlags(s);
+  if (v === undefined || v > 255) throw badRecord(key, `${key} is not a TCP flag set: ${JSON.stringify(s)}`);
+  return v;
+}
+
+/** Reverse-direction counters exist only for bidirectional (NSEL/biflow) records; zero means absent. */
+function nonZero(n: number | undefined): number | undefined {
+  return n === 0 ? undefined : n;
+}
+
+function firstIp(row: Row, keys: readonly string[]): string | undefined {
+  for (const k of keys) {
+    const v = ip(row, k);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+/**
+ * A record of `nfdump -o csv` (columns ts,te,td,sa,da,…) or `nfdump -o json` (first, last,
+ * src4_addr, …) of nfdump 1.7. nfdump prints local time without a zone: run it with TZ=UTC.
+ * in_* counters are the flow's own direction (source → destination).
+ */
+export function decodeNfdump(row: Row): FlowRecord {
+  const start = time(row, 'ts') ?? time(row, 'first');
+  if (start === undefined) throw badRecord('ts', 'missing flow start (ts / first)');
+  let end = time(row, 'te') ?? time(row, 'last');
+  const td = num(row, 'td');
+  if (end === undefined && td !== undefined) end = start + secondsToMs(td);
+  const srcIp = firstIp(row, ['sa', 'src4_addr', 'src6_addr']);
+  const dstIp = firstIp(row, ['da', 'dst4_addr', 'dst6_addr']);
+  if (srcIp === undefined) throw badRecord('sa', 'missing source address');
+  if (dstIp === undefined) throw badRecord('da', 'missing destination address');
+  const pr = str(row, 'pr') ?? str(row, 'proto');
+  const protocol = pr !== undefined ? ianaNumber(pr) : undefined;
+  // CSV prints ICMP's destination "port" as type.code.
+  const dp = str(row, 'dp');
+  const icmp = dp !== undefined && /^\d+\.\d+$/.test(dp) ? dp.split('.').map(Number) : undefined;
+  return {
+    format: FORMAT,
+    start,
+    end,
+    srcIp,
+    dstIp,
+    srcPort: icmp ? icmp[0] : (port(row, 'sp') ?? port(row, 'src_port')),
+    dstPort: icmp ? icmp[1] : (port(row, 'dp') ?? port(row, 'dst_port')),
+    protocol: protocol !== undefined && protocol <= 255 ? protocol : undefined,
+    transport: protocol === undefined ? pr : undefined,
+    tcpFlags: flags(row, 'flg') ?? flags(row, 'tcp_flags'),
+    tos: uint(row, 'stos', 255) ?? uint(row, 'src_tos', 255),
+    srcPackets: counter(row, 'ipkt') ?? counter(row, 'in_packets'),
+    srcBytes: counter(row, 'ibyt') ?? counter(row, 'in_bytes'),
+    dstPackets: nonZero(counter(row, 'opkt') ?? counter(row, 'out_packets')),
+    dstBytes: nonZero(counter(row, 'obyt') ?? counter(row, 'out_bytes')),
+    inputInterface: uint(row, 'in', 0xffffffff) ?? uint(row, 'input_snmp', 0xffffffff),
+    outputInterface: uint(row, 'out', 0xffffffff) ?? uint(row, 'output_snmp', 0xffffffff),
+    exporter: firstIp(row, ['ra', 'ip4_router', 'ip6_router']),
+  };
+}
+
+export const nfdumpReader: FlowReader = {
+  name: FORMAT,
+  description: 'nfdump 1.7 text output: `nfdump -r FILE -o csv` or `-o json` (run with TZ=UTC)',
+  detect(head) {
+    const keys = firstRecordKeys(headLines(head, 60));
+    if (keys === undefined) return false;
+    const csv = ['ts', 'te', 'td', 'sa', 'da', 'sp', 'dp', 'pr'].every((k, i) => keys[i] === k);
+    const json = keys.includes('first') && (keys.includes('src4_addr') || keys.includes('src6_addr'));
+    return csv || json;
+  },
+  read(input, options) {
+    return driveLines(input, options, tabularHandler({ decode: decodeNfdump, endMarker: 'Summary' }));
+  },
+};
