@@ -55,15 +55,18 @@ function endpoint(opts: ImportOptions): { target: string; safe: string; auth?: s
   return { target: `${base}/api/saved_objects/_import?overwrite=true`, safe: base, auth };
 }
 
-/** Node's fetch hides the socket error under `cause`; name it the way people know it. */
+/**
+ * Node's fetch hides the socket error under `cause`; name it the way people know it. Read by
+ * shape, not instanceof: fetch's errors may come from another realm (test runners, workers).
+ */
 function networkReason(e: unknown): string {
-  const cause = e instanceof Error ? (e.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const err = record(e);
+  const cause = record(err.cause);
+  const code = typeof cause.code === 'string' ? cause.code : undefined;
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return 'timed out';
-  if (code !== undefined) return code;
-  return typeof cause?.message === 'string' ? cause.message : e instanceof Error ? e.message : String(e);
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timed out';
+  return code ?? str(cause.message, str(err.message, String(e)));
 }
 
 function str(v: unknown, fallback = ''): string {
