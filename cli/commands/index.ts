@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { registerOpensearch } from './opensearch';
 import { registerSetup } from './setup';
+import { registerDemo } from './demo';
 import { registerDashboards } from './dashboards';
 
 /** Each command module registers itself on the program; add new commands here. */
-export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDashboards];
+export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards];
