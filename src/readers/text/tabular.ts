@@ -18,6 +18,9 @@ export interface TabularSpec {
   onHeader?(columns: readonly string[]): void;
 }
 
+/** The last line of a pretty-printed object: `}`, `},` or `}]` at the end of an array. */
+const CLOSE = /^\s*\}\s*[,\]]?\s*$/;
+
 interface CsvState {
   delimiter: Delimiter;
   index: Map<string, number>;
@@ -60,8 +63,8 @@ export function tabularHandler(spec: TabularSpec): LineHandler {
     if (ended) return undefined;
     if (pending !== undefined) {
       pending.push(text);
-      if (/^\s*\},?\s*$/.test(text)) {
-        const body = pending.join('\n').replace(/,\s*$/, '');
+      if (CLOSE.test(text)) {
+        const body = pending.join('\n').replace(/[,\]]\s*$/, '');
         pending = undefined;
         return jsonRecord(body, pendingLine);
       }
@@ -109,9 +112,9 @@ export function firstRecordKeys(lines: readonly string[]): string[] | undefined 
   if (first.startsWith('{')) {
     let text = first;
     if (first === '{') {
-      const close = lines.findIndex((l, j) => j > i && /^\s*\},?\s*$/.test(l));
+      const close = lines.findIndex((l, j) => j > i && CLOSE.test(l));
       if (close === -1) return undefined;
-      text = lines.slice(i, close + 1).join('\n').replace(/,\s*$/, '');
+      text = lines.slice(i, close + 1).join('\n').replace(/[,\]]\s*$/, '');
     }
     try {
       const obj: unknown = JSON.parse(text.endsWith(',') ? text.slice(0, -1) : text);
