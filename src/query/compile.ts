@@ -63,9 +63,17 @@ export function timeFilter(range: TimeRange): QueryDsl {
   return { range: { '@timestamp': { gte: range.from, lt: range.to, format: 'epoch_millis' } } };
 }
 
+/**
+ * Every one of the queries, as one filter-context bool: nested filter-only bools are flattened
+ * and `match_all` dropped, so combining the query, the time range and a report's own filter
+ * stays flat.
+ */
+export function allOf(...queries: QueryDsl[]): QueryDsl {
+  const filter = queries.flatMap((q) => ('match_all' in q ? [] : isFilterOnly(q) ? (q.bool.filter ?? []) : [q]));
+  return filter.length === 0 ? { match_all: {} } : { bool: { filter } };
+}
+
 /** The query restricted to a time range: what searches and reports send. */
 export function compileFilter(ast: Ast, range: TimeRange): QueryDsl {
-  const q = compileQuery(ast);
-  const rest = 'match_all' in q ? [] : isFilterOnly(q) ? (q.bool.filter ?? []) : [q];
-  return { bool: { filter: [...rest, timeFilter(range)] } };
+  return allOf(compileQuery(ast), timeFilter(range));
 }
