@@ -73,13 +73,13 @@ async function javaMajor(javaBin: string): Promise<number | undefined> {
  * Picks a JDK for the OpenSearch version: 3.x needs Java 21+, 2.x runs on 11–21. Looks at
  * FLOWDEX_JAVA_HOME, JAVA_HOME and every JDK under /usr/lib/jvm; newest suitable wins.
  */
-export async function findJava(version: string, env: NodeJS.ProcessEnv = process.env): Promise<{ home: string; major: number }> {
+export async function findJava(version: string, env: NodeJS.ProcessEnv = process.env, jvmDir = '/usr/lib/jvm'): Promise<{ home: string; major: number }> {
   const min = majorOf(version) >= 3 ? 21 : 11;
   const max = majorOf(version) >= 3 ? 99 : 21;
   const candidates: string[] = [];
   for (const v of [env.FLOWDEX_JAVA_HOME, env.JAVA_HOME]) if (v) candidates.push(v);
   try {
-    for (const d of await fs.readdir('/usr/lib/jvm')) candidates.push(path.join('/usr/lib/jvm', d));
+    for (const d of await fs.readdir(jvmDir)) candidates.push(path.join(jvmDir, d));
   } catch {
     // no system JDKs
   }
@@ -95,7 +95,7 @@ export async function findJava(version: string, env: NodeJS.ProcessEnv = process
   if (!best) {
     throw new FlowdexError(
       'NODE_NO_JAVA',
-      `OpenSearch ${version} needs Java ${min}${max < 99 ? `-${max}` : '+'}, none found in FLOWDEX_JAVA_HOME, JAVA_HOME or /usr/lib/jvm; install one (e.g. apt-get install openjdk-${min}-jdk-headless) or set FLOWDEX_JAVA_HOME`,
+      `OpenSearch ${version} needs Java ${min}${max < 99 ? `-${max}` : '+'}, none found in FLOWDEX_JAVA_HOME, JAVA_HOME or ${jvmDir}; install one (e.g. apt-get install openjdk-${min}-jdk-headless) or set FLOWDEX_JAVA_HOME`,
     );
   }
   return best;
