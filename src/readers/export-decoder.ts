@@ -1,4 +1,4 @@
-import { FlowdexError } from '../errors';
+import { FlowdexError, type ErrorCode } from '../errors';
 import type { FlowRecord } from '../model/flow';
 import { decodeIpfix } from './netflow/ipfix';
 import { TemplateCache, type Origin, type Sink } from './netflow/templates';
@@ -76,11 +76,11 @@ export class ExportDecoder {
         }
         this.out.push({ kind: 'flow', record: rec, loc: { file: origin.file, offset: origin.base + at } });
       },
-      reject: (reason: string, origin: Origin, at: number) => {
+      reject: (reason: string, origin: Origin, at: number, code: ErrorCode = 'INPUT_BAD_RECORD') => {
         counters.rejected++;
         const where = origin.base + at;
         stats?.undecodable.push({ where: `${origin.file}@${where}`, reason });
-        const error = new FlowdexError('INPUT_BAD_RECORD', reason, { file: origin.file, offset: where });
+        const error = new FlowdexError(code, reason, { file: origin.file, offset: where });
         this.out.push({ kind: 'reject', error, loc: { file: origin.file, offset: where } });
       },
       optionRecord: () => void counters.optionRecords++,
@@ -88,7 +88,10 @@ export class ExportDecoder {
         counters.templates++;
         if (stats) stats.templates++;
       },
-      skipped: (kind: string) => void counters.skipped.set(kind, (counters.skipped.get(kind) ?? 0) + 1),
+      skipped: (kind: string) => {
+        counters.skipped.set(kind, (counters.skipped.get(kind) ?? 0) + 1);
+        stats?.skipped?.set(kind, (stats.skipped.get(kind) ?? 0) + 1);
+      },
     };
   }
 
@@ -122,6 +125,17 @@ export class ExportDecoder {
         this.sink.reject('datagram is not NetFlow v5/v9, IPFIX or sFlow v5 (unknown version field)', origin, 0);
     }
     return this.take();
+  }
+
+  /** A datagram or stretch of input lost before decoding (damaged capture, fragments). */
+  reject(reason: string, origin: Origin, code: ErrorCode = 'INPUT_BAD_RECORD'): ReadItem[] {
+    this.sink.reject(reason, origin, 0, code);
+    return this.take();
+  }
+
+  /** Counts input that is deliberately not a flow (the pcap reader's non-export packets). */
+  skip(kind: string): void {
+    this.sink.skipped(kind);
   }
 
   /** End of input: held data sets that never got a template become rejects. */

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { FlowdexError } from '../errors';
+import { datagramReader } from './datagram';
 import { openInputs, peek } from './open';
+import { pcapReader } from './pcap';
 import type { FlowReader, ReadItem, ReaderOptions } from './types';
 import { argusReader } from './argus';
 import { lanlReader } from './lanl';
@@ -13,6 +15,8 @@ import { zeekReader } from './zeek';
  * Adding a format: write its module, add it here.
  */
 export const READERS: FlowReader[] = [
+  pcapReader,
+  datagramReader,
   zeekReader,
   nfdumpReader,
   nprobeReader,

@@ -14,8 +14,8 @@ export interface IpPacket {
   /** Offset of the transport header within the buffer and the end of the captured bytes. */
   l4: number;
   end: number;
-  /** Non-first IPv4 fragments carry no transport header. */
-  fragment: boolean;
+  /** Fragments are not reassembled: only the first one carries the transport header. */
+  fragment: 'none' | 'first' | 'rest';
 }
 
 export const ETHERTYPE_IPV4 = 0x0800;
@@ -57,7 +57,7 @@ export function parseIp(b: Buffer, o: number, end: number): IpPacket | undefined
       l4: o + ihl,
       // Ethernet pads short frames; the IP total length says where the packet really ends.
       end: total >= ihl ? Math.min(end, o + total) : end,
-      fragment: (frag & 0x1fff) !== 0 || (frag & 0x2000) !== 0,
+      fragment: (frag & 0x1fff) !== 0 ? 'rest' : (frag & 0x2000) !== 0 ? 'first' : 'none',
     };
   }
   if (v === 6) {
@@ -65,10 +65,10 @@ export function parseIp(b: Buffer, o: number, end: number): IpPacket | undefined
     let next = b[o + 6] ?? 0;
     let p = o + 40;
     const payloadLen = b.readUInt16BE(o + 4);
-    let fragment = false;
+    let fragment: IpPacket['fragment'] = 'none';
     // Hop-by-hop, routing, destination options and fragment headers before the transport.
     while ((next === 0 || next === 43 || next === 60 || next === 44) && p + 8 <= end) {
-      if (next === 44) fragment = true;
+      if (next === 44) fragment = ((b.readUInt16BE(p + 2) & 0xfff8) !== 0 ? 'rest' : 'first');
       const hdrLen = next === 44 ? 8 : ((b[p + 1] ?? 0) + 1) * 8;
       next = b[p] ?? 0;
       p += hdrLen;
@@ -95,7 +95,7 @@ export interface Ports {
 
 /** Ports of TCP/UDP/SCTP, type/code of ICMP (as Community ID wants them). */
 export function transportPorts(b: Buffer, p: IpPacket): Ports | undefined {
-  if (p.fragment) return undefined;
+  if (p.fragment === 'rest') return undefined;
   const o = p.l4;
   switch (p.protocol) {
     case 6:

@@ -28,10 +28,12 @@ export interface DecodeStats {
   templates: number;
   /** Datagrams or records that could not be decoded, with the reason. */
   undecodable: { where: string; reason: string }[];
+  /** Input deliberately not turned into flows, by kind (sFlow counter samples, non-export packets). */
+  skipped?: Map<string, number>;
 }
 
 export function newDecodeStats(): DecodeStats {
-  return { perExporter: new Map(), templates: 0, undecodable: [] };
+  return { perExporter: new Map(), templates: 0, undecodable: [], skipped: new Map() };
 }
 
 /** One input format. A new format is one new module exporting one of these, listed in `./index.ts`. */

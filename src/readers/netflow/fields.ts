@@ -22,6 +22,11 @@ export interface Scratch {
   icmpTypeCode?: number;
   /** Options records: sampling interval and system init time announced by the exporter. */
   sampling?: number;
+  /** PSAMP count-based sampling: packets skipped between selected ones (rate = (interval + space) / interval). */
+  samplingSpace?: number;
+  /** PSAMP random n-out-of-N sampling: rate = population / size. */
+  samplingSize?: number;
+  samplingPopulation?: number;
   systemInitMs?: number;
 }
 
@@ -68,6 +73,9 @@ export const IANA_FIELDS = new Map<number, Setter>([
   [34, (s, b, o, n) => void (s.sampling = u(b, o, n))], // samplingInterval
   [50, (s, b, o, n) => void (s.sampling = u(b, o, n))], // samplerRandomInterval
   [305, (s, b, o, n) => void (s.sampling = u(b, o, n))], // samplingPacketInterval
+  [306, (s, b, o, n) => void (s.samplingSpace = u(b, o, n))], // samplingPacketSpace
+  [309, (s, b, o, n) => void (s.samplingSize = u(b, o, n))],
+  [310, (s, b, o, n) => void (s.samplingPopulation = u(b, o, n))],
   [85, (s, b, o, n) => void (s.r.srcBytes ??= u(b, o, n))], // octetTotalCount, when no delta
   [86, (s, b, o, n) => void (s.r.srcPackets ??= u(b, o, n))],
   [96, (s, b, o, n) => void (s.r.app = readString(b, o, n) || undefined)], // applicationName

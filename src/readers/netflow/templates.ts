@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../errors';
 import type { FlowRecord } from '../../model/flow';
 import { setterFor, type Scratch, type Setter } from './fields';
 
@@ -48,7 +49,7 @@ export interface ExportHeader {
 /** What set decoding reports; the decoder turns these into read items and stats. */
 export interface Sink {
   flow(rec: FlowRecord, origin: Origin, at: number): void;
-  reject(reason: string, origin: Origin, at: number): void;
+  reject(reason: string, origin: Origin, at: number, code?: ErrorCode): void;
   optionRecord(): void;
   template(): void;
   /** Something deliberately not turned into a flow (sFlow counter samples), by kind. */
@@ -166,7 +167,8 @@ export class TemplateCache {
         return;
       }
       if (t.options) {
-        if (s.sampling !== undefined && s.sampling > 0) this.sampling.set(scope, s.sampling);
+        const rate = samplingRate(s);
+        if (rate !== undefined) this.sampling.set(scope, rate);
         if (s.systemInitMs !== undefined) this.systemInit.set(scope, s.systemInitMs);
         sink.optionRecord();
         continue;
@@ -186,7 +188,7 @@ export class TemplateCache {
       r.srcPort = s.icmpTypeCode >> 8;
       r.dstPort = s.icmpTypeCode & 0xff;
     }
-    const rate = s.sampling ?? this.sampling.get(scope);
+    const rate = samplingRate(s) ?? this.sampling.get(scope);
     if (rate !== undefined && rate > 0) r.samplingRate = rate;
     if (origin.exporter !== undefined) r.exporter = origin.exporter;
     return r;
@@ -201,6 +203,13 @@ function fromUptime(base: number | undefined, sysUptime: number | undefined, t: 
   if (diff < -UINT32 / 2) diff += UINT32;
   else if (diff > UINT32 / 2) diff -= UINT32;
   return base + sysUptime - diff;
+}
+
+/** One-in-N from whichever sampling description the exporter used (v9 interval, PSAMP count or random). */
+function samplingRate(s: Scratch): number | undefined {
+  if (s.samplingPopulation && s.samplingSize) return Math.round(s.samplingPopulation / s.samplingSize);
+  if (!s.sampling) return undefined;
+  return s.samplingSpace === undefined ? s.sampling : Math.round((s.sampling + s.samplingSpace) / s.sampling);
 }
 
 function fromDelta(exportMs: number, deltaUs: number | undefined): number | undefined {
