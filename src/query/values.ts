@@ -16,6 +16,13 @@ const INT_LIMITS: Partial<Record<FieldType, [number, number]>> = {
   long: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 
+/** Fields whose meaning is narrower than their storage type. */
+const FIELD_LIMITS: Record<string, [number, number]> = {
+  'source.port': [0, 65535],
+  'destination.port': [0, 65535],
+  'network.iana_number': [0, 255],
+};
+
 export type Comparison = '>' | '>=' | '<' | '<=';
 
 /** The stored fields behind a name, all of one type; errors name the position and a suggestion. */
@@ -117,9 +124,9 @@ function numericValue(raw: string, f: ResolvedField, pos: number): number {
   if (v === undefined || (def.type !== 'float' && !Number.isInteger(v))) {
     throw badValue(`"${raw}" is not ${UNIT_HELP[unit] ?? 'a number'} for ${f.name}`, f, pos);
   }
-  const limits = INT_LIMITS[def.type];
+  const limits = FIELD_LIMITS[def.name] ?? INT_LIMITS[def.type];
   if (limits && (v < limits[0] || v > limits[1])) {
-    throw badValue(`${raw} is out of range for ${f.name} (${def.type}, ${limits[0]} to ${limits[1]})`, f, pos);
+    throw badValue(`${raw} is out of range for ${f.name} (${limits[0]} to ${limits[1]})`, f, pos);
   }
   return v;
 }
