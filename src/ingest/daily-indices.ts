@@ -1,0 +1,72 @@
+import type { Client } from '@opensearch-project/opensearch';
+import { withRetry } from './retry';
+
+export interface DailyIndicesOptions {
+  /** Turn refresh off on touched indices during the load. @default true */
+  relaxRefresh: boolean;
+  giveUpAfterMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The daily indices one run writes to: created on demand (the template supplies mappings and
+ * settings), refresh turned off while loading, and put back afterwards.
+ */
+export class DailyIndices {
+  private readonly prepared = new Map<string, Promise<void>>();
+  /** Refresh interval to restore; null resets to the default. */
+  private readonly original = new Map<string, string | null>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly o: DailyIndicesOptions,
+  ) {}
+
+  get touched(): string[] {
+    return [...this.prepared.keys()].sort();
+  }
+
+  /** Ready to receive documents; the work is done once per index and run. */
+  ensure(index: string): Promise<void> {
+    let p = this.prepared.get(index);
+    if (!p) {
+      p = this.retrying(() => this.prepare(index));
+      this.prepared.set(index, p);
+    }
+    return p;
+  }
+
+  private async prepare(index: string): Promise<void> {
+    // 400 = resource_already_exists: another run or an earlier one created it.
+    await this.client.indices.create({ index }, { ignore: [400] });
+    if (!this.o.relaxRefresh) return;
+    const res = await this.client.indices.getSettings({ index, name: 'index.refresh_interval', flat_settings: true });
+    const settings = (res.body as Record<string, { settings?: Record<string, string> }>)[index]?.settings ?? {};
+    const current = settings['index.refresh_interval'];
+    // "-1" means a concurrent load relaxed it; the default is the best value to return to then.
+    this.original.set(index, current === undefined || current === '-1' ? null : current);
+    await this.client.indices.putSettings({ index, body: { index: { refresh_interval: '-1' } } });
+  }
+
+  /** Restores refresh intervals and refreshes, so everything indexed is searchable when this returns. */
+  async finish(): Promise<void> {
+    const names = this.touched;
+    if (names.length === 0) return;
+    // Settled, not awaited one by one: an index whose creation failed must not block the others.
+    await Promise.allSettled(this.prepared.values());
+    for (const [index, value] of this.original) {
+      // Through the transport because the typed API does not accept null, which resets a setting.
+      const body = { index: { refresh_interval: value } };
+      await this.retrying(() => this.client.transport.request({ method: 'PUT', path: `/${encodeURIComponent(index)}/_settings`, body }));
+    }
+    this.original.clear();
+    for (let i = 0; i < names.length; i += 50) {
+      const chunk = names.slice(i, i + 50).join(',');
+      await this.retrying(() => this.client.indices.refresh({ index: chunk, ignore_unavailable: true }));
+    }
+  }
+
+  private retrying<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, { giveUpAfterMs: this.o.giveUpAfterMs, signal: this.o.signal });
+  }
+}

@@ -1,0 +1,202 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../config';
+import { FlowdexError, isFlowdexError } from '../errors';
+import type { SourceLocation } from '../model/flow';
+import { normalize } from '../model/normalize';
+import type { ReadItem } from '../readers/types';
+import { indexFor } from '../store/indices';
+import { Batch, type BulkEntry } from './bulk';
+import { DailyIndices } from './daily-indices';
+import type { DeadLetter } from './dead-letter';
+import { DirtyBuckets, recordDirty } from './dirty';
+import { BulkSender, type SendListener } from './sender';
+import { addCounts, zeroCounts, type Counts } from './summary';
+
+export interface IndexOptions {
+  deadLetter: DeadLetter;
+  /** Bulk requests in flight. @default 2 */
+  concurrency?: number;
+  /** Flows per second; unlimited when absent. */
+  maxRate?: number;
+  /** Send a batch once it holds this many bytes. @default 5 MiB */
+  flushBytes?: number;
+  /** Send a non-empty batch at least this often, so slow inputs (stdin, follow) show up. @default 1000 */
+  flushIntervalMs?: number;
+  /** Stop retrying an unreachable or overloaded node after this long. @default 10 minutes */
+  giveUpAfterMs?: number;
+  /** Turn refresh off on touched indices during the load. @default true */
+  relaxRefresh?: boolean;
+  /** Aborting stops reading; documents already read are still sent and accounted. */
+  signal?: AbortSignal;
+  /** Live counters (the progress display reads them); a fresh one when absent. */
+  counts?: RunCounts;
+  log?: (line: string) => void;
+}
+
+/** Totals and per-input-file counts, updated as documents are read and acknowledged. */
+export class RunCounts {
+  readonly total: Counts = zeroCounts();
+  readonly perFile = new Map<string, Counts>();
+
+  bump(file: string, field: keyof Counts): void {
+    this.total[field]++;
+    let c = this.perFile.get(file);
+    if (!c) this.perFile.set(file, (c = zeroCounts()));
+    c[field]++;
+  }
+
+  merge(other: RunCounts): void {
+    addCounts(this.total, other.total);
+    for (const [file, c] of other.perFile) this.perFile.set(file, addCounts(this.perFile.get(file) ?? zeroCounts(), c));
+  }
+}
+
+export interface IndexResult {
+  counts: RunCounts;
+  /** Daily indices this run wrote to. */
+  indices: string[];
+  /** True when the signal stopped reading before the input ended. */
+  interrupted: boolean;
+}
+
+const DEFAULTS = { concurrency: 2, flushBytes: 5 * 1024 * 1024, flushIntervalMs: 1000, giveUpAfterMs: 10 * 60_000 };
+
+function rejectReason(e: unknown): string {
+  return isFlowdexError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Batches entries and hands them to the sender, never more than `concurrency` batches
+ * outstanding: `add` waits for a free slot, which is what holds the reader back.
+ */
+class Batcher {
+  private batch = new Batch();
+  private readonly pending = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly sender: BulkSender,
+    private readonly listener: SendListener,
+    private readonly limits: { flushBytes: number; maxDocs: number; concurrency: number },
+  ) {}
+
+  async add(e: BulkEntry): Promise<void> {
+    this.batch.add(e);
+    if (this.batch.bytes >= this.limits.flushBytes || this.batch.size >= this.limits.maxDocs) {
+      await this.freeSlot();
+      this.submit();
+    }
+  }
+
+  /** Sends the current batch if it is older than `ageMs` (the interval flush). */
+  flushIfOlder(ageMs: number): void {
+    if (this.batch.size > 0 && Date.now() - this.batch.createdAt >= ageMs) this.submit();
+  }
+
+  /** Sends what is left and waits for every request to settle; throws the first fatal error. */
+  async drain(): Promise<void> {
+    this.submit();
+    while (this.pending.size > 0) await Promise.race(this.pending);
+    this.throwIfFailed();
+  }
+
+  private async freeSlot(): Promise<void> {
+    while (this.pending.size >= this.limits.concurrency) await Promise.race(this.pending);
+    this.throwIfFailed();
+  }
+
+  private submit(): void {
+    if (this.batch.size === 0) return;
+    const entries = this.batch.entries;
+    this.batch = new Batch();
+    const p: Promise<void> = this.sender
+      .send(entries, this.listener)
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+}
+
+/**
+ * The bulk pipeline: reader items → normalize → route to the day's index → batches → bulk
+ * `create` requests. Every item ends up counted as indexed, duplicate or rejected (the
+ * rejected ones in the dead-letter file). Refresh is relaxed during the load and restored,
+ * then refreshed, before this returns — also when it fails or is interrupted.
+ */
+export async function indexItems(client: Client, cfg: FlowdexConfig, items: AsyncIterable<ReadItem>, o: IndexOptions): Promise<IndexResult> {
+  const giveUpAfterMs = o.giveUpAfterMs ?? DEFAULTS.giveUpAfterMs;
+  const concurrency = o.concurrency ?? DEFAULTS.concurrency;
+  const counts = o.counts ?? new RunCounts();
+  const dirty = new DirtyBuckets();
+  const indices = new DailyIndices(client, { relaxRefresh: o.relaxRefresh ?? true, giveUpAfterMs, signal: o.signal });
+  const sender = new BulkSender(client, { concurrency, maxRate: o.maxRate, giveUpAfterMs, signal: o.signal });
+  const listener: SendListener = {
+    indexed: (e) => {
+      counts.bump(e.loc.file, 'indexed');
+      dirty.mark(e.ts);
+    },
+    duplicate: (e) => counts.bump(e.loc.file, 'duplicates'),
+    rejected: async (e, reason) => {
+      counts.bump(e.loc.file, 'rejected');
+      await o.deadLetter.rejectDoc(reason, e.loc, e.source);
+    },
+    retrying: (what, attempt, delay) => {
+      if (attempt === 0 || attempt % 10 === 0) o.log?.(`OpenSearch not accepting writes (${what}); retrying in ${delay} ms`);
+    },
+  };
+  const batcher = new Batcher(sender, listener, { flushBytes: o.flushBytes ?? DEFAULTS.flushBytes, maxDocs: sender.maxBatchDocs, concurrency });
+  const flushInterval = o.flushIntervalMs ?? DEFAULTS.flushIntervalMs;
+  const timer = setInterval(() => batcher.flushIfOlder(flushInterval), Math.max(50, flushInterval / 4));
+
+  const rejectItem = async (loc: SourceLocation, reason: string, raw?: string) => {
+    counts.bump(loc.file, 'read');
+    counts.bump(loc.file, 'rejected');
+    await o.deadLetter.reject(reason, loc, raw);
+  };
+
+  let interrupted = false;
+  try {
+    for await (const item of items) {
+      if (item.kind === 'reject') {
+        await rejectItem(item.loc, rejectReason(item.error), item.raw);
+      } else {
+        let entry: BulkEntry;
+        try {
+          const { id, doc } = normalize(item.record);
+          entry = { index: indexFor(cfg.prefix, item.record.start), id, source: JSON.stringify(doc), ts: item.record.start, loc: item.loc };
+        } catch (e) {
+          if (!isFlowdexError(e)) throw e;
+          await rejectItem(item.loc, rejectReason(e));
+          continue;
+        }
+        counts.bump(item.loc.file, 'read');
+        await indices.ensure(entry.index);
+        await batcher.add(entry);
+      }
+      if (o.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+    }
+    await batcher.drain();
+    await recordDirty(client, `${cfg.prefix}state`, dirty);
+  } finally {
+    clearInterval(timer);
+    await sender.stop();
+    await indices.finish();
+  }
+  return { counts, indices: indices.touched, interrupted };
+}
+
+/** Wraps an unexpected pipeline failure with what was achieved before it. */
+export function ingestFailure(e: unknown, counts: Counts): FlowdexError {
+  if (isFlowdexError(e)) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new FlowdexError('INGEST_FAILED', `indexing stopped: ${msg} (${counts.indexed} flows indexed before)`, {}, { cause: e });
+}

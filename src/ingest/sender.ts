@@ -1,0 +1,87 @@
+import type { Client } from '@opensearch-project/opensearch';
+import Bottleneck from 'bottleneck';
+import { bulkBody, classifyResponse, postBulk, type BulkEntry } from './bulk';
+import { backoffDelay, withRetry } from './retry';
+
+/** What happened to each document of a batch; the sender reports, the pipeline accounts. */
+export interface SendListener {
+  indexed(e: BulkEntry): void;
+  duplicate(e: BulkEntry): void;
+  rejected(e: BulkEntry, reason: string): Promise<void>;
+  retrying?(what: string, attempt: number, delayMs: number): void;
+}
+
+export interface SenderOptions {
+  /** Bulk requests in flight. @default 2 */
+  concurrency: number;
+  /** Flows per second across all requests; unlimited when absent. */
+  maxRate?: number;
+  giveUpAfterMs: number;
+  signal?: AbortSignal;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends batches through two gates: a reservoir of flows per second (only with `maxRate`) and a
+ * cap on concurrent requests. Bottleneck counts job weight against both limits, so they are
+ * separate limiters: the rate gate weighs flows, the concurrency gate weighs requests.
+ */
+export class BulkSender {
+  private readonly requests: Bottleneck;
+  private readonly rate: Bottleneck | undefined;
+
+  constructor(
+    private readonly client: Client,
+    private readonly o: SenderOptions,
+  ) {
+    this.requests = new Bottleneck({ maxConcurrent: o.concurrency });
+    this.rate = o.maxRate
+      ? new Bottleneck({ reservoir: o.maxRate, reservoirRefreshAmount: o.maxRate, reservoirRefreshInterval: 1000 })
+      : undefined;
+  }
+
+  /** Most documents one batch may hold so that its weight fits the rate reservoir. */
+  get maxBatchDocs(): number {
+    return this.o.maxRate ?? Number.POSITIVE_INFINITY;
+  }
+
+  async send(entries: BulkEntry[], listener: SendListener): Promise<void> {
+    if (this.rate) await this.rate.schedule({ weight: entries.length }, async () => {});
+    await this.requests.schedule(() => this.sendUntilSettled(entries, listener));
+  }
+
+  /** Sends, then resends documents the node pushed back (per-document 429) until none is left. */
+  private async sendUntilSettled(entries: BulkEntry[], listener: SendListener): Promise<void> {
+    let pending = entries;
+    for (let round = 0; pending.length > 0; round++) {
+      const body = bulkBody(pending);
+      const res = await withRetry(() => postBulk(this.client, body), {
+        giveUpAfterMs: this.o.giveUpAfterMs,
+        signal: this.o.signal,
+        onRetry: (e, attempt, delay) => listener.retrying?.(e instanceof Error ? e.message : String(e), attempt, delay),
+      });
+      const outcomes = classifyResponse(res, pending.length);
+      const again: BulkEntry[] = [];
+      for (let i = 0; i < pending.length; i++) {
+        const e = pending[i] as BulkEntry;
+        const out = outcomes[i];
+        if (out?.kind === 'indexed') listener.indexed(e);
+        else if (out?.kind === 'duplicate') listener.duplicate(e);
+        else if (out?.kind === 'retry') again.push(e);
+        else await listener.rejected(e, out?.reason ?? 'unknown');
+      }
+      if (again.length > 0) {
+        const delay = backoffDelay(round, { baseMs: 200 });
+        listener.retrying?.(`${again.length} documents pushed back (429)`, round, delay);
+        await sleep(delay);
+      }
+      pending = again;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.requests.stop({ dropWaitingJobs: false });
+    await this.rate?.stop({ dropWaitingJobs: false });
+  }
+}
