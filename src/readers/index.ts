@@ -43,6 +43,15 @@ export interface ReadFileOptions extends ReaderOptions {
   format?: string;
   /** Told the detected format of each input (the CLI prints it on stderr). */
   onFormat?: (input: string, format: string) => void;
+  /** Told the size of each chunk handed to a reader (progress displays count bytes read). */
+  onBytes?: (n: number) => void;
+}
+
+async function* counted(chunks: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const c of chunks) {
+    onBytes(c.length);
+    yield c;
+  }
 }
 
 /** Reads every flow of a file, archive or stdin (`-`), whatever its format. */
@@ -55,6 +64,7 @@ export async function* readFlows(file: string, options: ReadFileOptions = {}): A
       throw new FlowdexError('INPUT_UNKNOWN_FORMAT', `cannot tell the format of ${input.name}; pass --format (one of ${READERS.map((x) => x.name).join(', ')})`, { file: input.name, offset: 0 });
     }
     options.onFormat?.(input.name, reader.name);
-    yield* reader.read({ name: input.name, chunks: stream }, options);
+    const chunks = options.onBytes ? counted(stream, options.onBytes) : stream;
+    yield* reader.read({ name: input.name, chunks }, options);
   }
 }
