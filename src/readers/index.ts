@@ -6,6 +6,7 @@ import { pcapReader } from './pcap';
 import type { FlowReader, ReadItem, ReaderOptions } from './types';
 import { argusReader } from './argus';
 import { lanlReader } from './lanl';
+import { mappedReader } from './mapped';
 import { nfdumpReader } from './nfdump';
 import { nprobeReader } from './nprobe';
 import { zeekReader } from './zeek';
@@ -22,6 +23,7 @@ export const READERS: FlowReader[] = [
   nprobeReader,
   argusReader,
   lanlReader,
+  mappedReader,
 ];
 
 export function readerByName(name: string): FlowReader {
@@ -58,7 +60,9 @@ async function* counted(chunks: AsyncIterable<Buffer>, onBytes: (n: number) => v
 export async function* readFlows(file: string, options: ReadFileOptions = {}): AsyncGenerator<ReadItem> {
   for await (const input of openInputs(file)) {
     const { head, stream } = await peek(Readable.from(input.chunks), SNIFF_BYTES);
-    const reader = options.format ? readerByName(options.format) : detectReader(head, input.name);
+    // A mapping file implies the mapped reader, which detection never picks.
+    const format = options.format ?? (options.mappingFile ? 'mapped' : undefined);
+    const reader = format ? readerByName(format) : detectReader(head, input.name);
     if (!reader) {
       stream.destroy();
       throw new FlowdexError('INPUT_UNKNOWN_FORMAT', `cannot tell the format of ${input.name}; pass --format (one of ${READERS.map((x) => x.name).join(', ')})`, { file: input.name, offset: 0 });

@@ -30,7 +30,7 @@ export async function* driveLines(input: ReaderInput, options: ReaderOptions, ha
         out = handler(text, no);
       } catch (e) {
         if (!(e instanceof FlowdexError)) throw e;
-        e.context.file = input.name;
+        e.context.file ??= input.name;
         e.context.line ??= no;
         if (e.code !== 'INPUT_BAD_RECORD') throw e;
         yield { kind: 'reject', error: e, loc: { file: input.name, line: e.context.line }, raw: text };
