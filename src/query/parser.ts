@@ -18,7 +18,8 @@ import { comparisonTest, lookupField, parseIpOrCidr, valueTest, type Comparison,
  */
 
 function describe(t: Token): string {
-  return t.kind === 'eof' ? 'the end of the query' : `"${t.kind === 'string' ? `"${t.value}"` : t.value}"`;
+  if (t.kind === 'eof') return 'the end of the query';
+  return t.kind === 'string' ? 'a quoted string' : `"${t.value}"`;
 }
 
 function syntax(message: string, position: number): FlowdexError {

@@ -32,6 +32,8 @@ const errors: [string, ErrorCode, number, string][] = [
   ['dport:22 or or dport:23', 'QUERY_SYNTAX', 12, 'expected a condition after "or"'],
   ['not', 'QUERY_SYNTAX', 3, 'expected a condition after "not"'],
   ['dport:22 , dport:23', 'QUERY_SYNTAX', 9, 'expected "and", "or" or the end of the query at 9, got ","'],
+  ['dport:(22 or 23) "x"', 'QUERY_SYNTAX', 17, 'got a quoted string'],
+  ['dport:(22 "23")', 'QUERY_SYNTAX', 10, 'got a quoted string'],
   ['"just text"', 'QUERY_SYNTAX', 0, 'name a field'],
   ['foo', 'QUERY_SYNTAX', 0, 'expected field:value at 0, got "foo"'],
   ['dport', 'QUERY_SYNTAX', 5, 'expected ":" or a comparison after field "dport" at 5'],
