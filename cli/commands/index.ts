@@ -3,6 +3,8 @@ import { registerOpensearch } from './opensearch';
 import { registerSetup } from './setup';
 import { registerDemo } from './demo';
 import { registerDashboards } from './dashboards';
+import { registerDecode } from './decode';
+import { registerGenerate } from './generate';
 
 /** Each command module registers itself on the program; add new commands here. */
-export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards];
+export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate];

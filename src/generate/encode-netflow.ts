@@ -1,0 +1,197 @@
+import { ipBytes } from '../model/community-id';
+import type { FlowRecord } from '../model/flow';
+import { REVERSE_PEN } from '../readers/netflow/fields';
+import { VARIABLE_LENGTH } from '../readers/netflow/templates';
+
+/**
+ * Encoders producing NetFlow v5, v9 and IPFIX export datagrams from flow records, the inverse of
+ * the readers (round-trip tested). Each takes a batch already sized for one datagram.
+ */
+
+export const V5_PER_DATAGRAM = 30;
+export const V9_PER_DATAGRAM = 16;
+/** Templates are repeated this often, as exporters do, so a capture cut anywhere decodes soon. */
+export const TEMPLATE_EVERY = 20;
+
+function ip4(ip: string | undefined): number {
+  if (!ip) return 0;
+  const p = ip.split('.');
+  return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0;
+}
+
+export function isV6(r: FlowRecord): boolean {
+  return (r.srcIp ?? '').includes(':');
+}
+
+function u64(b: Buffer, o: number, v: number): number {
+  b.writeUInt32BE(Math.floor(v / 4294967296), o);
+  b.writeUInt32BE(v >>> 0, o + 4);
+  return o + 8;
+}
+
+/** Exporter clock: boot time and export time in whole seconds, so uptimes round-trip exactly. */
+export interface ExportClock {
+  bootMs: number;
+}
+
+function exportMs(batch: FlowRecord[]): number {
+  let max = 0;
+  for (const r of batch) max = Math.max(max, r.end ?? r.start);
+  return Math.ceil(max / 1000) * 1000;
+}
+
+/** NetFlow v5 carries one direction per record: a flow with an answer becomes two records. IPv4 only. */
+export function v5Records(r: FlowRecord): FlowRecord[] {
+  if (isV6(r)) return [];
+  const fwd: FlowRecord = { ...r, dstBytes: undefined, dstPackets: undefined };
+  if (!r.dstPackets) return [fwd];
+  return [fwd, { ...r, srcIp: r.dstIp, dstIp: r.srcIp, srcPort: r.dstPort, dstPort: r.srcPort, srcBytes: r.dstBytes, srcPackets: r.dstPackets, dstBytes: undefined, dstPackets: undefined, inputInterface: r.outputInterface, outputInterface: r.inputInterface }];
+}
+
+export function encodeV5(batch: FlowRecord[], clock: ExportClock, sequence: number): Buffer {
+  const b = Buffer.alloc(24 + batch.length * 48);
+  const exp = exportMs(batch);
+  b.writeUInt16BE(5, 0);
+  b.writeUInt16BE(batch.length, 2);
+  b.writeUInt32BE(exp - clock.bootMs, 4);
+  b.writeUInt32BE(exp / 1000, 8);
+  b.writeUInt32BE(sequence >>> 0, 16);
+  let o = 24;
+  for (const r of batch) {
+    b.writeUInt32BE(ip4(r.srcIp), o);
+    b.writeUInt32BE(ip4(r.dstIp), o + 4);
+    b.writeUInt16BE(r.inputInterface ?? 0, o + 12);
+    b.writeUInt16BE(r.outputInterface ?? 0, o + 14);
+    b.writeUInt32BE(r.srcPackets ?? 0, o + 16);
+    b.writeUInt32BE(r.srcBytes ?? 0, o + 20);
+    b.writeUInt32BE(r.start - clock.bootMs, o + 24);
+    b.writeUInt32BE((r.end ?? r.start) - clock.bootMs, o + 28);
+    b.writeUInt16BE(r.srcPort ?? 0, o + 32);
+    b.writeUInt16BE(r.dstPort ?? 0, o + 34);
+    b[o + 37] = r.tcpFlags ?? 0;
+    b[o + 38] = r.protocol ?? 0;
+    b[o + 39] = r.tos ?? 0;
+    o += 48;
+  }
+  return b;
+}
+
+interface FieldDef {
+  id: number;
+  enterprise?: number;
+  length: number;
+  write(b: Buffer, o: number, r: FlowRecord, clock: ExportClock): number;
+}
+
+const APP_LEN = 16;
+const fields = (v6: boolean, ipfix: boolean): FieldDef[] => [
+  v6
+    ? { id: 27, length: 16, write: (b, o, r) => o + (ipBytes(r.srcIp ?? '::')?.copy(b, o) ?? 16) }
+    : { id: 8, length: 4, write: (b, o, r) => b.writeUInt32BE(ip4(r.srcIp), o) },
+  v6
+    ? { id: 28, length: 16, write: (b, o, r) => o + (ipBytes(r.dstIp ?? '::')?.copy(b, o) ?? 16) }
+    : { id: 12, length: 4, write: (b, o, r) => b.writeUInt32BE(ip4(r.dstIp), o) },
+  { id: 7, length: 2, write: (b, o, r) => b.writeUInt16BE(r.srcPort ?? 0, o) },
+  { id: 11, length: 2, write: (b, o, r) => b.writeUInt16BE(r.dstPort ?? 0, o) },
+  { id: 4, length: 1, write: (b, o, r) => b.writeUInt8(r.protocol ?? 0, o) },
+  { id: 6, length: 1, write: (b, o, r) => b.writeUInt8(r.tcpFlags ?? 0, o) },
+  { id: 5, length: 1, write: (b, o, r) => b.writeUInt8(r.tos ?? 0, o) },
+  { id: 10, length: 4, write: (b, o, r) => b.writeUInt32BE(r.inputInterface ?? 0, o) },
+  { id: 14, length: 4, write: (b, o, r) => b.writeUInt32BE(r.outputInterface ?? 0, o) },
+  { id: 1, length: 8, write: (b, o, r) => u64(b, o, r.srcBytes ?? 0) },
+  { id: 2, length: 8, write: (b, o, r) => u64(b, o, r.srcPackets ?? 0) },
+  // v9: OUT_BYTES/OUT_PKTS as nProbe exports them; IPFIX: RFC 5103 reverse elements.
+  ipfix ? { id: 1, enterprise: REVERSE_PEN, length: 8, write: (b, o, r) => u64(b, o, r.dstBytes ?? 0) } : { id: 23, length: 8, write: (b, o, r) => u64(b, o, r.dstBytes ?? 0) },
+  ipfix ? { id: 2, enterprise: REVERSE_PEN, length: 8, write: (b, o, r) => u64(b, o, r.dstPackets ?? 0) } : { id: 24, length: 8, write: (b, o, r) => u64(b, o, r.dstPackets ?? 0) },
+  ipfix
+    ? { id: 152, length: 8, write: (b, o, r) => u64(b, o, r.start) }
+    : { id: 22, length: 4, write: (b, o, r, c) => b.writeUInt32BE(r.start - c.bootMs, o) },
+  ipfix
+    ? { id: 153, length: 8, write: (b, o, r) => u64(b, o, r.end ?? r.start) }
+    : { id: 21, length: 4, write: (b, o, r, c) => b.writeUInt32BE((r.end ?? r.start) - c.bootMs, o) },
+  // applicationName: fixed and NUL-padded in v9, variable-length in IPFIX.
+  ipfix
+    ? {
+        id: 96,
+        length: VARIABLE_LENGTH,
+        write: (b, o, r) => {
+          const n = b.write(r.app ?? '', o + 1, 'utf8');
+          b[o] = n;
+          return o + 1 + n;
+        },
+      }
+    : { id: 96, length: APP_LEN, write: (b, o, r) => (b.fill(0, o, o + APP_LEN), b.write(r.app ?? '', o, APP_LEN, 'utf8'), o + APP_LEN) },
+];
+
+const TEMPLATE_V4 = 256;
+const TEMPLATE_V6 = 257;
+
+export class TemplateEncoder {
+  private readonly v4: FieldDef[];
+  private readonly v6: FieldDef[];
+  private sequence = 0;
+  private datagrams = 0;
+
+  constructor(private readonly ipfix: boolean, private readonly clock: ExportClock, private readonly domain = 1) {
+    this.v4 = fields(false, ipfix);
+    this.v6 = fields(true, ipfix);
+  }
+
+  /** One datagram (v9) or message (IPFIX) holding the batch, templates first every TEMPLATE_EVERY datagrams. */
+  encode(batch: FlowRecord[]): Buffer {
+    const b = Buffer.alloc(64 + 512 + batch.length * 160);
+    const exp = exportMs(batch);
+    const header = this.ipfix ? 16 : 20;
+    let o = header;
+    let records = 0;
+    if (this.datagrams++ % TEMPLATE_EVERY === 0) {
+      const start = o;
+      b.writeUInt16BE(this.ipfix ? 2 : 0, o);
+      o += 4;
+      for (const [id, defs] of [[TEMPLATE_V4, this.v4], [TEMPLATE_V6, this.v6]] as const) {
+        b.writeUInt16BE(id, o);
+        b.writeUInt16BE(defs.length, o + 2);
+        o += 4;
+        for (const f of defs) {
+          b.writeUInt16BE(f.enterprise ? f.id | 0x8000 : f.id, o);
+          b.writeUInt16BE(f.length, o + 2);
+          o += 4;
+          if (f.enterprise) o = b.writeUInt32BE(f.enterprise, o);
+        }
+        records++;
+      }
+      b.writeUInt16BE(o - start, start + 2);
+    }
+    for (const v6 of [false, true]) {
+      const defs = v6 ? this.v6 : this.v4;
+      const start = o;
+      o += 4;
+      for (const r of batch) {
+        if (isV6(r) !== v6) continue;
+        for (const f of defs) o = f.write(b, o, r, this.clock);
+        records++;
+      }
+      if (o === start + 4) {
+        o = start;
+        continue;
+      }
+      b.writeUInt16BE(v6 ? TEMPLATE_V6 : TEMPLATE_V4, start);
+      b.writeUInt16BE(o - start, start + 2);
+    }
+    b.writeUInt16BE(this.ipfix ? 10 : 9, 0);
+    if (this.ipfix) {
+      b.writeUInt16BE(o, 2);
+      b.writeUInt32BE(exp / 1000, 4);
+      b.writeUInt32BE(this.sequence >>> 0, 8);
+      b.writeUInt32BE(this.domain, 12);
+      this.sequence += batch.length;
+    } else {
+      b.writeUInt16BE(records, 2);
+      b.writeUInt32BE(exp - this.clock.bootMs, 4);
+      b.writeUInt32BE(exp / 1000, 8);
+      b.writeUInt32BE(this.sequence++ >>> 0, 12);
+      b.writeUInt32BE(this.domain, 16);
+    }
+    return b.subarray(0, o);
+  }
+}
