@@ -1,4 +1,5 @@
+import { decodeTextSuite } from './decode-text';
 import type { BenchSuite } from './types';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [];
+export const SUITES: BenchSuite[] = [decodeTextSuite];
