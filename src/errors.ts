@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'SAVED_EXISTS'
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
+  | 'AUTH_REQUIRED'
+  | 'FORBIDDEN'
   | 'DASHBOARDS_IMPORT_FAILED';
 
 /** Where in an input a problem sits; every field optional because not every source has lines. */
