@@ -1,4 +1,5 @@
 import type { FlowRecord } from '../model/flow';
+import { ipv6String } from '../readers/binary';
 import { Prng, Zipf } from './prng';
 
 /**
@@ -57,9 +58,12 @@ function external(i: number): string {
   return `${[93, 104, 151, 172, 185, 203][i % 6]}.${(i * 7) & 255}.${(i * 13) & 255}.${1 + (i % 250)}`;
 }
 
+/** The IPv4 host's twin in 2001:db8::/32, written canonically (RFC 5952) as decoders print it. */
 function v6(ip: string): string {
-  const p = ip.split('.').map(Number);
-  return `2001:db8:${(p[0] ?? 0).toString(16)}:${(p[1] ?? 0).toString(16)}::${(((p[2] ?? 0) << 8) | (p[3] ?? 0)).toString(16)}`;
+  const b = Buffer.alloc(16);
+  b.writeUInt32BE(0x20010db8, 0);
+  ip.split('.').forEach((x, i) => (b[i < 2 ? 5 + i * 2 : 12 + i] = Number(x)));
+  return ipv6String(b, 0);
 }
 
 export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
