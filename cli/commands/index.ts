@@ -5,6 +5,8 @@ import { registerDemo } from './demo';
 import { registerDashboards } from './dashboards';
 import { registerDecode } from './decode';
 import { registerGenerate } from './generate';
+import { registerIndex } from './index-cmd';
+import { registerPrune } from './prune';
 
 /** Each command module registers itself on the program; add new commands here. */
-export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate];
+export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate, registerIndex, registerPrune];
