@@ -1,5 +1,6 @@
+import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
 import type { BenchSuite } from './types';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite];
