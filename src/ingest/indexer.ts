@@ -4,7 +4,7 @@ import { FlowdexError, isFlowdexError } from '../errors';
 import type { SourceLocation } from '../model/flow';
 import { normalize } from '../model/normalize';
 import type { ReadItem } from '../readers/types';
-import { indexFor } from '../store/indices';
+import { indexFor } from '../query/indices';
 import { Batch, type BulkEntry } from './bulk';
 import { DailyIndices } from './daily-indices';
 import type { DeadLetter } from './dead-letter';

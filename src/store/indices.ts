@@ -1,26 +1,21 @@
+import { indexFor } from '../query/indices';
+
 /**
- * Daily index naming as a pair of pure functions: `indexFor` names the index of a time,
- * `dayOfIndex` reads the day back. Tested against each other.
+ * The inverse of `indexFor` (query/indices): the day a daily flow index holds. Together they
+ * are the pair of pure naming functions, tested against each other.
  */
 
 const DAY_MS = 86_400_000;
+const FLOWS = 'flows-';
 
-/** `YYYY.MM.DD` of the UTC day of `ms`. */
+/** `YYYY.MM.DD` of the UTC day of `ms`, as it appears in index names. */
 export function dayOf(ms: number): string {
-  const d = new Date(ms);
-  const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
-  const dd = String(d.getUTCDate()).padStart(2, '0');
-  return `${d.getUTCFullYear()}.${mm}.${dd}`;
-}
-
-/** `<prefix>flows-YYYY.MM.DD` holding flows that start at `ms`. */
-export function indexFor(prefix: string, ms: number): string {
-  return `${prefix}flows-${dayOf(ms)}`;
+  return indexFor('', ms).slice(FLOWS.length);
 }
 
 /** Start (epoch ms, UTC midnight) of the day a daily flow index holds, or undefined for other names. */
 export function dayOfIndex(prefix: string, name: string): number | undefined {
-  const head = `${prefix}flows-`;
+  const head = `${prefix}${FLOWS}`;
   if (!name.startsWith(head)) return undefined;
   const m = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(name.slice(head.length));
   if (!m) return undefined;
