@@ -221,11 +221,15 @@ export interface HistogramBucket {
 /** One output row: group columns (or `time`) and numbers; `null` where a flow had no value. */
 export type ReportRow = Record<string, string | number | null>;
 
-/** `report --format json` (DESIGN §9). */
+/** A report's answer; `report --format json` prints report, served_by, took_ms and rows (DESIGN §9). */
 export interface ReportResult {
   report: ReportName;
   served_by: string[];
   took_ms: number;
+  range: TimeRange;
+  /** Series and unique reports: the bucket width. */
+  interval_ms?: number;
+  columns: string[];
   rows: ReportRow[];
 }
 
@@ -269,16 +273,28 @@ function compareKeys(a: ReportRow, b: ReportRow, columns: readonly string[]): nu
  * the answer does not depend on page or shard order.
  */
 export function rankTopN(rows: readonly ReportRow[], metric: Metric, top: number, groupColumns: readonly string[]): ReportRow[] {
-  const merged = new Map<string, ReportRow>();
+  return rankGroups(mergeGroups(rows, groupColumns), metric, top, groupColumns);
+}
+
+/**
+ * Adds rows into `into`, one entry per group with its metrics summed. Callers paging through
+ * composite results merge page by page, so memory follows the number of groups, not of pages.
+ */
+export function mergeGroups(rows: readonly ReportRow[], groupColumns: readonly string[], into = new Map<string, ReportRow>()): Map<string, ReportRow> {
   for (const row of rows) {
     const key = JSON.stringify(groupColumns.map((c) => row[c] ?? null));
-    const seen = merged.get(key);
+    const seen = into.get(key);
     if (seen === undefined) {
-      merged.set(key, { ...row });
+      into.set(key, { ...row });
     } else {
       for (const m of METRICS) seen[m] = Number(seen[m] ?? 0) + Number(row[m] ?? 0);
     }
   }
+  return into;
+}
+
+/** The top `top` of already merged groups (`mergeGroups`), ranked as `rankTopN` does. */
+export function rankGroups(merged: ReadonlyMap<string, ReportRow>, metric: Metric, top: number, groupColumns: readonly string[]): ReportRow[] {
   return [...merged.values()]
     .sort((a, b) => Number(b[metric] ?? 0) - Number(a[metric] ?? 0) || compareKeys(a, b, groupColumns))
     .slice(0, Math.max(0, top));

@@ -1,0 +1,10 @@
+/** One CSV record (RFC 4180): fields with a comma, quote or line break are quoted, quotes doubled. */
+export function csvRow(values: readonly unknown[]): string {
+  return values.map(csvField).join(',') + '\r\n';
+}
+
+function csvField(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

@@ -1,0 +1,130 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../config';
+import { FlowdexError } from '../errors';
+import { compileQuery } from './compile';
+import type { SearchBody } from './dsl';
+import { alignedBuckets } from './indices';
+import { parseQuery } from './parser';
+import {
+  buildReportRequest,
+  COMPOSITE_PAGE_SIZE,
+  DEFAULT_TOP,
+  groupRows,
+  mergeGroups,
+  METRICS,
+  rankGroups,
+  reportByName,
+  seriesInterval,
+  seriesRows,
+  type CompositeResponse,
+  type HistogramBucket,
+  type Metric,
+  type ReportDef,
+  type ReportName,
+  type ReportResult,
+  type ReportRow,
+} from './reports';
+import { existingIndices } from './targets';
+import { parseTimeRange, type TimeRange } from './time';
+import { toFlowdexError } from '../store/client';
+
+export type { ReportResult, ReportRow } from './reports';
+
+export interface ReportRequest {
+  report: ReportName;
+  /** Query language filter. @default "" (every flow) */
+  query?: string;
+  from?: string;
+  to?: string;
+  /** Groups of a top-N report. @default 10 */
+  top?: number;
+  /** Series bucket width. @default "15m" */
+  interval?: string;
+  /** Ranking metric of a top-N report; the report's own default when absent. */
+  by?: Metric;
+  /** Force raw indices even when a rollup could serve. */
+  raw?: boolean;
+}
+
+export const MAX_TOP = 10000;
+
+/**
+ * Where a report is answered from. Only raw daily indices exist so far; the rollup planner
+ * returns `{ kind: 'rollup', … }` here when a rollup covers the request and `raw` is not set.
+ */
+export type ReportPlan = { kind: 'raw' };
+
+export function planReport(_req: ReportRequest): ReportPlan {
+  return { kind: 'raw' };
+}
+
+interface Checked {
+  def: ReportDef;
+  range: TimeRange;
+  top: number;
+  by: Metric;
+  options: Parameters<typeof buildReportRequest>[1];
+}
+
+/** Validates the request and compiles its query; pure, so `--explain` runs it without a node. */
+export function checkReportRequest(req: ReportRequest, now: number): Checked {
+  const def = reportByName(req.report);
+  const range = parseTimeRange(req.from, req.to, now);
+  const top = req.top ?? DEFAULT_TOP;
+  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new FlowdexError('QUERY_BAD_VALUE', `top must be 1-${MAX_TOP}, got ${req.top}`, { field: 'top' });
+  const by = req.by ?? def.defaultBy;
+  if (!METRICS.includes(by)) throw new FlowdexError('QUERY_BAD_VALUE', `by must be one of ${METRICS.join(', ')}, got "${by}"`, { field: 'by' });
+  const query = compileQuery(parseQuery(req.query ?? '', now));
+  if (def.kind !== 'top') seriesInterval(range, req.interval);
+  return { def, range, top, by, options: { query, range, ...(req.interval !== undefined ? { interval: req.interval } : {}) } };
+}
+
+async function search<T>(client: Client, cfg: FlowdexConfig, indices: string[], body: SearchBody, agg: string): Promise<T> {
+  try {
+    const res = await client.search({ index: indices.join(','), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<Client['search']>[0]);
+    const aggs = (res.body as unknown as { aggregations?: Record<string, T> }).aggregations;
+    const out = aggs?.[agg];
+    if (out === undefined) throw new FlowdexError('OPENSEARCH_ERROR', `OpenSearch answered the report without its "${agg}" aggregation`);
+    return out;
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'report');
+  }
+}
+
+/** Pages the composite aggregation to its end, merging groups page by page, then ranks. */
+async function topRows(client: Client, cfg: FlowdexConfig, indices: string[], c: Checked): Promise<ReportRow[]> {
+  const columns = c.def.groupBy.map((g) => g.column);
+  const merged = new Map<string, ReportRow>();
+  let after = c.options.after;
+  for (;;) {
+    const res = await search<CompositeResponse>(client, cfg, indices, buildReportRequest(c.def, { ...c.options, ...(after ? { after } : {}) }), 'groups');
+    mergeGroups(groupRows(c.def, res.buckets), columns, merged);
+    if (res.buckets.length < COMPOSITE_PAGE_SIZE || res.after_key === undefined) break;
+    after = res.after_key;
+  }
+  return rankGroups(merged, c.by, c.top, columns);
+}
+
+/**
+ * Runs a named report: exact top-N by paging composite aggregations to completion, or one
+ * date histogram with every bucket of the range (empty ones included). `served_by` names the
+ * existing daily indices searched; `took_ms` is wall time including every page.
+ */
+export async function runReport(client: Client, cfg: FlowdexConfig, req: ReportRequest, now: number = Date.now()): Promise<ReportResult> {
+  const c = checkReportRequest(req, now);
+  planReport(req);
+  const t0 = performance.now();
+  const indices = await existingIndices(client, cfg, c.range);
+  const base = { report: c.def.name, served_by: indices, range: c.range, columns: c.def.columns };
+  if (c.def.kind === 'top') {
+    const rows = indices.length === 0 ? [] : await topRows(client, cfg, indices, c);
+    return { ...base, took_ms: Math.round(performance.now() - t0), rows };
+  }
+  const ms = seriesInterval(c.range, c.options.interval);
+  // No index at all still yields the full series of empty buckets, as the histogram would.
+  const buckets =
+    indices.length === 0
+      ? alignedBuckets(c.range, ms).map((key): HistogramBucket => ({ key, doc_count: 0 }))
+      : (await search<{ buckets: HistogramBucket[] }>(client, cfg, indices, buildReportRequest(c.def, c.options), 'series')).buckets;
+  return { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: ms, rows: seriesRows(c.def, buckets, ms) };
+}

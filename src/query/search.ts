@@ -1,0 +1,284 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../config';
+import { FlowdexError } from '../errors';
+import { columnFields, getPath, resolveField } from '../model/fields';
+import type { FlowDoc } from '../model/flow';
+import { toFlowdexError } from '../store/client';
+import { compileFilter } from './compile';
+import { csvRow } from './csv';
+import type { QueryDsl } from './dsl';
+import { allFlowIndices } from './indices';
+import { parseQuery } from './parser';
+import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';
+import { parseTimeRange, type TimeRange } from './time';
+
+export interface SearchRequest {
+  /** Query language text; empty matches every flow. */
+  query: string;
+  from?: string;
+  to?: string;
+  /** Hits per page. @default 50 (at most 1000) */
+  limit?: number;
+  /** Catalogue field or alias. @default "@timestamp" */
+  sort?: string;
+  /** @default "desc" */
+  order?: 'asc' | 'desc';
+  /** The `cursor` of the previous page. */
+  cursor?: string;
+  /** Count every match instead of stopping at 10 000. */
+  exactTotal?: boolean;
+}
+
+export interface FlowHit {
+  id: string;
+  index: string;
+  doc: FlowDoc;
+}
+
+export interface SearchPage {
+  hits: FlowHit[];
+  total: { value: number; exact: boolean };
+  /** Present when more hits may follow. */
+  cursor?: string;
+  range: TimeRange;
+  served_by: string[];
+  took_ms: number;
+}
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1000;
+/** Counting stops here unless an exact total is asked for (counting everything costs). */
+export const TOTAL_HITS_LIMIT = 10000;
+/** Export page size: big pages for throughput, small enough to keep memory flat. */
+export const EXPORT_PAGE_SIZE = 5000;
+/** CSV export columns: the results table's, plus the community id for pivoting elsewhere. */
+export const EXPORT_COLUMNS: readonly string[] = [...columnFields().map((f) => f.name), 'network.community_id'];
+
+type SortValue = string | number | null;
+type SortClause = Record<string, { order: 'asc' | 'desc'; missing?: '_last' } | 'asc'>;
+
+export interface SortSpec {
+  field: string;
+  order: 'asc' | 'desc';
+}
+
+/** `bytes`, `bytes:asc`, `destination.port:desc` → a stored, sortable field and an order. */
+export function parseSort(text: string | undefined, order?: 'asc' | 'desc'): SortSpec {
+  if (text === undefined || text === '') return { field: '@timestamp', order: order ?? 'desc' };
+  const m = /^(.+?)(?::(asc|desc))?$/i.exec(text.trim());
+  const name = m?.[1] ?? text;
+  const fields = resolveField(name);
+  const def = fields?.[0];
+  if (fields === undefined || def === undefined) throw new FlowdexError('QUERY_UNKNOWN_FIELD', `cannot sort by unknown field "${name}"`, { field: 'sort' });
+  if (fields.length > 1 || def.indexed === false || def.type === 'geo_point') {
+    throw new FlowdexError('QUERY_BAD_VALUE', `cannot sort by "${name}": name one stored, indexed field`, { field: 'sort' });
+  }
+  const given = m?.[2]?.toLowerCase() as 'asc' | 'desc' | undefined;
+  return { field: def.name, order: given ?? order ?? 'desc' };
+}
+
+/**
+ * Sort keys. Paging runs on a point in time whose `_shard_doc` tiebreaker makes the order total,
+ * so equal sort values never repeat or skip a flow. (`_id` sorting works on 3.x too, but loads
+ * every id into heap; there is no other per-flow unique doc-values field.)
+ */
+function sortClauses(s: SortSpec): SortClause[] {
+  return [{ [s.field]: { order: s.order, missing: '_last' } }, { _shard_doc: 'asc' }];
+}
+
+interface Cursor {
+  pit: string;
+  after: SortValue[];
+  sort: SortSpec;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(text: string, sort: SortSpec): Cursor {
+  let c: Partial<Cursor> | undefined;
+  try {
+    c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
+  } catch {
+    c = undefined;
+  }
+  if (typeof c?.pit !== 'string' || !Array.isArray(c.after) || c.sort === undefined) {
+    throw new FlowdexError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor' });
+  }
+  if (c.sort.field !== sort.field || c.sort.order !== sort.order) {
+    throw new FlowdexError('BAD_REQUEST', 'cursor belongs to a search with another sort order', { field: 'cursor' });
+  }
+  return { pit: c.pit, after: c.after, sort: c.sort };
+}
+
+function checkLimit(limit: number | undefined): number {
+  const n = limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new FlowdexError('QUERY_BAD_VALUE', `limit must be 1-${MAX_LIMIT}, got ${limit}`, { field: 'limit' });
+  return n;
+}
+
+interface Compiled {
+  range: TimeRange;
+  query: QueryDsl;
+  sort: SortSpec;
+}
+
+/** Parses everything the user typed before the cluster is asked anything. */
+function compileRequest(req: SearchRequest, now: number): Compiled {
+  const range = parseTimeRange(req.from, req.to, now);
+  const sort = parseSort(req.sort, req.order);
+  return { range, sort, query: compileFilter(parseQuery(req.query, now), range) };
+}
+
+interface RawHit {
+  _id: string;
+  _index: string;
+  _source: FlowDoc;
+  sort?: SortValue[];
+}
+
+interface RawSearch {
+  pit_id?: string;
+  hits: { total?: { value: number; relation: 'eq' | 'gte' }; hits: RawHit[] };
+}
+
+interface PageBody {
+  size: number;
+  query: QueryDsl;
+  sort: SortClause[];
+  track_total_hits: boolean | number;
+  search_after?: SortValue[];
+}
+
+async function pitSearch(client: Client, pit: string, body: PageBody): Promise<RawSearch> {
+  const res = await client.search({ body: { ...body, pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } } } as Parameters<Client['search']>[0]);
+  return res.body as unknown as RawSearch;
+}
+
+/**
+ * One page on a point in time. An expired PIT (a page opened after the keep-alive) is replaced
+ * by a fresh one and the search continues from the same `search_after` values: the sort field
+ * keeps its place exactly; only flows tied on it may shift if segments merged meanwhile.
+ */
+async function page(client: Client, cfg: FlowdexConfig, indices: string[], pit: string, body: PageBody): Promise<{ res: RawSearch; pit: string }> {
+  try {
+    const res = await pitSearch(client, pit, body);
+    return { res, pit: res.pit_id ?? pit };
+  } catch (e) {
+    if (!isPitGone(e)) throw toFlowdexError(e, cfg, 'search');
+  }
+  const fresh = await openPit(client, cfg, indices);
+  try {
+    const res = await pitSearch(client, fresh, body);
+    return { res, pit: res.pit_id ?? fresh };
+  } catch (e) {
+    await closePit(client, fresh);
+    throw toFlowdexError(e, cfg, 'search');
+  }
+}
+
+const toHit = (h: RawHit): FlowHit => ({ id: h._id, index: h._index, doc: h._source });
+
+/**
+ * One page of flows matching the query in the time range, newest first unless sorted otherwise.
+ * Only daily indices of the range that exist are searched. The returned `cursor` (base64url of
+ * the point in time and the last hit's sort values) fetches the next page; the PIT is closed as
+ * soon as the last page has been served and otherwise expires by itself.
+ */
+export async function searchFlows(client: Client, cfg: FlowdexConfig, req: SearchRequest, now: number = Date.now()): Promise<SearchPage> {
+  const c = compileRequest(req, now);
+  const limit = checkLimit(req.limit);
+  const cursor = req.cursor !== undefined && req.cursor !== '' ? decodeCursor(req.cursor, c.sort) : undefined;
+  const t0 = performance.now();
+  const indices = await existingIndices(client, cfg, c.range);
+  if (indices.length === 0) return { hits: [], total: { value: 0, exact: true }, range: c.range, served_by: [], took_ms: Math.round(performance.now() - t0) };
+  const body: PageBody = {
+    size: limit,
+    query: c.query,
+    sort: sortClauses(c.sort),
+    track_total_hits: req.exactTotal ? true : TOTAL_HITS_LIMIT,
+    ...(cursor ? { search_after: cursor.after } : {}),
+  };
+  const { res, pit } = await page(client, cfg, indices, cursor?.pit ?? (await openPit(client, cfg, indices)), body);
+  const hits = res.hits.hits;
+  const last = hits[hits.length - 1];
+  let next: string | undefined;
+  if (hits.length === limit && last?.sort !== undefined) next = encodeCursor({ pit, after: last.sort, sort: c.sort });
+  else await closePit(client, pit);
+  const total = res.hits.total ?? { value: hits.length, relation: 'eq' };
+  return {
+    hits: hits.map(toHit),
+    total: { value: total.value, exact: total.relation === 'eq' },
+    ...(next !== undefined ? { cursor: next } : {}),
+    range: c.range,
+    served_by: indices,
+    took_ms: Math.round(performance.now() - t0),
+  };
+}
+
+/** One flow by id; without `index`, every daily index of the prefix is looked in. */
+export async function getFlow(client: Client, cfg: FlowdexConfig, id: string, index?: string): Promise<FlowHit> {
+  const notFound = () => new FlowdexError('NOT_FOUND', `no flow with id "${id}"`, { field: 'id', ...(index !== undefined ? { index } : {}) });
+  try {
+    const res = await client.search(
+      {
+        index: index ?? allFlowIndices(cfg.prefix),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        body: { size: 1, query: { ids: { values: [id] } } },
+      },
+      { ignore: [404] },
+    );
+    const hit = (res.body as unknown as Partial<RawSearch>).hits?.hits[0];
+    if (hit === undefined) throw notFound();
+    return toHit(hit);
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'get flow');
+  }
+}
+
+function csvLineOf(doc: FlowDoc): string {
+  return csvRow(EXPORT_COLUMNS.map((f) => getPath(doc, f)));
+}
+
+/**
+ * Every match, streamed: CSV (header, then `EXPORT_COLUMNS`) or NDJSON (documents as stored).
+ * Pages of `EXPORT_PAGE_SIZE` on one point in time, `write` awaited before the next page is
+ * fetched so a slow reader holds the export back instead of filling memory; the PIT is closed
+ * at the end, on error too. `limit` and `cursor` of the request are ignored.
+ */
+export async function exportFlows(
+  client: Client,
+  cfg: FlowdexConfig,
+  req: SearchRequest,
+  format: 'csv' | 'ndjson',
+  write: (chunk: string) => Promise<void> | void,
+  now: number = Date.now(),
+): Promise<{ rows: number }> {
+  const c = compileRequest(req, now);
+  if (format === 'csv') await write(csvRow(EXPORT_COLUMNS));
+  const indices = await existingIndices(client, cfg, c.range);
+  if (indices.length === 0) return { rows: 0 };
+  let pit = await openPit(client, cfg, indices);
+  let rows = 0;
+  try {
+    let after: SortValue[] | undefined;
+    for (;;) {
+      const body: PageBody = { size: EXPORT_PAGE_SIZE, query: c.query, sort: sortClauses(c.sort), track_total_hits: false, ...(after ? { search_after: after } : {}) };
+      const r = await page(client, cfg, indices, pit, body);
+      pit = r.pit;
+      const hits = r.res.hits.hits;
+      if (hits.length > 0) {
+        await write(hits.map((h) => (format === 'csv' ? csvLineOf(h._source) : JSON.stringify(h._source) + '\n')).join(''));
+        rows += hits.length;
+      }
+      const last = hits[hits.length - 1];
+      if (hits.length < EXPORT_PAGE_SIZE || last?.sort === undefined) break;
+      after = last.sort;
+    }
+  } finally {
+    await closePit(client, pit);
+  }
+  return { rows };
+}

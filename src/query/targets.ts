@@ -1,0 +1,55 @@
+import type { Client } from '@opensearch-project/opensearch';
+import { errors } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../config';
+import { toFlowdexError } from '../store/client';
+import { allFlowIndices, indicesFor } from './indices';
+import type { TimeRange } from './time';
+
+/**
+ * The daily indices of `range` that exist, oldest first: what a search or report is served by.
+ * One `_resolve/index` call on the prefix's pattern; days without flows have no index and are
+ * simply absent (a point in time cannot be opened on a missing index).
+ */
+export async function existingIndices(client: Client, cfg: FlowdexConfig, range: TimeRange): Promise<string[]> {
+  const wanted = indicesFor(cfg.prefix, range);
+  if (wanted.length === 0) return [];
+  let names: string[];
+  try {
+    const res = await client.indices.resolveIndex({ name: allFlowIndices(cfg.prefix) });
+    names = ((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name);
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'index lookup');
+  }
+  // Too many days collapse to the wildcard; then every existing daily index may serve.
+  if (wanted.length === 1 && wanted[0] === allFlowIndices(cfg.prefix)) return names.filter((n) => isDailyIndex(cfg.prefix, n)).sort();
+  const existing = new Set(names);
+  return wanted.filter((n) => existing.has(n));
+}
+
+function isDailyIndex(prefix: string, name: string): boolean {
+  return name.startsWith(`${prefix}flows-`) && /\d{4}\.\d{2}\.\d{2}$/.test(name);
+}
+
+/** How long a point in time lives between pages: long enough for a person to click "next". */
+export const PIT_KEEP_ALIVE = '5m';
+
+export async function openPit(client: Client, cfg: FlowdexConfig, indices: string[]): Promise<string> {
+  try {
+    const res = await client.createPit({ index: indices, keep_alive: PIT_KEEP_ALIVE });
+    return res.body.pit_id;
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'point in time');
+  }
+}
+
+/** Closes a point in time; a PIT that already expired is not an error. */
+export async function closePit(client: Client, pitId: string): Promise<void> {
+  await client.deletePit({ body: { pit_id: [pitId] } }, { ignore: [404] }).catch(() => undefined);
+}
+
+/** A search on a point in time that has expired (or was closed) — the caller may reopen one. */
+export function isPitGone(e: unknown): boolean {
+  if (!(e instanceof errors.ResponseError)) return false;
+  const text = JSON.stringify(e.body ?? '');
+  return e.statusCode === 404 || /search_context_missing|No search context found|pit.*(expired|not found)/i.test(text);
+}
