@@ -1,6 +1,7 @@
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
+import { ingestSuite } from './ingest';
 import type { BenchSuite } from './types';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite];
