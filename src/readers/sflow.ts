@@ -71,8 +71,8 @@ function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, 
     return;
   }
   const rate = buf.readUInt32BE(start + (expanded ? 12 : 8));
-  const input = expanded ? buf.readUInt32BE(start + 28) : buf.readUInt32BE(start + 20) & 0x3fffffff;
-  const output = expanded ? buf.readUInt32BE(start + 36) : buf.readUInt32BE(start + 24) & 0x3fffffff;
+  const input = expanded ? sflowInterface(buf.readUInt32BE(start + 24), buf.readUInt32BE(start + 28)) : sflowInterface(buf.readUInt32BE(start + 20) >>> 30, buf.readUInt32BE(start + 20) & 0x3fffffff);
+  const output = expanded ? sflowInterface(buf.readUInt32BE(start + 32), buf.readUInt32BE(start + 36)) : sflowInterface(buf.readUInt32BE(start + 24) >>> 30, buf.readUInt32BE(start + 24) & 0x3fffffff);
   const records = buf.readUInt32BE(start + fixed - 4);
   let o = start + fixed;
   let flow: FlowRecord | undefined;
@@ -96,9 +96,14 @@ function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, 
   flow.samplingRate = rate;
   flow.exporter = exporter;
   flow.start = origin.captureMs ?? 0;
-  flow.inputInterface = input;
-  flow.outputInterface = output;
+  if (input !== undefined) flow.inputInterface = input;
+  if (output !== undefined) flow.outputInterface = output;
   sink.flow(flow, origin, start);
+}
+
+/** Interface format 0 is an ifIndex; 1 (dropped, value = reason) and 2 (several, value = count) name no interface. */
+function sflowInterface(format: number, value: number): number | undefined {
+  return format === 0 ? value : undefined;
 }
 
 function rawHeader(buf: Buffer, rs: number, re: number): FlowRecord | undefined {

@@ -1,5 +1,6 @@
 import type { FlowRecord } from '../../model/flow';
 import { ipv4String, ipv6String, readString, readUint } from '../binary';
+import { ndpiName } from '../ndpi';
 
 /**
  * Information elements of NetFlow v9 and IPFIX that flowdex keeps, as setters on a scratch
@@ -112,8 +113,22 @@ export const REVERSE_FIELDS = new Map<number, Setter>([
   [86, (s, b, o, n) => void (s.r.dstPackets ??= u(b, o, n))],
 ]);
 
+/** ntop (nProbe) elements, PEN 35632, ids as in ntop's flow information element list; nProbe JSON names in comments. */
+export const NTOP_PEN = 35632;
+export const NTOP_FIELDS = new Map<number, Setter>([
+  [109, (s, b, o, n) => void (s.r.clientRetransmissions = u(b, o, n))], // RETRANSMITTED_IN_PKTS
+  [110, (s, b, o, n) => void (s.r.serverRetransmissions = u(b, o, n))], // RETRANSMITTED_OUT_PKTS
+  [118, (s, b, o, n) => void (s.r.app ??= ndpiName(String(u(b, o, n))))], // L7_PROTO (nDPI id)
+  [119, (s, b, o, n) => void (s.r.app = readString(b, o, n) || s.r.app)], // L7_PROTO_NAME wins over the id
+  [123, (s, b, o, n) => void (s.r.clientLatencyMs = u(b, o, n))], // CLIENT_NW_LATENCY_MS
+  [124, (s, b, o, n) => void (s.r.serverLatencyMs = u(b, o, n))], // SERVER_NW_LATENCY_MS
+  [125, (s, b, o, n) => void (s.r.applicationLatencyMs = u(b, o, n))], // APPL_LATENCY_MS
+  [188, (s, b, o, n) => void (s.r.tlsServerName = readString(b, o, n) || undefined)], // TLS_SERVER_NAME
+]);
+
 export function setterFor(id: number, enterprise: number): Setter | undefined {
   if (enterprise === 0) return IANA_FIELDS.get(id);
   if (enterprise === REVERSE_PEN) return REVERSE_FIELDS.get(id);
+  if (enterprise === NTOP_PEN) return NTOP_FIELDS.get(id);
   return undefined;
 }

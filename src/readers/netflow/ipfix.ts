@@ -22,8 +22,9 @@ export function decodeIpfix(buf: Buffer, origin: Origin, cache: TemplateCache, s
     const id = buf.readUInt16BE(o);
     const len = buf.readUInt16BE(o + 2);
     if (len < 4 || o + len > length) {
-      sink.reject(`set ${id} claims ${len} bytes but ${length - o} remain in the message; rest skipped`, origin, o);
-      break;
+      sink.reject(`set ${id} claims ${len} bytes but ${length - o} remain in the ${length}-byte message; rest skipped`, origin, o);
+      // The bytes the set overran into are part of this one problem, not the start of another message.
+      return len < 4 ? length : Math.min(buf.length, Math.max(length, o + len));
     }
     const end = o + len;
     if (id === 2 || id === 3) templates(buf, o + 4, end, id === 3, scope, cache, sink, origin);
