@@ -1,0 +1,301 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../config';
+import { BUCKET_MS } from '../ingest/dirty';
+import { timeFilter } from '../query/compile';
+import type { CompositeKey, QueryDsl, TermsSource } from '../query/dsl';
+import { allFlowIndices, indicesFor } from '../query/indices';
+import { sourceName } from '../query/reports';
+import type { TimeRange } from '../query/time';
+import { formatInterval } from '../query/units';
+import { toFlowdexError } from '../store/client';
+import { dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
+import { COUNT_FIELD, FIRST_SEEN_FIELD, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, rollupIndicesFor, SUM_FIELDS, type RollupSpec } from './specs';
+import { clearDirty, readDirty, readWatermarks, writeWatermark, type Watermark } from './state';
+
+/** Buckets per composite page and documents per bulk request. */
+const PAGE_SIZE = 5000;
+
+// The build request: a composite over time and dimensions with per-bucket sums, min and max.
+interface BuildBody {
+  size: 0;
+  track_total_hits: false;
+  query: QueryDsl;
+  aggs: {
+    b: {
+      composite: { size: number; sources: Record<string, TermsSource | { date_histogram: { field: string; fixed_interval: string } }>[]; after?: CompositeKey };
+      aggs: Record<string, { sum: { field: string } } | { max: { field: string } } | { min: { field: string } }>;
+    };
+  };
+}
+
+interface BuildBucket {
+  key: CompositeKey;
+  doc_count: number;
+  [agg: string]: { value: number | null } | CompositeKey | number;
+}
+
+const TIME_SOURCE = 't';
+const metricName = (field: string) => sourceName(field);
+
+export function buildRequest(spec: RollupSpec, window: TimeRange, after?: CompositeKey): BuildBody {
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: timeFilter(window),
+    aggs: {
+      b: {
+        composite: {
+          size: PAGE_SIZE,
+          sources: [
+            { [TIME_SOURCE]: { date_histogram: { field: '@timestamp', fixed_interval: formatInterval(spec.intervalMs) } } },
+            // missing_bucket keeps flows without the field, so rollup totals equal raw totals.
+            ...spec.dimensions.map((d) => ({ [sourceName(d)]: { terms: { field: d, missing_bucket: true } } })),
+          ],
+          ...(after ? { after } : {}),
+        },
+        aggs: {
+          ...Object.fromEntries(SUM_FIELDS.map((f) => [metricName(f), { sum: { field: f } }])),
+          ...Object.fromEntries(MAX_FIELDS.map((f) => [metricName(f), { max: { field: f } }])),
+          first_seen: { min: { field: '@timestamp' } },
+        },
+      },
+    },
+  };
+}
+
+function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
+  if (path === '@timestamp') {
+    doc[path] = value;
+    return;
+  }
+  const parts = path.split('.');
+  let cur = doc;
+  for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+  cur[parts[parts.length - 1] as string] = value;
+}
+
+function aggValue(b: BuildBucket, name: string): number | null {
+  const v = b[name];
+  return v !== null && typeof v === 'object' && 'value' in v && typeof v.value === 'number' ? v.value : null;
+}
+
+/** One rollup document of a composite bucket, and its deterministic id. Pure. */
+export function rollupDoc(spec: RollupSpec, b: BuildBucket): { id: string; bucket: number; doc: Record<string, unknown> } {
+  const bucket = Number(b.key[TIME_SOURCE]);
+  const dims = spec.dimensions.map((d) => b.key[sourceName(d)] ?? null);
+  const doc: Record<string, unknown> = { '@timestamp': bucket, [COUNT_FIELD]: b.doc_count };
+  spec.dimensions.forEach((d, i) => {
+    const v = dims[i];
+    if (v !== null && v !== undefined) setPath(doc, d, v);
+  });
+  for (const f of SUM_FIELDS) setPath(doc, f, aggValue(b, metricName(f)) ?? 0);
+  for (const f of MAX_FIELDS) {
+    const v = aggValue(b, metricName(f));
+    if (v !== null) setPath(doc, f, v);
+  }
+  const first = aggValue(b, 'first_seen');
+  if (first !== null) setPath(doc, FIRST_SEEN_FIELD, first);
+  return { id: rollupDocId(spec.name, bucket, dims), bucket, doc };
+}
+
+interface BulkItem {
+  [op: string]: { status?: number; error?: { type?: string; reason?: string } };
+}
+
+async function bulk(client: Client, lines: unknown[]): Promise<void> {
+  if (lines.length === 0) return;
+  const res = await client.bulk({ body: lines } as Parameters<Client['bulk']>[0]);
+  const body = res.body as unknown as { errors?: boolean; items?: BulkItem[] };
+  if (!body.errors) return;
+  const failed = (body.items ?? []).map((i) => Object.values(i)[0]).find((r) => r?.error && r.status !== 404);
+  if (failed?.error) throw new Error(`rollup bulk write refused: ${failed.error.type ?? ''}: ${failed.error.reason ?? ''}`);
+}
+
+/** Creates monthly rollup indices with their spec's alias, once per run. */
+class RollupIndices {
+  private readonly ready = new Set<string>();
+  constructor(
+    private readonly client: Client,
+    private readonly prefix: string,
+  ) {}
+
+  async ensure(spec: RollupSpec, index: string): Promise<void> {
+    if (this.ready.has(index)) return;
+    const exists = await this.client.indices.exists({ index });
+    // Created by a concurrent run between the check and here: 400, already there with its alias.
+    if (!exists.body) await this.client.indices.create({ index, body: { aliases: { [rollupAlias(this.prefix, spec)]: {} } } }, { ignore: [400] });
+    this.ready.add(index);
+  }
+}
+
+/** Ids (and their index) of a spec's rollup documents in a window, for removing those no longer produced. */
+async function existingIds(client: Client, prefix: string, spec: RollupSpec, window: TimeRange): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const index = rollupIndicesFor(prefix, spec, window.from, window.to).join(',');
+  let res = await client.search({
+    index,
+    scroll: '1m',
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    body: { size: 10000, _source: false, query: timeFilter(window) },
+  } as Parameters<Client['search']>[0]);
+  for (;;) {
+    const body = res.body as unknown as { _scroll_id?: string; hits: { hits: { _id: string; _index: string }[] } };
+    for (const h of body.hits.hits) out.set(h._id, h._index);
+    if (body.hits.hits.length === 0 || body._scroll_id === undefined) {
+      if (body._scroll_id !== undefined) await client.clearScroll({ body: { scroll_id: body._scroll_id } } as Parameters<Client['clearScroll']>[0], { ignore: [404] });
+      return out;
+    }
+    res = await client.scroll({ body: { scroll: '1m', scroll_id: body._scroll_id } } as Parameters<Client['scroll']>[0]);
+  }
+}
+
+export interface WindowResult {
+  written: number;
+  deleted: number;
+}
+
+/**
+ * Rebuilds one spec over one window (whole spec buckets, at most a day): writes every bucket
+ * the raw flows give now — same ids, so overwritten in place — then deletes documents of the
+ * window that were not written again (groups whose flows went away).
+ */
+async function buildWindow(client: Client, prefix: string, spec: RollupSpec, window: TimeRange, indices: RollupIndices): Promise<WindowResult> {
+  const stale = await existingIds(client, prefix, spec, window);
+  const raw = indicesFor(prefix, window).join(',');
+  let written = 0;
+  let after: CompositeKey | undefined;
+  for (;;) {
+    const res = await client.search({ index: raw, ignore_unavailable: true, allow_no_indices: true, body: buildRequest(spec, window, after) } as Parameters<Client['search']>[0]);
+    const agg = (res.body as unknown as { aggregations?: { b?: { buckets: BuildBucket[]; after_key?: CompositeKey } } }).aggregations?.b;
+    const buckets = agg?.buckets ?? [];
+    const lines: unknown[] = [];
+    for (const b of buckets) {
+      const { id, bucket, doc } = rollupDoc(spec, b);
+      const index = rollupIndexFor(prefix, spec, bucket);
+      await indices.ensure(spec, index);
+      lines.push({ index: { _index: index, _id: id } }, doc);
+      stale.delete(id);
+    }
+    await bulk(client, lines);
+    written += buckets.length;
+    if (buckets.length < PAGE_SIZE || agg?.after_key === undefined) break;
+    after = agg.after_key;
+  }
+  const deletes = [...stale].map(([id, index]) => ({ delete: { _index: index, _id: id } }));
+  for (let i = 0; i < deletes.length; i += PAGE_SIZE) await bulk(client, deletes.slice(i, i + PAGE_SIZE));
+  return { written, deleted: deletes.length };
+}
+
+/** First and last flow start over every raw daily index, or undefined when there are none. */
+async function rawExtent(client: Client, prefix: string): Promise<TimeRange | undefined> {
+  const res = await client.search({
+    index: allFlowIndices(prefix),
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    body: { size: 0, aggs: { min: { min: { field: '@timestamp' } }, max: { max: { field: '@timestamp' } } } },
+  } as Parameters<Client['search']>[0]);
+  const aggs = (res.body as unknown as { aggregations?: { min?: { value: number | null }; max?: { value: number | null } } }).aggregations;
+  const min = aggs?.min?.value;
+  const max = aggs?.max?.value;
+  return typeof min === 'number' && typeof max === 'number' ? { from: min, to: max + 1 } : undefined;
+}
+
+export interface UpdateOptions {
+  /** Rebuild this range (whole buckets) instead of updating incrementally. */
+  from?: number;
+  to?: number;
+  /** Rebuild everything raw flows hold. */
+  rebuild?: boolean;
+  /** @default ROLLUP_SPECS */
+  specs?: readonly RollupSpec[];
+  now?: number;
+  log?: (line: string) => void;
+}
+
+export interface SpecUpdate {
+  spec: string;
+  windows: number;
+  written: number;
+  deleted: number;
+  /** Documents the spec holds afterwards, and its watermark; absent when nothing was ever built. */
+  watermark?: Watermark;
+}
+
+export interface UpdateResult {
+  specs: SpecUpdate[];
+  took_ms: number;
+}
+
+/**
+ * The ranges a spec must (re)build. Pure. Explicit ranges and `rebuild` are taken as asked;
+ * otherwise: everything on the first run, then what lies past the watermark plus the buckets the
+ * indexer marked dirty (late or re-indexed flows).
+ */
+export function rangesToBuild(spec: RollupSpec, o: { from?: number; to?: number; rebuild?: boolean }, extent: TimeRange | undefined, wm: Watermark | undefined, dirty: readonly number[]): TimeRange[] {
+  if (o.rebuild || o.from !== undefined || o.to !== undefined) {
+    const from = o.from ?? extent?.from;
+    const to = o.to ?? extent?.to;
+    return from === undefined || to === undefined || to <= from ? [] : splitByDay([widen({ from, to }, spec.intervalMs)]);
+  }
+  if (wm === undefined) return extent ? splitByDay([widen(extent, spec.intervalMs)]) : [];
+  const ahead = extent && extent.to > wm.built_to ? [widen({ from: wm.built_to, to: extent.to }, spec.intervalMs)] : [];
+  return splitByDay(mergeRanges([...ahead, ...dirtyWindows(dirty, BUCKET_MS, spec.intervalMs)]));
+}
+
+/** The watermark after building `ranges` on top of `prev`. Pure. */
+export function nextWatermark(prev: Watermark | undefined, ranges: readonly TimeRange[], docs: number, now: number): Watermark | undefined {
+  const built = mergeRanges(ranges);
+  const first = built[0];
+  const last = built[built.length - 1];
+  if (first === undefined || last === undefined) return prev && { ...prev, docs };
+  return {
+    built_from: Math.min(prev?.built_from ?? first.from, first.from),
+    built_to: Math.max(prev?.built_to ?? last.to, last.to),
+    updated: new Date(now).toISOString(),
+    docs,
+  };
+}
+
+async function countDocs(client: Client, index: string): Promise<number> {
+  const res = await client.count({ index, ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['count']>[0]);
+  return (res.body as { count?: number }).count ?? 0;
+}
+
+/**
+ * Brings every rollup up to date with the raw flows (see `rangesToBuild`), writes each spec's
+ * watermark, and clears the dirty buckets it rebuilt. Safe to run any time: rebuilding gives
+ * the same documents.
+ */
+export async function updateRollups(client: Client, cfg: FlowdexConfig, o: UpdateOptions = {}): Promise<UpdateResult> {
+  const t0 = Date.now();
+  const prefix = cfg.prefix;
+  const specs = o.specs ?? ROLLUP_SPECS;
+  try {
+    await client.indices.refresh({ index: allFlowIndices(prefix), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
+    const [extent, watermarks, dirty] = await Promise.all([rawExtent(client, prefix), readWatermarks(client, prefix), readDirty(client, prefix)]);
+    const dirtyBuckets = dirty.flatMap((d) => d.buckets);
+    const indices = new RollupIndices(client, prefix);
+    const out: SpecUpdate[] = [];
+    for (const spec of specs) {
+      const ranges = rangesToBuild(spec, o, extent, watermarks.get(spec.name), dirtyBuckets);
+      let written = 0;
+      let deleted = 0;
+      for (const w of ranges) {
+        const r = await buildWindow(client, prefix, spec, w, indices);
+        written += r.written;
+        deleted += r.deleted;
+      }
+      await client.indices.refresh({ index: rollupAlias(prefix, spec), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
+      const wm = nextWatermark(watermarks.get(spec.name), ranges.filter((r) => !isEmpty(r)), await countDocs(client, rollupAlias(prefix, spec)), o.now ?? Date.now());
+      if (wm) await writeWatermark(client, prefix, spec.name, wm);
+      o.log?.(`rollup ${spec.name}: ${ranges.length} window(s), ${written} written, ${deleted} removed, ${wm?.docs ?? 0} docs`);
+      out.push({ spec: spec.name, windows: ranges.length, written, deleted, ...(wm ? { watermark: wm } : {}) });
+    }
+    // Every spec rebuilt every dirty bucket; only a full set of specs may clear them.
+    if (o.specs === undefined) await clearDirty(client, prefix, dirty);
+    return { specs: out, took_ms: Date.now() - t0 };
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'rollup');
+  }
+}

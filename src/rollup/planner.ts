@@ -1,0 +1,109 @@
+import type { QueryDsl } from '../query/dsl';
+import type { ReportDef } from '../query/reports';
+import type { TimeRange } from '../query/time';
+import { isEmpty, narrow } from './buckets';
+import { ROLLUP_SPECS, type RollupSpec } from './specs';
+
+/**
+ * The planner: which parts of a report's time range come from which rollup, and which from raw
+ * flows. Pure — watermarks and sizes are passed in — so every decision is a table test.
+ */
+
+/** Time a spec's builder has covered (its watermark), and how many documents it holds. */
+export interface Coverage {
+  from: number;
+  to: number;
+  docs?: number;
+}
+
+export interface PlanRequest {
+  def: ReportDef;
+  /** Fields the user's query touches (`analyse(ast)`). */
+  queryFields: ReadonlySet<string>;
+  range: TimeRange;
+  /** Series and unique reports: the bucket width asked for. */
+  intervalMs?: number;
+  /** Force raw flows. */
+  raw?: boolean;
+}
+
+export type PlanPart = { source: 'raw'; range: TimeRange } | { source: 'rollup'; spec: RollupSpec; range: TimeRange };
+
+export interface Plan {
+  parts: PlanPart[];
+  /** Why raw flows serve the whole answer, when they do. */
+  reason?: string;
+}
+
+/** Fields a query DSL tests (a report's own filter). */
+export function dslFields(q: QueryDsl): string[] {
+  if ('term' in q) return Object.keys(q.term);
+  if ('terms' in q) return Object.keys(q.terms);
+  if ('range' in q) return Object.keys(q.range);
+  if ('wildcard' in q) return Object.keys(q.wildcard);
+  if ('exists' in q) return [q.exists.field];
+  if ('bool' in q) return [...(q.bool.filter ?? []), ...(q.bool.should ?? []), ...(q.bool.must_not ?? [])].flatMap(dslFields);
+  return [];
+}
+
+/** Every stored field the report needs besides time: group-by fields, its own filter, the query's fields. */
+export function neededFields(def: ReportDef, queryFields: ReadonlySet<string>): Set<string> {
+  return new Set([...def.groupBy.flatMap((g) => g.fields), ...(def.filter ? dslFields(def.filter) : []), ...queryFields]);
+}
+
+export function covers(spec: RollupSpec, fields: ReadonlySet<string>): boolean {
+  return [...fields].every((f) => spec.dimensions.includes(f));
+}
+
+/**
+ * The step a rollup part must be aligned to. Sums (top-N, traffic) add up across parts, so the
+ * spec's own buckets suffice; distinct counts do not, so a unique report takes whole request
+ * buckets from one source only.
+ */
+function partStep(def: ReportDef, spec: RollupSpec, intervalMs: number | undefined): number {
+  return def.kind === 'unique' && intervalMs !== undefined ? intervalMs : spec.intervalMs;
+}
+
+interface Candidate {
+  spec: RollupSpec;
+  middle: TimeRange;
+  /** Estimated rollup documents read, when the watermark says how many the spec holds. */
+  cost?: number;
+}
+
+function candidate(req: PlanRequest, spec: RollupSpec, cov: Coverage | undefined, fields: ReadonlySet<string>): Candidate | undefined {
+  if (cov === undefined || !covers(spec, fields)) return undefined;
+  if (req.intervalMs !== undefined && req.intervalMs % spec.intervalMs !== 0) return undefined;
+  const middle = narrow({ from: Math.max(req.range.from, cov.from), to: Math.min(req.range.to, cov.to) }, partStep(req.def, spec, req.intervalMs));
+  if (isEmpty(middle)) return undefined;
+  const cost = cov.docs !== undefined && cov.to > cov.from ? (cov.docs * (middle.to - middle.from)) / (cov.to - cov.from) : undefined;
+  return { spec, middle, ...(cost !== undefined ? { cost } : {}) };
+}
+
+/** Fewer estimated documents first when both sizes are known, else the coarser interval, else spec order. */
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.cost !== undefined && b.cost !== undefined && a.cost !== b.cost) return a.cost < b.cost;
+  return a.spec.intervalMs > b.spec.intervalMs;
+}
+
+/**
+ * Picks the rollup that keeps every field the report needs, whose interval divides the request
+ * interval, and that has been built for part of the range; serves the whole buckets of that
+ * part from it and the unaligned or unbuilt edges from raw flows. Anything else is raw.
+ */
+export function plan(req: PlanRequest, coverage: Readonly<Record<string, Coverage | undefined>>, specs: readonly RollupSpec[] = ROLLUP_SPECS): Plan {
+  const all: Plan = { parts: [{ source: 'raw', range: req.range }] };
+  if (req.raw) return { ...all, reason: 'raw requested' };
+  const fields = neededFields(req.def, req.queryFields);
+  let best: Candidate | undefined;
+  for (const spec of specs) {
+    const c = candidate(req, spec, coverage[spec.name], fields);
+    if (c && (best === undefined || better(c, best))) best = c;
+  }
+  if (best === undefined) return { ...all, reason: `no built rollup keeps ${[...fields].sort().join(', ') || 'the time'} at this interval and range` };
+  const parts: PlanPart[] = [];
+  if (req.range.from < best.middle.from) parts.push({ source: 'raw', range: { from: req.range.from, to: best.middle.from } });
+  parts.push({ source: 'rollup', spec: best.spec, range: best.middle });
+  if (best.middle.to < req.range.to) parts.push({ source: 'raw', range: { from: best.middle.to, to: req.range.to } });
+  return { parts };
+}

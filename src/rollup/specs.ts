@@ -1,0 +1,91 @@
+import { fieldByName } from '../model/fields';
+
+/**
+ * Rollups are configuration: each spec names a bucket interval and the dimensions it keeps.
+ * Dimensions and metrics are stored under their raw ECS names, so a query compiled for raw
+ * flows runs unchanged against a rollup that keeps every field it touches.
+ */
+export interface RollupSpec {
+  /** Part of the index and alias name: `<prefix>rollup-<name>`. */
+  name: string;
+  /** Bucket width in ms; a multiple of a second that divides a day (monthly indices, day windows). */
+  intervalMs: number;
+  /** Stored fields grouped by; a flow without a value is kept under a missing dimension. */
+  dimensions: readonly string[];
+}
+
+const MINUTE = 60_000;
+
+/** @default traffic per minute, talkers and services per 15 minutes */
+export const ROLLUP_SPECS: readonly RollupSpec[] = [
+  { name: 'traffic-1m', intervalMs: MINUTE, dimensions: ['network.transport', 'network.protocol'] },
+  { name: 'talkers-15m', intervalMs: 15 * MINUTE, dimensions: ['source.ip', 'source.address', 'destination.ip', 'destination.address'] },
+  {
+    name: 'services-15m',
+    intervalMs: 15 * MINUTE,
+    dimensions: ['destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'],
+  },
+];
+
+/** Per-bucket sums, under the raw field names so report aggregations read them as they are. */
+export const SUM_FIELDS = ['network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets'] as const;
+/** Flows in the bucket: what a raw `doc_count` is. Not a raw field. */
+export const COUNT_FIELD = 'flows';
+/** Latest flow end in the bucket (max of `event.end`). */
+export const MAX_FIELDS = ['event.end'] as const;
+/** Earliest flow start in the bucket; `@timestamp` itself is the bucket start. */
+export const FIRST_SEEN_FIELD = 'event.start';
+
+/** Every field a rollup document of this spec holds, for mappings checks and Dashboards. */
+export function storedFields(spec: RollupSpec): string[] {
+  return ['@timestamp', COUNT_FIELD, ...SUM_FIELDS, ...MAX_FIELDS, FIRST_SEEN_FIELD, ...spec.dimensions];
+}
+
+export function specByName(name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): RollupSpec | undefined {
+  return specs.find((s) => s.name === name);
+}
+
+/** The alias every monthly index of a spec belongs to. */
+export function rollupAlias(prefix: string, spec: RollupSpec): string {
+  return `${prefix}rollup-${spec.name}`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** `<prefix>rollup-<spec>-YYYY.MM` of the UTC month of a bucket start. */
+export function rollupIndexFor(prefix: string, spec: RollupSpec, bucketMs: number): string {
+  const d = new Date(bucketMs);
+  return `${rollupAlias(prefix, spec)}-${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}`;
+}
+
+/** Monthly rollup indices that can hold buckets of `[from, to)`, oldest first. */
+export function rollupIndicesFor(prefix: string, spec: RollupSpec, from: number, to: number): string[] {
+  const out: string[] = [];
+  if (to <= from) return out;
+  const last = new Date(to - 1);
+  for (let d = new Date(Date.UTC(new Date(from).getUTCFullYear(), new Date(from).getUTCMonth(), 1)); d <= last; d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))) {
+    out.push(rollupIndexFor(prefix, spec, d.getTime()));
+  }
+  return out;
+}
+
+/** The first millisecond after the month a monthly rollup index holds, or undefined for other names. */
+export function monthEndOfRollupIndex(prefix: string, name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): number | undefined {
+  for (const spec of specs) {
+    const m = /^(\d{4})\.(\d{2})$/.exec(name.slice(rollupAlias(prefix, spec).length + 1));
+    if (!name.startsWith(`${rollupAlias(prefix, spec)}-`) || !m) continue;
+    const month = Number(m[2]);
+    if (month < 1 || month > 12) return undefined;
+    return Date.UTC(Number(m[1]), month, 1);
+  }
+  return undefined;
+}
+
+/** Specs whose fields are all in the catalogue and whose interval divides a day; for tests and setup checks. */
+export function invalidSpecs(specs: readonly RollupSpec[] = ROLLUP_SPECS): string[] {
+  return specs
+    .filter((s) => s.intervalMs < 1000 || 86_400_000 % s.intervalMs !== 0 || s.dimensions.some((d) => fieldByName(d) === undefined))
+    .map((s) => s.name);
+}

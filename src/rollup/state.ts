@@ -1,0 +1,76 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { Coverage } from './planner';
+
+/**
+ * Rollup bookkeeping in `<prefix>state`: per-spec watermarks (kind `rollup`, id `rollup:<spec>`,
+ * data `{built_from, built_to, updated, docs}`, times in epoch ms) and the indexer's dirty
+ * buckets (kind `dirty`, see ingest/dirty.ts), read with their sequence numbers so that clearing
+ * one never drops buckets an indexer added meanwhile.
+ */
+
+export interface Watermark {
+  built_from: number;
+  built_to: number;
+  updated: string;
+  docs: number;
+}
+
+export interface DirtyDoc {
+  id: string;
+  buckets: number[];
+  seqNo: number;
+  primaryTerm: number;
+}
+
+export function stateIndex(prefix: string): string {
+  return `${prefix}state`;
+}
+
+interface Hit<T> {
+  _id: string;
+  _source?: T;
+  _seq_no?: number;
+  _primary_term?: number;
+}
+
+async function stateHits<T>(client: Client, prefix: string, kind: string): Promise<Hit<T>[]> {
+  const res = await client.search(
+    { index: stateIndex(prefix), seq_no_primary_term: true, body: { size: 10000, query: { term: { kind } } } } as Parameters<Client['search']>[0],
+    { ignore: [404] },
+  );
+  return (res.body as unknown as { hits?: { hits: Hit<T>[] } }).hits?.hits ?? [];
+}
+
+export async function readWatermarks(client: Client, prefix: string): Promise<Map<string, Watermark>> {
+  const hits = await stateHits<{ key?: string; data?: Partial<Watermark> }>(client, prefix, 'rollup');
+  const out = new Map<string, Watermark>();
+  for (const h of hits) {
+    const d = h._source?.data;
+    const key = h._source?.key;
+    if (key !== undefined && typeof d?.built_from === 'number' && typeof d.built_to === 'number') {
+      out.set(key, { built_from: d.built_from, built_to: d.built_to, updated: d.updated ?? '', docs: d.docs ?? 0 });
+    }
+  }
+  return out;
+}
+
+/** What the planner may use: each spec's built range and size. */
+export function coverageOf(watermarks: ReadonlyMap<string, Watermark>): Record<string, Coverage> {
+  return Object.fromEntries([...watermarks].map(([k, w]) => [k, { from: w.built_from, to: w.built_to, docs: w.docs }]));
+}
+
+export async function writeWatermark(client: Client, prefix: string, spec: string, w: Watermark): Promise<void> {
+  await client.index({ index: stateIndex(prefix), id: `rollup:${spec}`, body: { kind: 'rollup', key: spec, updated: w.updated, data: w } });
+}
+
+export async function readDirty(client: Client, prefix: string): Promise<DirtyDoc[]> {
+  const hits = await stateHits<{ data?: { buckets?: number[] } }>(client, prefix, 'dirty');
+  return hits.map((h) => ({ id: h._id, buckets: h._source?.data?.buckets ?? [], seqNo: h._seq_no ?? -1, primaryTerm: h._primary_term ?? -1 }));
+}
+
+/** Marks rebuilt buckets clean. A document changed since it was read (a newer run's buckets) stays for the next update. */
+export async function clearDirty(client: Client, prefix: string, docs: readonly DirtyDoc[]): Promise<void> {
+  for (const d of docs) {
+    await client.delete({ index: stateIndex(prefix), id: d.id, if_seq_no: d.seqNo, if_primary_term: d.primaryTerm }, { ignore: [404, 409] });
+  }
+}
