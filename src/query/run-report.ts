@@ -1,6 +1,8 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
+import { runPlannedReport } from '../rollup/run';
+import { analyse } from './analyse';
 import { compileQuery } from './compile';
 import type { SearchBody } from './dsl';
 import { alignedBuckets } from './indices';
@@ -47,16 +49,6 @@ export interface ReportRequest {
 }
 
 export const MAX_TOP = 10000;
-
-/**
- * Where a report is answered from. Only raw daily indices exist so far; the rollup planner
- * returns `{ kind: 'rollup', … }` here when a rollup covers the request and `raw` is not set.
- */
-export type ReportPlan = { kind: 'raw' };
-
-export function planReport(_req: ReportRequest): ReportPlan {
-  return { kind: 'raw' };
-}
 
 interface Checked {
   def: ReportDef;
@@ -112,7 +104,9 @@ async function topRows(client: Client, cfg: FlowdexConfig, indices: string[], c:
  */
 export async function runReport(client: Client, cfg: FlowdexConfig, req: ReportRequest, now: number = Date.now()): Promise<ReportResult> {
   const c = checkReportRequest(req, now);
-  planReport(req);
+  // The planner's seam: rollups (with raw edges) answer when they keep every field the report needs.
+  const planned = await runPlannedReport(client, cfg, c, analyse(parseQuery(req.query ?? '', now)), req.raw);
+  if (planned) return planned;
   const t0 = performance.now();
   const indices = await existingIndices(client, cfg, c.range);
   const base = { report: c.def.name, served_by: indices, range: c.range, columns: c.def.columns };

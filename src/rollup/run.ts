@@ -1,0 +1,152 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../config';
+import { FlowdexError } from '../errors';
+import type { AggregationDsl, CompositeKey, QueryDsl, SearchBody } from '../query/dsl';
+import { alignedBuckets } from '../query/indices';
+import {
+  buildReportRequest,
+  COMPOSITE_PAGE_SIZE,
+  groupRows,
+  mergeGroups,
+  rankGroups,
+  seriesInterval,
+  seriesRows,
+  type CompositeBucket,
+  type HistogramBucket,
+  type Metric,
+  type ReportDef,
+  type ReportResult,
+  type ReportRow,
+} from '../query/reports';
+import { existingIndices } from '../query/targets';
+import type { TimeRange } from '../query/time';
+import { toFlowdexError } from '../store/client';
+import { plan, type PlanPart } from './planner';
+import { COUNT_FIELD, rollupAlias, rollupIndicesFor } from './specs';
+import { coverageOf, readWatermarks } from './state';
+
+/** A validated report request, as `checkReportRequest` gives it. */
+export interface CheckedReport {
+  def: ReportDef;
+  range: TimeRange;
+  top: number;
+  by: Metric;
+  options: { query: QueryDsl; range: TimeRange; interval?: string };
+}
+
+/** Rollup documents stand for `flows` flows each: count by summing that field, not documents. */
+export function withRollupCount(body: SearchBody): SearchBody {
+  const count: Record<string, AggregationDsl> = { [COUNT_FIELD]: { sum: { field: COUNT_FIELD } } };
+  const aggs = Object.fromEntries(Object.entries(body.aggs).map(([name, agg]) => [name, { ...agg, aggs: { ...('aggs' in agg ? agg.aggs : {}), ...count } } as AggregationDsl]));
+  return { ...body, aggs };
+}
+
+/** A rollup bucket with its flow count where raw buckets have theirs. */
+function countFlows<B extends { doc_count: number }>(b: B): B {
+  const v = (b as unknown as Record<string, { value?: number | null } | undefined>)[COUNT_FIELD]?.value;
+  return { ...b, doc_count: typeof v === 'number' ? v : 0 };
+}
+
+interface Source {
+  indices: string[];
+  rollup: boolean;
+}
+
+async function search<T>(client: Client, cfg: FlowdexConfig, src: Source, body: SearchBody, agg: string): Promise<T> {
+  try {
+    const res = await client.search({
+      index: src.indices.join(','),
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      body: src.rollup ? withRollupCount(body) : body,
+    } as Parameters<Client['search']>[0]);
+    const out = (res.body as unknown as { aggregations?: Record<string, T> }).aggregations?.[agg];
+    if (out === undefined) throw new FlowdexError('OPENSEARCH_ERROR', `OpenSearch answered the report without its "${agg}" aggregation`);
+    return out;
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'report');
+  }
+}
+
+async function rollupIndices(client: Client, cfg: FlowdexConfig, part: Extract<PlanPart, { source: 'rollup' }>): Promise<string[]> {
+  try {
+    const res = await client.indices.resolveIndex({ name: `${rollupAlias(cfg.prefix, part.spec)}-*` });
+    const names = new Set(((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name));
+    return rollupIndicesFor(cfg.prefix, part.spec, part.range.from, part.range.to).filter((n) => names.has(n));
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'index lookup');
+  }
+}
+
+async function sourceOf(client: Client, cfg: FlowdexConfig, part: PlanPart): Promise<Source> {
+  return part.source === 'raw' ? { indices: await existingIndices(client, cfg, part.range), rollup: false } : { indices: await rollupIndices(client, cfg, part), rollup: true };
+}
+
+/** Adds one part's histogram buckets into the running per-time totals. */
+export function mergeSeries(into: Map<number, HistogramBucket>, buckets: readonly HistogramBucket[]): void {
+  for (const b of buckets) {
+    const seen = into.get(b.key);
+    if (seen === undefined) {
+      into.set(b.key, { ...b });
+      continue;
+    }
+    seen.doc_count += b.doc_count;
+    for (const [name, agg] of Object.entries(b)) {
+      const prev = seen[name];
+      if (agg !== null && typeof agg === 'object' && typeof agg.value === 'number') {
+        const before = prev !== null && typeof prev === 'object' && typeof prev.value === 'number' ? prev.value : 0;
+        seen[name] = { value: before + agg.value };
+      }
+    }
+  }
+}
+
+/**
+ * Runs a report from the rollups the planner picks, raw flows serving the edges: top-N groups
+ * are summed over all parts before ranking, series buckets summed per time. Returns undefined
+ * when raw flows serve everything (the caller's raw path answers).
+ */
+export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: CheckedReport, queryFields: ReadonlySet<string>, raw = false): Promise<ReportResult | undefined> {
+  if (raw) return undefined;
+  const t0 = performance.now();
+  const intervalMs = c.def.kind === 'top' ? undefined : seriesInterval(c.range, c.options.interval);
+  let coverage;
+  try {
+    coverage = coverageOf(await readWatermarks(client, cfg.prefix));
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'rollup watermarks');
+  }
+  const p = plan({ def: c.def, queryFields, range: c.range, ...(intervalMs !== undefined ? { intervalMs } : {}) }, coverage);
+  if (!p.parts.some((part) => part.source === 'rollup')) return undefined;
+  const sources = await Promise.all(p.parts.map((part) => sourceOf(client, cfg, part)));
+  const served_by = sources.flatMap((s) => s.indices);
+  const base = { report: c.def.name, served_by, range: c.range, columns: c.def.columns };
+  const columns = c.def.groupBy.map((g) => g.column);
+
+  if (intervalMs === undefined) {
+    const merged = new Map<string, ReportRow>();
+    for (const [i, part] of p.parts.entries()) {
+      const src = sources[i] as Source;
+      if (src.indices.length === 0) continue;
+      let after: CompositeKey | undefined;
+      for (;;) {
+        const body = buildReportRequest(c.def, { ...c.options, range: part.range, ...(after ? { after } : {}) });
+        const res = await search<{ buckets: CompositeBucket[]; after_key?: CompositeKey }>(client, cfg, src, body, 'groups');
+        mergeGroups(groupRows(c.def, src.rollup ? res.buckets.map(countFlows) : res.buckets), columns, merged);
+        if (res.buckets.length < COMPOSITE_PAGE_SIZE || res.after_key === undefined) break;
+        after = res.after_key;
+      }
+    }
+    return { ...base, took_ms: Math.round(performance.now() - t0), rows: rankGroups(merged, c.by, c.top, columns) };
+  }
+
+  const merged = new Map<number, HistogramBucket>(alignedBuckets(c.range, intervalMs).map((key) => [key, { key, doc_count: 0 }]));
+  for (const [i, part] of p.parts.entries()) {
+    const src = sources[i] as Source;
+    if (src.indices.length === 0) continue;
+    const res = await search<{ buckets: HistogramBucket[] }>(client, cfg, src, buildReportRequest(c.def, { ...c.options, range: part.range }), 'series');
+    mergeSeries(merged, src.rollup ? res.buckets.map(countFlows) : res.buckets);
+  }
+  const buckets = [...merged.values()].sort((a, b) => a.key - b.key);
+  return { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: intervalMs, rows: seriesRows(c.def, buckets, intervalMs) };
+}
