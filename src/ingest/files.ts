@@ -4,7 +4,7 @@ import type { FlowdexConfig } from '../config';
 import { readFlows, type ReadFileOptions } from '../readers/index';
 import type { ReadItem } from '../readers/types';
 import { DeadLetter } from './dead-letter';
-import { indexItems, RunCounts, type IndexOptions } from './indexer';
+import { indexItems, ingestFailure, RunCounts, type IndexOptions } from './indexer';
 import { DEAD_LETTER_SUFFIX, expandInputs, totalBytes } from './inputs';
 import { ProgressDisplay } from './progress';
 import { summarize, zeroCounts, type Counts, type IngestSummary } from './summary';
@@ -68,7 +68,9 @@ export async function indexFiles(client: Client, cfg: FlowdexConfig, inputs: rea
     onBytes: (n) => (bytesRead += n),
   };
   try {
-    const r = await indexItems(client, cfg, concat(files, readOptions), { ...o, deadLetter, counts });
+    const r = await indexItems(client, cfg, concat(files, readOptions), { ...o, deadLetter, counts }).catch((e: unknown) => {
+      throw ingestFailure(e, counts.total);
+    });
     return { summary: summarize(counts.total, deadLetter.usedPath, Date.now() - t0), perFile: perFileCounts(files, counts), interrupted: r.interrupted };
   } finally {
     display?.stop();

@@ -9,6 +9,7 @@ import { Batch, type BulkEntry } from './bulk';
 import { DailyIndices } from './daily-indices';
 import type { DeadLetter } from './dead-letter';
 import { DirtyBuckets, recordDirty } from './dirty';
+import { isTransient } from './retry';
 import { BulkSender, type SendListener } from './sender';
 import { addCounts, zeroCounts, type Counts } from './summary';
 
@@ -197,6 +198,9 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
 /** Wraps an unexpected pipeline failure with what was achieved before it. */
 export function ingestFailure(e: unknown, counts: Counts): FlowdexError {
   if (isFlowdexError(e)) return e;
+  if (isTransient(e)) {
+    return new FlowdexError('OPENSEARCH_UNREACHABLE', `OpenSearch did not accept writes before --give-up-after ran out (${counts.indexed} flows indexed before)`, {}, { cause: e });
+  }
   const msg = e instanceof Error ? e.message : String(e);
   return new FlowdexError('INGEST_FAILED', `indexing stopped: ${msg} (${counts.indexed} flows indexed before)`, {}, { cause: e });
 }

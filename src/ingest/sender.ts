@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import Bottleneck from 'bottleneck';
+import { FlowdexError } from '../errors';
 import { bulkBody, classifyResponse, postBulk, type BulkEntry } from './bulk';
 import { backoffDelay, withRetry } from './retry';
 
@@ -54,7 +55,11 @@ export class BulkSender {
   /** Sends, then resends documents the node pushed back (per-document 429) until none is left. */
   private async sendUntilSettled(entries: BulkEntry[], listener: SendListener): Promise<void> {
     let pending = entries;
+    const t0 = Date.now();
     for (let round = 0; pending.length > 0; round++) {
+      if (round > 0 && Date.now() - t0 > this.o.giveUpAfterMs) {
+        throw new FlowdexError('INGEST_FAILED', `OpenSearch kept pushing back ${pending.length} documents (429) for ${Math.round(this.o.giveUpAfterMs / 1000)} s; giving up`, { file: pending[0]?.loc.file });
+      }
       const body = bulkBody(pending);
       const res = await withRetry(() => postBulk(this.client, body), {
         giveUpAfterMs: this.o.giveUpAfterMs,
