@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { EXIT, FlowdexError } from '../../src/errors';
 import { normalize } from '../../src/model/normalize';
 import { readFlows } from '../../src/readers';
-import { newDecodeStats, type DecodeStats } from '../../src/readers/types';
+import { DecoderSession } from '../../src/readers/export-decoder';
+import { newDecodeStats, type DecodeStats, type ReadItem } from '../../src/readers/types';
 import { action, log, writeOut } from '../common';
 
 interface DecodeOptions {
@@ -34,16 +35,15 @@ export function registerDecode(program: Command): void {
         const offset = o.timeOffset !== undefined ? Number(o.timeOffset) : 0;
         if (!Number.isFinite(offset)) throw new FlowdexError('BAD_REQUEST', `--time-offset must be a number of seconds, got ${o.timeOffset}`, { field: 'time-offset' });
         const stats = newDecodeStats();
+        // One template state for all files: `decode tpl.dat data.dat` decodes the data with the templates.
+        const session = new DecoderSession();
+        const options = { format: o.format, timeOffsetMs: offset * 1000, mappingFile: o.mapping, stats, session };
         let decoded = 0;
         let rejected = 0;
-        for (const file of files) {
-          const items = readFlows(file, {
-            format: o.format,
-            timeOffsetMs: offset * 1000,
-            mappingFile: o.mapping,
-            stats,
-            onFormat: (input, format) => log(`${input}: ${format}`),
-          });
+        async function* leftovers(): AsyncGenerator<ReadItem> {
+          yield* session.finish(options);
+        }
+        for (const items of [...files.map((file) => readFlows(file, { ...options, onFormat: (input, format) => log(`${input}: ${format}`) })), leftovers()]) {
           let lines = '';
           for await (const item of items) {
             if (item.kind === 'reject') {

@@ -4,7 +4,8 @@ import type { FlowReader, ReaderInput, ReaderOptions, ReadItem } from './types';
 
 /**
  * Raw export datagrams saved one per file (`.dat`, `.bin`): the UDP payload without capture
- * framing, so the exporter address is unknown and left out.
+ * framing, so the exporter address is unknown and left out. The file's modification time stands in
+ * for the capture time, which formats without a wall clock (sFlow) need.
  */
 
 /** A UDP datagram is at most 64 KiB; several IPFIX messages back to back stay well under this. */
@@ -16,7 +17,7 @@ async function* readDatagram(input: ReaderInput, options: ReaderOptions): AsyncG
   const complete = await c.ensure(MAX_DATAGRAM_FILE + 1);
   const { buf, at } = c.view;
   const payload = buf.subarray(at, at + Math.min(c.buffered, MAX_DATAGRAM_FILE));
-  const origin = { file: input.name, base: 0 };
+  const origin = input.mtimeMs === undefined ? { file: input.name, base: 0 } : { file: input.name, base: 0, captureMs: Math.floor(input.mtimeMs) };
   if (complete) yield* decoder.reject(`file is larger than ${MAX_DATAGRAM_FILE} bytes; not a single datagram`, origin);
   else yield* decoder.decode(payload, origin);
   yield* decoder.finish();

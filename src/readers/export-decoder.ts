@@ -53,13 +53,31 @@ export interface DecoderCounters {
   skipped: Map<string, number>;
 }
 
+/**
+ * Template state shared by every input of one run (`decode tpl.dat data.dat`, one index run), so
+ * templates read from one file decode data in the next. Created by the caller, passed in
+ * `ReaderOptions.session`; the caller ends the run with `finish`.
+ */
+export class DecoderSession {
+  readonly templates = new TemplateCache();
+
+  /** End of the run: data sets that never got their template become rejects. */
+  finish(options: ReaderOptions = {}): ReadItem[] {
+    return new ExportDecoder({ ...options, session: this }).flushHeld();
+  }
+}
+
 export class ExportDecoder {
   readonly counters: DecoderCounters = { datagrams: 0, flows: 0, rejected: 0, optionRecords: 0, templates: 0, skipped: new Map() };
-  private readonly cache = new TemplateCache();
+  private readonly cache: TemplateCache;
+  /** With a shared session, held data waits for templates from later inputs of the run. */
+  private readonly shared: boolean;
   private out: ReadItem[] = [];
   private readonly sink: Sink;
 
   constructor(options: ReaderOptions = {}) {
+    this.cache = options.session?.templates ?? new TemplateCache();
+    this.shared = options.session !== undefined;
     const offset = options.timeOffsetMs ?? 0;
     const stats = options.stats;
     const counters = this.counters;
@@ -138,8 +156,12 @@ export class ExportDecoder {
     this.sink.skipped(kind);
   }
 
-  /** End of input: held data sets that never got a template become rejects. */
+  /** End of input: held data sets that never got a template become rejects (at the session's end when shared). */
   finish(): ReadItem[] {
+    return this.shared ? this.take() : this.flushHeld();
+  }
+
+  flushHeld(): ReadItem[] {
     this.cache.finish(this.sink);
     return this.take();
   }

@@ -12,12 +12,14 @@ import type { ReaderInput } from './types';
  */
 export async function* openInputs(file: string): AsyncGenerator<ReaderInput> {
   let raw: Readable;
+  let mtimeMs: number | undefined;
   if (file === '-') {
     raw = process.stdin;
   } else {
     try {
       const st = await fs.stat(file);
       if (st.isDirectory()) throw new FlowdexError('INPUT_NOT_FOUND', `${file} is a directory; list its files instead`, { file });
+      mtimeMs = st.mtimeMs;
     } catch (e) {
       if (e instanceof FlowdexError) throw e;
       throw new FlowdexError('INPUT_NOT_FOUND', `cannot open ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
@@ -25,7 +27,7 @@ export async function* openInputs(file: string): AsyncGenerator<ReaderInput> {
     raw = createReadStream(file, { highWaterMark: 1 << 20 });
   }
   const name = file === '-' ? 'stdin' : file;
-  yield* openStream(name, raw);
+  yield* openStream(name, raw, mtimeMs);
 }
 
 const GZIP = [0x1f, 0x8b];
@@ -68,25 +70,25 @@ export async function peek(stream: Readable, bytes: number): Promise<{ head: Buf
   return { head, stream: Readable.from(rest(), { objectMode: false }) };
 }
 
-async function* openStream(name: string, source: Readable): AsyncGenerator<ReaderInput> {
+async function* openStream(name: string, source: Readable, mtimeMs: number | undefined): AsyncGenerator<ReaderInput> {
   const { head, stream } = await peek(source, 512);
   if (startsWith(head, GZIP)) {
     const inner = stream.pipe(createGunzip());
     stream.on('error', (e) => inner.destroy(e));
-    yield* openStream(stripExt(name, '.gz'), inner);
+    yield* openStream(stripExt(name, '.gz'), inner, mtimeMs);
     return;
   }
   if (startsWith(head, BZIP2)) {
     const inner = stream.pipe(unbzip2());
     stream.on('error', (e) => inner.destroy(e));
-    yield* openStream(stripExt(name, '.bz2'), inner);
+    yield* openStream(stripExt(name, '.bz2'), inner, mtimeMs);
     return;
   }
   if (isTar(head)) {
     yield* tarMembers(name, stream);
     return;
   }
-  yield { name, chunks: stream };
+  yield mtimeMs === undefined ? { name, chunks: stream } : { name, chunks: stream, mtimeMs };
 }
 
 function stripExt(name: string, ext: string): string {
@@ -102,6 +104,6 @@ async function* tarMembers(name: string, stream: Readable): AsyncGenerator<Reade
       continue;
     }
     // A member must be drained before the next one arrives; readers always consume to the end.
-    yield* openStream(`${name}!${entry.header.name}`, entry as unknown as Readable);
+    yield* openStream(`${name}!${entry.header.name}`, entry as unknown as Readable, entry.header.mtime?.getTime());
   }
 }

@@ -93,9 +93,14 @@ function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, 
     sink.reject('sFlow flow sample has no packet header or IP record flowdex can read', origin, start);
     return;
   }
+  // sFlow has no wall clock, only uptime: without a capture time there is no flow time at all.
+  if (origin.captureMs === undefined) {
+    sink.reject('sFlow carries no wall-clock time and this input has no capture time (stdin?); decode it from a file or a capture', origin, start);
+    return;
+  }
   flow.samplingRate = rate;
   flow.exporter = exporter;
-  flow.start = origin.captureMs ?? 0;
+  flow.start = origin.captureMs;
   if (input !== undefined) flow.inputInterface = input;
   if (output !== undefined) flow.outputInterface = output;
   sink.flow(flow, origin, start);

@@ -1,5 +1,6 @@
 import type { FlowdexError } from '../errors';
 import type { FlowRecord, SourceLocation } from '../model/flow';
+import type { DecoderSession } from './export-decoder';
 
 /** One item a reader yields: a decoded flow, or a rejected record with the reason. */
 export type ReadItem =
@@ -11,6 +12,8 @@ export interface ReaderInput {
   /** Display name: the path, or `archive.tar.bz2!member.pcap`. */
   name: string;
   chunks: AsyncIterable<Buffer>;
+  /** Modification time of the file (or archive member): the capture time of raw datagrams. */
+  mtimeMs?: number;
 }
 
 export interface ReaderOptions {
@@ -20,6 +23,12 @@ export interface ReaderOptions {
   mappingFile?: string;
   /** Collects per-exporter/version counts for `decode --stats`, when given. */
   stats?: DecodeStats;
+  /**
+   * NetFlow v9/IPFIX template state shared across the inputs of one run; one file's templates
+   * then decode the next file's data. The caller creates it once and calls `finish` at the end.
+   * @default a fresh template state per input
+   */
+  session?: DecoderSession;
 }
 
 export interface DecodeStats {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ExportDecoder } from '../../../src/readers/export-decoder';
+import { DecoderSession, ExportDecoder } from '../../../src/readers/export-decoder';
+import { readFlows } from '../../../src/readers';
+import type { ReadItem } from '../../../src/readers/types';
 import { describeWithData, SHARED_DATA } from './shared-data';
 
 interface Group {
@@ -34,6 +36,30 @@ describeWithData('logstash-codec-netflow datagrams', () => {
     }
     for (const item of decoder.finish()) if (item.kind === 'flow') flows++;
     expect({ data: flows, options: decoder.counters.optionRecords }).toEqual({ data: BY_HAND[g.name] ?? g.data_records, options: g.option_records });
+  });
+
+  test.each(groups.filter((g) => g.files.length > 1).map((g) => [g.name, g] as const))('%s: files read one by one through readFlows share templates via a session', async (_name, g) => {
+    const session = new DecoderSession();
+    const items: ReadItem[] = [];
+    for (const f of g.files) for await (const item of readFlows(path.join(DIR, f), { session })) items.push(item);
+    items.push(...session.finish());
+    const flows = items.filter((i) => i.kind === 'flow').length;
+    expect(flows).toBe(BY_HAND[g.name] ?? g.data_records);
+  });
+
+  test('without a session each file is on its own: data in a later file has no template', async () => {
+    const tpl = path.join(DIR, 'netflow9_test_h3c_netstream_varstring_tpl3281.dat');
+    const data = path.join(DIR, 'netflow9_test_h3c_netstream_varstring_data3281.dat');
+    const alone: ReadItem[] = [];
+    for (const f of [tpl, data]) for await (const item of readFlows(f)) alone.push(item);
+    expect(alone.map((i) => i.kind)).toEqual(['reject']);
+    expect(alone[0]?.kind === 'reject' && alone[0].error.describe()).toMatch(/data3281\.dat@\d+: no template 3281/);
+    // With a session the same data set decodes, and a data file read first waits for the template file.
+    const session = new DecoderSession();
+    const shared: ReadItem[] = [];
+    for (const f of [data, tpl]) for await (const item of readFlows(f, { session })) shared.push(item);
+    expect(shared.map((i) => i.kind)).toEqual(['flow']);
+    expect(session.finish()).toEqual([]);
   });
 
   test('ipfix.dat: the first message alone has the 6 records the counter found', () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FlowRecord } from '../../../src/model/flow';
 import { ExportDecoder } from '../../../src/readers/export-decoder';
@@ -136,7 +136,9 @@ function decodeCase(name: string): Decoded {
   const decoder = new ExportDecoder();
   const items: ReadItem[] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.bin')).sort()) {
-    items.push(...decoder.decode(readFileSync(path.join(dir, f)), { file: f, base: 0 }));
+    // As the datagram reader does: the file's time stands in for the capture time sFlow lacks.
+    const file = path.join(dir, f);
+    items.push(...decoder.decode(readFileSync(file), { file: f, base: 0, captureMs: Math.floor(statSync(file).mtimeMs) }));
   }
   items.push(...decoder.finish());
   return {
