@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { errorMessage, FlowdexError } from '../../src/errors';
+import { connect, createClient } from '../../src/store/client';
+import { setup } from '../../src/store/setup';
+import { serve } from '../../src/web/server';
+import { parseBasicAuth, type WebAuth } from '../../src/web/security';
+import { action, configOf, log } from '../common';
+
+function authOf(spec: string | undefined, token: string | undefined): WebAuth | undefined {
+  const auth: WebAuth = {};
+  if (spec) auth.basic = parseBasicAuth(spec);
+  if (token) auth.token = token;
+  return auth.basic || auth.token ? auth : undefined;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the web explorer and JSON API')
+    .option('--host <host>', 'address to listen on; anything but loopback needs --auth', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '3000')
+    .option('--auth <user:password>', 'require HTTP basic auth (env FLOWDEX_AUTH); env FLOWDEX_TOKEN adds a bearer token')
+    .action(action(async (opts: { host: string; port: string; auth?: string }, cmd: Command) => {
+      const cfg = configOf(cmd);
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FlowdexError('CONFIG_INVALID', `--port must be 0-65535, got ${opts.port}`, { field: 'port' });
+      const auth = authOf(opts.auth ?? process.env.FLOWDEX_AUTH, process.env.FLOWDEX_TOKEN);
+      // The explorer starts even when the cluster is down: pages say so and recover when it is back.
+      let client;
+      try {
+        const c = await connect(cfg);
+        await setup(c.client, cfg, c.info);
+        client = c.client;
+      } catch (e) {
+        log(`flowdex: warning: ${errorMessage(e)}`);
+        client = createClient(cfg);
+      }
+      const running = await serve({ client, config: cfg, host: opts.host, port, auth });
+      process.stdout.write(`${running.url}\n`);
+      log(`flowdex explorer on ${running.url} (prefix ${cfg.prefix}${auth ? ', auth required' : ''}); Ctrl-C stops it`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void running.close().then(() => client.close()).then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    }));
+}

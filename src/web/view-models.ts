@@ -1,0 +1,108 @@
+import { columnFields, getPath, type FieldDef } from '../model/fields';
+import type { FlowDoc } from '../model/flow';
+import { intervalMs, parseTimeRange, type TimeRange } from '../query';
+import type { ReportResult } from '../query/run-report';
+import { formatBytes, formatDurationNs, formatMetric, formatNumber, formatTime } from './format';
+import type { ChartModel } from './views';
+
+/** Intervals the pages choose from, finest first. */
+const INTERVALS = ['1m', '5m', '15m', '30m', '1h', '3h', '6h', '12h', '1d', '7d'];
+/** About this many bars or points per chart: readable, and cheap to aggregate. */
+const TARGET_BUCKETS = 96;
+
+/** The finest interval that keeps a chart of `range` near TARGET_BUCKETS buckets. */
+export function autoInterval(range: TimeRange): string {
+  const span = range.to - range.from;
+  return INTERVALS.find((i) => span / intervalMs(i) <= TARGET_BUCKETS) ?? '7d';
+}
+
+/** The interval for the range given as typed, read with the same `now` the core will use. */
+export function intervalFor(from: string | undefined, to: string | undefined, now: number): string {
+  return autoInterval(parseTimeRange(from, to, now));
+}
+
+export const TIME_PRESETS = [
+  { label: 'last 1 h', from: 'now-1h' },
+  { label: 'last 24 h', from: 'now-24h' },
+  { label: 'last 7 d', from: 'now-7d' },
+  { label: 'last 30 d', from: 'now-30d' },
+];
+
+/** "source" columns show the ip, else the device name (DESIGN §7 "address"). */
+export function addressOf(end: FlowDoc['source']): string {
+  return end.ip ?? end.address ?? '';
+}
+
+const LABELS: Record<string, string> = {
+  '@timestamp': 'Time',
+  'event.duration': 'Duration',
+  'source.ip': 'Source',
+  'destination.ip': 'Destination',
+  'source.port': 'Src port',
+  'destination.port': 'Dst port',
+  'network.bytes': 'Bytes',
+  'network.packets': 'Packets',
+  'network.transport': 'Transport',
+  'network.protocol': 'App',
+};
+
+export function columnLabel(f: FieldDef): string {
+  return LABELS[f.name] ?? f.name;
+}
+
+/** One table cell, formatted by the field's type and unit. */
+export function cellText(f: FieldDef, doc: FlowDoc): string {
+  if (f.name === 'source.ip') return addressOf(doc.source);
+  if (f.name === 'destination.ip') return addressOf(doc.destination);
+  const v = getPath(doc, f.name);
+  if (v === undefined || v === null) return '';
+  if (f.type === 'date' && (typeof v === 'string' || typeof v === 'number')) return formatTime(v);
+  if (typeof v === 'number') {
+    if (f.unit === 'bytes') return formatBytes(v);
+    if (f.unit === 'duration_ns') return formatDurationNs(v);
+    if (f.unit === 'count') return formatNumber(v);
+  }
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+export function isNumeric(f: FieldDef): boolean {
+  return f.type === 'long' || f.type === 'integer' || f.type === 'short' || f.type === 'float';
+}
+
+export const TABLE_COLUMNS: readonly FieldDef[] = columnFields();
+
+/** A time series report as a chart: `column` over time. */
+export function seriesChart(r: ReportResult, column: string, kind: ChartModel['kind'], title: string): ChartModel {
+  return {
+    kind,
+    title,
+    unit: column.startsWith('bytes') ? 'bytes' : 'count',
+    stepMs: r.interval_ms,
+    points: r.rows.map((row) => ({ t: Date.parse(String(row.time)), v: Number(row[column] ?? 0) })),
+  };
+}
+
+export interface TopTable {
+  columns: string[];
+  rows: { cells: { text: string; numeric: boolean; href?: string }[]; fraction: number }[];
+}
+
+/** A top-N report as table rows with a bar for the ranking metric; addresses link to host pages (keeping `range`, a query string). */
+export function topTable(r: ReportResult, metric: string, range = ''): TopTable {
+  const max = Math.max(0, ...r.rows.map((row) => Number(row[metric] ?? 0)));
+  return {
+    columns: r.columns,
+    rows: r.rows.map((row) => ({
+      fraction: max > 0 ? Number(row[metric] ?? 0) / max : 0,
+      cells: r.columns.map((c) => {
+        const v = row[c] ?? null;
+        const isAddress = (c === 'source' || c === 'destination') && typeof v === 'string';
+        return {
+          text: typeof v === 'number' ? formatMetric(c, v) : v === null ? '—' : v,
+          numeric: typeof v === 'number',
+          ...(isAddress ? { href: `/host/${encodeURIComponent(v)}${range}` } : {}),
+        };
+      }),
+    })),
+  };
+}
