@@ -58,6 +58,16 @@ async function* counted(chunks: AsyncIterable<Buffer>, onBytes: (n: number) => v
 
 /** Reads every flow of a file, archive or stdin (`-`), whatever its format. */
 export async function* readFlows(file: string, options: ReadFileOptions = {}): AsyncGenerator<ReadItem> {
+  try {
+    yield* readInputs(file, options);
+  } catch (e) {
+    // A damaged compressed file or archive is one reject after the records before the damage.
+    if (!(e instanceof FlowdexError && e.code === 'INPUT_TRUNCATED')) throw e;
+    yield { kind: 'reject', error: e, loc: { file: e.context.file ?? file, offset: e.context.offset } };
+  }
+}
+
+async function* readInputs(file: string, options: ReadFileOptions): AsyncGenerator<ReadItem> {
   for await (const input of openInputs(file)) {
     const { head, stream } = await peek(Readable.from(input.chunks), SNIFF_BYTES);
     // A mapping file implies the mapped reader, which detection never picks.
@@ -69,6 +79,6 @@ export async function* readFlows(file: string, options: ReadFileOptions = {}): A
     }
     options.onFormat?.(input.name, reader.name);
     const chunks = options.onBytes ? counted(stream, options.onBytes) : stream;
-    yield* reader.read({ name: input.name, chunks }, options);
+    yield* reader.read({ ...input, chunks }, options);
   }
 }

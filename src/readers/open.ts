@@ -1,5 +1,5 @@
 import { createReadStream, promises as fs } from 'node:fs';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import unbzip2 from 'unbzip2-stream';
@@ -73,37 +73,68 @@ export async function peek(stream: Readable, bytes: number): Promise<{ head: Buf
 async function* openStream(name: string, source: Readable, mtimeMs: number | undefined): AsyncGenerator<ReaderInput> {
   const { head, stream } = await peek(source, 512);
   if (startsWith(head, GZIP)) {
-    const inner = stream.pipe(createGunzip());
-    stream.on('error', (e) => inner.destroy(e));
-    yield* openStream(stripExt(name, '.gz'), inner, mtimeMs);
+    yield* openStream(stripExt(name, '.gz'), inflate(name, 'gzip', stream, createGunzip()), mtimeMs);
     return;
   }
   if (startsWith(head, BZIP2)) {
-    const inner = stream.pipe(unbzip2());
-    stream.on('error', (e) => inner.destroy(e));
-    yield* openStream(stripExt(name, '.bz2'), inner, mtimeMs);
+    // unbzip2-stream is an old-style stream: piped into a modern one to be async-iterable, errors passed on.
+    const bz = unbzip2();
+    const out = new PassThrough();
+    bz.on('error', (e) => out.destroy(e));
+    yield* openStream(stripExt(name, '.bz2'), inflate(name, 'bzip2', stream, bz, bz.pipe(out)), mtimeMs);
     return;
   }
   if (isTar(head)) {
-    yield* tarMembers(name, stream);
+    yield* tarMembers(name, stream, mtimeMs);
     return;
   }
   yield mtimeMs === undefined ? { name, chunks: stream } : { name, chunks: stream, mtimeMs };
+}
+
+/**
+ * Decompressed bytes of `source`. A damaged or cut-short stream ends in one FlowdexError naming the
+ * compressed file and how far into it the damage was found; bytes before it still arrive.
+ */
+function inflate(file: string, kind: string, source: Readable, inflater: NodeJS.ReadWriteStream, out: AsyncIterable<Buffer> = inflater as unknown as AsyncIterable<Buffer>): Readable {
+  let consumed = 0;
+  source.on('data', (c: Buffer) => void (consumed += c.length));
+  source.on('error', (e) => inflater.emit('error', e));
+  source.pipe(inflater);
+  return Readable.from(guarded(out, (e) => inputError(file, `${kind} data is damaged or cut short`, consumed, e)));
+}
+
+async function* guarded<T>(items: AsyncIterable<T>, wrap: (e: unknown) => FlowdexError): AsyncGenerator<T> {
+  try {
+    for await (const c of items) yield c;
+  } catch (e) {
+    throw e instanceof FlowdexError ? e : wrap(e);
+  }
+}
+
+function inputError(file: string, what: string, offset: number, e: unknown): FlowdexError {
+  const reason = e instanceof Error ? e.message || e.name : String(e);
+  return new FlowdexError('INPUT_TRUNCATED', `${what} (${reason || 'no detail'}); rest of the file skipped`, { file, offset });
 }
 
 function stripExt(name: string, ext: string): string {
   return name.endsWith(ext) ? name.slice(0, -ext.length) : name;
 }
 
-async function* tarMembers(name: string, stream: Readable): AsyncGenerator<ReaderInput> {
+async function* tarMembers(name: string, stream: Readable, mtimeMs: number | undefined): AsyncGenerator<ReaderInput> {
   const extract = tarStream.extract();
+  let offset = 0;
+  stream.on('data', (c: Buffer) => void (offset += c.length));
+  // pipe() does not forward errors: without this a damaged archive would leave the extractor waiting forever.
+  stream.on('error', (e) => extract.destroy(e));
   stream.pipe(extract);
-  for await (const entry of extract) {
+  const fail = (e: unknown): FlowdexError => inputError(name, 'tar archive is damaged or cut short', offset, e);
+  for await (const entry of guarded(extract, fail)) {
     if (entry.header.type !== 'file') {
       entry.resume();
       continue;
     }
     // A member must be drained before the next one arrives; readers always consume to the end.
-    yield* openStream(`${name}!${entry.header.name}`, entry as unknown as Readable, entry.header.mtime?.getTime());
+    const member = Readable.from(guarded(entry, fail));
+    yield* openStream(`${name}!${entry.header.name}`, member, entry.header.mtime?.getTime() ?? mtimeMs);
   }
 }

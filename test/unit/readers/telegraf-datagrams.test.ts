@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FlowRecord } from '../../../src/model/flow';
+import { Readable } from 'node:stream';
+import { datagramReader } from '../../../src/readers/datagram';
 import { ExportDecoder } from '../../../src/readers/export-decoder';
+import { readFlows } from '../../../src/readers';
 import { ndpiName } from '../../../src/readers/ndpi';
 import type { ReadItem } from '../../../src/readers/types';
 import { describeWithData, SHARED_DATA } from './shared-data';
@@ -198,6 +201,24 @@ describeWithData('Telegraf NetFlow/sFlow test cases', () => {
     expect(flows[1]).toMatchObject({ srcIp: '142.250.200.99', inputInterface: 101, outputInterface: 60 });
     expect(flows[2]?.inputInterface).toBe(97);
     expect(flows[2]?.outputInterface).toBeUndefined();
+  });
+
+  test('raw sFlow datagram file: flows take the file time, which sFlow itself lacks', async () => {
+    const file = path.join(DIR, 'sflow_issue_15918/message.bin');
+    const starts = new Set<number>();
+    for await (const item of readFlows(file)) if (item.kind === 'flow') starts.add(item.record.start);
+    expect([...starts]).toEqual([Math.floor(statSync(file).mtimeMs)]);
+  });
+
+  test('sFlow with no capture time at all (a stream without a file time) is rejected with the reason', async () => {
+    const chunks = Readable.from([readFileSync(path.join(DIR, 'sflow_issue_15918/message.bin'))]);
+    const items: ReadItem[] = [];
+    for await (const item of datagramReader.read({ name: 'stdin', chunks }, {})) items.push(item);
+    expect(items.filter((i) => i.kind === 'flow')).toEqual([]);
+    // Six flow samples, six rejects, each naming where the sample starts.
+    const rejects = items.flatMap((i) => (i.kind === 'reject' ? [i.error.describe()] : []));
+    expect(rejects).toHaveLength(6);
+    for (const r of rejects) expect(r).toMatch(/^stdin@\d+: sFlow carries no wall-clock time/);
   });
 
   test('the line parser keeps quoted commas and spaces', () => {
