@@ -7,6 +7,8 @@ import { registerDecode } from './decode';
 import { registerGenerate } from './generate';
 import { registerIndex } from './index-cmd';
 import { registerPrune } from './prune';
+import { registerServe } from './serve';
+import { registerSaved } from './saved';
 
 /** Each command module registers itself on the program; add new commands here. */
-export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate, registerIndex, registerPrune];
+export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate, registerIndex, registerPrune, registerServe, registerSaved];
