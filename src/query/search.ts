@@ -55,7 +55,7 @@ export const EXPORT_PAGE_SIZE = 5000;
 export const EXPORT_COLUMNS: readonly string[] = [...columnFields().map((f) => f.name), 'network.community_id'];
 
 type SortValue = string | number | null;
-type SortClause = Record<string, { order: 'asc' | 'desc'; missing?: '_last' } | 'asc'>;
+type SortClause = Record<string, { order: 'asc' | 'desc'; missing?: string } | 'asc'>;
 
 export interface SortSpec {
   field: string;
@@ -78,13 +78,21 @@ export function parseSort(text: string | undefined, order?: 'asc' | 'desc'): Sor
 }
 
 /**
- * Sort keys. Paging runs on a point in time whose `_shard_doc` tiebreaker makes the order total,
- * so equal sort values never repeat or skip a flow. (`_id` sorting works on 3.x too, but loads
- * every id into heap; there is no other per-flow unique doc-values field.)
+ * Sort keys. Paging runs on a point in time with a tiebreaker that makes the order total, so
+ * flows with equal sort values are never repeated or skipped. `_shard_doc` costs nothing, but on
+ * 3.5 `search_after` over a keyword sort with `_shard_doc` skipped tied flows (measured in the
+ * paging tests), so keyword sorts break ties on `_id` instead (exact, at the price of loading ids
+ * into heap for those sorts). No other doc-values field is unique per flow.
  */
 function sortClauses(s: SortSpec): SortClause[] {
-  return [{ [s.field]: { order: s.order, missing: '_last' } }, { _shard_doc: 'asc' }];
+  const keyword = resolveField(s.field)?.[0]?.type === 'keyword';
+  // Keywords get an explicit "missing" sentinel so flows without the field still sort last.
+  const missing = keyword ? (s.order === 'asc' ? KEYWORD_MAX : '') : '_last';
+  return [{ [s.field]: { order: s.order, missing } }, keyword ? { _id: 'asc' } : { _shard_doc: 'asc' }];
 }
+
+/** The highest code point: sorts after every stored keyword (UTF-8 byte order). */
+const KEYWORD_MAX = '\u{10FFFF}';
 
 interface Cursor {
   pit: string;
@@ -238,7 +246,8 @@ export async function getFlow(client: Client, cfg: FlowdexConfig, id: string, in
   }
 }
 
-function csvLineOf(doc: FlowDoc): string {
+/** One flow as a CSV line of `EXPORT_COLUMNS`. */
+export function flowCsvRow(doc: FlowDoc): string {
   return csvRow(EXPORT_COLUMNS.map((f) => getPath(doc, f)));
 }
 
@@ -270,7 +279,7 @@ export async function exportFlows(
       pit = r.pit;
       const hits = r.res.hits.hits;
       if (hits.length > 0) {
-        await write(hits.map((h) => (format === 'csv' ? csvLineOf(h._source) : JSON.stringify(h._source) + '\n')).join(''));
+        await write(hits.map((h) => (format === 'csv' ? flowCsvRow(h._source) : JSON.stringify(h._source) + '\n')).join(''));
         rows += hits.length;
       }
       const last = hits[hits.length - 1];
