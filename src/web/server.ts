@@ -14,6 +14,8 @@ export interface ServeOptions {
   /** 0 picks a free port. @default 3000 */
   port?: number;
   auth?: WebAuth;
+  /** Clock in epoch ms. @default Date.now */
+  now?: () => number;
 }
 
 export interface RunningServer {
@@ -29,7 +31,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   if (!isLoopback(host) && o.auth === undefined) {
     throw new FlowdexError('CONFIG_INVALID', `refusing to listen on ${host} without authentication: pass --auth user:password (or FLOWDEX_AUTH / FLOWDEX_TOKEN), or listen on 127.0.0.1`, { field: 'host' });
   }
-  const app = createApp({ client: o.client, config: o.config, auth: o.auth });
+  const app = createApp({ client: o.client, config: o.config, auth: o.auth, now: o.now });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);
