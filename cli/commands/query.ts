@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { FlowdexError } from '../../src/errors';
+import { columnFields, getPath } from '../../src/model/fields';
+import type { FlowDoc } from '../../src/model/flow';
+import { csvRow } from '../../src/query/csv';
+import { explain } from '../../src/query/explain';
+import { parseQuery } from '../../src/query/parser';
+import { EXPORT_COLUMNS, exportFlows, flowCsvRow, parseSort, searchFlows, type SearchRequest } from '../../src/query/search';
+import { connect } from '../../src/store/client';
+import { action, configOf, log, writeOut } from '../common';
+import { formatTable, printQueryError, type Cell } from '../format';
+
+interface QueryOptions {
+  from?: string;
+  to?: string;
+  limit?: string;
+  sort?: string;
+  format: string;
+  explain?: boolean;
+  all?: boolean;
+}
+
+const FORMATS = ['table', 'ndjson', 'csv'];
+
+/** Table cells: address columns fall back to device names, as the reports do. */
+function tableCell(doc: FlowDoc, field: string): Cell {
+  if (field === 'source.ip') return doc.source.ip ?? doc.source.address;
+  if (field === 'destination.ip') return doc.destination.ip ?? doc.destination.address;
+  const v = getPath(doc, field);
+  return typeof v === 'string' || typeof v === 'number' ? v : undefined;
+}
+
+function wholeNumber(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new FlowdexError('BAD_REQUEST', `--${name} must be a whole number, got "${text}"`, { field: name });
+  return n;
+}
+
+export function registerQuery(program: Command): void {
+  program
+    .command('query <query>')
+    .description('search flows with the query language (see src/query/LANGUAGE.md)')
+    .option('--from <time>', 'range start: ISO 8601, epoch, now-24h … (default 24 h before --to)')
+    .option('--to <time>', 'range end, exclusive (default now)')
+    .option('--limit <n>', 'flows to print (1-1000)', '50')
+    .option('--sort <field[:asc]>', 'sort field or alias, descending unless :asc', '@timestamp')
+    .option('--format <format>', 'table, ndjson or csv', 'table')
+    .option('--explain', 'print the parsed query, the DSL and the indices instead of searching')
+    .option('--all', 'with ndjson or csv: stream every match, not one page')
+    .action(
+      action(async (query: string, o: QueryOptions, cmd: Command) => {
+        const cfg = configOf(cmd);
+        if (!FORMATS.includes(o.format)) throw new FlowdexError('BAD_REQUEST', `--format must be one of ${FORMATS.join(', ')}, got "${o.format}"`, { field: 'format' });
+        if (o.all && o.format === 'table') throw new FlowdexError('BAD_REQUEST', '--all streams every match: use it with --format ndjson or csv', { field: 'all' });
+        const now = Date.now();
+        const sort = parseSort(o.sort);
+        const req: SearchRequest = { query, from: o.from, to: o.to, limit: wholeNumber(o.limit, 'limit'), sort: sort.field, order: sort.order };
+        try {
+          if (o.explain) {
+            const ex = explain({ query, from: o.from, to: o.to, prefix: cfg.prefix, now });
+            await writeOut(JSON.stringify({ ast: parseQuery(query, now), ...ex, sort }, null, 2) + '\n');
+            return;
+          }
+          const { client } = await connect(cfg);
+          try {
+            if (o.all) {
+              const r = await exportFlows(client, cfg, req, o.format === 'csv' ? 'csv' : 'ndjson', writeOut, now);
+              log(`${r.rows} flows`);
+              return;
+            }
+            const page = await searchFlows(client, cfg, req, now);
+            if (o.format === 'ndjson') await writeOut(page.hits.map((h) => JSON.stringify(h.doc) + '\n').join(''));
+            else if (o.format === 'csv') await writeOut(csvRow(EXPORT_COLUMNS) + page.hits.map((h) => flowCsvRow(h.doc)).join(''));
+            else {
+              const fields = columnFields().map((f) => f.name);
+              await writeOut(formatTable(fields, page.hits.map((h) => fields.map((f) => tableCell(h.doc, f)))));
+            }
+            log(`${page.hits.length} of ${page.total.value}${page.total.exact ? '' : '+'} flows from ${page.served_by.length} indices in ${page.took_ms} ms`);
+          } finally {
+            await client.close();
+          }
+        } catch (e) {
+          const code = printQueryError(e, query);
+          if (code === undefined) throw e;
+          return code;
+        }
+      }),
+    );
+}
