@@ -34,6 +34,8 @@ interface Hit<T> {
 }
 
 async function stateHits<T>(client: Client, prefix: string, kind: string): Promise<Hit<T>[]> {
+  // The indexer writes its dirty buckets without a refresh; a search must see them.
+  await client.indices.refresh({ index: stateIndex(prefix) }, { ignore: [404] });
   const res = await client.search(
     { index: stateIndex(prefix), seq_no_primary_term: true, body: { size: 10000, query: { term: { kind } } } } as Parameters<Client['search']>[0],
     { ignore: [404] },
@@ -60,7 +62,7 @@ export function coverageOf(watermarks: ReadonlyMap<string, Watermark>): Record<s
 }
 
 export async function writeWatermark(client: Client, prefix: string, spec: string, w: Watermark): Promise<void> {
-  await client.index({ index: stateIndex(prefix), id: `rollup:${spec}`, body: { kind: 'rollup', key: spec, updated: w.updated, data: w } });
+  await client.index({ index: stateIndex(prefix), id: `rollup:${spec}`, body: { kind: 'rollup', key: spec, updated: w.updated, data: w }, refresh: true });
 }
 
 export async function readDirty(client: Client, prefix: string): Promise<DirtyDoc[]> {
