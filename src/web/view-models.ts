@@ -72,8 +72,9 @@ export function isNumeric(f: FieldDef): boolean {
 export const TABLE_COLUMNS: readonly FieldDef[] = columnFields();
 
 /** A time series report as a chart: `column` over time. */
-export function seriesChart(r: ReportResult, column: string, kind: ChartModel['kind'], title: string): ChartModel {
+export function seriesChart(r: ReportResult, column: string, kind: ChartModel['kind'], title: string, size: Pick<ChartModel, 'width' | 'height'> = {}): ChartModel {
   return {
+    ...size,
     kind,
     title,
     unit: column.startsWith('bytes') ? 'bytes' : 'count',

@@ -62,7 +62,7 @@ export async function searchView(ctx: WebContext, p: Params, base = '/'): Promis
     first: req.cursor ? link(base, { ...pinned, sort: req.sort, order: req.order }) : undefined,
     served_by: page.served_by,
     took_ms: page.took_ms,
-    histogram: seriesChart(histogram, 'flows', 'bars', 'matching flows over time'),
+    histogram: seriesChart(histogram, 'flows', 'bars', 'matching flows over time', { width: 1200, height: 150 }),
     exports: { csv: link('/export.csv', pinned), ndjson: link('/export.ndjson', pinned) },
   };
 }
