@@ -23,7 +23,7 @@ interface QueryOptions {
 const FORMATS = ['table', 'ndjson', 'csv'];
 
 /** Table cells: address columns fall back to device names, as the reports do. */
-function tableCell(doc: FlowDoc, field: string): Cell {
+export function tableCell(doc: FlowDoc, field: string): Cell {
   if (field === 'source.ip') return doc.source.ip ?? doc.source.address;
   if (field === 'destination.ip') return doc.destination.ip ?? doc.destination.address;
   const v = getPath(doc, field);

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { columnFields, getPath } from '../../src/model/fields';
+import { columnFields } from '../../src/model/fields';
 import { createSaved, deleteSaved, getSaved, listSaved, renameSaved } from '../../src/query/saved';
 import { searchFlows } from '../../src/query/search';
 import { connect } from '../../src/store/client';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../../src/config';
 import { action, configOf, log, writeOut } from '../common';
-import { formatTable } from '../table';
+import { formatTable } from '../format';
+import { tableCell } from './query';
 
 /** Runs `fn` with a connected client, closing it afterwards. */
 async function withClient(cmd: Command, fn: (client: Client, cfg: FlowdexConfig) => Promise<void>): Promise<void> {
@@ -17,10 +18,6 @@ async function withClient(cmd: Command, fn: (client: Client, cfg: FlowdexConfig)
   } finally {
     await client.close();
   }
-}
-
-function cell(v: unknown): string {
-  return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 export function registerSaved(program: Command): void {
@@ -67,8 +64,8 @@ export function registerSaved(program: Command): void {
       await withClient(cmd, async (client, cfg) => {
         const s = await getSaved(client, cfg, name);
         const page = await searchFlows(client, cfg, { query: s.query, from: s.from, to: s.to, limit: Number(opts.limit) });
-        const cols = columnFields();
-        await writeOut(formatTable(cols.map((c) => c.name), page.hits.map((h) => cols.map((c) => cell(getPath(h.doc, c.name))))));
+        const fields = columnFields().map((f) => f.name);
+        await writeOut(formatTable(fields, page.hits.map((h) => fields.map((f) => tableCell(h.doc, f)))));
         log(`${page.hits.length} of ${page.total.exact ? '' : '≥ '}${page.total.value} flows (${page.took_ms} ms)`);
       });
     }));
