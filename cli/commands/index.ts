@@ -7,10 +7,11 @@ import { registerDecode } from './decode';
 import { registerGenerate } from './generate';
 import { registerIndex } from './index-cmd';
 import { registerPrune } from './prune';
+import { registerRollup } from './rollup';
 import { registerServe } from './serve';
 import { registerSaved } from './saved';
 import { registerQuery } from './query';
 import { registerReport } from './report';
 
 /** Each command module registers itself on the program; add new commands here. */
-export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate, registerIndex, registerPrune, registerServe, registerSaved, registerQuery, registerReport];
+export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate, registerIndex, registerPrune, registerServe, registerSaved, registerQuery, registerReport, registerRollup];
