@@ -7,15 +7,15 @@ import { FIELDS, fieldByName, type FieldDef, type FieldType } from '../model/fie
 export const ROLLUP_SOURCES = {
   traffic: {
     alias: 'rollup-traffic-1m',
-    fields: ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'destination.bytes', 'network.transport', 'network.protocol'],
+    fields: ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets', 'event.end', 'network.transport', 'network.protocol'],
   },
   talkers: {
     alias: 'rollup-talkers-15m',
-    fields: ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'destination.bytes', 'source.ip', 'source.address', 'destination.ip', 'destination.address'],
+    fields: ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets', 'event.end', 'source.ip', 'source.address', 'destination.ip', 'destination.address'],
   },
   services: {
     alias: 'rollup-services-15m',
-    fields: ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'destination.bytes', 'destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'],
+    fields: ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets', 'event.end', 'destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'],
   },
 } as const satisfies Record<string, { alias: string; fields: readonly string[] }>;
 

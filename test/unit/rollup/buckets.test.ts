@@ -1,0 +1,80 @@
+import { allTemplates } from '../../../src/store/templates';
+import { DATA_SOURCES, ROLLUP_SOURCES } from '../../../src/dashboards/index-patterns';
+import { fieldByName } from '../../../src/model/fields';
+import { dirtyWindows, mergeRanges, narrow, rollupDocId, splitByDay, widen } from '../../../src/rollup/buckets';
+import { nextWatermark, rangesToBuild } from '../../../src/rollup/builder';
+import { expiredRollupIndices } from '../../../src/rollup/prune';
+import { invalidSpecs, monthEndOfRollupIndex, ROLLUP_SPECS, rollupIndexFor, rollupIndicesFor, specByName, storedFields } from '../../../src/rollup/specs';
+
+const M = 60_000;
+const D = 86_400_000;
+const T0 = Date.UTC(2024, 2, 10);
+const talkers = specByName('talkers-15m')!;
+const traffic = specByName('traffic-1m')!;
+
+test('widen and narrow to whole buckets', () => {
+  expect(widen({ from: T0 + 7 * M, to: T0 + 16 * M }, 15 * M)).toEqual({ from: T0, to: T0 + 30 * M });
+  expect(narrow({ from: T0 + 7 * M, to: T0 + 46 * M }, 15 * M)).toEqual({ from: T0 + 15 * M, to: T0 + 45 * M });
+  expect(narrow({ from: T0, to: T0 + 15 * M }, 15 * M)).toEqual({ from: T0, to: T0 + 15 * M });
+});
+
+test('merge and split by day', () => {
+  expect(mergeRanges([{ from: 5, to: 9 }, { from: 0, to: 5 }, { from: 20, to: 30 }, { from: 3, to: 3 }])).toEqual([{ from: 0, to: 9 }, { from: 20, to: 30 }]);
+  expect(splitByDay([{ from: T0 - M, to: T0 + D + M }])).toEqual([{ from: T0 - M, to: T0 }, { from: T0, to: T0 + D }, { from: T0 + D, to: T0 + D + M }]);
+});
+
+test('dirty 15-minute buckets become whole spec windows', () => {
+  expect(dirtyWindows([T0, T0 + 15 * M, T0 + 60 * M], 15 * M, M)).toEqual([{ from: T0, to: T0 + 30 * M }, { from: T0 + 60 * M, to: T0 + 75 * M }]);
+  expect(dirtyWindows([T0 + 15 * M], 15 * M, 60 * M)).toEqual([{ from: T0, to: T0 + 60 * M }]);
+});
+
+test('rollup ids are deterministic and tell buckets and groups apart', () => {
+  const id = rollupDocId('talkers-15m', T0, ['10.0.0.1', null, '10.0.0.2', null]);
+  expect(rollupDocId('talkers-15m', T0, ['10.0.0.1', null, '10.0.0.2', null])).toBe(id);
+  expect(rollupDocId('talkers-15m', T0 + 15 * M, ['10.0.0.1', null, '10.0.0.2', null])).not.toBe(id);
+  expect(rollupDocId('talkers-15m', T0, [null, '10.0.0.1', '10.0.0.2', null])).not.toBe(id);
+  expect(rollupDocId('services-15m', T0, ['10.0.0.1', null, '10.0.0.2', null])).not.toBe(id);
+});
+
+test('what to build: first run, past the watermark, dirty buckets, explicit ranges', () => {
+  const extent = { from: T0 + 3 * M + 5, to: T0 + D / 2 };
+  expect(rangesToBuild(talkers, {}, extent, undefined, [])).toEqual([{ from: T0, to: T0 + D / 2 }]);
+  const wm = { built_from: T0, built_to: T0 + 6 * 60 * M, updated: '', docs: 1 };
+  expect(rangesToBuild(talkers, {}, extent, wm, [T0 + 15 * M])).toEqual([{ from: T0 + 15 * M, to: T0 + 30 * M }, { from: T0 + 6 * 60 * M, to: T0 + D / 2 }]);
+  expect(rangesToBuild(talkers, {}, { from: T0, to: T0 + 6 * 60 * M }, wm, [])).toEqual([]);
+  expect(rangesToBuild(traffic, { from: T0 + 90_500 }, extent, wm, [])).toEqual([{ from: T0 + M, to: T0 + D / 2 }]);
+  expect(rangesToBuild(traffic, { rebuild: true }, undefined, wm, [])).toEqual([]);
+});
+
+test('watermarks only grow', () => {
+  const prev = { built_from: T0, built_to: T0 + D, updated: 'x', docs: 5 };
+  expect(nextWatermark(prev, [{ from: T0 + D, to: T0 + 2 * D }], 9, T0)).toEqual({ built_from: T0, built_to: T0 + 2 * D, updated: new Date(T0).toISOString(), docs: 9 });
+  expect(nextWatermark(prev, [{ from: T0 + M, to: T0 + 2 * M }], 5, T0)?.built_to).toBe(T0 + D);
+  expect(nextWatermark(undefined, [], 0, T0)).toBeUndefined();
+});
+
+test('monthly index names round-trip and retention keeps partial months', () => {
+  expect(rollupIndexFor('p-', talkers, T0)).toBe('p-rollup-talkers-15m-2024.03');
+  expect(rollupIndicesFor('p-', talkers, Date.UTC(2023, 11, 31), Date.UTC(2024, 1, 1, 0, 0, 1))).toEqual(['p-rollup-talkers-15m-2023.12', 'p-rollup-talkers-15m-2024.01', 'p-rollup-talkers-15m-2024.02']);
+  expect(monthEndOfRollupIndex('p-', 'p-rollup-talkers-15m-2024.03')).toBe(Date.UTC(2024, 3, 1));
+  expect(monthEndOfRollupIndex('p-', 'p-flows-2024.03.01')).toBeUndefined();
+  const names = ['p-rollup-traffic-1m-2024.01', 'p-rollup-traffic-1m-2024.02', 'p-rollup-traffic-1m-2024.03', 'p-flows-2024.01.01'];
+  expect(expiredRollupIndices('p-', names, 30 * D, Date.UTC(2024, 2, 31))).toEqual(['p-rollup-traffic-1m-2024.01', 'p-rollup-traffic-1m-2024.02']);
+  expect(expiredRollupIndices('p-', names, 31 * D, Date.UTC(2024, 2, 31))).toEqual(['p-rollup-traffic-1m-2024.01']);
+});
+
+test('specs, the rollup template and the Dashboards sources agree with the field catalogue', () => {
+  expect(invalidSpecs()).toEqual([]);
+  const template = allTemplates({ prefix: 'p-' }).find((t) => t.name === 'p-rollup');
+  const props = JSON.stringify(template?.body.template?.mappings);
+  for (const spec of ROLLUP_SPECS) {
+    for (const f of storedFields(spec)) {
+      const leaf = f.split('.').pop() as string;
+      const type = f === 'flows' || f === 'event.start' ? undefined : fieldByName(f)?.type;
+      expect(props).toContain(`"${leaf}":{"type":"${type ?? (f === 'flows' ? 'long' : 'date')}"`);
+    }
+    const source = Object.values(ROLLUP_SOURCES).find((s) => s.alias === `rollup-${spec.name}`);
+    expect(source?.fields).toEqual(storedFields(spec).filter((f) => f !== 'event.start'));
+  }
+  expect(DATA_SOURCES).toHaveLength(ROLLUP_SPECS.length + 1);
+});

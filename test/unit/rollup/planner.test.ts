@@ -1,0 +1,97 @@
+import { REPORTS } from '../../../src/query/reports';
+import { covers, dslFields, neededFields, plan, type Coverage, type PlanRequest } from '../../../src/rollup/planner';
+import { ROLLUP_SPECS, specByName } from '../../../src/rollup/specs';
+
+const M = 60_000;
+const H = 60 * M;
+const T0 = Date.UTC(2024, 2, 10);
+const built: Record<string, Coverage> = Object.fromEntries(ROLLUP_SPECS.map((s) => [s.name, { from: T0, to: T0 + 48 * H }]));
+
+function req(over: Partial<PlanRequest> & Pick<PlanRequest, 'def'>): PlanRequest {
+  return { queryFields: new Set(), range: { from: T0, to: T0 + 24 * H }, ...over };
+}
+
+function summary(p: ReturnType<typeof plan>): string[] {
+  return p.parts.map((x) => `${x.source === 'raw' ? 'raw' : x.spec.name} ${(x.range.from - T0) / M}-${(x.range.to - T0) / M}`);
+}
+
+describe('coverage', () => {
+  test('needed fields: group-by, the report filter and the query', () => {
+    expect([...neededFields(REPORTS['web-servers'], new Set(['network.transport']))].sort()).toEqual(['destination.address', 'destination.ip', 'destination.port', 'network.transport']);
+    expect(dslFields({ bool: { filter: [{ term: { a: 1 } }], must_not: [{ range: { b: { gt: 1 } } }], should: [{ exists: { field: 'c' } }] } }).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  test.each([
+    ['top-sources', [], 'talkers-15m'],
+    ['top-pairs', ['source.ip'], 'talkers-15m'],
+    ['top-services', ['destination.port'], 'services-15m'],
+    ['web-servers', [], 'services-15m'],
+    ['top-apps', ['network.transport'], 'services-15m'],
+  ] as const)('%s with %j uses %s (coarsest that keeps every field)', (name, fields, spec) => {
+    expect(summary(plan(req({ def: REPORTS[name], queryFields: new Set(fields) }), built))).toEqual([`${spec} 0-1440`]);
+  });
+
+  test.each([
+    ['top-sources', ['network.transport']],
+    ['top-services', ['source.ip']],
+    ['top-apps', ['event.duration']],
+  ] as const)('%s filtered on %j is raw', (name, fields) => {
+    const p = plan(req({ def: REPORTS[name], queryFields: new Set(fields) }), built);
+    expect(summary(p)).toEqual(['raw 0-1440']);
+    expect(p.reason).toMatch(/no built rollup/);
+  });
+
+  test('raw: true forces raw; an unbuilt spec is not used', () => {
+    expect(plan(req({ def: REPORTS['top-sources'], raw: true }), built).reason).toBe('raw requested');
+    expect(summary(plan(req({ def: REPORTS['top-sources'] }), { 'traffic-1m': built['traffic-1m'] }))).toEqual(['raw 0-1440']);
+  });
+
+  test('covers is exact about dimensions', () => {
+    const talkers = specByName('talkers-15m')!;
+    expect(covers(talkers, new Set(['source.ip', 'destination.address']))).toBe(true);
+    expect(covers(talkers, new Set(['source.port']))).toBe(false);
+  });
+
+  test('known sizes pick the smaller rollup over the coarser one', () => {
+    const sized = { ...built, 'traffic-1m': { ...built['traffic-1m']!, docs: 1000 }, 'services-15m': { ...built['services-15m']!, docs: 50_000 } };
+    expect(summary(plan(req({ def: REPORTS.protocols }), sized))).toEqual(['traffic-1m 0-1440']);
+    expect(summary(plan(req({ def: REPORTS.protocols }), built))).toEqual(['services-15m 0-1440']);
+  });
+});
+
+describe('interval divisibility', () => {
+  test.each([
+    // Equal intervals and unknown sizes: the first spec listed.
+    [15 * M, 'talkers-15m 0-1440'],
+    [H, 'talkers-15m 0-1440'],
+    [5 * M, 'traffic-1m 0-1440'],
+    [M, 'traffic-1m 0-1440'],
+  ])('traffic every %d ms', (intervalMs, expected) => {
+    expect(summary(plan(req({ def: REPORTS.traffic, intervalMs }), built))).toEqual([expected]);
+  });
+
+  test('an interval no rollup divides is raw', () => {
+    expect(summary(plan(req({ def: REPORTS.traffic, intervalMs: 90_000 }), built))).toEqual(['raw 0-1440']);
+    expect(summary(plan(req({ def: REPORTS['unique-sources'], intervalMs: 5 * M }), built))).toEqual(['raw 0-1440']);
+  });
+});
+
+describe('edge split', () => {
+  const range = { from: T0 + 7 * M + 13_000, to: T0 + 10 * H + 2 * M };
+  test('sums: edges to the rollup interval from raw', () => {
+    expect(summary(plan(req({ def: REPORTS['top-pairs'], range }), built))).toEqual(['raw 7.216666666666667-15', 'talkers-15m 15-600', 'raw 600-602']);
+  });
+
+  test('distinct counts: whole request buckets from one source', () => {
+    expect(summary(plan(req({ def: REPORTS['unique-sources'], range, intervalMs: H }), built))).toEqual(['raw 7.216666666666667-60', 'talkers-15m 60-600', 'raw 600-602']);
+  });
+
+  test('only built time comes from the rollup', () => {
+    const partly = { 'talkers-15m': { from: T0 + 2 * H, to: T0 + 5 * H } };
+    expect(summary(plan(req({ def: REPORTS['top-sources'] }), partly))).toEqual(['raw 0-120', 'talkers-15m 120-300', 'raw 300-1440']);
+  });
+
+  test('a range inside one rollup bucket is raw', () => {
+    expect(summary(plan(req({ def: REPORTS['top-sources'], range: { from: T0 + M, to: T0 + 14 * M } }), built))).toEqual(['raw 1-14']);
+  });
+});
