@@ -2,7 +2,9 @@ import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
 import { ingestSuite } from './ingest';
 import { querySuite } from './query';
+import { rollupSuite } from './rollup';
 import type { BenchSuite } from './types';
+import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, querySuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, querySuite, rollupSuite, webSuite];

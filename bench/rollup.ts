@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@opensearch-project/opensearch';
+import { loadConfig } from '../src/config';
+import { generateFlows } from '../src/generate/flows';
+import { DeadLetter } from '../src/ingest/dead-letter';
+import { indexItems } from '../src/ingest/indexer';
+import { REPORTS, type ReportName } from '../src/query/reports';
+import { runReport, type ReportRequest } from '../src/query/run-report';
+import type { ReadItem } from '../src/readers/types';
+import { updateRollups } from '../src/rollup/builder';
+import { connect } from '../src/store/client';
+import { setup } from '../src/store/setup';
+import type { BenchResult, BenchSuite } from './types';
+
+const DAY = 86_400_000;
+const DAYS = 7;
+const START = Date.UTC(2024, 0, 1);
+const NOW = START + DAYS * DAY;
+
+async function* items(flows: number): AsyncGenerator<ReadItem> {
+  let line = 0;
+  for (const record of generateFlows({ flows, start: START, spanMs: DAYS * DAY, seed: 11 })) yield { kind: 'flow', record, loc: { file: 'bench', line: ++line } };
+}
+
+async function storeBytes(client: Client, index: string): Promise<number> {
+  await client.indices.forcemerge({ index, max_num_segments: 1 });
+  const res = await client.indices.stats({ index, metric: ['store'] });
+  return (res.body as { _all: { primaries: { store: { size_in_bytes: number } } } })._all.primaries.store.size_in_bytes;
+}
+
+/** Median wall time of a few runs after one warm-up, so caches are as warm for raw as for rollups. */
+async function latency(run: () => Promise<unknown>, runs = 3): Promise<number> {
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)] as number;
+}
+
+/**
+ * Rollups: build time (extrapolated to 1 M flows), size against raw, and each report's latency
+ * over the whole range, raw against planned.
+ */
+export const rollupSuite: BenchSuite = {
+  name: 'rollup',
+  needsOpenSearch: true,
+  async run({ scale, url }) {
+    const flows = Math.max(5000, Math.round(200_000 * scale));
+    const cfg = loadConfig({ opensearch: url, prefix: 'bench-rollup-' });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-bench-rollup-'));
+    const { client, info } = await connect(cfg);
+    const out: BenchResult[] = [];
+    const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}) => out.push({ suite: 'rollup', name, value: Math.round(value * 100) / 100, unit, ...extra });
+    try {
+      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] });
+      await setup(client, cfg, info);
+      const deadLetter = new DeadLetter(path.join(dir, 'dead-letter.ndjson'));
+      await indexItems(client, cfg, items(flows), { deadLetter });
+      await deadLetter.close();
+
+      const t = performance.now();
+      const built = await updateRollups(client, cfg, { now: NOW });
+      const buildS = (performance.now() - t) / 1000;
+      row('build time per 1 M flows', (buildS * 1e6) / flows, 's', { note: `${flows} flows over ${DAYS} days built in ${buildS.toFixed(1)} s, extrapolated linearly` });
+
+      const raw = await storeBytes(client, `${cfg.prefix}flows-*`);
+      for (const s of built.specs) {
+        const bytes = await storeBytes(client, `${cfg.prefix}rollup-${s.spec}`);
+        row(`${s.spec} size / raw`, bytes / raw, 'ratio', { note: `${s.watermark?.docs ?? 0} docs, ${(bytes / 1e6).toFixed(2)} MB vs raw ${(raw / 1e6).toFixed(2)} MB` });
+      }
+
+      const range = { from: new Date(START).toISOString(), to: new Date(NOW).toISOString() };
+      for (const name of Object.keys(REPORTS) as ReportName[]) {
+        const req: ReportRequest = { report: name, ...range, ...(REPORTS[name].kind === 'top' ? {} : { interval: '1h' }) };
+        const planned = await runReport(client, cfg, req, NOW);
+        const viaRollup = planned.served_by.some((i) => i.includes('rollup-'));
+        const rawMs = await latency(() => runReport(client, cfg, { ...req, raw: true }, NOW));
+        const plannedMs = await latency(() => runReport(client, cfg, req, NOW));
+        const goal = name === 'traffic' || REPORTS[name].kind === 'top';
+        row(`${name} raw`, rawMs, 'ms');
+        row(`${name} planned`, plannedMs, 'ms', goal ? { goal: '≤ 300', met: plannedMs <= 300, note: planned.served_by.join(' ') } : { note: planned.served_by.join(' ') });
+        row(`${name} speedup`, rawMs / plannedMs, '×', goal ? { goal: '≥ 20', met: rawMs / plannedMs >= 20, note: viaRollup ? 'rollup' : 'raw (not covered)' } : { note: viaRollup ? 'rollup' : 'raw (not covered)' });
+      }
+      return out;
+    } finally {
+      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] }).catch(() => undefined);
+      await client.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
