@@ -186,7 +186,26 @@ async function page(client: Client, cfg: FlowdexConfig, indices: string[], pit: 
   }
 }
 
-const toHit = (h: RawHit): FlowHit => ({ id: h._id, index: h._index, doc: h._source });
+const toHit = (h: RawHit): FlowHit => ({ id: h._id, index: h._index, doc: storedDoc(h._source) });
+
+/**
+ * The document as indexed. A source rebuilt from doc values (`derived_source`) carries an empty
+ * object for every unset object field of the mapping; dropping them restores the stored shape.
+ */
+function storedDoc(source: FlowDoc): FlowDoc {
+  return withoutEmpty(source) as FlowDoc;
+}
+
+function withoutEmpty(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, child] of Object.entries(v)) {
+    const c = withoutEmpty(child);
+    if (c !== null && typeof c === 'object' && !Array.isArray(c) && Object.keys(c).length === 0) continue;
+    out[k] = c;
+  }
+  return out;
+}
 
 /**
  * One page of flows matching the query in the time range, newest first unless sorted otherwise.
@@ -279,7 +298,7 @@ export async function exportFlows(
       pit = r.pit;
       const hits = r.res.hits.hits;
       if (hits.length > 0) {
-        await write(hits.map((h) => (format === 'csv' ? flowCsvRow(h._source) : JSON.stringify(h._source) + '\n')).join(''));
+        await write(hits.map((h) => (format === 'csv' ? flowCsvRow(h._source) : JSON.stringify(storedDoc(h._source)) + '\n')).join(''));
         rows += hits.length;
       }
       const last = hits[hits.length - 1];
