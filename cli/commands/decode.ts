@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, FlowdexError } from '../../src/errors';
-import { normalize } from '../../src/model/normalize';
+import { hydrate, normalize } from '../../src/model/normalize';
 import { readFlows } from '../../src/readers';
 import { DecoderSession } from '../../src/readers/export-decoder';
 import { newDecodeStats, type DecodeStats, type ReadItem } from '../../src/readers/types';
@@ -52,7 +52,7 @@ export function registerDecode(program: Command): void {
               continue;
             }
             try {
-              lines += JSON.stringify(normalize(item.record).doc) + '\n';
+              lines += JSON.stringify(hydrate(normalize(item.record).doc)) + '\n';
               decoded++;
             } catch (e) {
               if (!(e instanceof FlowdexError)) throw e;

@@ -18,8 +18,13 @@ export interface FieldDef {
   unit?: ValueUnit;
   /** Shown in the explorer's results table and CSV export by default. */
   column?: boolean;
-  /** Searchable (indexed). Fields kept only in `_source` are not. */
+  /** Searchable (indexed). Fields kept only for display are not. */
   indexed?: boolean;
+  /**
+   * Not stored: computed on read from other fields (see `hydrate`). The query language then
+   * searches the stored field named here instead.
+   */
+  computedFrom?: string;
   description: string;
 }
 
@@ -43,7 +48,8 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'network.iana_number', type: 'short', aliases: ['protocol', 'proto_number'], description: 'IP protocol number' },
   { name: 'network.type', type: 'keyword', aliases: ['ipversion', 'inet'], description: 'ipv4 or ipv6' },
   { name: 'network.protocol', type: 'keyword', aliases: ['app', 'l7', 'application'], column: true, description: 'L7 application (nDPI name)' },
-  { name: 'network.community_id', type: 'keyword', aliases: ['community_id', 'cid'], description: 'Community ID v1' },
+  { name: 'network.community_id', type: 'keyword', aliases: ['community_id', 'cid'], computedFrom: 'flow.community_hash', description: 'Community ID v1 (computed from the 5-tuple on read)' },
+  { name: 'flow.community_hash', type: 'long', aliases: [], description: 'first 64 bits of the Community ID hash, the searchable stand-in for network.community_id' },
   { name: 'network.direction', type: 'keyword', aliases: ['direction'], description: 'inbound/outbound/internal/external' },
   { name: 'source.geo.country_iso_code', type: 'keyword', aliases: ['src_country'], description: 'source country' },
   { name: 'destination.geo.country_iso_code', type: 'keyword', aliases: ['dst_country'], description: 'destination country' },
@@ -116,6 +122,11 @@ export function resolveField(nameOrAlias: string): FieldDef[] | undefined {
 /** Every name the query language accepts, for "did you mean" suggestions and docs. */
 export function allFieldNames(): string[] {
   return [...byName.keys(), ...byAlias.keys(), ...Object.keys(EITHER_ALIASES)];
+}
+
+/** Fields that exist in the index mapping (everything not computed on read). */
+export function storedFields(): FieldDef[] {
+  return FIELDS.filter((f) => f.computedFrom === undefined);
 }
 
 /** Columns of the results table and of CSV export, in order. */

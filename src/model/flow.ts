@@ -47,6 +47,8 @@ export interface FlowDoc {
   };
   flow: {
     format: string;
+    /** Top 53 bits of the Community ID hash (stored; the ID itself is computed on read). */
+    community_hash?: number;
     tcp_flags?: number;
     tos?: number;
     sampling_rate?: number;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
-import { communityId } from './community-id';
+import { communityHash, communityId } from './community-id';
 import type { FlowDoc, FlowRecord, IdentifiedFlow } from './flow';
 import { ianaNumber, transportName } from './protocols';
 
@@ -29,6 +29,14 @@ function checkIp(field: string, v: string | undefined): string | undefined {
   if (v === undefined || v === '') return undefined;
   if (isIP(v) === 0) throw bad(field, `${field} is not an IP address: ${JSON.stringify(v)}`);
   return v;
+}
+
+/** Longest text kept in a keyword field; longer values (URLs, names) are cut, not rejected. */
+export const MAX_KEYWORD_LENGTH = 1024;
+
+function text(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  return v.length > MAX_KEYWORD_LENGTH ? v.slice(0, MAX_KEYWORD_LENGTH) : v;
 }
 
 function sum(a: number | undefined, b: number | undefined): number | undefined {
@@ -65,7 +73,8 @@ export function flowId(r: FlowRecord): string {
     r.inputInterface ?? '',
     r.outputInterface ?? '',
   ].join('|');
-  return createHash('sha1').update(key).digest('base64url').slice(0, 20);
+  // 96 bits: collisions stay out of reach for billions of flows, and every byte of _id is stored.
+  return createHash('sha1').update(key).digest('base64url').slice(0, 16);
 }
 
 /** Turns a reader's flat record into the stored document. Throws INPUT_BAD_RECORD naming the field. */
@@ -99,19 +108,19 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
       end: end !== undefined ? new Date(end).toISOString() : undefined,
       duration: end !== undefined ? (end - r.start) * 1e6 : undefined,
     }),
-    source: compact({ ip: srcIp, address: r.srcAddress, port: srcPort, bytes: srcBytes, packets: srcPackets }),
-    destination: compact({ ip: dstIp, address: r.dstAddress, port: dstPort, bytes: dstBytes, packets: dstPackets }),
+    source: compact({ ip: srcIp, address: text(r.srcAddress), port: srcPort, bytes: srcBytes, packets: srcPackets }),
+    destination: compact({ ip: dstIp, address: text(r.dstAddress), port: dstPort, bytes: dstBytes, packets: dstPackets }),
     network: compact({
       bytes,
       packets,
       transport,
       iana_number: iana,
       type: ipVersion === 4 ? ('ipv4' as const) : ipVersion === 6 ? ('ipv6' as const) : undefined,
-      protocol: r.app ? r.app.toLowerCase() : undefined,
-      community_id: srcIp !== undefined && dstIp !== undefined && iana !== undefined ? communityId(srcIp, dstIp, iana, srcPort, dstPort) : undefined,
+      protocol: r.app ? text(r.app.toLowerCase()) : undefined,
     }),
     flow: compact({
       format: r.format,
+      community_hash: srcIp !== undefined && dstIp !== undefined && iana !== undefined ? hashOf(communityId(srcIp, dstIp, iana, srcPort, dstPort)) : undefined,
       tcp_flags: r.tcpFlags,
       tos: r.tos,
       sampling_rate: r.samplingRate,
@@ -129,21 +138,55 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
   if (exporter !== undefined || r.observerName !== undefined || r.inputInterface !== undefined || r.outputInterface !== undefined) {
     doc.observer = compact({
       ip: exporter,
-      name: r.observerName,
+      name: text(r.observerName),
       ingress: r.inputInterface !== undefined ? { interface: { id: r.inputInterface } } : undefined,
       egress: r.outputInterface !== undefined ? { interface: { id: r.outputInterface } } : undefined,
     });
   }
-  if (r.dnsQuery) doc.dns = { question: { name: r.dnsQuery } };
-  if (r.httpHost || r.httpUrl) doc.url = compact({ domain: r.httpHost, original: r.httpUrl });
-  if (r.httpMethod || r.httpStatus !== undefined) {
+  const dnsQuery = text(r.dnsQuery);
+  const httpHost = text(r.httpHost);
+  const httpUrl = text(r.httpUrl);
+  const httpMethod = text(r.httpMethod);
+  if (dnsQuery) doc.dns = { question: { name: dnsQuery } };
+  if (httpHost || httpUrl) doc.url = compact({ domain: httpHost, original: httpUrl });
+  if (httpMethod || r.httpStatus !== undefined) {
     doc.http = compact({
-      request: r.httpMethod ? { method: r.httpMethod } : undefined,
+      request: httpMethod ? { method: httpMethod } : undefined,
       response: r.httpStatus !== undefined ? { status_code: r.httpStatus } : undefined,
     });
   }
-  if (r.tlsVersion || r.tlsServerName) {
-    doc.tls = compact({ version: r.tlsVersion, client: r.tlsServerName ? { server_name: r.tlsServerName } : undefined });
+  const tlsServerName = text(r.tlsServerName);
+  if (r.tlsVersion || tlsServerName) {
+    doc.tls = compact({ version: text(r.tlsVersion), client: tlsServerName ? { server_name: tlsServerName } : undefined });
   }
   return { id: flowId(r), doc };
+}
+
+function hashOf(id: string | undefined): number | undefined {
+  return id === undefined ? undefined : communityHash(id);
+}
+
+/**
+ * The document as users see it: the stored document plus what is computed on read
+ * (`network.community_id` from the 5-tuple), without the empty objects a source rebuilt from doc
+ * values (`derived_source`) carries for every unset object of the mapping. Every read path
+ * (search, export, decode) goes through it.
+ */
+export function hydrate(stored: FlowDoc): FlowDoc {
+  const doc = withoutEmpty(stored) as FlowDoc;
+  const { source, destination, network } = doc;
+  if (!network || network.community_id !== undefined || source?.ip === undefined || destination?.ip === undefined || network.iana_number === undefined) return doc;
+  const id = communityId(source.ip, destination.ip, network.iana_number, source.port, destination.port);
+  return id === undefined ? doc : { ...doc, network: { ...network, community_id: id } };
+}
+
+function withoutEmpty(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, child] of Object.entries(v)) {
+    const c = withoutEmpty(child);
+    if (c !== null && typeof c === 'object' && !Array.isArray(c) && Object.keys(c).length === 0) continue;
+    out[k] = c;
+  }
+  return out;
 }

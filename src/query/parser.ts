@@ -188,7 +188,7 @@ class Parser {
   }
 
   private predicate(field: ResolvedField, pos: number, end: number, test: Test): Predicate {
-    return { kind: 'pred', name: field.name, fields: field.defs.map((d) => d.name), type: field.type, test, pos, end };
+    return { kind: 'pred', name: field.name, fields: field.defs.map((d) => d.computedFrom ?? d.name), type: field.type, test, pos, end };
   }
 }
 

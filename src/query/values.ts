@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
+import { communityHash } from '../model/community-id';
 import { allFieldNames, resolveField, type FieldDef, type FieldType } from '../model/fields';
 import { ianaNumber, transportName } from '../model/protocols';
 import type { Test } from './ast';
@@ -131,8 +132,14 @@ function numericValue(raw: string, f: ResolvedField, pos: number): number {
   return v;
 }
 
-function keywordValue(raw: string, f: ResolvedField): string {
+function keywordValue(raw: string, f: ResolvedField, pos = 0): Scalar {
   const def = f.defs[0] as FieldDef;
+  if (def.computedFrom === 'flow.community_hash') {
+    // The ID is not stored; its hash's first 64 bits are, so the query asks for those.
+    const hash = communityHash(raw);
+    if (hash === undefined) throw badValue(`"${raw}" is not a Community ID v1 (1:<28 base64 characters>)`, f, pos);
+    return hash;
+  }
   // proto:6 means tcp: the stored transport is the name normalization derived from the number.
   if (def.name === 'network.transport' && /^\d+$/.test(raw)) return transportName(Number(raw));
   return LOWER_CASE_FIELDS.has(def.name) ? raw.toLowerCase() : raw;
@@ -153,7 +160,7 @@ export function scalarValue(raw: string, f: ResolvedField, pos: number, now: num
     case 'ip':
       return ipValue(raw, f, pos);
     case 'keyword':
-      return keywordValue(raw, f);
+      return keywordValue(raw, f, pos);
     case 'date':
       return dateValue(raw, f, pos, now);
     case 'geo_point':
@@ -190,7 +197,8 @@ export function valueTest(raw: string, quoted: boolean, f: ResolvedField, pos: n
       const hint = f.type === 'ip' ? ' (use a CIDR block such as 10.0.0.0/8)' : '';
       throw badValue(`wildcards work on name fields only, not on ${f.name}${hint}`, f, pos);
     }
-    return { op: 'wildcard', pattern: keywordValue(raw, f) };
+    if (f.defs.some((d) => d.computedFrom !== undefined)) throw badValue(`${f.name} takes a whole value, not a wildcard`, f, pos);
+    return { op: 'wildcard', pattern: String(keywordValue(raw, f, pos)) };
   }
   if (f.type === 'date') {
     // A point in time matches flows starting in that very millisecond.

@@ -32,7 +32,7 @@ export async function setup(client: Client, cfg: FlowdexConfig, info: ClusterInf
   }
   const items: SetupItem[] = [];
   try {
-    for (const t of allTemplates({ prefix: cfg.prefix, shards: cfg.shards, replicas: cfg.replicas })) {
+    for (const t of allTemplates({ prefix: cfg.prefix, shards: cfg.shards, replicas: cfg.replicas, derivedSource: info.major >= 3 })) {
       const existing = await client.indices.getIndexTemplate({ name: t.name }, { ignore: [404] });
       const templates = (existing.body as { index_templates?: { index_template: { _meta?: { flowdex_hash?: string } } }[] }).index_templates ?? [];
       const current = templates[0]?.index_template._meta?.flowdex_hash;

@@ -85,8 +85,10 @@ const cases: [string, QueryDsl][] = [
     root({ bool: { should: [{ term: { 'source.as.number': 15169 } }, { term: { 'destination.as.number': 15169 } }], minimum_should_match: 1 } }),
   ],
   ['exporter:192.0.2.1', root({ term: { 'observer.ip': '192.0.2.1' } })],
-  ['community_id:"1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0="', root({ term: { 'network.community_id': '1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0=' } })],
-  ['community_id:1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0=', root({ term: { 'network.community_id': '1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0=' } })],
+  // The hash's first 8 bytes are 84 ef ac 37 81 fe 30 6e: as a signed 64-bit number 0x84efac3781fe306e − 2^64
+  // = −8867679786865119122, whose top 53 bits (÷ 2^11, rounded down) are −4329921770930234.
+  ['community_id:"1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0="', root({ term: { 'flow.community_hash': -4329921770930234 } })],
+  ['community_id:1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0=', root({ term: { 'flow.community_hash': -4329921770930234 } })],
   [
     'host:*.example.com',
     root({

@@ -1,4 +1,4 @@
-import { FIELDS } from '../../../src/model/fields';
+import { FIELDS, storedFields } from '../../../src/model/fields';
 import { allTemplates, type IndexTemplateBody } from '../../../src/store/templates';
 
 type Prop = { type?: string; properties?: Record<string, Prop>; index?: boolean };
@@ -22,18 +22,22 @@ function flowsTemplate(prefix = 'flowdex-'): IndexTemplateBody {
 describe('raw flow mapping', () => {
   const mapped = flatten((flowsTemplate().template?.mappings?.properties ?? {}) as Record<string, Prop>);
 
-  it('maps every catalogue field with the catalogue type', () => {
-    for (const f of FIELDS) {
+  it('maps every stored catalogue field with the catalogue type', () => {
+    for (const f of storedFields()) {
       expect({ field: f.name, type: mapped.get(f.name)?.type }).toEqual({ field: f.name, type: f.type });
     }
   });
 
   it('maps nothing the catalogue does not know', () => {
-    const known = new Set(FIELDS.map((f) => f.name));
+    const known = new Set(storedFields().map((f) => f.name));
     expect([...mapped.keys()].filter((k) => !known.has(k))).toEqual([]);
   });
 
-  it('does not index fields the catalogue keeps only in _source', () => {
+  it('maps no field that is computed on read', () => {
+    for (const f of FIELDS.filter((x) => x.computedFrom !== undefined)) expect(mapped.has(f.name)).toBe(false);
+  });
+
+  it('does not index fields the catalogue keeps only for display', () => {
     for (const f of FIELDS.filter((x) => x.indexed === false)) expect(mapped.get(f.name)?.index).toBe(false);
   });
 
@@ -46,6 +50,12 @@ describe('raw flow mapping', () => {
     expect(index['sort.field']).toBe('@timestamp');
     expect(index['codec']).toBe('best_compression');
     expect(index['number_of_replicas']).toBe(0);
+    expect(index['derived_source.enabled']).toBe(true);
+  });
+
+  it('drops derived source where the cluster lacks it (2.x)', () => {
+    const t = allTemplates({ prefix: 'x-', derivedSource: false }).find((x) => x.name === 'x-flows');
+    expect(Object.keys(t?.body.template?.settings?.index ?? {})).not.toContain('derived_source.enabled');
   });
 });
 
