@@ -3,6 +3,7 @@ import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { columnFields, getPath, resolveField } from '../model/fields';
 import type { FlowDoc } from '../model/flow';
+import { hydrate } from '../model/normalize';
 import { toFlowdexError } from '../store/client';
 import { compileFilter } from './compile';
 import { csvRow } from './csv';
@@ -186,26 +187,7 @@ async function page(client: Client, cfg: FlowdexConfig, indices: string[], pit: 
   }
 }
 
-const toHit = (h: RawHit): FlowHit => ({ id: h._id, index: h._index, doc: storedDoc(h._source) });
-
-/**
- * The document as indexed. A source rebuilt from doc values (`derived_source`) carries an empty
- * object for every unset object field of the mapping; dropping them restores the stored shape.
- */
-function storedDoc(source: FlowDoc): FlowDoc {
-  return withoutEmpty(source) as FlowDoc;
-}
-
-function withoutEmpty(v: unknown): unknown {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, child] of Object.entries(v)) {
-    const c = withoutEmpty(child);
-    if (c !== null && typeof c === 'object' && !Array.isArray(c) && Object.keys(c).length === 0) continue;
-    out[k] = c;
-  }
-  return out;
-}
+const toHit = (h: RawHit): FlowHit => ({ id: h._id, index: h._index, doc: hydrate(h._source) });
 
 /**
  * One page of flows matching the query in the time range, newest first unless sorted otherwise.
@@ -298,7 +280,7 @@ export async function exportFlows(
       pit = r.pit;
       const hits = r.res.hits.hits;
       if (hits.length > 0) {
-        await write(hits.map((h) => (format === 'csv' ? flowCsvRow(h._source) : JSON.stringify(storedDoc(h._source)) + '\n')).join(''));
+        await write(hits.map((h) => (format === 'csv' ? flowCsvRow(hydrate(h._source)) : JSON.stringify(hydrate(h._source)) + '\n')).join(''));
         rows += hits.length;
       }
       const last = hits[hits.length - 1];

@@ -1,4 +1,5 @@
 import type { FlowDoc } from '../../../src/model/flow';
+import { hydrate } from '../../../src/model/normalize';
 import { exportFlows, getFlow, searchFlows, type FlowHit, type SearchRequest } from '../../../src/query/search';
 import { testCluster } from '../../support/opensearch';
 import { buildDataset, DATA_SPAN, DATA_START, inCidr, indexDataset, type Stored } from './dataset';
@@ -75,7 +76,7 @@ describe('searchFlows matches an independent filter', () => {
     expect(first.total).toEqual({ value: expected.length, exact: true });
     const hits = await allPages({ query, from: FROM, to: TO, limit: 1000 });
     expect(hits.map((h) => h.id).sort()).toEqual(expected);
-    for (const h of hits.slice(0, 20)) expect(h.doc).toEqual(data.find((s) => s.id === h.id)?.doc);
+    for (const h of hits.slice(0, 20)) expect(h.doc).toEqual(hydrate(data.find((s) => s.id === h.id)?.doc as FlowDoc));
   });
 });
 
@@ -137,7 +138,7 @@ describe('getFlow', () => {
   test('by id, with and without the index; NOT_FOUND otherwise', async () => {
     const s = inRange[7] as Stored;
     const hit = await getFlow(tc.client, tc.config, s.id);
-    expect(hit.doc).toEqual(s.doc);
+    expect(hit.doc).toEqual(hydrate(s.doc));
     expect((await getFlow(tc.client, tc.config, s.id, hit.index)).id).toBe(s.id);
     await expect(getFlow(tc.client, tc.config, 'no-such-id')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -167,6 +168,6 @@ describe('exportFlows', () => {
     const canon = (v: unknown): unknown =>
       v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, c]) => [k, canon(c)])) : v;
     const key = (d: FlowDoc) => JSON.stringify(canon(d));
-    expect(docs.map(key).sort()).toEqual(inRange.map((s) => key(s.doc)).sort());
+    expect(docs.map(key).sort()).toEqual(inRange.map((s) => key(hydrate(s.doc))).sort());
   });
 });
