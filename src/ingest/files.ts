@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
+import { DecoderSession } from '../readers/export-decoder';
 import { readFlows, type ReadFileOptions } from '../readers/index';
 import type { ReadItem } from '../readers/types';
 import { DeadLetter } from './dead-letter';
@@ -33,8 +34,12 @@ export function defaultDeadLetterPath(firstInput: string | undefined): string {
   return `${firstInput.replace(/\/+$/, '')}${DEAD_LETTER_SUFFIX}`;
 }
 
+/** One decoder session for the run, so NetFlow v9/IPFIX templates carry from one file to the next. */
 async function* concat(files: string[], o: ReadFileOptions): AsyncGenerator<ReadItem> {
-  for (const f of files) yield* readFlows(f, o);
+  const session = new DecoderSession();
+  const options = { ...o, session };
+  for (const f of files) yield* readFlows(f, options);
+  yield* session.finish(options);
 }
 
 /** Counts under the names readers gave (archive members are `archive!member`); inputs that yielded nothing get zeros, so every input is accounted for. */

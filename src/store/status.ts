@@ -39,7 +39,7 @@ interface CatIndex {
 interface StateDoc {
   key?: string;
   updated?: string | number;
-  data?: { watermark?: string | number; until?: string | number };
+  data?: { built_to?: string | number };
 }
 
 function isoOrNull(v: string | number | undefined): string | null {
@@ -71,7 +71,7 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
     const rollups = docs.map((d) => ({
       key: d._source.key ?? d._id,
       updated: isoOrNull(d._source.updated),
-      watermark: isoOrNull(d._source.data?.watermark ?? d._source.data?.until),
+      watermark: isoOrNull(d._source.data?.built_to),
     }));
     return {
       version: version.number,

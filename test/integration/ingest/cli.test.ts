@@ -91,3 +91,16 @@ test('--follow indexes files dropped into a directory once, and resumes after a 
   expect(await b.stop()).toBe(0);
   expect(await count()).toBe(before + 350);
 });
+
+const ASA = path.resolve(__dirname, '../../../../shared/data/datagrams/logstash-codec-netflow');
+const asaTest = existsSync(ASA) ? test : test.skip;
+if (!existsSync(ASA)) process.stderr.write(`skipping the template-file test: ${ASA} is absent\n`);
+
+// A Cisco ASA exports its NetFlow v9 template and its data in separate datagrams; indexed as two
+// files of one run, the data must find the template (groups.json: 14 data records).
+asaTest('NetFlow v9 templates carry from one input file to the next', () => {
+  const files = ['netflow9_test_cisco_asa_1_tpl.dat', 'netflow9_test_cisco_asa_1_data.dat'].map((f) => path.join(ASA, f));
+  const r = spawnSync('node', [CLI, 'index', ...files, '--json', '--no-rollup', '--dead-letter', path.join(dir, 'asa.dead.ndjson')], { env, encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  expect(JSON.parse(r.stdout)).toMatchObject({ read: 14, indexed: 14, rejected: 0 });
+});
