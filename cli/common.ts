@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
-import { loadConfig, type FlowdexConfig } from '../src/config';
+import { loadConfig, type ConfigOverrides, type FlowdexConfig } from '../src/config';
 import { errorMessage, exitCodeFor } from '../src/errors';
 
-/** The configuration from the global options of the program a command belongs to. */
-export function configOf(cmd: Command): FlowdexConfig {
-  return loadConfig(cmd.optsWithGlobals());
+/**
+ * The configuration from the global options of the program a command belongs to. Only the
+ * `opensearch` commands read node options (`--port`, `--version`, `--heap`) as such; elsewhere
+ * `--port` means the command's own port (the explorer's) and must not move the cluster.
+ */
+export function configOf(cmd: Command, o: { nodeOptions?: boolean } = {}): FlowdexConfig {
+  const { port, version, heap, ...rest } = cmd.optsWithGlobals<ConfigOverrides>();
+  return loadConfig(o.nodeOptions ? { ...rest, port, version, heap } : rest);
 }
 
 /**

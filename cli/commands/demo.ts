@@ -1,28 +1,46 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { loadDemoData } from '../../src/demo';
+import { FlowdexError } from '../../src/errors';
 import { connect } from '../../src/store/client';
 import { startNode } from '../../src/store/local-node';
 import { setup } from '../../src/store/setup';
+import { serve } from '../../src/web/server';
 import { action, configOf, log } from '../common';
 
-/** The README's main job: a node up, indices set up, then the next steps. */
+/** The README's main job: node up, indices set up, sample flows indexed, rollups built, explorer served. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start a local node (unless OPENSEARCH_URL is set), set up indices and print next steps')
-    .action(action(async (_opts: unknown, cmd: Command) => {
+    .description('start a local node (unless OPENSEARCH_URL is set), set up, index sample flows, build rollups and serve the explorer')
+    .option('--flows <n>', 'generated flows over the last 24 hours', '200000')
+    .option('--seed <n>', 'generator seed', '1')
+    .option('--port <port>', 'explorer port', '3000')
+    .option('--no-serve', 'stop after loading the data')
+    .action(action(async (opts: { flows: string; seed: string; port: string; serve: boolean }, cmd: Command) => {
       const cfg = configOf(cmd);
+      const flows = Number(opts.flows);
+      if (!Number.isInteger(flows) || flows < 0) throw new FlowdexError('CONFIG_INVALID', `--flows must be a whole number, got ${opts.flows}`, { field: 'flows' });
       if (!cfg.opensearchUrl) {
         const node = await startNode(cfg.node, log);
         log(node.started ? `OpenSearch ${node.version} started in ${(node.startupMs / 1000).toFixed(1)}s at ${node.url}` : `OpenSearch ${node.version} already running at ${node.url}`);
       }
       const { client, info } = await connect(cfg);
-      try {
-        const report = await setup(client, cfg, info);
-        const changed = report.items.filter((i) => i.action !== 'unchanged').length;
-        log(`setup: ${changed} created or updated, ${report.items.length - changed} unchanged (OpenSearch ${info.version}, health ${(await client.cluster.health()).body.status})`);
-      } finally {
+      const report = await setup(client, cfg, info);
+      const changed = report.items.filter((i) => i.action !== 'unchanged').length;
+      log(`setup: ${changed} created or updated, ${report.items.length - changed} unchanged (OpenSearch ${info.version})`);
+      await loadDemoData(client, cfg, { flows, seed: Number(opts.seed), now: Date.now(), sharedData: path.resolve(__dirname, '../../../../shared/data'), log });
+      if (!opts.serve) {
         await client.close();
+        return;
       }
-      log('next: flowdex index <file…>, flowdex query \'<q>\', flowdex report top-sources');
+      const running = await serve({ client, config: cfg, host: '127.0.0.1', port: Number(opts.port) });
+      process.stdout.write(`${running.url}\n`);
+      log(`explorer on ${running.url} — try "dport:443", the Reports tab, or: flowdex report top-talkers; Ctrl-C stops it`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => void running.close().then(() => client.close()).then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     }));
 }

@@ -12,7 +12,7 @@ export function registerOpensearch(program: Command): void {
 
   nodeOpts(os.command('start').description('fetch, configure and start the node; reuses one already running'))
     .action(action(async (_opts: unknown, cmd: Command) => {
-      const cfg = configOf(cmd);
+      const cfg = configOf(cmd, { nodeOptions: true });
       const r = await startNode(cfg.node, log);
       log(r.started ? `started OpenSearch ${r.version} in ${(r.startupMs / 1000).toFixed(1)}s (health ${r.health})` : `OpenSearch ${r.version} already running (health ${r.health})`);
       process.stdout.write(`${r.url}\n`);
@@ -20,7 +20,7 @@ export function registerOpensearch(program: Command): void {
 
   nodeOpts(os.command('status').description('print the local node URL, version and health'))
     .action(action(async (_opts: unknown, cmd: Command) => {
-      const s = await nodeStatus(configOf(cmd).node);
+      const s = await nodeStatus(configOf(cmd, { nodeOptions: true }).node);
       if (!s.running) {
         process.stdout.write(`${s.url} not running\n`);
         return 1;
@@ -30,7 +30,7 @@ export function registerOpensearch(program: Command): void {
 
   nodeOpts(os.command('stop').description('stop the node flowdex started'))
     .action(action(async (_opts: unknown, cmd: Command) => {
-      const r = await stopNode(configOf(cmd).node);
+      const r = await stopNode(configOf(cmd, { nodeOptions: true }).node);
       log(r.stopped ? `stopped OpenSearch (pid ${r.pid})` : 'no local node was running');
     }));
 }
