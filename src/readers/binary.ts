@@ -53,3 +53,9 @@ export function readString(b: Buffer, o: number, n: number): string {
   while (end > o && b[end - 1] === 0) end--;
   return b.toString('utf8', o, end);
 }
+
+/** Exporters pad datagrams with zeros after the last set; such a tail is not a damaged set. */
+export function isZero(b: Buffer, from: number, end: number): boolean {
+  for (let i = from; i < end; i++) if (b[i] !== 0) return false;
+  return true;
+}

@@ -16,26 +16,32 @@ export type ExportFormat = 'netflow-v5' | 'netflow-v9' | 'ipfix' | 'sflow';
 
 /**
  * Which export protocol a UDP payload carries. `strict` (for arbitrary UDP traffic in captures)
- * also checks that lengths agree, so a DNS packet with id 5 is not taken for NetFlow v5.
+ * also checks that lengths agree, so a DNS packet with id 5 is not taken for NetFlow v5. `length`
+ * is the datagram's declared length (UDP header), which a capture's snap length may have cut the
+ * payload short of: a cut datagram is still recognised, and its decoder reports what is missing.
  */
-export function exportFormat(b: Buffer, strict: boolean): ExportFormat | undefined {
+export function exportFormat(b: Buffer, strict: boolean, length = b.length): ExportFormat | undefined {
   if (b.length < 16) return undefined;
   const v16 = b.readUInt16BE(0);
   if (v16 === 5) {
     const count = b.readUInt16BE(2);
     if (!strict) return b.length >= V5_HEADER ? 'netflow-v5' : undefined;
-    return count > 0 && count <= 30 && b.length === V5_HEADER + count * V5_RECORD ? 'netflow-v5' : undefined;
+    // Whole records rather than count × 48: a count that lies is the decoder's to report, not a reason to ignore the datagram.
+    return count > 0 && count <= 30 && length >= V5_HEADER + V5_RECORD && (length - V5_HEADER) % V5_RECORD === 0 ? 'netflow-v5' : undefined;
   }
   if (v16 === 9 && b.length >= 24) {
     const set = b.readUInt16BE(20);
     const len = b.readUInt16BE(22);
-    return !strict || ((set <= 1 || set >= 256) && len >= 4 && 20 + len <= b.length) ? 'netflow-v9' : undefined;
+    return !strict || ((set <= 1 || set >= 256) && len >= 4 && 20 + len <= length) ? 'netflow-v9' : undefined;
   }
   if (v16 === 10) {
     const len = b.readUInt16BE(2);
     if (!strict) return len >= 16 ? 'ipfix' : undefined;
-    const set = b.length >= 20 ? b.readUInt16BE(16) : 0;
-    return len >= 20 && len <= b.length && (set === 2 || set === 3 || set >= 256) ? 'ipfix' : undefined;
+    if (b.length < 20) return undefined;
+    // The first set must fit the datagram; the message length may lie, which the decoder reports.
+    const set = b.readUInt16BE(16);
+    const setLen = b.readUInt16BE(18);
+    return len >= 20 && (set === 2 || set === 3 || set >= 256) && setLen >= 4 && 16 + setLen <= length ? 'ipfix' : undefined;
   }
   if (b.readUInt32BE(0) === 5) {
     const agent = b.readUInt32BE(4);

@@ -205,7 +205,8 @@ async function* readPcap(input: ReaderInput, options: ReaderOptions): AsyncGener
       else decoder.skip('ip fragment (not reassembled)');
       continue;
     }
-    const format = exportFormat(payload, true);
+    // The UDP length says how long the datagram was before a snap length cut the capture short.
+    const format = exportFormat(payload, true, Math.max(payload.length, f.data.readUInt16BE(ip.l4 + 4) - 8));
     if (!format) {
       decoder.skip('UDP packet that is not flow export');
       continue;

@@ -1,3 +1,4 @@
+import { isZero } from '../binary';
 import { makeTemplate, TemplateCache, type ExportHeader, type Origin, type Sink } from './templates';
 
 /** IPFIX (RFC 7011): 16-byte message header, then sets 2 (templates), 3 (options templates), ≥256 data. */
@@ -22,6 +23,7 @@ export function decodeIpfix(buf: Buffer, origin: Origin, cache: TemplateCache, s
     const id = buf.readUInt16BE(o);
     const len = buf.readUInt16BE(o + 2);
     if (len < 4 || o + len > length) {
+      if (isZero(buf, o, length)) return length;
       sink.reject(`set ${id} claims ${len} bytes but ${length - o} remain in the ${length}-byte message; rest skipped`, origin, o);
       // The bytes the set overran into are part of this one problem, not the start of another message.
       return len < 4 ? length : Math.min(buf.length, Math.max(length, o + len));

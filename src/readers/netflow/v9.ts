@@ -1,3 +1,4 @@
+import { isZero } from '../binary';
 import { makeTemplate, TemplateCache, type ExportHeader, type Origin, type Sink } from './templates';
 
 /** NetFlow v9 (RFC 3954): 20-byte header, then flowsets 0 (templates), 1 (options templates), ≥256 data. */
@@ -21,7 +22,7 @@ export function decodeV9(buf: Buffer, origin: Origin, cache: TemplateCache, sink
     const len = buf.readUInt16BE(o + 2);
     if (len < 4 || o + len > buf.length) {
       // Exporters pad datagrams with zeros after the last flowset; that is not an error.
-      if (isZero(buf, o)) return;
+      if (isZero(buf, o, buf.length)) return;
       sink.reject(`flowset ${id} claims ${len} bytes but ${buf.length - o} remain; rest of datagram skipped`, origin, o);
       return;
     }
@@ -31,11 +32,6 @@ export function decodeV9(buf: Buffer, origin: Origin, cache: TemplateCache, sink
     else if (id >= 256) cache.dataSet(scope, id, buf, o + 4, end, header, origin, sink);
     o = end;
   }
-}
-
-function isZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
-  return true;
 }
 
 function templates(buf: Buffer, start: number, end: number, scope: string, cache: TemplateCache, sink: Sink, origin: Origin): void {
