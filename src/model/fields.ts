@@ -21,6 +21,11 @@ export interface FieldDef {
   /** Searchable (indexed). Fields kept only for display are not. */
   indexed?: boolean;
   /**
+   * Searched from doc values alone, without an inverted index or points: rarely filtered on,
+   * about 10 B/flow less on disk, and still exact (filters on it scan the other filters' matches).
+   */
+  docValuesOnly?: boolean;
+  /**
    * Not stored: computed on read from other fields (see `hydrate`). The query language then
    * searches the stored field named here instead.
    */
@@ -30,7 +35,7 @@ export interface FieldDef {
 
 export const FIELDS: readonly FieldDef[] = [
   { name: '@timestamp', type: 'date', aliases: ['time', 'start'], column: true, description: 'flow start (first packet)' },
-  { name: 'event.end', type: 'date', aliases: ['end'], description: 'flow end (last packet)' },
+  { name: 'event.end', type: 'date', aliases: ['end'], docValuesOnly: true, description: 'flow end (last packet)' },
   { name: 'event.duration', type: 'long', aliases: ['duration'], unit: 'duration_ns', column: true, description: 'duration in nanoseconds' },
   { name: 'source.ip', type: 'ip', aliases: ['src', 'srcip', 'src_ip', 'sip'], column: true, description: 'source address' },
   { name: 'destination.ip', type: 'ip', aliases: ['dst', 'dstip', 'dst_ip', 'dip'], column: true, description: 'destination address' },
@@ -38,18 +43,18 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'destination.address', type: 'keyword', aliases: ['dstaddr', 'dst_address', 'dstdevice'], description: 'destination address as given (device names)' },
   { name: 'source.port', type: 'integer', aliases: ['sport', 'srcport', 'src_port'], column: true, description: 'source port' },
   { name: 'destination.port', type: 'integer', aliases: ['dport', 'dstport', 'dst_port'], column: true, description: 'destination port' },
-  { name: 'source.bytes', type: 'long', aliases: ['sbytes', 'src_bytes'], unit: 'bytes', description: 'bytes sent by the source' },
-  { name: 'source.packets', type: 'long', aliases: ['spackets', 'src_packets'], unit: 'count', description: 'packets sent by the source' },
-  { name: 'destination.bytes', type: 'long', aliases: ['dbytes', 'dst_bytes'], unit: 'bytes', description: 'bytes sent by the destination' },
-  { name: 'destination.packets', type: 'long', aliases: ['dpackets', 'dst_packets'], unit: 'count', description: 'packets sent by the destination' },
+  { name: 'source.bytes', type: 'long', aliases: ['sbytes', 'src_bytes'], unit: 'bytes', docValuesOnly: true, description: 'bytes sent by the source' },
+  { name: 'source.packets', type: 'long', aliases: ['spackets', 'src_packets'], unit: 'count', docValuesOnly: true, description: 'packets sent by the source' },
+  { name: 'destination.bytes', type: 'long', aliases: ['dbytes', 'dst_bytes'], unit: 'bytes', docValuesOnly: true, description: 'bytes sent by the destination' },
+  { name: 'destination.packets', type: 'long', aliases: ['dpackets', 'dst_packets'], unit: 'count', docValuesOnly: true, description: 'packets sent by the destination' },
   { name: 'network.bytes', type: 'long', aliases: ['bytes', 'byt'], unit: 'bytes', column: true, description: 'bytes in both directions' },
   { name: 'network.packets', type: 'long', aliases: ['packets', 'pkts', 'pkt'], unit: 'count', column: true, description: 'packets in both directions' },
   { name: 'network.transport', type: 'keyword', aliases: ['proto', 'transport'], column: true, description: 'tcp, udp, icmp, …' },
-  { name: 'network.iana_number', type: 'short', aliases: ['protocol', 'proto_number'], description: 'IP protocol number' },
-  { name: 'network.type', type: 'keyword', aliases: ['ipversion', 'inet'], description: 'ipv4 or ipv6' },
+  { name: 'network.iana_number', type: 'short', aliases: ['protocol', 'proto_number'], docValuesOnly: true, description: 'IP protocol number' },
+  { name: 'network.type', type: 'keyword', aliases: ['ipversion', 'inet'], docValuesOnly: true, description: 'ipv4 or ipv6' },
   { name: 'network.protocol', type: 'keyword', aliases: ['app', 'l7', 'application'], column: true, description: 'L7 application (nDPI name)' },
   { name: 'network.community_id', type: 'keyword', aliases: ['community_id', 'cid'], computedFrom: 'flow.community_hash', description: 'Community ID v1 (computed from the 5-tuple on read)' },
-  { name: 'flow.community_hash', type: 'long', aliases: [], description: 'first 64 bits of the Community ID hash, the searchable stand-in for network.community_id' },
+  { name: 'flow.community_hash', type: 'long', aliases: [], docValuesOnly: true, description: 'first 64 bits of the Community ID hash, the searchable stand-in for network.community_id' },
   { name: 'network.direction', type: 'keyword', aliases: ['direction'], description: 'inbound/outbound/internal/external' },
   { name: 'source.geo.country_iso_code', type: 'keyword', aliases: ['src_country'], description: 'source country' },
   { name: 'destination.geo.country_iso_code', type: 'keyword', aliases: ['dst_country'], description: 'destination country' },
@@ -61,14 +66,14 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'destination.as.number', type: 'long', aliases: ['dst_asn', 'dstas'], description: 'destination AS number' },
   { name: 'source.as.organization.name', type: 'keyword', aliases: ['src_asorg'], description: 'source AS organization' },
   { name: 'destination.as.organization.name', type: 'keyword', aliases: ['dst_asorg'], description: 'destination AS organization' },
-  { name: 'observer.ip', type: 'ip', aliases: ['exporter', 'router'], description: 'exporter / probe address' },
+  { name: 'observer.ip', type: 'ip', aliases: ['exporter', 'router'], docValuesOnly: true, description: 'exporter / probe address' },
   { name: 'observer.name', type: 'keyword', aliases: ['probe', 'observer'], description: 'exporter / probe name' },
-  { name: 'observer.ingress.interface.id', type: 'integer', aliases: ['in_if', 'inif', 'input'], description: 'input SNMP ifIndex' },
-  { name: 'observer.egress.interface.id', type: 'integer', aliases: ['out_if', 'outif', 'output'], description: 'output SNMP ifIndex' },
-  { name: 'flow.tcp_flags', type: 'short', aliases: ['flags', 'tcp_flags'], description: 'cumulative TCP flags' },
-  { name: 'flow.tos', type: 'short', aliases: ['tos'], description: 'IP type of service' },
-  { name: 'flow.sampling_rate', type: 'integer', aliases: ['sampling', 'sampling_rate'], description: '1 in N packets sampled' },
-  { name: 'flow.format', type: 'keyword', aliases: ['format'], description: 'input format the flow came from' },
+  { name: 'observer.ingress.interface.id', type: 'integer', aliases: ['in_if', 'inif', 'input'], docValuesOnly: true, description: 'input SNMP ifIndex' },
+  { name: 'observer.egress.interface.id', type: 'integer', aliases: ['out_if', 'outif', 'output'], docValuesOnly: true, description: 'output SNMP ifIndex' },
+  { name: 'flow.tcp_flags', type: 'short', aliases: ['flags', 'tcp_flags'], docValuesOnly: true, description: 'cumulative TCP flags' },
+  { name: 'flow.tos', type: 'short', aliases: ['tos'], docValuesOnly: true, description: 'IP type of service' },
+  { name: 'flow.sampling_rate', type: 'integer', aliases: ['sampling', 'sampling_rate'], docValuesOnly: true, description: '1 in N packets sampled' },
+  { name: 'flow.format', type: 'keyword', aliases: ['format'], docValuesOnly: true, description: 'input format the flow came from' },
   { name: 'dns.question.name', type: 'keyword', aliases: ['dns', 'query_name'], description: 'DNS query name' },
   { name: 'url.domain', type: 'keyword', aliases: ['domain', 'http_host'], description: 'HTTP host' },
   { name: 'url.original', type: 'keyword', aliases: ['url'], description: 'HTTP URL' },

@@ -28,8 +28,8 @@ describe('the stored flow document', () => {
     expect(communityHash('LQU9qZlK+B5F3KDmev6m5PMibrg=')).toBeUndefined();
   });
 
-  it('uses 16-character ids, the same for the same flow', () => {
-    expect(a.id).toHaveLength(16);
+  it('uses 12-character ids, the same for the same flow', () => {
+    expect(a.id).toHaveLength(12);
     expect(normalize({ ...base, srcIp: '10.1.2.3', dstIp: '192.0.2.80', srcPort: 51000, dstPort: 443 }).id).toBe(a.id);
     expect(b.id).not.toBe(a.id);
   });

@@ -37,8 +37,9 @@ describe('raw flow mapping', () => {
     for (const f of FIELDS.filter((x) => x.computedFrom !== undefined)) expect(mapped.has(f.name)).toBe(false);
   });
 
-  it('does not index fields the catalogue keeps only for display', () => {
-    for (const f of FIELDS.filter((x) => x.indexed === false)) expect(mapped.get(f.name)?.index).toBe(false);
+  it('builds no index structures for display-only and doc-values-only fields', () => {
+    for (const f of FIELDS.filter((x) => x.indexed === false || x.docValuesOnly)) expect({ f: f.name, index: mapped.get(f.name)?.index }).toEqual({ f: f.name, index: false });
+    for (const f of storedFields().filter((x) => x.indexed !== false && !x.docValuesOnly)) expect({ f: f.name, index: mapped.get(f.name)?.index }).toEqual({ f: f.name, index: undefined });
   });
 
   it('is tuned as DESIGN §3 says', () => {
