@@ -2,6 +2,7 @@ import { ipBytes } from '../model/community-id';
 import type { FlowRecord } from '../model/flow';
 import { REVERSE_PEN } from '../readers/netflow/fields';
 import { VARIABLE_LENGTH } from '../readers/netflow/templates';
+import { V5_HEADER, V5_RECORD } from '../readers/netflow/v5';
 
 /**
  * Encoders producing NetFlow v5, v9 and IPFIX export datagrams from flow records, the inverse of
@@ -13,10 +14,19 @@ export const V9_PER_DATAGRAM = 16;
 /** Templates are repeated this often, as exporters do, so a capture cut anywhere decodes soon. */
 export const TEMPLATE_EVERY = 20;
 
+/** Dotted quad → 32-bit value by character codes: no split, no Number(), no garbage per address. */
 function ip4(ip: string | undefined): number {
   if (!ip) return 0;
-  const p = ip.split('.');
-  return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0;
+  let v = 0;
+  let part = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      v = v * 256 + part;
+      part = 0;
+    } else part = part * 10 + c - 48;
+  }
+  return v * 256 + part;
 }
 
 export function isV6(r: FlowRecord): boolean {
@@ -40,7 +50,10 @@ function exportMs(batch: FlowRecord[]): number {
   return Math.ceil(max / 1000) * 1000;
 }
 
-/** NetFlow v5 carries one direction per record: a flow with an answer becomes two records. IPv4 only. */
+/**
+ * NetFlow v5 carries one direction per record: a flow with an answer becomes two records. IPv4
+ * only. The record-level statement of what `V5Encoder` writes.
+ */
 export function v5Records(r: FlowRecord): FlowRecord[] {
   if (isV6(r)) return [];
   const fwd: FlowRecord = { ...r, dstBytes: undefined, dstPackets: undefined };
@@ -48,32 +61,67 @@ export function v5Records(r: FlowRecord): FlowRecord[] {
   return [fwd, { ...r, srcIp: r.dstIp, dstIp: r.srcIp, srcPort: r.dstPort, dstPort: r.srcPort, srcBytes: r.dstBytes, srcPackets: r.dstPackets, dstBytes: undefined, dstPackets: undefined, inputInterface: r.outputInterface, outputInterface: r.inputInterface }];
 }
 
-export function encodeV5(batch: FlowRecord[], clock: ExportClock, sequence: number): Buffer {
-  const b = Buffer.alloc(24 + batch.length * 48);
-  const exp = exportMs(batch);
-  b.writeUInt16BE(5, 0);
-  b.writeUInt16BE(batch.length, 2);
-  b.writeUInt32BE(exp - clock.bootMs, 4);
-  b.writeUInt32BE(exp / 1000, 8);
-  b.writeUInt32BE(sequence >>> 0, 16);
-  let o = 24;
-  for (const r of batch) {
-    b.writeUInt32BE(ip4(r.srcIp), o);
-    b.writeUInt32BE(ip4(r.dstIp), o + 4);
-    b.writeUInt16BE(r.inputInterface ?? 0, o + 12);
-    b.writeUInt16BE(r.outputInterface ?? 0, o + 14);
-    b.writeUInt32BE(r.srcPackets ?? 0, o + 16);
-    b.writeUInt32BE(r.srcBytes ?? 0, o + 20);
-    b.writeUInt32BE(r.start - clock.bootMs, o + 24);
-    b.writeUInt32BE((r.end ?? r.start) - clock.bootMs, o + 28);
-    b.writeUInt16BE(r.srcPort ?? 0, o + 32);
-    b.writeUInt16BE(r.dstPort ?? 0, o + 34);
+/**
+ * NetFlow v5 datagrams of V5_PER_DATAGRAM records written straight from flows into one reused
+ * buffer (the generator's hot path: no per-record objects). `emit` gets each full datagram with
+ * its export time and must copy it before the next `add`.
+ */
+export class V5Encoder {
+  private readonly buf = Buffer.alloc(V5_HEADER + V5_PER_DATAGRAM * V5_RECORD);
+  private count = 0;
+  private lastMs = 0;
+  private sequence = 0;
+
+  constructor(private readonly clock: ExportClock, private readonly emit: (datagram: Buffer, exportMs: number) => void) {}
+
+  /** Adds the flow's records (see `v5Records`); returns how many. */
+  add(r: FlowRecord): number {
+    if (isV6(r)) return 0;
+    this.record(r, false);
+    if (!r.dstPackets) return 1;
+    this.record(r, true);
+    return 2;
+  }
+
+  /** Emits the datagram in progress, if any. */
+  flush(): void {
+    if (this.count === 0) return;
+    const b = this.buf;
+    const exp = Math.ceil(this.lastMs / 1000) * 1000;
+    b.writeUInt16BE(5, 0);
+    b.writeUInt16BE(this.count, 2);
+    b.writeUInt32BE(exp - this.clock.bootMs, 4);
+    b.writeUInt32BE(exp / 1000, 8);
+    b.writeUInt32BE(this.sequence >>> 0, 16);
+    this.emit(b.subarray(0, V5_HEADER + this.count * V5_RECORD), exp);
+    this.sequence += this.count;
+    this.count = 0;
+    this.lastMs = 0;
+  }
+
+  private record(r: FlowRecord, reverse: boolean): void {
+    const b = this.buf;
+    const o = V5_HEADER + this.count * V5_RECORD;
+    const start = r.start - this.clock.bootMs;
+    const endMs = r.end ?? r.start;
+    // The buffer is reused: fields left unwritten (next hop, ASes, masks) must read as zero.
+    b.fill(0, o, o + V5_RECORD);
+    b.writeUInt32BE(ip4(reverse ? r.dstIp : r.srcIp), o);
+    b.writeUInt32BE(ip4(reverse ? r.srcIp : r.dstIp), o + 4);
+    b.writeUInt16BE((reverse ? r.outputInterface : r.inputInterface) ?? 0, o + 12);
+    b.writeUInt16BE((reverse ? r.inputInterface : r.outputInterface) ?? 0, o + 14);
+    b.writeUInt32BE((reverse ? r.dstPackets : r.srcPackets) ?? 0, o + 16);
+    b.writeUInt32BE((reverse ? r.dstBytes : r.srcBytes) ?? 0, o + 20);
+    b.writeUInt32BE(start, o + 24);
+    b.writeUInt32BE(endMs - this.clock.bootMs, o + 28);
+    b.writeUInt16BE((reverse ? r.dstPort : r.srcPort) ?? 0, o + 32);
+    b.writeUInt16BE((reverse ? r.srcPort : r.dstPort) ?? 0, o + 34);
     b[o + 37] = r.tcpFlags ?? 0;
     b[o + 38] = r.protocol ?? 0;
     b[o + 39] = r.tos ?? 0;
-    o += 48;
+    if (endMs > this.lastMs) this.lastMs = endMs;
+    if (++this.count === V5_PER_DATAGRAM) this.flush();
   }
-  return b;
 }
 
 interface FieldDef {
@@ -137,9 +185,17 @@ export class TemplateEncoder {
     this.v6 = fields(true, ipfix);
   }
 
-  /** One datagram (v9) or message (IPFIX) holding the batch, templates first every TEMPLATE_EVERY datagrams. */
+  /** Every byte up to the returned length is written anew, so one buffer serves all datagrams. */
+  private buf = Buffer.alloc(0);
+
+  /**
+   * One datagram (v9) or message (IPFIX) holding the batch, templates first every TEMPLATE_EVERY
+   * datagrams. The bytes are valid until the next call.
+   */
   encode(batch: FlowRecord[]): Buffer {
-    const b = Buffer.alloc(64 + 512 + batch.length * 160);
+    const size = 64 + 512 + batch.length * 160;
+    if (this.buf.length < size) this.buf = Buffer.alloc(size);
+    const b = this.buf;
     const exp = exportMs(batch);
     const header = this.ipfix ? 16 : 20;
     let o = header;

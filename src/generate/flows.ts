@@ -58,12 +58,24 @@ function external(i: number): string {
   return `${[93, 104, 151, 172, 185, 203][i % 6]}.${(i * 7) & 255}.${(i * 13) & 255}.${1 + (i % 250)}`;
 }
 
+/** Host addresses built once: every flow then shares the same strings (no formatting per flow). */
+const INTERNAL = Array.from({ length: INTERNAL_HOSTS }, (_, i) => internal(i));
+const EXTERNAL = Array.from({ length: EXTERNAL_HOSTS }, (_, i) => external(i));
+
 /** The IPv4 host's twin in 2001:db8::/32, written canonically (RFC 5952) as decoders print it. */
 function v6(ip: string): string {
   const b = Buffer.alloc(16);
   b.writeUInt32BE(0x20010db8, 0);
   ip.split('.').forEach((x, i) => (b[i < 2 ? 5 + i * 2 : 12 + i] = Number(x)));
   return ipv6String(b, 0);
+}
+
+/** Twins are asked for again and again from the same small host pool. */
+const V6_TWINS = new Map<string, string>();
+function v6Twin(ip: string): string {
+  let twin = V6_TWINS.get(ip);
+  if (twin === undefined) V6_TWINS.set(ip, (twin = v6(ip)));
+  return twin;
 }
 
 export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
@@ -74,8 +86,8 @@ export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
   const scanTarget = internal(7);
   for (let i = 0; i < opts.flows; i++) {
     const start = time((i + rng.float()) / opts.flows);
-    const client = internal(inZipf.sample(rng));
-    const remote = external(exZipf.sample(rng));
+    const client = INTERNAL[inZipf.sample(rng)] ?? '';
+    const remote = EXTERNAL[exZipf.sample(rng)] ?? '';
     const kind = rng.float();
     const sport = rng.int(32768, 60999);
     let r: FlowRecord;
@@ -90,7 +102,7 @@ export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
     } else if (kind < 0.7) {
       r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: rng.pick(RESOLVERS), srcPort: sport, dstPort: 53, protocol: 17, app: 'dns', dnsQuery: `${rng.pick(['www', 'api', 'mail', 'cdn'])}.${rng.pick(SITES)}` };
     } else if (kind < 0.75) {
-      r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: internal(inZipf.sample(rng)), srcPort: sport, dstPort: 22, protocol: 6, app: 'ssh' };
+      r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: INTERNAL[inZipf.sample(rng)] ?? '', srcPort: sport, dstPort: 22, protocol: 6, app: 'ssh' };
     } else if (kind < 0.78) {
       r = { format: GENERATED_FORMAT, start, srcIp: remote, dstIp: MAIL, srcPort: sport, dstPort: 25, protocol: 6, app: 'smtp' };
     } else if (kind < 0.8) {
@@ -110,8 +122,8 @@ export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
       r.httpStatus = rng.pick(HTTP_STATUS);
     } else if (r.app === 'tls') r.tlsServerName = `www.${rng.pick(SITES)}`;
     if (rng.float() < 0.05 && r.srcIp && r.dstIp) {
-      r.srcIp = v6(r.srcIp);
-      r.dstIp = v6(r.dstIp);
+      r.srcIp = v6Twin(r.srcIp);
+      r.dstIp = v6Twin(r.dstIp);
       if (r.protocol === 1) r.protocol = 58;
       if (r.protocol === 58) r.srcPort = 128;
     }

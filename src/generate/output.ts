@@ -1,6 +1,6 @@
 import { FlowdexError } from '../errors';
 import type { FlowRecord } from '../model/flow';
-import { encodeV5, TemplateEncoder, v5Records, V5_PER_DATAGRAM, V9_PER_DATAGRAM, type ExportClock } from './encode-netflow';
+import { TemplateEncoder, V5Encoder, V9_PER_DATAGRAM, type ExportClock } from './encode-netflow';
 import { lanlCsv, LANL_HEADER, nprobeJson } from './encode-text';
 import { generateFlows, GENERATOR_EXPORTER, type GenerateOptions } from './flows';
 import { PcapWriter } from './pcap-writer';
@@ -53,28 +53,32 @@ export async function writeGenerated(format: GenerateFormat, opts: GenerateOptio
   if (opts.spanMs > MAX_UPTIME_SPAN_MS) throw new FlowdexError('BAD_REQUEST', `--span longer than 45 days does not fit NetFlow's 32-bit uptime clock`, { field: 'span' });
   const clock: ExportClock = { bootMs: Math.floor(opts.start / 1000) * 1000 - 3_600_000 };
   const pcap = new PcapWriter(GENERATOR_EXPORTER, out);
-  const templates = format === 'netflow-v5-pcap' ? undefined : new TemplateEncoder(format === 'ipfix-pcap', clock);
-  const perDatagram = templates ? V9_PER_DATAGRAM : V5_PER_DATAGRAM;
-  let batch: FlowRecord[] = [];
-  let sequence = 0;
-  const send = (): void => {
-    const datagram = templates ? templates.encode(batch) : encodeV5(batch, clock, sequence);
-    sequence += batch.length;
-    result.records += batch.length;
-    let last = 0;
-    for (const r of batch) last = Math.max(last, r.end ?? r.start);
-    pcap.write(datagram, Math.ceil(last / 1000) * 1000);
-    batch = [];
-  };
-  for (const r of flows) {
-    result.flows++;
-    for (const rec of templates ? [r] : v5Records(r)) {
-      batch.push(rec);
-      if (batch.length === perDatagram) send();
+  if (format === 'netflow-v5-pcap') {
+    const v5 = new V5Encoder(clock, (datagram, exportMs) => pcap.write(datagram, exportMs));
+    for (const r of flows) {
+      result.flows++;
+      result.records += v5.add(r);
+      if (pending.length) await drain();
     }
-    if (pending.length) await drain();
+    v5.flush();
+  } else {
+    const templates = new TemplateEncoder(format === 'ipfix-pcap', clock);
+    let batch: FlowRecord[] = [];
+    const send = (): void => {
+      result.records += batch.length;
+      let last = 0;
+      for (const r of batch) last = Math.max(last, r.end ?? r.start);
+      pcap.write(templates.encode(batch), Math.ceil(last / 1000) * 1000);
+      batch = [];
+    };
+    for (const r of flows) {
+      result.flows++;
+      batch.push(r);
+      if (batch.length === V9_PER_DATAGRAM) send();
+      if (pending.length) await drain();
+    }
+    if (batch.length) send();
   }
-  if (batch.length) send();
   pcap.flush();
   await drain();
   return result;
