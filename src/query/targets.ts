@@ -11,19 +11,26 @@ import type { TimeRange } from './time';
  * simply absent (a point in time cannot be opened on a missing index).
  */
 export async function existingIndices(client: Client, cfg: FlowdexConfig, range: TimeRange): Promise<string[]> {
-  const wanted = indicesFor(cfg.prefix, range);
-  if (wanted.length === 0) return [];
-  let names: string[];
+  if (indicesFor(cfg.prefix, range).length === 0) return [];
+  return dailyIndicesOf(cfg.prefix, range, await resolveNames(client, cfg, [allFlowIndices(cfg.prefix)]));
+}
+
+/** Names of the indices matching `patterns`, in one `_resolve/index` call. */
+export async function resolveNames(client: Client, cfg: FlowdexConfig, patterns: readonly string[]): Promise<Set<string>> {
   try {
-    const res = await client.indices.resolveIndex({ name: allFlowIndices(cfg.prefix) });
-    names = ((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name);
+    const res = await client.indices.resolveIndex({ name: patterns.join(',') });
+    return new Set(((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name));
   } catch (e) {
     throw toFlowdexError(e, cfg, 'index lookup');
   }
+}
+
+/** The daily indices of `range` among existing index `names`, oldest first. Pure. */
+export function dailyIndicesOf(prefix: string, range: TimeRange, names: ReadonlySet<string>): string[] {
+  const wanted = indicesFor(prefix, range);
   // Too many days collapse to the wildcard; then every existing daily index may serve.
-  if (wanted.length === 1 && wanted[0] === allFlowIndices(cfg.prefix)) return names.filter((n) => isDailyIndex(cfg.prefix, n)).sort();
-  const existing = new Set(names);
-  return wanted.filter((n) => existing.has(n));
+  if (wanted.length === 1 && wanted[0] === allFlowIndices(prefix)) return [...names].filter((n) => isDailyIndex(prefix, n)).sort();
+  return wanted.filter((n) => names.has(n));
 }
 
 function isDailyIndex(prefix: string, name: string): boolean {

@@ -8,7 +8,7 @@ import { sourceName } from '../query/reports';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
 import { toFlowdexError } from '../store/client';
-import { dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
+import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
 import { COUNT_FIELD, FIRST_SEEN_FIELD, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, rollupIndicesFor, SUM_FIELDS, type RollupSpec } from './specs';
 import { clearDirty, readDirty, readWatermarks, writeWatermark, type Watermark } from './state';
 
@@ -128,25 +128,29 @@ class RollupIndices {
   }
 }
 
-/** Ids (and their index) of a spec's rollup documents in a window, for removing those no longer produced. */
+/**
+ * Ids (and their index) of a spec's rollup documents in a window, for removing those no longer
+ * produced. A window lies in one monthly index; `search_after` on a point in time pages it in
+ * `_shard_doc` order, which costs no sort work.
+ */
 async function existingIds(client: Client, prefix: string, spec: RollupSpec, window: TimeRange): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const index = rollupIndicesFor(prefix, spec, window.from, window.to).join(',');
-  let res = await client.search({
-    index,
-    scroll: '1m',
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    body: { size: 10000, _source: false, query: timeFilter(window) },
-  } as Parameters<Client['search']>[0]);
-  for (;;) {
-    const body = res.body as unknown as { _scroll_id?: string; hits: { hits: { _id: string; _index: string }[] } };
-    for (const h of body.hits.hits) out.set(h._id, h._index);
-    if (body.hits.hits.length === 0 || body._scroll_id === undefined) {
-      if (body._scroll_id !== undefined) await client.clearScroll({ body: { scroll_id: body._scroll_id } } as Parameters<Client['clearScroll']>[0], { ignore: [404] });
-      return out;
+  const index = rollupIndexFor(prefix, spec, window.from);
+  if (!(await client.indices.exists({ index })).body) return out;
+  const pit = (await client.createPit({ index: [index], keep_alive: '1m' })).body.pit_id;
+  try {
+    let after: unknown[] | undefined;
+    for (;;) {
+      const res = await client.search({
+        body: { size: PAGE_SIZE, _source: false, track_total_hits: false, query: timeFilter(window), pit: { id: pit, keep_alive: '1m' }, sort: [{ _shard_doc: 'asc' }], ...(after ? { search_after: after } : {}) },
+      } as Parameters<Client['search']>[0]);
+      const hits = (res.body as unknown as { hits: { hits: { _id: string; _index: string; sort?: unknown[] }[] } }).hits.hits;
+      for (const h of hits) out.set(h._id, h._index);
+      after = hits[hits.length - 1]?.sort;
+      if (hits.length < PAGE_SIZE || after === undefined) return out;
     }
-    res = await client.scroll({ body: { scroll: '1m', scroll_id: body._scroll_id } } as Parameters<Client['scroll']>[0]);
+  } finally {
+    await client.deletePit({ body: { pit_id: [pit] } }, { ignore: [404] });
   }
 }
 
@@ -158,10 +162,11 @@ export interface WindowResult {
 /**
  * Rebuilds one spec over one window (whole spec buckets, at most a day): writes every bucket
  * the raw flows give now — same ids, so overwritten in place — then deletes documents of the
- * window that were not written again (groups whose flows went away).
+ * window that were not written again (groups whose flows went away). A window never built
+ * before has nothing to delete, so `rebuilt` false skips that sweep.
  */
-async function buildWindow(client: Client, prefix: string, spec: RollupSpec, window: TimeRange, indices: RollupIndices): Promise<WindowResult> {
-  const stale = await existingIds(client, prefix, spec, window);
+async function buildWindow(client: Client, prefix: string, spec: RollupSpec, window: TimeRange, indices: RollupIndices, rebuilt: boolean): Promise<WindowResult> {
+  const stale = rebuilt ? await existingIds(client, prefix, spec, window) : new Map<string, string>();
   const raw = indicesFor(prefix, window).join(',');
   let written = 0;
   let after: CompositeKey | undefined;
@@ -199,6 +204,12 @@ async function rawExtent(client: Client, prefix: string): Promise<TimeRange | un
   const min = aggs?.min?.value;
   const max = aggs?.max?.value;
   return typeof min === 'number' && typeof max === 'number' ? { from: min, to: max + 1 } : undefined;
+}
+
+/** Day starts of the raw daily indices that exist: one `_resolve/index` instead of a request per empty day. */
+async function rawDays(client: Client, prefix: string): Promise<Set<number>> {
+  const res = await client.indices.resolveIndex({ name: allFlowIndices(prefix) });
+  return daysWithIndices(prefix, ((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name));
 }
 
 export interface UpdateOptions {
@@ -243,6 +254,29 @@ export function rangesToBuild(spec: RollupSpec, o: { from?: number; to?: number;
   return splitByDay(mergeRanges([...ahead, ...dirtyWindows(dirty, BUCKET_MS, spec.intervalMs)]));
 }
 
+/** UTC day starts of the raw daily indices among `names`: the only days that can hold flows. Pure. */
+export function daysWithIndices(prefix: string, names: readonly string[]): Set<number> {
+  const days = new Set<number>();
+  for (const n of names) {
+    const m = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(n.slice(`${prefix}flows-`.length));
+    if (n.startsWith(`${prefix}flows-`) && m) days.add(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  }
+  return days;
+}
+
+/**
+ * The windows worth a build request: those on a day with a raw index. A day without one has no
+ * flows to roll up, and its rollup documents outlive the raw day on purpose (retention). Pure.
+ */
+export function windowsWithFlows(windows: readonly TimeRange[], days: ReadonlySet<number>): TimeRange[] {
+  return windows.filter((w) => days.has(alignDown(w.from, DAY_MS)));
+}
+
+/** Whether a window overlaps what the watermark covers, so it may hold documents to sweep. Pure. */
+export function wasBuilt(w: TimeRange, wm: Watermark | undefined): boolean {
+  return wm !== undefined && w.from < wm.built_to && wm.built_from < w.to;
+}
+
 /** The watermark after building `ranges` on top of `prev`. Pure. */
 export function nextWatermark(prev: Watermark | undefined, ranges: readonly TimeRange[], docs: number, now: number): Watermark | undefined {
   const built = mergeRanges(ranges);
@@ -273,24 +307,26 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
   const specs = o.specs ?? ROLLUP_SPECS;
   try {
     await client.indices.refresh({ index: allFlowIndices(prefix), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
-    const [extent, watermarks, dirty] = await Promise.all([rawExtent(client, prefix), readWatermarks(client, prefix), readDirty(client, prefix)]);
+    const [extent, watermarks, dirty, days] = await Promise.all([rawExtent(client, prefix), readWatermarks(client, prefix), readDirty(client, prefix), rawDays(client, prefix)]);
     const dirtyBuckets = dirty.flatMap((d) => d.buckets);
     const indices = new RollupIndices(client, prefix);
     const out: SpecUpdate[] = [];
     for (const spec of specs) {
-      const ranges = rangesToBuild(spec, o, extent, watermarks.get(spec.name), dirtyBuckets);
+      const prev = watermarks.get(spec.name);
+      const ranges = rangesToBuild(spec, o, extent, prev, dirtyBuckets);
+      const windows = windowsWithFlows(ranges, days);
       let written = 0;
       let deleted = 0;
-      for (const w of ranges) {
-        const r = await buildWindow(client, prefix, spec, w, indices);
+      for (const w of windows) {
+        const r = await buildWindow(client, prefix, spec, w, indices, wasBuilt(w, prev));
         written += r.written;
         deleted += r.deleted;
       }
       await client.indices.refresh({ index: rollupAlias(prefix, spec), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
-      const wm = nextWatermark(watermarks.get(spec.name), ranges.filter((r) => !isEmpty(r)), await countDocs(client, rollupAlias(prefix, spec)), o.now ?? Date.now());
+      const wm = nextWatermark(prev, ranges.filter((r) => !isEmpty(r)), await countDocs(client, rollupAlias(prefix, spec)), o.now ?? Date.now());
       if (wm) await writeWatermark(client, prefix, spec.name, wm);
-      o.log?.(`rollup ${spec.name}: ${ranges.length} window(s), ${written} written, ${deleted} removed, ${wm?.docs ?? 0} docs`);
-      out.push({ spec: spec.name, windows: ranges.length, written, deleted, ...(wm ? { watermark: wm } : {}) });
+      o.log?.(`rollup ${spec.name}: ${windows.length} window(s), ${written} written, ${deleted} removed, ${wm?.docs ?? 0} docs`);
+      out.push({ spec: spec.name, windows: windows.length, written, deleted, ...(wm ? { watermark: wm } : {}) });
     }
     // Every spec rebuilt every dirty bucket; only a full set of specs may clear them.
     if (o.specs === undefined) await clearDirty(client, prefix, dirty);

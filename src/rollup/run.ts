@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import type { AggregationDsl, CompositeKey, QueryDsl, SearchBody } from '../query/dsl';
-import { alignedBuckets } from '../query/indices';
+import { alignedBuckets, allFlowIndices } from '../query/indices';
 import {
   buildReportRequest,
   COMPOSITE_PAGE_SIZE,
@@ -18,7 +18,7 @@ import {
   type ReportResult,
   type ReportRow,
 } from '../query/reports';
-import { existingIndices } from '../query/targets';
+import { dailyIndicesOf, resolveNames } from '../query/targets';
 import type { TimeRange } from '../query/time';
 import { toFlowdexError } from '../store/client';
 import { plan, type PlanPart } from './planner';
@@ -68,18 +68,11 @@ async function search<T>(client: Client, cfg: FlowdexConfig, src: Source, body: 
   }
 }
 
-async function rollupIndices(client: Client, cfg: FlowdexConfig, part: Extract<PlanPart, { source: 'rollup' }>): Promise<string[]> {
-  try {
-    const res = await client.indices.resolveIndex({ name: `${rollupAlias(cfg.prefix, part.spec)}-*` });
-    const names = new Set(((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name));
-    return rollupIndicesFor(cfg.prefix, part.spec, part.range.from, part.range.to).filter((n) => names.has(n));
-  } catch (e) {
-    throw toFlowdexError(e, cfg, 'index lookup');
-  }
-}
-
-async function sourceOf(client: Client, cfg: FlowdexConfig, part: PlanPart): Promise<Source> {
-  return part.source === 'raw' ? { indices: await existingIndices(client, cfg, part.range), rollup: false } : { indices: await rollupIndices(client, cfg, part), rollup: true };
+/** Which indices serve a part, from the names that exist (resolved once per report). */
+function sourceOf(prefix: string, names: ReadonlySet<string>, part: PlanPart): Source {
+  return part.source === 'raw'
+    ? { indices: dailyIndicesOf(prefix, part.range, names), rollup: false }
+    : { indices: rollupIndicesFor(prefix, part.spec, part.range.from, part.range.to).filter((n) => names.has(n)), rollup: true };
 }
 
 /** Adds one part's histogram buckets into the running per-time totals. */
@@ -118,35 +111,44 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
   }
   const p = plan({ def: c.def, queryFields, range: c.range, ...(intervalMs !== undefined ? { intervalMs } : {}) }, coverage);
   if (!p.parts.some((part) => part.source === 'rollup')) return undefined;
-  const sources = await Promise.all(p.parts.map((part) => sourceOf(client, cfg, part)));
+  const patterns = [...new Set(p.parts.map((part) => (part.source === 'raw' ? allFlowIndices(cfg.prefix) : `${rollupAlias(cfg.prefix, part.spec)}-*`)))];
+  const names = await resolveNames(client, cfg, patterns);
+  const sources = p.parts.map((part) => sourceOf(cfg.prefix, names, part));
   const served_by = sources.flatMap((s) => s.indices);
   const base = { report: c.def.name, served_by, range: c.range, columns: c.def.columns };
   const columns = c.def.groupBy.map((g) => g.column);
 
+  // Parts are independent requests: run them together, merge in part order.
+  const served = p.parts.map((part, i) => ({ part, src: sources[i] as Source })).filter((x) => x.src.indices.length > 0);
   if (intervalMs === undefined) {
+    const pages = await Promise.all(served.map(({ part, src }) => groupPages(client, cfg, c, part, src)));
     const merged = new Map<string, ReportRow>();
-    for (const [i, part] of p.parts.entries()) {
-      const src = sources[i] as Source;
-      if (src.indices.length === 0) continue;
-      let after: CompositeKey | undefined;
-      for (;;) {
-        const body = buildReportRequest(c.def, { ...c.options, range: part.range, ...(after ? { after } : {}) });
-        const res = await search<{ buckets: CompositeBucket[]; after_key?: CompositeKey }>(client, cfg, src, body, 'groups');
-        mergeGroups(groupRows(c.def, src.rollup ? res.buckets.map(countFlows) : res.buckets), columns, merged);
-        if (res.buckets.length < COMPOSITE_PAGE_SIZE || res.after_key === undefined) break;
-        after = res.after_key;
-      }
-    }
+    for (const rows of pages) mergeGroups(rows, columns, merged);
     return { ...base, took_ms: Math.round(performance.now() - t0), rows: rankGroups(merged, c.by, c.top, columns) };
   }
 
+  const series = await Promise.all(
+    served.map(async ({ part, src }) => {
+      const res = await search<{ buckets: HistogramBucket[] }>(client, cfg, src, buildReportRequest(c.def, { ...c.options, range: part.range }), 'series');
+      return src.rollup ? res.buckets.map(countFlows) : res.buckets;
+    }),
+  );
   const merged = new Map<number, HistogramBucket>(alignedBuckets(c.range, intervalMs).map((key) => [key, { key, doc_count: 0 }]));
-  for (const [i, part] of p.parts.entries()) {
-    const src = sources[i] as Source;
-    if (src.indices.length === 0) continue;
-    const res = await search<{ buckets: HistogramBucket[] }>(client, cfg, src, buildReportRequest(c.def, { ...c.options, range: part.range }), 'series');
-    mergeSeries(merged, src.rollup ? res.buckets.map(countFlows) : res.buckets);
-  }
+  for (const buckets of series) mergeSeries(merged, buckets);
   const buckets = [...merged.values()].sort((a, b) => a.key - b.key);
   return { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: intervalMs, rows: seriesRows(c.def, buckets, intervalMs) };
+}
+
+/** One part's groups, composite pages followed to the end and merged as they come. */
+async function groupPages(client: Client, cfg: FlowdexConfig, c: CheckedReport, part: PlanPart, src: Source): Promise<ReportRow[]> {
+  const columns = c.def.groupBy.map((g) => g.column);
+  const merged = new Map<string, ReportRow>();
+  let after: CompositeKey | undefined;
+  for (;;) {
+    const body = buildReportRequest(c.def, { ...c.options, range: part.range, ...(after ? { after } : {}) });
+    const res = await search<{ buckets: CompositeBucket[]; after_key?: CompositeKey }>(client, cfg, src, body, 'groups');
+    mergeGroups(groupRows(c.def, src.rollup ? res.buckets.map(countFlows) : res.buckets), columns, merged);
+    if (res.buckets.length < COMPOSITE_PAGE_SIZE || res.after_key === undefined) return [...merged.values()];
+    after = res.after_key;
+  }
 }

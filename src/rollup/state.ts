@@ -33,9 +33,10 @@ interface Hit<T> {
   _primary_term?: number;
 }
 
-async function stateHits<T>(client: Client, prefix: string, kind: string): Promise<Hit<T>[]> {
-  // The indexer writes its dirty buckets without a refresh; a search must see them.
-  await client.indices.refresh({ index: stateIndex(prefix) }, { ignore: [404] });
+async function stateHits<T>(client: Client, prefix: string, kind: 'rollup' | 'dirty'): Promise<Hit<T>[]> {
+  // The indexer writes its dirty buckets without a refresh; a search must see them. Watermarks
+  // are written with one, so every report reading them skips this request.
+  if (kind === 'dirty') await client.indices.refresh({ index: stateIndex(prefix) }, { ignore: [404] });
   const res = await client.search(
     { index: stateIndex(prefix), seq_no_primary_term: true, body: { size: 10000, query: { term: { kind } } } } as Parameters<Client['search']>[0],
     { ignore: [404] },

@@ -2,7 +2,7 @@ import { allTemplates } from '../../../src/store/templates';
 import { DATA_SOURCES, ROLLUP_SOURCES } from '../../../src/dashboards/index-patterns';
 import { fieldByName } from '../../../src/model/fields';
 import { dirtyWindows, mergeRanges, narrow, rollupDocId, splitByDay, widen } from '../../../src/rollup/buckets';
-import { nextWatermark, rangesToBuild } from '../../../src/rollup/builder';
+import { daysWithIndices, nextWatermark, rangesToBuild, wasBuilt, windowsWithFlows } from '../../../src/rollup/builder';
 import { expiredRollupIndices } from '../../../src/rollup/prune';
 import { invalidSpecs, monthEndOfRollupIndex, ROLLUP_SPECS, rollupIndexFor, rollupIndicesFor, specByName, storedFields } from '../../../src/rollup/specs';
 
@@ -44,6 +44,17 @@ test('what to build: first run, past the watermark, dirty buckets, explicit rang
   expect(rangesToBuild(talkers, {}, { from: T0, to: T0 + 6 * 60 * M }, wm, [])).toEqual([]);
   expect(rangesToBuild(traffic, { from: T0 + 90_500 }, extent, wm, [])).toEqual([{ from: T0 + M, to: T0 + D / 2 }]);
   expect(rangesToBuild(traffic, { rebuild: true }, undefined, wm, [])).toEqual([]);
+});
+
+test('only days with a raw index are built; only windows the watermark covers are swept', () => {
+  const days = daysWithIndices('p-', ['p-flows-2024.03.10', 'p-flows-2024.03.12', 'p-flows-x', 'q-flows-2024.03.11', 'p-rollup-traffic-1m-2024.03']);
+  expect([...days]).toEqual([Date.UTC(2024, 2, 10), Date.UTC(2024, 2, 12)]);
+  const windows = splitByDay([{ from: Date.UTC(2024, 2, 10, 6), to: Date.UTC(2024, 2, 13) }]);
+  expect(windowsWithFlows(windows, days)).toEqual([{ from: Date.UTC(2024, 2, 10, 6), to: Date.UTC(2024, 2, 11) }, { from: Date.UTC(2024, 2, 12), to: Date.UTC(2024, 2, 13) }]);
+  const wm = { built_from: T0, built_to: T0 + D, updated: '', docs: 1 };
+  expect(wasBuilt({ from: T0 + D - M, to: T0 + D }, wm)).toBe(true);
+  expect(wasBuilt({ from: T0 + D, to: T0 + 2 * D }, wm)).toBe(false);
+  expect(wasBuilt({ from: T0, to: T0 + D }, undefined)).toBe(false);
 });
 
 test('watermarks only grow', () => {
