@@ -4,7 +4,7 @@ import { FlowdexError } from '../errors';
 import { columnFields, getPath, resolveField } from '../model/fields';
 import type { FlowDoc } from '../model/flow';
 import { hydrate } from '../model/normalize';
-import { toFlowdexError } from '../store/client';
+import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { compileFilter } from './compile';
 import { csvRow } from './csv';
 import type { QueryDsl } from './dsl';
@@ -85,11 +85,11 @@ export function parseSort(text: string | undefined, order?: 'asc' | 'desc'): Sor
  * paging tests), so keyword sorts break ties on `_id` instead (exact, at the price of loading ids
  * into heap for those sorts). No other doc-values field is unique per flow.
  */
-function sortClauses(s: SortSpec): SortClause[] {
+async function sortClauses(client: Client, s: SortSpec): Promise<SortClause[]> {
   const keyword = resolveField(s.field)?.[0]?.type === 'keyword';
   // Keywords get an explicit "missing" sentinel so flows without the field still sort last.
   const missing = keyword ? (s.order === 'asc' ? KEYWORD_MAX : '') : '_last';
-  return [{ [s.field]: { order: s.order, missing } }, keyword ? { _id: 'asc' } : { _shard_doc: 'asc' }];
+  return [{ [s.field]: { order: s.order, missing } }, keyword ? { _id: 'asc' } : await uniqueSortKey(client)];
 }
 
 /** The highest code point: sorts after every stored keyword (UTF-8 byte order). */
@@ -205,7 +205,7 @@ export async function searchFlows(client: Client, cfg: FlowdexConfig, req: Searc
   const body: PageBody = {
     size: limit,
     query: c.query,
-    sort: sortClauses(c.sort),
+    sort: await sortClauses(client, c.sort),
     track_total_hits: req.exactTotal ? true : TOTAL_HITS_LIMIT,
     ...(cursor ? { search_after: cursor.after } : {}),
   };
@@ -275,7 +275,7 @@ export async function exportFlows(
   try {
     let after: SortValue[] | undefined;
     for (;;) {
-      const body: PageBody = { size: EXPORT_PAGE_SIZE, query: c.query, sort: sortClauses(c.sort), track_total_hits: false, ...(after ? { search_after: after } : {}) };
+      const body: PageBody = { size: EXPORT_PAGE_SIZE, query: c.query, sort: await sortClauses(client, c.sort), track_total_hits: false, ...(after ? { search_after: after } : {}) };
       const r = await page(client, cfg, indices, pit, body);
       pit = r.pit;
       const hits = r.res.hits.hits;

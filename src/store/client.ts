@@ -26,6 +26,12 @@ export function createClient(cfg: FlowdexConfig): Client {
   });
 }
 
+interface ErrorBody {
+  type?: string;
+  reason?: string;
+  root_cause?: { type?: string; reason?: string }[];
+}
+
 /** Maps client errors to one clear, credential-free FlowdexError. */
 export function toFlowdexError(e: unknown, cfg: FlowdexConfig, what = 'request'): FlowdexError {
   if (e instanceof FlowdexError) return e;
@@ -36,9 +42,11 @@ export function toFlowdexError(e: unknown, cfg: FlowdexConfig, what = 'request')
     return new FlowdexError('OPENSEARCH_UNREACHABLE', `cannot reach OpenSearch at ${where} (${cause}); ${fix}`, {}, { cause: e });
   }
   if (e instanceof errors.ResponseError) {
-    const body = e.body as { error?: { type?: string; reason?: string } | string } | undefined;
+    const body = e.body as { error?: ErrorBody | string } | undefined;
     const err = body?.error;
-    const reason = typeof err === 'string' ? err : err ? `${err.type ?? ''}: ${err.reason ?? ''}` : e.message;
+    // "all shards failed" says nothing; the first root cause says what the shards refused.
+    const root = typeof err === 'object' ? err.root_cause?.[0] : undefined;
+    const reason = typeof err === 'string' ? err : err ? `${err.type ?? ''}: ${err.reason ?? ''}${root?.reason && root.reason !== err.reason ? ` (${root.reason})` : ''}` : e.message;
     if (e.statusCode === 401 || e.statusCode === 403) {
       return new FlowdexError('OPENSEARCH_ERROR', `OpenSearch at ${where} refused the credentials (HTTP ${e.statusCode}); check OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD`, {}, { cause: e });
     }
@@ -64,4 +72,28 @@ export async function connect(cfg: FlowdexConfig): Promise<{ client: Client; inf
     await client.close().catch(() => {});
     throw toFlowdexError(e, cfg, 'connect');
   }
+}
+
+const majors = new WeakMap<Client, Promise<number>>();
+
+/**
+ * The cluster's major version, asked once per client. 2.x lacks what 3.x offers (derived
+ * source, the `_shard_doc` tiebreaker), so a few requests differ by version.
+ */
+export function clusterMajor(client: Client): Promise<number> {
+  let major = majors.get(client);
+  if (!major) {
+    major = client.info().then((r) => Number(String((r.body.version as { number: string }).number).split('.')[0]));
+    major.catch(() => majors.delete(client));
+    majors.set(client, major);
+  }
+  return major;
+}
+
+/**
+ * The tiebreaker that makes a point-in-time sort total: `_shard_doc` where it exists (3.x, free),
+ * else `_id` (2.x, loads ids into heap for the sort).
+ */
+export async function uniqueSortKey(client: Client): Promise<{ _shard_doc: 'asc' } | { _id: 'asc' }> {
+  return (await clusterMajor(client)) >= 3 ? { _shard_doc: 'asc' } : { _id: 'asc' };
 }
