@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
@@ -32,6 +32,21 @@ export function ipBytes(ip: string): Buffer | undefined {
   return out;
 }
 
+/**
+ * `ipBytes` of addresses seen recently (flows repeat the same hosts; parsing dominates the ID's
+ * cost). Only `communityId` uses it, which never writes into the bytes. Starts over when full.
+ */
+const IP_BYTES = new Map<string, Buffer | undefined>();
+const IP_BYTES_MAX = 65536;
+
+function cachedIpBytes(ip: string): Buffer | undefined {
+  if (IP_BYTES.has(ip)) return IP_BYTES.get(ip);
+  const b = ipBytes(ip);
+  if (IP_BYTES.size >= IP_BYTES_MAX) IP_BYTES.clear();
+  IP_BYTES.set(ip, b);
+  return b;
+}
+
 export function communityId(
   srcIp: string,
   dstIp: string,
@@ -40,8 +55,8 @@ export function communityId(
   dstPort = 0,
   seed = 0,
 ): string | undefined {
-  const s = ipBytes(srcIp);
-  const d = ipBytes(dstIp);
+  const s = cachedIpBytes(srcIp);
+  const d = cachedIpBytes(dstIp);
   if (!s || !d || s.length !== d.length) return undefined;
   let sport = srcPort;
   let dport = dstPort;
@@ -69,7 +84,7 @@ export function communityId(
     o = buf.writeUInt16BE(pa & 0xffff, o);
     buf.writeUInt16BE(pb & 0xffff, o);
   }
-  return '1:' + createHash('sha1').update(buf).digest('base64');
+  return '1:' + hash('sha1', buf, 'base64');
 }
 
 /**

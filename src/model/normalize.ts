@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { communityHash, communityId } from './community-id';
@@ -25,9 +25,26 @@ function checkPort(field: string, v: number | undefined): number | undefined {
   return v;
 }
 
+/**
+ * `isIP` of addresses seen recently: flows repeat the same few hosts, and the regular expressions
+ * behind `isIP` cost more than the rest of normalization. Bounded by starting over when full.
+ */
+const IP_VERSIONS = new Map<string, number>();
+const IP_VERSIONS_MAX = 65536;
+
+function ipVersionOf(v: string): number {
+  let version = IP_VERSIONS.get(v);
+  if (version === undefined) {
+    version = isIP(v);
+    if (IP_VERSIONS.size >= IP_VERSIONS_MAX) IP_VERSIONS.clear();
+    IP_VERSIONS.set(v, version);
+  }
+  return version;
+}
+
 function checkIp(field: string, v: string | undefined): string | undefined {
   if (v === undefined || v === '') return undefined;
-  if (isIP(v) === 0) throw bad(field, `${field} is not an IP address: ${JSON.stringify(v)}`);
+  if (ipVersionOf(v) === 0) throw bad(field, `${field} is not an IP address: ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -44,10 +61,14 @@ function sum(a: number | undefined, b: number | undefined): number | undefined {
   return (a ?? 0) + (b ?? 0);
 }
 
-/** Removes undefined members so documents stay small and compare cleanly. */
+/**
+ * Without its undefined members, so documents stay small and compare cleanly. Copies rather than
+ * deletes: `delete` turns objects into slow dictionaries for everything that reads them later.
+ */
 function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+  const out = {} as T;
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 /**
@@ -75,7 +96,7 @@ export function flowId(r: FlowRecord): string {
   ].join('|');
   // 72 bits: ids only need to be unique within one daily index (a flow always routes to the same
   // day), where 10^8 flows collide with odds of 1 in 10^6, and every character of _id costs disk.
-  return createHash('sha1').update(key).digest('base64url').slice(0, 12);
+  return hash('sha1', key, 'base64url').slice(0, 12);
 }
 
 /** Turns a reader's flat record into the stored document. Throws INPUT_BAD_RECORD naming the field. */
@@ -101,7 +122,7 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
   const transport = iana !== undefined ? transportName(iana) : r.transport?.toLowerCase();
 
   const end = r.end !== undefined && r.end >= r.start ? r.end : undefined;
-  const ipVersion = srcIp !== undefined ? isIP(srcIp) : dstIp !== undefined ? isIP(dstIp) : 0;
+  const ipVersion = srcIp !== undefined ? ipVersionOf(srcIp) : dstIp !== undefined ? ipVersionOf(dstIp) : 0;
 
   const doc: FlowDoc = {
     '@timestamp': new Date(r.start).toISOString(),
@@ -121,7 +142,7 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
     }),
     flow: compact({
       format: r.format,
-      community_hash: srcIp !== undefined && dstIp !== undefined && iana !== undefined ? hashOf(communityId(srcIp, dstIp, iana, srcPort, dstPort)) : undefined,
+      community_hash: srcIp !== undefined && dstIp !== undefined && iana !== undefined ? hashOf(lastCommunityId(srcIp, dstIp, iana, srcPort, dstPort)) : undefined,
       tcp_flags: r.tcpFlags,
       tos: r.tos,
       sampling_rate: r.samplingRate,
@@ -177,17 +198,44 @@ export function hydrate(stored: FlowDoc): FlowDoc {
   const doc = withoutEmpty(stored) as FlowDoc;
   const { source, destination, network } = doc;
   if (!network || network.community_id !== undefined || source?.ip === undefined || destination?.ip === undefined || network.iana_number === undefined) return doc;
-  const id = communityId(source.ip, destination.ip, network.iana_number, source.port, destination.port);
+  const id = lastCommunityId(source.ip, destination.ip, network.iana_number, source.port, destination.port);
   return id === undefined ? doc : { ...doc, network: { ...network, community_id: id } };
 }
 
+/**
+ * `communityId` remembering its last answer: `decode` normalizes a flow and at once hydrates it,
+ * and both want the Community ID of the same 5-tuple.
+ */
+const lastTuple: { src?: string; dst?: string; proto?: number; sport?: number; dport?: number; id?: string } = {};
+function lastCommunityId(src: string, dst: string, proto: number, sport: number | undefined, dport: number | undefined): string | undefined {
+  const t = lastTuple;
+  if (t.src === src && t.dst === dst && t.proto === proto && t.sport === sport && t.dport === dport) return t.id;
+  const id = communityId(src, dst, proto, sport, dport);
+  t.src = src;
+  t.dst = dst;
+  t.proto = proto;
+  t.sport = sport;
+  t.dport = dport;
+  t.id = id;
+  return id;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function withoutEmpty(v: unknown): unknown {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, child] of Object.entries(v)) {
-    const c = withoutEmpty(child);
-    if (c !== null && typeof c === 'object' && !Array.isArray(c) && Object.keys(c).length === 0) continue;
+  for (const k of Object.keys(v)) {
+    const c = withoutEmpty(v[k]);
+    if (isPlainObject(c) && !hasKeys(c)) continue;
     out[k] = c;
   }
   return out;
+}
+
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
 }
