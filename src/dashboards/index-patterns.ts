@@ -1,22 +1,21 @@
 import { FIELDS, fieldByName, type FieldDef, type FieldType } from '../model/fields';
 
+const SUMS = ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets', 'event.end'] as const;
+const TRAFFIC = [...SUMS, 'network.transport', 'network.protocol'] as const;
+const TALKERS = [...SUMS, 'source.ip', 'source.address', 'destination.ip', 'destination.address'] as const;
+const SERVICES = [...SUMS, 'destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'] as const;
+
 /**
  * The rollup aliases the dashboards read and the fields each keeps. This is the one place to
  * align with the rollup specs: names are the alias without the index prefix.
  */
 export const ROLLUP_SOURCES = {
-  traffic: {
-    alias: 'rollup-traffic-1m',
-    fields: ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets', 'event.end', 'network.transport', 'network.protocol'],
-  },
-  talkers: {
-    alias: 'rollup-talkers-15m',
-    fields: ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets', 'event.end', 'source.ip', 'source.address', 'destination.ip', 'destination.address'],
-  },
-  services: {
-    alias: 'rollup-services-15m',
-    fields: ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets', 'event.end', 'destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'],
-  },
+  traffic: { alias: 'rollup-traffic-1m', fields: TRAFFIC },
+  traffic_hourly: { alias: 'rollup-traffic-1h', fields: TRAFFIC },
+  talkers: { alias: 'rollup-talkers-15m', fields: TALKERS },
+  talkers_daily: { alias: 'rollup-talkers-1d', fields: TALKERS },
+  services: { alias: 'rollup-services-15m', fields: SERVICES },
+  services_daily: { alias: 'rollup-services-1d', fields: SERVICES },
 } as const satisfies Record<string, { alias: string; fields: readonly string[] }>;
 
 export type RollupKey = keyof typeof ROLLUP_SOURCES;

@@ -14,6 +14,8 @@ import { clearDirty, readDirty, readWatermarks, writeWatermark, type Watermark }
 
 /** Buckets per composite page and documents per bulk request. */
 const PAGE_SIZE = 5000;
+/** Windows built at once; the node has few cores and serves queries meanwhile. */
+const WINDOW_WORKERS = 2;
 
 // The build request: a composite over time and dimensions with per-bucket sums, min and max.
 interface BuildBody {
@@ -317,11 +319,16 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
       const windows = windowsWithFlows(ranges, days);
       let written = 0;
       let deleted = 0;
-      for (const w of windows) {
-        const r = await buildWindow(client, prefix, spec, w, indices, wasBuilt(w, prev));
-        written += r.written;
-        deleted += r.deleted;
-      }
+      let next = 0;
+      // A few workers take windows in turn: one window's composite scan overlaps another's bulk write.
+      const worker = async (): Promise<void> => {
+        for (let w = windows[next++]; w !== undefined; w = windows[next++]) {
+          const r = await buildWindow(client, prefix, spec, w, indices, wasBuilt(w, prev));
+          written += r.written;
+          deleted += r.deleted;
+        }
+      };
+      await Promise.all(Array.from({ length: WINDOW_WORKERS }, worker));
       await client.indices.refresh({ index: rollupAlias(prefix, spec), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
       const wm = nextWatermark(prev, ranges.filter((r) => !isEmpty(r)), await countDocs(client, rollupAlias(prefix, spec)), o.now ?? Date.now());
       if (wm) await writeWatermark(client, prefix, spec.name, wm);

@@ -67,17 +67,33 @@ function partStep(def: ReportDef, spec: RollupSpec, intervalMs: number | undefin
 interface Candidate {
   spec: RollupSpec;
   middle: TimeRange;
-  /** Estimated rollup documents read, when the watermark says how many the spec holds. */
+  /** Estimated documents read (rollup middle and raw edges), when the watermarks say how many the specs hold. */
   cost?: number;
 }
 
-function candidate(req: PlanRequest, spec: RollupSpec, cov: Coverage | undefined, fields: ReadonlySet<string>): Candidate | undefined {
+function candidate(req: PlanRequest, spec: RollupSpec, cov: Coverage | undefined, fields: ReadonlySet<string>, rawPerMs: number | undefined): Candidate | undefined {
   if (cov === undefined || !covers(spec, fields)) return undefined;
   if (req.intervalMs !== undefined && req.intervalMs % spec.intervalMs !== 0) return undefined;
   const middle = narrow({ from: Math.max(req.range.from, cov.from), to: Math.min(req.range.to, cov.to) }, partStep(req.def, spec, req.intervalMs));
   if (isEmpty(middle)) return undefined;
-  const cost = cov.docs !== undefined && cov.to > cov.from ? (cov.docs * (middle.to - middle.from)) / (cov.to - cov.from) : undefined;
-  return { spec, middle, ...(cost !== undefined ? { cost } : {}) };
+  const density = docsPerMs(cov);
+  if (density === undefined || rawPerMs === undefined) return { spec, middle };
+  // The edges are read from raw flows; a coarse spec whose middle leaves long edges costs those too.
+  const edgeMs = req.range.to - req.range.from - (middle.to - middle.from);
+  return { spec, middle, cost: density * (middle.to - middle.from) + rawPerMs * edgeMs };
+}
+
+function docsPerMs(cov: Coverage): number | undefined {
+  return cov.docs !== undefined && cov.to > cov.from ? cov.docs / (cov.to - cov.from) : undefined;
+}
+
+/**
+ * A lower bound on raw flows per ms: every rollup document stands for at least one flow, so
+ * the densest spec is no denser than raw. Enough to price raw edges against a finer spec.
+ */
+function rawDensity(coverage: Readonly<Record<string, Coverage | undefined>>): number | undefined {
+  const all = Object.values(coverage).flatMap((c) => (c === undefined ? [] : [docsPerMs(c)])).filter((d): d is number => d !== undefined);
+  return all.length === 0 ? undefined : Math.max(...all);
 }
 
 /** Fewer estimated documents first when both sizes are known, else the coarser interval, else spec order. */
@@ -95,9 +111,10 @@ export function plan(req: PlanRequest, coverage: Readonly<Record<string, Coverag
   const all: Plan = { parts: [{ source: 'raw', range: req.range }] };
   if (req.raw) return { ...all, reason: 'raw requested' };
   const fields = neededFields(req.def, req.queryFields);
+  const rawPerMs = rawDensity(coverage);
   let best: Candidate | undefined;
   for (const spec of specs) {
-    const c = candidate(req, spec, coverage[spec.name], fields);
+    const c = candidate(req, spec, coverage[spec.name], fields, rawPerMs);
     if (c && (best === undefined || better(c, best))) best = c;
   }
   if (best === undefined) return { ...all, reason: `no built rollup keeps ${[...fields].sort().join(', ') || 'the time'} at this interval and range` };

@@ -15,16 +15,25 @@ export interface RollupSpec {
 }
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const TRAFFIC = ['network.transport', 'network.protocol'];
+const TALKERS = ['source.ip', 'source.address', 'destination.ip', 'destination.address'];
+const SERVICES = ['destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'];
 
-/** @default traffic per minute, talkers and services per 15 minutes */
+/**
+ * @default traffic per minute and hour, talkers and services per 15 minutes and per day. The
+ * coarse specs exist because a fine one is barely smaller than raw when groups rarely repeat
+ * within a bucket (a pair seen once per 15 minutes); a day collapses those repeats, and the
+ * planner takes them for whole days, raw or a fine spec serving the edges.
+ */
 export const ROLLUP_SPECS: readonly RollupSpec[] = [
-  { name: 'traffic-1m', intervalMs: MINUTE, dimensions: ['network.transport', 'network.protocol'] },
-  { name: 'talkers-15m', intervalMs: 15 * MINUTE, dimensions: ['source.ip', 'source.address', 'destination.ip', 'destination.address'] },
-  {
-    name: 'services-15m',
-    intervalMs: 15 * MINUTE,
-    dimensions: ['destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'],
-  },
+  { name: 'traffic-1m', intervalMs: MINUTE, dimensions: TRAFFIC },
+  { name: 'traffic-1h', intervalMs: HOUR, dimensions: TRAFFIC },
+  { name: 'talkers-15m', intervalMs: 15 * MINUTE, dimensions: TALKERS },
+  { name: 'talkers-1d', intervalMs: DAY, dimensions: TALKERS },
+  { name: 'services-15m', intervalMs: 15 * MINUTE, dimensions: SERVICES },
+  { name: 'services-1d', intervalMs: DAY, dimensions: SERVICES },
 ];
 
 /** Per-bucket sums, under the raw field names so report aggregations read them as they are. */

@@ -22,11 +22,11 @@ describe('coverage', () => {
   });
 
   test.each([
-    ['top-sources', [], 'talkers-15m'],
-    ['top-pairs', ['source.ip'], 'talkers-15m'],
-    ['top-services', ['destination.port'], 'services-15m'],
-    ['web-servers', [], 'services-15m'],
-    ['top-apps', ['network.transport'], 'services-15m'],
+    ['top-sources', [], 'talkers-1d'],
+    ['top-pairs', ['source.ip'], 'talkers-1d'],
+    ['top-services', ['destination.port'], 'services-1d'],
+    ['web-servers', [], 'services-1d'],
+    ['top-apps', ['network.transport'], 'services-1d'],
   ] as const)('%s with %j uses %s (coarsest that keeps every field)', (name, fields, spec) => {
     expect(summary(plan(req({ def: REPORTS[name], queryFields: new Set(fields) }), built))).toEqual([`${spec} 0-1440`]);
   });
@@ -53,9 +53,17 @@ describe('coverage', () => {
   });
 
   test('known sizes pick the smaller rollup over the coarser one', () => {
-    const sized = { ...built, 'traffic-1m': { ...built['traffic-1m']!, docs: 1000 }, 'services-15m': { ...built['services-15m']!, docs: 50_000 } };
+    const sized = Object.fromEntries(Object.entries(built).map(([name, c]) => [name, { ...c, docs: name === 'traffic-1m' ? 1000 : 50_000 }]));
     expect(summary(plan(req({ def: REPORTS.protocols }), sized))).toEqual(['traffic-1m 0-1440']);
-    expect(summary(plan(req({ def: REPORTS.protocols }), built))).toEqual(['services-15m 0-1440']);
+    expect(summary(plan(req({ def: REPORTS.protocols }), built))).toEqual(['services-1d 0-1440']);
+  });
+
+  test('raw edges count: a day spec serves whole days, a finer one a range with long edges', () => {
+    // Documents per hour: traffic-1m 200 (so raw holds at least that many), talkers-15m 100, talkers-1d 10.
+    const perHour: Record<string, number> = { 'traffic-1m': 200, 'talkers-15m': 100, 'talkers-1d': 10 };
+    const sized = Object.fromEntries(Object.entries(perHour).map(([name, n]) => [name, { from: T0, to: T0 + 48 * H, docs: n * 48 }]));
+    expect(summary(plan(req({ def: REPORTS['top-sources'], range: { from: T0, to: T0 + 48 * H } }), sized))).toEqual(['talkers-1d 0-2880']);
+    expect(summary(plan(req({ def: REPORTS['top-sources'], range: { from: T0 + H, to: T0 + 48 * H } }), sized))).toEqual(['talkers-15m 60-2880']);
   });
 });
 
@@ -63,7 +71,7 @@ describe('interval divisibility', () => {
   test.each([
     // Equal intervals and unknown sizes: the first spec listed.
     [15 * M, 'talkers-15m 0-1440'],
-    [H, 'talkers-15m 0-1440'],
+    [H, 'traffic-1h 0-1440'],
     [5 * M, 'traffic-1m 0-1440'],
     [M, 'traffic-1m 0-1440'],
   ])('traffic every %d ms', (intervalMs, expected) => {
