@@ -76,24 +76,8 @@ function compact<T extends object>(o: T): T {
  * export seen by two collectors of one exporter) gets the same id, so `create` rejects it.
  */
 export function flowId(r: FlowRecord): string {
-  const key = [
-    r.exporter ?? r.observerName ?? '',
-    r.start,
-    r.end ?? '',
-    r.srcIp ?? r.srcAddress ?? '',
-    r.dstIp ?? r.dstAddress ?? '',
-    r.srcPort ?? '',
-    r.dstPort ?? '',
-    r.protocol ?? r.transport ?? '',
-    r.srcBytes ?? '',
-    r.dstBytes ?? '',
-    r.bytes ?? '',
-    r.srcPackets ?? '',
-    r.dstPackets ?? '',
-    r.packets ?? '',
-    r.inputInterface ?? '',
-    r.outputInterface ?? '',
-  ].join('|');
+  // One template string rather than an array joined: the same text, without the array per flow.
+  const key = `${r.exporter ?? r.observerName ?? ''}|${r.start}|${r.end ?? ''}|${r.srcIp ?? r.srcAddress ?? ''}|${r.dstIp ?? r.dstAddress ?? ''}|${r.srcPort ?? ''}|${r.dstPort ?? ''}|${r.protocol ?? r.transport ?? ''}|${r.srcBytes ?? ''}|${r.dstBytes ?? ''}|${r.bytes ?? ''}|${r.srcPackets ?? ''}|${r.dstPackets ?? ''}|${r.packets ?? ''}|${r.inputInterface ?? ''}|${r.outputInterface ?? ''}`;
   // 72 bits: ids only need to be unique within one daily index (a flow always routes to the same
   // day), where 10^8 flows collide with odds of 1 in 10^6, and every character of _id costs disk.
   return hash('sha1', key, 'base64url').slice(0, 12);
