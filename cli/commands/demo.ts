@@ -5,8 +5,8 @@ import { FlowdexError } from '../../src/errors';
 import { connect } from '../../src/store/client';
 import { startNode } from '../../src/store/local-node';
 import { setup } from '../../src/store/setup';
-import { serve } from '../../src/web/server';
 import { action, configOf, log } from '../common';
+import { parsePort, serveUntilStopped } from './serve';
 
 /** The README's main job: node up, indices set up, sample flows indexed, rollups built, explorer served. */
 export function registerDemo(program: Command): void {
@@ -19,6 +19,7 @@ export function registerDemo(program: Command): void {
     .option('--no-serve', 'stop after loading the data')
     .action(action(async (opts: { flows: string; seed: string; port: string; serve: boolean }, cmd: Command) => {
       const cfg = configOf(cmd);
+      const port = parsePort(opts.port);
       const flows = Number(opts.flows);
       if (!Number.isInteger(flows) || flows < 0) throw new FlowdexError('CONFIG_INVALID', `--flows must be a whole number, got ${opts.flows}`, { field: 'flows' });
       if (!cfg.opensearchUrl) {
@@ -34,13 +35,6 @@ export function registerDemo(program: Command): void {
         await client.close();
         return;
       }
-      const running = await serve({ client, config: cfg, host: '127.0.0.1', port: Number(opts.port) });
-      process.stdout.write(`${running.url}\n`);
-      log(`explorer on ${running.url} — try "dport:443", the Reports tab, or: flowdex report top-talkers; Ctrl-C stops it`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => void running.close().then(() => client.close()).then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await serveUntilStopped({ client, config: cfg, host: '127.0.0.1', port }, 'try "dport:443", the Reports page, or flowdex report top-pairs');
     }));
 }

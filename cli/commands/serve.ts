@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { errorMessage, FlowdexError } from '../../src/errors';
 import { connect, createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
-import { serve } from '../../src/web/server';
+import { serve, type ServeOptions } from '../../src/web/server';
 import { parseBasicAuth, type WebAuth } from '../../src/web/security';
 import { action, configOf, log } from '../common';
 
@@ -22,8 +22,7 @@ export function registerServe(program: Command): void {
     .option('--auth <user:password>', 'require HTTP basic auth (env FLOWDEX_AUTH); env FLOWDEX_TOKEN adds a bearer token')
     .action(action(async (opts: { host: string; port: string; auth?: string }, cmd: Command) => {
       const cfg = configOf(cmd);
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FlowdexError('CONFIG_INVALID', `--port must be 0-65535, got ${opts.port}`, { field: 'port' });
+      const port = parsePort(opts.port);
       const auth = authOf(opts.auth ?? process.env.FLOWDEX_AUTH, process.env.FLOWDEX_TOKEN);
       // The explorer starts even when the cluster is down: pages say so and recover when it is back.
       let client;
@@ -35,15 +34,24 @@ export function registerServe(program: Command): void {
         log(`flowdex: warning: ${errorMessage(e)}`);
         client = createClient(cfg);
       }
-      const running = await serve({ client, config: cfg, host: opts.host, port, auth });
-      process.stdout.write(`${running.url}\n`);
-      log(`flowdex explorer on ${running.url} (prefix ${cfg.prefix}${auth ? ', auth required' : ''}); Ctrl-C stops it`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          void running.close().then(() => client.close()).then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await serveUntilStopped({ client, config: cfg, host: opts.host, port, auth }, `prefix ${cfg.prefix}${auth ? ', auth required' : ''}`);
     }));
+}
+
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FlowdexError('CONFIG_INVALID', `--port must be 0-65535, got ${text}`, { field: 'port' });
+  return port;
+}
+
+/** Serves the explorer, prints its URL on stdout, and returns once SIGINT or SIGTERM closed it. */
+export async function serveUntilStopped(o: ServeOptions, note: string): Promise<void> {
+  const running = await serve(o);
+  process.stdout.write(`${running.url}\n`);
+  log(`flowdex explorer on ${running.url} (${note}); Ctrl-C stops it`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => void running.close().then(() => o.client.close()).then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
