@@ -11,11 +11,11 @@ export function decodeIpfix(buf: Buffer, origin: Origin, cache: TemplateCache, s
     return buf.length;
   }
   const declared = buf.readUInt16BE(2);
+  // A message longer than the bytes present was cut short (capture snap length, file end); said once, below.
+  const cut = declared > buf.length;
   let length = declared;
-  if (declared < IPFIX_HEADER || declared > buf.length) {
-    sink.reject(`IPFIX message length ${declared} disagrees with the ${buf.length} bytes present; decoding what is there`, origin, 2);
-    length = buf.length;
-  }
+  if (declared < IPFIX_HEADER || cut) length = buf.length;
+  if (declared < IPFIX_HEADER) sink.reject(`IPFIX message length ${declared} is shorter than its header; decoding the ${buf.length} bytes present`, origin, 2);
   const header: ExportHeader = { format: 'ipfix', exportMs: buf.readUInt32BE(4) * 1000, domain: buf.readUInt32BE(12) };
   const scope = TemplateCache.scope(origin.exporter, header);
   let o = IPFIX_HEADER;
@@ -24,6 +24,12 @@ export function decodeIpfix(buf: Buffer, origin: Origin, cache: TemplateCache, s
     const len = buf.readUInt16BE(o + 2);
     if (len < 4 || o + len > length) {
       if (isZero(buf, o, length)) return length;
+      if (cut && len >= 4 && o + len <= declared) {
+        // The cut falls inside this set: the whole data records before it still decode.
+        if (id >= 256) cache.dataSet(scope, id, buf, o + 4, length, header, origin, sink);
+        sink.reject(`IPFIX message cut short: ${length} of its ${declared} bytes present, set ${id} lacks its last ${o + len - length}`, origin, length);
+        return length;
+      }
       sink.reject(`set ${id} claims ${len} bytes but ${length - o} remain in the ${length}-byte message; rest skipped`, origin, o);
       // The bytes the set overran into are part of this one problem, not the start of another message.
       return len < 4 ? length : Math.min(buf.length, Math.max(length, o + len));
@@ -33,6 +39,7 @@ export function decodeIpfix(buf: Buffer, origin: Origin, cache: TemplateCache, s
     else if (id >= 256) cache.dataSet(scope, id, buf, o + 4, end, header, origin, sink);
     o = end;
   }
+  if (cut) sink.reject(`IPFIX message length ${declared} disagrees with the ${buf.length} bytes present; the sets present were decoded`, origin, 2);
   return length;
 }
 

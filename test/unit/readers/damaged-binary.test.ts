@@ -397,6 +397,23 @@ describe('IPFIX message length that lies', () => {
   );
 });
 
+describe('IPFIX message cut short inside a set', () => {
+  test(
+    'whole records before the cut decode, the cut record is one reject where the bytes end',
+    async () => {
+      const t = templateSet(2, 256, LAYOUT_A);
+      const msg = IPFIX.message([t, set(256, records(LAYOUT_A, [1, 2, 3]))]);
+      // Cut 5 bytes into record 3 (17 bytes per LAYOUT_A record).
+      const cutAt = 16 + t.length + 4 + 2 * 17 + 5;
+      const got = await decode(datagramReader, msg.subarray(0, cutAt), 'cut.dat');
+      expect(sortedSources(got)).toEqual(sourcesOf([1, 2]));
+      expect(got.rejects).toEqual([{ file: 'cut.dat', offset: cutAt, message: expect.stringMatching(/IPFIX message cut short: \d+ of its \d+ bytes present, set 256 lacks its last 12/) }]);
+      expect(got.flows.length + got.rejects.length).toBe(3);
+    },
+    TIMEOUT,
+  );
+});
+
 // ---- sFlow -----------------------------------------------------------------------------------
 
 function sflowSample(i: number, length?: number): Buffer {
