@@ -248,6 +248,72 @@ describe('damaged captures', () => {
   );
 });
 
+// ---- pcapng ----------------------------------------------------------------------------------
+
+const le32 = (v: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0);
+  return b;
+};
+const SHB = Buffer.concat([le32(0x0a0d0d0a), le32(28), le32(0x1a2b3c4d), Buffer.from([1, 0, 0, 0]), Buffer.alloc(8, 0xff), le32(28)]);
+const IDB = Buffer.concat([le32(1), le32(20), Buffer.from([1, 0, 0, 0]), le32(65535), le32(20)]);
+
+/** The Ethernet frames PcapWriter builds, re-framed as enhanced packet blocks. */
+function ethernetFrames(payloads: Buffer[]): Buffer[] {
+  const pcap = pcapOf(payloads);
+  return payloads.map((_, i) => {
+    const at = frameAt(payloads, i);
+    return pcap.subarray(at + 16, at + 16 + pcap.readUInt32LE(at + 8));
+  });
+}
+
+function epb(frame: Buffer, iface = 0, length?: number): Buffer {
+  const padded = Buffer.concat([frame, Buffer.alloc((4 - (frame.length % 4)) % 4)]);
+  const total = 32 + padded.length;
+  return Buffer.concat([le32(6), le32(length ?? total), le32(iface), le32(0), le32(0), le32(frame.length), le32(frame.length), padded, le32(total)]);
+}
+
+describe('damaged pcapng', () => {
+  test(
+    'a packet block naming an undescribed interface is one reject; blocks around it decode',
+    async () => {
+      const [a, b, c] = ethernetFrames([v5([1]), v5([2]), v5([3])]);
+      const blocks = [SHB, IDB, epb(a!), epb(b!, 3), epb(c!)];
+      const got = await decode(pcapReader, Buffer.concat(blocks), 'bad.pcapng');
+      expect(sortedSources(got)).toEqual(sourcesOf([1, 3]));
+      const at = SHB.length + IDB.length + blocks[2]!.length;
+      expect(got.rejects).toEqual([{ file: 'bad.pcapng', offset: at, message: 'packet block names interface 3, which was never described' }]);
+      expect(got.flows.length + got.rejects.length).toBe(3);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'a block length that is no multiple of 4 ends the file with one reject after the good blocks',
+    async () => {
+      const [a, b] = ethernetFrames([v5([1, 2]), v5([3])]);
+      const blocks = [SHB, IDB, epb(a!), epb(b!, 0, 33)];
+      const got = await decode(pcapReader, Buffer.concat(blocks), 'bad.pcapng');
+      expect(sortedSources(got)).toEqual(sourcesOf([1, 2]));
+      expect(got.rejects).toEqual([{ file: 'bad.pcapng', offset: SHB.length + IDB.length + blocks[2]!.length, message: 'pcapng block length 33 is invalid; rest of file skipped' }]);
+      expect(got.flows.length + got.rejects.length).toBe(3);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'a block cut by the end of file is one reject',
+    async () => {
+      const [a, b] = ethernetFrames([v5([1]), v5([2])]);
+      const whole = Buffer.concat([SHB, IDB, epb(a!), epb(b!)]);
+      const got = await decode(pcapReader, whole.subarray(0, whole.length - 6), 'bad.pcapng');
+      expect(sortedSources(got)).toEqual(sourcesOf([1]));
+      expect(got.rejects).toEqual([{ file: 'bad.pcapng', offset: whole.length - epb(b!).length, message: expect.stringMatching(/truncated pcapng block/) }]);
+    },
+    TIMEOUT,
+  );
+});
+
 // ---- NetFlow v5 ----------------------------------------------------------------------------
 
 describe('NetFlow v5 count that lies', () => {
