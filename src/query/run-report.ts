@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { runPlannedReport } from '../rollup/run';
+import { groupsOf, runPlannedReport } from '../rollup/run';
 import { analyse } from './analyse';
 import { compileQuery } from './compile';
 import type { SearchBody } from './dsl';
@@ -9,16 +9,13 @@ import { alignedBuckets } from './indices';
 import { parseQuery } from './parser';
 import {
   buildReportRequest,
-  COMPOSITE_PAGE_SIZE,
   DEFAULT_TOP,
-  groupRows,
   mergeGroups,
   METRICS,
   rankGroups,
   reportByName,
   seriesInterval,
   seriesRows,
-  type CompositeResponse,
   type HistogramBucket,
   type Metric,
   type ReportDef,
@@ -83,18 +80,10 @@ async function search<T>(client: Client, cfg: FlowdexConfig, indices: string[], 
   }
 }
 
-/** Pages the composite aggregation to its end, merging groups page by page, then ranks. */
+/** Every group over the range (see `groupsOf`), then ranks. */
 async function topRows(client: Client, cfg: FlowdexConfig, indices: string[], c: Checked): Promise<ReportRow[]> {
   const columns = c.def.groupBy.map((g) => g.column);
-  const merged = new Map<string, ReportRow>();
-  let after = c.options.after;
-  for (;;) {
-    const res = await search<CompositeResponse>(client, cfg, indices, buildReportRequest(c.def, { ...c.options, ...(after ? { after } : {}) }), 'groups');
-    mergeGroups(groupRows(c.def, res.buckets), columns, merged);
-    if (res.buckets.length < COMPOSITE_PAGE_SIZE || res.after_key === undefined) break;
-    after = res.after_key;
-  }
-  return rankGroups(merged, c.by, c.top, columns);
+  return rankGroups(mergeGroups(await groupsOf(client, cfg, c, c.range, { indices, rollup: false, subDay: true }), columns), c.by, c.top, columns);
 }
 
 /**

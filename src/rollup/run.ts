@@ -21,6 +21,7 @@ import {
 import { dailyIndicesOf, resolveNames } from '../query/targets';
 import type { TimeRange } from '../query/time';
 import { toFlowdexError } from '../store/client';
+import { DAY_MS, splitByDay } from './buckets';
 import { plan, type PlanPart } from './planner';
 import { COUNT_FIELD, rollupAlias, rollupIndicesFor } from './specs';
 import { coverageOf, readWatermarks } from './state';
@@ -47,9 +48,11 @@ function countFlows<B extends { doc_count: number }>(b: B): B {
   return { ...b, doc_count: typeof v === 'number' ? v : 0 };
 }
 
-interface Source {
+export interface Source {
   indices: string[];
   rollup: boolean;
+  /** Documents finer than a day, so a day holds fewer groups than documents: worth slicing by day. */
+  subDay: boolean;
 }
 
 async function search<T>(client: Client, cfg: FlowdexConfig, src: Source, body: SearchBody, agg: string): Promise<T> {
@@ -71,8 +74,8 @@ async function search<T>(client: Client, cfg: FlowdexConfig, src: Source, body: 
 /** Which indices serve a part, from the names that exist (resolved once per report). */
 function sourceOf(prefix: string, names: ReadonlySet<string>, part: PlanPart): Source {
   return part.source === 'raw'
-    ? { indices: dailyIndicesOf(prefix, part.range, names), rollup: false }
-    : { indices: rollupIndicesFor(prefix, part.spec, part.range.from, part.range.to).filter((n) => names.has(n)), rollup: true };
+    ? { indices: dailyIndicesOf(prefix, part.range, names), rollup: false, subDay: true }
+    : { indices: rollupIndicesFor(prefix, part.spec, part.range.from, part.range.to).filter((n) => names.has(n)), rollup: true, subDay: part.spec.intervalMs < DAY_MS };
 }
 
 /** Adds one part's histogram buckets into the running per-time totals. */
@@ -121,7 +124,7 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
   // Parts are independent requests: run them together, merge in part order.
   const served = p.parts.map((part, i) => ({ part, src: sources[i] as Source })).filter((x) => x.src.indices.length > 0);
   if (intervalMs === undefined) {
-    const pages = await Promise.all(served.map(({ part, src }) => groupPages(client, cfg, c, part, src)));
+    const pages = await Promise.all(served.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)));
     const merged = new Map<string, ReportRow>();
     for (const rows of pages) mergeGroups(rows, columns, merged);
     return { ...base, took_ms: Math.round(performance.now() - t0), rows: rankGroups(merged, c.by, c.top, columns) };
@@ -139,16 +142,53 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
   return { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: intervalMs, rows: seriesRows(c.def, buckets, intervalMs) };
 }
 
-/** One part's groups, composite pages followed to the end and merged as they come. */
-async function groupPages(client: Client, cfg: FlowdexConfig, c: CheckedReport, part: PlanPart, src: Source): Promise<ReportRow[]> {
-  const columns = c.def.groupBy.map((g) => g.column);
-  const merged = new Map<string, ReportRow>();
-  let after: CompositeKey | undefined;
+/** Requests a report may have in flight at once: the node's cores are shared. */
+const PARALLEL_REQUESTS = 2;
+
+/** Composite pages over one range followed to the end, merged as they come. */
+async function pagesOf(client: Client, cfg: FlowdexConfig, c: CheckedReport, range: TimeRange, src: Source, columns: readonly string[], into: Map<string, ReportRow>, from?: CompositeKey): Promise<void> {
+  let after = from;
   for (;;) {
-    const body = buildReportRequest(c.def, { ...c.options, range: part.range, ...(after ? { after } : {}) });
+    const body = buildReportRequest(c.def, { ...c.options, range, ...(after ? { after } : {}) });
     const res = await search<{ buckets: CompositeBucket[]; after_key?: CompositeKey }>(client, cfg, src, body, 'groups');
-    mergeGroups(groupRows(c.def, src.rollup ? res.buckets.map(countFlows) : res.buckets), columns, merged);
-    if (res.buckets.length < COMPOSITE_PAGE_SIZE || res.after_key === undefined) return [...merged.values()];
+    mergeGroups(groupRows(c.def, src.rollup ? res.buckets.map(countFlows) : res.buckets), columns, into);
+    if (res.buckets.length < COMPOSITE_PAGE_SIZE || res.after_key === undefined) return;
     after = res.after_key;
   }
+}
+
+/** `YYYY.MM.DD` of a UTC day: daily and monthly index names end in a prefix of it. */
+function dayName(t: number): string {
+  return new Date(t).toISOString().slice(0, 10).replace(/-/g, '.');
+}
+
+/**
+ * Every group of one source over a range, merged. A composite page rescans every document its
+ * request matches, so paging many groups over a month costs pages × documents; when the first
+ * page is not the last, the range is taken day by day instead (one index each), where both
+ * factors are small, and the days' groups are summed. Daily rollups are not sliced: a day of
+ * them holds as many documents as groups, so slicing would ship every document.
+ */
+export async function groupsOf(client: Client, cfg: FlowdexConfig, c: CheckedReport, range: TimeRange, src: Source): Promise<ReportRow[]> {
+  const columns = c.def.groupBy.map((g) => g.column);
+  const body = buildReportRequest(c.def, { ...c.options, range });
+  const first = await search<{ buckets: CompositeBucket[]; after_key?: CompositeKey }>(client, cfg, src, body, 'groups');
+  const firstRows = groupRows(c.def, src.rollup ? first.buckets.map(countFlows) : first.buckets);
+  const days = splitByDay([range]);
+  const merged = new Map<string, ReportRow>();
+  if (first.buckets.length < COMPOSITE_PAGE_SIZE || first.after_key === undefined || days.length === 1 || !src.subDay) {
+    mergeGroups(firstRows, columns, merged);
+    if (first.after_key !== undefined && first.buckets.length >= COMPOSITE_PAGE_SIZE) await pagesOf(client, cfg, c, range, src, columns, merged, first.after_key);
+    return [...merged.values()];
+  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let d = days[next++]; d !== undefined; d = days[next++]) {
+      const name = dayName(d.from);
+      const indices = src.indices.filter((n) => name.startsWith(n.slice(n.lastIndexOf('-') + 1)));
+      if (indices.length > 0) await pagesOf(client, cfg, c, d, { ...src, indices }, columns, merged);
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_REQUESTS }, worker));
+  return [...merged.values()];
 }
