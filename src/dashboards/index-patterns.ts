@@ -13,6 +13,8 @@ export const ROLLUP_SOURCES = {
   traffic: { alias: 'rollup-traffic-1m', fields: TRAFFIC },
   traffic_hourly: { alias: 'rollup-traffic-1h', fields: TRAFFIC },
   talkers: { alias: 'rollup-talkers-15m', fields: TALKERS },
+  sources_daily: { alias: 'rollup-sources-1d', fields: [...SUMS, 'source.ip', 'source.address'] },
+  destinations_daily: { alias: 'rollup-destinations-1d', fields: [...SUMS, 'destination.ip', 'destination.address'] },
   talkers_daily: { alias: 'rollup-talkers-1d', fields: TALKERS },
   services: { alias: 'rollup-services-15m', fields: SERVICES },
   services_daily: { alias: 'rollup-services-1d', fields: SERVICES },

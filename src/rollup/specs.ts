@@ -22,15 +22,18 @@ const TALKERS = ['source.ip', 'source.address', 'destination.ip', 'destination.a
 const SERVICES = ['destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'];
 
 /**
- * @default traffic per minute and hour, talkers and services per 15 minutes and per day. The
- * coarse specs exist because a fine one is barely smaller than raw when groups rarely repeat
- * within a bucket (a pair seen once per 15 minutes); a day collapses those repeats, and the
- * planner takes them for whole days, raw or a fine spec serving the edges.
+ * @default traffic per minute and hour, talkers and services per 15 minutes and per day, sources
+ * and destinations per day. The coarse specs exist because a fine one is barely smaller than raw
+ * when groups rarely repeat within a bucket (a pair seen once per 15 minutes); a day collapses
+ * those repeats, and the planner takes them for whole days, raw or a fine spec serving the edges.
+ * Among specs of one interval the narrower comes first: the planner keeps the first on a tie.
  */
 export const ROLLUP_SPECS: readonly RollupSpec[] = [
   { name: 'traffic-1m', intervalMs: MINUTE, dimensions: TRAFFIC },
   { name: 'traffic-1h', intervalMs: HOUR, dimensions: TRAFFIC },
   { name: 'talkers-15m', intervalMs: 15 * MINUTE, dimensions: TALKERS },
+  { name: 'sources-1d', intervalMs: DAY, dimensions: ['source.ip', 'source.address'] },
+  { name: 'destinations-1d', intervalMs: DAY, dimensions: ['destination.ip', 'destination.address'] },
   { name: 'talkers-1d', intervalMs: DAY, dimensions: TALKERS },
   { name: 'services-15m', intervalMs: 15 * MINUTE, dimensions: SERVICES },
   { name: 'services-1d', intervalMs: DAY, dimensions: SERVICES },

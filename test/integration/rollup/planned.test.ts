@@ -112,7 +112,7 @@ test('late flows were rebuilt and their dirty buckets cleared', async () => {
 
 test.each<[string, ReportRequest, string]>([
   ['traffic per 5m, whole range', { report: 'traffic', from: iso(T0), to: iso(T0 + 48 * HOUR), interval: '5m' }, 'traffic-1m'],
-  ['top sources in 10/8', { report: 'top-sources', query: 'src:10.0.0.0/8', from: iso(T0), to: iso(T0 + 48 * HOUR) }, 'talkers-1d'],
+  ['top sources in 10/8', { report: 'top-sources', query: 'src:10.0.0.0/8', from: iso(T0), to: iso(T0 + 48 * HOUR) }, 'sources-1d'],
   ['top services to 443', { report: 'top-services', query: 'dport:443', from: iso(T0), to: iso(T0 + 48 * HOUR) }, 'services-1d'],
   ['web servers', { report: 'web-servers', from: iso(T0), to: iso(T0 + 48 * HOUR), top: 20 }, 'services-1d'],
   ['unique sources per hour', { report: 'unique-sources', from: iso(T0 + 3 * HOUR + 7 * 60_000), to: iso(T0 + 30 * HOUR), interval: '1h' }, 'talkers-15m'],

@@ -22,7 +22,8 @@ describe('coverage', () => {
   });
 
   test.each([
-    ['top-sources', [], 'talkers-1d'],
+    ['top-sources', [], 'sources-1d'],
+    ['top-destinations', [], 'destinations-1d'],
     ['top-pairs', ['source.ip'], 'talkers-1d'],
     ['top-services', ['destination.port'], 'services-1d'],
     ['web-servers', [], 'services-1d'],
