@@ -7,7 +7,7 @@ import { allFlowIndices, indicesFor } from '../query/indices';
 import { sourceName } from '../query/reports';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
-import { toFlowdexError } from '../store/client';
+import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
 import { COUNT_FIELD, FIRST_SEEN_FIELD, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, rollupIndicesFor, SUM_FIELDS, type RollupSpec } from './specs';
 import { clearDirty, readDirty, readWatermarks, writeWatermark, type Watermark } from './state';
@@ -140,11 +140,12 @@ async function existingIds(client: Client, prefix: string, spec: RollupSpec, win
   const index = rollupIndexFor(prefix, spec, window.from);
   if (!(await client.indices.exists({ index })).body) return out;
   const pit = (await client.createPit({ index: [index], keep_alive: '1m' })).body.pit_id;
+  const tiebreaker = await uniqueSortKey(client);
   try {
     let after: unknown[] | undefined;
     for (;;) {
       const res = await client.search({
-        body: { size: PAGE_SIZE, _source: false, track_total_hits: false, query: timeFilter(window), pit: { id: pit, keep_alive: '1m' }, sort: [{ _shard_doc: 'asc' }], ...(after ? { search_after: after } : {}) },
+        body: { size: PAGE_SIZE, _source: false, track_total_hits: false, query: timeFilter(window), pit: { id: pit, keep_alive: '1m' }, sort: [tiebreaker], ...(after ? { search_after: after } : {}) },
       } as Parameters<Client['search']>[0]);
       const hits = (res.body as unknown as { hits: { hits: { _id: string; _index: string; sort?: unknown[] }[] } }).hits.hits;
       for (const h of hits) out.set(h._id, h._index);
