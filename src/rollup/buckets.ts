@@ -61,5 +61,5 @@ export function dirtyWindows(buckets: readonly number[], dirtyMs: number, specMs
  * the same id, so rebuilding a bucket overwrites its documents instead of adding to them.
  */
 export function rollupDocId(spec: string, bucketMs: number, dims: readonly (string | number | null)[]): string {
-  return createHash('sha1').update(JSON.stringify([spec, bucketMs, ...dims])).digest('base64url').slice(0, 22);
+  return createHash('sha1').update(JSON.stringify([spec, bucketMs, ...dims])).digest('base64url').slice(0, 16);
 }
