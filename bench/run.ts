@@ -56,6 +56,14 @@ async function updateReadme(root: string, table: string): Promise<void> {
   await fs.writeFile(file, `${text.slice(0, i + start.length)}\n${table}${text.slice(j)}`);
 }
 
+async function previousResults(file: string): Promise<BenchResult[]> {
+  try {
+    return (JSON.parse(await fs.readFile(file, 'utf8')) as { results: BenchResult[] }).results;
+  } catch {
+    return [];
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const root = path.resolve(__dirname, '../..');
@@ -74,11 +82,17 @@ async function main(): Promise<void> {
     results.push(...rows);
     process.stderr.write(`bench: ${suite.name} done in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   }
-  const meta = `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores / ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, scale ${args.scale}; one run.`;
-  const table = markdownTable(results, meta);
   const outDir = path.join(root, 'bench', 'results');
+  // A partial run (--only) replaces its suites' rows and keeps the others from the last run.
+  const ran = new Set(suites.map((s) => s.name));
+  const kept = (await previousResults(path.join(outDir, 'latest.json'))).filter((r) => !ran.has(r.suite));
+  const order = SUITES.map((s) => s.name);
+  const merged = [...kept, ...results].sort((a, b) => order.indexOf(a.suite) - order.indexOf(b.suite));
+  const partial = kept.length ? ` (${[...ran].join(', ')} re-run at that time; other rows from the previous run)` : '';
+  const meta = `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores / ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, scale ${args.scale}; one run${partial}.`;
+  const table = markdownTable(merged, meta);
   await fs.mkdir(outDir, { recursive: true });
-  await fs.writeFile(path.join(outDir, 'latest.json'), JSON.stringify({ meta, scale: args.scale, results }, null, 2) + '\n');
+  await fs.writeFile(path.join(outDir, 'latest.json'), JSON.stringify({ meta, scale: args.scale, results: merged }, null, 2) + '\n');
   await fs.writeFile(path.join(outDir, 'latest.md'), table);
   if (args.readme) await updateReadme(root, table);
   process.stdout.write(table);
