@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite uses as real peers (nfdump reads nfcapd files,
+# Installs the Debian packages flowdex needs: Maven and unzip fetch and unpack the local
+# OpenSearch node; with `test`, also the peers the test suite uses (nfdump reads nfcapd files,
 # Chromium drives the explorer's browser tests). Root only; without root the tests that need
 # them say so and skip.
 set -euo pipefail
 need=()
-command -v nfdump >/dev/null 2>&1 || need+=(nfdump)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+if [ "${1:-}" = test ]; then
+  command -v nfdump >/dev/null 2>&1 || need+=(nfdump)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: missing ${need[*]} (not root, not installing; the tests that need them will skip)" >&2
