@@ -95,30 +95,33 @@ async function sortClauses(client: Client, s: SortSpec): Promise<SortClause[]> {
 /** The highest code point: sorts after every stored keyword (UTF-8 byte order). */
 const KEYWORD_MAX = '\u{10FFFF}';
 
-interface Cursor {
-  pit: string;
-  after: SortValue[];
-  sort: SortSpec;
-}
+/**
+ * Where the next page starts. The first page runs without a point in time (a PIT per search
+ * would exhaust the node's PIT contexts under a busy explorer), so its cursor is an offset;
+ * the second page opens the PIT and from then on the cursor carries it and `search_after`.
+ */
+type Cursor = { pit: string; after: SortValue[]; sort: SortSpec } | { offset: number; sort: SortSpec };
 
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
 function decodeCursor(text: string, sort: SortSpec): Cursor {
-  let c: Partial<Cursor> | undefined;
+  let c: { sort?: SortSpec; offset?: number; pit?: unknown; after?: unknown } | undefined;
   try {
-    c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
+    c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as typeof c;
   } catch {
     c = undefined;
   }
-  if (typeof c?.pit !== 'string' || !Array.isArray(c.after) || c.sort === undefined) {
-    throw new FlowdexError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor' });
-  }
+  const bad = () => new FlowdexError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor' });
+  if (c === undefined || c.sort === undefined) throw bad();
   if (c.sort.field !== sort.field || c.sort.order !== sort.order) {
     throw new FlowdexError('BAD_REQUEST', 'cursor belongs to a search with another sort order', { field: 'cursor' });
   }
-  return { pit: c.pit, after: c.after, sort: c.sort };
+  const offset = c.offset;
+  if (typeof offset === 'number' && Number.isInteger(offset) && offset > 0 && offset <= MAX_LIMIT) return { offset, sort: c.sort };
+  if ('pit' in c && typeof c.pit === 'string' && Array.isArray(c.after)) return { pit: c.pit, after: c.after, sort: c.sort };
+  throw bad();
 }
 
 function checkLimit(limit: number | undefined): number {
@@ -154,6 +157,7 @@ interface RawSearch {
 
 interface PageBody {
   size: number;
+  from?: number;
   query: QueryDsl;
   sort: SortClause[];
   track_total_hits: boolean | number;
@@ -187,6 +191,23 @@ async function page(client: Client, cfg: FlowdexConfig, indices: string[], pit: 
   }
 }
 
+/**
+ * The first page's order outside a point in time: `_doc` stands in for `_shard_doc` (the same
+ * shard-then-document order on the same indices), so the PIT opened for page two continues it.
+ */
+function firstPageSort(sort: SortClause[]): SortClause[] {
+  return sort.map((clause) => ('_shard_doc' in clause ? { _doc: 'asc' } : clause));
+}
+
+async function firstPage(client: Client, cfg: FlowdexConfig, indices: string[], body: PageBody): Promise<RawSearch> {
+  try {
+    const res = await client.search({ index: indices.join(','), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<Client['search']>[0]);
+    return res.body as unknown as RawSearch;
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'search');
+  }
+}
+
 const toHit = (h: RawHit): FlowHit => ({ id: h._id, index: h._index, doc: hydrate(h._source) });
 
 /**
@@ -202,19 +223,23 @@ export async function searchFlows(client: Client, cfg: FlowdexConfig, req: Searc
   const t0 = performance.now();
   const indices = await existingIndices(client, cfg, c.range);
   if (indices.length === 0) return { hits: [], total: { value: 0, exact: true }, range: c.range, served_by: [], took_ms: Math.round(performance.now() - t0) };
-  const body: PageBody = {
-    size: limit,
-    query: c.query,
-    sort: await sortClauses(client, c.sort),
-    track_total_hits: req.exactTotal ? true : TOTAL_HITS_LIMIT,
-    ...(cursor ? { search_after: cursor.after } : {}),
-  };
-  const { res, pit } = await page(client, cfg, indices, cursor?.pit ?? (await openPit(client, cfg, indices)), body);
-  const hits = res.hits.hits;
-  const last = hits[hits.length - 1];
+  const sort = await sortClauses(client, c.sort);
+  const body: PageBody = { size: limit, query: c.query, sort, track_total_hits: req.exactTotal ? true : TOTAL_HITS_LIMIT };
+  let res: RawSearch;
   let next: string | undefined;
-  if (hits.length === limit && last?.sort !== undefined) next = encodeCursor({ pit, after: last.sort, sort: c.sort });
-  else await closePit(client, pit);
+  if (cursor === undefined) {
+    res = await firstPage(client, cfg, indices, { ...body, sort: firstPageSort(sort) });
+    if (res.hits.hits.length === limit) next = encodeCursor({ offset: limit, sort: c.sort });
+  } else {
+    const paged = 'pit' in cursor
+      ? await page(client, cfg, indices, cursor.pit, { ...body, search_after: cursor.after })
+      : await page(client, cfg, indices, await openPit(client, cfg, indices), { ...body, from: cursor.offset });
+    res = paged.res;
+    const last = res.hits.hits[res.hits.hits.length - 1];
+    if (res.hits.hits.length === limit && last?.sort !== undefined) next = encodeCursor({ pit: paged.pit, after: last.sort, sort: c.sort });
+    else await closePit(client, paged.pit);
+  }
+  const hits = res.hits.hits;
   const total = res.hits.total ?? { value: hits.length, relation: 'eq' };
   return {
     hits: hits.map(toHit),

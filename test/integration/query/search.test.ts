@@ -106,12 +106,17 @@ describe('paging', () => {
   });
 
   test('a cursor whose point in time is gone continues on a fresh one', async () => {
-    const first = await searchFlows(tc.client, tc.config, { query: '', from: FROM, to: TO, limit: 500, sort: 'time', order: 'asc' });
-    const { pit } = JSON.parse(Buffer.from(first.cursor ?? '', 'base64url').toString('utf8')) as { pit: string };
+    // The first page runs without a point in time; the second opens one, which is deleted here.
+    const req = { query: '', from: FROM, to: TO, limit: 500, sort: 'time', order: 'asc' as const };
+    const first = await searchFlows(tc.client, tc.config, req);
+    expect(JSON.parse(Buffer.from(first.cursor ?? '', 'base64url').toString('utf8'))).toMatchObject({ offset: 500 });
+    const second = await searchFlows(tc.client, tc.config, { ...req, cursor: first.cursor });
+    const { pit } = JSON.parse(Buffer.from(second.cursor ?? '', 'base64url').toString('utf8')) as { pit: string };
     await tc.client.deletePit({ body: { pit_id: [pit] } });
-    const second = await searchFlows(tc.client, tc.config, { query: '', from: FROM, to: TO, limit: 500, sort: 'time', order: 'asc', cursor: first.cursor });
-    const expected = [...inRange].sort((a, b) => a.time - b.time).slice(500, 1000).map((s) => s.time);
-    expect(second.hits.map((h) => Date.parse(h.doc['@timestamp']))).toEqual(expected);
+    const third = await searchFlows(tc.client, tc.config, { ...req, cursor: second.cursor });
+    const times = [...inRange].sort((a, b) => a.time - b.time).map((s) => s.time);
+    expect(second.hits.map((h) => Date.parse(h.doc['@timestamp']))).toEqual(times.slice(500, 1000));
+    expect(third.hits.map((h) => Date.parse(h.doc['@timestamp']))).toEqual(times.slice(1000, 1500));
   });
 
   test('default: newest first, 50 per page, total capped unless exact', async () => {
