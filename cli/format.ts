@@ -1,5 +1,5 @@
 import { renderCaret } from '../src/query/parser';
-import { errorMessage, EXIT, isFlowdexError } from '../src/errors';
+import { errorMessage, EXIT, FlowdexError, isFlowdexError } from '../src/errors';
 
 export type Cell = string | number | boolean | null | undefined;
 
@@ -34,4 +34,12 @@ export function printQueryError(e: unknown, query: string): number | undefined {
   if (!isFlowdexError(e) || !e.code.startsWith('QUERY_') || typeof e.context.position !== 'number') return undefined;
   process.stderr.write(`flowdex: ${errorMessage(e)}\n${renderCaret(query, e.context.position)}\n`);
   return EXIT.USAGE;
+}
+
+/** A whole-number option (`--limit`, `--top`): digits only, refused with the option's name otherwise. */
+export function wholeNumber(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new FlowdexError('BAD_REQUEST', `--${name} must be a whole number, got "${text}"`, { field: name });
+  return n;
 }

@@ -8,7 +8,7 @@ import { parseQuery } from '../../src/query/parser';
 import { EXPORT_COLUMNS, exportFlows, flowCsvRow, parseSort, searchFlows, type SearchRequest } from '../../src/query/search';
 import { connect } from '../../src/store/client';
 import { action, configOf, log, writeOut } from '../common';
-import { formatTable, printQueryError, type Cell } from '../format';
+import { formatTable, printQueryError, wholeNumber, type Cell } from '../format';
 
 interface QueryOptions {
   from?: string;
@@ -28,13 +28,6 @@ export function tableCell(doc: FlowDoc, field: string): Cell {
   if (field === 'destination.ip') return doc.destination.ip ?? doc.destination.address;
   const v = getPath(doc, field);
   return typeof v === 'string' || typeof v === 'number' ? v : undefined;
-}
-
-function wholeNumber(text: string | undefined, name: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new FlowdexError('BAD_REQUEST', `--${name} must be a whole number, got "${text}"`, { field: name });
-  return n;
 }
 
 export function registerQuery(program: Command): void {

@@ -6,7 +6,7 @@ import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../..
 import { checkReportRequest, runReport, type ReportRequest } from '../../src/query/run-report';
 import { connect } from '../../src/store/client';
 import { action, configOf, log, writeOut } from '../common';
-import { formatTable, printQueryError } from '../format';
+import { formatTable, printQueryError, wholeNumber } from '../format';
 
 interface ReportOptions {
   query?: string;
@@ -39,8 +39,7 @@ export function registerReport(program: Command): void {
       action(async (name: string, o: ReportOptions, cmd: Command) => {
         const cfg = configOf(cmd);
         if (!FORMATS.includes(o.format)) throw new FlowdexError('BAD_REQUEST', `--format must be one of ${FORMATS.join(', ')}, got "${o.format}"`, { field: 'format' });
-        const top = Number(o.top);
-        if (!/^\d+$/.test(o.top ?? '')) throw new FlowdexError('BAD_REQUEST', `--top must be a whole number, got "${o.top}"`, { field: 'top' });
+        const top = wholeNumber(o.top, 'top');
         const req: ReportRequest = {
           report: name as ReportName,
           query: o.query,

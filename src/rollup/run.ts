@@ -21,6 +21,7 @@ import {
 import { dailyIndicesOf, resolveNames } from '../query/targets';
 import type { TimeRange } from '../query/time';
 import { toFlowdexError } from '../store/client';
+import { dayOf } from '../store/indices';
 import { DAY_MS, splitByDay } from './buckets';
 import { plan, type PlanPart } from './planner';
 import { COUNT_FIELD, rollupAlias, rollupIndicesFor } from './specs';
@@ -157,11 +158,6 @@ async function pagesOf(client: Client, cfg: FlowdexConfig, c: CheckedReport, ran
   }
 }
 
-/** `YYYY.MM.DD` of a UTC day: daily and monthly index names end in a prefix of it. */
-function dayName(t: number): string {
-  return new Date(t).toISOString().slice(0, 10).replace(/-/g, '.');
-}
-
 /**
  * Every group of one source over a range, merged. A composite page rescans every document its
  * request matches, so paging many groups over a month costs pages × documents; when the first
@@ -184,7 +180,8 @@ export async function groupsOf(client: Client, cfg: FlowdexConfig, c: CheckedRep
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let d = days[next++]; d !== undefined; d = days[next++]) {
-      const name = dayName(d.from);
+      // Daily and monthly index names end in a prefix of the day's `YYYY.MM.DD`.
+      const name = dayOf(d.from);
       const indices = src.indices.filter((n) => name.startsWith(n.slice(n.lastIndexOf('-') + 1)));
       if (indices.length > 0) await pagesOf(client, cfg, c, d, { ...src, indices }, columns, merged);
     }
