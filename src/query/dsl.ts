@@ -82,7 +82,17 @@ export interface CardinalityAgg {
   cardinality: { field: string; precision_threshold?: number };
 }
 
-export type AggregationDsl = CompositeAgg | DateHistogramAgg | SumAgg | CardinalityAgg;
+/** Groups of one keyword field ranked by a sub-aggregation; exact on a single shard. */
+export interface TermsAgg {
+  terms: { field: string; size: number; order: Record<string, 'asc' | 'desc'>[]; include?: string[] };
+  aggs?: Record<string, AggregationDsl>;
+}
+
+export interface MissingAgg {
+  missing: { field: string };
+}
+
+export type AggregationDsl = CompositeAgg | DateHistogramAgg | SumAgg | CardinalityAgg | TermsAgg | MissingAgg;
 
 /** A `_search` request body for an aggregation-only request. */
 export interface SearchBody {

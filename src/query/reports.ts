@@ -130,11 +130,6 @@ export function sourceName(field: string): string {
   return field.replace(/[.@]/g, '_');
 }
 
-const SUMS: Record<string, AggregationDsl> = {
-  bytes: { sum: { field: 'network.bytes' } },
-  packets: { sum: { field: 'network.packets' } },
-};
-
 /** Validated interval in ms, refusing series with more buckets than anyone can read. */
 export function seriesInterval(range: TimeRange, interval: string = DEFAULT_INTERVAL): number {
   const ms = intervalMs(interval);
@@ -144,6 +139,17 @@ export function seriesInterval(range: TimeRange, interval: string = DEFAULT_INTE
   return ms;
 }
 
+/** The user's query, the report's own filter and the time range, all required. */
+export function reportQuery(def: ReportDef, query: QueryDsl, range: TimeRange): QueryDsl {
+  return allOf(query, ...(def.filter ? [def.filter] : []), timeFilter(range));
+}
+
+/** The report's metric sums besides the flow count. */
+export const SUMS: Readonly<Record<'bytes' | 'packets', AggregationDsl>> = {
+  bytes: { sum: { field: 'network.bytes' } },
+  packets: { sum: { field: 'network.packets' } },
+};
+
 /**
  * The `_search` body of one request for a report. Top-N reports use a `composite` aggregation
  * that the caller pages to completion (passing `after`), then ranks with `rankTopN` — exact,
@@ -151,7 +157,7 @@ export function seriesInterval(range: TimeRange, interval: string = DEFAULT_INTE
  * `date_histogram` with empty buckets kept over the whole range.
  */
 export function buildReportRequest(def: ReportDef, o: ReportOptions): SearchBody {
-  const query = allOf(o.query, ...(def.filter ? [def.filter] : []), timeFilter(o.range));
+  const query = reportQuery(def, o.query, o.range);
   if (def.kind === 'top') {
     // missing_bucket keeps flows that have a device name but no IP (and ICMP flows without ports).
     const sources = def.groupBy.flatMap((g) =>
@@ -239,13 +245,24 @@ function subValue(bucket: Record<string, unknown>, name: string): number {
   return 0;
 }
 
-/** Rows of one composite page: each group column shows its first present field (ip, else address). */
+/** What a group column shows for one composite key: its first present field (ip, else address). */
+export function columnValue(g: GroupColumn, key: CompositeKey): string | number | null {
+  return g.fields.map((f) => key[sourceName(f)] ?? null).find((v) => v !== null) ?? null;
+}
+
+/**
+ * One group's identity: its column values as JSON. Merging keys rows by it, and rollups store
+ * it as a keyword so that a `terms` aggregation ranks whole groups (see rollup/specs).
+ */
+export function groupKey(values: readonly (string | number | null)[]): string {
+  return JSON.stringify(values);
+}
+
+/** Rows of one composite page, one per composite bucket. */
 export function groupRows(def: ReportDef, buckets: readonly CompositeBucket[]): ReportRow[] {
   return buckets.map((b) => {
     const row: ReportRow = {};
-    for (const g of def.groupBy) {
-      row[g.column] = g.fields.map((f) => b.key[sourceName(f)] ?? null).find((v) => v !== null) ?? null;
-    }
+    for (const g of def.groupBy) row[g.column] = columnValue(g, b.key);
     row.flows = b.doc_count;
     row.bytes = subValue(b, 'bytes');
     row.packets = subValue(b, 'packets');
@@ -282,7 +299,7 @@ export function rankTopN(rows: readonly ReportRow[], metric: Metric, top: number
  */
 export function mergeGroups(rows: readonly ReportRow[], groupColumns: readonly string[], into = new Map<string, ReportRow>()): Map<string, ReportRow> {
   for (const row of rows) {
-    const key = JSON.stringify(groupColumns.map((c) => row[c] ?? null));
+    const key = groupKey(groupColumns.map((c) => row[c] ?? null));
     const seen = into.get(key);
     if (seen === undefined) {
       into.set(key, { ...row });

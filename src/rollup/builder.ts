@@ -4,12 +4,12 @@ import { BUCKET_MS } from '../ingest/dirty';
 import { timeFilter } from '../query/compile';
 import type { CompositeKey, QueryDsl, TermsSource } from '../query/dsl';
 import { allFlowIndices, indicesFor } from '../query/indices';
-import { sourceName } from '../query/reports';
+import { columnValue, groupKey, sourceName } from '../query/reports';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
-import { COUNT_FIELD, FIRST_SEEN_FIELD, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, rollupIndicesFor, SUM_FIELDS, type RollupSpec } from './specs';
+import { COUNT_FIELD, FIRST_SEEN_FIELD, groupKeysOf, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, rollupIndicesFor, SUM_FIELDS, type RollupSpec } from './specs';
 import { clearDirty, readDirty, readWatermarks, writeWatermark, type Watermark } from './state';
 
 /** Buckets per composite page and documents per bulk request. */
@@ -97,6 +97,7 @@ export function rollupDoc(spec: RollupSpec, b: BuildBucket): { id: string; bucke
   }
   const first = aggValue(b, 'first_seen');
   if (first !== null) setPath(doc, FIRST_SEEN_FIELD, first);
+  for (const k of groupKeysOf(spec)) setPath(doc, k.field, groupKey(k.groupBy.map((g) => columnValue(g, b.key))));
   return { id: rollupDocId(spec.name, bucket, dims), bucket, doc };
 }
 

@@ -9,7 +9,9 @@ import {
   groupRows,
   mergeGroups,
   rankGroups,
+  reportQuery,
   seriesInterval,
+  SUMS,
   seriesRows,
   type CompositeBucket,
   type HistogramBucket,
@@ -24,8 +26,9 @@ import { toFlowdexError } from '../store/client';
 import { dayOf } from '../store/indices';
 import { DAY_MS, splitByDay } from './buckets';
 import { plan, type PlanPart } from './planner';
-import { COUNT_FIELD, rollupAlias, rollupIndicesFor } from './specs';
+import { COUNT_FIELD, groupKeyField, groupKeysOf, rollupAlias, rollupIndicesFor, type GroupKeyDef } from './specs';
 import { coverageOf, readWatermarks } from './state';
+import { addLookups, columnsOf, topStep, type RankedList } from './top';
 
 /** A validated report request, as `checkReportRequest` gives it. */
 export interface CheckedReport {
@@ -56,7 +59,9 @@ export interface Source {
   subDay: boolean;
 }
 
-async function search<T>(client: Client, cfg: FlowdexConfig, src: Source, body: SearchBody, agg: string): Promise<T> {
+/** The named aggregations of one report request; every one must be in the answer. */
+async function searchAggs<K extends string, T>(client: Client, cfg: FlowdexConfig, src: Source, body: SearchBody, names: readonly K[]): Promise<Record<K, T>> {
+  let aggs: Record<string, T | undefined> | undefined;
   try {
     const res = await client.search({
       index: src.indices.join(','),
@@ -64,12 +69,17 @@ async function search<T>(client: Client, cfg: FlowdexConfig, src: Source, body: 
       allow_no_indices: true,
       body: src.rollup ? withRollupCount(body) : body,
     } as Parameters<Client['search']>[0]);
-    const out = (res.body as unknown as { aggregations?: Record<string, T> }).aggregations?.[agg];
-    if (out === undefined) throw new FlowdexError('OPENSEARCH_ERROR', `OpenSearch answered the report without its "${agg}" aggregation`);
-    return out;
+    aggs = (res.body as unknown as { aggregations?: Record<string, T> }).aggregations;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'report');
   }
+  const lacking = names.find((n) => aggs?.[n] === undefined);
+  if (lacking !== undefined) throw new FlowdexError('OPENSEARCH_ERROR', `OpenSearch answered the report without its "${lacking}" aggregation`);
+  return aggs as Record<K, T>;
+}
+
+async function search<T>(client: Client, cfg: FlowdexConfig, src: Source, body: SearchBody, agg: string): Promise<T> {
+  return (await searchAggs<string, T>(client, cfg, src, body, [agg]))[agg] as T;
 }
 
 /** Which indices serve a part, from the names that exist (resolved once per report). */
@@ -125,10 +135,8 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
   // Parts are independent requests: run them together, merge in part order.
   const served = p.parts.map((part, i) => ({ part, src: sources[i] as Source })).filter((x) => x.src.indices.length > 0);
   if (intervalMs === undefined) {
-    const pages = await Promise.all(served.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)));
-    const merged = new Map<string, ReportRow>();
-    for (const rows of pages) mergeGroups(rows, columns, merged);
-    return { ...base, took_ms: Math.round(performance.now() - t0), rows: rankGroups(merged, c.by, c.top, columns) };
+    const rows = (await keyedTop(client, cfg, c, served)) ?? (await everyGroupTop(client, cfg, c, served));
+    return { ...base, took_ms: Math.round(performance.now() - t0), rows };
   }
 
   const series = await Promise.all(
@@ -141,6 +149,107 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
   for (const buckets of series) mergeSeries(merged, buckets);
   const buckets = [...merged.values()].sort((a, b) => a.key - b.key);
   return { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: intervalMs, rows: seriesRows(c.def, buckets, intervalMs) };
+}
+
+interface Served {
+  part: PlanPart;
+  src: Source;
+}
+
+/** Top-N from every group of every part, summed (composite pages). */
+async function everyGroupTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, served: readonly Served[]): Promise<ReportRow[]> {
+  const columns = c.def.groupBy.map((g) => g.column);
+  const pages = await Promise.all(served.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)));
+  const merged = new Map<string, ReportRow>();
+  for (const rows of pages) mergeGroups(rows, columns, merged);
+  return rankGroups(merged, c.by, c.top, columns);
+}
+
+/** Ranked lists start this long and grow eightfold up to the last length before composite pages take over. */
+const FIRST_LIST = 500;
+const LAST_LIST = 32_000;
+
+interface KeyedIndex {
+  index: string;
+  range: TimeRange;
+  key: GroupKeyDef;
+}
+
+interface TermsBucket {
+  key: string;
+  doc_count: number;
+  [sub: string]: { value: number | null } | string | number;
+}
+
+/**
+ * One single-shard rollup index's groups by the report's stored group key: the `size` largest
+ * by the metric (exact on one shard), or exactly the groups `include` names. `unkeyed` counts
+ * documents without the key (built before keys existed), which this path cannot rank.
+ */
+async function rankedList(client: Client, cfg: FlowdexConfig, c: CheckedReport, k: KeyedIndex, size: number, include?: string[]): Promise<{ list: RankedList; unkeyed: number }> {
+  const body: SearchBody = {
+    size: 0,
+    track_total_hits: false,
+    query: reportQuery(c.def, c.options.query, k.range),
+    aggs: {
+      groups: {
+        terms: { field: k.key.field, size, order: [{ [c.by]: 'desc' }, { _key: 'asc' }], ...(include ? { include } : {}) },
+        aggs: { ...SUMS, [COUNT_FIELD]: { sum: { field: COUNT_FIELD } } },
+      },
+      unkeyed: { missing: { field: k.key.field } },
+    },
+  };
+  const src: Source = { indices: [k.index], rollup: true, subDay: false };
+  const aggs = await searchAggs<'groups' | 'unkeyed', { buckets?: TermsBucket[]; sum_other_doc_count?: number; doc_count?: number }>(client, cfg, src, body, ['groups', 'unkeyed']);
+  const columns = k.key.groupBy.map((g) => g.column);
+  const rows = new Map<string, ReportRow>();
+  for (const b of aggs.groups.buckets ?? []) {
+    const sum = (name: string) => {
+      const v = b[name];
+      return typeof v === 'object' && typeof v.value === 'number' ? v.value : 0;
+    };
+    rows.set(b.key, { ...columnsOf(b.key, columns), flows: sum(COUNT_FIELD), bytes: sum('bytes'), packets: sum('packets') });
+  }
+  const complete = (aggs.groups.sum_other_doc_count ?? 0) === 0;
+  const last = [...rows.values()].pop();
+  return { list: { rows, complete, bound: complete ? 0 : Number(last?.[c.by] ?? 0) }, unkeyed: aggs.unkeyed.doc_count ?? 0 };
+}
+
+/**
+ * Exact top-N with one `terms` request per rollup index that stores the report's group key
+ * (see rollup/top for why the lists suffice), raw edges summed whole. Undefined when the lists
+ * cannot decide or a rollup lacks keys: the caller pages every group instead.
+ */
+async function keyedTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, served: readonly Served[]): Promise<ReportRow[] | undefined> {
+  const field = groupKeyField(c.def.groupBy);
+  const keyed: KeyedIndex[] = [];
+  const whole: Served[] = [];
+  for (const s of served) {
+    const key = s.part.source === 'rollup' ? groupKeysOf(s.part.spec).find((k) => k.field === field) : undefined;
+    if (key === undefined) whole.push(s);
+    else for (const index of s.src.indices) keyed.push({ index, range: s.part.range, key });
+  }
+  if (keyed.length === 0) return undefined;
+  const columns = c.def.groupBy.map((g) => g.column);
+  let exact: Map<string, ReportRow> | undefined;
+  for (let size = Math.max(FIRST_LIST, 4 * c.top); size <= LAST_LIST; size *= 8) {
+    const fetched = await Promise.all(keyed.map((k) => rankedList(client, cfg, c, k, size)));
+    if (fetched.some((f) => f.unkeyed > 0)) return undefined;
+    exact ??= mergeGroups((await Promise.all(whole.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)))).flat(), columns);
+    const lists = fetched.map((f) => f.list);
+    for (;;) {
+      const step = topStep(exact, lists, c.by, c.top, columns);
+      if ('rows' in step) return step.rows;
+      if ('longer' in step) break;
+      await Promise.all(
+        step.lookups.map(async ({ list, keys }) => {
+          const found = await rankedList(client, cfg, c, keyed[list] as KeyedIndex, keys.length, keys);
+          addLookups(lists[list] as RankedList, keys, found.list.rows, columns);
+        }),
+      );
+    }
+  }
+  return undefined;
 }
 
 /** Requests a report may have in flight at once: the node's cores are shared. */

@@ -1,4 +1,5 @@
 import { fieldByName } from '../model/fields';
+import { REPORTS, type GroupColumn } from '../query/reports';
 
 /**
  * Rollups are configuration: each spec names a bucket interval and the dimensions it keeps.
@@ -51,6 +52,37 @@ export const FIRST_SEEN_FIELD = 'event.start';
 /** Every field a rollup document of this spec holds, for mappings checks and Dashboards. */
 export function storedFields(spec: RollupSpec): string[] {
   return ['@timestamp', COUNT_FIELD, ...SUM_FIELDS, ...MAX_FIELDS, FIRST_SEEN_FIELD, ...spec.dimensions];
+}
+
+/**
+ * A top-N report's group stored whole in one keyword (`groupKey` of its column values): one
+ * `terms` aggregation over a single-shard rollup index then ranks every group exactly in one
+ * pass, where raw flows need composite pages over every dimension (see rollup/top).
+ */
+export interface GroupKeyDef {
+  field: string;
+  groupBy: readonly GroupColumn[];
+}
+
+export const KEY_OBJECT = 'key';
+
+export function groupKeyField(groupBy: readonly GroupColumn[]): string {
+  return `${KEY_OBJECT}.${groupBy.map((g) => g.column).join('_')}`;
+}
+
+const keysBySpec = new WeakMap<RollupSpec, GroupKeyDef[]>();
+
+/** The group keys a spec stores: those of every top-N report whose group fields it keeps. */
+export function groupKeysOf(spec: RollupSpec): GroupKeyDef[] {
+  const known = keysBySpec.get(spec);
+  if (known) return known;
+  const out = new Map<string, GroupKeyDef>();
+  for (const def of Object.values(REPORTS)) {
+    if (def.kind !== 'top' || !def.groupBy.every((g) => g.fields.every((f) => spec.dimensions.includes(f)))) continue;
+    out.set(groupKeyField(def.groupBy), { field: groupKeyField(def.groupBy), groupBy: def.groupBy });
+  }
+  keysBySpec.set(spec, [...out.values()]);
+  return [...out.values()];
 }
 
 export function specByName(name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): RollupSpec | undefined {

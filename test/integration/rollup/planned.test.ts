@@ -20,7 +20,8 @@ import { testCluster } from '../../support/opensearch';
 const tc = testCluster(__filename);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-rollup-'));
 const HOUR = 3_600_000;
-const T0 = Date.UTC(2024, 2, 10);
+// Two days across a month end: rollups answer from two monthly indices.
+const T0 = Date.UTC(2024, 2, 31);
 const NOW = T0 + 5 * 24 * HOUR;
 
 /** Generated traffic plus device-named flows without IPs (LANL style), some without ports. */
@@ -132,6 +133,23 @@ test('unaligned edges come from raw flows, the middle from the rollup', async ()
   expect(usesRaw(planned)).toBe(true);
 });
 
+test('top-N over two monthly rollups ranks stored group keys: one terms list per index, lookups, no composite pages', async () => {
+  const spy = jest.spyOn(tc.client, 'search');
+  try {
+    await compare({ report: 'top-pairs', from: iso(T0), to: iso(T0 + 48 * HOUR), top: 20, by: 'packets' });
+    const rollupBodies = spy.mock.calls
+      .map((call) => call[0] as { index?: string; body?: { aggs?: Record<string, { terms?: { include?: string[] }; composite?: unknown }> } })
+      .filter((p) => p.index?.includes('rollup-talkers-1d'));
+    const terms = rollupBodies.map((p) => p.body?.aggs?.groups?.terms).filter((t) => t !== undefined);
+    expect(rollupBodies.some((p) => p.body?.aggs?.groups?.composite)).toBe(false);
+    expect(new Set(rollupBodies.map((p) => p.index))).toEqual(new Set([`${tc.prefix}rollup-talkers-1d-2024.03`, `${tc.prefix}rollup-talkers-1d-2024.04`]));
+    // More pairs than one list holds: the lists were cut, and groups seen in one month were looked up in the other.
+    expect(terms.some((t) => t.include !== undefined)).toBe(true);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
 test('random reports, filters and ranges: planned equals raw', async () => {
   const rng = new Prng(42);
   const names = Object.keys(REPORTS) as ReportName[];
@@ -173,7 +191,7 @@ test('pruning raw days keeps rollup answers for the covered middle', async () =>
   const traffic: ReportRequest = { report: 'traffic', from: iso(T0 + HOUR), to: iso(T0 + 20 * HOUR), interval: '1h' };
   const before = await Promise.all([report(req), report(traffic)]);
   const pruned = await prune(tc.client, tc.config, 3.5 * 24 * HOUR, { now: NOW });
-  expect(pruned.indices).toEqual([`${tc.prefix}flows-2024.03.10`]);
+  expect(pruned.indices).toEqual([`${tc.prefix}flows-2024.03.31`]);
   const after = await Promise.all([report(req), report(traffic)]);
   expect(after[0].rows).toEqual(before[0].rows);
   expect(after[1].rows).toEqual(before[1].rows);
