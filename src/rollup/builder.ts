@@ -282,22 +282,34 @@ export function wasBuilt(w: TimeRange, wm: Watermark | undefined): boolean {
 }
 
 /** The watermark after building `ranges` on top of `prev`. Pure. */
-export function nextWatermark(prev: Watermark | undefined, ranges: readonly TimeRange[], docs: number, now: number): Watermark | undefined {
+export function nextWatermark(prev: Watermark | undefined, ranges: readonly TimeRange[], size: RollupSize, now: number): Watermark | undefined {
   const built = mergeRanges(ranges);
   const first = built[0];
   const last = built[built.length - 1];
-  if (first === undefined || last === undefined) return prev && { ...prev, docs };
+  if (first === undefined || last === undefined) return prev && { ...prev, ...size };
   return {
     built_from: Math.min(prev?.built_from ?? first.from, first.from),
     built_to: Math.max(prev?.built_to ?? last.to, last.to),
     updated: new Date(now).toISOString(),
-    docs,
+    ...size,
   };
 }
 
-async function countDocs(client: Client, index: string): Promise<number> {
-  const res = await client.count({ index, ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['count']>[0]);
-  return (res.body as { count?: number }).count ?? 0;
+/** A spec's documents and the flows they stand for: what the planner prices rollups and raw by. */
+export interface RollupSize {
+  docs: number;
+  flows: number;
+}
+
+async function sizeOf(client: Client, index: string): Promise<RollupSize> {
+  const res = await client.search({
+    index,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    body: { size: 0, track_total_hits: true, aggs: { flows: { sum: { field: COUNT_FIELD } } } },
+  } as Parameters<Client['search']>[0]);
+  const body = res.body as unknown as { hits?: { total?: { value?: number } }; aggregations?: { flows?: { value?: number | null } } };
+  return { docs: body.hits?.total?.value ?? 0, flows: body.aggregations?.flows?.value ?? 0 };
 }
 
 /**
@@ -332,7 +344,7 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
       };
       await Promise.all(Array.from({ length: WINDOW_WORKERS }, worker));
       await client.indices.refresh({ index: rollupAlias(prefix, spec), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
-      const wm = nextWatermark(prev, ranges.filter((r) => !isEmpty(r)), await countDocs(client, rollupAlias(prefix, spec)), o.now ?? Date.now());
+      const wm = nextWatermark(prev, ranges.filter((r) => !isEmpty(r)), await sizeOf(client, rollupAlias(prefix, spec)), o.now ?? Date.now());
       if (wm) await writeWatermark(client, prefix, spec.name, wm);
       o.log?.(`rollup ${spec.name}: ${windows.length} window(s), ${written} written, ${deleted} removed, ${wm?.docs ?? 0} docs`);
       out.push({ spec: spec.name, windows: windows.length, written, deleted, ...(wm ? { watermark: wm } : {}) });

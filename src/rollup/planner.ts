@@ -1,7 +1,7 @@
 import type { QueryDsl } from '../query/dsl';
 import type { ReportDef } from '../query/reports';
 import type { TimeRange } from '../query/time';
-import { isEmpty, narrow } from './buckets';
+import { DAY_MS, isEmpty, narrow } from './buckets';
 import { ROLLUP_SPECS, type RollupSpec } from './specs';
 
 /**
@@ -14,6 +14,8 @@ export interface Coverage {
   from: number;
   to: number;
   docs?: number;
+  /** Flows the documents stand for: the raw flows of the covered time. */
+  flows?: number;
 }
 
 export interface PlanRequest {
@@ -25,6 +27,8 @@ export interface PlanRequest {
   intervalMs?: number;
   /** Force raw flows. */
   raw?: boolean;
+  /** UTC day starts that still have a raw daily index (pruned days have none). */
+  rawDays?: ReadonlySet<number>;
 }
 
 export type PlanPart = { source: 'raw'; range: TimeRange } | { source: 'rollup'; spec: RollupSpec; range: TimeRange };
@@ -71,6 +75,21 @@ interface Candidate {
   cost?: number;
 }
 
+/**
+ * Series and unique reports do the same work per document on raw flows as on a rollup, and raw
+ * daily indices are searched in parallel while a monthly rollup is one shard: a rollup serves
+ * them only when it reads at most this share of the raw documents. Top-N reports rank stored
+ * group keys in one pass instead of paging every group of raw flows, so any saving counts.
+ */
+export const SERIES_MAX_SHARE = 0.5;
+
+/** Whether every UTC day of the range still has its raw daily index. */
+function rawHolds(range: TimeRange, rawDays: ReadonlySet<number> | undefined): boolean {
+  if (rawDays === undefined) return false;
+  for (let day = Math.floor(range.from / DAY_MS) * DAY_MS; day < range.to; day += DAY_MS) if (!rawDays.has(day)) return false;
+  return true;
+}
+
 function candidate(req: PlanRequest, spec: RollupSpec, cov: Coverage | undefined, fields: ReadonlySet<string>, rawPerMs: number | undefined): Candidate | undefined {
   if (cov === undefined || !covers(spec, fields)) return undefined;
   if (req.intervalMs !== undefined && req.intervalMs % spec.intervalMs !== 0) return undefined;
@@ -78,6 +97,7 @@ function candidate(req: PlanRequest, spec: RollupSpec, cov: Coverage | undefined
   if (isEmpty(middle)) return undefined;
   const density = docsPerMs(cov);
   if (density === undefined || rawPerMs === undefined) return { spec, middle };
+  if (req.def.kind !== 'top' && density > SERIES_MAX_SHARE * rawPerMs && rawHolds(middle, req.rawDays)) return undefined;
   // The edges are read from raw flows; a coarse spec whose middle leaves long edges costs those too.
   const edgeMs = req.range.to - req.range.from - (middle.to - middle.from);
   return { spec, middle, cost: density * (middle.to - middle.from) + rawPerMs * edgeMs };
@@ -88,11 +108,13 @@ function docsPerMs(cov: Coverage): number | undefined {
 }
 
 /**
- * A lower bound on raw flows per ms: every rollup document stands for at least one flow, so
- * the densest spec is no denser than raw. Enough to price raw edges against a finer spec.
+ * Raw flows per ms: what the specs' documents stand for over their covered time. Watermarks
+ * written before flows were counted give a lower bound instead: every rollup document stands
+ * for at least one flow, so the densest spec is no denser than raw.
  */
 function rawDensity(coverage: Readonly<Record<string, Coverage | undefined>>): number | undefined {
-  const all = Object.values(coverage).flatMap((c) => (c === undefined ? [] : [docsPerMs(c)])).filter((d): d is number => d !== undefined);
+  const covered = Object.values(coverage).filter((c): c is Coverage => c !== undefined && c.to > c.from);
+  const all = covered.map((c) => (c.flows !== undefined ? c.flows / (c.to - c.from) : docsPerMs(c))).filter((d): d is number => d !== undefined);
   return all.length === 0 ? undefined : Math.max(...all);
 }
 

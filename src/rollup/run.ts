@@ -26,7 +26,8 @@ import { toFlowdexError } from '../store/client';
 import { dayOf } from '../store/indices';
 import { DAY_MS, splitByDay } from './buckets';
 import { plan, type PlanPart } from './planner';
-import { COUNT_FIELD, groupKeyField, groupKeysOf, rollupAlias, rollupIndicesFor, type GroupKeyDef } from './specs';
+import { daysWithIndices } from './builder';
+import { COUNT_FIELD, groupKeyField, groupKeysOf, ROLLUP_SPECS, rollupAlias, rollupIndicesFor, type GroupKeyDef } from './specs';
 import { coverageOf, readWatermarks } from './state';
 import { addLookups, columnsOf, topStep, type RankedList } from './top';
 
@@ -123,10 +124,10 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
   } catch (e) {
     throw toFlowdexError(e, cfg, 'rollup watermarks');
   }
-  const p = plan({ def: c.def, queryFields, range: c.range, ...(intervalMs !== undefined ? { intervalMs } : {}) }, coverage);
+  // One lookup of every index that may serve: the raw days left after pruning steer the plan.
+  const names = await resolveNames(client, cfg, [allFlowIndices(cfg.prefix), ...ROLLUP_SPECS.filter((s) => coverage[s.name]).map((s) => `${rollupAlias(cfg.prefix, s)}-*`)]);
+  const p = plan({ def: c.def, queryFields, range: c.range, rawDays: daysWithIndices(cfg.prefix, [...names]), ...(intervalMs !== undefined ? { intervalMs } : {}) }, coverage);
   if (!p.parts.some((part) => part.source === 'rollup')) return undefined;
-  const patterns = [...new Set(p.parts.map((part) => (part.source === 'raw' ? allFlowIndices(cfg.prefix) : `${rollupAlias(cfg.prefix, part.spec)}-*`)))];
-  const names = await resolveNames(client, cfg, patterns);
   const sources = p.parts.map((part) => sourceOf(cfg.prefix, names, part));
   const served_by = sources.flatMap((s) => s.indices);
   const base = { report: c.def.name, served_by, range: c.range, columns: c.def.columns };

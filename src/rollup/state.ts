@@ -3,7 +3,7 @@ import type { Coverage } from './planner';
 
 /**
  * Rollup bookkeeping in `<prefix>state`: per-spec watermarks (kind `rollup`, id `rollup:<spec>`,
- * data `{built_from, built_to, updated, docs}`, times in epoch ms) and the indexer's dirty
+ * data `{built_from, built_to, updated, docs, flows}`, times in epoch ms) and the indexer's dirty
  * buckets (kind `dirty`, see ingest/dirty.ts), read with their sequence numbers so that clearing
  * one never drops buckets an indexer added meanwhile.
  */
@@ -13,6 +13,8 @@ export interface Watermark {
   built_to: number;
   updated: string;
   docs: number;
+  /** Flows the documents stand for (sum of their `flows`); absent in watermarks of older versions. */
+  flows?: number;
 }
 
 export interface DirtyDoc {
@@ -51,7 +53,7 @@ export async function readWatermarks(client: Client, prefix: string): Promise<Ma
     const d = h._source?.data;
     const key = h._source?.key;
     if (key !== undefined && typeof d?.built_from === 'number' && typeof d.built_to === 'number') {
-      out.set(key, { built_from: d.built_from, built_to: d.built_to, updated: d.updated ?? '', docs: d.docs ?? 0 });
+      out.set(key, { built_from: d.built_from, built_to: d.built_to, updated: d.updated ?? '', docs: d.docs ?? 0, ...(typeof d.flows === 'number' ? { flows: d.flows } : {}) });
     }
   }
   return out;
@@ -59,7 +61,7 @@ export async function readWatermarks(client: Client, prefix: string): Promise<Ma
 
 /** What the planner may use: each spec's built range and size. */
 export function coverageOf(watermarks: ReadonlyMap<string, Watermark>): Record<string, Coverage> {
-  return Object.fromEntries([...watermarks].map(([k, w]) => [k, { from: w.built_from, to: w.built_to, docs: w.docs }]));
+  return Object.fromEntries([...watermarks].map(([k, w]) => [k, { from: w.built_from, to: w.built_to, docs: w.docs, ...(w.flows !== undefined ? { flows: w.flows } : {}) }]));
 }
 
 export async function writeWatermark(client: Client, prefix: string, spec: string, w: Watermark): Promise<void> {

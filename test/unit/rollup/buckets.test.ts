@@ -59,9 +59,9 @@ test('only days with a raw index are built; only windows the watermark covers ar
 
 test('watermarks only grow', () => {
   const prev = { built_from: T0, built_to: T0 + D, updated: 'x', docs: 5 };
-  expect(nextWatermark(prev, [{ from: T0 + D, to: T0 + 2 * D }], 9, T0)).toEqual({ built_from: T0, built_to: T0 + 2 * D, updated: new Date(T0).toISOString(), docs: 9 });
-  expect(nextWatermark(prev, [{ from: T0 + M, to: T0 + 2 * M }], 5, T0)?.built_to).toBe(T0 + D);
-  expect(nextWatermark(undefined, [], 0, T0)).toBeUndefined();
+  expect(nextWatermark(prev, [{ from: T0 + D, to: T0 + 2 * D }], { docs: 9, flows: 20 }, T0)).toEqual({ built_from: T0, built_to: T0 + 2 * D, updated: new Date(T0).toISOString(), docs: 9, flows: 20 });
+  expect(nextWatermark(prev, [{ from: T0 + M, to: T0 + 2 * M }], { docs: 5, flows: 7 }, T0)?.built_to).toBe(T0 + D);
+  expect(nextWatermark(undefined, [], { docs: 0, flows: 0 }, T0)).toBeUndefined();
 });
 
 test('monthly index names round-trip and retention keeps partial months', () => {
