@@ -6,8 +6,10 @@ import { alignedBuckets, allFlowIndices } from '../query/indices';
 import {
   buildReportRequest,
   COMPOSITE_PAGE_SIZE,
+  groupKey,
   groupRows,
   mergeGroups,
+  METRICS,
   rankGroups,
   reportQuery,
   seriesInterval,
@@ -60,16 +62,11 @@ export interface Source {
   subDay: boolean;
 }
 
-/** The named aggregations of one report request; every one must be in the answer. */
-async function searchAggs<K extends string, T>(client: Client, cfg: FlowdexConfig, src: Source, body: SearchBody, names: readonly K[]): Promise<Record<K, T>> {
+/** The named aggregations of one request; every one must be in the answer. */
+async function searchAggs<K extends string, T>(client: Client, cfg: FlowdexConfig, indices: readonly string[], body: SearchBody, names: readonly K[]): Promise<Record<K, T>> {
   let aggs: Record<string, T | undefined> | undefined;
   try {
-    const res = await client.search({
-      index: src.indices.join(','),
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      body: src.rollup ? withRollupCount(body) : body,
-    } as Parameters<Client['search']>[0]);
+    const res = await client.search({ index: indices.join(','), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<Client['search']>[0]);
     aggs = (res.body as unknown as { aggregations?: Record<string, T> }).aggregations;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'report');
@@ -79,8 +76,9 @@ async function searchAggs<K extends string, T>(client: Client, cfg: FlowdexConfi
   return aggs as Record<K, T>;
 }
 
+/** One aggregation of a report request to a source, rollups counting their `flows`. */
 async function search<T>(client: Client, cfg: FlowdexConfig, src: Source, body: SearchBody, agg: string): Promise<T> {
-  return (await searchAggs<string, T>(client, cfg, src, body, [agg]))[agg] as T;
+  return (await searchAggs<string, T>(client, cfg, src.indices, src.rollup ? withRollupCount(body) : body, [agg]))[agg] as T;
 }
 
 /** Which indices serve a part, from the names that exist (resolved once per report). */
@@ -182,26 +180,39 @@ interface TermsBucket {
   [sub: string]: { value: number | null } | string | number;
 }
 
+/** A rollup's sum of each report metric (its `flows` field counts flows). */
+const METRIC_SUMS: Readonly<Record<Metric, AggregationDsl>> = { ...SUMS, flows: { sum: { field: COUNT_FIELD } } };
+
+interface ListRequest {
+  size: number;
+  /** Exactly these groups, else the `size` largest by the report's metric. */
+  include?: string[];
+  /** Sum every metric, not only the ranking one (the rows of the answer). */
+  allMetrics?: boolean;
+}
+
 /**
  * One single-shard rollup index's groups by the report's stored group key: the `size` largest
- * by the metric (exact on one shard), or exactly the groups `include` names. `unkeyed` counts
- * documents without the key (built before keys existed), which this path cannot rank.
+ * by the metric (exact on one shard), or exactly the groups `include` names. Ranking sums only
+ * the ranking metric, a third of the per-group work. `unkeyed` counts documents without the key
+ * (built before keys existed), which this path cannot rank; only a ranking request asks.
  */
-async function rankedList(client: Client, cfg: FlowdexConfig, c: CheckedReport, k: KeyedIndex, size: number, include?: string[]): Promise<{ list: RankedList; unkeyed: number }> {
+async function rankedList(client: Client, cfg: FlowdexConfig, c: CheckedReport, k: KeyedIndex, r: ListRequest): Promise<{ list: RankedList; unkeyed: number }> {
+  const metrics = r.allMetrics ? METRICS : [c.by];
   const body: SearchBody = {
     size: 0,
     track_total_hits: false,
     query: reportQuery(c.def, c.options.query, k.range),
     aggs: {
       groups: {
-        terms: { field: k.key.field, size, order: [{ [c.by]: 'desc' }, { _key: 'asc' }], ...(include ? { include } : {}) },
-        aggs: { ...SUMS, [COUNT_FIELD]: { sum: { field: COUNT_FIELD } } },
+        terms: { field: k.key.field, size: r.size, order: [{ [c.by]: 'desc' }, { _key: 'asc' }], ...(r.include ? { include: r.include } : {}) },
+        aggs: Object.fromEntries(metrics.map((m) => [m, METRIC_SUMS[m]])),
       },
-      unkeyed: { missing: { field: k.key.field } },
+      ...(r.include ? {} : { unkeyed: { missing: { field: k.key.field } } }),
     },
   };
-  const src: Source = { indices: [k.index], rollup: true, subDay: false };
-  const aggs = await searchAggs<'groups' | 'unkeyed', { buckets?: TermsBucket[]; sum_other_doc_count?: number; doc_count?: number }>(client, cfg, src, body, ['groups', 'unkeyed']);
+  const names = r.include ? (['groups'] as const) : (['groups', 'unkeyed'] as const);
+  const aggs = await searchAggs<'groups' | 'unkeyed', { buckets?: TermsBucket[]; sum_other_doc_count?: number; doc_count?: number }>(client, cfg, [k.index], body, names);
   const columns = k.key.groupBy.map((g) => g.column);
   const rows = new Map<string, ReportRow>();
   for (const b of aggs.groups.buckets ?? []) {
@@ -209,11 +220,11 @@ async function rankedList(client: Client, cfg: FlowdexConfig, c: CheckedReport, 
       const v = b[name];
       return typeof v === 'object' && typeof v.value === 'number' ? v.value : 0;
     };
-    rows.set(b.key, { ...columnsOf(b.key, columns), flows: sum(COUNT_FIELD), bytes: sum('bytes'), packets: sum('packets') });
+    rows.set(b.key, { ...columnsOf(b.key, columns), flows: sum('flows'), bytes: sum('bytes'), packets: sum('packets') });
   }
   const complete = (aggs.groups.sum_other_doc_count ?? 0) === 0;
   const last = [...rows.values()].pop();
-  return { list: { rows, complete, bound: complete ? 0 : Number(last?.[c.by] ?? 0) }, unkeyed: aggs.unkeyed.doc_count ?? 0 };
+  return { list: { rows, complete, bound: complete ? 0 : Number(last?.[c.by] ?? 0) }, unkeyed: aggs.unkeyed?.doc_count ?? 0 };
 }
 
 /**
@@ -234,23 +245,34 @@ async function keyedTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, se
   const columns = c.def.groupBy.map((g) => g.column);
   let exact: Map<string, ReportRow> | undefined;
   for (let size = Math.max(FIRST_LIST, 4 * c.top); size <= LAST_LIST; size *= 8) {
-    const fetched = await Promise.all(keyed.map((k) => rankedList(client, cfg, c, k, size)));
+    const fetched = await Promise.all(keyed.map((k) => rankedList(client, cfg, c, k, { size })));
     if (fetched.some((f) => f.unkeyed > 0)) return undefined;
     exact ??= mergeGroups((await Promise.all(whole.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)))).flat(), columns);
     const lists = fetched.map((f) => f.list);
     for (;;) {
       const step = topStep(exact, lists, c.by, c.top, columns);
-      if ('rows' in step) return step.rows;
+      if ('rows' in step) return withAllMetrics(client, cfg, c, keyed, exact, step.rows);
       if ('longer' in step) break;
       await Promise.all(
         step.lookups.map(async ({ list, keys }) => {
-          const found = await rankedList(client, cfg, c, keyed[list] as KeyedIndex, keys.length, keys);
+          const found = await rankedList(client, cfg, c, keyed[list] as KeyedIndex, { size: keys.length, include: keys });
           addLookups(lists[list] as RankedList, keys, found.list.rows, columns);
         }),
       );
     }
   }
   return undefined;
+}
+
+/** The answer's rows with every metric summed: ranking read only the ranking one. */
+async function withAllMetrics(client: Client, cfg: FlowdexConfig, c: CheckedReport, keyed: readonly KeyedIndex[], exact: ReadonlyMap<string, ReportRow>, rows: readonly ReportRow[]): Promise<ReportRow[]> {
+  const columns = c.def.groupBy.map((g) => g.column);
+  const keys = rows.map((r) => groupKey(columns.map((col) => r[col] ?? null)));
+  if (keys.length === 0) return [];
+  const detail = await Promise.all(keyed.map((k) => rankedList(client, cfg, c, k, { size: keys.length, include: keys, allMetrics: true })));
+  const merged = new Map<string, ReportRow>();
+  for (const key of keys) mergeGroups([exact.get(key), ...detail.map((d) => d.list.rows.get(key))].filter((r): r is ReportRow => r !== undefined), columns, merged);
+  return keys.map((key) => merged.get(key) as ReportRow);
 }
 
 /** Requests a report may have in flight at once: the node's cores are shared. */
