@@ -2,9 +2,9 @@ import { allTemplates } from '../../../src/store/templates';
 import { DATA_SOURCES, ROLLUP_SOURCES } from '../../../src/dashboards/index-patterns';
 import { fieldByName } from '../../../src/model/fields';
 import { dirtyWindows, mergeRanges, narrow, rollupDocId, splitByDay, widen } from '../../../src/rollup/buckets';
-import { daysWithIndices, nextWatermark, rangesToBuild, wasBuilt, windowsWithFlows } from '../../../src/rollup/builder';
+import { daysWithIndices, nextWatermark, rangesToBuild, rollupDoc, wasBuilt, windowsWithFlows } from '../../../src/rollup/builder';
 import { expiredRollupIndices } from '../../../src/rollup/prune';
-import { invalidSpecs, monthEndOfRollupIndex, ROLLUP_SPECS, rollupIndexFor, rollupIndicesFor, specByName, storedFields } from '../../../src/rollup/specs';
+import { groupKeysOf, invalidSpecs, KEY_OBJECT, monthEndOfRollupIndex, ROLLUP_SPECS, rollupIndexFor, rollupIndicesFor, specByName, storedFields } from '../../../src/rollup/specs';
 
 const M = 60_000;
 const D = 86_400_000;
@@ -84,8 +84,31 @@ test('specs, the rollup template and the Dashboards sources agree with the field
       const type = f === 'flows' || f === 'event.start' ? undefined : fieldByName(f)?.type;
       expect(props).toContain(`"${leaf}":{"type":"${type ?? (f === 'flows' ? 'long' : 'date')}"`);
     }
+    // Group keys are ranked by terms aggregations: doc-values keywords, ordinals built at refresh.
+    for (const k of groupKeysOf(spec)) expect(props).toContain(`"${k.field.slice(KEY_OBJECT.length + 1)}":{"type":"keyword","index":false,"eager_global_ordinals":true}`);
     const source = Object.values(ROLLUP_SOURCES).find((s) => s.alias === `rollup-${spec.name}`);
     expect(source?.fields).toEqual(storedFields(spec).filter((f) => f !== 'event.start'));
   }
   expect(DATA_SOURCES).toHaveLength(ROLLUP_SPECS.length + 1);
+});
+
+test('each spec stores the group key of every top-N report whose fields it keeps', () => {
+  const keys = (name: string) => groupKeysOf(specByName(name)!).map((k) => k.field).sort();
+  expect(keys('talkers-15m')).toEqual(['key.destination', 'key.source', 'key.source_destination']);
+  expect(keys('services-1d')).toEqual(['key.app', 'key.destination', 'key.port_transport', 'key.transport']);
+  expect(keys('traffic-1m')).toEqual(['key.app', 'key.transport']);
+  expect(keys('sources-1d')).toEqual(['key.source']);
+});
+
+test('a rollup document holds its group keys: each column its first present field, as JSON', () => {
+  const talkers = specByName('talkers-1d')!;
+  const { doc } = rollupDoc(talkers, {
+    key: { t: T0, source_ip: null, source_address: 'Comp7', destination_ip: '10.0.0.1', destination_address: 'Comp9' },
+    doc_count: 3,
+    network_bytes: { value: 120 },
+  });
+  expect(doc.key).toEqual({ source: '["Comp7"]', destination: '["10.0.0.1"]', source_destination: '["Comp7","10.0.0.1"]' });
+  expect(doc).toMatchObject({ flows: 3, network: { bytes: 120 }, source: { address: 'Comp7' }, destination: { ip: '10.0.0.1', address: 'Comp9' } });
+  const services = rollupDoc(specByName('services-1d')!, { key: { t: T0, destination_ip: null, destination_address: null, destination_port: null, network_transport: 'icmp', network_protocol: null }, doc_count: 1 });
+  expect(services.doc.key).toEqual({ destination: '[null]', port_transport: '[null,"icmp"]', transport: '["icmp"]', app: '[null]' });
 });
