@@ -10,7 +10,7 @@ import { formatInterval } from '../query/units';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
 import { COUNT_FIELD, FIRST_SEEN_FIELD, groupKeysOf, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, rollupIndicesFor, SUM_FIELDS, type RollupSpec } from './specs';
-import { clearDirty, readDirty, readWatermarks, writeWatermark, type Watermark } from './state';
+import { clearDirty, readDirty, readWatermarks, ROLLUP_FORMAT, writeWatermark, type Watermark } from './state';
 
 /** Buckets per composite page and documents per bulk request. */
 const PAGE_SIZE = 5000;
@@ -253,6 +253,8 @@ export interface UpdateResult {
  * indexer marked dirty (late or re-indexed flows).
  */
 export function rangesToBuild(spec: RollupSpec, o: { from?: number; to?: number; rebuild?: boolean }, extent: TimeRange | undefined, wm: Watermark | undefined, dirty: readonly number[]): TimeRange[] {
+  // Documents of an older layout (before group keys) are rebuilt whole, once.
+  if (wm !== undefined && wm.format !== ROLLUP_FORMAT && !o.rebuild && o.from === undefined && o.to === undefined) return rangesToBuild(spec, { rebuild: true }, extent, wm, dirty);
   if (o.rebuild || o.from !== undefined || o.to !== undefined) {
     const from = o.from ?? extent?.from;
     const to = o.to ?? extent?.to;
@@ -297,6 +299,7 @@ export function nextWatermark(prev: Watermark | undefined, ranges: readonly Time
     built_to: Math.max(prev?.built_to ?? last.to, last.to),
     updated: new Date(now).toISOString(),
     ...size,
+    format: ROLLUP_FORMAT,
   };
 }
 

@@ -3,10 +3,13 @@ import type { Coverage } from './planner';
 
 /**
  * Rollup bookkeeping in `<prefix>state`: per-spec watermarks (kind `rollup`, id `rollup:<spec>`,
- * data `{built_from, built_to, updated, docs, flows}`, times in epoch ms) and the indexer's dirty
+ * data `{built_from, built_to, updated, docs, flows, format}`, times in epoch ms) and the indexer's dirty
  * buckets (kind `dirty`, see ingest/dirty.ts), read with their sequence numbers so that clearing
  * one never drops buckets an indexer added meanwhile.
  */
+
+/** Layout of the rollup documents; 2 added the group keys (`key.*`). Older layouts are rebuilt. */
+export const ROLLUP_FORMAT = 2;
 
 export interface Watermark {
   built_from: number;
@@ -15,6 +18,8 @@ export interface Watermark {
   docs: number;
   /** Flows the documents stand for (sum of their `flows`); absent in watermarks of older versions. */
   flows?: number;
+  /** ROLLUP_FORMAT of the documents; absent before format 2. */
+  format?: number;
 }
 
 export interface DirtyDoc {
@@ -53,7 +58,14 @@ export async function readWatermarks(client: Client, prefix: string): Promise<Ma
     const d = h._source?.data;
     const key = h._source?.key;
     if (key !== undefined && typeof d?.built_from === 'number' && typeof d.built_to === 'number') {
-      out.set(key, { built_from: d.built_from, built_to: d.built_to, updated: d.updated ?? '', docs: d.docs ?? 0, ...(typeof d.flows === 'number' ? { flows: d.flows } : {}) });
+      out.set(key, {
+        built_from: d.built_from,
+        built_to: d.built_to,
+        updated: d.updated ?? '',
+        docs: d.docs ?? 0,
+        ...(typeof d.flows === 'number' ? { flows: d.flows } : {}),
+        ...(typeof d.format === 'number' ? { format: d.format } : {}),
+      });
     }
   }
   return out;

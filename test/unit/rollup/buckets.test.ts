@@ -4,6 +4,7 @@ import { fieldByName } from '../../../src/model/fields';
 import { dirtyWindows, mergeRanges, narrow, rollupDocId, splitByDay, widen } from '../../../src/rollup/buckets';
 import { daysWithIndices, nextWatermark, rangesToBuild, rollupDoc, wasBuilt, windowsWithFlows } from '../../../src/rollup/builder';
 import { expiredRollupIndices } from '../../../src/rollup/prune';
+import { ROLLUP_FORMAT } from '../../../src/rollup/state';
 import { groupKeysOf, invalidSpecs, KEY_OBJECT, monthEndOfRollupIndex, ROLLUP_SPECS, rollupIndexFor, rollupIndicesFor, specByName, storedFields } from '../../../src/rollup/specs';
 
 const M = 60_000;
@@ -39,11 +40,15 @@ test('rollup ids are deterministic and tell buckets and groups apart', () => {
 test('what to build: first run, past the watermark, dirty buckets, explicit ranges', () => {
   const extent = { from: T0 + 3 * M + 5, to: T0 + D / 2 };
   expect(rangesToBuild(talkers, {}, extent, undefined, [])).toEqual([{ from: T0, to: T0 + D / 2 }]);
-  const wm = { built_from: T0, built_to: T0 + 6 * 60 * M, updated: '', docs: 1 };
+  const wm = { built_from: T0, built_to: T0 + 6 * 60 * M, updated: '', docs: 1, format: ROLLUP_FORMAT };
   expect(rangesToBuild(talkers, {}, extent, wm, [T0 + 15 * M])).toEqual([{ from: T0 + 15 * M, to: T0 + 30 * M }, { from: T0 + 6 * 60 * M, to: T0 + D / 2 }]);
   expect(rangesToBuild(talkers, {}, { from: T0, to: T0 + 6 * 60 * M }, wm, [])).toEqual([]);
   expect(rangesToBuild(traffic, { from: T0 + 90_500 }, extent, wm, [])).toEqual([{ from: T0 + M, to: T0 + D / 2 }]);
   expect(rangesToBuild(traffic, { rebuild: true }, undefined, wm, [])).toEqual([]);
+  // Documents of an older layout (no format, before group keys): everything again, once.
+  const { format: _, ...older } = wm;
+  expect(rangesToBuild(talkers, {}, { from: T0, to: T0 + 6 * 60 * M }, older, [])).toEqual([{ from: T0, to: T0 + 6 * 60 * M }]);
+  expect(rangesToBuild(talkers, { from: T0 + 30 * M }, { from: T0, to: T0 + 6 * 60 * M }, older, [])).toEqual([{ from: T0 + 30 * M, to: T0 + 6 * 60 * M }]);
 });
 
 test('only days with a raw index are built; only windows the watermark covers are swept', () => {
@@ -59,7 +64,7 @@ test('only days with a raw index are built; only windows the watermark covers ar
 
 test('watermarks only grow', () => {
   const prev = { built_from: T0, built_to: T0 + D, updated: 'x', docs: 5 };
-  expect(nextWatermark(prev, [{ from: T0 + D, to: T0 + 2 * D }], { docs: 9, flows: 20 }, T0)).toEqual({ built_from: T0, built_to: T0 + 2 * D, updated: new Date(T0).toISOString(), docs: 9, flows: 20 });
+  expect(nextWatermark(prev, [{ from: T0 + D, to: T0 + 2 * D }], { docs: 9, flows: 20 }, T0)).toEqual({ built_from: T0, built_to: T0 + 2 * D, updated: new Date(T0).toISOString(), docs: 9, flows: 20, format: ROLLUP_FORMAT });
   expect(nextWatermark(prev, [{ from: T0 + M, to: T0 + 2 * M }], { docs: 5, flows: 7 }, T0)?.built_to).toBe(T0 + D);
   expect(nextWatermark(undefined, [], { docs: 0, flows: 0 }, T0)).toBeUndefined();
 });
