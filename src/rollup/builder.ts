@@ -8,6 +8,7 @@ import { columnValue, groupKey, sourceName } from '../query/reports';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
+import { allTemplates } from '../store/templates';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
 import { COUNT_FIELD, FIRST_SEEN_FIELD, groupKeysOf, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, rollupIndicesFor, SUM_FIELDS, type RollupSpec } from './specs';
 import { clearDirty, readDirty, readWatermarks, ROLLUP_FORMAT, writeWatermark, type Watermark } from './state';
@@ -131,7 +132,15 @@ class RollupIndices {
     const exists = await this.client.indices.exists({ index });
     // Created by a concurrent run between the check and here: 400, already there with its alias.
     if (!exists.body) await this.client.indices.create({ index, body: { aliases: { [rollupAlias(this.prefix, spec)]: {} } } }, { ignore: [400] });
+    // An index created under an older template lacks newer fields (group keys): add them before
+    // the documents that carry them are written. Adding fields is all a mapping update may do.
+    else await this.client.indices.putMapping({ index, body: this.mappings() } as Parameters<Client['indices']['putMapping']>[0]);
     this.ready.add(index);
+  }
+
+  private mappings(): Record<string, unknown> {
+    const template = allTemplates({ prefix: this.prefix }).find((t) => t.name === `${this.prefix}rollup`);
+    return (template?.body.template?.mappings ?? {}) as Record<string, unknown>;
   }
 }
 
