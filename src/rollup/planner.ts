@@ -140,9 +140,14 @@ export function plan(req: PlanRequest, coverage: Readonly<Record<string, Coverag
     if (c && (best === undefined || better(c, best))) best = c;
   }
   if (best === undefined) return { ...all, reason: `no built rollup keeps ${[...fields].sort().join(', ') || 'the time'} at this interval and range` };
-  const parts: PlanPart[] = [];
-  if (req.range.from < best.middle.from) parts.push({ source: 'raw', range: { from: req.range.from, to: best.middle.from } });
-  parts.push({ source: 'rollup', spec: best.spec, range: best.middle });
-  if (best.middle.to < req.range.to) parts.push({ source: 'raw', range: { from: best.middle.to, to: req.range.to } });
-  return { parts };
+  // The edges are planned the same way: a finer rollup serves what a day rollup leaves of a
+  // day, raw flows only what no rollup bucket fits.
+  const edge = (range: TimeRange): PlanPart[] => plan({ ...req, range }, coverage, specs).parts;
+  return {
+    parts: [
+      ...(req.range.from < best.middle.from ? edge({ from: req.range.from, to: best.middle.from }) : []),
+      { source: 'rollup', spec: best.spec, range: best.middle },
+      ...(best.middle.to < req.range.to ? edge({ from: best.middle.to, to: req.range.to }) : []),
+    ],
+  };
 }

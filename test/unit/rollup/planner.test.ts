@@ -117,6 +117,11 @@ describe('edge split', () => {
     expect(summary(plan(req({ def: REPORTS['unique-sources'], range, intervalMs: H }), built))).toEqual(['raw 7.216666666666667-60', 'talkers-15m 60-600', 'raw 600-602']);
   });
 
+  test('edges are planned in turn: a finer rollup serves what the day rollup leaves, raw only the rest', () => {
+    const longer = { from: T0 + H + 7 * M + 13_000, to: T0 + 48 * H + 30 * M };
+    expect(summary(plan(req({ def: REPORTS['top-pairs'], range: longer }), built))).toEqual(['raw 67.21666666666667-75', 'talkers-15m 75-1440', 'talkers-1d 1440-2880', 'raw 2880-2910']);
+  });
+
   test('only built time comes from the rollup', () => {
     const partly = { 'talkers-15m': { from: T0 + 2 * H, to: T0 + 5 * H } };
     expect(summary(plan(req({ def: REPORTS['top-sources'] }), partly))).toEqual(['raw 0-120', 'talkers-15m 120-300', 'raw 300-1440']);
