@@ -23,6 +23,14 @@ export function narrow(r: TimeRange, step: number): TimeRange {
   return { from: alignUp(r.from, step), to: alignDown(r.to, step) };
 }
 
+/** `r` cut into at most `n` nearly equal ranges on `step` boundaries, in order, none empty. */
+export function splitEven(r: TimeRange, step: number, n: number): TimeRange[] {
+  const cuts = [r.from];
+  for (let i = 1; i < n; i++) cuts.push(Math.max(cuts[cuts.length - 1] as number, alignDown(r.from + ((r.to - r.from) * i) / n, step)));
+  cuts.push(r.to);
+  return cuts.slice(1).map((to, i) => ({ from: cuts[i] as number, to })).filter((x) => !isEmpty(x));
+}
+
 export function isEmpty(r: TimeRange): boolean {
   return r.to <= r.from;
 }

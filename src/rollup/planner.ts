@@ -78,10 +78,11 @@ interface Candidate {
 /**
  * Series and unique reports do the same work per document on raw flows as on a rollup, and raw
  * daily indices are searched in parallel while a monthly rollup is one shard: a rollup serves
- * them only when it reads at most this share of the raw documents. Top-N reports rank stored
- * group keys in one pass instead of paging every group of raw flows, so any saving counts.
+ * them only when it reads at most this share of the raw documents (at 10 M flows a rollup of 38 %
+ * counted distinct destinations per hour 0.86× as fast as raw). Top-N reports rank stored group
+ * keys in one pass instead of paging every group of raw flows, so any saving counts.
  */
-export const SERIES_MAX_SHARE = 0.5;
+export const SERIES_MAX_SHARE = 0.25;
 
 /** Whether every UTC day of the range still has its raw daily index. */
 function rawHolds(range: TimeRange, rawDays: ReadonlySet<number> | undefined): boolean {

@@ -26,10 +26,10 @@ import { dailyIndicesOf, resolveNames } from '../query/targets';
 import type { TimeRange } from '../query/time';
 import { toFlowdexError } from '../store/client';
 import { dayOf } from '../store/indices';
-import { DAY_MS, splitByDay } from './buckets';
+import { DAY_MS, splitByDay, splitEven } from './buckets';
 import { plan, type PlanPart } from './planner';
 import { daysWithIndices } from './builder';
-import { COUNT_FIELD, groupKeyField, groupKeysOf, ROLLUP_SPECS, rollupAlias, rollupIndicesFor, type GroupKeyDef } from './specs';
+import { COUNT_FIELD, groupKeyField, groupKeysOf, monthOfRollupIndex, ROLLUP_SPECS, rollupAlias, rollupIndicesFor, type GroupKeyDef } from './specs';
 import { coverageOf, readWatermarks } from './state';
 import { addLookups, columnsOf, topStep, type RankedList } from './top';
 
@@ -164,6 +164,13 @@ async function everyGroupTop(client: Client, cfg: FlowdexConfig, c: CheckedRepor
   return rankGroups(merged, c.by, c.top, columns);
 }
 
+/**
+ * Time slices each rollup index is ranked in, one request each: a request runs on one core per
+ * shard and a monthly rollup has one shard, so slices let the node's cores share the work; the
+ * merge treats each slice as a list of its own.
+ */
+const RANKING_SLICES = 2;
+
 /** Ranked lists start this long and grow eightfold up to the last length before composite pages take over. */
 const FIRST_LIST = 500;
 const LAST_LIST = 32_000;
@@ -238,8 +245,15 @@ async function keyedTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, se
   const whole: Served[] = [];
   for (const s of served) {
     const key = s.part.source === 'rollup' ? groupKeysOf(s.part.spec).find((k) => k.field === field) : undefined;
-    if (key === undefined) whole.push(s);
-    else for (const index of s.src.indices) keyed.push({ index, range: s.part.range, key });
+    if (key === undefined || s.part.source !== 'rollup') {
+      whole.push(s);
+      continue;
+    }
+    for (const index of s.src.indices) {
+      const month = monthOfRollupIndex(cfg.prefix, index) ?? s.part.range;
+      const inIndex = { from: Math.max(month.from, s.part.range.from), to: Math.min(month.to, s.part.range.to) };
+      for (const range of splitEven(inIndex, s.part.spec.intervalMs, RANKING_SLICES)) keyed.push({ index, range, key });
+    }
   }
   if (keyed.length === 0) return undefined;
   const columns = c.def.groupBy.map((g) => g.column);

@@ -1,5 +1,6 @@
 import { fieldByName } from '../model/fields';
 import { REPORTS, type GroupColumn } from '../query/reports';
+import type { TimeRange } from '../query/time';
 
 /**
  * Rollups are configuration: each spec names a bucket interval and the dimensions it keeps.
@@ -115,16 +116,21 @@ export function rollupIndicesFor(prefix: string, spec: RollupSpec, from: number,
   return out;
 }
 
-/** The first millisecond after the month a monthly rollup index holds, or undefined for other names. */
-export function monthEndOfRollupIndex(prefix: string, name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): number | undefined {
+/** The UTC month a monthly rollup index holds, or undefined for other names. */
+export function monthOfRollupIndex(prefix: string, name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): TimeRange | undefined {
   for (const spec of specs) {
     const m = /^(\d{4})\.(\d{2})$/.exec(name.slice(rollupAlias(prefix, spec).length + 1));
     if (!name.startsWith(`${rollupAlias(prefix, spec)}-`) || !m) continue;
     const month = Number(m[2]);
     if (month < 1 || month > 12) return undefined;
-    return Date.UTC(Number(m[1]), month, 1);
+    return { from: Date.UTC(Number(m[1]), month - 1, 1), to: Date.UTC(Number(m[1]), month, 1) };
   }
   return undefined;
+}
+
+/** The first millisecond after the month a monthly rollup index holds, or undefined for other names. */
+export function monthEndOfRollupIndex(prefix: string, name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): number | undefined {
+  return monthOfRollupIndex(prefix, name, specs)?.to;
 }
 
 /** Specs whose fields are all in the catalogue and whose interval divides a day; for tests and setup checks. */

@@ -1,11 +1,11 @@
 import { allTemplates } from '../../../src/store/templates';
 import { DATA_SOURCES, ROLLUP_SOURCES } from '../../../src/dashboards/index-patterns';
 import { fieldByName } from '../../../src/model/fields';
-import { dirtyWindows, mergeRanges, narrow, rollupDocId, splitByDay, widen } from '../../../src/rollup/buckets';
+import { dirtyWindows, mergeRanges, narrow, rollupDocId, splitByDay, splitEven, widen } from '../../../src/rollup/buckets';
 import { daysWithIndices, nextWatermark, rangesToBuild, rollupDoc, wasBuilt, windowsWithFlows } from '../../../src/rollup/builder';
 import { expiredRollupIndices } from '../../../src/rollup/prune';
 import { ROLLUP_FORMAT } from '../../../src/rollup/state';
-import { groupKeysOf, invalidSpecs, KEY_OBJECT, monthEndOfRollupIndex, ROLLUP_SPECS, rollupIndexFor, rollupIndicesFor, specByName, storedFields } from '../../../src/rollup/specs';
+import { groupKeysOf, invalidSpecs, KEY_OBJECT, monthEndOfRollupIndex, monthOfRollupIndex, ROLLUP_SPECS, rollupIndexFor, rollupIndicesFor, specByName, storedFields } from '../../../src/rollup/specs';
 
 const M = 60_000;
 const D = 86_400_000;
@@ -116,4 +116,12 @@ test('a rollup document holds its group keys: each column its first present fiel
   expect(doc).toMatchObject({ flows: 3, network: { bytes: 120 }, source: { address: 'Comp7' }, destination: { ip: '10.0.0.1', address: 'Comp9' } });
   const services = rollupDoc(specByName('services-1d')!, { key: { t: T0, destination_ip: null, destination_address: null, destination_port: null, network_transport: 'icmp', network_protocol: null }, doc_count: 1 });
   expect(services.doc.key).toEqual({ destination: '[null]', port_transport: '[null,"icmp"]', transport: '["icmp"]', app: '[null]' });
+});
+
+test('ranges split evenly on bucket boundaries, never into empty pieces', () => {
+  expect(splitEven({ from: T0, to: T0 + 30 * D }, D, 2)).toEqual([{ from: T0, to: T0 + 15 * D }, { from: T0 + 15 * D, to: T0 + 30 * D }]);
+  expect(splitEven({ from: T0, to: T0 + 3 * D }, D, 2)).toEqual([{ from: T0, to: T0 + D }, { from: T0 + D, to: T0 + 3 * D }]);
+  expect(splitEven({ from: T0, to: T0 + D }, D, 2)).toEqual([{ from: T0, to: T0 + D }]);
+  expect(splitEven({ from: T0, to: T0 }, D, 2)).toEqual([]);
+  expect(monthOfRollupIndex('p-', 'p-rollup-talkers-1d-2024.12')).toEqual({ from: Date.UTC(2024, 11, 1), to: Date.UTC(2025, 0, 1) });
 });

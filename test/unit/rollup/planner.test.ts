@@ -69,19 +69,19 @@ describe('coverage', () => {
 });
 
 describe('raw against rollup', () => {
-  // 1000 raw flows an hour; talkers-15m keeps 800 documents an hour for them, talkers-1d 300.
+  // 1000 raw flows an hour; talkers-15m keeps 800 documents an hour for them, talkers-1d 200.
   const sized: Record<string, Coverage> = {
     'talkers-15m': { from: T0, to: T0 + 48 * H, docs: 800 * 48, flows: 1000 * 48 },
-    'talkers-1d': { from: T0, to: T0 + 48 * H, docs: 300 * 48, flows: 1000 * 48 },
+    'talkers-1d': { from: T0, to: T0 + 48 * H, docs: 200 * 48, flows: 1000 * 48 },
   };
   const days = (n: number) => new Set(Array.from({ length: n }, (_, i) => T0 + i * 24 * H));
 
-  test('a unique report reads raw while raw days exist and the rollup saves less than half', () => {
+  test('a unique report reads raw while raw days exist unless the rollup reads under a quarter of it', () => {
     const unique = req({ def: REPORTS['unique-sources'], intervalMs: H });
     expect(summary(plan({ ...unique, rawDays: days(2) }, sized))).toEqual(['raw 0-1440']);
     // Raw pruned: the rollup is all there is.
     expect(summary(plan({ ...unique, rawDays: new Set() }, sized))).toEqual(['talkers-15m 0-1440']);
-    // Daily buckets: the day rollup reads 30 % of raw.
+    // Daily buckets: the day rollup reads 20 % of raw.
     expect(summary(plan({ ...unique, intervalMs: 24 * H, rawDays: days(2) }, sized))).toEqual(['talkers-1d 0-1440']);
   });
 
