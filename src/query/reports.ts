@@ -239,8 +239,9 @@ export interface ReportResult {
   rows: ReportRow[];
 }
 
-function subValue(bucket: Record<string, unknown>, name: string): number {
-  const agg = bucket[name];
+/** A sub-aggregation's value in a bucket, 0 when it has none. */
+export function subValue(bucket: object, name: string): number {
+  const agg = (bucket as Record<string, unknown>)[name];
   if (agg !== null && typeof agg === 'object' && 'value' in agg && typeof agg.value === 'number') return agg.value;
   return 0;
 }

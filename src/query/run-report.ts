@@ -1,18 +1,15 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { groupsOf, runPlannedReport } from '../rollup/run';
+import { everyGroupTop, runPlannedReport, searchAggs } from '../rollup/run';
 import { analyse } from './analyse';
 import { compileQuery } from './compile';
-import type { SearchBody } from './dsl';
 import { alignedBuckets } from './indices';
 import { parseQuery } from './parser';
 import {
   buildReportRequest,
   DEFAULT_TOP,
-  mergeGroups,
   METRICS,
-  rankGroups,
   reportByName,
   seriesInterval,
   seriesRows,
@@ -21,11 +18,9 @@ import {
   type ReportDef,
   type ReportName,
   type ReportResult,
-  type ReportRow,
 } from './reports';
 import { existingIndices } from './targets';
 import { parseTimeRange, type TimeRange } from './time';
-import { toFlowdexError } from '../store/client';
 
 export type { ReportResult, ReportRow } from './reports';
 
@@ -68,24 +63,6 @@ export function checkReportRequest(req: ReportRequest, now: number): Checked {
   return { def, range, top, by, options: { query, range, ...(req.interval !== undefined ? { interval: req.interval } : {}) } };
 }
 
-async function search<T>(client: Client, cfg: FlowdexConfig, indices: string[], body: SearchBody, agg: string): Promise<T> {
-  try {
-    const res = await client.search({ index: indices.join(','), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<Client['search']>[0]);
-    const aggs = (res.body as unknown as { aggregations?: Record<string, T> }).aggregations;
-    const out = aggs?.[agg];
-    if (out === undefined) throw new FlowdexError('OPENSEARCH_ERROR', `OpenSearch answered the report without its "${agg}" aggregation`);
-    return out;
-  } catch (e) {
-    throw toFlowdexError(e, cfg, 'report');
-  }
-}
-
-/** Every group over the range (see `groupsOf`), then ranks. */
-async function topRows(client: Client, cfg: FlowdexConfig, indices: string[], c: Checked): Promise<ReportRow[]> {
-  const columns = c.def.groupBy.map((g) => g.column);
-  return rankGroups(mergeGroups(await groupsOf(client, cfg, c, c.range, { indices, rollup: false, subDay: true }), columns), c.by, c.top, columns);
-}
-
 /**
  * Runs a named report: exact top-N by paging composite aggregations to completion, or one
  * date histogram with every bucket of the range (empty ones included). `served_by` names the
@@ -100,7 +77,8 @@ export async function runReport(client: Client, cfg: FlowdexConfig, req: ReportR
   const indices = await existingIndices(client, cfg, c.range);
   const base = { report: c.def.name, served_by: indices, range: c.range, columns: c.def.columns };
   if (c.def.kind === 'top') {
-    const rows = indices.length === 0 ? [] : await topRows(client, cfg, indices, c);
+    // Every group over the range (see `groupsOf`), then ranked.
+    const rows = indices.length === 0 ? [] : await everyGroupTop(client, cfg, c, [{ part: { source: 'raw', range: c.range }, src: { indices, rollup: false, subDay: true } }]);
     return { ...base, took_ms: Math.round(performance.now() - t0), rows };
   }
   const ms = seriesInterval(c.range, c.options.interval);
@@ -108,6 +86,6 @@ export async function runReport(client: Client, cfg: FlowdexConfig, req: ReportR
   const buckets =
     indices.length === 0
       ? alignedBuckets(c.range, ms).map((key): HistogramBucket => ({ key, doc_count: 0 }))
-      : (await search<{ buckets: HistogramBucket[] }>(client, cfg, indices, buildReportRequest(c.def, c.options), 'series')).buckets;
+      : (await searchAggs<'series', { buckets: HistogramBucket[] }>(client, cfg, indices, buildReportRequest(c.def, c.options), ['series'])).series.buckets;
   return { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: ms, rows: seriesRows(c.def, buckets, ms) };
 }

@@ -10,7 +10,7 @@ import { formatInterval } from '../query/units';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { allTemplates } from '../store/templates';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
-import { COUNT_FIELD, FIRST_SEEN_FIELD, groupKeysOf, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, rollupIndicesFor, SUM_FIELDS, type RollupSpec } from './specs';
+import { COUNT_FIELD, FIRST_SEEN_FIELD, groupKeysOf, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, SUM_FIELDS, type RollupSpec } from './specs';
 import { clearDirty, readDirty, readWatermarks, ROLLUP_FORMAT, writeWatermark, type Watermark } from './state';
 
 /** Buckets per composite page and documents per bulk request. */

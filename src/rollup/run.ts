@@ -15,6 +15,7 @@ import {
   seriesInterval,
   SUMS,
   seriesRows,
+  subValue,
   type CompositeBucket,
   type HistogramBucket,
   type Metric,
@@ -63,7 +64,7 @@ export interface Source {
 }
 
 /** The named aggregations of one request; every one must be in the answer. */
-async function searchAggs<K extends string, T>(client: Client, cfg: FlowdexConfig, indices: readonly string[], body: SearchBody, names: readonly K[]): Promise<Record<K, T>> {
+export async function searchAggs<K extends string, T>(client: Client, cfg: FlowdexConfig, indices: readonly string[], body: SearchBody, names: readonly K[]): Promise<Record<K, T>> {
   let aggs: Record<string, T | undefined> | undefined;
   try {
     const res = await client.search({ index: indices.join(','), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<Client['search']>[0]);
@@ -129,7 +130,6 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
   const sources = p.parts.map((part) => sourceOf(cfg.prefix, names, part));
   const served_by = sources.flatMap((s) => s.indices);
   const base = { report: c.def.name, served_by, range: c.range, columns: c.def.columns };
-  const columns = c.def.groupBy.map((g) => g.column);
 
   // Parts are independent requests: run them together, merge in part order.
   const served = p.parts.map((part, i) => ({ part, src: sources[i] as Source })).filter((x) => x.src.indices.length > 0);
@@ -150,13 +150,13 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
   return { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: intervalMs, rows: seriesRows(c.def, buckets, intervalMs) };
 }
 
-interface Served {
+export interface Served {
   part: PlanPart;
   src: Source;
 }
 
 /** Top-N from every group of every part, summed (composite pages). */
-async function everyGroupTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, served: readonly Served[]): Promise<ReportRow[]> {
+export async function everyGroupTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, served: readonly Served[]): Promise<ReportRow[]> {
   const columns = c.def.groupBy.map((g) => g.column);
   const pages = await Promise.all(served.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)));
   const merged = new Map<string, ReportRow>();
@@ -222,13 +222,7 @@ async function rankedList(client: Client, cfg: FlowdexConfig, c: CheckedReport, 
   const aggs = await searchAggs<'groups' | 'unkeyed', { buckets?: TermsBucket[]; sum_other_doc_count?: number; doc_count?: number }>(client, cfg, [k.index], body, names);
   const columns = k.key.groupBy.map((g) => g.column);
   const rows = new Map<string, ReportRow>();
-  for (const b of aggs.groups.buckets ?? []) {
-    const sum = (name: string) => {
-      const v = b[name];
-      return typeof v === 'object' && typeof v.value === 'number' ? v.value : 0;
-    };
-    rows.set(b.key, { ...columnsOf(b.key, columns), flows: sum('flows'), bytes: sum('bytes'), packets: sum('packets') });
-  }
+  for (const b of aggs.groups.buckets ?? []) rows.set(b.key, { ...columnsOf(b.key, columns), flows: subValue(b, 'flows'), bytes: subValue(b, 'bytes'), packets: subValue(b, 'packets') });
   const complete = (aggs.groups.sum_other_doc_count ?? 0) === 0;
   const last = [...rows.values()].pop();
   return { list: { rows, complete, bound: complete ? 0 : Number(last?.[c.by] ?? 0) }, unkeyed: aggs.unkeyed?.doc_count ?? 0 };
