@@ -138,9 +138,12 @@ class RollupIndices {
     this.ready.add(index);
   }
 
+  private templateMappings: Record<string, unknown> | undefined;
+
+  /** The rollup template's mappings, read from `mappings/` once per run. */
   private mappings(): Record<string, unknown> {
-    const template = allTemplates({ prefix: this.prefix }).find((t) => t.name === `${this.prefix}rollup`);
-    return (template?.body.template?.mappings ?? {}) as Record<string, unknown>;
+    this.templateMappings ??= (allTemplates({ prefix: this.prefix }).find((t) => t.name === `${this.prefix}rollup`)?.body.template?.mappings ?? {}) as Record<string, unknown>;
+    return this.templateMappings;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { QueryDsl } from '../query/dsl';
 import type { ReportDef } from '../query/reports';
 import type { TimeRange } from '../query/time';
-import { DAY_MS, isEmpty, narrow } from './buckets';
+import { alignDown, DAY_MS, isEmpty, narrow } from './buckets';
 import { ROLLUP_SPECS, type RollupSpec } from './specs';
 
 /**
@@ -87,7 +87,7 @@ export const SERIES_MAX_SHARE = 0.25;
 /** Whether every UTC day of the range still has its raw daily index. */
 function rawHolds(range: TimeRange, rawDays: ReadonlySet<number> | undefined): boolean {
   if (rawDays === undefined) return false;
-  for (let day = Math.floor(range.from / DAY_MS) * DAY_MS; day < range.to; day += DAY_MS) if (!rawDays.has(day)) return false;
+  for (let day = alignDown(range.from, DAY_MS); day < range.to; day += DAY_MS) if (!rawDays.has(day)) return false;
   return true;
 }
 

@@ -82,8 +82,9 @@ export function groupKeysOf(spec: RollupSpec): GroupKeyDef[] {
     if (def.kind !== 'top' || !def.groupBy.every((g) => g.fields.every((f) => spec.dimensions.includes(f)))) continue;
     out.set(groupKeyField(def.groupBy), { field: groupKeyField(def.groupBy), groupBy: def.groupBy });
   }
-  keysBySpec.set(spec, [...out.values()]);
-  return [...out.values()];
+  const keys = [...out.values()];
+  keysBySpec.set(spec, keys);
+  return keys;
 }
 
 export function specByName(name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): RollupSpec | undefined {

@@ -11,7 +11,7 @@ import { mergeGroups, rankGroups, type Metric, type ReportRow } from '../query/r
 /** One source's top groups by the metric, keyed by `groupKey`, with their sums in that source. */
 export interface RankedList {
   rows: Map<string, ReportRow>;
-  /** Every group of the source is in `rows` (nothing left out, or looked up since). */
+  /** Every group of the source is in `rows`: the request left nothing out. */
   complete: boolean;
   /** No group absent from `rows` has more of the metric in this source. */
   bound: number;
