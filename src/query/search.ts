@@ -9,7 +9,7 @@ import { compileFilter } from './compile';
 import { csvRow } from './csv';
 import type { QueryDsl } from './dsl';
 import { allFlowIndices } from './indices';
-import { parseQuery } from './parser';
+import { parseAnyQuery, type ParsedQuery } from './syntax';
 import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';
 import { parseTimeRange, type TimeRange } from './time';
 
@@ -42,6 +42,9 @@ export interface SearchPage {
   /** Present when more hits may follow. */
   cursor?: string;
   range: TimeRange;
+  /** Which syntax the query was read in, and the query in the flowdex language. */
+  syntax: ParsedQuery['syntax'];
+  flowdex: string;
   served_by: string[];
   took_ms: number;
 }
@@ -131,6 +134,7 @@ function checkLimit(limit: number | undefined): number {
 }
 
 interface Compiled {
+  parsed: ParsedQuery;
   range: TimeRange;
   query: QueryDsl;
   sort: SortSpec;
@@ -140,7 +144,8 @@ interface Compiled {
 function compileRequest(req: SearchRequest, now: number): Compiled {
   const range = parseTimeRange(req.from, req.to, now);
   const sort = parseSort(req.sort, req.order);
-  return { range, sort, query: compileFilter(parseQuery(req.query, now), range) };
+  const parsed = parseAnyQuery(req.query, now);
+  return { parsed, range, sort, query: compileFilter(parsed.ast, range) };
 }
 
 interface RawHit {
@@ -222,7 +227,8 @@ export async function searchFlows(client: Client, cfg: FlowdexConfig, req: Searc
   const cursor = req.cursor !== undefined && req.cursor !== '' ? decodeCursor(req.cursor, c.sort) : undefined;
   const t0 = performance.now();
   const indices = await existingIndices(client, cfg, c.range);
-  if (indices.length === 0) return { hits: [], total: { value: 0, exact: true }, range: c.range, served_by: [], took_ms: Math.round(performance.now() - t0) };
+  const read = { syntax: c.parsed.syntax, flowdex: c.parsed.flowdex };
+  if (indices.length === 0) return { hits: [], total: { value: 0, exact: true }, range: c.range, ...read, served_by: [], took_ms: Math.round(performance.now() - t0) };
   const sort = await sortClauses(client, c.sort);
   const body: PageBody = { size: limit, query: c.query, sort, track_total_hits: req.exactTotal ? true : TOTAL_HITS_LIMIT };
   let res: RawSearch;
@@ -246,6 +252,7 @@ export async function searchFlows(client: Client, cfg: FlowdexConfig, req: Searc
     total: { value: total.value, exact: total.relation === 'eq' },
     ...(next !== undefined ? { cursor: next } : {}),
     range: c.range,
+    ...read,
     served_by: indices,
     took_ms: Math.round(performance.now() - t0),
   };
