@@ -122,7 +122,8 @@ class NfdumpParser {
   }
 
   parse(): Ast {
-    if (this.peek().kind === 'eof') throw syntax('empty nfdump filter; use "any" for every flow', 0);
+    // nfdump reads an empty filter as `any`.
+    if (this.peek().kind === 'eof') return { kind: 'all' };
     const ast = this.orExpr();
     const t = this.peek();
     if (t.kind !== 'eof') {
