@@ -19,6 +19,7 @@ import { lookupField, parseIpOrCidr } from './values';
  *              | dir? ("port" | "as") (CMP? NUMBER | "in" "[" NUMBER+ "]")
  *              | ("in" | "out")? "if" NUMBER
  *              | "proto" (NAME | NUMBER) | "flags" (LETTERS | NUMBER) | "tos" CMP? NUMBER
+ *                                     flags: letters = at least those set, a number = exactly it
  *              | ("bytes" | "packets" | "duration") CMP? NUMBER       duration in ms
  *   dir       := "src" | "dst" | "src" "or" "dst" | "src" "and" "dst"
  *   CMP       := "=" | "==" | ">" | "<" | ">=" | "<=" | "eq" | "gt" | "lt" | "ge" | "le"
@@ -315,13 +316,15 @@ class NfdumpParser {
 
   private flags(pos: number): Ast {
     const t = this.word('TCP flags such as S, AS or a number 0-63');
-    const mask = /^\d+$/.test(t.value) ? Number(t.value) : flagMask(t.value);
+    const exact = /^\d+$/.test(t.value);
+    const mask = exact ? Number(t.value) : flagMask(t.value);
     if (mask === undefined || mask > 63 || /[CE]/.test(t.value)) {
       throw new FlowdexError('QUERY_BAD_VALUE', `"${t.value}" at ${t.pos} is not a set of TCP flags (letters UAPRSF or X, or 0-63)`, { position: t.pos, field: 'flags' });
     }
-    // nfdump implies TCP for a flags filter; flags 0 means no flag at all.
+    // nfdump implies TCP for a flags filter. Letters ask for at least those flags, a number
+    // for exactly that value.
     const tcp = this.pred('protocol', { op: 'eq', values: [6] }, pos, t.end);
-    const flags = this.pred('flags', { op: 'eq', values: mask === 0 ? [0] : valuesWithFlags(mask) }, pos, t.end);
+    const flags = this.pred('flags', { op: 'eq', values: exact ? [mask] : valuesWithFlags(mask) }, pos, t.end);
     return { kind: 'and', children: [tcp, flags] };
   }
 

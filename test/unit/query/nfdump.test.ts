@@ -69,7 +69,7 @@ const equivalents: [string, string][] = [
   ['flags S', 'protocol:tcp flags:S'],
   ['flags AS', 'protocol:tcp flags:SA'],
   ['flags X', 'protocol:tcp flags:UAPRSF'],
-  ['flags 18', 'protocol:tcp flags:AS'],
+  ['flags 18', 'protocol:tcp flags:18'],
   ['flags 0', 'protocol:tcp flags:0'],
   ['as 15169', 'as:15169'],
   ['src as 15169', 'src_asn:15169'],
