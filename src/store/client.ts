@@ -15,7 +15,7 @@ export function clusterUrl(cfg: FlowdexConfig): string {
 /** Attempts after the first, within the one deadline, for connection failures and 502/503/504 only. */
 const RETRIES = 2;
 /** A retry needs at least this much of the deadline left to be worth starting. */
-const MIN_ATTEMPT_MS = 250;
+const MIN_ATTEMPT_MS = 100;
 
 function isRetryable(e: unknown): boolean {
   if (e instanceof errors.TimeoutError || e instanceof errors.RequestAbortedError) return false;
