@@ -62,12 +62,12 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'destination.geo.city_name', type: 'keyword', aliases: ['dst_city'], description: 'destination city' },
   { name: 'source.geo.location', type: 'geo_point', aliases: [], description: 'source location' },
   { name: 'destination.geo.location', type: 'geo_point', aliases: [], description: 'destination location' },
-  { name: 'source.as.number', type: 'long', aliases: ['src_asn', 'srcas'], description: 'source AS number' },
-  { name: 'destination.as.number', type: 'long', aliases: ['dst_asn', 'dstas'], description: 'destination AS number' },
+  { name: 'source.as.number', type: 'long', aliases: ['src_asn', 'srcas', 'src_as'], description: 'source AS number' },
+  { name: 'destination.as.number', type: 'long', aliases: ['dst_asn', 'dstas', 'dst_as'], description: 'destination AS number' },
   { name: 'source.as.organization.name', type: 'keyword', aliases: ['src_asorg'], description: 'source AS organization' },
   { name: 'destination.as.organization.name', type: 'keyword', aliases: ['dst_asorg'], description: 'destination AS organization' },
   { name: 'observer.ip', type: 'ip', aliases: ['exporter', 'router'], docValuesOnly: true, description: 'exporter / probe address' },
-  { name: 'observer.name', type: 'keyword', aliases: ['probe', 'observer'], description: 'exporter / probe name' },
+  { name: 'observer.name', type: 'keyword', aliases: ['probe', 'observer', 'exporter_name'], description: 'exporter / probe name' },
   { name: 'observer.ingress.interface.id', type: 'integer', aliases: ['in_if', 'inif', 'input'], docValuesOnly: true, description: 'input SNMP ifIndex' },
   { name: 'observer.egress.interface.id', type: 'integer', aliases: ['out_if', 'outif', 'output'], docValuesOnly: true, description: 'output SNMP ifIndex' },
   { name: 'flow.tcp_flags', type: 'short', aliases: ['flags', 'tcp_flags'], docValuesOnly: true, description: 'cumulative TCP flags' },
@@ -86,6 +86,17 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'flow.latency.application_ms', type: 'float', aliases: [], indexed: false, description: 'application latency (nProbe)' },
   { name: 'flow.retransmissions.client', type: 'long', aliases: [], indexed: false, description: 'client retransmitted packets (nProbe)' },
   { name: 'flow.retransmissions.server', type: 'long', aliases: [], indexed: false, description: 'server retransmitted packets (nProbe)' },
+  // Filled by the enrichment stage (src/enrich).
+  { name: 'network.application', type: 'keyword', aliases: ['service', 'svc'], description: 'service name of the server port (IANA registry)' },
+  { name: 'flow.app_category', type: 'keyword', aliases: ['category', 'app_category'], description: 'nDPI category of the L7 application' },
+  { name: 'flow.src_net.name', type: 'keyword', aliases: ['src_net', 'src_net_name'], description: "source's network (networks file)" },
+  { name: 'flow.dst_net.name', type: 'keyword', aliases: ['dst_net', 'dst_net_name'], description: "destination's network (networks file)" },
+  { name: 'flow.src_net.role', type: 'keyword', aliases: ['src_role'], description: "role of the source's network" },
+  { name: 'flow.dst_net.role', type: 'keyword', aliases: ['dst_role'], description: "role of the destination's network" },
+  { name: 'flow.src_net.site', type: 'keyword', aliases: ['src_site'], description: "site of the source's network" },
+  { name: 'flow.dst_net.site', type: 'keyword', aliases: ['dst_site'], description: "site of the destination's network" },
+  { name: 'flow.src_net.tenant', type: 'keyword', aliases: ['src_tenant'], description: "tenant of the source's network" },
+  { name: 'flow.dst_net.tenant', type: 'keyword', aliases: ['dst_tenant'], description: "tenant of the destination's network" },
 ];
 
 /**
@@ -102,6 +113,24 @@ export const EITHER_ALIASES: Readonly<Record<string, readonly string[]>> = {
   as: ['source.as.number', 'destination.as.number'],
   host: ['dns.question.name', 'url.domain', 'tls.client.server_name'],
   if: ['observer.ingress.interface.id', 'observer.egress.interface.id'],
+  asn_org: ['source.as.organization.name', 'destination.as.organization.name'],
+  as_org: ['source.as.organization.name', 'destination.as.organization.name'],
+  city: ['source.geo.city_name', 'destination.geo.city_name'],
+  net_name: ['flow.src_net.name', 'flow.dst_net.name'],
+  role: ['flow.src_net.role', 'flow.dst_net.role'],
+  site: ['flow.src_net.site', 'flow.dst_net.site'],
+  tenant: ['flow.src_net.tenant', 'flow.dst_net.tenant'],
+};
+
+/**
+ * A value that cannot be this field's reads as its twin: `in_if:3` is an ifIndex, `in_if:eth0` a
+ * name; `src_net:office` a network name, `src_net:10.0.0.0/8` a block of source addresses.
+ */
+export const VALUE_TWINS: Readonly<Record<string, string>> = {
+  'observer.ingress.interface.id': 'observer.ingress.interface.name',
+  'observer.egress.interface.id': 'observer.egress.interface.name',
+  'flow.src_net.name': 'source.ip',
+  'flow.dst_net.name': 'destination.ip',
 };
 
 const byName = new Map<string, FieldDef>(FIELDS.map((f) => [f.name, f]));

@@ -30,6 +30,8 @@ export interface FlowDoc {
   source: EndpointFields;
   destination: EndpointFields;
   network: {
+    /** Service name of the server port (IANA registry, enrichment). */
+    application?: string;
     bytes?: number;
     packets?: number;
     transport?: string;
@@ -54,11 +56,23 @@ export interface FlowDoc {
     sampling_rate?: number;
     latency?: { client_ms?: number; server_ms?: number; application_ms?: number };
     retransmissions?: { client?: number; server?: number };
+    /** The operator's network of each side and the nDPI category (enrichment). */
+    src_net?: NetworkNames;
+    dst_net?: NetworkNames;
+    app_category?: string;
   };
   dns?: { question: { name: string } };
   url?: { domain?: string; original?: string };
   http?: { request?: { method?: string }; response?: { status_code?: number } };
   tls?: { version?: string; client?: { server_name?: string } };
+}
+
+/** One of the operator's networks as stored on a flow (`flow.src_net`, `flow.dst_net`). */
+export interface NetworkNames {
+  name: string;
+  role?: string;
+  site?: string;
+  tenant?: string;
 }
 
 /** A document ready for the bulk API: its deterministic id and its target day. */
