@@ -68,6 +68,7 @@ abstract class AddressEnricher<T extends object> implements Enricher {
 export class GeoEnricher extends AddressEnricher<GeoFields> {
   constructor(private readonly db: MmdbFile, cacheSize?: number) {
     super('geo', cacheSize);
+    db.onReload = () => this.reset();
   }
 
   protected lookup(ip: string): GeoFields | undefined {
@@ -102,6 +103,7 @@ export type AsSource = { kind: 'mmdb'; db: MmdbFile } | { kind: 'table'; table: 
 export class AsEnricher extends AddressEnricher<AsFields> {
   constructor(private readonly source: AsSource, cacheSize?: number) {
     super('as', cacheSize);
+    if (source.kind === 'mmdb') source.db.onReload = () => this.reset();
   }
 
   protected lookup(ip: string): AsFields | undefined {

@@ -31,11 +31,13 @@ export class MmdbFile {
   /** Reloads done and failed since start. */
   reloads = 0;
   reloadFailures = 0;
+  /** Told after a new version was swapped in (the enricher forgets its cached answers). */
+  onReload?: () => void;
 
   constructor(
     readonly file: string,
     readonly role: string,
-    o: { watch?: boolean; onReload?: (error?: FlowdexError) => void } = {},
+    o: { watch?: boolean; intervalMs?: number; onReload?: (error?: FlowdexError) => void } = {},
   ) {
     this.reader = load(file, role);
     if (o.watch) {
@@ -45,13 +47,14 @@ export class MmdbFile {
         try {
           this.reader = load(file, role);
           this.reloads++;
+          this.onReload?.();
           o.onReload?.();
         } catch (e) {
           this.reloadFailures++;
           o.onReload?.(e as FlowdexError);
         }
       };
-      watchFile(file, { persistent: false, interval: WATCH_INTERVAL_MS }, this.listener);
+      watchFile(file, { persistent: false, interval: o.intervalMs ?? WATCH_INTERVAL_MS }, this.listener);
     }
   }
 

@@ -23,6 +23,8 @@ export interface EnrichConfig {
   networksFile?: string;
   /** Addresses remembered per enricher. */
   cacheSize?: number;
+  /** How often user databases are checked for changes. @default 5000 */
+  watchIntervalMs?: number;
 }
 
 export interface EnrichOverrides {
@@ -79,10 +81,10 @@ export class Enrichment {
     const site = cfg.networksFile !== undefined ? loadSiteConfig(cfg.networksFile) : undefined;
     const onReload = (file: string) => (error?: Error) => log?.(error ? `${error.message}; keeping the loaded version` : `reloaded ${file}`);
     const geoFile = cfg.geoipDb ?? BUNDLED.country();
-    const geo = new GeoEnricher(new MmdbFile(geoFile, 'GeoIP', { watch: cfg.geoipDb !== undefined, onReload: onReload(geoFile) }), cfg.cacheSize);
+    const geo = new GeoEnricher(new MmdbFile(geoFile, 'GeoIP', { watch: cfg.geoipDb !== undefined, intervalMs: cfg.watchIntervalMs, onReload: onReload(geoFile) }), cfg.cacheSize);
     const asSource: AsSource =
       cfg.asnDb !== undefined
-        ? { kind: 'mmdb', db: new MmdbFile(cfg.asnDb, 'AS', { watch: true, onReload: onReload(cfg.asnDb) }) }
+        ? { kind: 'mmdb', db: new MmdbFile(cfg.asnDb, 'AS', { watch: true, intervalMs: cfg.watchIntervalMs, onReload: onReload(cfg.asnDb) }) }
         : { kind: 'table', table: AsnTable.lazy(BUNDLED.asnV4(), BUNDLED.asnV6()) };
     const enrichers: Enricher[] = [geo, new AsEnricher(asSource, cfg.cacheSize)];
     if (site !== undefined && site.networks.length > 0) enrichers.push(new NetworkEnricher(site.networks));
