@@ -3,15 +3,6 @@ import type { ExporterDef, InterfaceDef } from './site-config';
 import { zeroStats, type EnricherStats } from './stats';
 import type { Enricher } from './types';
 
-/** An interface as stored on the flow (ECS `observer.ingress.interface.*`; `alias` is its description). */
-interface InterfaceDoc {
-  id?: number;
-  name?: string;
-  alias?: string;
-}
-
-type Observer = { ip?: string; name?: string; geo?: { name?: string }; ingress?: { interface?: InterfaceDoc }; egress?: { interface?: InterfaceDoc } };
-
 /**
  * Exporter and interface names: `observer.name` and site (`observer.geo.name`) from the networks
  * file, interface names and descriptions by ifIndex from the file or learned from the flows
@@ -38,7 +29,7 @@ export class ExporterEnricher implements Enricher {
   }
 
   enrich(doc: FlowDoc): void {
-    const o = doc.observer as Observer | undefined;
+    const o = doc.observer;
     if (o?.ip === undefined) return;
     const s = this.stats;
     s.lookups++;

@@ -9,7 +9,10 @@ import { parseTime } from './time';
 import { parseDurationNs, parseQuantity } from './units';
 
 /** Keyword fields whose stored values normalization lower-cases; values are lower-cased to match. */
-const LOWER_CASE_FIELDS = new Set(['network.transport', 'network.protocol', 'network.type', 'network.direction']);
+const LOWER_CASE_FIELDS = new Set(['network.transport', 'network.protocol', 'network.type', 'network.direction', 'flow.end_reason']);
+
+/** MAC fields are stored in the ECS form; `aa:bb:cc:dd:ee:ff` and `aabb.ccdd.eeff` are read as it. */
+const MAC_FIELDS = new Set(['source.mac', 'destination.mac']);
 
 const INT_LIMITS: Partial<Record<FieldType, [number, number]>> = {
   short: [-32768, 32767],
@@ -22,6 +25,11 @@ const FIELD_LIMITS: Record<string, [number, number]> = {
   'source.port': [0, 65535],
   'destination.port': [0, 65535],
   'network.iana_number': [0, 255],
+  'source.nat.port': [0, 65535],
+  'destination.nat.port': [0, 65535],
+  'flow.icmp.type': [0, 255],
+  'flow.icmp.code': [0, 255],
+  'flow.mpls.top_label': [0, 1048575],
 };
 
 export type Comparison = '>' | '>=' | '<' | '<=';
@@ -155,6 +163,9 @@ function keywordValue(raw: string, f: ResolvedField, pos = 0): Scalar {
   }
   // proto:6 means tcp: the stored transport is the name normalization derived from the number.
   if (def.name === 'network.transport' && /^\d+$/.test(raw)) return transportName(Number(raw));
+  if (MAC_FIELDS.has(def.name) && /^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$|^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(raw)) {
+    return raw.replace(/[:.-]/g, '').toUpperCase().replace(/(..)(?!$)/g, '$1-');
+  }
   return LOWER_CASE_FIELDS.has(def.name) ? raw.toLowerCase() : raw;
 }
 
