@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { FlowdexError } from '../../errors';
 import type { FlowRecord } from '../../model/flow';
-import { badRecord, type Row, toTime } from '../text/values';
+import { badRecord, dateTimeProblem, type Row, toTime } from '../text/values';
 import { columnsOf, evaluate, type Expr, parseExpr } from './expr';
 
 export type FieldType = 'int' | 'float' | 'ip' | 'time' | 'string';
@@ -96,7 +96,10 @@ function coerce(rule: FieldRule, v: string | number): string | number {
     }
     case 'time': {
       const t = toTime(v, rule.unit ?? 'auto');
-      if (t === undefined) throw badRecord(target, `${target} is not a time: ${JSON.stringify(v)}`);
+      if (t === undefined) {
+        const why = typeof v === 'string' ? dateTimeProblem(v) : undefined;
+        throw badRecord(target, `${target} is not a ${why ? 'valid ' : ''}time: ${JSON.stringify(v)}${why ? ` (${why})` : ''}`);
+      }
       return t;
     }
     case 'int':
