@@ -4,7 +4,7 @@ import type { Ast, Predicate, Test } from './ast';
 import type { Scalar } from './dsl';
 import { tokenize, type Token } from './lexer';
 import { MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH } from './limits';
-import { comparisonTest, lookupField, parseIpOrCidr, valueTest, type Comparison, type ResolvedField } from './values';
+import { comparisonTest, fieldForValue, lookupField, parseIpOrCidr, valueTest, type Comparison, type ResolvedField } from './values';
 
 /*
  * Grammar (DESIGN §6):
@@ -137,7 +137,8 @@ class Parser {
     const rest = colon < 0 ? '' : text.slice(colon + 1);
     if (rest !== '') {
       const pos = word.pos + colon + 1;
-      return this.predicate(field, word.pos, word.end, valueTest(rest, false, field, pos, this.now));
+      const f = fieldForValue(field, rest);
+      return this.predicate(f, word.pos, word.end, valueTest(rest, false, f, pos, this.now));
     }
     const t = this.peek();
     if (t.kind === 'cmp') {
@@ -145,9 +146,13 @@ class Parser {
       const v = this.value(t);
       return this.predicate(field, word.pos, v.end, comparisonTest(t.value as Comparison, v.value, field, v.pos, this.now));
     }
-    if (t.kind === 'lparen') return this.list(field, word);
+    if (t.kind === 'lparen') {
+      const first = this.tokens[this.i + 1];
+      return this.list(first?.kind === 'word' || first?.kind === 'string' ? fieldForValue(field, first.value) : field, word);
+    }
     const v = this.value(word);
-    return this.predicate(field, word.pos, v.end, valueTest(v.value, v.kind === 'string', field, v.pos, this.now));
+    const f = fieldForValue(field, v.value);
+    return this.predicate(f, word.pos, v.end, valueTest(v.value, v.kind === 'string', f, v.pos, this.now));
   }
 
   /** The value token after `field:` or an operator; `after` names what came before for the message. */

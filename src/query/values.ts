@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { communityHash } from '../model/community-id';
-import { allFieldNames, resolveField, type FieldDef, type FieldType } from '../model/fields';
+import { allFieldNames, fieldByName, resolveField, VALUE_TWINS, type FieldDef, type FieldType } from '../model/fields';
 import { ianaNumber, transportName } from '../model/protocols';
 import type { Test } from './ast';
 import type { Scalar } from './dsl';
@@ -91,6 +91,19 @@ export function lookupField(name: string, pos: number): ResolvedField {
     throw new FlowdexError('QUERY_UNKNOWN_FIELD', `field "${name}" at ${pos} is stored but not searchable`, { position: pos, field: name });
   }
   return { name, defs, type: first.type };
+}
+
+/**
+ * The field a value is really about: a name given to an ifIndex field means the interface's
+ * name, an address given to a network-name field means the addresses (`VALUE_TWINS`).
+ */
+export function fieldForValue(f: ResolvedField, raw: string): ResolvedField {
+  const [only] = f.defs;
+  const twinName = f.defs.length === 1 && only !== undefined ? VALUE_TWINS[only.name] : undefined;
+  const twin = twinName !== undefined ? fieldByName(twinName) : undefined;
+  if (twin === undefined || raw === '*') return f;
+  const fits = f.type === 'keyword' ? parseIpOrCidr(raw) === undefined : /^\d+(\.\.\d+)?$/.test(raw);
+  return fits ? f : { name: f.name, defs: [twin], type: twin.type };
 }
 
 function badValue(message: string, f: ResolvedField, pos: number): FlowdexError {
