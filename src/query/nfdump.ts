@@ -3,6 +3,7 @@ import { FlowdexError } from '../errors';
 import { ianaNumber } from '../model/protocols';
 import type { Ast, Predicate, Test } from './ast';
 import { flagMask, valuesWithFlags } from './flags';
+import { MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH, MAX_VALUE_LENGTH } from './limits';
 import { lookupField, parseIpOrCidr } from './values';
 
 /*
@@ -21,6 +22,7 @@ import { lookupField, parseIpOrCidr } from './values';
  *              | "proto" (NAME | NUMBER) | "flags" (LETTERS | NUMBER) | "tos" CMP? NUMBER
  *                                     flags: letters = at least those set, a number = exactly it
  *              | ("bytes" | "packets" | "duration") CMP? NUMBER       duration in ms
+ *              | ("icmp-type" | "icmp-code") NUMBER
  *   dir       := "src" | "dst" | "src" "or" "dst" | "src" "and" "dst"
  *   CMP       := "=" | "==" | ">" | "<" | ">=" | "<=" | "eq" | "gt" | "lt" | "ge" | "le"
  *   NUMBER    := digits with an optional k, M, G, T (×1000 each, any case), or 0x hex
@@ -91,7 +93,7 @@ const SIDES: Record<string, Record<'src' | 'dst' | 'either', string>> = {
 
 const SCALE: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
 const DIRECTED = new Set(['ip', 'host', 'net', 'port', 'as']);
-const UNSUPPORTED = new Set(['next', 'prev', 'router', 'bps', 'pps', 'bpp', 'mpls', 'vlan', 'mac', 'engine-type', 'engine-id', 'exporter', 'mask', 'icmp-type', 'icmp-code', 'ident', 'nat', 'xip', 'nip', 'sysid', 'fwd', 'latency', 'asa', 'pblock', 'geo', 'flowlabel']);
+const UNSUPPORTED = new Set(['next', 'prev', 'router', 'bps', 'pps', 'bpp', 'mpls', 'vlan', 'mac', 'engine-type', 'engine-id', 'exporter', 'mask', 'ident', 'nat', 'xip', 'nip', 'sysid', 'fwd', 'latency', 'asa', 'pblock', 'geo', 'flowlabel']);
 
 /** Whether a word starts an nfdump primitive: how auto-detection tells the two syntaxes apart. */
 export function startsLikeNfdump(text: string): boolean {
@@ -101,10 +103,13 @@ export function startsLikeNfdump(text: string): boolean {
   return PRIMITIVES.has(w) || w === 'src' || w === 'dst' || w === 'in' || w === 'out';
 }
 
-const PRIMITIVES = new Set(['any', 'inet', 'ipv4', 'inet6', 'ipv6', 'ip', 'host', 'net', 'port', 'as', 'if', 'proto', 'flags', 'tos', 'bytes', 'packets', 'duration']);
+const PRIMITIVES = new Set(['any', 'inet', 'ipv4', 'inet6', 'ipv6', 'ip', 'host', 'net', 'port', 'as', 'if', 'proto', 'flags', 'tos', 'bytes', 'packets', 'duration', 'icmp-type', 'icmp-code']);
 
 class NfdumpParser {
   private i = 0;
+  private depth = 0;
+  /** Leaf clauses so far, counted as the flowdex parser counts them (see MAX_CONDITIONS). */
+  private conditions = 0;
 
   constructor(private readonly toks: Tok[]) {}
 
@@ -153,15 +158,17 @@ class NfdumpParser {
 
   private unary(): Ast {
     const t = this.peek();
-    if (t.kind === 'not') {
+    if (t.kind === 'not' || t.kind === 'lparen') {
       this.next();
-      return { kind: 'not', child: this.unary() };
-    }
-    if (t.kind === 'lparen') {
-      this.next();
-      const inner = this.orExpr();
-      const close = this.next();
-      if (close.kind !== 'rparen') throw syntax(`unclosed "(" at ${t.pos}: expected ")" at ${close.pos}, got ${this.describe(close)}`, close.pos);
+      if (++this.depth > MAX_NESTING) throw syntax(`nesting deeper than ${MAX_NESTING} levels of parentheses and "not" at ${t.pos}`, t.pos);
+      let inner: Ast;
+      if (t.kind === 'not') inner = { kind: 'not', child: this.unary() };
+      else {
+        inner = this.orExpr();
+        const close = this.next();
+        if (close.kind !== 'rparen') throw syntax(`unclosed "(" at ${t.pos}: expected ")" at ${close.pos}, got ${this.describe(close)}`, close.pos);
+      }
+      this.depth--;
       return inner;
     }
     return this.primitive();
@@ -170,6 +177,7 @@ class NfdumpParser {
   private word(what: string): Tok {
     const t = this.next();
     if (t.kind !== 'word') throw syntax(`expected ${what} at ${t.pos}, got ${this.describe(t)}`, t.pos);
+    if (t.value.length > MAX_VALUE_LENGTH) throw new FlowdexError('QUERY_BAD_VALUE', `value at ${t.pos} is longer than ${MAX_VALUE_LENGTH} characters`, { position: t.pos });
     return t;
   }
 
@@ -227,6 +235,15 @@ class NfdumpParser {
       }
       case 'flags':
         return this.flags(start.pos);
+      case 'icmp-type':
+      case 'icmp-code': {
+        // ICMP type and code are fields of their own (nfdump packs them into the destination
+        // port, where its port filters see them; flowdex's port filters do not).
+        const v = this.word('a number');
+        const n = this.number(v, 0, 255);
+        const icmp = this.pred('protocol', { op: 'eq', values: [1, 58] }, start.pos, v.end);
+        return { kind: 'and', children: [this.pred(key === 'icmp-type' ? 'icmp_type' : 'icmp_code', { op: 'eq', values: [n] }, start.pos, v.end), icmp] };
+      }
       case 'tos':
         return this.compare('tos', start.pos, 0, 255, 1);
       case 'bytes':
@@ -350,6 +367,7 @@ class NfdumpParser {
         continue;
       }
       if (t.kind === 'eof') throw syntax(`unclosed "[" at ${open.pos}: expected "]" at ${t.pos}`, t.pos);
+      if (items.length === MAX_LIST_VALUES) throw syntax(`more than ${MAX_LIST_VALUES} values in the list at ${t.pos}`, t.pos);
       items.push(item());
     }
   }
@@ -364,6 +382,11 @@ class NfdumpParser {
 
   private pred(name: string, test: Test, pos: number, end: number): Predicate {
     const f = lookupField(name, pos);
+    // A flags filter is one condition however many flag values it lists.
+    this.conditions += f.defs.length * (test.op === 'eq' && name !== 'flags' ? test.values.length : 1);
+    if (this.conditions > MAX_CONDITIONS) {
+      throw new FlowdexError('QUERY_BAD_VALUE', `more than ${MAX_CONDITIONS} conditions (either-side names and list values count each) at ${pos}`, { position: pos, field: 'query' });
+    }
     return { kind: 'pred', name, fields: f.defs.map((d) => d.computedFrom ?? d.name), type: f.type, test, pos, end };
   }
 }
@@ -386,5 +409,8 @@ function networkOf(addr: string, bits: number): string {
  * QUERY_BAD_VALUE) with `context.position`, like `parseQuery`.
  */
 export function parseNfdump(text: string): Ast {
+  if (text.length > MAX_QUERY_LENGTH) {
+    throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, { position: MAX_QUERY_LENGTH, field: 'query' });
+  }
   return new NfdumpParser(tokenize(text)).parse();
 }

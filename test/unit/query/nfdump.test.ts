@@ -79,6 +79,8 @@ const equivalents: [string, string][] = [
   ['in if 3', 'in_if:3'],
   ['out if 4', 'out_if:4'],
   ['tos 0', 'tos:0'],
+  ['icmp-type 8', 'icmp_type:8 protocol:(1 or 58)'],
+  ['icmp-code 3', 'icmp_code:3 protocol:(icmp, ipv6-icmp)'],
   ['inet', 'ipversion:ipv4'],
   ['ipv6', 'ipversion:ipv6'],
   ['host EnterpriseAppServer', 'address:EnterpriseAppServer'],
@@ -120,6 +122,9 @@ describe('nfdump filters build the flowdex AST', () => {
   });
 });
 
+const LONG_LIST = `port in [${Array.from({ length: 300 }, (_, i) => i).join(' ')}]`;
+const MANY_PORTS = Array.from({ length: 300 }, (_, i) => `port ${i}`).join(' or ');
+
 const nfdumpErrors: [string, ErrorCode, number, string][] = [
   ['port 80 port 443', 'QUERY_SYNTAX', 8, 'expected "and", "or" or the end of the filter at 8'],
   ['port 80 and', 'QUERY_SYNTAX', 11, 'got the end of the filter'],
@@ -147,6 +152,13 @@ const nfdumpErrors: [string, ErrorCode, number, string][] = [
   ['src proto tcp', 'QUERY_SYNTAX', 4, 'takes no src/dst qualifier'],
   ['bps > 1k', 'QUERY_SYNTAX', 0, 'has no flowdex field'],
   ['frobnicate 3', 'QUERY_SYNTAX', 0, 'not an nfdump filter primitive'],
+  // The same bounds as the flowdex language (src/query/limits.ts).
+  [`${'('.repeat(40)}port 80${')'.repeat(40)}`, 'QUERY_SYNTAX', 32, 'nesting deeper than 32'],
+  [`${'not '.repeat(40)}port 80`, 'QUERY_SYNTAX', 128, 'nesting deeper than 32'],
+  [LONG_LIST, 'QUERY_SYNTAX', LONG_LIST.indexOf(' 256 ') + 1, 'more than 256 values'],
+  [MANY_PORTS, 'QUERY_BAD_VALUE', MANY_PORTS.indexOf('port 256'), 'more than 512 conditions'],
+  [`host ${'a'.repeat(1100)}`, 'QUERY_BAD_VALUE', 5, 'longer than 1024'],
+  ['port 1 or '.repeat(500) + 'port 2', 'QUERY_BAD_VALUE', 4096, 'longer than 4096'],
 ];
 
 describe('nfdump filter errors', () => {
