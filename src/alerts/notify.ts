@@ -119,3 +119,16 @@ export class Notifier {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 }
+
+export interface ChannelOptions {
+  webhook?: string;
+  file?: string;
+  stdout?: boolean;
+}
+
+/** Channels from options, falling back to `FLOWDEX_ALERT_WEBHOOK` and `FLOWDEX_ALERT_FILE`. */
+export function channelsOf(o: ChannelOptions, env: NodeJS.ProcessEnv = process.env): Channel[] {
+  const webhook = o.webhook ?? env.FLOWDEX_ALERT_WEBHOOK;
+  const file = o.file ?? env.FLOWDEX_ALERT_FILE;
+  return [...(webhook ? [webhookChannel(webhook)] : []), ...(file ? [fileChannel(file)] : []), ...(o.stdout ? [stdoutChannel()] : [])];
+}

@@ -153,6 +153,6 @@ export interface Alert {
 
 /** What notifications carry: the alert after the change, and which change. */
 export interface AlertEvent {
-  event: 'raised' | 'resolved' | 'acknowledged';
+  event: 'raised' | 'resolved';
   alert: Alert;
 }

@@ -66,7 +66,7 @@ const collect: Channel = { name: 'test', send: async (e) => void sent.push(e) };
 const registry = loadRegistry('');
 const runs: WindowRun[] = [];
 
-/** Evaluates the monitors of `names` over the whole day starting at `day`. */
+/** Evaluates the monitors named `<prefix>…` over every window of the day starting at `day`. */
 async function runDay(prefix: string, day: number): Promise<void> {
   const notifier = new Notifier([collect]);
   runs.push(...(await runDue({ client: tc.client, config: tc.config, registry, notifier }, { now: day + DAY + MIN, since: day, only: MONITORS.map((m) => `${prefix}${m.name}`) })));
@@ -81,15 +81,9 @@ beforeAll(async () => {
     for (let d = 0; d < 5; d++) yield* generateFlows({ flows: FLOWS_PER_DAY, start: T0 + d * DAY, spanMs: DAY, seed: 100 + d });
     for (const e of events) yield* e.flows;
   }
-  let t = Date.now();
   await index(all(), 'flows');
-  process.stderr.write(`TIMING index ${Date.now() - t}\n`); t = Date.now();
   for (const prefix of ['clean-', 'events-']) for (const m of MONITORS) await createMonitor(tc.client, tc.config, registry, { ...m, name: `${prefix}${m.name}` });
-  process.stderr.write(`TIMING monitors ${Date.now() - t}\n`); t = Date.now();
   await runDay('clean-', CLEAN);
-  process.stderr.write(`TIMING clean ${Date.now() - t}\n`); t = Date.now();
-  const per = new Map<string, number[]>(); for (const r of runs) per.set(r.monitor, [...(per.get(r.monitor) ?? []), r.took_ms]);
-  for (const [k, v] of per) process.stderr.write(`TIMING ${k} n=${v.length} sum=${Math.round(v.reduce((a, b) => a + b, 0))}\n`);
   await runDay('events-', EVENTS);
 }, 600_000);
 
