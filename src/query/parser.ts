@@ -3,7 +3,7 @@ import { resolveField } from '../model/fields';
 import type { Ast, Predicate, Test } from './ast';
 import type { Scalar } from './dsl';
 import { tokenize, type Token } from './lexer';
-import { comparisonTest, lookupField, parseIpOrCidr, valueTest, type Comparison, type ResolvedField } from './values';
+import { comparisonTest, fieldForValue, lookupField, parseIpOrCidr, valueTest, type Comparison, type ResolvedField } from './values';
 
 /*
  * Grammar (DESIGN §6):
@@ -123,7 +123,8 @@ class Parser {
     const rest = colon < 0 ? '' : text.slice(colon + 1);
     if (rest !== '') {
       const pos = word.pos + colon + 1;
-      return this.predicate(field, word.pos, word.end, valueTest(rest, false, field, pos, this.now));
+      const f = fieldForValue(field, rest);
+      return this.predicate(f, word.pos, word.end, valueTest(rest, false, f, pos, this.now));
     }
     const t = this.peek();
     if (t.kind === 'cmp') {
@@ -131,9 +132,13 @@ class Parser {
       const v = this.value(t);
       return this.predicate(field, word.pos, v.end, comparisonTest(t.value as Comparison, v.value, field, v.pos, this.now));
     }
-    if (t.kind === 'lparen') return this.list(field, word);
+    if (t.kind === 'lparen') {
+      const first = this.tokens[this.i + 1];
+      return this.list(first?.kind === 'word' || first?.kind === 'string' ? fieldForValue(field, first.value) : field, word);
+    }
     const v = this.value(word);
-    return this.predicate(field, word.pos, v.end, valueTest(v.value, v.kind === 'string', field, v.pos, this.now));
+    const f = fieldForValue(field, v.value);
+    return this.predicate(f, word.pos, v.end, valueTest(v.value, v.kind === 'string', f, v.pos, this.now));
   }
 
   /** The value token after `field:` or an operator; `after` names what came before for the message. */

@@ -15,7 +15,11 @@ export type ReportName =
   | 'protocols'
   | 'unique-sources'
   | 'unique-destinations'
-  | 'web-servers';
+  | 'web-servers'
+  | 'top-countries'
+  | 'top-ases'
+  | 'direction-mix'
+  | 'top-interfaces';
 
 /** What a top-N report ranks by (`--by`). Flows are document counts. */
 export type Metric = 'flows' | 'bytes' | 'packets';
@@ -87,6 +91,21 @@ export const REPORTS: Readonly<Record<ReportName, ReportDef>> = {
   'web-servers': top('web-servers', 'hosts acting as web servers (flows to ports 80/443)', [DESTINATION], 'flows', {
     terms: { 'destination.port': [80, 443] },
   }),
+  // Enriched fields. The outside end of a flow is the side with a country/AS: private
+  // addresses have none, so the source's is shown when it has one, else the destination's.
+  'top-countries': top('top-countries', 'countries of the outside end (source country, else destination)', [
+    { column: 'country', fields: ['source.geo.country_iso_code', 'destination.geo.country_iso_code'] },
+  ], 'bytes'),
+  'top-ases': top('top-ases', 'autonomous systems of the outside end (source AS, else destination)', [
+    { column: 'as', fields: ['source.as.number', 'destination.as.number'] },
+    { column: 'as_organization', fields: ['source.as.organization.name', 'destination.as.organization.name'] },
+  ], 'bytes'),
+  'direction-mix': top('direction-mix', 'inbound, outbound, internal and external traffic (networks file)', [{ column: 'direction', fields: ['network.direction'] }], 'bytes'),
+  'top-interfaces': top('top-interfaces', 'exporter input interfaces', [
+    { column: 'exporter', fields: ['observer.ip'] },
+    { column: 'interface', fields: ['observer.ingress.interface.id'] },
+    { column: 'interface_name', fields: ['observer.ingress.interface.name'] },
+  ], 'bytes'),
 };
 
 /** The report of that name, or REPORT_UNKNOWN listing the names there are. */

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { communityHash } from '../model/community-id';
-import { allFieldNames, resolveField, type FieldDef, type FieldType } from '../model/fields';
+import { allFieldNames, fieldByName, resolveField, VALUE_TWINS, type FieldDef, type FieldType } from '../model/fields';
 import { ianaNumber, transportName } from '../model/protocols';
 import type { Test } from './ast';
 import type { Scalar } from './dsl';
@@ -9,7 +9,10 @@ import { parseTime } from './time';
 import { parseDurationNs, parseQuantity } from './units';
 
 /** Keyword fields whose stored values normalization lower-cases; values are lower-cased to match. */
-const LOWER_CASE_FIELDS = new Set(['network.transport', 'network.protocol', 'network.type', 'network.direction']);
+const LOWER_CASE_FIELDS = new Set(['network.transport', 'network.protocol', 'network.type', 'network.direction', 'flow.end_reason']);
+
+/** MAC fields are stored in the ECS form; `aa:bb:cc:dd:ee:ff` and `aabb.ccdd.eeff` are read as it. */
+const MAC_FIELDS = new Set(['source.mac', 'destination.mac']);
 
 const INT_LIMITS: Partial<Record<FieldType, [number, number]>> = {
   short: [-32768, 32767],
@@ -22,6 +25,11 @@ const FIELD_LIMITS: Record<string, [number, number]> = {
   'source.port': [0, 65535],
   'destination.port': [0, 65535],
   'network.iana_number': [0, 255],
+  'source.nat.port': [0, 65535],
+  'destination.nat.port': [0, 65535],
+  'flow.icmp.type': [0, 255],
+  'flow.icmp.code': [0, 255],
+  'flow.mpls.top_label': [0, 1048575],
 };
 
 export type Comparison = '>' | '>=' | '<' | '<=';
@@ -78,6 +86,19 @@ export function lookupField(name: string, pos: number): ResolvedField {
     throw new FlowdexError('QUERY_UNKNOWN_FIELD', `field "${name}" at ${pos} is stored but not searchable`, { position: pos, field: name });
   }
   return { name, defs, type: first.type };
+}
+
+/**
+ * The field a value is really about: a name given to an ifIndex field means the interface's
+ * name, an address given to a network-name field means the addresses (`VALUE_TWINS`).
+ */
+export function fieldForValue(f: ResolvedField, raw: string): ResolvedField {
+  const [only] = f.defs;
+  const twinName = f.defs.length === 1 && only !== undefined ? VALUE_TWINS[only.name] : undefined;
+  const twin = twinName !== undefined ? fieldByName(twinName) : undefined;
+  if (twin === undefined || raw === '*') return f;
+  const fits = f.type === 'keyword' ? parseIpOrCidr(raw) === undefined : /^\d+(\.\.\d+)?$/.test(raw);
+  return fits ? f : { name: f.name, defs: [twin], type: twin.type };
 }
 
 function badValue(message: string, f: ResolvedField, pos: number): FlowdexError {
@@ -142,6 +163,9 @@ function keywordValue(raw: string, f: ResolvedField, pos = 0): Scalar {
   }
   // proto:6 means tcp: the stored transport is the name normalization derived from the number.
   if (def.name === 'network.transport' && /^\d+$/.test(raw)) return transportName(Number(raw));
+  if (MAC_FIELDS.has(def.name) && /^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$|^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(raw)) {
+    return raw.replace(/[:.-]/g, '').toUpperCase().replace(/(..)(?!$)/g, '$1-');
+  }
   return LOWER_CASE_FIELDS.has(def.name) ? raw.toLowerCase() : raw;
 }
 

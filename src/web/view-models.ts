@@ -46,6 +46,20 @@ const LABELS: Record<string, string> = {
   'network.protocol': 'App',
 };
 
+/** Country and AS of one end, shown beside its address (` · US · AS15169 Google LLC`); empty when not enriched. */
+export function endpointTag(end: FlowDoc['source']): string {
+  const parts = [end.geo?.country_iso_code, end.as?.number !== undefined ? `AS${end.as.number}${end.as.organization?.name ? ` ${end.as.organization.name}` : ''}` : undefined];
+  const shown = parts.filter((p): p is string => p !== undefined);
+  return shown.length > 0 ? ` · ${shown.join(' · ')}` : '';
+}
+
+/** A results-table cell: addresses carry their country and AS. */
+export function tableCellText(f: FieldDef, doc: FlowDoc): string {
+  if (f.name === 'source.ip') return addressOf(doc.source) + endpointTag(doc.source);
+  if (f.name === 'destination.ip') return addressOf(doc.destination) + endpointTag(doc.destination);
+  return cellText(f, doc);
+}
+
 export function columnLabel(f: FieldDef): string {
   return LABELS[f.name] ?? f.name;
 }
