@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { loadRegistry } from '../../src/alerts/modules';
+import { channelsOf, Notifier } from '../../src/alerts/notify';
+import { startRunner } from '../../src/alerts/runner';
 import { errorMessage, FlowdexError } from '../../src/errors';
 import { connect, createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
@@ -20,7 +23,8 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on; anything but loopback needs --auth', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '3000')
     .option('--auth <user:password>', 'require HTTP basic auth (env FLOWDEX_AUTH); env FLOWDEX_TOKEN adds a bearer token')
-    .action(action(async (opts: { host: string; port: string; auth?: string }, cmd: Command) => {
+    .option('--no-alerts', 'do not evaluate alert monitors in this process')
+    .action(action(async (opts: { host: string; port: string; auth?: string; alerts: boolean }, cmd: Command) => {
       const cfg = configOf(cmd);
       const port = parsePort(opts.port);
       const auth = authOf(opts.auth ?? process.env.FLOWDEX_AUTH, process.env.FLOWDEX_TOKEN);
@@ -34,7 +38,11 @@ export function registerServe(program: Command): void {
         log(`flowdex: warning: ${errorMessage(e)}`);
         client = createClient(cfg);
       }
-      await serveUntilStopped({ client, config: cfg, host: opts.host, port, auth }, `prefix ${cfg.prefix}${auth ? ', auth required' : ''}`);
+      const registry = loadRegistry();
+      for (const e of registry.errors) log(`flowdex: module not loaded: ${e.message}`);
+      // Monitors run beside the explorer; notifications go to FLOWDEX_ALERT_WEBHOOK / FLOWDEX_ALERT_FILE.
+      const runner = opts.alerts ? startRunner({ client, config: cfg, registry, notifier: new Notifier(channelsOf({})) }) : undefined;
+      await serveUntilStopped({ client, config: cfg, host: opts.host, port, auth, registry }, `prefix ${cfg.prefix}${auth ? ', auth required' : ''}${runner ? ', alerts on' : ''}`, () => runner?.stop());
     }));
 }
 
@@ -44,13 +52,13 @@ export function parsePort(text: string): number {
   return port;
 }
 
-/** Serves the explorer, prints its URL on stdout, and returns once SIGINT or SIGTERM closed it. */
-export async function serveUntilStopped(o: ServeOptions, note: string): Promise<void> {
+/** Serves the explorer, prints its URL on stdout, and returns once SIGINT or SIGTERM closed it (`beforeClose` runs before the client closes). */
+export async function serveUntilStopped(o: ServeOptions, note: string, beforeClose: () => Promise<void> | undefined = () => undefined): Promise<void> {
   const running = await serve(o);
   process.stdout.write(`${running.url}\n`);
   log(`flowdex explorer on ${running.url} (${note}); Ctrl-C stops it`);
   await new Promise<void>((resolve) => {
-    const stop = (): void => void running.close().then(() => o.client.close()).then(resolve);
+    const stop = (): void => void running.close().then(beforeClose).then(() => o.client.close()).then(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

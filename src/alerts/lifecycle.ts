@@ -8,7 +8,7 @@ import type { Alert, AlertEvent, Finding, FindingKey, Monitor } from './types';
  * Alert lifecycle, pure: active → acknowledged → resolved. One alert per monitor and key while
  * it is open (deduplication); it resolves after `resolveAfter` windows without a finding, and
  * a key that comes back within `flapWindows` windows of resolving reopens the same alert
- * silently (flapping) instead of notifying again.
+ * silently (flapping): neither that nor its next resolution is notified again.
  */
 export interface LifecyclePolicy {
   /** @default 2 */
@@ -116,7 +116,8 @@ export function applyWindow(monitor: Monitor, known: readonly Alert[], findings:
     }
     const done: Alert = { ...a, clean, state: 'resolved', resolved_at: iso(window.to), history: [...a.history, { at: iso(window.to), state: 'resolved', note: `no finding for ${clean} windows` }] };
     changed.push(done);
-    events.push({ event: 'resolved', alert: done });
+    // Receivers last heard "resolved" for an alert that reopened silently; they hear nothing more.
+    if (a.flaps === 0) events.push({ event: 'resolved', alert: done });
   }
   return { changed, events };
 }
