@@ -450,14 +450,15 @@ function sflow(): ExportCase {
     const body = Buffer.concat([uint(1, 4), ip('10.20.0.254'), uint(65000, 4), uint(64496, 4), uint(64497, 4), uint(1, 4), uint(2, 4), uint(2, 4), uint(64497, 4), uint(64499, 4), uint(0, 4), uint(0, 4)]);
     return Buffer.concat([uint(1003, 4), uint(body.length, 4), body]);
   };
+  let sequence = 0;
   const compact = (input: number, output: number): Buffer => {
     const records = [rawHeader(), gateway()];
-    const body = Buffer.concat([uint(1, 4), uint(11, 4), uint(512, 4), uint(100, 4), uint(0, 4), uint(input, 4), uint(output, 4), uint(records.length, 4), ...records]);
+    const body = Buffer.concat([uint(++sequence, 4), uint(11, 4), uint(512, 4), uint(100, 4), uint(0, 4), uint(input, 4), uint(output, 4), uint(records.length, 4), ...records]);
     return Buffer.concat([uint(1, 4), uint(body.length, 4), body]);
   };
   const expanded = (input: number, output: number): Buffer => {
     const records = [rawHeader()];
-    const body = Buffer.concat([uint(2, 4), uint(0, 4), uint(11, 4), uint(1024, 4), uint(200, 4), uint(0, 4), uint(0, 4), uint(input, 4), uint(0, 4), uint(output, 4), uint(records.length, 4), ...records]);
+    const body = Buffer.concat([uint(++sequence, 4), uint(0, 4), uint(11, 4), uint(1024, 4), uint(200, 4), uint(0, 4), uint(0, 4), uint(input, 4), uint(0, 4), uint(output, 4), uint(records.length, 4), ...records]);
     return Buffer.concat([uint(3, 4), uint(body.length, 4), body]);
   };
   const samples = [compact(0x3fffffff, 5), expanded(0x3fffffff, 9), compact(6, 0x3fffffff)];
