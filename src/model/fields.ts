@@ -67,7 +67,7 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'source.as.organization.name', type: 'keyword', aliases: ['src_asorg'], description: 'source AS organization' },
   { name: 'destination.as.organization.name', type: 'keyword', aliases: ['dst_asorg'], description: 'destination AS organization' },
   { name: 'observer.ip', type: 'ip', aliases: ['exporter', 'router'], docValuesOnly: true, description: 'exporter / probe address' },
-  { name: 'observer.name', type: 'keyword', aliases: ['probe', 'observer'], description: 'exporter / probe name' },
+  { name: 'observer.name', type: 'keyword', aliases: ['probe', 'observer', 'exporter_name'], description: 'exporter / probe name' },
   { name: 'observer.ingress.interface.id', type: 'long', aliases: ['in_if', 'inif', 'input'], docValuesOnly: true, description: 'input SNMP ifIndex' },
   { name: 'observer.egress.interface.id', type: 'long', aliases: ['out_if', 'outif', 'output'], docValuesOnly: true, description: 'output SNMP ifIndex' },
   { name: 'flow.tcp_flags', type: 'short', aliases: ['flags', 'tcp_flags'], docValuesOnly: true, description: 'cumulative TCP flags' },
@@ -109,6 +109,20 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'flow.icmp.type', type: 'short', aliases: ['icmp_type', 'icmptype'], docValuesOnly: true, description: 'ICMP type' },
   { name: 'flow.icmp.code', type: 'short', aliases: ['icmp_code', 'icmpcode'], docValuesOnly: true, description: 'ICMP code' },
   { name: 'flow.sender_ip', type: 'ip', aliases: ['sender'], docValuesOnly: true, description: 'UDP source of the export datagram when the exporter field names another address (sFlow agent)' },
+  // Filled by the enrichment stage (src/enrich).
+  { name: 'network.application', type: 'keyword', aliases: ['service', 'svc'], description: 'service name of the server port (IANA registry)' },
+  { name: 'flow.app_category', type: 'keyword', aliases: ['category', 'app_category'], description: 'nDPI category of the L7 application' },
+  { name: 'flow.src_net.name', type: 'keyword', aliases: ['src_net', 'src_net_name'], description: "source's network (networks file)" },
+  { name: 'flow.dst_net.name', type: 'keyword', aliases: ['dst_net', 'dst_net_name'], description: "destination's network (networks file)" },
+  { name: 'flow.src_net.role', type: 'keyword', aliases: ['src_role'], description: "role of the source's network" },
+  { name: 'flow.dst_net.role', type: 'keyword', aliases: ['dst_role'], description: "role of the destination's network" },
+  { name: 'flow.src_net.site', type: 'keyword', aliases: ['src_site'], description: "site of the source's network" },
+  { name: 'flow.dst_net.site', type: 'keyword', aliases: ['dst_site'], description: "site of the destination's network" },
+  { name: 'flow.src_net.tenant', type: 'keyword', aliases: ['src_tenant'], description: "tenant of the source's network" },
+  { name: 'flow.dst_net.tenant', type: 'keyword', aliases: ['dst_tenant'], description: "tenant of the destination's network" },
+  { name: 'observer.geo.name', type: 'keyword', aliases: ['exporter_site'], description: "exporter's site (networks file)" },
+  { name: 'observer.ingress.interface.alias', type: 'keyword', aliases: ['in_if_description'], description: 'input interface description (networks file)' },
+  { name: 'observer.egress.interface.alias', type: 'keyword', aliases: ['out_if_description'], description: 'output interface description (networks file)' },
 ];
 
 /**
@@ -131,6 +145,24 @@ export const EITHER_ALIASES: Readonly<Record<string, readonly string[]>> = {
   nat: ['source.nat.ip', 'destination.nat.ip'],
   natport: ['source.nat.port', 'destination.nat.port'],
   vrf: ['flow.vrf.ingress', 'flow.vrf.egress'],
+  asn_org: ['source.as.organization.name', 'destination.as.organization.name'],
+  as_org: ['source.as.organization.name', 'destination.as.organization.name'],
+  city: ['source.geo.city_name', 'destination.geo.city_name'],
+  net_name: ['flow.src_net.name', 'flow.dst_net.name'],
+  role: ['flow.src_net.role', 'flow.dst_net.role'],
+  site: ['flow.src_net.site', 'flow.dst_net.site'],
+  tenant: ['flow.src_net.tenant', 'flow.dst_net.tenant'],
+};
+
+/**
+ * A value that cannot be this field's reads as its twin: `in_if:3` is an ifIndex, `in_if:eth0` a
+ * name; `src_net:office` a network name, `src_net:10.0.0.0/8` a block of source addresses.
+ */
+export const VALUE_TWINS: Readonly<Record<string, string>> = {
+  'observer.ingress.interface.id': 'observer.ingress.interface.name',
+  'observer.egress.interface.id': 'observer.egress.interface.name',
+  'flow.src_net.name': 'source.ip',
+  'flow.dst_net.name': 'destination.ip',
 };
 
 const byName = new Map<string, FieldDef>(FIELDS.map((f) => [f.name, f]));
@@ -148,7 +180,8 @@ export function resolveField(nameOrAlias: string): FieldDef[] | undefined {
   const lower = nameOrAlias.toLowerCase();
   const alias = byAlias.get(lower);
   if (alias) return [alias];
-  const either = EITHER_ALIASES[lower];
+  // hasOwn: a name such as `constructor` must not reach Object.prototype.
+  const either = Object.hasOwn(EITHER_ALIASES, lower) ? EITHER_ALIASES[lower] : undefined;
   if (either) return either.map((n) => byName.get(n)).filter((f): f is FieldDef => f !== undefined);
   return undefined;
 }

@@ -34,6 +34,8 @@ export interface FlowDoc {
   source: EndpointFields;
   destination: EndpointFields;
   network: {
+    /** Service name of the server port (IANA registry, enrichment). */
+    application?: string;
     bytes?: number;
     packets?: number;
     transport?: string;
@@ -48,6 +50,8 @@ export interface FlowDoc {
   observer?: {
     ip?: string;
     name?: string;
+    /** The exporter's site from the networks file (ECS `observer.geo.name`). */
+    geo?: { name?: string };
     ingress?: { interface: InterfaceFields };
     egress?: { interface?: InterfaceFields; vlan?: { id: string } };
   };
@@ -69,6 +73,10 @@ export interface FlowDoc {
     icmp?: { type?: number; code?: number };
     latency?: { client_ms?: number; server_ms?: number; application_ms?: number };
     retransmissions?: { client?: number; server?: number };
+    /** The operator's network of each side and the nDPI category (enrichment). */
+    src_net?: NetworkNames;
+    dst_net?: NetworkNames;
+    app_category?: string;
   };
   dns?: { question: { name: string } };
   url?: { domain?: string; original?: string };
@@ -79,6 +87,16 @@ export interface FlowDoc {
 export interface InterfaceFields {
   id?: number;
   name?: string;
+  /** Description (ifAlias) from the networks file. */
+  alias?: string;
+}
+
+/** One of the operator's networks as stored on a flow (`flow.src_net`, `flow.dst_net`). */
+export interface NetworkNames {
+  name: string;
+  role?: string;
+  site?: string;
+  tenant?: string;
 }
 
 /** A document ready for the bulk API: its deterministic id and its target day. */
