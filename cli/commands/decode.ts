@@ -5,7 +5,8 @@ import { readFlows } from '../../src/readers';
 import { DecoderSession } from '../../src/readers/export-decoder';
 import { newDecodeStats, type DecodeStats, type ReadItem } from '../../src/readers/types';
 import type { EnrichOverrides } from '../../src/enrich/pipeline';
-import { action, enrichOptions, log, logEnrichment, openEnrichment, writeOut } from '../common';
+import { action, log, writeOut } from '../common';
+import { enrichOptions, logEnrichment, openEnrichment } from '../enrich';
 
 interface DecodeOptions extends EnrichOverrides {
   format?: string;

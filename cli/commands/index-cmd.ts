@@ -8,7 +8,8 @@ import { formatCounts, formatSummary, summarize, type IngestSummary } from '../.
 import { connect } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
 import type { EnrichOverrides } from '../../src/enrich/pipeline';
-import { action, configOf, enrichOptions, log, logEnrichment, openEnrichment } from '../common';
+import { action, configOf, log } from '../common';
+import { enrichOptions, logEnrichment, openEnrichment } from '../enrich';
 
 interface IndexCliOptions extends EnrichOverrides {
   format?: string;

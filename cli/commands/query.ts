@@ -5,8 +5,8 @@ import type { FlowDoc } from '../../src/model/flow';
 import { csvRow } from '../../src/query/csv';
 import { explain } from '../../src/query/explain';
 import { checkSyntax, parseAnyQuery, withSyntax } from '../../src/query/syntax';
-import { EXPORT_COLUMNS, exportFlows, flowCsvRow, parseSort, searchFlows, type SearchRequest } from '../../src/query/search';
-import { connect } from '../../src/store/client';
+import type { SearchRequest } from '../../src/query/search';
+import { parseSort } from '../../src/query/sort';
 import { action, configOf, log, writeOut } from '../common';
 import { formatTable, printQueryError, wholeNumber, type Cell } from '../format';
 
@@ -58,6 +58,8 @@ export function registerQuery(program: Command): void {
             await writeOut(JSON.stringify({ ast: parseAnyQuery(query, now).ast, ...ex, sort }, null, 2) + '\n');
             return;
           }
+          // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
+          const [{ connect }, { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows }] = await Promise.all([import('../../src/store/client'), import('../../src/query/search')]);
           const { client } = await connect(cfg);
           try {
             if (o.all) {
