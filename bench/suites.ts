@@ -1,10 +1,11 @@
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
 import { ingestSuite } from './ingest';
+import { peersSuite } from './peers';
 import { querySuite } from './query';
 import { rollupSuite } from './rollup';
 import type { BenchSuite } from './types';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, querySuite, rollupSuite, webSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, querySuite, rollupSuite, peersSuite, webSuite];
