@@ -2,13 +2,14 @@
 # Installs the Debian packages flowdex needs: Maven and unzip fetch and unpack the local
 # OpenSearch node; with `test`, also the peers the test suite uses (nfdump reads nfcapd files,
 # Chromium drives the explorer's browser tests). Root only; without root the tests that need
-# them say so and skip.
+# them say so and skip. softflowd, nfcapd and nfreplay feed the collector tests.
 set -euo pipefail
 need=()
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 if [ "${1:-}" = test ]; then
   command -v nfdump >/dev/null 2>&1 || need+=(nfdump)
+  command -v softflowd >/dev/null 2>&1 || need+=(softflowd)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -236,7 +236,7 @@ export class Collector {
       if (item.kind === 'flow') {
         if (count) {
           this.totals.flows++;
-          this.book.flows(item.record.exporter ?? item.loc.file.replace(/^udp:/, ''), 1);
+          this.book.flows(item.loc.file.replace(/^udp:/, ''), 1);
         }
         yield item;
         continue;
