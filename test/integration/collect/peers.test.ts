@@ -1,7 +1,7 @@
+import dgram from 'node:dgram';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type FlowdexConfig } from '../../../src/config';
-import type { Collector } from '../../../src/collect/collector';
 import { normalize } from '../../../src/model/normalize';
 import { readFlows } from '../../../src/readers/index';
 import { connect } from '../../../src/store/client';
@@ -50,10 +50,6 @@ function expectSameTotals(flowdex: Map<string, Totals>, nfdump: Map<string, Tota
   expect(sumTotals(flowdex).flows).toBeGreaterThan(100);
 }
 
-async function stopAll(c: Collector): Promise<void> {
-  await c.stop();
-}
-
 describe.each([5, 9, 10] as const)('softflowd NetFlow v%i through nfcapd and flowdex', (version) => {
   maybe('flowdex indexes exactly the flows, bytes and packets nfdump reads per 5-tuple', async () => {
     const cfg = await caseConfig(`v${version}`);
@@ -72,7 +68,7 @@ describe.each([5, 9, 10] as const)('softflowd NetFlow v%i through nfcapd and flo
       expect(s.totals.kernel_drops).toBe(0);
     } finally {
       await stopProcess(nfcapd);
-      await stopAll(collector);
+      await collector.stop();
     }
     expectSameTotals(await indexTotals(tc.client, cfg.prefix), await nfdumpTotals(['-R', nfDir]));
   });
@@ -80,19 +76,35 @@ describe.each([5, 9, 10] as const)('softflowd NetFlow v%i through nfcapd and flo
 
 maybe('nfreplay replays an nfcapd file into the collector: same totals as nfdump reads from it', async () => {
   const cfg = await caseConfig('nfreplay');
-  const file = path.join(SHARED, 'flows/stratosphere/test1-malicious.nfdump');
-  const expected = await nfdumpTotals(['-r', file]);
-  const collector = await startCollector(tc.client, cfg, path.join(tmp, 'nfreplay-spool'));
+  const dir = path.join(tmp, 'nfreplay');
+  const nfDir = path.join(dir, 'nfcapd');
+  await run('mkdir', ['-p', nfDir]);
+  const nfPort = 30000 + (process.pid % 5000) + 20;
+  // nfcapd repeats what it received to a counting socket: stopping it before it read everything would lose flows.
+  const echo = dgram.createSocket('udp4');
+  let echoed = 0;
+  echo.on('message', () => echoed++);
+  await new Promise<void>((resolve) => echo.bind(0, '127.0.0.1', resolve));
+  const nfcapd = await startNfcapd(nfDir, nfPort, echo.address().port);
   try {
-    await run('nfreplay', ['-r', file, '-H', '127.0.0.1', '-p', String(collector.ports[0]), '-v', '9', '-d', '200']);
+    const sent = await softflowd(PCAP, nfPort, 9, dir);
+    await waitFor('nfcapd to receive the export', () => echoed >= sent.datagrams);
+  } finally {
+    await stopProcess(nfcapd);
+    echo.close();
+  }
+  const expected = await nfdumpTotals(['-R', nfDir]);
+  const collector = await startCollector(tc.client, cfg, path.join(dir, 'spool'));
+  try {
+    for (const f of readdirSync(nfDir).sort()) await run('nfreplay', ['-r', path.join(nfDir, f), '-H', '127.0.0.1', '-p', String(collector.ports[0]), '-v', '9']);
     const want = sumTotals(expected).flows;
     await waitFor('the replay to be indexed', () => {
       const s = collector.stats();
       return s.totals.flows >= want && settled(s, 1);
-    });
+    }, 30_000, () => ({ want, ...collector.stats().totals, exporters: collector.stats().exporters }));
     expect(collector.stats().exporters[0]?.sequence.lost).toBe(0);
   } finally {
-    await stopAll(collector);
+    await collector.stop();
   }
   expectSameTotals(await indexTotals(tc.client, cfg.prefix), expected);
 });
@@ -120,7 +132,7 @@ maybe('sFlow v5 datagrams from real agents, sent over UDP, index as the file rea
     await waitFor('the sFlow datagrams to be indexed', () => settled(collector.stats(), files.length));
     expect(collector.stats().exporters[0]?.formats).toEqual(['sflow']);
   } finally {
-    await stopAll(collector);
+    await collector.stop();
   }
   const got = await indexTotals(tc.client, cfg.prefix);
   expect(sumTotals(expected).flows).toBeGreaterThan(0);

@@ -32,10 +32,10 @@ export async function startCollector(client: Client, cfg: FlowdexConfig, spoolDi
   return c;
 }
 
-export async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 60_000, detail?: () => unknown): Promise<void> {
   const t0 = Date.now();
   while (!(await ok())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
