@@ -52,6 +52,9 @@ const SAMPLES = 5;
 /** Datagrams decoded between turns of the event loop, so sockets keep being read. */
 const DECODE_SLICE = 64;
 
+/** A segment not indexed after this long is reported (the node is slow or unreachable). */
+const WAIT_REPORT_S = 5;
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Collector {
@@ -69,6 +72,8 @@ export class Collector {
   private stopping = false;
   private savedVersion = 0;
   private opensearch = 'ok';
+  /** The segment being indexed and since when: a long wait means OpenSearch is slow or down. */
+  private inProgress: { n: number; since: number } | undefined;
   /** Segments whose datagrams are already in the exporter counters (a retried segment is not counted twice). */
   private readonly counted = new Set<number>();
   private readonly totals = { datagrams: 0, bytes: 0, flows: 0, indexed: 0, duplicates: 0, rejected: 0, bad: 0 };
@@ -170,8 +175,10 @@ export class Collector {
         await this.spool.whenSealed();
         continue;
       }
+      this.inProgress ??= { n, since: Date.now() };
       try {
         await this.processSegment(n);
+        this.inProgress = undefined;
         this.spool.remove(n);
         this.counted.delete(n);
         this.opensearch = 'ok';
@@ -280,6 +287,13 @@ export class Collector {
     if (this.o.index !== false) saveStats(this.client, this.stateIndex, this.name, s).catch(() => undefined);
   }
 
+  private writeState(): string {
+    const p = this.inProgress;
+    const secs = p ? Math.floor((Date.now() - p.since) / 1000) : 0;
+    if (!p || secs < WAIT_REPORT_S) return this.opensearch;
+    return `waiting ${secs} s to index spool segment ${p.n}${this.opensearch === 'ok' ? '' : ` (${this.opensearch})`}`;
+  }
+
   stats(): CollectorStats {
     const drops = kernelDrops(this.listeners.info);
     const snap = this.session.templates.snapshot();
@@ -311,7 +325,7 @@ export class Collector {
         kernel_drops: drops.reduce<number>((a, x) => a + (x ?? 0), 0),
       },
       spool: this.spool.stats(),
-      opensearch: this.opensearch,
+      opensearch: this.writeState(),
       exporters,
     };
   }

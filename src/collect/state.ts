@@ -30,14 +30,14 @@ function byScope(s: TemplateSnapshot): Map<string, ScopeState> {
   return out;
 }
 
-/** Writes every scope's state in one bulk request. */
+/** Writes every scope's state in one bulk request, visible at once to a collector starting next. */
 export async function saveTemplates(client: Client, stateIndex: string, s: TemplateSnapshot): Promise<void> {
   const updated = new Date().toISOString();
   let body = '';
   for (const [scope, data] of byScope(s)) {
     body += `${JSON.stringify({ index: { _index: stateIndex, _id: `${TEMPLATES}:${scope}` } })}\n${JSON.stringify({ kind: TEMPLATES, key: scope, updated, data })}\n`;
   }
-  if (body) await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: 'errors' } });
+  if (body) await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: 'errors', refresh: 'true' } });
 }
 
 interface Hit<T> {

@@ -2,11 +2,13 @@ import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import express, { type Application } from 'express';
 import helmet from 'helmet';
+import type { CollectorStats } from '../collect/stats';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import type { WebContext } from './context';
 import { errorMiddleware } from './errors';
 import { formOf } from './params';
+import { collectorApi } from './routes/collector';
 import { flowApi, flowPages } from './routes/flow';
 import { reportApi, reportPages } from './routes/reports';
 import { savedApi, savedPages } from './routes/saved';
@@ -29,6 +31,8 @@ export interface AppOptions {
   now?: () => number;
   /** CSRF signing key. @default 32 random bytes per process */
   secret?: Buffer;
+  /** Stats of a collector running in this process (`serve --collect`). */
+  collector?: () => CollectorStats;
 }
 
 /** The explorer as an Express application: pages, the JSON API under /api, static files. */
@@ -38,6 +42,7 @@ export function createApp(o: AppOptions): Application {
     config: o.config,
     views: loadViews(),
     now: o.now ?? Date.now,
+    collector: o.collector,
   };
   const csrf = new Csrf(o.secret);
   const app = express();
@@ -56,7 +61,7 @@ export function createApp(o: AppOptions): Application {
 
   const api = express.Router();
   api.use(express.json({ limit: BODY_LIMIT }), requireJson);
-  api.use(searchApi(ctx), flowApi(ctx), reportApi(ctx), savedApi(ctx), statusApi(ctx));
+  api.use(searchApi(ctx), flowApi(ctx), reportApi(ctx), savedApi(ctx), statusApi(ctx), collectorApi(ctx));
   api.use((req, _res, next) => next(new FlowdexError('NOT_FOUND', `no API endpoint ${req.method} ${req.path}`)));
   app.use('/api', api);
 

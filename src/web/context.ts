@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { Response } from 'express';
+import type { CollectorStats } from '../collect/stats';
 import type { FlowdexConfig } from '../config';
 import type { LayoutModel, Views } from './views';
 
@@ -10,6 +11,8 @@ export interface WebContext {
   views: Views;
   /** Epoch ms; injectable so tests and pages agree on "now". */
   now(): number;
+  /** Stats of a collector running in this process (`serve --collect`). */
+  collector?: () => CollectorStats;
 }
 
 export const EMPTY_FORM: LayoutModel['form'] = { q: '', from: '', to: '' };
