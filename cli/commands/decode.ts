@@ -4,9 +4,10 @@ import { hydrate, normalize } from '../../src/model/normalize';
 import { readFlows } from '../../src/readers';
 import { DecoderSession } from '../../src/readers/export-decoder';
 import { newDecodeStats, type DecodeStats, type ReadItem } from '../../src/readers/types';
-import { action, log, writeOut } from '../common';
+import type { EnrichOverrides } from '../../src/enrich/pipeline';
+import { action, enrichOptions, log, logEnrichment, openEnrichment, writeOut } from '../common';
 
-interface DecodeOptions {
+interface DecodeOptions extends EnrichOverrides {
   format?: string;
   stats?: boolean;
   timeOffset?: string;
@@ -23,17 +24,18 @@ function printStats(s: DecodeStats, decoded: number, rejected: number): void {
 }
 
 export function registerDecode(program: Command): void {
-  program
+  const cmd = program
     .command('decode <files...>')
     .description('decode flow files (any registered format, archives too) to NDJSON flow documents on stdout')
     .option('--format <name>', 'input format; detected from content when absent')
     .option('--stats', 'print counts per exporter and version, templates and undecodable input on stderr')
     .option('--time-offset <seconds>', 'seconds added to every flow time (relative-time formats such as LANL)')
-    .option('--mapping <file>', 'field mapping for the generic CSV/JSON reader')
-    .action(
+    .option('--mapping <file>', 'field mapping for the generic CSV/JSON reader');
+  enrichOptions(cmd).action(
       action(async (files: string[], o: DecodeOptions) => {
         const offset = o.timeOffset !== undefined ? Number(o.timeOffset) : 0;
         if (!Number.isFinite(offset)) throw new FlowdexError('BAD_REQUEST', `--time-offset must be a number of seconds, got ${o.timeOffset}`, { field: 'time-offset' });
+        const enrich = openEnrichment(o);
         const stats = newDecodeStats();
         // One template state for all files: `decode tpl.dat data.dat` decodes the data with the templates.
         const session = new DecoderSession();
@@ -52,7 +54,7 @@ export function registerDecode(program: Command): void {
               continue;
             }
             try {
-              lines += JSON.stringify(hydrate(normalize(item.record).doc)) + '\n';
+              lines += JSON.stringify(hydrate(enrich.apply(normalize(item.record).doc))) + '\n';
               decoded++;
             } catch (e) {
               if (!(e instanceof FlowdexError)) throw e;
@@ -67,7 +69,11 @@ export function registerDecode(program: Command): void {
           }
           if (lines) await writeOut(lines);
         }
-        if (o.stats) printStats(stats, decoded, rejected);
+        enrich.close();
+        if (o.stats) {
+          printStats(stats, decoded, rejected);
+          logEnrichment(enrich);
+        }
         return rejected > 0 ? EXIT.PARTIAL : EXIT.OK;
       }),
     );

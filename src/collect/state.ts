@@ -21,12 +21,14 @@ function byScope(s: TemplateSnapshot): Map<string, ScopeState> {
   const out = new Map<string, ScopeState>();
   const of = (scope: string): ScopeState => {
     let x = out.get(scope);
-    if (!x) out.set(scope, (x = { templates: [], sampling: [], systemInit: [] }));
+    if (!x) out.set(scope, (x = { templates: [], sampling: [], systemInit: [], interfaceNames: [] }));
     return x;
   };
+  const scopeOf = (key: string): string => key.split('#')[0] ?? key;
   for (const t of s.templates) of(t.scope).templates.push(t);
-  for (const e of s.sampling) of(e[0]).sampling.push(e);
-  for (const e of s.systemInit) of(e[0]).systemInit.push(e);
+  for (const e of s.sampling) of(scopeOf(e[0])).sampling.push(e);
+  for (const e of s.systemInit) of(scopeOf(e[0])).systemInit.push(e);
+  for (const e of s.interfaceNames) of(scopeOf(e[0])).interfaceNames.push(e);
   return out;
 }
 
@@ -52,13 +54,14 @@ async function allOfKind<T>(client: Client, stateIndex: string, kind: string): P
 
 /** Every persisted scope, merged into one snapshot. */
 export async function loadTemplates(client: Client, stateIndex: string): Promise<TemplateSnapshot> {
-  const out: TemplateSnapshot = { templates: [], sampling: [], systemInit: [] };
+  const out: TemplateSnapshot = { templates: [], sampling: [], systemInit: [], interfaceNames: [] };
   for (const h of await allOfKind<ScopeState>(client, stateIndex, TEMPLATES)) {
     const d = h._source.data;
     if (!d) continue;
     out.templates.push(...(d.templates ?? []));
     out.sampling.push(...(d.sampling ?? []));
     out.systemInit.push(...(d.systemInit ?? []));
+    out.interfaceNames.push(...(d.interfaceNames ?? []));
   }
   return out;
 }

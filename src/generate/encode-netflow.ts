@@ -58,7 +58,21 @@ export function v5Records(r: FlowRecord): FlowRecord[] {
   if (isV6(r)) return [];
   const fwd: FlowRecord = { ...r, dstBytes: undefined, dstPackets: undefined };
   if (!r.dstPackets) return [fwd];
-  return [fwd, { ...r, srcIp: r.dstIp, dstIp: r.srcIp, srcPort: r.dstPort, dstPort: r.srcPort, srcBytes: r.dstBytes, srcPackets: r.dstPackets, dstBytes: undefined, dstPackets: undefined, inputInterface: r.outputInterface, outputInterface: r.inputInterface }];
+  return [fwd, { ...r, srcIp: r.dstIp, dstIp: r.srcIp, srcPort: r.dstPort, dstPort: r.srcPort, icmpType: replyType(r.icmpType), srcBytes: r.dstBytes, srcPackets: r.dstPackets, dstBytes: undefined, dstPackets: undefined, inputInterface: r.outputInterface, outputInterface: r.inputInterface }];
+}
+
+/** The answer to an ICMP echo request is an echo reply (v4 8 → 0, v6 128 → 129). */
+function replyType(t: number | undefined): number | undefined {
+  return t === 8 ? 0 : t === 128 ? 129 : t;
+}
+
+/** NetFlow's ICMP convention: type × 256 + code, where the destination port would be (and IE 32/139). */
+export function icmpTypeCode(r: FlowRecord): number {
+  return ((r.icmpType ?? 0) << 8) | (r.icmpCode ?? 0);
+}
+
+function isIcmp(r: FlowRecord): boolean {
+  return r.protocol === 1 || r.protocol === 58;
 }
 
 /**
@@ -115,7 +129,8 @@ export class V5Encoder {
     b.writeUInt32BE(start, o + 24);
     b.writeUInt32BE(endMs - this.clock.bootMs, o + 28);
     b.writeUInt16BE((reverse ? r.dstPort : r.srcPort) ?? 0, o + 32);
-    b.writeUInt16BE((reverse ? r.srcPort : r.dstPort) ?? 0, o + 34);
+    if (isIcmp(r)) b.writeUInt16BE(reverse ? icmpTypeCode({ ...r, icmpType: replyType(r.icmpType) }) : icmpTypeCode(r), o + 34);
+    else b.writeUInt16BE((reverse ? r.srcPort : r.dstPort) ?? 0, o + 34);
     b[o + 37] = r.tcpFlags ?? 0;
     b[o + 38] = r.protocol ?? 0;
     b[o + 39] = r.tos ?? 0;
@@ -141,6 +156,8 @@ const fields = (v6: boolean, ipfix: boolean): FieldDef[] => [
     : { id: 12, length: 4, write: (b, o, r) => b.writeUInt32BE(ip4(r.dstIp), o) },
   { id: 7, length: 2, write: (b, o, r) => b.writeUInt16BE(r.srcPort ?? 0, o) },
   { id: 11, length: 2, write: (b, o, r) => b.writeUInt16BE(r.dstPort ?? 0, o) },
+  // icmpTypeCodeIPv4 (v9 ICMP_TYPE) / icmpTypeCodeIPv6; 0 for other transports.
+  { id: v6 && ipfix ? 139 : 32, length: 2, write: (b, o, r) => b.writeUInt16BE(isIcmp(r) ? icmpTypeCode(r) : 0, o) },
   { id: 4, length: 1, write: (b, o, r) => b.writeUInt8(r.protocol ?? 0, o) },
   { id: 6, length: 1, write: (b, o, r) => b.writeUInt8(r.tcpFlags ?? 0, o) },
   { id: 5, length: 1, write: (b, o, r) => b.writeUInt8(r.tos ?? 0, o) },
