@@ -89,7 +89,7 @@ const UINT32 = 4294967296;
 
 /** Template state in a storable form (no compiled setters), for a collector to persist across restarts. */
 export interface TemplateSnapshot {
-  templates: { scope: string; id: number; options: boolean; fields: { id: number; enterprise: number; length: number }[] }[];
+  templates: { scope: string; id: number; options: boolean; fields: { id: number; enterprise: number; length: number; scope?: boolean }[] }[];
   /** Keys start with the scope (`<scope>#<sampler>`, `<scope>#<ifIndex>`). */
   sampling: [string, number][];
   systemInit: [string, number][];
@@ -111,14 +111,14 @@ export class TemplateCache {
       scope: key.slice(0, key.lastIndexOf('#')),
       id: t.id,
       options: t.options,
-      fields: t.fields.map((f) => ({ id: f.id, enterprise: f.enterprise, length: f.length })),
+      fields: t.fields.map((f) => ({ id: f.id, enterprise: f.enterprise, length: f.length, ...(f.scope ? { scope: true } : {}) })),
     }));
     return { templates, sampling: [...this.sampling], systemInit: [...this.systemInit], interfaceNames: [...this.interfaceNames] };
   }
 
   /** Loads persisted state; templates the exporter sends later replace these. */
   restore(s: TemplateSnapshot): void {
-    for (const t of s.templates) this.templates.set(`${t.scope}#${t.id}`, makeTemplate(t.id, t.fields, t.options));
+    for (const t of s.templates) this.templates.set(`${t.scope}#${t.id}`, makeTemplate(t.id, t.fields, t.options, t.scope.includes('|netflow-v9|')));
     for (const [k, v] of s.sampling) this.sampling.set(k, v);
     for (const [k, v] of s.systemInit) this.systemInit.set(k, v);
     for (const [k, v] of s.interfaceNames) this.interfaceNames.set(k, v);
