@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { loadConfig } from '../../../src/config';
+import { REPORTS } from '../../../src/query/reports';
 import { createClient } from '../../../src/store/client';
 import { createApp } from '../../../src/web/app';
 import { serve } from '../../../src/web/server';
@@ -113,10 +114,11 @@ describe('reports', () => {
     expect((await request(f.app).get('/api/report/nope').expect(404)).body.error.code).toBe('REPORT_UNKNOWN');
   });
 
-  test('the dashboard renders all ten panels, each with its indices and time', async () => {
+  test('the dashboard renders a panel per report (fourteen), each with its indices and time', async () => {
     const res = await request(f.app).get('/reports').expect(200);
-    expect((res.text.match(/<section class="panel" id="panel-/g) ?? []).length).toBe(10);
-    expect((res.text.match(/<p class="served">served by <code>/g) ?? []).length).toBe(10);
+    expect(Object.keys(REPORTS).length).toBe(14);
+    expect((res.text.match(/<section class="panel" id="panel-/g) ?? []).length).toBe(14);
+    expect((res.text.match(/<p class="served">served by <code>/g) ?? []).length).toBe(14);
   });
 
   test('host API and page: traffic, peers and services', async () => {
