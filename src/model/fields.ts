@@ -180,7 +180,8 @@ export function resolveField(nameOrAlias: string): FieldDef[] | undefined {
   const lower = nameOrAlias.toLowerCase();
   const alias = byAlias.get(lower);
   if (alias) return [alias];
-  const either = EITHER_ALIASES[lower];
+  // hasOwn: a name such as `constructor` must not reach Object.prototype.
+  const either = Object.hasOwn(EITHER_ALIASES, lower) ? EITHER_ALIASES[lower] : undefined;
   if (either) return either.map((n) => byName.get(n)).filter((f): f is FieldDef => f !== undefined);
   return undefined;
 }

@@ -2,11 +2,11 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { toFlowdexError } from '../store/client';
+import { MAX_QUERY_LENGTH } from './limits';
 import { parseQuery } from './parser';
 import { parseTimeRange } from './time';
 
-/** Longest query text accepted anywhere (search box, API, saved queries). */
-export const MAX_QUERY_LENGTH = 4096;
+export { MAX_QUERY_LENGTH } from './limits';
 export const MAX_NAME_LENGTH = 100;
 export const MAX_DESCRIPTION_LENGTH = 1000;
 /** More saved queries than anyone scrolls through; the list stops here. */

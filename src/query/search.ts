@@ -1,4 +1,4 @@
-import type { Client } from '@opensearch-project/opensearch';
+import { errors, type Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { columnFields, getPath, resolveField } from '../model/fields';
@@ -8,7 +8,7 @@ import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { compileFilter } from './compile';
 import { csvRow } from './csv';
 import type { QueryDsl } from './dsl';
-import { allFlowIndices } from './indices';
+import { allFlowIndices, isDailyIndex } from './indices';
 import { parseQuery } from './parser';
 import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';
 import { parseTimeRange, type TimeRange } from './time';
@@ -71,7 +71,7 @@ export function parseSort(text: string | undefined, order?: 'asc' | 'desc'): Sor
   const fields = resolveField(name);
   const def = fields?.[0];
   if (fields === undefined || def === undefined) throw new FlowdexError('QUERY_UNKNOWN_FIELD', `cannot sort by unknown field "${name}"`, { field: 'sort' });
-  if (fields.length > 1 || def.indexed === false || def.type === 'geo_point') {
+  if (fields.length > 1 || def.indexed === false || def.type === 'geo_point' || def.computedFrom !== undefined) {
     throw new FlowdexError('QUERY_BAD_VALUE', `cannot sort by "${name}": name one stored, indexed field`, { field: 'sort' });
   }
   const given = m?.[2]?.toLowerCase() as 'asc' | 'desc' | undefined;
@@ -106,6 +106,9 @@ function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
+/** Point-in-time ids are base64 (standard or URL-safe), a few hundred characters. */
+const PIT_ID = /^[A-Za-z0-9+/_=-]{1,2048}$/;
+
 function decodeCursor(text: string, sort: SortSpec): Cursor {
   let c: { sort?: SortSpec; offset?: number; pit?: unknown; after?: unknown } | undefined;
   try {
@@ -114,13 +117,16 @@ function decodeCursor(text: string, sort: SortSpec): Cursor {
     c = undefined;
   }
   const bad = () => new FlowdexError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor' });
-  if (c === undefined || c.sort === undefined) throw bad();
+  if (c === null || typeof c !== 'object' || c.sort === null || typeof c.sort !== 'object') throw bad();
   if (c.sort.field !== sort.field || c.sort.order !== sort.order) {
     throw new FlowdexError('BAD_REQUEST', 'cursor belongs to a search with another sort order', { field: 'cursor' });
   }
   const offset = c.offset;
   if (typeof offset === 'number' && Number.isInteger(offset) && offset > 0 && offset <= MAX_LIMIT) return { offset, sort: c.sort };
-  if ('pit' in c && typeof c.pit === 'string' && Array.isArray(c.after)) return { pit: c.pit, after: c.after, sort: c.sort };
+  // The sort values go back to OpenSearch: exactly one per sort key, each of a type a key can hold.
+  const after = c.after;
+  const values = Array.isArray(after) && after.length === 2 && after.every((v) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)));
+  if (typeof c.pit === 'string' && PIT_ID.test(c.pit) && values) return { pit: c.pit, after: after as SortValue[], sort: c.sort };
   throw bad();
 }
 
@@ -208,6 +214,18 @@ async function firstPage(client: Client, cfg: FlowdexConfig, indices: string[], 
   }
 }
 
+/**
+ * The cursor's PIT id and sort values come from the client: when OpenSearch refuses them as
+ * malformed, the cursor was not one this server issued — the client's mistake, not flowdex's.
+ */
+function refusedCursor(e: unknown): never {
+  const cause = e instanceof FlowdexError ? e.cause : e;
+  if (e instanceof FlowdexError && e.code === 'INTERNAL' && cause instanceof errors.ResponseError && cause.statusCode === 400) {
+    throw new FlowdexError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor' });
+  }
+  throw e;
+}
+
 const toHit = (h: RawHit): FlowHit => ({ id: h._id, index: h._index, doc: hydrate(h._source) });
 
 /**
@@ -232,7 +250,7 @@ export async function searchFlows(client: Client, cfg: FlowdexConfig, req: Searc
     if (res.hits.hits.length === limit) next = encodeCursor({ offset: limit, sort: c.sort });
   } else {
     const paged = 'pit' in cursor
-      ? await page(client, cfg, indices, cursor.pit, { ...body, search_after: cursor.after })
+      ? await page(client, cfg, indices, cursor.pit, { ...body, search_after: cursor.after }).catch(refusedCursor)
       : await page(client, cfg, indices, await openPit(client, cfg, indices), { ...body, from: cursor.offset });
     res = paged.res;
     const last = res.hits.hits[res.hits.hits.length - 1];
@@ -251,9 +269,18 @@ export async function searchFlows(client: Client, cfg: FlowdexConfig, req: Searc
   };
 }
 
-/** One flow by id; without `index`, every daily index of the prefix is looked in. */
+/** Longest flow id looked up (ids are short hashes). */
+const MAX_ID_LENGTH = 512;
+
+/**
+ * One flow by id; without `index`, every daily index of the prefix is looked in. `index` must be
+ * exactly one daily index name of the prefix: anything else (a list, a pattern, another prefix,
+ * the saved-queries index) is simply not a flow index, so NOT_FOUND.
+ */
 export async function getFlow(client: Client, cfg: FlowdexConfig, id: string, index?: string): Promise<FlowHit> {
-  const notFound = () => new FlowdexError('NOT_FOUND', `no flow with id "${id}"`, { field: 'id', ...(index !== undefined ? { index } : {}) });
+  const notFound = () => new FlowdexError('NOT_FOUND', `no flow with id "${id.slice(0, 100)}"`, { field: 'id' });
+  if (index !== undefined && !isDailyIndex(cfg.prefix, index)) throw new FlowdexError('NOT_FOUND', `"${index.slice(0, 100)}" is not a flow index of prefix ${cfg.prefix}`, { field: 'index' });
+  if (id.length === 0 || id.length > MAX_ID_LENGTH) throw notFound();
   try {
     const res = await client.search(
       {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { createApp, REQUEST_TIMEOUT_MS } from './app';
+import { createApp } from './app';
 import { isLoopback, type WebAuth } from './security';
 
 export interface ServeOptions {
@@ -37,7 +37,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     s.once('error', reject);
   });
   // A request never outlives the OpenSearch timeout by much; exports are streamed and exempt.
-  server.headersTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = o.config.requestTimeoutMs;
   server.requestTimeout = 0;
   const { port: bound } = server.address() as AddressInfo;
   const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;

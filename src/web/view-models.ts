@@ -13,7 +13,8 @@ const TARGET_BUCKETS = 96;
 /** The finest interval that keeps a chart of `range` near TARGET_BUCKETS buckets. */
 export function autoInterval(range: TimeRange): string {
   const span = range.to - range.from;
-  return INTERVALS.find((i) => span / intervalMs(i) <= TARGET_BUCKETS) ?? '7d';
+  // Past the presets (ranges of years), whole days keep the chart near TARGET_BUCKETS too.
+  return INTERVALS.find((i) => span / intervalMs(i) <= TARGET_BUCKETS) ?? `${Math.ceil(span / TARGET_BUCKETS / 86_400_000)}d`;
 }
 
 /** The interval for the range given as typed, read with the same `now` the core will use. */
