@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages flowdex needs: Maven and unzip fetch and unpack the local
 # OpenSearch node; with `test`, also the peers the test suite uses (nfdump reads nfcapd files,
-# Chromium drives the explorer's browser tests). Root only; without root the tests that need
+# Chromium drives the explorer's browser tests, tshark is the decoders' independent dissector,
+# softflowd exports NetFlow v9/IPFIX from pcaps for the round trip against nfcapd). Root only; without root the tests that need
 # them say so and skip.
 set -euo pipefail
 need=()
@@ -10,6 +11,8 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 if [ "${1:-}" = test ]; then
   command -v nfdump >/dev/null 2>&1 || need+=(nfdump)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v tshark >/dev/null 2>&1 || need+=(tshark)
+  command -v softflowd >/dev/null 2>&1 || need+=(softflowd)
 fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { Response } from 'express';
+import type { Registry } from '../alerts/registry';
 import type { FlowdexConfig } from '../config';
 import type { LayoutModel, Views } from './views';
 
@@ -8,6 +9,8 @@ export interface WebContext {
   client: Client;
   config: FlowdexConfig;
   views: Views;
+  /** Alert detectors: built-ins and user modules. */
+  registry: Registry;
   /** Epoch ms; injectable so tests and pages agree on "now". */
   now(): number;
 }

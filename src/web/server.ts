@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@opensearch-project/opensearch';
+import type { Registry } from '../alerts/registry';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { createApp } from './app';
@@ -16,6 +17,8 @@ export interface ServeOptions {
   auth?: WebAuth;
   /** Clock in epoch ms. @default Date.now */
   now?: () => number;
+  /** Alert detectors. @default built-ins and FLOWDEX_MODULES */
+  registry?: Registry;
 }
 
 export interface RunningServer {
@@ -31,7 +34,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   if (!isLoopback(host) && o.auth === undefined) {
     throw new FlowdexError('CONFIG_INVALID', `refusing to listen on ${host} without authentication: pass --auth user:password (or FLOWDEX_AUTH / FLOWDEX_TOKEN), or listen on 127.0.0.1`, { field: 'host' });
   }
-  const app = createApp({ client: o.client, config: o.config, auth: o.auth, now: o.now });
+  const app = createApp({ client: o.client, config: o.config, auth: o.auth, now: o.now, registry: o.registry });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);
