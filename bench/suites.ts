@@ -1,3 +1,4 @@
+import { alertsSuite } from './alerts';
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
 import { ingestSuite } from './ingest';
@@ -7,4 +8,4 @@ import type { BenchSuite } from './types';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, querySuite, rollupSuite, webSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, querySuite, rollupSuite, webSuite, alertsSuite];
