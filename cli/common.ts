@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigOverrides, type FlowdexConfig } from '../src/config';
-import { enrichConfig, Enrichment, type EnrichOverrides } from '../src/enrich/pipeline';
+import type { Enrichment, EnrichOverrides } from '../src/enrich/pipeline';
 import { formatStats } from '../src/enrich/stats';
 import { errorMessage, exitCodeFor } from '../src/errors';
 
@@ -50,8 +50,12 @@ export function enrichOptions(cmd: Command): Command {
     .option('--no-enrich', 'no geo, AS, network, exporter or service enrichment (env FLOWDEX_ENRICH=0)');
 }
 
-/** Opens the enrichment stage from a command's options; a bad database or networks file fails here. */
-export function openEnrichment(o: EnrichOverrides): Enrichment {
+/**
+ * Opens the enrichment stage from a command's options; a bad database or networks file fails here.
+ * Loaded on demand: its readers (MMDB, YAML) would slow every other command's start.
+ */
+export async function openEnrichment(o: EnrichOverrides): Promise<Enrichment> {
+  const { Enrichment, enrichConfig } = await import('../src/enrich/pipeline');
   return Enrichment.open(enrichConfig(o), log);
 }
 

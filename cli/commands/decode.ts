@@ -36,7 +36,7 @@ export function registerDecode(program: Command): void {
       action(async (files: string[], o: DecodeOptions) => {
         const offset = o.timeOffset !== undefined ? Number(o.timeOffset) : 0;
         if (!Number.isFinite(offset)) throw new FlowdexError('BAD_REQUEST', `--time-offset must be a number of seconds, got ${o.timeOffset}`, { field: 'time-offset' });
-        const enrich = openEnrichment(o);
+        const enrich = await openEnrichment(o);
         const stats = newDecodeStats();
         // One template state for all files: `decode tpl.dat data.dat` decodes the data with the templates.
         const session = new DecoderSession();

@@ -73,7 +73,7 @@ export function registerIndex(program: Command): void {
   enrichOptions(cmd).action(action(async (paths: string[], opts: IndexCliOptions, cmd: Command) => {
       if (paths.length === 0 && !opts.follow) throw new FlowdexError('BAD_REQUEST', 'name at least one input (a file, directory, glob or -) or --follow DIR');
       const cfg = configOf(cmd);
-      const enrich = openEnrichment(opts);
+      const enrich = await openEnrichment(opts);
       const options: IndexFilesOptions = {
         enrich,
         format: opts.format,

@@ -3,7 +3,7 @@ import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { toFlowdexError } from '../store/client';
 import { MAX_QUERY_LENGTH } from './limits';
-import { parseQuery } from './parser';
+import { parseAnyQuery } from './syntax';
 import { parseTimeRange } from './time';
 
 export { MAX_QUERY_LENGTH } from './limits';
@@ -62,7 +62,7 @@ function checkName(name: string): string {
 /** Only runnable queries are stored: the query parses and the range reads. */
 function checkQuery(query: string, from: string | undefined, to: string | undefined, now: number): void {
   if (query.length > MAX_QUERY_LENGTH) throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, { field: 'query' });
-  parseQuery(query, now);
+  parseAnyQuery(query, now);
   parseTimeRange(from, to, now);
 }
 

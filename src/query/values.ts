@@ -5,6 +5,7 @@ import { allFieldNames, fieldByName, resolveField, VALUE_TWINS, type FieldDef, t
 import { ianaNumber, transportName } from '../model/protocols';
 import type { Test } from './ast';
 import type { Scalar } from './dsl';
+import { flagMask, valuesWithFlags } from './flags';
 import { MAX_VALUE_LENGTH, MAX_WILDCARD_LENGTH, MAX_WILDCARDS, own } from './limits';
 import { parseTime } from './time';
 import { parseDurationNs, parseQuantity } from './units';
@@ -247,6 +248,9 @@ export function valueTest(raw: string, quoted: boolean, f: ResolvedField, pos: n
     if (f.defs.some((d) => d.computedFrom !== undefined)) throw badValue(`${f.name} takes a whole value, not a wildcard`, f, pos);
     return { op: 'wildcard', pattern: String(keywordValue(wildcardPattern(raw, f, pos), f, pos)) };
   }
+  const mask = f.defs[0]?.name === 'flow.tcp_flags' && /^[A-Z]+$/.test(raw) ? flagMask(raw) : undefined;
+  // Flag letters (nfdump's CEUAPRSF, X for UAPRSF) mean "at least these flags set".
+  if (mask !== undefined) return { op: 'eq', values: valuesWithFlags(mask) };
   if (f.type === 'date') {
     // A point in time matches flows starting in that very millisecond.
     const t = dateValue(raw, f, pos, now);

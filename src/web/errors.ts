@@ -5,11 +5,11 @@ import type { LayoutModel, Views } from './views';
 
 /** The one mapping of error codes to HTTP statuses. */
 export function httpStatus(code: ErrorCode): number {
-  if (code.startsWith('QUERY_') || code === 'BAD_REQUEST' || code === 'CONFIG_INVALID') return 400;
+  if (code.startsWith('QUERY_') || code === 'BAD_REQUEST' || code === 'CONFIG_INVALID' || code === 'DETECTOR_UNKNOWN') return 400;
   if (code === 'AUTH_REQUIRED') return 401;
   if (code === 'FORBIDDEN') return 403;
-  if (code === 'NOT_FOUND' || code === 'SAVED_NOT_FOUND' || code === 'REPORT_UNKNOWN') return 404;
-  if (code === 'SAVED_EXISTS') return 409;
+  if (code === 'NOT_FOUND' || code === 'SAVED_NOT_FOUND' || code === 'REPORT_UNKNOWN' || code === 'MONITOR_NOT_FOUND' || code === 'ALERT_NOT_FOUND') return 404;
+  if (code === 'SAVED_EXISTS' || code === 'MONITOR_EXISTS') return 409;
   if (code === 'TOO_MANY_REQUESTS') return 429;
   // nginx's "client closed request": nobody reads it, but the log says what happened.
   if (code === 'CANCELLED') return 499;

@@ -56,6 +56,7 @@ export async function searchView(ctx: WebContext, p: Params, base = '/'): Promis
       cells: TABLE_COLUMNS.map((f) => ({ text: tableCellText(f, h.doc), numeric: isNumeric(f) })),
     })),
     total: page.total,
+    asFlowdex: page.syntax === 'nfdump' ? page.flowdex : undefined,
     shown: page.hits.length,
     range: { from: pinned.from, to: pinned.to },
     next: page.cursor ? link(base, { ...pinned, sort: req.sort, order: req.order, cursor: page.cursor }) : undefined,

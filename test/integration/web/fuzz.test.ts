@@ -185,8 +185,9 @@ function url(g: Gen, dataRange: { from: string; to: string }): string {
     const index = g.pick([`PREFIX-flows-2024.05.01`, 'PREFIX-flows-x,other-flows-2026.11.20', 'PREFIX-flows-x,*', 'PREFIX-saved-queries', 'PREFIX-flows-2024.13.45', '*', '_all', randomText(g, 20)]);
     path = `/${g.pick(['flow', 'api/flow'])}/${enc(index)}/${enc(g.chance(0.5) ? 'abcdefghijkl' : randomText(g, 30))}`;
   } else if (k < 86) path = `/${g.pick(['saved', 'api/saved'])}/${enc(g.chance(0.5) ? 'constructor' : randomText(g, 30))}`;
-  else if (k < 88) path = g.pick(['/export.csv', '/api/export']) + (g.chance(0.7) ? '' : '');
+  else if (k < 88) path = g.pick(['/export.csv', '/api/export']);
   else if (k < 90) path = g.pick(['/status', '/api/status', '/saved', '/api/saved', '/nope', '/static/../package.json', '/%2e%2e/%2e%2e/etc/passwd']);
+  else if (k < 93) path = g.pick(['/alerts', '/api/alerts', '/api/detectors', '/api/monitors', `/api/monitors/${enc(g.chance(0.5) ? 'constructor' : randomText(g, 30))}`]);
   else path = `/api/search`;
   const s = qs.toString();
   return `${path}${s ? `?${s}` : ''}`;

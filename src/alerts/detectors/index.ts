@@ -1,0 +1,9 @@
+import type { Detector } from '../types';
+import { baseline } from './baseline';
+import { exporterSilent, newTalker } from './new-talker';
+import { horizontalScan, verticalScan } from './scans';
+import { threshold } from './threshold';
+import { volumetric } from './volumetric';
+
+/** The built-in detectors, by name. */
+export const BUILT_IN: readonly Detector[] = [threshold, baseline, volumetric, verticalScan, horizontalScan, newTalker, exporterSilent];
