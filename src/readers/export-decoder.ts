@@ -170,6 +170,12 @@ export class ExportDecoder {
     return this.shared ? this.take() : this.flushHeld();
   }
 
+  /** Held data sets received before `beforeMs` (origin capture time) become "no template" rejects. */
+  expireHeld(beforeMs: number): ReadItem[] {
+    this.cache.expireHeld(beforeMs, this.sink);
+    return this.take();
+  }
+
   flushHeld(): ReadItem[] {
     this.cache.finish(this.sink);
     return this.take();

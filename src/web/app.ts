@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import express, { type Application, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import type { CollectorStats } from '../collect/stats';
 import { loadRegistry } from '../alerts/modules';
 import type { Registry } from '../alerts/registry';
 import { withScope } from '../store/deadline';
@@ -11,6 +12,7 @@ import { FlowdexError } from '../errors';
 import type { WebContext } from './context';
 import { errorMiddleware } from './errors';
 import { formOf } from './params';
+import { collectorApi } from './routes/collector';
 import { alertApi, alertPages } from './routes/alerts';
 import { flowApi, flowPages } from './routes/flow';
 import { reportApi, reportPages } from './routes/reports';
@@ -32,6 +34,8 @@ export interface AppOptions {
   now?: () => number;
   /** CSRF signing key. @default 32 random bytes per process */
   secret?: Buffer;
+  /** Stats of a collector running in this process (`serve --collect`). */
+  collector?: () => CollectorStats;
   /** Alert detectors. @default built-ins and FLOWDEX_MODULES */
   registry?: Registry;
 }
@@ -75,6 +79,7 @@ export function createApp(o: AppOptions): Application {
     views: loadViews(),
     registry: o.registry ?? loadRegistry(),
     now: o.now ?? Date.now,
+    collector: o.collector,
   };
   const csrf = new Csrf(o.secret);
   const app = express();
@@ -86,7 +91,7 @@ export function createApp(o: AppOptions): Application {
 
   const api = express.Router();
   api.use(express.json({ limit: BODY_LIMIT }), requireJson);
-  api.use(searchApi(ctx), flowApi(ctx), reportApi(ctx), savedApi(ctx), statusApi(ctx), alertApi(ctx));
+  api.use(searchApi(ctx), flowApi(ctx), reportApi(ctx), savedApi(ctx), statusApi(ctx), alertApi(ctx), collectorApi(ctx));
   api.use((req, _res, next) => next(new FlowdexError('NOT_FOUND', `no API endpoint ${req.method} ${req.path}`)));
   app.use('/api', api);
 
