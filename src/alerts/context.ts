@@ -5,7 +5,8 @@ import type { AggregationDsl, CompositeAgg, CompositeKey, DateHistogramSource, T
 import { parseQuery } from '../query/parser';
 import { COMPOSITE_PAGE_SIZE, subValue } from '../query/reports';
 import { runReport } from '../query/run-report';
-import { existingIndices } from '../query/targets';
+import { allFlowIndices } from '../query/indices';
+import { dailyIndicesOf, resolveNames } from '../query/targets';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
 import { searchAggs } from '../rollup/run';
@@ -26,6 +27,17 @@ export interface ContextInput {
   window: TimeRange;
   /** The evaluation's "now" for relative times in queries. */
   now: number;
+  /**
+   * Names of the flow indices that exist, shared by the evaluations of one run (a catch-up
+   * evaluates many windows); looked up per request when absent.
+   */
+  indexNames?: () => Promise<Set<string>>;
+}
+
+/** One lookup of the existing flow indices, made on first use and kept. */
+export function indexNamesOnce(client: Client, config: FlowdexConfig): () => Promise<Set<string>> {
+  let names: Promise<Set<string>> | undefined;
+  return () => (names ??= resolveNames(client, config, [allFlowIndices(config.prefix)]));
 }
 
 /**
@@ -37,7 +49,7 @@ export function detectorContext(i: ContextInput): DetectorContext {
   const iso = (t: number): string => new Date(t).toISOString();
 
   async function rawAggs<T>(aggs: Record<string, AggregationDsl>, range: TimeRange, extra: string): Promise<T | undefined> {
-    const indices = await existingIndices(client, config, range);
+    const indices = dailyIndicesOf(config.prefix, range, await (i.indexNames ?? indexNamesOnce(client, config))());
     if (indices.length === 0) return undefined;
     const query = allOf(compileQuery(parseQuery(andQuery(monitor.query, extra), i.now)), timeFilter(range));
     return (await searchAggs<string, unknown>(client, config, indices, { size: 0, track_total_hits: false, query, aggs }, Object.keys(aggs))) as T;
