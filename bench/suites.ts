@@ -1,5 +1,7 @@
+import { alertsSuite } from './alerts';
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
+import { enrichSuite } from './enrich';
 import { ingestSuite } from './ingest';
 import { peersSuite } from './peers';
 import { querySuite } from './query';
@@ -8,4 +10,4 @@ import type { BenchSuite } from './types';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, querySuite, rollupSuite, peersSuite, webSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, peersSuite, webSuite, alertsSuite];

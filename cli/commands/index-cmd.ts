@@ -8,8 +8,7 @@ import { formatCounts, formatSummary, summarize, type IngestSummary } from '../.
 import { connect } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
 import type { EnrichOverrides } from '../../src/enrich/pipeline';
-import { action, configOf, log } from '../common';
-import { enrichOptions, logEnrichment, openEnrichment } from '../enrich';
+import { action, configOf, enrichOptions, log, logEnrichment, openEnrichment } from '../common';
 
 interface IndexCliOptions extends EnrichOverrides {
   format?: string;
@@ -74,7 +73,7 @@ export function registerIndex(program: Command): void {
   enrichOptions(cmd).action(action(async (paths: string[], opts: IndexCliOptions, cmd: Command) => {
       if (paths.length === 0 && !opts.follow) throw new FlowdexError('BAD_REQUEST', 'name at least one input (a file, directory, glob or -) or --follow DIR');
       const cfg = configOf(cmd);
-      const enrich = openEnrichment(opts);
+      const enrich = await openEnrichment(opts);
       const options: IndexFilesOptions = {
         enrich,
         format: opts.format,

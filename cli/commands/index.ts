@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('./report')).registerReport,
   rollup: async () => (await import('./rollup')).registerRollup,
   alerts: async () => (await import('./alerts')).registerAlerts,
+  collect: async () => (await import('./collect')).registerCollect,
 };
 
 /** Global options that take a value: their value is not the command name. */

@@ -1,4 +1,5 @@
 import type { FlowDoc } from '../model/flow';
+import { canonicalIp } from './ip';
 import type { ExporterDef, InterfaceDef } from './site-config';
 import { zeroStats, type EnricherStats } from './stats';
 import type { Enricher } from './types';
@@ -13,19 +14,18 @@ import type { Enricher } from './types';
 export class ExporterEnricher implements Enricher {
   readonly name = 'exporters';
   readonly stats: EnricherStats = zeroStats('exporters');
-  /** `exporter|ifIndex` → name learned from the wire. */
-  private readonly learned = new Map<string, string>();
+  /** exporter → ifIndex → name learned from the wire. */
+  private readonly learned = new Map<string, Map<number, string>>();
+
+  /** Exporter address as it appears on flows → its configured names (any text form of the address). */
+  private readonly defs = new Map<string, ExporterDef | null>();
 
   constructor(private readonly exporters: ReadonlyMap<string, ExporterDef> = new Map()) {}
 
-  /** Interface names learned so far, `exporter|ifIndex` → name. */
-  get learnedNames(): ReadonlyMap<string, string> {
-    return this.learned;
-  }
-
-  /** Remembers an interface name an exporter announced (options data), for its later flows. */
-  learn(exporter: string, ifIndex: number, name: string): void {
-    if (name !== '') this.learned.set(`${exporter.toLowerCase()}|${ifIndex}`, name);
+  private configured(ip: string): ExporterDef | undefined {
+    let def = this.defs.get(ip);
+    if (def === undefined) this.defs.set(ip, (def = this.exporters.get(canonicalIp(ip) ?? ip) ?? null));
+    return def ?? undefined;
   }
 
   enrich(doc: FlowDoc): void {
@@ -33,8 +33,9 @@ export class ExporterEnricher implements Enricher {
     if (o?.ip === undefined) return;
     const s = this.stats;
     s.lookups++;
-    const exporter = o.ip.toLowerCase();
-    const def = this.exporters.get(exporter);
+    const exporter = o.ip;
+    const def = this.configured(exporter);
+    let learned = this.learned.get(exporter);
     let filled = false;
     if (def?.name !== undefined) {
       o.name = def.name;
@@ -46,10 +47,12 @@ export class ExporterEnricher implements Enricher {
     }
     for (const side of [o.ingress?.interface, o.egress?.interface]) {
       if (side?.id === undefined) continue;
-      const key = `${exporter}|${side.id}`;
-      if (side.name !== undefined) this.learned.set(key, side.name);
+      if (side.name !== undefined && learned?.get(side.id) !== side.name) {
+        if (!learned) this.learned.set(exporter, (learned = new Map()));
+        learned.set(side.id, side.name);
+      }
       const configured: InterfaceDef | undefined = def?.interfaces.get(side.id);
-      const name = configured?.name ?? side.name ?? this.learned.get(key);
+      const name = configured?.name ?? side.name ?? learned?.get(side.id);
       if (name !== undefined) {
         side.name = name;
         filled = true;

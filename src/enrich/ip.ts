@@ -117,3 +117,25 @@ export function contains(p: Prefix, ip: ParsedIp): boolean {
   }
   return true;
 }
+
+/** One text form per address (IPv6 lower case, longest zero run compressed: RFC 5952); undefined when invalid. */
+export function canonicalIp(ip: string): string | undefined {
+  const v4 = parseIpv4(ip);
+  if (v4 !== undefined) return [v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255].join('.');
+  const w = parseIpv6(ip);
+  if (w === undefined) return undefined;
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = w.map((x) => x.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}

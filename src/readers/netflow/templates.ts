@@ -87,6 +87,15 @@ export const MAX_HELD_SETS = 256;
 
 const UINT32 = 4294967296;
 
+/** Template state in a storable form (no compiled setters), for a collector to persist across restarts. */
+export interface TemplateSnapshot {
+  templates: { scope: string; id: number; options: boolean; fields: { id: number; enterprise: number; length: number; scope?: boolean }[] }[];
+  /** Keys start with the scope (`<scope>#<sampler>`, `<scope>#<ifIndex>`). */
+  sampling: [string, number][];
+  systemInit: [string, number][];
+  interfaceNames: [string, string][];
+}
+
 export class TemplateCache {
   private readonly templates = new Map<string, Template>();
   private readonly sampling = new Map<string, number>();
@@ -94,6 +103,34 @@ export class TemplateCache {
   /** Interface names from options data, by scope and ifIndex. */
   private readonly interfaceNames = new Map<string, string>();
   private held: Held[] = [];
+  /** Bumped on every template or options change, so a collector knows when to persist. */
+  version = 0;
+
+  snapshot(): TemplateSnapshot {
+    const templates = [...this.templates].map(([key, t]) => ({
+      scope: key.slice(0, key.lastIndexOf('#')),
+      id: t.id,
+      options: t.options,
+      fields: t.fields.map((f) => ({ id: f.id, enterprise: f.enterprise, length: f.length, ...(f.scope ? { scope: true } : {}) })),
+    }));
+    return { templates, sampling: [...this.sampling], systemInit: [...this.systemInit], interfaceNames: [...this.interfaceNames] };
+  }
+
+  /** Loads persisted state; templates the exporter sends later replace these. */
+  restore(s: TemplateSnapshot): void {
+    for (const t of s.templates) this.templates.set(`${t.scope}#${t.id}`, makeTemplate(t.id, t.fields, t.options, t.scope.includes('|netflow-v9|')));
+    for (const [k, v] of s.sampling) this.sampling.set(k, v);
+    for (const [k, v] of s.systemInit) this.systemInit.set(k, v);
+    for (const [k, v] of s.interfaceNames) this.interfaceNames.set(k, v);
+  }
+
+  /** Held data that arrived (capture time) before `beforeMs` gives up waiting: rejected as "no template". */
+  expireHeld(beforeMs: number, sink: Sink): void {
+    const old = this.held.filter((h) => (h.origin.captureMs ?? 0) < beforeMs);
+    if (!old.length) return;
+    this.held = this.held.filter((h) => (h.origin.captureMs ?? 0) >= beforeMs);
+    for (const h of old) sink.reject(noTemplate(h), h.origin, h.at);
+  }
 
   static scope(exporter: string | undefined, header: ExportHeader): string {
     return `${exporter ?? '?'}|${header.format}|${header.domain}`;
@@ -102,6 +139,7 @@ export class TemplateCache {
   /** Stores (or redefines) a template and decodes the data that waited for it. */
   define(scope: string, t: Template, sink: Sink): void {
     this.templates.set(`${scope}#${t.id}`, t);
+    this.version++;
     sink.template();
     if (!this.held.length) return;
     const waiting = this.held.filter((h) => h.key === scope && h.templateId === t.id);
@@ -128,9 +166,18 @@ export class TemplateCache {
     }
   }
 
-  /** End of input: whatever still waits has no template. */
+  /** End of input: whatever still waits has no template, reported once per missing template. */
   finish(sink: Sink): void {
-    for (const h of this.held) sink.reject(noTemplate(h), h.origin, h.at);
+    const byTemplate = new Map<string, Held[]>();
+    for (const h of this.held) {
+      const k = `${h.key}#${h.templateId}`;
+      byTemplate.set(k, [...(byTemplate.get(k) ?? []), h]);
+    }
+    for (const sets of byTemplate.values()) {
+      const h = sets[0] as Held;
+      const more = sets.length > 1 ? ` (${sets.length} data sets, ${sets.reduce((n, x) => n + x.data.length, 0)} bytes, the first here)` : '';
+      sink.reject(noTemplate(h) + more, h.origin, h.at);
+    }
     this.held = [];
   }
 
@@ -173,10 +220,20 @@ export class TemplateCache {
       }
       if (t.options) {
         const rate = samplingRate(s);
-        if (rate !== undefined) this.sampling.set(samplerKey(scope, s.samplerId), rate);
-        if (s.systemInitMs !== undefined) this.systemInit.set(scope, s.systemInitMs);
+        const key = samplerKey(scope, s.samplerId);
+        if (rate !== undefined && this.sampling.get(key) !== rate) {
+          this.sampling.set(key, rate);
+          this.version++;
+        }
+        if (s.systemInitMs !== undefined && this.systemInit.get(scope) !== s.systemInitMs) {
+          this.systemInit.set(scope, s.systemInitMs);
+          this.version++;
+        }
         const name = s.interfaceName ?? s.interfaceDescription;
-        if (s.scopeInterface !== undefined && name !== undefined) this.interfaceNames.set(`${scope}#${s.scopeInterface}`, name);
+        if (s.scopeInterface !== undefined && name !== undefined && this.interfaceNames.get(`${scope}#${s.scopeInterface}`) !== name) {
+          this.interfaceNames.set(`${scope}#${s.scopeInterface}`, name);
+          this.version++;
+        }
         sink.optionRecord();
         continue;
       }

@@ -164,6 +164,15 @@ describe('exporters, services and applications', () => {
     expect(d.observer).toMatchObject({ ip: '192.0.2.1', geo: { name: 'hq' }, ingress: { interface: { id: 1, name: 'ge-0/0/1', alias: 'uplink to ISP' } }, egress: { interface: { id: 2, name: 'ge-0/0/2' } } });
   });
 
+  it('matches an exporter written in any text form of its address', () => {
+    const file = path.join(dir, 'v6-exporter.yaml');
+    writeFileSync(file, 'exporters:\n  "2001:DB8:0:0::9": { name: core6, interfaces: { 4: et-0/0/4 } }\n');
+    const v6 = Enrichment.open({ enabled: true, networksFile: file });
+    const d = v6.apply(doc('10.0.0.1', '10.0.0.2', { exporter: '2001:db8::9', inputInterface: 4 }));
+    expect(d.observer).toMatchObject({ name: 'core6', ingress: { interface: { id: 4, name: 'et-0/0/4' } } });
+    v6.close();
+  });
+
   it('gives later flows of an exporter the interface names its options data announced', () => {
     const named = doc('10.0.0.1', '10.0.0.2', { exporter: '198.51.100.7', inputInterface: 7 });
     (named.observer as { ingress: { interface: { name?: string } } }).ingress.interface.name = 'xe-1/0/7';
