@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { errorMessage } from '../errors';
+import type { Enrichment } from '../enrich/pipeline';
 import { DeadLetter } from '../ingest/dead-letter';
 import { indexItems } from '../ingest/indexer';
 import { DecoderSession, ExportDecoder, exportFormat } from '../readers/export-decoder';
@@ -42,6 +43,8 @@ export interface CollectorOptions {
   index?: boolean;
   /** On stop, keep indexing the spool this long before leaving the rest for the next start. @default 30000 */
   drainTimeoutMs?: number;
+  /** The enrichment stage every decoded flow passes before indexing; none when absent. */
+  enrich?: Enrichment;
   log: (line: string) => void;
 }
 
@@ -207,6 +210,7 @@ export class Collector {
       relaxRefresh: false,
       giveUpAfterMs: FOREVER_MS,
       signal: this.abort.signal,
+      enrich: this.o.enrich,
       log: (line) => {
         this.opensearch = line;
         this.o.log(`collect: ${line}`);
