@@ -1,3 +1,4 @@
+import { collectSuite } from './collect';
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
 import { enrichSuite } from './enrich';
@@ -8,4 +9,4 @@ import type { BenchSuite } from './types';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, webSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, webSuite, collectSuite];

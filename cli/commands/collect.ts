@@ -8,9 +8,10 @@ import { durationMs } from '../../src/ingest/prune';
 import { parseQuantity } from '../../src/query/units';
 import { connect, createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
-import { action, configOf, log } from '../common';
+import { action, configOf, enrichOptions, log, openEnrichment } from '../common';
+import type { EnrichOverrides } from '../../src/enrich/pipeline';
 
-export interface CollectCliOptions {
+export interface CollectCliOptions extends EnrichOverrides {
   listen: string[];
   spool?: string;
   spoolMax: string;
@@ -73,12 +74,13 @@ export async function collectorClient(cfg: FlowdexConfig): Promise<ReturnType<ty
 }
 
 export function registerCollect(program: Command): void {
-  withCollectOptions(program.command('collect').description('receive NetFlow v5/v9, IPFIX and sFlow v5 over UDP and index it; spools to disk while OpenSearch is slow or down')).action(
+  enrichOptions(withCollectOptions(program.command('collect').description('receive NetFlow v5/v9, IPFIX and sFlow v5 over UDP and index it; spools to disk while OpenSearch is slow or down')).action(
     action(async (opts: CollectCliOptions, cmd: Command) => {
       const cfg = configOf(cmd);
       const options = collectorOptions(cfg, opts);
+      const enrich = await openEnrichment(opts);
       const client = await collectorClient(cfg);
-      const collector = new Collector(client, cfg, options);
+      const collector = new Collector(client, cfg, { ...options, enrich });
       await collector.start();
       log(`collect: spool in ${options.spoolDir}; SIGTERM or Ctrl-C stops (the spool is flushed, indexing continues up to --drain-timeout)`);
       const code = await new Promise<number>((resolve) => {
@@ -86,8 +88,9 @@ export function registerCollect(program: Command): void {
         process.once('SIGTERM', () => resolve(0));
       });
       await collector.stop();
+      enrich.close();
       await client.close();
       return code;
     }),
-  );
+  ));
 }

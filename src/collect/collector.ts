@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { errorMessage } from '../errors';
+import type { Enrichment } from '../enrich/pipeline';
 import { DeadLetter } from '../ingest/dead-letter';
 import { indexItems } from '../ingest/indexer';
 import { DecoderSession, ExportDecoder, exportFormat } from '../readers/export-decoder';
@@ -42,6 +43,8 @@ export interface CollectorOptions {
   index?: boolean;
   /** On stop, keep indexing the spool this long before leaving the rest for the next start. @default 30000 */
   drainTimeoutMs?: number;
+  /** Enrichment each flow passes before indexing (geo, AS, networks); none when absent. */
+  enrich?: Enrichment;
   log: (line: string) => void;
 }
 
@@ -52,6 +55,8 @@ const SAMPLES = 5;
 /** Datagrams decoded between turns of the event loop, so sockets keep being read. */
 const DECODE_SLICE = 64;
 
+/** Spool read per indexing run. */
+const BATCH_BYTES = 16 * 1024 ** 2;
 /** A segment not indexed after this long is reported (the node is slow or unreachable). */
 const WAIT_REPORT_S = 5;
 
@@ -169,35 +174,45 @@ export class Collector {
 
   private async consume(): Promise<void> {
     for (;;) {
-      const n = this.spool.sealed()[0];
-      if (n === undefined) {
+      const batch = this.nextBatch();
+      if (!batch.length) {
         if (this.stopping) return;
         await this.spool.whenSealed();
         continue;
       }
-      this.inProgress ??= { n, since: Date.now() };
+      this.inProgress ??= { n: batch[0] ?? 0, since: Date.now() };
       try {
-        await this.processSegment(n);
+        await this.processSegments(batch);
         this.inProgress = undefined;
-        this.spool.remove(n);
-        this.counted.delete(n);
+        for (const n of batch) {
+          this.spool.remove(n);
+          this.counted.delete(n);
+        }
         this.opensearch = 'ok';
         await this.persistTemplates();
       } catch (e) {
         if (this.abort.signal.aborted) return;
         this.opensearch = errorMessage(e);
-        this.o.log(`collect: spool segment ${n} not indexed yet (${this.opensearch}); retrying`);
+        this.o.log(`collect: spool segments ${batch[0]}-${batch[batch.length - 1]} not indexed yet (${this.opensearch}); retrying`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
   }
 
-  private async processSegment(n: number): Promise<void> {
-    const seg = await this.spool.read(n);
-    const first = !this.counted.has(n);
-    this.counted.add(n);
-    if (seg.partialBytes && first) this.o.log(`collect: spool segment ${n} ends in ${seg.partialBytes} bytes of a torn record (the process was killed mid-write); ignored`);
-    const items = this.decodeAll(seg.datagrams, first);
+  /** The oldest sealed segments, up to BATCH_BYTES: one indexing run each, so its fixed costs (refresh, bookkeeping) are shared. */
+  private nextBatch(): number[] {
+    const out: number[] = [];
+    let bytes = 0;
+    for (const s of this.spool.sealedSizes()) {
+      if (out.length && bytes + s.bytes > BATCH_BYTES) break;
+      out.push(s.n);
+      bytes += s.bytes;
+    }
+    return out;
+  }
+
+  private async processSegments(batch: number[]): Promise<void> {
+    const items = this.decodeSegments(batch);
     if (this.o.index === false) {
       for await (const item of items) if (item.kind === 'flow') this.totals.indexed++;
       return;
@@ -207,16 +222,27 @@ export class Collector {
       relaxRefresh: false,
       giveUpAfterMs: FOREVER_MS,
       signal: this.abort.signal,
+      enrich: this.o.enrich,
       log: (line) => {
         this.opensearch = line;
         this.o.log(`collect: ${line}`);
       },
     });
-    if (r.interrupted) throw new Error('stopped before the segment was indexed');
+    if (r.interrupted) throw new Error('stopped before the segments were indexed');
     for (const [file, c] of r.counts.perFile) this.book.indexedCounts(file.replace(/^udp:/, ''), c);
     this.totals.indexed += r.counts.total.indexed;
     this.totals.duplicates += r.counts.total.duplicates;
     this.totals.rejected += r.counts.total.rejected;
+  }
+
+  private async *decodeSegments(batch: number[]): AsyncGenerator<ReadItem> {
+    for (const n of batch) {
+      const seg = await this.spool.read(n);
+      const first = !this.counted.has(n);
+      this.counted.add(n);
+      if (seg.partialBytes && first) this.o.log(`collect: spool segment ${n} ends in ${seg.partialBytes} bytes of a torn record (the process was killed mid-write); ignored`);
+      yield* this.decodeAll(seg.datagrams, first);
+    }
   }
 
   /** Decodes a segment's datagrams through the shared template state; bad input is counted and sampled here. */
