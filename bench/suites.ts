@@ -1,3 +1,4 @@
+import { alertsSuite } from './alerts';
 import { collectSuite } from './collect';
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
@@ -9,4 +10,4 @@ import type { BenchSuite } from './types';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, webSuite, collectSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, webSuite, alertsSuite, collectSuite];

@@ -8,8 +8,8 @@ import { durationMs } from '../../src/ingest/prune';
 import { parseQuantity } from '../../src/query/units';
 import { connect, createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
-import { action, configOf, enrichOptions, log, openEnrichment } from '../common';
 import type { EnrichOverrides } from '../../src/enrich/pipeline';
+import { action, configOf, enrichOptions, log, logEnrichment, openEnrichment } from '../common';
 
 export interface CollectCliOptions extends EnrichOverrides {
   listen: string[];
@@ -49,7 +49,7 @@ export function collectorOptions(cfg: FlowdexConfig, o: CollectCliOptions): Coll
 
 /** Adds the collector's options to a command (`collect`, `serve --collect`). */
 export function withCollectOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--listen <addr>', `UDP address to receive on, repeatable: 0.0.0.0:2055, [::]:4739, :6343 (default ${DEFAULT_LISTEN.join(' ')})`, (v: string, acc: string[]) => [...acc, v], [])
     .option('--spool <dir>', 'spool directory (default <FLOWDEX_HOME>/spool/<prefix>)')
     .option('--spool-max <size>', 'spool size cap; beyond it datagrams are refused and counted', '1GiB')
@@ -59,6 +59,7 @@ export function withCollectOptions(cmd: Command): Command {
     .option('--dead-letter <file>', 'samples of bad datagrams and refused flows (default <spool>/collect.dead-letter.ndjson)')
     .option('--drain-timeout <duration>', 'on SIGTERM, keep indexing the spool this long; the rest waits for the next start', '30s')
     .option('--no-index', 'decode and count only, index nothing (measuring the receive side)');
+  return enrichOptions(cmd);
 }
 
 /** Connects and sets up when OpenSearch is there; otherwise the spool holds everything until it is. */
@@ -77,10 +78,10 @@ export function registerCollect(program: Command): void {
   enrichOptions(withCollectOptions(program.command('collect').description('receive NetFlow v5/v9, IPFIX and sFlow v5 over UDP and index it; spools to disk while OpenSearch is slow or down')).action(
     action(async (opts: CollectCliOptions, cmd: Command) => {
       const cfg = configOf(cmd);
-      const options = collectorOptions(cfg, opts);
       const enrich = await openEnrichment(opts);
+      const options = { ...collectorOptions(cfg, opts), enrich };
       const client = await collectorClient(cfg);
-      const collector = new Collector(client, cfg, { ...options, enrich });
+      const collector = new Collector(client, cfg, options);
       await collector.start();
       log(`collect: spool in ${options.spoolDir}; SIGTERM or Ctrl-C stops (the spool is flushed, indexing continues up to --drain-timeout)`);
       const code = await new Promise<number>((resolve) => {
@@ -88,6 +89,7 @@ export function registerCollect(program: Command): void {
         process.once('SIGTERM', () => resolve(0));
       });
       await collector.stop();
+      logEnrichment(enrich);
       enrich.close();
       await client.close();
       return code;

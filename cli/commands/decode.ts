@@ -3,7 +3,7 @@ import { EXIT, FlowdexError } from '../../src/errors';
 import { hydrate, normalize } from '../../src/model/normalize';
 import { readFlows } from '../../src/readers';
 import { DecoderSession } from '../../src/readers/export-decoder';
-import { newDecodeStats, type DecodeStats, type ReadItem } from '../../src/readers/types';
+import { countDecoded, newDecodeStats, type DecodeStats, type ReadItem } from '../../src/readers/types';
 import type { EnrichOverrides } from '../../src/enrich/pipeline';
 import { action, enrichOptions, log, logEnrichment, openEnrichment, writeOut } from '../common';
 
@@ -15,6 +15,7 @@ interface DecodeOptions extends EnrichOverrides {
 }
 
 function printStats(s: DecodeStats, decoded: number, rejected: number): void {
+  // A rejected item is one record, or one datagram or data set that could not be split into records.
   log(`records: ${decoded + rejected} = ${decoded} decoded + ${rejected} rejected`);
   for (const [key, n] of [...s.perExporter].sort()) log(`  exporter ${key}: ${n} flows`);
   log(`templates seen: ${s.templates}`);
@@ -50,16 +51,20 @@ export function registerDecode(program: Command): void {
           for await (const item of items) {
             if (item.kind === 'reject') {
               rejected++;
+              // Text readers' rejects (the binary decoders record their own as they happen).
+              if (item.loc.line !== undefined) stats.undecodable.push({ where: `${item.loc.file}:${item.loc.line}`, reason: item.error.message });
               log(`rejected ${item.error.describe()}`);
               continue;
             }
             try {
               lines += JSON.stringify(hydrate(enrich.apply(normalize(item.record).doc))) + '\n';
               decoded++;
+              countDecoded(stats, item.record);
             } catch (e) {
               if (!(e instanceof FlowdexError)) throw e;
               rejected++;
               const { file: f, line, offset: at } = item.loc;
+              stats.undecodable.push({ where: line !== undefined ? `${f}:${line}` : `${f}@${at ?? 0}`, reason: e.message });
               log(`rejected ${new FlowdexError(e.code, e.message, { ...e.context, file: f, line, offset: at }).describe()}`);
             }
             if (lines.length > 65536) {

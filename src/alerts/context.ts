@@ -1,14 +1,17 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { loadStats } from '../collect/state';
 import type { FlowdexConfig } from '../config';
 import { allOf, compileQuery, timeFilter } from '../query/compile';
 import type { AggregationDsl, CompositeAgg, CompositeKey, DateHistogramSource, TermsSource } from '../query/dsl';
 import { parseQuery } from '../query/parser';
 import { COMPOSITE_PAGE_SIZE, subValue } from '../query/reports';
 import { runReport } from '../query/run-report';
-import { existingIndices } from '../query/targets';
+import { allFlowIndices } from '../query/indices';
+import { dailyIndicesOf, resolveNames } from '../query/targets';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
 import { searchAggs } from '../rollup/run';
+import { stateIndex } from '../rollup/state';
 import type { CompositeRow, DetectorContext, GroupName, Monitor, Params } from './types';
 
 /** Two query-language filters that must both hold; either may be empty. */
@@ -26,6 +29,17 @@ export interface ContextInput {
   window: TimeRange;
   /** The evaluation's "now" for relative times in queries. */
   now: number;
+  /**
+   * Names of the flow indices that exist, shared by the evaluations of one run (a catch-up
+   * evaluates many windows); looked up per request when absent.
+   */
+  indexNames?: () => Promise<Set<string>>;
+}
+
+/** One lookup of the existing flow indices, made on first use and kept. */
+export function indexNamesOnce(client: Client, config: FlowdexConfig): () => Promise<Set<string>> {
+  let names: Promise<Set<string>> | undefined;
+  return () => (names ??= resolveNames(client, config, [allFlowIndices(config.prefix)]));
 }
 
 /**
@@ -37,7 +51,7 @@ export function detectorContext(i: ContextInput): DetectorContext {
   const iso = (t: number): string => new Date(t).toISOString();
 
   async function rawAggs<T>(aggs: Record<string, AggregationDsl>, range: TimeRange, extra: string): Promise<T | undefined> {
-    const indices = await existingIndices(client, config, range);
+    const indices = dailyIndicesOf(config.prefix, range, await (i.indexNames ?? indexNamesOnce(client, config))());
     if (indices.length === 0) return undefined;
     const query = allOf(compileQuery(parseQuery(andQuery(monitor.query, extra), i.now)), timeFilter(range));
     return (await searchAggs<string, unknown>(client, config, indices, { size: 0, track_total_hits: false, query, aggs }, Object.keys(aggs))) as T;
@@ -57,6 +71,7 @@ export function detectorContext(i: ContextInput): DetectorContext {
     async aggregate<T>(aggs: Record<string, AggregationDsl>, o: { range?: TimeRange; extra?: string } = {}): Promise<T> {
       return ((await rawAggs<T>(aggs, o.range ?? i.window, o.extra ?? '')) ?? {}) as T;
     },
+    collectors: () => loadStats(client, stateIndex(config.prefix)),
     async composite(sources, sub, o = {}) {
       const range = o.range ?? i.window;
       const srcs = Object.entries(sources).map(([name, s]): Record<string, TermsSource | DateHistogramSource> => ({

@@ -4,7 +4,7 @@ import { errorMessage } from '../errors';
 import type { TimeRange } from '../query/time';
 import { stateIndex } from '../rollup/state';
 import { toFlowdexError } from '../store/client';
-import { detectorContext } from './context';
+import { detectorContext, indexNamesOnce } from './context';
 import { applyWindow, DEFAULT_POLICY, type LifecyclePolicy } from './lifecycle';
 import { listMonitors } from './monitors';
 import type { Notifier } from './notify';
@@ -28,10 +28,16 @@ export interface Evaluation {
 }
 
 /** Runs a monitor's detector on one window; writes nothing (`alerts test`, benchmarks). */
-export async function evaluateMonitor(d: Pick<RunnerDeps, 'client' | 'config' | 'registry'>, monitor: Monitor, window: TimeRange, now: number = Date.now()): Promise<Evaluation> {
+export async function evaluateMonitor(
+  d: Pick<RunnerDeps, 'client' | 'config' | 'registry'>,
+  monitor: Monitor,
+  window: TimeRange,
+  now: number = Date.now(),
+  indexNames?: () => Promise<Set<string>>,
+): Promise<Evaluation> {
   const detector = detectorOf(d.registry, monitor.detector);
   const t0 = performance.now();
-  const ctx = detectorContext({ client: d.client, config: d.config, monitor, params: effectiveParams(detector, monitor.params), window, now });
+  const ctx = detectorContext({ client: d.client, config: d.config, monitor, params: effectiveParams(detector, monitor.params), window, now, ...(indexNames ? { indexNames } : {}) });
   const findings = await detector.evaluate(ctx);
   return { findings, took_ms: Math.round((performance.now() - t0) * 10) / 10 };
 }
@@ -113,10 +119,11 @@ export async function runMonitor(deps: RunnerDeps, monitor: Monitor, o: RunOptio
   const known = new Map<string, Alert>((await knownAlerts(client, config, monitor.slug, (windows[0]?.from ?? 0) - policy.flapWindows * ms)).map((a) => [a.id, a]));
   // One claim covers the run's windows: whoever moves the cursor evaluates them, nobody else.
   if (!(await claim(client, config, monitor.slug, cursor, { from: windows[0]?.from ?? 0, to: windows[windows.length - 1]?.to ?? 0 }))) return out;
+  const indexNames = indexNamesOnce(client, config);
   for (const window of windows) {
     const run: WindowRun = { monitor: monitor.slug, window, findings: 0, raised: 0, resolved: 0, took_ms: 0 };
     try {
-      const ev = await evaluateMonitor(deps, monitor, window, o.now);
+      const ev = await evaluateMonitor(deps, monitor, window, o.now, indexNames);
       const outcome = applyWindow(monitor, [...known.values()], ev.findings, window, policy);
       await saveAlerts(client, config, outcome.changed);
       for (const a of outcome.changed) known.set(a.id, a);

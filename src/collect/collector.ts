@@ -43,7 +43,7 @@ export interface CollectorOptions {
   index?: boolean;
   /** On stop, keep indexing the spool this long before leaving the rest for the next start. @default 30000 */
   drainTimeoutMs?: number;
-  /** Enrichment each flow passes before indexing (geo, AS, networks); none when absent. */
+  /** The enrichment stage every decoded flow passes before indexing; none when absent. */
   enrich?: Enrichment;
   log: (line: string) => void;
 }

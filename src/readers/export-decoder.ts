@@ -97,10 +97,6 @@ export class ExportDecoder {
           if (rec.end !== undefined) rec.end += offset;
         }
         counters.flows++;
-        if (stats) {
-          const key = `${rec.exporter ?? 'unknown'} ${rec.format}`;
-          stats.perExporter.set(key, (stats.perExporter.get(key) ?? 0) + 1);
-        }
         this.out.push({ kind: 'flow', record: rec, loc: { file: origin.file, offset: origin.base + at } });
       },
       reject: (reason: string, origin: Origin, at: number, code: ErrorCode = 'INPUT_BAD_RECORD') => {

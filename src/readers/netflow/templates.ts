@@ -166,9 +166,18 @@ export class TemplateCache {
     }
   }
 
-  /** End of input: whatever still waits has no template. */
+  /** End of input: whatever still waits has no template, reported once per missing template. */
   finish(sink: Sink): void {
-    for (const h of this.held) sink.reject(noTemplate(h), h.origin, h.at);
+    const byTemplate = new Map<string, Held[]>();
+    for (const h of this.held) {
+      const k = `${h.key}#${h.templateId}`;
+      byTemplate.set(k, [...(byTemplate.get(k) ?? []), h]);
+    }
+    for (const sets of byTemplate.values()) {
+      const h = sets[0] as Held;
+      const more = sets.length > 1 ? ` (${sets.length} data sets, ${sets.reduce((n, x) => n + x.data.length, 0)} bytes, the first here)` : '';
+      sink.reject(noTemplate(h) + more, h.origin, h.at);
+    }
     this.held = [];
   }
 

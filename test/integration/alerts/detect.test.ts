@@ -27,7 +27,7 @@ const T0 = Date.UTC(2024, 5, 3);
 /** Three days of history, a clean day (index 3) and a day with the injected events (index 4). */
 const CLEAN = T0 + 3 * DAY;
 const EVENTS = T0 + 4 * DAY;
-const FLOWS_PER_DAY = 6000;
+const FLOWS_PER_DAY = 4000;
 
 const events: InjectedEvent[] = injectedEvents(
   {
