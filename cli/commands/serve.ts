@@ -8,8 +8,8 @@ import { connect, createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
 import { serve, type ServeOptions } from '../../src/web/server';
 import { parseBasicAuth, type WebAuth } from '../../src/web/security';
-import { action, configOf, log } from '../common';
-import { collectorOptions, withCollectOptions, type CollectCliOptions } from './collect';
+import { action, configOf, log, openEnrichment } from '../common';
+import { collectorOptions, setupWhenReady, withCollectOptions, type CollectCliOptions } from './collect';
 import { Collector } from '../../src/collect/collector';
 
 function authOf(spec: string | undefined, token: string | undefined): WebAuth | undefined {
@@ -70,12 +70,14 @@ export function registerServe(program: Command): void {
       for (const e of registry.errors) log(`flowdex: module not loaded: ${e.message}`);
       // Monitors run beside the explorer; notifications go to FLOWDEX_ALERT_WEBHOOK / FLOWDEX_ALERT_FILE.
       const runner = opts.alerts ? startRunner({ client, config: cfg, registry, notifier: new Notifier(channelsOf({})) }) : undefined;
-      const collector = opts.collect ? new Collector(client, cfg, collectorOptions(cfg, opts)) : undefined;
+      const enrich = opts.collect ? await openEnrichment(opts) : undefined;
+      const collector = opts.collect ? new Collector(client, cfg, { ...collectorOptions(cfg, opts), enrich, ready: setupWhenReady(cfg) }) : undefined;
       await collector?.start();
       const note = `prefix ${cfg.prefix}${auth ? ', auth required' : ''}${runner ? ', alerts on' : ''}${collector ? ', collecting' : ''}`;
       await serveUntilStopped({ client, config: cfg, host: opts.host, port, auth, registry, collector: collector && (() => collector.stats()) }, note, async () => {
         await runner?.stop();
         await collector?.stop();
+        enrich?.close();
       });
     }),
   );

@@ -43,6 +43,11 @@ export interface CollectorOptions {
   index?: boolean;
   /** On stop, keep indexing the spool this long before leaving the rest for the next start. @default 30000 */
   drainTimeoutMs?: number;
+  /**
+   * Resolves once OpenSearch is reachable and set up (templates installed); retried every 5 s.
+   * Indexing waits for it, receiving does not.
+   */
+  ready?: () => Promise<void>;
   /** The enrichment stage every decoded flow passes before indexing; none when absent. */
   enrich?: Enrichment;
   log: (line: string) => void;
@@ -106,16 +111,6 @@ export class Collector {
 
   /** Restores exporter templates, binds the sockets, and starts replaying and indexing the spool. */
   async start(): Promise<void> {
-    if (this.o.index !== false) {
-      try {
-        const snap = await loadTemplates(this.client, this.stateIndex);
-        this.session.templates.restore(snap);
-        this.savedVersion = this.session.templates.version;
-        if (snap.templates.length) this.o.log(`collect: ${snap.templates.length} exporter templates restored from ${this.stateIndex}`);
-      } catch (e) {
-        this.o.log(`collect: warning: templates not restored (${errorMessage(e)}); data decodes once exporters re-send them`);
-      }
-    }
     this.spool.open();
     const left = this.spool.stats();
     if (left.segments) this.o.log(`collect: replaying ${left.segments} spool segments (${(left.bytes / 1024 ** 2).toFixed(1)} MiB) left by an earlier run`);
@@ -172,7 +167,33 @@ export class Collector {
     this.spool.append({ receivedMs: Date.now(), address: r.address, port: r.port, listener: r.listener, payload: r.payload });
   }
 
+  /**
+   * Waits for OpenSearch to be set up (`ready`), then restores exporter templates; decoding starts
+   * only after both, so data replayed from the spool meets the templates of the last run.
+   * Receiving never waits: the spool holds everything meanwhile.
+   */
+  private async prepare(): Promise<boolean> {
+    if (this.o.index === false) return true;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.o.ready?.();
+        const snap = await loadTemplates(this.client, this.stateIndex);
+        this.session.templates.restore(snap);
+        this.savedVersion = this.session.templates.version;
+        if (snap.templates.length) this.o.log(`collect: ${snap.templates.length} exporter templates restored from ${this.stateIndex}`);
+        return true;
+      } catch (e) {
+        this.opensearch = errorMessage(e);
+        if (attempt === 0 || attempt % 12 === 0) this.o.log(`collect: OpenSearch not ready (${this.opensearch}); spooling meanwhile`);
+        if (this.stopping) return false;
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        if (this.stopping) return false;
+      }
+    }
+  }
+
   private async consume(): Promise<void> {
+    if (!(await this.prepare())) return;
     for (;;) {
       const batch = this.nextBatch();
       if (!batch.length) {
