@@ -78,10 +78,10 @@ function decodedIds(datagrams: Buffer[]): string[] {
 async function indexedIds(prefix: string): Promise<string[]> {
   await tc.client.indices.refresh({ index: `${prefix}flows-*`, ignore_unavailable: true, allow_no_indices: true });
   const ids: string[] = [];
-  let after: unknown[] | undefined;
+  let after: (string | number)[] | undefined;
   for (;;) {
     const res = await tc.client.search({ index: `${prefix}flows-*`, body: { size: 5000, sort: [{ _id: 'asc' }], _source: false, ...(after ? { search_after: after } : {}) } }, { ignore: [404] });
-    const hits = (res.body as { hits?: { hits: { _id: string; sort: unknown[] }[] } }).hits?.hits ?? [];
+    const hits = (res.body as { hits?: { hits: { _id: string; sort: (string | number)[] }[] } }).hits?.hits ?? [];
     ids.push(...hits.map((h) => h._id));
     if (hits.length < 5000) return ids;
     after = hits[hits.length - 1]?.sort;
