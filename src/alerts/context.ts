@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { loadStats } from '../collect/state';
 import type { FlowdexConfig } from '../config';
 import { allOf, compileQuery, timeFilter } from '../query/compile';
 import type { AggregationDsl, CompositeAgg, CompositeKey, DateHistogramSource, TermsSource } from '../query/dsl';
@@ -10,6 +11,7 @@ import { dailyIndicesOf, resolveNames } from '../query/targets';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
 import { searchAggs } from '../rollup/run';
+import { stateIndex } from '../rollup/state';
 import type { CompositeRow, DetectorContext, GroupName, Monitor, Params } from './types';
 
 /** Two query-language filters that must both hold; either may be empty. */
@@ -69,6 +71,7 @@ export function detectorContext(i: ContextInput): DetectorContext {
     async aggregate<T>(aggs: Record<string, AggregationDsl>, o: { range?: TimeRange; extra?: string } = {}): Promise<T> {
       return ((await rawAggs<T>(aggs, o.range ?? i.window, o.extra ?? '')) ?? {}) as T;
     },
+    collectors: () => loadStats(client, stateIndex(config.prefix)),
     async composite(sources, sub, o = {}) {
       const range = o.range ?? i.window;
       const srcs = Object.entries(sources).map(([name, s]): Record<string, TermsSource | DateHistogramSource> => ({

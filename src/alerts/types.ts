@@ -1,3 +1,4 @@
+import type { CollectorStats } from '../collect/stats';
 import type { ReportRequest, ReportResult } from '../query/run-report';
 import type { AggregationDsl, CompositeKey } from '../query/dsl';
 import type { TimeRange } from '../query/time';
@@ -60,6 +61,8 @@ export interface DetectorContext {
   aggregate<T>(aggs: Record<string, AggregationDsl>, o?: { range?: TimeRange; extra?: string }): Promise<T>;
   /** Every bucket of a composite aggregation over raw flows, paged to completion. */
   composite(sources: Record<string, { field: string; interval?: number }>, sub: Record<string, AggregationDsl>, o?: { range?: TimeRange; extra?: string }): Promise<CompositeRow[]>;
+  /** The latest stats every collector on this prefix wrote to the state index. */
+  collectors(): Promise<CollectorStats[]>;
 }
 
 /** A composite bucket: its key, flow count and the values of its sub-aggregations. */

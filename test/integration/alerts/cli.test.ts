@@ -42,7 +42,7 @@ test('alerts detectors lists built-ins and the modules of FLOWDEX_MODULES', () =
   const r = run('alerts', 'detectors', '--json');
   expect(r.code).toBe(0);
   const names = r.out.trim().split('\n').map((l) => (JSON.parse(l) as { name: string }).name);
-  expect(names).toEqual(['threshold', 'baseline', 'volumetric', 'vertical-scan', 'horizontal-scan', 'new-talker', 'exporter-silent', 'ssh-brute-force']);
+  expect(names).toEqual(['threshold', 'baseline', 'volumetric', 'vertical-scan', 'horizontal-scan', 'new-talker', 'exporter-silent', 'collector-health', 'ssh-brute-force']);
 });
 
 test('add, test, run, active, rm', () => {

@@ -61,7 +61,8 @@ test('a failing channel never blocks the others or the caller; failures are coun
     const logged: string[] = [];
     const n = new Notifier([slow, broken, fileChannel(path.join(dir, 'alerts.ndjson'))], (l) => logged.push(l));
     n.notify([event, event]); // returns at once while `slow` hangs
-    await new Promise((r) => setTimeout(r, 20));
+    // The file and the broken channel finish; the slow one is still pending.
+    while (n.stats.sent + n.stats.failed < 4) await new Promise((r) => setTimeout(r, 5));
     expect(n.stats).toEqual({ sent: 2, failed: 2, pending: 2 });
     expect(logged).toEqual(['flowdex alerts: broken: down', 'flowdex alerts: broken: down']);
     for (const r of waiting) r();
