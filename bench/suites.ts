@@ -1,4 +1,5 @@
 import { alertsSuite } from './alerts';
+import { collectSuite } from './collect';
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
 import { enrichSuite } from './enrich';
@@ -10,4 +11,4 @@ import type { BenchSuite } from './types';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, peersSuite, webSuite, alertsSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, peersSuite, webSuite, alertsSuite, collectSuite];
