@@ -7,7 +7,7 @@ import { generateFlows } from '../src/generate/flows';
 import { DeadLetter } from '../src/ingest/dead-letter';
 import { indexItems } from '../src/ingest/indexer';
 import { REPORTS, type ReportName } from '../src/query/reports';
-import { runReport, type ReportRequest } from '../src/query/run-report';
+import { runReport, type ReportRequest } from '../src/report/run-report';
 import type { ReadItem } from '../src/readers/types';
 import { updateRollups } from '../src/rollup/builder';
 import { connect } from '../src/store/client';

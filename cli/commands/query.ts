@@ -5,7 +5,7 @@ import type { FlowDoc } from '../../src/model/flow';
 import { csvRow } from '../../src/query/csv';
 import { explain } from '../../src/query/explain';
 import { checkSyntax, parseAnyQuery, withSyntax } from '../../src/query/syntax';
-import type { SearchRequest } from '../../src/query/search';
+import type { SearchRequest } from '../../src/report/search';
 import { parseSort } from '../../src/query/sort';
 import { action, configOf, log, writeOut } from '../common';
 import { formatTable, printQueryError, wholeNumber } from '../format';
@@ -64,7 +64,7 @@ export function registerQuery(program: Command): void {
             return;
           }
           // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
-          const [{ connect }, { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows }] = await Promise.all([import('../../src/store/client'), import('../../src/query/search')]);
+          const [{ connect }, { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows }] = await Promise.all([import('../../src/store/client'), import('../../src/report/search')]);
           const { client } = await connect(cfg);
           try {
             if (o.all) {

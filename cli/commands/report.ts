@@ -3,7 +3,7 @@ import { FlowdexError } from '../../src/errors';
 import { csvRow } from '../../src/query/csv';
 import { indicesFor } from '../../src/store/indices';
 import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../../src/query/reports';
-import { checkReportRequest, runReport, type ReportRequest } from '../../src/query/run-report';
+import { checkReportRequest, runReport, type ReportRequest } from '../../src/report/run-report';
 import { checkSyntax, withSyntax } from '../../src/query/syntax';
 import { connect } from '../../src/store/client';
 import { action, configOf, log, writeOut } from '../common';

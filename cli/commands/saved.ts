@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createSaved, deleteSaved, getSaved, listSaved, renameSaved } from '../../src/query/saved';
-import { searchFlows } from '../../src/query/search';
+import { createSaved, deleteSaved, getSaved, listSaved, renameSaved } from '../../src/report/saved';
+import { searchFlows } from '../../src/report/search';
 import { connect } from '../../src/store/client';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../../src/config';

@@ -5,11 +5,11 @@ import { allOf, compileQuery, timeFilter } from '../query/compile';
 import type { AggregationDsl, CompositeAgg, CompositeKey, DateHistogramSource, TermsSource } from '../query/dsl';
 import { parseQuery } from '../query/parser';
 import { COMPOSITE_PAGE_SIZE, subValue } from '../query/reports';
-import { runReport } from '../query/run-report';
-import { dailyIndicesOf, resolveNames } from '../query/targets';
+import { runReport } from '../report/run-report';
+import { dailyIndicesOf, resolveNames } from '../report/targets';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
-import { searchAggs } from '../rollup/run';
+import { searchAggs } from '../report/planned';
 import { allFlowIndices, stateIndex } from '../store/indices';
 import type { CompositeRow, DetectorContext, GroupName, Monitor, Params } from './types';
 

@@ -1,6 +1,6 @@
 import { FlowdexError } from '../errors';
 import type { Metric, ReportName, ReportRow } from '../query/reports';
-import { MAX_TOP } from '../query/run-report';
+import { MAX_TOP } from '../report/run-report';
 import type { TimeRange } from '../query/time';
 import type { DetectorContext, FindingKey, GroupName } from './types';
 

@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { parseQuery } from '../query/parser';
-import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_QUERY_LENGTH, slugOf } from '../query/saved';
+import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_QUERY_LENGTH, slugOf } from '../report/saved';
 import { toFlowdexError } from '../store/client';
 import { monitorsIndex as monitorsIndexOf } from '../store/indices';
 import { checkGroup, checkParams } from './params';

@@ -1,5 +1,5 @@
 import type { CollectorStats } from '../collect/stats';
-import type { ReportRequest, ReportResult } from '../query/run-report';
+import type { ReportRequest, ReportResult } from '../report/run-report';
 import type { AggregationDsl, CompositeKey } from '../query/dsl';
 import type { TimeRange } from '../query/time';
 

@@ -1,5 +1,5 @@
 import { FlowdexError } from '../errors';
-import { MAX_QUERY_LENGTH } from '../query/saved';
+import { MAX_QUERY_LENGTH } from '../report/saved';
 import { checkSyntax, withSyntax } from '../query/syntax';
 import type { LayoutModel } from './views';
 

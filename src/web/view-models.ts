@@ -2,7 +2,7 @@ import { columnFields, getPath, type FieldDef } from '../model/fields';
 import type { FlowDoc } from '../model/flow';
 import { intervalMs, parseTimeRange, type TimeRange } from '../query';
 import { flagColumn } from '../query/flags';
-import type { ReportResult } from '../query/run-report';
+import type { ReportResult } from '../report/run-report';
 import { formatBytes, formatDurationNs, formatMetric, formatNumber, formatTime } from './format';
 import type { ChartModel } from './views';
 

@@ -3,7 +3,7 @@ import { createMonitor, deleteMonitor, getMonitor, listMonitors } from '../../al
 import { parseParamArgs } from '../../alerts/params';
 import { acknowledgeAlert, listAlerts } from '../../alerts/store';
 import { GROUPS, type AlertState, type GroupName, type MonitorInput } from '../../alerts/types';
-import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_QUERY_LENGTH } from '../../query/saved';
+import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_QUERY_LENGTH } from '../../report/saved';
 import { renderPage, type WebContext } from '../context';
 import { flag, integer, oneOf, required, text, type Params } from '../params';
 import type { Csrf } from '../security';

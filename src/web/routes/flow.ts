@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { FIELDS, getPath } from '../../model/fields';
 import type { FlowDoc } from '../../model/flow';
-import { getFlow, type FlowHit } from '../../query/search';
+import { getFlow, type FlowHit } from '../../report/search';
 import { renderPage, type WebContext } from '../context';
 import { text, type Params } from '../params';
 import { formatTime } from '../format';

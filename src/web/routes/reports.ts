@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { Router } from 'express';
 import { METRICS, REPORTS, reportByName, type ReportDef, type ReportName } from '../../query/reports';
-import { runReport, type ReportRequest, type ReportResult } from '../../query/run-report';
-import { searchFlows } from '../../query/search';
+import { runReport, type ReportRequest, type ReportResult } from '../../report/run-report';
+import { searchFlows } from '../../report/search';
 import type { EndpointFields, FlowDoc } from '../../model/flow';
 import { renderPage, type WebContext } from '../context';
 import { MAX_TOP, flag, integer, oneOf, queryText, text, type Params } from '../params';

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
-import { createSaved, deleteSaved, getSaved, listSaved, updateSaved, type SavedInput, type SavedPatch } from '../../query/saved';
-import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_QUERY_LENGTH } from '../../query/saved';
+import { createSaved, deleteSaved, getSaved, listSaved, updateSaved, type SavedInput, type SavedPatch } from '../../report/saved';
+import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_QUERY_LENGTH } from '../../report/saved';
 import { renderPage, type WebContext } from '../context';
 import { required, text, type Params } from '../params';
 import type { Csrf } from '../security';

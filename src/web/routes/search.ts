@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { FlowdexError } from '../../errors';
-import { runReport } from '../../query/run-report';
-import { exportFlows, searchFlows, type SearchPage, type SearchRequest } from '../../query/search';
+import { runReport } from '../../report/run-report';
+import { exportFlows, searchFlows, type SearchPage, type SearchRequest } from '../../report/search';
 import { renderPage, type WebContext } from '../context';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, flag, integer, oneOf, queryText, text, type Params } from '../params';
 import { columnLabel, tableCellText, intervalFor, isNumeric, seriesChart, TABLE_COLUMNS, TIME_PRESETS } from '../view-models';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Enrichment } from '../../../src/enrich/pipeline';
 import { TemplateEncoder } from '../../../src/generate/encode-netflow';
 import type { FlowRecord } from '../../../src/model/flow';
-import { searchFlows } from '../../../src/query/search';
+import { searchFlows } from '../../../src/report/search';
 import { setup } from '../../../src/store/setup';
 import { connect } from '../../../src/store/client';
 import { testCluster } from '../../support/opensearch';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { demoCaptures, loadDemoData } from '../../../src/demo';
 import { connect } from '../../../src/store/client';
 import { setup } from '../../../src/store/setup';
-import { runReport } from '../../../src/query/run-report';
+import { runReport } from '../../../src/report/run-report';
 import { testCluster } from '../../support/opensearch';
 
 const tc = testCluster(__filename);

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runReport } from '../../../src/query/run-report';
-import { searchFlows } from '../../../src/query/search';
+import { runReport } from '../../../src/report/run-report';
+import { searchFlows } from '../../../src/report/search';
 import { CLI, testCluster } from '../../support/opensearch';
 import { writeMmdb } from '../../support/mmdb-writer';
 

@@ -1,5 +1,5 @@
 import type { FlowDoc } from '../../../src/model/flow';
-import { runReport } from '../../../src/query/run-report';
+import { runReport } from '../../../src/report/run-report';
 import type { Metric, ReportName } from '../../../src/query/reports';
 import { testCluster } from '../../support/opensearch';
 import { addr, buildDataset, DATA_SPAN, DATA_START, indexDataset } from './dataset';

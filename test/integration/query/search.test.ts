@@ -1,6 +1,6 @@
 import type { FlowDoc } from '../../../src/model/flow';
 import { hydrate } from '../../../src/model/normalize';
-import { exportFlows, flowCsvRow, getFlow, searchFlows, type FlowHit, type SearchRequest } from '../../../src/query/search';
+import { exportFlows, flowCsvRow, getFlow, searchFlows, type FlowHit, type SearchRequest } from '../../../src/report/search';
 import { testCluster } from '../../support/opensearch';
 import { buildDataset, DATA_SPAN, DATA_START, inCidr, indexDataset, type Stored } from './dataset';
 

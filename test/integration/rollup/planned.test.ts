@@ -7,7 +7,7 @@ import { DeadLetter } from '../../../src/ingest/dead-letter';
 import { indexItems } from '../../../src/ingest/indexer';
 import { prune } from '../../../src/ingest/prune';
 import type { FlowRecord } from '../../../src/model/flow';
-import { runReport, type ReportRequest } from '../../../src/query/run-report';
+import { runReport, type ReportRequest } from '../../../src/report/run-report';
 import { REPORTS, type ReportName, type ReportResult } from '../../../src/query/reports';
 import { updateRollups } from '../../../src/rollup/builder';
 import { ROLLUP_SPECS, rollupAlias } from '../../../src/rollup/specs';

@@ -5,7 +5,7 @@ import { generateFlows } from '../../../src/generate/flows';
 import { DeadLetter } from '../../../src/ingest/dead-letter';
 import { indexItems } from '../../../src/ingest/indexer';
 import type { ReadItem } from '../../../src/readers/types';
-import { runReport, type ReportRequest } from '../../../src/query/run-report';
+import { runReport, type ReportRequest } from '../../../src/report/run-report';
 import { updateRollups } from '../../../src/rollup/builder';
 import { specByName } from '../../../src/rollup/specs';
 import { readWatermarks, ROLLUP_FORMAT, writeWatermark } from '../../../src/rollup/state';

@@ -5,7 +5,7 @@ import { isDailyIndex } from '../../../src/store/indices';
 import { bucketCount, checkBucketCount, MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH, MAX_RANGE_DAYS, MAX_TIME_MS, MAX_WILDCARDS } from '../../../src/query/limits';
 import { parseQuery } from '../../../src/query/parser';
 import { reportByName, seriesInterval } from '../../../src/query/reports';
-import { parseSort } from '../../../src/query/search';
+import { parseSort } from '../../../src/report/search';
 import { parseTime, parseTimeRange } from '../../../src/query/time';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);

@@ -1,6 +1,6 @@
 import { Prng, Zipf } from '../../../src/generate/prng';
 import { groupKey, mergeGroups, rankGroups, type Metric, type ReportRow } from '../../../src/query/reports';
-import { addLookups, topStep, type RankedList } from '../../../src/rollup/top';
+import { addLookups, topStep, type RankedList } from '../../../src/report/top';
 
 const COLUMNS = ['source', 'port'];
 

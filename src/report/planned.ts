@@ -20,17 +20,18 @@ import {
   type HistogramBucket,
   type Metric,
   type ReportDef,
+  type ReportOptions,
   type ReportResult,
   type ReportRow,
 } from '../query/reports';
-import { dailyIndicesOf, resolveNames } from '../query/targets';
+import { dailyIndicesOf, resolveNames } from './targets';
 import type { TimeRange } from '../query/time';
 import { toFlowdexError } from '../store/client';
 import { allFlowIndices, daysWithIndices, indexHoldsDay } from '../store/indices';
-import { DAY_MS, splitByDay, splitEven } from './buckets';
-import { plan, type PlanPart } from './planner';
-import { COUNT_FIELD, groupKeyField, groupKeysOf, monthOfRollupIndex, ROLLUP_SPECS, rollupAlias, rollupIndicesFor, type GroupKeyDef } from './specs';
-import { coverageOf, readWatermarks } from './state';
+import { DAY_MS, splitByDay, splitEven } from '../rollup/buckets';
+import { plan, type PlanPart } from '../rollup/planner';
+import { COUNT_FIELD, groupKeyField, groupKeysOf, monthOfRollupIndex, ROLLUP_SPECS, rollupAlias, rollupIndicesFor, type GroupKeyDef } from '../rollup/specs';
+import { coverageOf, readWatermarks } from '../rollup/state';
 import { addLookups, columnsOf, topStep, type RankedList } from './top';
 
 /** A validated report request, as `checkReportRequest` gives it. */
@@ -39,7 +40,7 @@ export interface CheckedReport {
   range: TimeRange;
   top: number;
   by: Metric;
-  options: { query: QueryDsl; range: TimeRange; interval?: string };
+  options: ReportOptions;
 }
 
 /** Rollup documents stand for `flows` flows each: count by summing that field, not documents. */

@@ -1,11 +1,11 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { everyGroupTop, runPlannedReport, searchAggs } from '../rollup/run';
-import { analyse } from './analyse';
-import { compileQuery } from './compile';
-import { alignedBuckets } from './indices';
-import { parseAnyQuery } from './syntax';
+import { everyGroupTop, runPlannedReport, searchAggs, type CheckedReport } from './planned';
+import { analyse } from '../query/analyse';
+import { compileQuery } from '../query/compile';
+import { alignedBuckets } from '../query/indices';
+import { parseAnyQuery } from '../query/syntax';
 import {
   buildReportRequest,
   DEFAULT_TOP,
@@ -18,11 +18,11 @@ import {
   type ReportDef,
   type ReportName,
   type ReportResult,
-} from './reports';
+} from '../query/reports';
 import { existingIndices } from './targets';
-import { parseTimeRange, type TimeRange } from './time';
+import { parseTimeRange, type TimeRange } from '../query/time';
 
-export type { ReportResult, ReportRow } from './reports';
+export type { ReportResult, ReportRow } from '../query/reports';
 
 export interface ReportRequest {
   report: ReportName;
@@ -42,16 +42,8 @@ export interface ReportRequest {
 
 export const MAX_TOP = 10000;
 
-interface Checked {
-  def: ReportDef;
-  range: TimeRange;
-  top: number;
-  by: Metric;
-  options: Parameters<typeof buildReportRequest>[1];
-}
-
 /** Validates the request and compiles its query; pure, so `--explain` runs it without a node. */
-export function checkReportRequest(req: ReportRequest, now: number): Checked {
+export function checkReportRequest(req: ReportRequest, now: number): CheckedReport {
   const def = reportByName(req.report);
   const range = parseTimeRange(req.from, req.to, now);
   const top = req.top ?? DEFAULT_TOP;

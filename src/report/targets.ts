@@ -3,7 +3,7 @@ import { errors } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from '../store/client';
 import { allFlowIndices, indicesFor, isDailyIndex } from '../store/indices';
-import type { TimeRange } from './time';
+import type { TimeRange } from '../query/time';
 
 /**
  * The daily indices of `range` that exist, oldest first: what a search or report is served by.

@@ -3,11 +3,11 @@ import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { toFlowdexError } from '../store/client';
 import { savedQueriesIndex } from '../store/indices';
-import { MAX_QUERY_LENGTH } from './limits';
-import { parseAnyQuery } from './syntax';
-import { parseTimeRange } from './time';
+import { MAX_QUERY_LENGTH } from '../query/limits';
+import { parseAnyQuery } from '../query/syntax';
+import { parseTimeRange } from '../query/time';
 
-export { MAX_QUERY_LENGTH } from './limits';
+export { MAX_QUERY_LENGTH } from '../query/limits';
 export const MAX_NAME_LENGTH = 100;
 export const MAX_DESCRIPTION_LENGTH = 1000;
 /** More saved queries than anyone scrolls through; the list stops here. */

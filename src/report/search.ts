@@ -7,13 +7,13 @@ import type { FlowDoc } from '../model/flow';
 import { hydrate } from '../model/normalize';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { allFlowIndices, isDailyIndex } from '../store/indices';
-import { compileFilter } from './compile';
-import { csvRow } from './csv';
-import type { QueryDsl, Scalar } from './dsl';
-import { parseAnyQuery, type ParsedQuery } from './syntax';
-import { parseSort, type SortSpec } from './sort';
+import { compileFilter } from '../query/compile';
+import { csvRow } from '../query/csv';
+import type { QueryDsl, Scalar } from '../query/dsl';
+import { parseAnyQuery, type ParsedQuery } from '../query/syntax';
+import { parseSort, type SortSpec } from '../query/sort';
 import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';
-import { parseTimeRange, type TimeRange } from './time';
+import { parseTimeRange, type TimeRange } from '../query/time';
 
 export interface SearchRequest {
   /** Query language text; empty matches every flow. */
@@ -66,7 +66,7 @@ export const EXPORT_COLUMNS: readonly string[] = [...columnFields().map((f) => f
 type SortValue = string | number | null;
 type SortClause = Record<string, { order: 'asc' | 'desc'; missing?: string } | 'asc'>;
 
-export { parseSort, type SortSpec } from './sort';
+export { parseSort, type SortSpec } from '../query/sort';
 
 /**
  * Sort keys. Paging runs on a point in time with a tiebreaker that makes the order total, so
