@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import type { AggregationDsl, CompositeKey, QueryDsl, SearchBody } from '../query/dsl';
+import type { AggregationDsl, CompositeKey, SearchBody } from '../query/dsl';
 import { alignedBuckets } from '../query/indices';
 import {
   buildReportRequest,

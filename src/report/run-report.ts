@@ -15,12 +15,11 @@ import {
   seriesRows,
   type HistogramBucket,
   type Metric,
-  type ReportDef,
   type ReportName,
   type ReportResult,
 } from '../query/reports';
 import { existingIndices } from './targets';
-import { parseTimeRange, type TimeRange } from '../query/time';
+import { parseTimeRange } from '../query/time';
 
 export type { ReportResult, ReportRow } from '../query/reports';
 
