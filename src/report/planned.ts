@@ -230,7 +230,7 @@ async function rankedList(client: Client, cfg: FlowdexConfig, c: CheckedReport, 
 
 /**
  * Exact top-N with one `terms` request per rollup index that stores the report's group key
- * (see rollup/top for why the lists suffice), raw edges summed whole. Undefined when the lists
+ * (see report/top for why the lists suffice), raw edges summed whole. Undefined when the lists
  * cannot decide or a rollup lacks keys: the caller pages every group instead.
  */
 async function keyedTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, served: readonly Served[]): Promise<ReportRow[] | undefined> {

@@ -59,7 +59,7 @@ export function storedFields(spec: RollupSpec): string[] {
 /**
  * A top-N report's group stored whole in one keyword (`groupKey` of its column values): one
  * `terms` aggregation over a single-shard rollup index then ranks every group exactly in one
- * pass, where raw flows need composite pages over every dimension (see rollup/top).
+ * pass, where raw flows need composite pages over every dimension (see report/top).
  */
 export interface GroupKeyDef {
   field: string;
