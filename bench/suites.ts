@@ -1,5 +1,7 @@
+import { alertsSuite } from './alerts';
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
+import { enrichSuite } from './enrich';
 import { ingestSuite } from './ingest';
 import { querySuite } from './query';
 import { rollupSuite } from './rollup';
@@ -7,4 +9,4 @@ import type { BenchSuite } from './types';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, querySuite, rollupSuite, webSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, webSuite, alertsSuite];

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigOverrides, type FlowdexConfig } from '../src/config';
+import type { Enrichment, EnrichOverrides } from '../src/enrich/pipeline';
+import { formatStats } from '../src/enrich/stats';
 import { errorMessage, exitCodeFor } from '../src/errors';
 
 /**
@@ -37,4 +39,27 @@ export function writeOut(text: string): Promise<void> | void {
 
 export function log(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+/** The enrichment options shared by `index`, `decode` and `collect`. */
+export function enrichOptions(cmd: Command): Command {
+  return cmd
+    .option('--geoip-db <file>', 'MMDB for country/city/location (env FLOWDEX_GEOIP_DB; default: bundled DB-IP Lite country)')
+    .option('--asn-db <file>', 'MMDB for AS number/organization (env FLOWDEX_ASN_DB; default: bundled AS table)')
+    .option('--networks <file>', 'your networks and exporters, YAML or JSON (env FLOWDEX_NETWORKS)')
+    .option('--no-enrich', 'no geo, AS, network, exporter or service enrichment (env FLOWDEX_ENRICH=0)');
+}
+
+/**
+ * Opens the enrichment stage from a command's options; a bad database or networks file fails here.
+ * Loaded on demand: its readers (MMDB, YAML) would slow every other command's start.
+ */
+export async function openEnrichment(o: EnrichOverrides): Promise<Enrichment> {
+  const { Enrichment, enrichConfig } = await import('../src/enrich/pipeline');
+  return Enrichment.open(enrichConfig(o), log);
+}
+
+/** Logs each enricher's counters at the end of a run. */
+export function logEnrichment(e: Enrichment): void {
+  for (const s of e.stats()) log(formatStats(s));
 }

@@ -12,6 +12,7 @@ program
   .option('--ca <file>', 'CA certificate PEM for TLS (env OPENSEARCH_CA)')
   .option('--insecure', 'accept any TLS certificate (env OPENSEARCH_INSECURE=1)')
   .option('--prefix <prefix>', 'index name prefix (env FLOWDEX_PREFIX)', undefined)
+  .option('--timeout <span>', 'deadline of each OpenSearch request, retries included, e.g. 30s (env FLOWDEX_TIMEOUT)')
   .showHelpAfterError();
 
 for (const register of COMMANDS) register(program);

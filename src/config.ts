@@ -16,6 +16,11 @@ export interface FlowdexConfig {
   shards?: number;
   /** Replicas per index (FLOWDEX_REPLICAS); 0 suits one node, 1+ a cluster. */
   replicas?: number;
+  /**
+   * One deadline per OpenSearch request, retries included (FLOWDEX_TIMEOUT, `--timeout`); a
+   * search still running then is cancelled in OpenSearch. @default 30000
+   */
+  requestTimeoutMs: number;
   /** Local node settings. */
   node: LocalNodeConfig;
 }
@@ -43,10 +48,21 @@ export interface ConfigOverrides {
   version?: string;
   port?: string | number;
   heap?: string;
+  timeout?: string;
 }
 
 export const DEFAULT_PREFIX = 'flowdex-';
 export const DEFAULT_OPENSEARCH_VERSION = '3.5.0';
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** `30s`, `2m`, `500ms` or plain seconds; between 100 ms and one hour. */
+export function parseTimeout(v: string | undefined): number {
+  if (v === undefined || v === '') return DEFAULT_REQUEST_TIMEOUT_MS;
+  const m = /^(\d+)(ms|s|m)?$/.exec(v.trim());
+  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000) : NaN;
+  if (!(ms >= 100 && ms <= 3_600_000)) throw new FlowdexError('CONFIG_INVALID', `timeout must be a duration from 100ms to 60m (e.g. 30s), got "${v}"`, { field: 'timeout' });
+  return ms;
+}
 
 function envCount(name: string, v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -83,6 +99,7 @@ export function loadConfig(o: ConfigOverrides = {}, env: NodeJS.ProcessEnv = pro
     prefix,
     shards: envCount('FLOWDEX_SHARDS', env.FLOWDEX_SHARDS),
     replicas: envCount('FLOWDEX_REPLICAS', env.FLOWDEX_REPLICAS),
+    requestTimeoutMs: parseTimeout(o.timeout ?? env.FLOWDEX_TIMEOUT),
     node: {
       version: o.version ?? env.FLOWDEX_OPENSEARCH_VERSION ?? DEFAULT_OPENSEARCH_VERSION,
       port,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from './config';
+import type { Enrichment } from './enrich/pipeline';
 import { generateFlows } from './generate/flows';
 import { DeadLetter } from './ingest/dead-letter';
 import { indexFiles } from './ingest/files';
@@ -23,6 +24,8 @@ export interface DemoOptions {
   now: number;
   /** Folder of third-party captures; skipped when absent. */
   sharedData?: string;
+  /** Enrichment for every demo flow (geo, AS, services…); none when absent. */
+  enrich?: Enrichment;
   log: (line: string) => void;
 }
 
@@ -56,13 +59,13 @@ export function demoCaptures(dir: string): string[] {
 export async function loadDemoData(client: Client, cfg: FlowdexConfig, o: DemoOptions): Promise<DemoResult> {
   const deadLetterPath = path.join(os.tmpdir(), `${cfg.prefix}demo.dead-letter.ndjson`);
   const t0 = Date.now();
-  const run = await indexItems(client, cfg, generatedItems(o), { deadLetter: new DeadLetter(deadLetterPath), log: o.log });
+  const run = await indexItems(client, cfg, generatedItems(o), { deadLetter: new DeadLetter(deadLetterPath), log: o.log, enrich: o.enrich });
   const generated = summarize(run.counts.total, null, Date.now() - t0);
   o.log(`demo: ${generated.indexed} generated flows indexed, ${generated.duplicates} already there (${generated.flows_per_s} flows/s)`);
   let captures: IngestSummary | null = null;
   const files = o.sharedData && existsSync(o.sharedData) ? demoCaptures(o.sharedData) : [];
   if (files.length) {
-    captures = (await indexFiles(client, cfg, files, { deadLetterPath, log: o.log })).summary;
+    captures = (await indexFiles(client, cfg, files, { deadLetterPath, log: o.log, enrich: o.enrich })).summary;
     o.log(`demo: ${files.length} real captures: ${captures.indexed} flows indexed, ${captures.duplicates} already there, ${captures.rejected} rejected`);
   } else {
     o.log('demo: no ../shared/data beside the checkout; only generated flows');

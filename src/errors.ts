@@ -6,6 +6,11 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'OPENSEARCH_UNREACHABLE'
   | 'OPENSEARCH_ERROR'
+  | 'OPENSEARCH_BUSY'
+  | 'OPENSEARCH_TIMEOUT'
+  | 'CANCELLED'
+  | 'INTERNAL'
+  | 'TOO_MANY_REQUESTS'
   | 'NODE_NO_JAVA'
   | 'NODE_FETCH_FAILED'
   | 'NODE_PORT_IN_USE'
@@ -25,6 +30,12 @@ export type ErrorCode =
   | 'REPORT_UNKNOWN'
   | 'SAVED_NOT_FOUND'
   | 'SAVED_EXISTS'
+  | 'MONITOR_NOT_FOUND'
+  | 'MONITOR_EXISTS'
+  | 'ALERT_NOT_FOUND'
+  | 'DETECTOR_UNKNOWN'
+  | 'MODULE_INVALID'
+  | 'NOTIFY_FAILED'
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
   | 'AUTH_REQUIRED'
@@ -76,7 +87,7 @@ export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, PARTIAL: 3 } as const;
 
 export function exitCodeFor(e: unknown): number {
   if (!isFlowdexError(e)) return EXIT.FAILURE;
-  if (e.code.startsWith('QUERY_') || e.code === 'CONFIG_INVALID' || e.code === 'REPORT_UNKNOWN' || e.code === 'BAD_REQUEST') return EXIT.USAGE;
+  if (e.code.startsWith('QUERY_') || e.code === 'CONFIG_INVALID' || e.code === 'REPORT_UNKNOWN' || e.code === 'BAD_REQUEST' || e.code === 'DETECTOR_UNKNOWN') return EXIT.USAGE;
   if (e.code === 'INGEST_REJECTED') return EXIT.PARTIAL;
   return EXIT.FAILURE;
 }

@@ -3,10 +3,11 @@ import { EXIT, FlowdexError } from '../../src/errors';
 import { hydrate, normalize } from '../../src/model/normalize';
 import { readFlows } from '../../src/readers';
 import { DecoderSession } from '../../src/readers/export-decoder';
-import { newDecodeStats, type DecodeStats, type ReadItem } from '../../src/readers/types';
-import { action, log, writeOut } from '../common';
+import { countDecoded, newDecodeStats, type DecodeStats, type ReadItem } from '../../src/readers/types';
+import type { EnrichOverrides } from '../../src/enrich/pipeline';
+import { action, enrichOptions, log, logEnrichment, openEnrichment, writeOut } from '../common';
 
-interface DecodeOptions {
+interface DecodeOptions extends EnrichOverrides {
   format?: string;
   stats?: boolean;
   timeOffset?: string;
@@ -14,6 +15,7 @@ interface DecodeOptions {
 }
 
 function printStats(s: DecodeStats, decoded: number, rejected: number): void {
+  // A rejected item is one record, or one datagram or data set that could not be split into records.
   log(`records: ${decoded + rejected} = ${decoded} decoded + ${rejected} rejected`);
   for (const [key, n] of [...s.perExporter].sort()) log(`  exporter ${key}: ${n} flows`);
   log(`templates seen: ${s.templates}`);
@@ -23,17 +25,18 @@ function printStats(s: DecodeStats, decoded: number, rejected: number): void {
 }
 
 export function registerDecode(program: Command): void {
-  program
+  const cmd = program
     .command('decode <files...>')
     .description('decode flow files (any registered format, archives too) to NDJSON flow documents on stdout')
     .option('--format <name>', 'input format; detected from content when absent')
     .option('--stats', 'print counts per exporter and version, templates and undecodable input on stderr')
     .option('--time-offset <seconds>', 'seconds added to every flow time (relative-time formats such as LANL)')
-    .option('--mapping <file>', 'field mapping for the generic CSV/JSON reader')
-    .action(
+    .option('--mapping <file>', 'field mapping for the generic CSV/JSON reader');
+  enrichOptions(cmd).action(
       action(async (files: string[], o: DecodeOptions) => {
         const offset = o.timeOffset !== undefined ? Number(o.timeOffset) : 0;
         if (!Number.isFinite(offset)) throw new FlowdexError('BAD_REQUEST', `--time-offset must be a number of seconds, got ${o.timeOffset}`, { field: 'time-offset' });
+        const enrich = await openEnrichment(o);
         const stats = newDecodeStats();
         // One template state for all files: `decode tpl.dat data.dat` decodes the data with the templates.
         const session = new DecoderSession();
@@ -48,16 +51,20 @@ export function registerDecode(program: Command): void {
           for await (const item of items) {
             if (item.kind === 'reject') {
               rejected++;
+              // Text readers' rejects (the binary decoders record their own as they happen).
+              if (item.loc.line !== undefined) stats.undecodable.push({ where: `${item.loc.file}:${item.loc.line}`, reason: item.error.message });
               log(`rejected ${item.error.describe()}`);
               continue;
             }
             try {
-              lines += JSON.stringify(hydrate(normalize(item.record).doc)) + '\n';
+              lines += JSON.stringify(hydrate(enrich.apply(normalize(item.record).doc))) + '\n';
               decoded++;
+              countDecoded(stats, item.record);
             } catch (e) {
               if (!(e instanceof FlowdexError)) throw e;
               rejected++;
               const { file: f, line, offset: at } = item.loc;
+              stats.undecodable.push({ where: line !== undefined ? `${f}:${line}` : `${f}@${at ?? 0}`, reason: e.message });
               log(`rejected ${new FlowdexError(e.code, e.message, { ...e.context, file: f, line, offset: at }).describe()}`);
             }
             if (lines.length > 65536) {
@@ -67,7 +74,11 @@ export function registerDecode(program: Command): void {
           }
           if (lines) await writeOut(lines);
         }
-        if (o.stats) printStats(stats, decoded, rejected);
+        enrich.close();
+        if (o.stats) {
+          printStats(stats, decoded, rejected);
+          logEnrichment(enrich);
+        }
         return rejected > 0 ? EXIT.PARTIAL : EXIT.OK;
       }),
     );

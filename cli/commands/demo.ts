@@ -5,7 +5,7 @@ import { FlowdexError } from '../../src/errors';
 import { connect } from '../../src/store/client';
 import { startNode } from '../../src/store/local-node';
 import { setup } from '../../src/store/setup';
-import { action, configOf, log } from '../common';
+import { action, configOf, log, openEnrichment } from '../common';
 import { parsePort, serveUntilStopped } from './serve';
 
 /** The README's main job: node up, indices set up, sample flows indexed, rollups built, explorer served. */
@@ -30,7 +30,10 @@ export function registerDemo(program: Command): void {
       const report = await setup(client, cfg, info);
       const changed = report.items.filter((i) => i.action !== 'unchanged').length;
       log(`setup: ${changed} created or updated, ${report.items.length - changed} unchanged (OpenSearch ${info.version})`);
-      await loadDemoData(client, cfg, { flows, seed: Number(opts.seed), now: Date.now(), sharedData: path.resolve(__dirname, '../../../../shared/data'), log });
+      // The demo enriches as `index` does by default (bundled databases; FLOWDEX_NETWORKS and friends apply).
+      const enrich = await openEnrichment({});
+      await loadDemoData(client, cfg, { flows, seed: Number(opts.seed), now: Date.now(), sharedData: path.resolve(__dirname, '../../../../shared/data'), enrich, log });
+      enrich.close();
       if (!opts.serve) {
         await client.close();
         return;

@@ -6,9 +6,10 @@ import { durationMs } from '../../src/ingest/prune';
 import { formatCounts, formatSummary, summarize, type IngestSummary } from '../../src/ingest/summary';
 import { connect } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
-import { action, configOf, log } from '../common';
+import type { EnrichOverrides } from '../../src/enrich/pipeline';
+import { action, configOf, enrichOptions, log, logEnrichment, openEnrichment } from '../common';
 
-interface IndexCliOptions {
+interface IndexCliOptions extends EnrichOverrides {
   format?: string;
   deadLetter?: string;
   json?: boolean;
@@ -54,7 +55,7 @@ function printSummary(s: IngestSummary, json: boolean | undefined): void {
 }
 
 export function registerIndex(program: Command): void {
-  program
+  const cmd = program
     .command('index')
     .description('index flow files, directories, globs or stdin (-) into daily indices')
     .argument('[paths...]', 'files, directories (recursed), globs (* ? in the last segment) or - for stdin')
@@ -67,11 +68,13 @@ export function registerIndex(program: Command): void {
     .option('--follow <dir>', 'watch a directory and index each new complete file once')
     .option('--time-offset <seconds>', 'added to every flow time (relative-time datasets such as LANL)')
     .option('--mapping <file>', 'field mapping for the generic CSV/JSON reader')
-    .option('--no-rollup', 'do not keep rollups while indexing; a later `flowdex rollup` builds the buckets this run touched')
-    .action(action(async (paths: string[], opts: IndexCliOptions, cmd: Command) => {
+    .option('--no-rollup', 'do not keep rollups while indexing; a later `flowdex rollup` builds the buckets this run touched');
+  enrichOptions(cmd).action(action(async (paths: string[], opts: IndexCliOptions, cmd: Command) => {
       if (paths.length === 0 && !opts.follow) throw new FlowdexError('BAD_REQUEST', 'name at least one input (a file, directory, glob or -) or --follow DIR');
       const cfg = configOf(cmd);
+      const enrich = await openEnrichment(opts);
       const options: IndexFilesOptions = {
+        enrich,
         format: opts.format,
         deadLetterPath: opts.deadLetter,
         maxRate: positive(opts.maxRate, '--max-rate'),
@@ -105,6 +108,7 @@ export function registerIndex(program: Command): void {
           });
           summary = summarize(totals, null, Date.now() - t0);
         }
+        logEnrichment(enrich);
         printSummary(summary, opts.json);
         // A signal is how a follower is meant to stop, so only a one-shot run reports it.
         const interrupted = stop.exitCode();
@@ -114,6 +118,7 @@ export function registerIndex(program: Command): void {
         }
         return 0;
       } finally {
+        enrich.close();
         stop.dispose();
         await client.close();
       }

@@ -12,6 +12,8 @@ import { registerServe } from './serve';
 import { registerSaved } from './saved';
 import { registerQuery } from './query';
 import { registerReport } from './report';
+import { registerAlerts } from './alerts';
+import { registerCollect } from './collect';
 
 /** Each command module registers itself on the program; add new commands here. */
-export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate, registerIndex, registerPrune, registerServe, registerSaved, registerQuery, registerReport, registerRollup];
+export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate, registerIndex, registerPrune, registerServe, registerSaved, registerQuery, registerReport, registerRollup, registerAlerts, registerCollect];

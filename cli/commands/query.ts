@@ -4,7 +4,7 @@ import { columnFields, getPath } from '../../src/model/fields';
 import type { FlowDoc } from '../../src/model/flow';
 import { csvRow } from '../../src/query/csv';
 import { explain } from '../../src/query/explain';
-import { parseQuery } from '../../src/query/parser';
+import { checkSyntax, parseAnyQuery, withSyntax } from '../../src/query/syntax';
 import { EXPORT_COLUMNS, exportFlows, flowCsvRow, parseSort, searchFlows, type SearchRequest } from '../../src/query/search';
 import { connect } from '../../src/store/client';
 import { action, configOf, log, writeOut } from '../common';
@@ -18,6 +18,7 @@ interface QueryOptions {
   format: string;
   explain?: boolean;
   all?: boolean;
+  syntax?: string;
 }
 
 const FORMATS = ['table', 'ndjson', 'csv'];
@@ -33,7 +34,7 @@ export function tableCell(doc: FlowDoc, field: string): Cell {
 export function registerQuery(program: Command): void {
   program
     .command('query <query>')
-    .description('search flows with the query language (see src/query/LANGUAGE.md)')
+    .description('search flows with the query language or an nfdump filter (see src/query/LANGUAGE.md)')
     .option('--from <time>', 'range start: ISO 8601, epoch, now-24h … (default 24 h before --to)')
     .option('--to <time>', 'range end, exclusive (default now)')
     .option('--limit <n>', 'flows to print (1-1000)', '50')
@@ -41,8 +42,10 @@ export function registerQuery(program: Command): void {
     .option('--format <format>', 'table, ndjson or csv', 'table')
     .option('--explain', 'print the parsed query, the DSL and the indices instead of searching')
     .option('--all', 'with ndjson or csv: stream every match, not one page')
+    .option('--syntax <syntax>', 'auto, flowdex or nfdump (auto tells them apart; nfdump: prefix forces)', 'auto')
     .action(
-      action(async (query: string, o: QueryOptions, cmd: Command) => {
+      action(async (typed: string, o: QueryOptions, cmd: Command) => {
+        const query = withSyntax(typed, checkSyntax(o.syntax));
         const cfg = configOf(cmd);
         if (!FORMATS.includes(o.format)) throw new FlowdexError('BAD_REQUEST', `--format must be one of ${FORMATS.join(', ')}, got "${o.format}"`, { field: 'format' });
         if (o.all && o.format === 'table') throw new FlowdexError('BAD_REQUEST', '--all streams every match: use it with --format ndjson or csv', { field: 'all' });
@@ -52,7 +55,7 @@ export function registerQuery(program: Command): void {
         try {
           if (o.explain) {
             const ex = explain({ query, from: o.from, to: o.to, prefix: cfg.prefix, now });
-            await writeOut(JSON.stringify({ ast: parseQuery(query, now), ...ex, sort }, null, 2) + '\n');
+            await writeOut(JSON.stringify({ ast: parseAnyQuery(query, now).ast, ...ex, sort }, null, 2) + '\n');
             return;
           }
           const { client } = await connect(cfg);

@@ -4,6 +4,7 @@ import { csvRow } from '../../src/query/csv';
 import { indicesFor } from '../../src/query/indices';
 import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../../src/query/reports';
 import { checkReportRequest, runReport, type ReportRequest } from '../../src/query/run-report';
+import { checkSyntax, withSyntax } from '../../src/query/syntax';
 import { connect } from '../../src/store/client';
 import { action, configOf, log, writeOut } from '../common';
 import { formatTable, printQueryError, wholeNumber } from '../format';
@@ -18,6 +19,7 @@ interface ReportOptions {
   format: string;
   explain?: boolean;
   raw?: boolean;
+  syntax?: string;
 }
 
 const FORMATS = ['table', 'json', 'csv'];
@@ -26,7 +28,8 @@ export function registerReport(program: Command): void {
   program
     .command('report <name>')
     .description(`run a named report: ${Object.keys(REPORTS).join(', ')}`)
-    .option('--query <q>', 'filter in the query language', '')
+    .option('--query <q>', 'filter in the query language or nfdump syntax', '')
+    .option('--syntax <syntax>', 'syntax of --query: auto, flowdex or nfdump', 'auto')
     .option('--from <time>', 'range start (default 24 h before --to)')
     .option('--to <time>', 'range end, exclusive (default now)')
     .option('--top <n>', 'groups of a top-N report', '10')
@@ -42,7 +45,7 @@ export function registerReport(program: Command): void {
         const top = wholeNumber(o.top, 'top');
         const req: ReportRequest = {
           report: name as ReportName,
-          query: o.query,
+          query: withSyntax(o.query ?? '', checkSyntax(o.syntax)),
           from: o.from,
           to: o.to,
           top,

@@ -18,6 +18,11 @@ export type BucketSpec =
       perSecond: boolean;
     }
   | {
+      /** Map cells of a geo_point field. */
+      agg: 'geohash_grid';
+      field: string;
+    }
+  | {
       agg: 'terms';
       field: string;
       size: number;
@@ -32,7 +37,7 @@ export interface PanelSpec {
   title: string;
   description: string;
   source: DataSource;
-  vis: 'line' | 'table' | 'pie';
+  vis: 'line' | 'table' | 'pie' | 'tile_map';
   metrics: MetricSpec[];
   buckets: BucketSpec[];
   /** KQL the panel always applies. */
@@ -142,5 +147,27 @@ export const PANELS: readonly PanelSpec[] = [
     metrics: [FLOWS, BYTES],
     buckets: [{ agg: 'terms', field: 'destination.ip', size: 10, orderBy: 0, label: 'Server' }],
     query: 'destination.port:(80 or 443)',
+  },
+  // Enriched fields live on raw flows only (no rollup keeps them), so these panels count documents.
+  {
+    name: 'destination-map',
+    title: 'Where traffic goes',
+    description: 'Flows by destination location (needs a city database: --geoip-db). IP Geolocation by DB-IP.',
+    source: 'flows',
+    vis: 'tile_map',
+    metrics: [{ agg: 'count', label: 'Flows' }],
+    buckets: [{ agg: 'geohash_grid', field: 'destination.geo.location' }],
+  },
+  {
+    name: 'top-ases',
+    title: 'Top destination ASes',
+    description: 'Autonomous systems receiving the most bytes. IP Geolocation by DB-IP.',
+    source: 'flows',
+    vis: 'table',
+    metrics: [BYTES, { agg: 'count', label: 'Flows' }],
+    buckets: [
+      { agg: 'terms', field: 'destination.as.number', size: 10, orderBy: 0, label: 'AS' },
+      { agg: 'terms', field: 'destination.as.organization.name', size: 1, orderBy: 0, label: 'Organization' },
+    ],
   },
 ];

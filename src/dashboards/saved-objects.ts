@@ -123,6 +123,9 @@ function bucketAgg(b: BucketSpec, id: string, vis: PanelSpec['vis']): Record<str
       },
     };
   }
+  if (b.agg === 'geohash_grid') {
+    return { id, enabled: true, type: 'geohash_grid', schema: 'segment', params: { field: b.field, autoPrecision: true, precision: 2, useGeocentroid: true, isFilteredByCollar: true } };
+  }
   return {
     id,
     enabled: true,
@@ -147,6 +150,8 @@ function visParams(p: PanelSpec): Record<string, unknown> {
   switch (p.vis) {
     case 'table':
       return { perPage: 10, showPartialRows: false, showMetricsAtAllLevels: false, showTotal: false, totalFunc: 'sum', percentageCol: '', sort: { columnIndex: null, direction: null } };
+    case 'tile_map':
+      return { mapType: 'Scaled Circle Markers', isDesaturated: true, addTooltip: true, heatClusterSize: 1.5, legendPosition: 'bottomright', mapZoom: 2, mapCenter: [0, 0], wms: { enabled: false } };
     case 'pie':
       return { type: 'pie', addTooltip: true, addLegend: true, legendPosition: 'right', isDonut: true, labels: { show: false, values: true, last_level: true, truncate: 100 } };
     case 'line':

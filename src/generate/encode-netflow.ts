@@ -58,7 +58,21 @@ export function v5Records(r: FlowRecord): FlowRecord[] {
   if (isV6(r)) return [];
   const fwd: FlowRecord = { ...r, dstBytes: undefined, dstPackets: undefined };
   if (!r.dstPackets) return [fwd];
-  return [fwd, { ...r, srcIp: r.dstIp, dstIp: r.srcIp, srcPort: r.dstPort, dstPort: r.srcPort, srcBytes: r.dstBytes, srcPackets: r.dstPackets, dstBytes: undefined, dstPackets: undefined, inputInterface: r.outputInterface, outputInterface: r.inputInterface }];
+  return [fwd, { ...r, srcIp: r.dstIp, dstIp: r.srcIp, srcPort: r.dstPort, dstPort: r.srcPort, icmpType: replyType(r.icmpType), srcBytes: r.dstBytes, srcPackets: r.dstPackets, dstBytes: undefined, dstPackets: undefined, inputInterface: r.outputInterface, outputInterface: r.inputInterface }];
+}
+
+/** The answer to an ICMP echo request is an echo reply (v4 8 → 0, v6 128 → 129). */
+function replyType(t: number | undefined): number | undefined {
+  return t === 8 ? 0 : t === 128 ? 129 : t;
+}
+
+/** NetFlow's ICMP convention: type × 256 + code, where the destination port would be (and IE 32/139). */
+export function icmpTypeCode(r: FlowRecord): number {
+  return ((r.icmpType ?? 0) << 8) | (r.icmpCode ?? 0);
+}
+
+function isIcmp(r: FlowRecord): boolean {
+  return r.protocol === 1 || r.protocol === 58;
 }
 
 /**
@@ -115,7 +129,8 @@ export class V5Encoder {
     b.writeUInt32BE(start, o + 24);
     b.writeUInt32BE(endMs - this.clock.bootMs, o + 28);
     b.writeUInt16BE((reverse ? r.dstPort : r.srcPort) ?? 0, o + 32);
-    b.writeUInt16BE((reverse ? r.srcPort : r.dstPort) ?? 0, o + 34);
+    if (isIcmp(r)) b.writeUInt16BE(reverse ? icmpTypeCode({ ...r, icmpType: replyType(r.icmpType) }) : icmpTypeCode(r), o + 34);
+    else b.writeUInt16BE((reverse ? r.srcPort : r.dstPort) ?? 0, o + 34);
     b[o + 37] = r.tcpFlags ?? 0;
     b[o + 38] = r.protocol ?? 0;
     b[o + 39] = r.tos ?? 0;
@@ -141,6 +156,8 @@ const fields = (v6: boolean, ipfix: boolean): FieldDef[] => [
     : { id: 12, length: 4, write: (b, o, r) => b.writeUInt32BE(ip4(r.dstIp), o) },
   { id: 7, length: 2, write: (b, o, r) => b.writeUInt16BE(r.srcPort ?? 0, o) },
   { id: 11, length: 2, write: (b, o, r) => b.writeUInt16BE(r.dstPort ?? 0, o) },
+  // icmpTypeCodeIPv4 (v9 ICMP_TYPE) / icmpTypeCodeIPv6; 0 for other transports.
+  { id: v6 && ipfix ? 139 : 32, length: 2, write: (b, o, r) => b.writeUInt16BE(isIcmp(r) ? icmpTypeCode(r) : 0, o) },
   { id: 4, length: 1, write: (b, o, r) => b.writeUInt8(r.protocol ?? 0, o) },
   { id: 6, length: 1, write: (b, o, r) => b.writeUInt8(r.tcpFlags ?? 0, o) },
   { id: 5, length: 1, write: (b, o, r) => b.writeUInt8(r.tos ?? 0, o) },
@@ -173,6 +190,9 @@ const fields = (v6: boolean, ipfix: boolean): FieldDef[] => [
 
 const TEMPLATE_V4 = 256;
 const TEMPLATE_V6 = 257;
+const TEMPLATE_IF_NAMES = 258;
+/** Interface names are written as fixed 32-byte strings, zero-padded, as many routers do. */
+const IF_NAME_LEN = 32;
 
 export class TemplateEncoder {
   private readonly v4: FieldDef[];
@@ -234,13 +254,59 @@ export class TemplateEncoder {
       b.writeUInt16BE(v6 ? TEMPLATE_V6 : TEMPLATE_V4, start);
       b.writeUInt16BE(o - start, start + 2);
     }
+    this.header(b, o, records, batch.length, exp);
+    return b.subarray(0, o);
+  }
+
+  /**
+   * One datagram announcing interface names as exporters do: an options template (scope: the
+   * interface — v9 scope type 2, IPFIX ingressInterface IE 10 — and interfaceName IE 82) and one
+   * options record per interface. A fresh buffer.
+   */
+  encodeInterfaceNames(names: ReadonlyMap<number, string>, exportMsAt: number): Buffer {
+    const exp = Math.ceil(exportMsAt / 1000) * 1000;
+    const b = Buffer.alloc((this.ipfix ? 16 : 20) + 32 + names.size * (4 + IF_NAME_LEN) + 8);
+    let o = this.ipfix ? 16 : 20;
+    const set = o;
+    b.writeUInt16BE(this.ipfix ? 3 : 1, o);
+    o += 4;
+    if (this.ipfix) {
+      b.writeUInt16BE(TEMPLATE_IF_NAMES, o);
+      b.writeUInt16BE(2, o + 2); // field count
+      b.writeUInt16BE(1, o + 4); // scope field count
+      o += 6;
+      for (const [id, len] of [[10, 4], [82, IF_NAME_LEN]] as const) o = b.writeUInt16BE(len, b.writeUInt16BE(id, o));
+    } else {
+      b.writeUInt16BE(TEMPLATE_IF_NAMES, o);
+      b.writeUInt16BE(4, o + 2); // scope bytes
+      b.writeUInt16BE(4, o + 4); // option bytes
+      o += 6;
+      for (const [id, len] of [[2, 4], [82, IF_NAME_LEN]] as const) o = b.writeUInt16BE(len, b.writeUInt16BE(id, o));
+    }
+    o += (4 - ((o - set) % 4)) % 4;
+    b.writeUInt16BE(o - set, set + 2);
+    const data = o;
+    b.writeUInt16BE(TEMPLATE_IF_NAMES, o);
+    o += 4;
+    for (const [index, name] of names) {
+      o = b.writeUInt32BE(index, o);
+      b.write(name, o, IF_NAME_LEN, 'utf8');
+      o += IF_NAME_LEN;
+    }
+    b.writeUInt16BE(o - data, data + 2);
+    this.header(b, o, 1 + names.size, names.size, exp);
+    return b.subarray(0, o);
+  }
+
+  /** The v9 header counts records (templates included); IPFIX's sequence counts data records. */
+  private header(b: Buffer, length: number, records: number, dataRecords: number, exp: number): void {
     b.writeUInt16BE(this.ipfix ? 10 : 9, 0);
     if (this.ipfix) {
-      b.writeUInt16BE(o, 2);
+      b.writeUInt16BE(length, 2);
       b.writeUInt32BE(exp / 1000, 4);
       b.writeUInt32BE(this.sequence >>> 0, 8);
       b.writeUInt32BE(this.domain, 12);
-      this.sequence += batch.length;
+      this.sequence += dataRecords;
     } else {
       b.writeUInt16BE(records, 2);
       b.writeUInt32BE(exp - this.clock.bootMs, 4);
@@ -248,6 +314,5 @@ export class TemplateEncoder {
       b.writeUInt32BE(this.sequence++ >>> 0, 12);
       b.writeUInt32BE(this.domain, 16);
     }
-    return b.subarray(0, o);
   }
 }

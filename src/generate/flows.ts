@@ -111,7 +111,7 @@ export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
       // The scanner: one SYN per port, no answer.
       r = { format: GENERATED_FORMAT, start, end: start, srcIp: SCANNER, dstIp: scanTarget, srcPort: sport, dstPort: rng.int(1, 10000), protocol: 6, tcpFlags: 0x02, srcBytes: 44, srcPackets: 1, dstBytes: 0, dstPackets: 0 };
     } else if (kind < 0.87) {
-      r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: remote, srcPort: 8, dstPort: 0, protocol: 1, app: 'icmp' };
+      r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: remote, srcPort: 0, dstPort: 0, icmpType: 8, icmpCode: 0, protocol: 1, app: 'icmp' };
     } else {
       r = { format: GENERATED_FORMAT, start, srcIp: remote, dstIp: client, srcPort: sport, dstPort: rng.int(1024, 65000), protocol: rng.float() < 0.6 ? 17 : 6 };
     }
@@ -125,7 +125,7 @@ export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
       r.srcIp = v6Twin(r.srcIp);
       r.dstIp = v6Twin(r.dstIp);
       if (r.protocol === 1) r.protocol = 58;
-      if (r.protocol === 58) r.srcPort = 128;
+      if (r.protocol === 58) r.icmpType = 128;
     }
     r.exporter = GENERATOR_EXPORTER;
     r.inputInterface = r.srcIp?.startsWith('10.') || r.srcIp?.startsWith('2001:db8:a:') ? 1 : 2;

@@ -33,9 +33,13 @@ export class PcapWriter {
     this.used = 24;
   }
 
-  /** Adds one datagram as an Ethernet/IPv4/UDP frame captured at `timeMs`. */
-  write(payload: Buffer, timeMs: number): void {
-    const frame = 14 + 20 + 8 + payload.length;
+  /**
+   * Adds one datagram as an Ethernet/IPv4/UDP frame captured at `timeMs`. A `trailer` sits in the
+   * IP packet after the UDP datagram (outside the UDP length), as some stacks and taps leave it.
+   */
+  write(payload: Buffer, timeMs: number, trailer?: Buffer): void {
+    const extra = trailer?.length ?? 0;
+    const frame = 14 + 20 + 8 + payload.length + extra;
     if (this.used + 16 + frame > this.buf.length) this.flush(16 + frame);
     const b = this.buf;
     let o = this.used;
@@ -51,7 +55,7 @@ export class PcapWriter {
     const ip = o + 14;
     b[ip] = 0x45;
     b[ip + 1] = 0;
-    b.writeUInt16BE(20 + 8 + payload.length, ip + 2);
+    b.writeUInt16BE(20 + 8 + payload.length + extra, ip + 2);
     b.writeUInt32BE(0, ip + 4);
     b[ip + 8] = 64;
     b[ip + 9] = 17;
@@ -65,7 +69,8 @@ export class PcapWriter {
     b.writeUInt16BE(8 + payload.length, udp + 4);
     b.writeUInt16BE(0, udp + 6); // optional over IPv4
     payload.copy(b, udp + 8);
-    this.used = udp + 8 + payload.length;
+    trailer?.copy(b, udp + 8 + payload.length);
+    this.used = udp + 8 + payload.length + extra;
   }
 
   flush(room = 0): void {

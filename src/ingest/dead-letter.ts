@@ -10,7 +10,11 @@ export class DeadLetter {
   private stream: WriteStream | undefined;
   private written = 0;
 
-  constructor(readonly path: string) {}
+  /** `append` keeps what earlier runs wrote (a long-running collector's file across restarts). */
+  constructor(
+    readonly path: string,
+    private readonly o: { append?: boolean } = {},
+  ) {}
 
   /** A record the reader could not decode; `raw` is its text when the format has one. */
   reject(reason: string, loc: SourceLocation, raw?: string): Promise<void> {
@@ -37,7 +41,7 @@ export class DeadLetter {
   }
 
   private async write(line: string): Promise<void> {
-    this.stream ??= createWriteStream(this.path, { flags: 'w' });
+    this.stream ??= createWriteStream(this.path, { flags: this.o.append ? 'a' : 'w' });
     this.written++;
     if (!this.stream.write(line + '\n')) await once(this.stream, 'drain');
   }

@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError, isFlowdexError } from '../errors';
 import type { SourceLocation } from '../model/flow';
+import type { Enrichment } from '../enrich/pipeline';
 import { normalize } from '../model/normalize';
 import type { ReadItem } from '../readers/types';
 import { indexFor } from '../query/indices';
@@ -34,6 +35,8 @@ export interface IndexOptions {
    * `index --no-rollup`), leaving the buckets to `flowdex rollup`.
    */
   rollup?: RollupStreamOptions;
+  /** The enrichment stage each normalized document passes; none when absent. */
+  enrich?: Enrichment;
   /** Live counters (the progress display reads them); a fresh one when absent. */
   counts?: RunCounts;
   log?: (line: string) => void;
@@ -130,7 +133,7 @@ class Batcher {
 }
 
 /**
- * The bulk pipeline: reader items → normalize → route to the day's index → batches → bulk
+ * The bulk pipeline: reader items → normalize → enrich → route to the day's index → batches → bulk
  * `create` requests. Every item ends up counted as indexed, duplicate or rejected (the
  * rejected ones in the dead-letter file). Refresh is relaxed during the load and restored,
  * then refreshed, before this returns — also when it fails or is interrupted.
@@ -177,6 +180,7 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
         let entry: BulkEntry;
         try {
           const { id, doc } = normalize(item.record);
+          o.enrich?.apply(doc);
           const facts = rollups.facts(doc as unknown as Record<string, unknown>, item.record.start);
           entry = { index: indexFor(cfg.prefix, item.record.start), id, source: JSON.stringify(doc), ts: item.record.start, loc: item.loc, ...(facts ? { facts } : {}) };
         } catch (e) {

@@ -62,17 +62,17 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'destination.geo.city_name', type: 'keyword', aliases: ['dst_city'], description: 'destination city' },
   { name: 'source.geo.location', type: 'geo_point', aliases: [], description: 'source location' },
   { name: 'destination.geo.location', type: 'geo_point', aliases: [], description: 'destination location' },
-  { name: 'source.as.number', type: 'long', aliases: ['src_asn', 'srcas'], description: 'source AS number' },
-  { name: 'destination.as.number', type: 'long', aliases: ['dst_asn', 'dstas'], description: 'destination AS number' },
+  { name: 'source.as.number', type: 'long', aliases: ['src_asn', 'srcas', 'src_as'], description: 'source AS number' },
+  { name: 'destination.as.number', type: 'long', aliases: ['dst_asn', 'dstas', 'dst_as'], description: 'destination AS number' },
   { name: 'source.as.organization.name', type: 'keyword', aliases: ['src_asorg'], description: 'source AS organization' },
   { name: 'destination.as.organization.name', type: 'keyword', aliases: ['dst_asorg'], description: 'destination AS organization' },
   { name: 'observer.ip', type: 'ip', aliases: ['exporter', 'router'], docValuesOnly: true, description: 'exporter / probe address' },
-  { name: 'observer.name', type: 'keyword', aliases: ['probe', 'observer'], description: 'exporter / probe name' },
-  { name: 'observer.ingress.interface.id', type: 'integer', aliases: ['in_if', 'inif', 'input'], docValuesOnly: true, description: 'input SNMP ifIndex' },
-  { name: 'observer.egress.interface.id', type: 'integer', aliases: ['out_if', 'outif', 'output'], docValuesOnly: true, description: 'output SNMP ifIndex' },
+  { name: 'observer.name', type: 'keyword', aliases: ['probe', 'observer', 'exporter_name'], description: 'exporter / probe name' },
+  { name: 'observer.ingress.interface.id', type: 'long', aliases: ['in_if', 'inif', 'input'], docValuesOnly: true, description: 'input SNMP ifIndex' },
+  { name: 'observer.egress.interface.id', type: 'long', aliases: ['out_if', 'outif', 'output'], docValuesOnly: true, description: 'output SNMP ifIndex' },
   { name: 'flow.tcp_flags', type: 'short', aliases: ['flags', 'tcp_flags'], docValuesOnly: true, description: 'cumulative TCP flags' },
   { name: 'flow.tos', type: 'short', aliases: ['tos'], docValuesOnly: true, description: 'IP type of service' },
-  { name: 'flow.sampling_rate', type: 'integer', aliases: ['sampling', 'sampling_rate'], docValuesOnly: true, description: '1 in N packets sampled' },
+  { name: 'flow.sampling_rate', type: 'long', aliases: ['sampling', 'sampling_rate'], docValuesOnly: true, description: '1 in N packets sampled' },
   { name: 'flow.format', type: 'keyword', aliases: ['format'], docValuesOnly: true, description: 'input format the flow came from' },
   { name: 'dns.question.name', type: 'keyword', aliases: ['dns', 'query_name'], description: 'DNS query name' },
   { name: 'url.domain', type: 'keyword', aliases: ['domain', 'http_host'], description: 'HTTP host' },
@@ -86,6 +86,43 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'flow.latency.application_ms', type: 'float', aliases: [], indexed: false, description: 'application latency (nProbe)' },
   { name: 'flow.retransmissions.client', type: 'long', aliases: [], indexed: false, description: 'client retransmitted packets (nProbe)' },
   { name: 'flow.retransmissions.server', type: 'long', aliases: [], indexed: false, description: 'server retransmitted packets (nProbe)' },
+  // Routing and layer-2 fields of NetFlow/IPFIX/sFlow exports (docs/decoders.md says which element fills each).
+  { name: 'flow.next_hop', type: 'ip', aliases: ['next_hop', 'nexthop', 'nh'], docValuesOnly: true, description: 'IP next hop' },
+  { name: 'flow.bgp_next_hop', type: 'ip', aliases: ['bgp_next_hop', 'bgpnexthop', 'nhb'], docValuesOnly: true, description: 'BGP next hop' },
+  { name: 'flow.physical_interface.ingress', type: 'long', aliases: ['in_phys', 'inphys'], docValuesOnly: true, description: 'input physical interface (ifIndex)' },
+  { name: 'flow.physical_interface.egress', type: 'long', aliases: ['out_phys', 'outphys'], docValuesOnly: true, description: 'output physical interface (ifIndex)' },
+  { name: 'observer.ingress.interface.name', type: 'keyword', aliases: ['in_if_name', 'in_ifname'], description: 'input interface name (exporter options data)' },
+  { name: 'observer.egress.interface.name', type: 'keyword', aliases: ['out_if_name', 'out_ifname'], description: 'output interface name (exporter options data)' },
+  { name: 'network.vlan.id', type: 'keyword', aliases: ['vlan', 'src_vlan', 'svln'], description: 'ingress VLAN id' },
+  { name: 'observer.egress.vlan.id', type: 'keyword', aliases: ['post_vlan', 'dst_vlan', 'dvln'], description: 'egress (post) VLAN id' },
+  { name: 'network.inner.vlan.id', type: 'keyword', aliases: ['inner_vlan', 'customer_vlan'], description: 'inner (customer) VLAN id of QinQ' },
+  { name: 'source.mac', type: 'keyword', aliases: ['src_mac', 'smac', 'insrcmac'], description: 'source MAC address' },
+  { name: 'destination.mac', type: 'keyword', aliases: ['dst_mac', 'dmac', 'indstmac'], description: 'destination MAC address' },
+  { name: 'flow.mpls.top_label', type: 'integer', aliases: ['mpls', 'mpls_label', 'mpls1'], docValuesOnly: true, description: 'top MPLS label' },
+  { name: 'flow.end_reason', type: 'keyword', aliases: ['end_reason', 'flow_end_reason'], docValuesOnly: true, description: 'why the exporter ended the flow (idle timeout, active timeout, end of flow, forced end, lack of resources)' },
+  { name: 'source.nat.ip', type: 'ip', aliases: ['nat_src', 'nsrc', 'nsa', 'src_nat_ip'], description: 'source address after NAT' },
+  { name: 'destination.nat.ip', type: 'ip', aliases: ['nat_dst', 'ndst', 'nda', 'dst_nat_ip'], description: 'destination address after NAT' },
+  { name: 'source.nat.port', type: 'integer', aliases: ['nat_sport', 'nsp', 'src_nat_port'], docValuesOnly: true, description: 'source port after NAT' },
+  { name: 'destination.nat.port', type: 'integer', aliases: ['nat_dport', 'ndp', 'dst_nat_port'], docValuesOnly: true, description: 'destination port after NAT' },
+  { name: 'flow.vrf.ingress', type: 'long', aliases: ['ingress_vrf', 'in_vrf'], docValuesOnly: true, description: 'ingress VRF id' },
+  { name: 'flow.vrf.egress', type: 'long', aliases: ['egress_vrf', 'out_vrf'], docValuesOnly: true, description: 'egress VRF id' },
+  { name: 'flow.icmp.type', type: 'short', aliases: ['icmp_type', 'icmptype'], docValuesOnly: true, description: 'ICMP type' },
+  { name: 'flow.icmp.code', type: 'short', aliases: ['icmp_code', 'icmpcode'], docValuesOnly: true, description: 'ICMP code' },
+  { name: 'flow.sender_ip', type: 'ip', aliases: ['sender'], docValuesOnly: true, description: 'UDP source of the export datagram when the exporter field names another address (sFlow agent)' },
+  // Filled by the enrichment stage (src/enrich).
+  { name: 'network.application', type: 'keyword', aliases: ['service', 'svc'], description: 'service name of the server port (IANA registry)' },
+  { name: 'flow.app_category', type: 'keyword', aliases: ['category', 'app_category'], description: 'nDPI category of the L7 application' },
+  { name: 'flow.src_net.name', type: 'keyword', aliases: ['src_net', 'src_net_name'], description: "source's network (networks file)" },
+  { name: 'flow.dst_net.name', type: 'keyword', aliases: ['dst_net', 'dst_net_name'], description: "destination's network (networks file)" },
+  { name: 'flow.src_net.role', type: 'keyword', aliases: ['src_role'], description: "role of the source's network" },
+  { name: 'flow.dst_net.role', type: 'keyword', aliases: ['dst_role'], description: "role of the destination's network" },
+  { name: 'flow.src_net.site', type: 'keyword', aliases: ['src_site'], description: "site of the source's network" },
+  { name: 'flow.dst_net.site', type: 'keyword', aliases: ['dst_site'], description: "site of the destination's network" },
+  { name: 'flow.src_net.tenant', type: 'keyword', aliases: ['src_tenant'], description: "tenant of the source's network" },
+  { name: 'flow.dst_net.tenant', type: 'keyword', aliases: ['dst_tenant'], description: "tenant of the destination's network" },
+  { name: 'observer.geo.name', type: 'keyword', aliases: ['exporter_site'], description: "exporter's site (networks file)" },
+  { name: 'observer.ingress.interface.alias', type: 'keyword', aliases: ['in_if_description'], description: 'input interface description (networks file)' },
+  { name: 'observer.egress.interface.alias', type: 'keyword', aliases: ['out_if_description'], description: 'output interface description (networks file)' },
 ];
 
 /**
@@ -102,6 +139,30 @@ export const EITHER_ALIASES: Readonly<Record<string, readonly string[]>> = {
   as: ['source.as.number', 'destination.as.number'],
   host: ['dns.question.name', 'url.domain', 'tls.client.server_name'],
   if: ['observer.ingress.interface.id', 'observer.egress.interface.id'],
+  ifname: ['observer.ingress.interface.name', 'observer.egress.interface.name'],
+  phys: ['flow.physical_interface.ingress', 'flow.physical_interface.egress'],
+  mac: ['source.mac', 'destination.mac'],
+  nat: ['source.nat.ip', 'destination.nat.ip'],
+  natport: ['source.nat.port', 'destination.nat.port'],
+  vrf: ['flow.vrf.ingress', 'flow.vrf.egress'],
+  asn_org: ['source.as.organization.name', 'destination.as.organization.name'],
+  as_org: ['source.as.organization.name', 'destination.as.organization.name'],
+  city: ['source.geo.city_name', 'destination.geo.city_name'],
+  net_name: ['flow.src_net.name', 'flow.dst_net.name'],
+  role: ['flow.src_net.role', 'flow.dst_net.role'],
+  site: ['flow.src_net.site', 'flow.dst_net.site'],
+  tenant: ['flow.src_net.tenant', 'flow.dst_net.tenant'],
+};
+
+/**
+ * A value that cannot be this field's reads as its twin: `in_if:3` is an ifIndex, `in_if:eth0` a
+ * name; `src_net:office` a network name, `src_net:10.0.0.0/8` a block of source addresses.
+ */
+export const VALUE_TWINS: Readonly<Record<string, string>> = {
+  'observer.ingress.interface.id': 'observer.ingress.interface.name',
+  'observer.egress.interface.id': 'observer.egress.interface.name',
+  'flow.src_net.name': 'source.ip',
+  'flow.dst_net.name': 'destination.ip',
 };
 
 const byName = new Map<string, FieldDef>(FIELDS.map((f) => [f.name, f]));
@@ -119,7 +180,8 @@ export function resolveField(nameOrAlias: string): FieldDef[] | undefined {
   const lower = nameOrAlias.toLowerCase();
   const alias = byAlias.get(lower);
   if (alias) return [alias];
-  const either = EITHER_ALIASES[lower];
+  // hasOwn: a name such as `constructor` must not reach Object.prototype.
+  const either = Object.hasOwn(EITHER_ALIASES, lower) ? EITHER_ALIASES[lower] : undefined;
   if (either) return either.map((n) => byName.get(n)).filter((f): f is FieldDef => f !== undefined);
   return undefined;
 }

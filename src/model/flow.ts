@@ -18,6 +18,10 @@ export interface EndpointFields {
   ip?: string;
   address?: string;
   port?: number;
+  /** ECS form: upper-case hex pairs joined by hyphens. */
+  mac?: string;
+  /** Address and port after NAT (ECS `source.nat.*`). */
+  nat?: { ip?: string; port?: number };
   bytes?: number;
   packets?: number;
   geo?: GeoFields;
@@ -30,6 +34,8 @@ export interface FlowDoc {
   source: EndpointFields;
   destination: EndpointFields;
   network: {
+    /** Service name of the server port (IANA registry, enrichment). */
+    application?: string;
     bytes?: number;
     packets?: number;
     transport?: string;
@@ -38,12 +44,16 @@ export interface FlowDoc {
     protocol?: string;
     community_id?: string;
     direction?: string;
+    vlan?: { id: string };
+    inner?: { vlan: { id: string } };
   };
   observer?: {
     ip?: string;
     name?: string;
-    ingress?: { interface: { id: number } };
-    egress?: { interface: { id: number } };
+    /** The exporter's site from the networks file (ECS `observer.geo.name`). */
+    geo?: { name?: string };
+    ingress?: { interface: InterfaceFields };
+    egress?: { interface?: InterfaceFields; vlan?: { id: string } };
   };
   flow: {
     format: string;
@@ -52,13 +62,41 @@ export interface FlowDoc {
     tcp_flags?: number;
     tos?: number;
     sampling_rate?: number;
+    /** UDP source of the export datagram, when the exporter field names another address (sFlow agent). */
+    sender_ip?: string;
+    next_hop?: string;
+    bgp_next_hop?: string;
+    physical_interface?: { ingress?: number; egress?: number };
+    mpls?: { top_label: number };
+    end_reason?: string;
+    vrf?: { ingress?: number; egress?: number };
+    icmp?: { type?: number; code?: number };
     latency?: { client_ms?: number; server_ms?: number; application_ms?: number };
     retransmissions?: { client?: number; server?: number };
+    /** The operator's network of each side and the nDPI category (enrichment). */
+    src_net?: NetworkNames;
+    dst_net?: NetworkNames;
+    app_category?: string;
   };
   dns?: { question: { name: string } };
   url?: { domain?: string; original?: string };
   http?: { request?: { method?: string }; response?: { status_code?: number } };
   tls?: { version?: string; client?: { server_name?: string } };
+}
+
+export interface InterfaceFields {
+  id?: number;
+  name?: string;
+  /** Description (ifAlias) from the networks file. */
+  alias?: string;
+}
+
+/** One of the operator's networks as stored on a flow (`flow.src_net`, `flow.dst_net`). */
+export interface NetworkNames {
+  name: string;
+  role?: string;
+  site?: string;
+  tenant?: string;
 }
 
 /** A document ready for the bulk API: its deterministic id and its target day. */
@@ -104,6 +142,43 @@ export interface FlowRecord {
   observerName?: string;
   inputInterface?: number;
   outputInterface?: number;
+  /** Interface names (IPFIX options data, IE 82/83). */
+  inputInterfaceName?: string;
+  outputInterfaceName?: string;
+  /** Physical interfaces behind logical ones (IE 252/253). */
+  inputPhysicalInterface?: number;
+  outputPhysicalInterface?: number;
+  /** UDP source of the datagram when `exporter` is another address (the sFlow agent). */
+  sender?: string;
+  srcAs?: number;
+  dstAs?: number;
+  nextHop?: string;
+  bgpNextHop?: string;
+  /** Ingress VLAN, egress (post) VLAN and the inner (customer) VLAN of QinQ. */
+  vlan?: number;
+  postVlan?: number;
+  innerVlan?: number;
+  /** MACs in any common notation; normalization writes the ECS form. */
+  srcMac?: string;
+  dstMac?: string;
+  /** Top MPLS label value (20 bits, without EXP and bottom-of-stack bits). */
+  mplsLabel?: number;
+  /** IANA flowEndReason name (`idle timeout`, `active timeout`, …). */
+  endReason?: string;
+  natSrcIp?: string;
+  natDstIp?: string;
+  natSrcPort?: number;
+  natDstPort?: number;
+  ingressVrf?: number;
+  egressVrf?: number;
+  /** ICMP type and code; ports stay unset for ICMP. */
+  icmpType?: number;
+  icmpCode?: number;
+  /**
+   * Number of identical records before this one in the same input: the reader stage counts them
+   * so two identical lines stay two flows, while re-reading the input gives the same ids.
+   */
+  occurrence?: number;
   /** L7 application name (nDPI / nProbe), lower-cased by normalization. */
   app?: string;
   dnsQuery?: string;

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { communityHash, communityId } from './community-id';
-import type { FlowDoc, FlowRecord, IdentifiedFlow } from './flow';
+import type { FlowDoc, FlowRecord, IdentifiedFlow, InterfaceFields } from './flow';
 import { ianaNumber, transportName } from './protocols';
 
 /** Latest plausible flow time; anything later is a decoding error, not a flow. */
@@ -51,6 +51,27 @@ function checkIp(field: string, v: string | undefined): string | undefined {
 /** Longest text kept in a keyword field; longer values (URLs, names) are cut, not rejected. */
 export const MAX_KEYWORD_LENGTH = 1024;
 
+function checkUint(field: string, v: number | undefined, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 0 || v > max) throw bad(field, `${field} must be an integer 0-${max}, got ${v}`);
+  return v;
+}
+
+const UINT32_MAX = 4294967295;
+
+/** MAC address in the ECS form (`00-1B-21-3A-4F-5C`) from colon, hyphen, dotted or bare hex. */
+export function ecsMac(field: string, v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  const hex = v.replace(/[:.\-]/g, '');
+  if (!/^[0-9a-fA-F]{12}$/.test(hex)) throw bad(field, `${field} is not a MAC address: ${JSON.stringify(v)}`);
+  return hex.toUpperCase().replace(/(..)(?!$)/g, '$1-');
+}
+
+function vlanId(field: string, v: number | undefined): { id: string } | undefined {
+  const id = checkUint(field, v, 4095);
+  return id === undefined ? undefined : { id: String(id) };
+}
+
 function text(v: string | undefined): string | undefined {
   if (v === undefined || v === '') return undefined;
   return v.length > MAX_KEYWORD_LENGTH ? v.slice(0, MAX_KEYWORD_LENGTH) : v;
@@ -77,7 +98,10 @@ function compact<T extends object>(o: T): T {
  */
 export function flowId(r: FlowRecord): string {
   // One template string rather than an array joined: the same text, without the array per flow.
-  const key = `${r.exporter ?? r.observerName ?? ''}|${r.start}|${r.end ?? ''}|${r.srcIp ?? r.srcAddress ?? ''}|${r.dstIp ?? r.dstAddress ?? ''}|${r.srcPort ?? ''}|${r.dstPort ?? ''}|${r.protocol ?? r.transport ?? ''}|${r.srcBytes ?? ''}|${r.dstBytes ?? ''}|${r.bytes ?? ''}|${r.srcPackets ?? ''}|${r.dstPackets ?? ''}|${r.packets ?? ''}|${r.inputInterface ?? ''}|${r.outputInterface ?? ''}`;
+  let key = `${r.exporter ?? r.observerName ?? ''}|${r.start}|${r.end ?? ''}|${r.srcIp ?? r.srcAddress ?? ''}|${r.dstIp ?? r.dstAddress ?? ''}|${r.srcPort ?? ''}|${r.dstPort ?? ''}|${r.protocol ?? r.transport ?? ''}|${r.srcBytes ?? ''}|${r.dstBytes ?? ''}|${r.bytes ?? ''}|${r.srcPackets ?? ''}|${r.dstPackets ?? ''}|${r.packets ?? ''}|${r.inputInterface ?? ''}|${r.outputInterface ?? ''}`;
+  // ICMP flows of one pair differ only in type and code; the first of identical records keeps the plain key.
+  if (r.icmpType !== undefined || r.icmpCode !== undefined) key += `|icmp ${r.icmpType ?? ''}/${r.icmpCode ?? ''}`;
+  if (r.occurrence) key += `|#${r.occurrence}`;
   // 72 bits: ids only need to be unique within one daily index (a flow always routes to the same
   // day), where 10^8 flows collide with odds of 1 in 10^6, and every character of _id costs disk.
   return hash('sha1', key, 'base64url').slice(0, 12);
@@ -107,6 +131,16 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
 
   const end = r.end !== undefined && r.end >= r.start ? r.end : undefined;
   const ipVersion = srcIp !== undefined ? ipVersionOf(srcIp) : dstIp !== undefined ? ipVersionOf(dstIp) : 0;
+  const icmp = iana === 1 || iana === 58;
+  const icmpType = checkUint('flow.icmp.type', r.icmpType, 255);
+  const icmpCode = checkUint('flow.icmp.code', r.icmpCode, 255);
+  // Community ID hashes ICMP type and code where the ports would be (its specification, §ICMP).
+  const cidSport = icmp && icmpType !== undefined ? icmpType : srcPort;
+  const cidDport = icmp && icmpType !== undefined ? (icmpCode ?? 0) : dstPort;
+  const natSrcIp = checkIp('source.nat.ip', r.natSrcIp);
+  const natDstIp = checkIp('destination.nat.ip', r.natDstIp);
+  const natSrcPort = checkPort('source.nat.port', r.natSrcPort);
+  const natDstPort = checkPort('destination.nat.port', r.natDstPort);
 
   const doc: FlowDoc = {
     '@timestamp': new Date(r.start).toISOString(),
@@ -114,8 +148,26 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
       end: end !== undefined ? new Date(end).toISOString() : undefined,
       duration: end !== undefined ? (end - r.start) * 1e6 : undefined,
     }),
-    source: compact({ ip: srcIp, address: text(r.srcAddress), port: srcPort, bytes: srcBytes, packets: srcPackets }),
-    destination: compact({ ip: dstIp, address: text(r.dstAddress), port: dstPort, bytes: dstBytes, packets: dstPackets }),
+    source: compact({
+      ip: srcIp,
+      address: text(r.srcAddress),
+      port: srcPort,
+      mac: ecsMac('source.mac', r.srcMac),
+      bytes: srcBytes,
+      packets: srcPackets,
+      as: r.srcAs !== undefined ? { number: checkUint('source.as.number', r.srcAs, UINT32_MAX) } : undefined,
+      nat: natSrcIp !== undefined || natSrcPort !== undefined ? compact({ ip: natSrcIp, port: natSrcPort }) : undefined,
+    }),
+    destination: compact({
+      ip: dstIp,
+      address: text(r.dstAddress),
+      port: dstPort,
+      mac: ecsMac('destination.mac', r.dstMac),
+      bytes: dstBytes,
+      packets: dstPackets,
+      as: r.dstAs !== undefined ? { number: checkUint('destination.as.number', r.dstAs, UINT32_MAX) } : undefined,
+      nat: natDstIp !== undefined || natDstPort !== undefined ? compact({ ip: natDstIp, port: natDstPort }) : undefined,
+    }),
     network: compact({
       bytes,
       packets,
@@ -123,13 +175,26 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
       iana_number: iana,
       type: ipVersion === 4 ? ('ipv4' as const) : ipVersion === 6 ? ('ipv6' as const) : undefined,
       protocol: r.app ? text(r.app.toLowerCase()) : undefined,
+      vlan: vlanId('network.vlan.id', r.vlan),
+      inner: r.innerVlan !== undefined ? { vlan: vlanId('network.inner.vlan.id', r.innerVlan) as { id: string } } : undefined,
     }),
     flow: compact({
       format: r.format,
-      community_hash: srcIp !== undefined && dstIp !== undefined && iana !== undefined ? hashOf(lastCommunityId(srcIp, dstIp, iana, srcPort, dstPort)) : undefined,
+      community_hash: srcIp !== undefined && dstIp !== undefined && iana !== undefined ? hashOf(lastCommunityId(srcIp, dstIp, iana, cidSport, cidDport)) : undefined,
       tcp_flags: r.tcpFlags,
       tos: r.tos,
-      sampling_rate: r.samplingRate,
+      sampling_rate: checkUint('flow.sampling_rate', r.samplingRate, UINT32_MAX),
+      sender_ip: r.sender !== undefined && r.sender !== r.exporter ? checkIp('flow.sender_ip', r.sender) : undefined,
+      next_hop: checkIp('flow.next_hop', r.nextHop),
+      bgp_next_hop: checkIp('flow.bgp_next_hop', r.bgpNextHop),
+      physical_interface:
+        r.inputPhysicalInterface !== undefined || r.outputPhysicalInterface !== undefined
+          ? compact({ ingress: checkUint('flow.physical_interface.ingress', r.inputPhysicalInterface, UINT32_MAX), egress: checkUint('flow.physical_interface.egress', r.outputPhysicalInterface, UINT32_MAX) })
+          : undefined,
+      mpls: r.mplsLabel !== undefined ? { top_label: checkUint('flow.mpls.top_label', r.mplsLabel, 0xfffff) as number } : undefined,
+      end_reason: text(r.endReason),
+      vrf: r.ingressVrf !== undefined || r.egressVrf !== undefined ? compact({ ingress: checkUint('flow.vrf.ingress', r.ingressVrf, UINT32_MAX), egress: checkUint('flow.vrf.egress', r.egressVrf, UINT32_MAX) }) : undefined,
+      icmp: icmpType !== undefined || icmpCode !== undefined ? compact({ type: icmpType, code: icmpCode }) : undefined,
       latency:
         r.clientLatencyMs !== undefined || r.serverLatencyMs !== undefined || r.applicationLatencyMs !== undefined
           ? compact({ client_ms: r.clientLatencyMs, server_ms: r.serverLatencyMs, application_ms: r.applicationLatencyMs })
@@ -141,12 +206,15 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
     }),
   };
   const exporter = checkIp('observer.ip', r.exporter);
-  if (exporter !== undefined || r.observerName !== undefined || r.inputInterface !== undefined || r.outputInterface !== undefined) {
+  const ingress = iface('observer.ingress.interface.id', r.inputInterface, r.inputInterfaceName);
+  const egress = iface('observer.egress.interface.id', r.outputInterface, r.outputInterfaceName);
+  const postVlan = vlanId('observer.egress.vlan.id', r.postVlan);
+  if (exporter !== undefined || r.observerName !== undefined || ingress !== undefined || egress !== undefined || postVlan !== undefined) {
     doc.observer = compact({
       ip: exporter,
       name: text(r.observerName),
-      ingress: r.inputInterface !== undefined ? { interface: { id: r.inputInterface } } : undefined,
-      egress: r.outputInterface !== undefined ? { interface: { id: r.outputInterface } } : undefined,
+      ingress: ingress !== undefined ? { interface: ingress } : undefined,
+      egress: egress !== undefined || postVlan !== undefined ? compact({ interface: egress, vlan: postVlan }) : undefined,
     });
   }
   const dnsQuery = text(r.dnsQuery);
@@ -168,6 +236,11 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
   return { id: flowId(r), doc };
 }
 
+function iface(field: string, id: number | undefined, name: string | undefined): InterfaceFields | undefined {
+  if (id === undefined && !name) return undefined;
+  return compact({ id: checkUint(field, id, UINT32_MAX), name: text(name) });
+}
+
 function hashOf(id: string | undefined): number | undefined {
   return id === undefined ? undefined : communityHash(id);
 }
@@ -182,7 +255,9 @@ export function hydrate(stored: FlowDoc): FlowDoc {
   const doc = withoutEmpty(stored) as FlowDoc;
   const { source, destination, network } = doc;
   if (!network || network.community_id !== undefined || source?.ip === undefined || destination?.ip === undefined || network.iana_number === undefined) return doc;
-  const id = lastCommunityId(source.ip, destination.ip, network.iana_number, source.port, destination.port);
+  const icmp = doc.flow?.icmp;
+  const typed = (network.iana_number === 1 || network.iana_number === 58) && icmp?.type !== undefined;
+  const id = typed ? lastCommunityId(source.ip, destination.ip, network.iana_number, icmp.type, icmp.code ?? 0) : lastCommunityId(source.ip, destination.ip, network.iana_number, source.port, destination.port);
   return id === undefined ? doc : { ...doc, network: { ...network, community_id: id } };
 }
 

@@ -57,10 +57,15 @@ export interface TermsSource {
   terms: { field: string; missing_bucket?: boolean; order?: 'asc' | 'desc' };
 }
 
+/** A composite source of time buckets (epoch ms keys). */
+export interface DateHistogramSource {
+  date_histogram: { field: string; fixed_interval: string };
+}
+
 export type CompositeKey = Record<string, Scalar | null>;
 
 export interface CompositeAgg {
-  composite: { size: number; sources: Record<string, TermsSource>[]; after?: CompositeKey };
+  composite: { size: number; sources: Record<string, TermsSource | DateHistogramSource>[]; after?: CompositeKey };
   aggs?: Record<string, AggregationDsl>;
 }
 
@@ -92,7 +97,21 @@ export interface MissingAgg {
   missing: { field: string };
 }
 
-export type AggregationDsl = CompositeAgg | DateHistogramAgg | SumAgg | CardinalityAgg | TermsAgg | MissingAgg;
+export interface MaxAgg {
+  max: { field: string };
+}
+
+export interface MinAgg {
+  min: { field: string };
+}
+
+/** The flows matching a query, with sub-aggregations over them. */
+export interface FilterAgg {
+  filter: QueryDsl;
+  aggs?: Record<string, AggregationDsl>;
+}
+
+export type AggregationDsl = CompositeAgg | DateHistogramAgg | SumAgg | CardinalityAgg | TermsAgg | MissingAgg | MaxAgg | MinAgg | FilterAgg;
 
 /** A `_search` request body for an aggregation-only request. */
 export interface SearchBody {

@@ -1,3 +1,4 @@
+import { checkBucketCount } from './limits';
 import type { TimeRange } from './time';
 
 const DAY_MS = 86400000;
@@ -13,6 +14,17 @@ function pad(n: number): string {
 export function indexFor(prefix: string, timeMs: number): string {
   const d = new Date(timeMs);
   return `${prefix}flows-${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`;
+}
+
+/**
+ * True for exactly `<prefix>flows-YYYY.MM.DD` with a real calendar day: the only index names a
+ * client may hand back (flow detail), so no client text ever becomes an index pattern or list.
+ */
+export function isDailyIndex(prefix: string, name: string): boolean {
+  if (!name.startsWith(`${prefix}flows-`)) return false;
+  const day = name.slice(prefix.length + 'flows-'.length);
+  const m = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(day);
+  return m !== null && indexFor(prefix, Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) === name;
 }
 
 /** The pattern matching every raw daily index. */
@@ -41,6 +53,8 @@ export function indicesFor(prefix: string, range: TimeRange, maxDays = MAX_NAMED
  * returns, so empty ones can be told apart from missing ones.
  */
 export function alignedBuckets(range: TimeRange, intervalMs: number): number[] {
+  // Callers check the count first; this keeps a missed check from allocating without bound.
+  checkBucketCount(range.from, range.to, intervalMs, `${intervalMs}ms`);
   const out: number[] = [];
   for (let t = Math.floor(range.from / intervalMs) * intervalMs; t < range.to; t += intervalMs) out.push(t);
   return out;

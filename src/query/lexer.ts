@@ -1,4 +1,5 @@
 import { FlowdexError } from '../errors';
+import { own } from './limits';
 
 export type TokenKind = 'word' | 'string' | 'lparen' | 'rparen' | 'comma' | 'cmp' | 'and' | 'or' | 'not' | 'eof';
 
@@ -61,7 +62,7 @@ export function tokenize(text: string): Token[] {
       const start = i;
       while (i < text.length && !DELIMITERS.has(text[i] as string)) i++;
       const value = text.slice(start, i);
-      tokens.push({ kind: KEYWORDS[value.toLowerCase()] ?? 'word', value, pos: start, end: i });
+      tokens.push({ kind: own(KEYWORDS, value.toLowerCase()) ?? 'word', value, pos: start, end: i });
     }
   }
   tokens.push({ kind: 'eof', value: '', pos: text.length, end: text.length });

@@ -3,7 +3,8 @@ import { resolveField } from '../model/fields';
 import type { Ast, Predicate, Test } from './ast';
 import type { Scalar } from './dsl';
 import { tokenize, type Token } from './lexer';
-import { comparisonTest, lookupField, parseIpOrCidr, valueTest, type Comparison, type ResolvedField } from './values';
+import { MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH } from './limits';
+import { comparisonTest, fieldForValue, lookupField, parseIpOrCidr, valueTest, type Comparison, type ResolvedField } from './values';
 
 /*
  * Grammar (DESIGN §6):
@@ -31,6 +32,10 @@ const BARE_HINT = 'a value without a field must be an IP address or CIDR block (
 
 class Parser {
   private i = 0;
+  /** Open parentheses and negations around the current token; bounded so recursion stays shallow. */
+  private depth = 0;
+  /** Leaf clauses so far (see MAX_CONDITIONS). */
+  private conditions = 0;
 
   constructor(
     private readonly tokens: Token[],
@@ -86,16 +91,25 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'not') {
       this.next();
-      return { kind: 'not', child: this.unary(t) };
+      this.enter(t);
+      const child = this.unary(t);
+      this.depth--;
+      return { kind: 'not', child };
     }
     return this.primary(after);
+  }
+
+  private enter(t: Token): void {
+    if (++this.depth > MAX_NESTING) throw syntax(`nesting deeper than ${MAX_NESTING} levels of parentheses and "not" at ${t.pos}`, t.pos);
   }
 
   private primary(after?: Token): Ast {
     const t = this.next();
     if (t.kind === 'lparen') {
       if (this.peek().kind === 'rparen') throw syntax(`empty parentheses at ${t.pos}`, t.pos);
+      this.enter(t);
       const inner = this.orExpr();
+      this.depth--;
       const close = this.next();
       if (close.kind !== 'rparen') throw syntax(`unclosed "(" at ${t.pos}: expected ")" at ${close.pos}, got ${describe(close)}`, close.pos);
       return inner;
@@ -123,7 +137,8 @@ class Parser {
     const rest = colon < 0 ? '' : text.slice(colon + 1);
     if (rest !== '') {
       const pos = word.pos + colon + 1;
-      return this.predicate(field, word.pos, word.end, valueTest(rest, false, field, pos, this.now));
+      const f = fieldForValue(field, rest);
+      return this.predicate(f, word.pos, word.end, valueTest(rest, false, f, pos, this.now));
     }
     const t = this.peek();
     if (t.kind === 'cmp') {
@@ -131,9 +146,13 @@ class Parser {
       const v = this.value(t);
       return this.predicate(field, word.pos, v.end, comparisonTest(t.value as Comparison, v.value, field, v.pos, this.now));
     }
-    if (t.kind === 'lparen') return this.list(field, word);
+    if (t.kind === 'lparen') {
+      const first = this.tokens[this.i + 1];
+      return this.list(first?.kind === 'word' || first?.kind === 'string' ? fieldForValue(field, first.value) : field, word);
+    }
     const v = this.value(word);
-    return this.predicate(field, word.pos, v.end, valueTest(v.value, v.kind === 'string', field, v.pos, this.now));
+    const f = fieldForValue(field, v.value);
+    return this.predicate(f, word.pos, v.end, valueTest(v.value, v.kind === 'string', f, v.pos, this.now));
   }
 
   /** The value token after `field:` or an operator; `after` names what came before for the message. */
@@ -153,6 +172,7 @@ class Parser {
         throw syntax(v.kind === 'eof' ? `unclosed "(" at ${open.pos}: expected ")" at ${v.pos}` : `expected a value in the list at ${v.pos}, got ${describe(v)}`, v.pos);
       }
       this.next();
+      if (tests.length === MAX_LIST_VALUES) throw syntax(`more than ${MAX_LIST_VALUES} values in the list at ${v.pos}`, v.pos);
       tests.push(valueTest(v.value, v.kind === 'string', field, v.pos, this.now));
       const sep = this.next();
       if (sep.kind === 'rparen') break;
@@ -188,6 +208,10 @@ class Parser {
   }
 
   private predicate(field: ResolvedField, pos: number, end: number, test: Test): Predicate {
+    this.conditions += field.defs.length * (test.op === 'eq' ? test.values.length : 1);
+    if (this.conditions > MAX_CONDITIONS) {
+      throw new FlowdexError('QUERY_BAD_VALUE', `more than ${MAX_CONDITIONS} conditions (either-side names and list values count each) at ${pos}`, { position: pos, field: 'query' });
+    }
     return { kind: 'pred', name: field.name, fields: field.defs.map((d) => d.computedFrom ?? d.name), type: field.type, test, pos, end };
   }
 }
@@ -199,6 +223,9 @@ class Parser {
  * `now` (epoch ms) anchors relative times such as `time>now-1h`; pass it to stay pure.
  */
 export function parseQuery(text: string, now: number = Date.now()): Ast {
+  if (text.length > MAX_QUERY_LENGTH) {
+    throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, { position: MAX_QUERY_LENGTH, field: 'query' });
+  }
   return new Parser(tokenize(text), now).parse();
 }
 

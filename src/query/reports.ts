@@ -2,7 +2,7 @@ import { FlowdexError } from '../errors';
 import { allOf, timeFilter } from './compile';
 import type { AggregationDsl, CompositeKey, QueryDsl, SearchBody, TermsSource } from './dsl';
 import type { TimeRange } from './time';
-import { alignedBuckets } from './indices';
+import { checkBucketCount, own } from './limits';
 import { formatInterval, intervalMs } from './units';
 
 export type ReportName =
@@ -15,7 +15,11 @@ export type ReportName =
   | 'protocols'
   | 'unique-sources'
   | 'unique-destinations'
-  | 'web-servers';
+  | 'web-servers'
+  | 'top-countries'
+  | 'top-ases'
+  | 'direction-mix'
+  | 'top-interfaces';
 
 /** What a top-N report ranks by (`--by`). Flows are document counts. */
 export type Metric = 'flows' | 'bytes' | 'packets';
@@ -87,11 +91,26 @@ export const REPORTS: Readonly<Record<ReportName, ReportDef>> = {
   'web-servers': top('web-servers', 'hosts acting as web servers (flows to ports 80/443)', [DESTINATION], 'flows', {
     terms: { 'destination.port': [80, 443] },
   }),
+  // Enriched fields. The outside end of a flow is the side with a country/AS: private
+  // addresses have none, so the source's is shown when it has one, else the destination's.
+  'top-countries': top('top-countries', 'countries of the outside end (source country, else destination)', [
+    { column: 'country', fields: ['source.geo.country_iso_code', 'destination.geo.country_iso_code'] },
+  ], 'bytes'),
+  'top-ases': top('top-ases', 'autonomous systems of the outside end (source AS, else destination)', [
+    { column: 'as', fields: ['source.as.number', 'destination.as.number'] },
+    { column: 'as_organization', fields: ['source.as.organization.name', 'destination.as.organization.name'] },
+  ], 'bytes'),
+  'direction-mix': top('direction-mix', 'inbound, outbound, internal and external traffic (networks file)', [{ column: 'direction', fields: ['network.direction'] }], 'bytes'),
+  'top-interfaces': top('top-interfaces', 'exporter input interfaces', [
+    { column: 'exporter', fields: ['observer.ip'] },
+    { column: 'interface', fields: ['observer.ingress.interface.id'] },
+    { column: 'interface_name', fields: ['observer.ingress.interface.name'] },
+  ], 'bytes'),
 };
 
 /** The report of that name, or REPORT_UNKNOWN listing the names there are. */
 export function reportByName(name: string): ReportDef {
-  const def = (REPORTS as Record<string, ReportDef | undefined>)[name];
+  const def = own<ReportDef>(REPORTS, name);
   if (def === undefined) {
     throw new FlowdexError('REPORT_UNKNOWN', `unknown report "${name}"; reports: ${Object.keys(REPORTS).join(', ')}`, { field: 'report' });
   }
@@ -104,8 +123,7 @@ export const DEFAULT_TOP = 10;
 export const DEFAULT_INTERVAL = '15m';
 /** Keys per composite page; well under OpenSearch's default `search.max_buckets` (65 535). */
 export const COMPOSITE_PAGE_SIZE = 10000;
-/** More buckets than this per series is a mistake (`--interval 1s` over a month). */
-export const MAX_SERIES_BUCKETS = 10000;
+export { MAX_SERIES_BUCKETS } from './limits';
 /**
  * OpenSearch's maximum. Below 40 000 distinct addresses per bucket the count is close to exact;
  * above, it is a HyperLogLog++ estimate (2^18 registers, standard error about 1.04/√2^18 ≈ 0.2 %),
@@ -133,9 +151,7 @@ export function sourceName(field: string): string {
 /** Validated interval in ms, refusing series with more buckets than anyone can read. */
 export function seriesInterval(range: TimeRange, interval: string = DEFAULT_INTERVAL): number {
   const ms = intervalMs(interval);
-  if (alignedBuckets(range, ms).length > MAX_SERIES_BUCKETS) {
-    throw new FlowdexError('QUERY_BAD_VALUE', `interval ${interval} gives more than ${MAX_SERIES_BUCKETS} buckets over this time range; use a larger one`, { field: 'interval' });
-  }
+  checkBucketCount(range.from, range.to, ms, interval);
   return ms;
 }
 

@@ -5,7 +5,7 @@ import { everyGroupTop, runPlannedReport, searchAggs } from '../rollup/run';
 import { analyse } from './analyse';
 import { compileQuery } from './compile';
 import { alignedBuckets } from './indices';
-import { parseQuery } from './parser';
+import { parseAnyQuery } from './syntax';
 import {
   buildReportRequest,
   DEFAULT_TOP,
@@ -58,7 +58,7 @@ export function checkReportRequest(req: ReportRequest, now: number): Checked {
   if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new FlowdexError('QUERY_BAD_VALUE', `top must be 1-${MAX_TOP}, got ${req.top}`, { field: 'top' });
   const by = req.by ?? def.defaultBy;
   if (!METRICS.includes(by)) throw new FlowdexError('QUERY_BAD_VALUE', `by must be one of ${METRICS.join(', ')}, got "${by}"`, { field: 'by' });
-  const query = compileQuery(parseQuery(req.query ?? '', now));
+  const query = compileQuery(parseAnyQuery(req.query ?? '', now).ast);
   if (def.kind !== 'top') seriesInterval(range, req.interval);
   return { def, range, top, by, options: { query, range, ...(req.interval !== undefined ? { interval: req.interval } : {}) } };
 }
@@ -71,7 +71,7 @@ export function checkReportRequest(req: ReportRequest, now: number): Checked {
 export async function runReport(client: Client, cfg: FlowdexConfig, req: ReportRequest, now: number = Date.now()): Promise<ReportResult> {
   const c = checkReportRequest(req, now);
   // The planner's seam: rollups (with raw edges) answer when they keep every field the report needs.
-  const planned = await runPlannedReport(client, cfg, c, analyse(parseQuery(req.query ?? '', now)), req.raw);
+  const planned = await runPlannedReport(client, cfg, c, analyse(parseAnyQuery(req.query ?? '', now).ast), req.raw);
   if (planned) return planned;
   const t0 = performance.now();
   const indices = await existingIndices(client, cfg, c.range);

@@ -2,11 +2,11 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { toFlowdexError } from '../store/client';
-import { parseQuery } from './parser';
+import { MAX_QUERY_LENGTH } from './limits';
+import { parseAnyQuery } from './syntax';
 import { parseTimeRange } from './time';
 
-/** Longest query text accepted anywhere (search box, API, saved queries). */
-export const MAX_QUERY_LENGTH = 4096;
+export { MAX_QUERY_LENGTH } from './limits';
 export const MAX_NAME_LENGTH = 100;
 export const MAX_DESCRIPTION_LENGTH = 1000;
 /** More saved queries than anyone scrolls through; the list stops here. */
@@ -62,7 +62,7 @@ function checkName(name: string): string {
 /** Only runnable queries are stored: the query parses and the range reads. */
 function checkQuery(query: string, from: string | undefined, to: string | undefined, now: number): void {
   if (query.length > MAX_QUERY_LENGTH) throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, { field: 'query' });
-  parseQuery(query, now);
+  parseAnyQuery(query, now);
   parseTimeRange(from, to, now);
 }
 

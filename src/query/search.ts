@@ -1,15 +1,16 @@
-import type { Client } from '@opensearch-project/opensearch';
+import { errors, type Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { columnFields, getPath, resolveField } from '../model/fields';
+import { communityId } from '../model/community-id';
+import { columnFields, fieldByName, getPath, resolveField } from '../model/fields';
 import type { FlowDoc } from '../model/flow';
 import { hydrate } from '../model/normalize';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { compileFilter } from './compile';
 import { csvRow } from './csv';
-import type { QueryDsl } from './dsl';
-import { allFlowIndices } from './indices';
-import { parseQuery } from './parser';
+import type { QueryDsl, Scalar } from './dsl';
+import { allFlowIndices, isDailyIndex } from './indices';
+import { parseAnyQuery, type ParsedQuery } from './syntax';
 import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';
 import { parseTimeRange, type TimeRange } from './time';
 
@@ -42,6 +43,9 @@ export interface SearchPage {
   /** Present when more hits may follow. */
   cursor?: string;
   range: TimeRange;
+  /** Which syntax the query was read in, and the query in the flowdex language. */
+  syntax: ParsedQuery['syntax'];
+  flowdex: string;
   served_by: string[];
   took_ms: number;
 }
@@ -50,8 +54,11 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
 /** Counting stops here unless an exact total is asked for (counting everything costs). */
 export const TOTAL_HITS_LIMIT = 10000;
-/** Export page size: big pages for throughput, small enough to keep memory flat. */
-export const EXPORT_PAGE_SIZE = 5000;
+/**
+ * Export page size: the largest a search returns by default (`index.max_result_window`); each
+ * page costs a round trip and a sort, so bigger is faster, and 10 000 flows stay a few MB.
+ */
+export const EXPORT_PAGE_SIZE = 10000;
 /** CSV export columns: the results table's, plus the community id for pivoting elsewhere. */
 export const EXPORT_COLUMNS: readonly string[] = [...columnFields().map((f) => f.name), 'network.community_id'];
 
@@ -71,7 +78,7 @@ export function parseSort(text: string | undefined, order?: 'asc' | 'desc'): Sor
   const fields = resolveField(name);
   const def = fields?.[0];
   if (fields === undefined || def === undefined) throw new FlowdexError('QUERY_UNKNOWN_FIELD', `cannot sort by unknown field "${name}"`, { field: 'sort' });
-  if (fields.length > 1 || def.indexed === false || def.type === 'geo_point') {
+  if (fields.length > 1 || def.indexed === false || def.type === 'geo_point' || def.computedFrom !== undefined) {
     throw new FlowdexError('QUERY_BAD_VALUE', `cannot sort by "${name}": name one stored, indexed field`, { field: 'sort' });
   }
   const given = m?.[2]?.toLowerCase() as 'asc' | 'desc' | undefined;
@@ -106,6 +113,9 @@ function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
+/** Point-in-time ids are base64 (standard or URL-safe), a few hundred characters. */
+const PIT_ID = /^[A-Za-z0-9+/_=-]{1,2048}$/;
+
 function decodeCursor(text: string, sort: SortSpec): Cursor {
   let c: { sort?: SortSpec; offset?: number; pit?: unknown; after?: unknown } | undefined;
   try {
@@ -114,13 +124,16 @@ function decodeCursor(text: string, sort: SortSpec): Cursor {
     c = undefined;
   }
   const bad = () => new FlowdexError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor' });
-  if (c === undefined || c.sort === undefined) throw bad();
+  if (c === null || typeof c !== 'object' || c.sort === null || typeof c.sort !== 'object') throw bad();
   if (c.sort.field !== sort.field || c.sort.order !== sort.order) {
     throw new FlowdexError('BAD_REQUEST', 'cursor belongs to a search with another sort order', { field: 'cursor' });
   }
   const offset = c.offset;
   if (typeof offset === 'number' && Number.isInteger(offset) && offset > 0 && offset <= MAX_LIMIT) return { offset, sort: c.sort };
-  if ('pit' in c && typeof c.pit === 'string' && Array.isArray(c.after)) return { pit: c.pit, after: c.after, sort: c.sort };
+  // The sort values go back to OpenSearch: exactly one per sort key, each of a type a key can hold.
+  const after = c.after;
+  const values = Array.isArray(after) && after.length === 2 && after.every((v) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)));
+  if (typeof c.pit === 'string' && PIT_ID.test(c.pit) && values) return { pit: c.pit, after: after as SortValue[], sort: c.sort };
   throw bad();
 }
 
@@ -131,6 +144,7 @@ function checkLimit(limit: number | undefined): number {
 }
 
 interface Compiled {
+  parsed: ParsedQuery;
   range: TimeRange;
   query: QueryDsl;
   sort: SortSpec;
@@ -140,13 +154,16 @@ interface Compiled {
 function compileRequest(req: SearchRequest, now: number): Compiled {
   const range = parseTimeRange(req.from, req.to, now);
   const sort = parseSort(req.sort, req.order);
-  return { range, sort, query: compileFilter(parseQuery(req.query, now), range) };
+  const parsed = parseAnyQuery(req.query, now);
+  return { parsed, range, sort, query: compileFilter(parsed.ast, range) };
 }
 
 interface RawHit {
   _id: string;
   _index: string;
   _source: FlowDoc;
+  /** `docvalue_fields` answers: every value as an array. */
+  fields?: Record<string, Scalar[]>;
   sort?: SortValue[];
 }
 
@@ -159,14 +176,23 @@ interface PageBody {
   size: number;
   from?: number;
   query: QueryDsl;
+  _source?: false;
+  docvalue_fields?: string[];
   sort: SortClause[];
   track_total_hits: boolean | number;
   search_after?: SortValue[];
 }
 
-async function pitSearch(client: Client, pit: string, body: PageBody): Promise<RawSearch> {
-  const res = await client.search({ body: { ...body, pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } } } as Parameters<Client['search']>[0]);
-  return res.body as unknown as RawSearch;
+/** Export responses keep only what export reads: less JSON to write, send and parse. */
+const EXPORT_FILTER_PATH = 'pit_id,hits.hits._source,hits.hits.fields,hits.hits.sort';
+
+async function pitSearch(client: Client, pit: string, body: PageBody, filterPath?: string): Promise<RawSearch> {
+  const params = { body: { ...body, pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } }, ...(filterPath !== undefined ? { filter_path: filterPath } : {}) };
+  const res = await client.search(params as Parameters<Client['search']>[0]);
+  const b = res.body as unknown as Partial<RawSearch>;
+  // filter_path drops an empty hits array altogether.
+  if (filterPath !== undefined) return { ...b, hits: { hits: b.hits?.hits ?? [] } };
+  return b as RawSearch;
 }
 
 /**
@@ -174,16 +200,16 @@ async function pitSearch(client: Client, pit: string, body: PageBody): Promise<R
  * by a fresh one and the search continues from the same `search_after` values: the sort field
  * keeps its place exactly; only flows tied on it may shift if segments merged meanwhile.
  */
-async function page(client: Client, cfg: FlowdexConfig, indices: string[], pit: string, body: PageBody): Promise<{ res: RawSearch; pit: string }> {
+async function page(client: Client, cfg: FlowdexConfig, indices: string[], pit: string, body: PageBody, filterPath?: string): Promise<{ res: RawSearch; pit: string }> {
   try {
-    const res = await pitSearch(client, pit, body);
+    const res = await pitSearch(client, pit, body, filterPath);
     return { res, pit: res.pit_id ?? pit };
   } catch (e) {
     if (!isPitGone(e)) throw toFlowdexError(e, cfg, 'search');
   }
   const fresh = await openPit(client, cfg, indices);
   try {
-    const res = await pitSearch(client, fresh, body);
+    const res = await pitSearch(client, fresh, body, filterPath);
     return { res, pit: res.pit_id ?? fresh };
   } catch (e) {
     await closePit(client, fresh);
@@ -208,6 +234,18 @@ async function firstPage(client: Client, cfg: FlowdexConfig, indices: string[], 
   }
 }
 
+/**
+ * The cursor's PIT id and sort values come from the client: when OpenSearch refuses them as
+ * malformed, the cursor was not one this server issued — the client's mistake, not flowdex's.
+ */
+function refusedCursor(e: unknown): never {
+  const cause = e instanceof FlowdexError ? e.cause : e;
+  if (e instanceof FlowdexError && e.code === 'INTERNAL' && cause instanceof errors.ResponseError && cause.statusCode === 400) {
+    throw new FlowdexError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor' });
+  }
+  throw e;
+}
+
 const toHit = (h: RawHit): FlowHit => ({ id: h._id, index: h._index, doc: hydrate(h._source) });
 
 /**
@@ -222,7 +260,8 @@ export async function searchFlows(client: Client, cfg: FlowdexConfig, req: Searc
   const cursor = req.cursor !== undefined && req.cursor !== '' ? decodeCursor(req.cursor, c.sort) : undefined;
   const t0 = performance.now();
   const indices = await existingIndices(client, cfg, c.range);
-  if (indices.length === 0) return { hits: [], total: { value: 0, exact: true }, range: c.range, served_by: [], took_ms: Math.round(performance.now() - t0) };
+  const read = { syntax: c.parsed.syntax, flowdex: c.parsed.flowdex };
+  if (indices.length === 0) return { hits: [], total: { value: 0, exact: true }, range: c.range, ...read, served_by: [], took_ms: Math.round(performance.now() - t0) };
   const sort = await sortClauses(client, c.sort);
   const body: PageBody = { size: limit, query: c.query, sort, track_total_hits: req.exactTotal ? true : TOTAL_HITS_LIMIT };
   let res: RawSearch;
@@ -232,7 +271,7 @@ export async function searchFlows(client: Client, cfg: FlowdexConfig, req: Searc
     if (res.hits.hits.length === limit) next = encodeCursor({ offset: limit, sort: c.sort });
   } else {
     const paged = 'pit' in cursor
-      ? await page(client, cfg, indices, cursor.pit, { ...body, search_after: cursor.after })
+      ? await page(client, cfg, indices, cursor.pit, { ...body, search_after: cursor.after }).catch(refusedCursor)
       : await page(client, cfg, indices, await openPit(client, cfg, indices), { ...body, from: cursor.offset });
     res = paged.res;
     const last = res.hits.hits[res.hits.hits.length - 1];
@@ -246,14 +285,24 @@ export async function searchFlows(client: Client, cfg: FlowdexConfig, req: Searc
     total: { value: total.value, exact: total.relation === 'eq' },
     ...(next !== undefined ? { cursor: next } : {}),
     range: c.range,
+    ...read,
     served_by: indices,
     took_ms: Math.round(performance.now() - t0),
   };
 }
 
-/** One flow by id; without `index`, every daily index of the prefix is looked in. */
+/** Longest flow id looked up (ids are short hashes). */
+const MAX_ID_LENGTH = 512;
+
+/**
+ * One flow by id; without `index`, every daily index of the prefix is looked in. `index` must be
+ * exactly one daily index name of the prefix: anything else (a list, a pattern, another prefix,
+ * the saved-queries index) is simply not a flow index, so NOT_FOUND.
+ */
 export async function getFlow(client: Client, cfg: FlowdexConfig, id: string, index?: string): Promise<FlowHit> {
-  const notFound = () => new FlowdexError('NOT_FOUND', `no flow with id "${id}"`, { field: 'id', ...(index !== undefined ? { index } : {}) });
+  const notFound = () => new FlowdexError('NOT_FOUND', `no flow with id "${id.slice(0, 100)}"`, { field: 'id' });
+  if (index !== undefined && !isDailyIndex(cfg.prefix, index)) throw new FlowdexError('NOT_FOUND', `"${index.slice(0, 100)}" is not a flow index of prefix ${cfg.prefix}`, { field: 'index' });
+  if (id.length === 0 || id.length > MAX_ID_LENGTH) throw notFound();
   try {
     const res = await client.search(
       {
@@ -278,10 +327,34 @@ export function flowCsvRow(doc: FlowDoc): string {
 }
 
 /**
+ * What CSV export asks for instead of `_source`: the stored columns as doc values (the flow
+ * index rebuilds `_source` from doc values anyway, field by field; asking for the columns alone
+ * skips the rest), plus the protocol number the Community ID is computed from.
+ */
+const CSV_DOC_VALUES = [...new Set([...EXPORT_COLUMNS.filter((f) => fieldByName(f)?.computedFrom === undefined), 'network.iana_number'])];
+
+/** A CSV line from doc-value fields: the same text `flowCsvRow(hydrate(doc))` gives for the stored flow. */
+function docValuesCsvRow(fields: Record<string, Scalar[]> | undefined): string {
+  const one = (f: string): Scalar | undefined => fields?.[f]?.[0];
+  const src = one('source.ip');
+  const dst = one('destination.ip');
+  const proto = one('network.iana_number');
+  const sport = one('source.port');
+  const dport = one('destination.port');
+  const id =
+    typeof src === 'string' && typeof dst === 'string' && typeof proto === 'number'
+      ? communityId(src, dst, proto, typeof sport === 'number' ? sport : undefined, typeof dport === 'number' ? dport : undefined)
+      : undefined;
+  return csvRow(EXPORT_COLUMNS.map((f) => (f === 'network.community_id' ? id : one(f))));
+}
+
+/**
  * Every match, streamed: CSV (header, then `EXPORT_COLUMNS`) or NDJSON (documents as stored).
- * Pages of `EXPORT_PAGE_SIZE` on one point in time, `write` awaited before the next page is
- * fetched so a slow reader holds the export back instead of filling memory; the PIT is closed
- * at the end, on error too. `limit` and `cursor` of the request are ignored.
+ * Pages of `EXPORT_PAGE_SIZE` on one point in time; the next page is asked for as soon as a page
+ * arrives (its `search_after` is known then), so the cluster searches while this process
+ * formats and writes. `write` is awaited before another page is asked for, so a slow reader
+ * holds the export back with at most two pages in memory; the PIT is closed at the end, on
+ * error too. `limit` and `cursor` of the request are ignored.
  */
 export async function exportFlows(
   client: Client,
@@ -295,24 +368,33 @@ export async function exportFlows(
   if (format === 'csv') await write(csvRow(EXPORT_COLUMNS));
   const indices = await existingIndices(client, cfg, c.range);
   if (indices.length === 0) return { rows: 0 };
+  const sort = await sortClauses(client, c.sort);
+  const select: Partial<PageBody> = format === 'csv' ? { _source: false, docvalue_fields: CSV_DOC_VALUES } : {};
   let pit = await openPit(client, cfg, indices);
+  const fetch = (after: SortValue[] | undefined, id: string) =>
+    page(client, cfg, indices, id, { size: EXPORT_PAGE_SIZE, query: c.query, sort, track_total_hits: false, ...select, ...(after ? { search_after: after } : {}) }, EXPORT_FILTER_PATH);
   let rows = 0;
+  let pending: ReturnType<typeof fetch> | undefined = fetch(undefined, pit);
   try {
-    let after: SortValue[] | undefined;
-    for (;;) {
-      const body: PageBody = { size: EXPORT_PAGE_SIZE, query: c.query, sort: await sortClauses(client, c.sort), track_total_hits: false, ...(after ? { search_after: after } : {}) };
-      const r = await page(client, cfg, indices, pit, body);
+    while (pending !== undefined) {
+      const r: Awaited<ReturnType<typeof fetch>> = await pending;
+      pending = undefined;
       pit = r.pit;
       const hits = r.res.hits.hits;
+      const last = hits[hits.length - 1];
+      if (hits.length === EXPORT_PAGE_SIZE && last?.sort !== undefined) {
+        pending = fetch(last.sort, pit);
+        // Awaited on the next turn; until then a failure must not count as unhandled.
+        pending.catch(() => undefined);
+      }
       if (hits.length > 0) {
-        await write(hits.map((h) => (format === 'csv' ? flowCsvRow(hydrate(h._source)) : JSON.stringify(hydrate(h._source)) + '\n')).join(''));
+        await write(format === 'csv' ? hits.map((h) => docValuesCsvRow(h.fields)).join('') : hits.map((h) => JSON.stringify(hydrate(h._source)) + '\n').join(''));
         rows += hits.length;
       }
-      const last = hits[hits.length - 1];
-      if (hits.length < EXPORT_PAGE_SIZE || last?.sort === undefined) break;
-      after = last.sort;
     }
   } finally {
+    // A page still in flight (the writer failed) finishes before its PIT is closed.
+    if (pending !== undefined) await pending.then((r) => (pit = r.pit), () => undefined);
     await closePit(client, pit);
   }
   return { rows };

@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { errors } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from '../store/client';
-import { allFlowIndices, indicesFor } from './indices';
+import { allFlowIndices, indicesFor, isDailyIndex } from './indices';
 import type { TimeRange } from './time';
 
 /**
@@ -33,9 +33,6 @@ export function dailyIndicesOf(prefix: string, range: TimeRange, names: Readonly
   return wanted.filter((n) => names.has(n));
 }
 
-function isDailyIndex(prefix: string, name: string): boolean {
-  return name.startsWith(`${prefix}flows-`) && /\d{4}\.\d{2}\.\d{2}$/.test(name);
-}
 
 /** How long a point in time lives between pages: long enough for a person to click "next". */
 export const PIT_KEEP_ALIVE = '5m';

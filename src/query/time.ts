@@ -1,4 +1,5 @@
 import { FlowdexError } from '../errors';
+import { isTimeInBounds, MAX_TIME_MS, MIN_TIME_MS } from './limits';
 import { parseDurationNs } from './units';
 
 /** A half-open time range [from, to) in epoch milliseconds. */
@@ -42,7 +43,18 @@ function roundDown(t: number, unit: string): number {
  * `now-1d/d`), and a bare span (`24h`) meaning that long before now.
  */
 export function parseTime(text: string, now: number, label = 'time'): number {
-  const t = text.trim();
+  const v = readTime(text.trim(), now, text, label);
+  if (!isTimeInBounds(v)) {
+    throw new FlowdexError(
+      'QUERY_BAD_TIME',
+      `${label} "${text}" is outside the times flowdex handles (${new Date(MIN_TIME_MS).toISOString()} to ${new Date(MAX_TIME_MS).toISOString()})`,
+      { field: label },
+    );
+  }
+  return v;
+}
+
+function readTime(t: string, now: number, text: string, label: string): number {
   const rel = RELATIVE.exec(t);
   if (rel) {
     const [, sign, amount, unit, round] = rel;

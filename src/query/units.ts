@@ -1,4 +1,5 @@
 import { FlowdexError } from '../errors';
+import { own } from './limits';
 
 /**
  * Number and duration syntax shared by the query language, time ranges and report intervals.
@@ -34,7 +35,7 @@ export function parseQuantity(text: string, kind: QuantityKind): number | undefi
   if (!m) return undefined;
   const [, num = '', unit = ''] = m;
   const table = kind === 'bytes' ? BYTE_UNITS : kind === 'count' ? DECIMAL : {};
-  const factor = unit === '' ? 1 : table[unit];
+  const factor = unit === '' ? 1 : own(table, unit);
   if (factor === undefined) return undefined;
   // Multiply as integers where possible so 1.1k is 1100, not 1100.0000000000002.
   return Math.round(Number(num) * factor * 1e6) / 1e6;
@@ -45,7 +46,7 @@ export function parseDurationNs(text: string): number | undefined {
   const m = NUMBER_WITH_UNIT.exec(text);
   if (!m) return undefined;
   const [, num = '', unit = ''] = m;
-  const factor = NS_PER[unit];
+  const factor = own(NS_PER, unit);
   if (factor === undefined) return undefined;
   return Math.round(Number(num) * factor);
 }

@@ -1,20 +1,27 @@
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { communityHash } from '../model/community-id';
-import { allFieldNames, resolveField, type FieldDef, type FieldType } from '../model/fields';
+import { allFieldNames, fieldByName, resolveField, VALUE_TWINS, type FieldDef, type FieldType } from '../model/fields';
 import { ianaNumber, transportName } from '../model/protocols';
 import type { Test } from './ast';
 import type { Scalar } from './dsl';
+import { flagMask, valuesWithFlags } from './flags';
+import { MAX_VALUE_LENGTH, MAX_WILDCARD_LENGTH, MAX_WILDCARDS, own } from './limits';
 import { parseTime } from './time';
 import { parseDurationNs, parseQuantity } from './units';
 
 /** Keyword fields whose stored values normalization lower-cases; values are lower-cased to match. */
-const LOWER_CASE_FIELDS = new Set(['network.transport', 'network.protocol', 'network.type', 'network.direction']);
+const LOWER_CASE_FIELDS = new Set(['network.transport', 'network.protocol', 'network.type', 'network.direction', 'flow.end_reason']);
+
+/** MAC fields are stored in the ECS form; `aa:bb:cc:dd:ee:ff` and `aabb.ccdd.eeff` are read as it. */
+const MAC_FIELDS = new Set(['source.mac', 'destination.mac']);
 
 const INT_LIMITS: Partial<Record<FieldType, [number, number]>> = {
   short: [-32768, 32767],
   integer: [-2147483648, 2147483647],
   long: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  // OpenSearch refuses non-finite floats; beyond this a 32-bit float is infinite.
+  float: [-3.4e38, 3.4e38],
 };
 
 /** Fields whose meaning is narrower than their storage type. */
@@ -22,6 +29,11 @@ const FIELD_LIMITS: Record<string, [number, number]> = {
   'source.port': [0, 65535],
   'destination.port': [0, 65535],
   'network.iana_number': [0, 255],
+  'source.nat.port': [0, 65535],
+  'destination.nat.port': [0, 65535],
+  'flow.icmp.type': [0, 255],
+  'flow.icmp.code': [0, 255],
+  'flow.mpls.top_label': [0, 1048575],
 };
 
 export type Comparison = '>' | '>=' | '<' | '<=';
@@ -48,6 +60,8 @@ function editDistance(a: string, b: string): number {
 
 /** The accepted field name closest to `name`, when it is close enough to be a likely typo. */
 export function suggestField(name: string): string | undefined {
+  // Edit distance costs length × length per candidate; no field name is anywhere near this long.
+  if (name.length > 64) return undefined;
   const lower = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -80,21 +94,50 @@ export function lookupField(name: string, pos: number): ResolvedField {
   return { name, defs, type: first.type };
 }
 
+/**
+ * The field a value is really about: a name given to an ifIndex field means the interface's
+ * name, an address given to a network-name field means the addresses (`VALUE_TWINS`).
+ */
+export function fieldForValue(f: ResolvedField, raw: string): ResolvedField {
+  const [only] = f.defs;
+  const twinName = f.defs.length === 1 && only !== undefined ? VALUE_TWINS[only.name] : undefined;
+  const twin = twinName !== undefined ? fieldByName(twinName) : undefined;
+  if (twin === undefined || raw === '*') return f;
+  const fits = f.type === 'keyword' ? parseIpOrCidr(raw) === undefined : /^\d+(\.\.\d+)?$/.test(raw);
+  return fits ? f : { name: f.name, defs: [twin], type: twin.type };
+}
+
 function badValue(message: string, f: ResolvedField, pos: number): FlowdexError {
   return new FlowdexError('QUERY_BAD_VALUE', `${message} at ${pos}`, { position: pos, field: f.name });
 }
 
-/** An IPv4/IPv6 address or CIDR block, lower-cased; undefined when it is neither. */
+/**
+ * The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:1.2.3.4` in any spelling), which
+ * OpenSearch reads as IPv4 — so a block on it must be written as an IPv4 block.
+ */
+function mappedIpv4(addr: string): string | undefined {
+  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(new URL(`http://[${addr}]/`).hostname);
+  if (!m) return undefined;
+  const [hi, lo] = [parseInt(m[1] as string, 16), parseInt(m[2] as string, 16)];
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+}
+
+/**
+ * An IPv4/IPv6 address or CIDR block, lower-cased; undefined when it is neither. Zone ids
+ * (`fe80::1%eth0`) are not addresses OpenSearch stores; a block on IPv4-mapped addresses
+ * becomes the IPv4 block it means (`::ffff:10.0.0.0/104` → `10.0.0.0/8`).
+ */
 export function parseIpOrCidr(text: string): string | undefined {
   const slash = text.indexOf('/');
   const addr = slash < 0 ? text : text.slice(0, slash);
   const version = isIP(addr);
-  if (version === 0) return undefined;
-  if (slash >= 0) {
-    const prefix = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (version === 4 ? 32 : 128)) return undefined;
-  }
-  return text.toLowerCase();
+  if (version === 0 || addr.includes('%')) return undefined;
+  if (slash < 0) return text.toLowerCase();
+  const prefix = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (version === 4 ? 32 : 128)) return undefined;
+  const v4 = version === 6 ? mappedIpv4(addr) : undefined;
+  if (v4 === undefined) return text.toLowerCase();
+  return Number(prefix) >= 96 ? `${v4}/${Number(prefix) - 96}` : undefined;
 }
 
 function ipValue(raw: string, f: ResolvedField, pos: number): string {
@@ -102,8 +145,9 @@ function ipValue(raw: string, f: ResolvedField, pos: number): string {
   if (v !== undefined) return v;
   const slash = raw.indexOf('/');
   if (slash >= 0 && isIP(raw.slice(0, slash)) !== 0) {
-    const max = isIP(raw.slice(0, slash)) === 4 ? 32 : 128;
-    throw badValue(`"${raw}" is not a CIDR block for ${f.name}: the prefix length must be 0-${max}`, f, pos);
+    const addr = raw.slice(0, slash);
+    const range = isIP(addr) === 4 ? '0-32' : mappedIpv4(addr) !== undefined ? '96-128 (an IPv4-mapped block)' : '0-128';
+    throw badValue(`"${raw}" is not a CIDR block for ${f.name}: the prefix length must be ${range}`, f, pos);
   }
   throw badValue(`"${raw}" is not an IP address or CIDR block for ${f.name}`, f, pos);
 }
@@ -122,10 +166,10 @@ function numericValue(raw: string, f: ResolvedField, pos: number): number {
   if (unit === 'duration_ns') v = raw === '0' ? 0 : parseDurationNs(raw);
   else if (def.name === 'network.iana_number') v = ianaNumber(raw);
   else v = parseQuantity(raw, unit);
-  if (v === undefined || (def.type !== 'float' && !Number.isInteger(v))) {
+  if (v === undefined || !Number.isFinite(v) || (def.type !== 'float' && !Number.isInteger(v))) {
     throw badValue(`"${raw}" is not ${UNIT_HELP[unit] ?? 'a number'} for ${f.name}`, f, pos);
   }
-  const limits = FIELD_LIMITS[def.name] ?? INT_LIMITS[def.type];
+  const limits = own(FIELD_LIMITS, def.name) ?? INT_LIMITS[def.type];
   if (limits && (v < limits[0] || v > limits[1])) {
     throw badValue(`${raw} is out of range for ${f.name} (${limits[0]} to ${limits[1]})`, f, pos);
   }
@@ -142,6 +186,9 @@ function keywordValue(raw: string, f: ResolvedField, pos = 0): Scalar {
   }
   // proto:6 means tcp: the stored transport is the name normalization derived from the number.
   if (def.name === 'network.transport' && /^\d+$/.test(raw)) return transportName(Number(raw));
+  if (MAC_FIELDS.has(def.name) && /^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$|^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(raw)) {
+    return raw.replace(/[:.-]/g, '').toUpperCase().replace(/(..)(?!$)/g, '$1-');
+  }
   return LOWER_CASE_FIELDS.has(def.name) ? raw.toLowerCase() : raw;
 }
 
@@ -176,6 +223,7 @@ export function scalarValue(raw: string, f: ResolvedField, pos: number, now: num
  * Quoted values are always literal.
  */
 export function valueTest(raw: string, quoted: boolean, f: ResolvedField, pos: number, now: number): Test {
+  checkLength(raw, f, pos);
   if (!quoted && raw === '*') return { op: 'exists' };
   if (!quoted && f.type !== 'keyword') {
     const dots = raw.indexOf('..');
@@ -184,8 +232,8 @@ export function valueTest(raw: string, quoted: boolean, f: ResolvedField, pos: n
       const hi = raw.slice(dots + 2);
       if (lo === '' || hi === '') throw badValue(`range "${raw}" needs both ends (low..high); use > or < for open ranges`, f, pos);
       if (f.type === 'geo_point') throw badValue(`${f.name} cannot be matched by value`, f, pos);
-      const gte = scalarValue(lo, f, pos, now);
-      const lte = scalarValue(hi, f, pos + dots + 2, now);
+      const gte = rangeEnd(lo, f, pos, now);
+      const lte = rangeEnd(hi, f, pos + dots + 2, now);
       if (typeof gte === 'number' && typeof lte === 'number' && gte > lte) {
         throw badValue(`range "${raw}" is empty: the low end is above the high end`, f, pos);
       }
@@ -198,8 +246,11 @@ export function valueTest(raw: string, quoted: boolean, f: ResolvedField, pos: n
       throw badValue(`wildcards work on name fields only, not on ${f.name}${hint}`, f, pos);
     }
     if (f.defs.some((d) => d.computedFrom !== undefined)) throw badValue(`${f.name} takes a whole value, not a wildcard`, f, pos);
-    return { op: 'wildcard', pattern: String(keywordValue(raw, f, pos)) };
+    return { op: 'wildcard', pattern: String(keywordValue(wildcardPattern(raw, f, pos), f, pos)) };
   }
+  const mask = f.defs[0]?.name === 'flow.tcp_flags' && /^[A-Z]+$/.test(raw) ? flagMask(raw) : undefined;
+  // Flag letters (nfdump's CEUAPRSF, X for UAPRSF) mean "at least these flags set".
+  if (mask !== undefined) return { op: 'eq', values: valuesWithFlags(mask) };
   if (f.type === 'date') {
     // A point in time matches flows starting in that very millisecond.
     const t = dateValue(raw, f, pos, now);
@@ -215,5 +266,28 @@ export function comparisonTest(op: Comparison, raw: string, f: ResolvedField, po
   if (f.type === 'keyword' || f.type === 'geo_point') {
     throw badValue(`${f.name} is a ${f.type === 'keyword' ? 'name' : 'location'} field and cannot be compared with ${op}; use ${f.name}:value or a wildcard`, f, pos);
   }
-  return { op: 'range', [COMPARISON_BOUND[op]]: scalarValue(raw, f, pos, now) };
+  checkLength(raw, f, pos);
+  return { op: 'range', [COMPARISON_BOUND[op]]: rangeEnd(raw, f, pos, now) };
+}
+
+/** A range bound: a single point; a CIDR block is already a range and has no order. */
+function rangeEnd(raw: string, f: ResolvedField, pos: number, now: number): Scalar {
+  if (f.type === 'ip' && raw.includes('/')) throw badValue(`"${raw}" is a block, not an address: compare ${f.name} with a single address or write ${f.name}:${raw}`, f, pos);
+  return scalarValue(raw, f, pos, now);
+}
+
+function checkLength(raw: string, f: ResolvedField, pos: number): void {
+  if (raw.length > MAX_VALUE_LENGTH) throw badValue(`value longer than ${MAX_VALUE_LENGTH} characters`, f, pos);
+}
+
+/**
+ * A wildcard pattern OpenSearch can run cheaply: runs of `*` are one `*` (same matches), and the
+ * length and count of `*`/`?` are bounded, since Lucene builds an automaton from the pattern.
+ */
+function wildcardPattern(raw: string, f: ResolvedField, pos: number): string {
+  const pattern = raw.replace(/\*{2,}/g, '*');
+  const wildcards = pattern.replace(/[^*?]/g, '').length;
+  if (wildcards > MAX_WILDCARDS) throw badValue(`"${raw.slice(0, 40)}${raw.length > 40 ? '…' : ''}" has ${wildcards} wildcards; at most ${MAX_WILDCARDS} * or ? per value`, f, pos);
+  if (pattern.length > MAX_WILDCARD_LENGTH) throw badValue(`wildcard pattern longer than ${MAX_WILDCARD_LENGTH} characters`, f, pos);
+  return pattern;
 }

@@ -26,8 +26,11 @@ export function exportFormat(b: Buffer, strict: boolean, length = b.length): Exp
   if (v16 === 5) {
     const count = b.readUInt16BE(2);
     if (!strict) return b.length >= V5_HEADER ? 'netflow-v5' : undefined;
-    // Whole records rather than count × 48: a count that lies is the decoder's to report, not a reason to ignore the datagram.
-    return count > 0 && count <= 30 && length >= V5_HEADER + V5_RECORD && (length - V5_HEADER) % V5_RECORD === 0 ? 'netflow-v5' : undefined;
+    // At least one record: a count that lies, a cut datagram or bytes after the records are the
+    // decoder's to report, not a reason to ignore the datagram.
+    if (length < V5_HEADER + V5_RECORD) return undefined;
+    const whole = (length - V5_HEADER) / V5_RECORD;
+    return (count > 0 && count <= 30) || (Number.isInteger(whole) && whole <= 30) ? 'netflow-v5' : undefined;
   }
   if (v16 === 9 && b.length >= 24) {
     const set = b.readUInt16BE(20);
@@ -94,10 +97,6 @@ export class ExportDecoder {
           if (rec.end !== undefined) rec.end += offset;
         }
         counters.flows++;
-        if (stats) {
-          const key = `${rec.exporter ?? 'unknown'} ${rec.format}`;
-          stats.perExporter.set(key, (stats.perExporter.get(key) ?? 0) + 1);
-        }
         this.out.push({ kind: 'flow', record: rec, loc: { file: origin.file, offset: origin.base + at } });
       },
       reject: (reason: string, origin: Origin, at: number, code: ErrorCode = 'INPUT_BAD_RECORD') => {
@@ -165,6 +164,12 @@ export class ExportDecoder {
   /** End of input: held data sets that never got a template become rejects (at the session's end when shared). */
   finish(): ReadItem[] {
     return this.shared ? this.take() : this.flushHeld();
+  }
+
+  /** Held data sets received before `beforeMs` (origin capture time) become "no template" rejects. */
+  expireHeld(beforeMs: number): ReadItem[] {
+    this.cache.expireHeld(beforeMs, this.sink);
+    return this.take();
   }
 
   flushHeld(): ReadItem[] {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { FlowdexError } from '../errors';
+import { OccurrenceCounter } from '../model/ids';
 import { datagramReader } from './datagram';
 import { openInputs, peek } from './open';
 import { pcapReader } from './pcap';
@@ -79,6 +80,15 @@ async function* readInputs(file: string, options: ReadFileOptions): AsyncGenerat
     }
     options.onFormat?.(input.name, reader.name);
     const chunks = options.onBytes ? counted(stream, options.onBytes) : stream;
-    yield* reader.read({ ...input, chunks }, options);
+    yield* numbered(reader.read({ ...input, chunks }, options));
+  }
+}
+
+/** Flows of one input with identical records told apart (see OccurrenceCounter). */
+async function* numbered(items: AsyncIterable<ReadItem>): AsyncGenerator<ReadItem> {
+  const counter = new OccurrenceCounter();
+  for await (const item of items) {
+    if (item.kind === 'flow') counter.mark(item.record);
+    yield item;
   }
 }

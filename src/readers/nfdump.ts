@@ -30,6 +30,19 @@ function nonZero(n: number | undefined): number | undefined {
   return n === 0 ? undefined : n;
 }
 
+const UNSET = new Set(['0.0.0.0', '::', '00:00:00:00:00:00']);
+
+function unset(v: string | undefined): string | undefined {
+  return v === undefined || UNSET.has(v) ? undefined : v;
+}
+
+/** `label-exp-bos` as nfdump prints the top of the MPLS stack; `0-0-0` when there is none. */
+function mplsLabel(v: string | undefined): number | undefined {
+  const m = v !== undefined ? /^(\d+)-\d+-\d+$/.exec(v.trim()) : null;
+  if (!m || v?.trim() === '0-0-0') return undefined;
+  return Number(m[1]);
+}
+
 function firstIp(row: Row, keys: readonly string[]): string | undefined {
   for (const k of keys) {
     const v = ip(row, k);
@@ -55,17 +68,21 @@ export function decodeNfdump(row: Row): FlowRecord {
   if (dstIp === undefined) throw badRecord('da', 'missing destination address');
   const pr = str(row, 'pr') ?? str(row, 'proto');
   const protocol = pr !== undefined ? ianaNumber(pr) : undefined;
-  // CSV prints ICMP's destination "port" as type.code.
+  // CSV prints ICMP's destination "port" as type.code; JSON has icmp_type/icmp_code.
   const dp = str(row, 'dp');
   const icmp = dp !== undefined && /^\d+\.\d+$/.test(dp) ? dp.split('.').map(Number) : undefined;
+  const icmpType = icmp ? icmp[0] : uint(row, 'icmp_type', 255);
+  const icmpCode = icmp ? icmp[1] : uint(row, 'icmp_code', 255);
   return {
     format: FORMAT,
     start,
     end,
     srcIp,
     dstIp,
-    srcPort: icmp ? icmp[0] : (port(row, 'sp') ?? port(row, 'src_port')),
-    dstPort: icmp ? icmp[1] : (port(row, 'dp') ?? port(row, 'dst_port')),
+    srcPort: icmp ? 0 : (port(row, 'sp') ?? port(row, 'src_port')),
+    dstPort: icmp ? 0 : (port(row, 'dp') ?? port(row, 'dst_port')),
+    icmpType,
+    icmpCode,
     protocol: protocol !== undefined && protocol <= 255 ? protocol : undefined,
     transport: protocol === undefined ? pr : undefined,
     tcpFlags: flags(row, 'flg') ?? flags(row, 'tcp_flags'),
@@ -77,6 +94,16 @@ export function decodeNfdump(row: Row): FlowRecord {
     inputInterface: uint(row, 'in', 0xffffffff) ?? uint(row, 'input_snmp', 0xffffffff),
     outputInterface: uint(row, 'out', 0xffffffff) ?? uint(row, 'output_snmp', 0xffffffff),
     exporter: firstIp(row, ['ra', 'ip4_router', 'ip6_router']),
+    // nfdump prints 0, 0.0.0.0, 00:00:… and 0-0-0 for elements the record lacks.
+    srcAs: nonZero(uint(row, 'sas', 0xffffffff) ?? uint(row, 'src_as', 0xffffffff)),
+    dstAs: nonZero(uint(row, 'das', 0xffffffff) ?? uint(row, 'dst_as', 0xffffffff)),
+    nextHop: unset(firstIp(row, ['nh', 'ip4_next_hop', 'ip6_next_hop'])),
+    bgpNextHop: unset(firstIp(row, ['nhb', 'bgp4_next_hop', 'bgp6_next_hop'])),
+    vlan: nonZero(uint(row, 'svln', 4095) ?? uint(row, 'src_vlan', 4095)),
+    postVlan: nonZero(uint(row, 'dvln', 4095) ?? uint(row, 'dst_vlan', 4095)),
+    srcMac: unset(str(row, 'ismc') ?? str(row, 'in_src_mac')),
+    dstMac: unset(str(row, 'idmc') ?? str(row, 'in_dst_mac')),
+    mplsLabel: mplsLabel(str(row, 'mpls1')),
   };
 }
 
@@ -91,6 +118,6 @@ export const nfdumpReader: FlowReader = {
     return csv || json;
   },
   read(input, options) {
-    return driveLines(input, options, tabularHandler({ decode: decodeNfdump, endMarker: 'Summary' }));
+    return driveLines(input, options, tabularHandler({ decode: decodeNfdump, trailerMarker: 'Summary' }));
   },
 };

@@ -198,7 +198,9 @@ async function* readPcap(input: ReaderInput, options: ReaderOptions): AsyncGener
       continue;
     }
     const payloadAt = ip.l4 + 8;
-    const payload = f.data.subarray(payloadAt, ip.end);
+    // The UDP length bounds the datagram: bytes after it (trailer, padding) are not export data.
+    const udpLength = f.data.readUInt16BE(ip.l4 + 4);
+    const payload = f.data.subarray(payloadAt, udpLength >= 8 ? Math.min(ip.end, ip.l4 + udpLength) : ip.end);
     const origin = { file: input.name, base: f.offset + (payloadAt - f.start), exporter: ip.src, captureMs: f.timeMs };
     if (ip.fragment === 'first') {
       if (exportFormat(payload, false)) yield* decoder.reject('export datagram fragmented over several IP packets; reassembly is not supported', origin);
@@ -206,7 +208,7 @@ async function* readPcap(input: ReaderInput, options: ReaderOptions): AsyncGener
       continue;
     }
     // The UDP length says how long the datagram was before a snap length cut the capture short.
-    const format = exportFormat(payload, true, Math.max(payload.length, f.data.readUInt16BE(ip.l4 + 4) - 8));
+    const format = exportFormat(payload, true, Math.max(payload.length, udpLength - 8));
     if (!format) {
       decoder.skip('UDP packet that is not flow export');
       continue;

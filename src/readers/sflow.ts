@@ -1,11 +1,12 @@
 import type { FlowRecord } from '../model/flow';
 import { ipv4String, ipv6String } from './binary';
 import type { Origin, Sink } from './netflow/templates';
-import { parseEthernet, parseIp, transportPorts, type IpPacket } from './packet';
+import { fillFromPacket, parseEthernet, parseIp, type IpPacket } from './packet';
 
 /**
  * sFlow v5 datagrams (sflow_version_5.txt): flow samples become one flow per sampled packet
- * (bytes = frame length, packets = 1, samplingRate kept); counter samples are counted and skipped.
+ * (bytes = the IP packet's length, as NetFlow counts octets; packets = 1; samplingRate kept);
+ * counter samples are counted and skipped. The exporter is the agent address of the datagram.
  */
 
 const FLOW_SAMPLE = 1;
@@ -16,6 +17,12 @@ const COUNTER_SAMPLE_EXPANDED = 4;
 const RAW_HEADER = 1;
 const SAMPLED_IPV4 = 3;
 const SAMPLED_IPV6 = 4;
+const EXTENDED_SWITCH = 1001;
+const EXTENDED_ROUTER = 1002;
+const EXTENDED_GATEWAY = 1003;
+
+/** Interface value meaning "internal to the agent" (sflow_version_5.txt, §flow_sample): no interface. */
+const INTERNAL_INTERFACE = 0x3fffffff;
 
 const HEADER_ETHERNET = 1;
 const HEADER_IPV4 = 11;
@@ -36,8 +43,8 @@ export function decodeSflow(buf: Buffer, origin: Origin, sink: Sink): void {
   const agent = agentType === 2 ? ipv6String(buf, 8) : ipv4String(buf, 8);
   const samples = buf.readUInt32BE(o);
   o += 4;
-  // The datagram's source address is the exporter; the agent field says who sampled, often the same.
-  const exporter = origin.exporter ?? agent;
+  // The agent sampled the packets; the datagram's source may be a relay or another address of the host.
+  const exporter = agent;
   for (let i = 0; i < samples; i++) {
     if (o + 8 > buf.length) {
       sink.reject(`sFlow header counts ${samples} samples but the datagram ends after ${i}`, origin, o);
@@ -76,6 +83,7 @@ function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, 
   const records = buf.readUInt32BE(start + fixed - 4);
   let o = start + fixed;
   let flow: FlowRecord | undefined;
+  const extended: { tag: number; rs: number; re: number }[] = [];
   for (let i = 0; i < records && o + 8 <= end; i++) {
     const tag = buf.readUInt32BE(o);
     const len = buf.readUInt32BE(o + 4);
@@ -87,6 +95,7 @@ function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, 
     }
     if (tag === RAW_HEADER && !flow) flow = rawHeader(buf, rs, re);
     else if ((tag === SAMPLED_IPV4 || tag === SAMPLED_IPV6) && !flow) flow = sampledIp(buf, rs, re, tag === SAMPLED_IPV6);
+    else if (tag === EXTENDED_SWITCH || tag === EXTENDED_ROUTER || tag === EXTENDED_GATEWAY) extended.push({ tag, rs, re });
     o = re;
   }
   if (!flow) {
@@ -100,15 +109,61 @@ function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, 
   }
   flow.samplingRate = rate;
   flow.exporter = exporter;
+  if (origin.exporter !== undefined) flow.sender = origin.exporter;
   flow.start = origin.captureMs;
   if (input !== undefined) flow.inputInterface = input;
   if (output !== undefined) flow.outputInterface = output;
+  for (const x of extended) extendedRecord(flow, buf, x.tag, x.rs, x.re);
   sink.flow(flow, origin, start);
 }
 
-/** Interface format 0 is an ifIndex; 1 (dropped, value = reason) and 2 (several, value = count) name no interface. */
+/**
+ * Interface format 0 is an ifIndex (0x3FFFFFFF: internal to the agent, so none); 1 (dropped,
+ * value = reason) and 2 (several, value = count) name no interface.
+ */
 function sflowInterface(format: number, value: number): number | undefined {
-  return format === 0 ? value : undefined;
+  return format === 0 && value !== INTERNAL_INTERFACE ? value : undefined;
+}
+
+/** sFlow address: type 1 IPv4, 2 IPv6; returns the address and where the next field starts. */
+function sflowAddress(buf: Buffer, o: number, end: number): { ip?: string; next: number } | undefined {
+  if (o + 4 > end) return undefined;
+  const type = buf.readUInt32BE(o);
+  if (type === 1 && o + 8 <= end) return { ip: ipv4String(buf, o + 4), next: o + 8 };
+  if (type === 2 && o + 20 <= end) return { ip: ipv6String(buf, o + 4), next: o + 20 };
+  return type === 0 ? { next: o + 4 } : undefined;
+}
+
+/** Extended switch (VLANs), router (next hop) and gateway (BGP next hop, AS path ends) data. */
+function extendedRecord(r: FlowRecord, buf: Buffer, tag: number, rs: number, re: number): void {
+  if (tag === EXTENDED_SWITCH && rs + 16 <= re) {
+    r.vlan = buf.readUInt32BE(rs) & 0x0fff;
+    r.postVlan = buf.readUInt32BE(rs + 8) & 0x0fff;
+    return;
+  }
+  const a = sflowAddress(buf, rs, re);
+  if (!a) return;
+  if (tag === EXTENDED_ROUTER) {
+    if (a.ip !== undefined) r.nextHop = a.ip;
+    return;
+  }
+  // Gateway: next hop, own AS, source AS, source peer AS, then the AS path to the destination.
+  if (a.ip !== undefined) r.bgpNextHop = a.ip;
+  let o = a.next;
+  if (o + 16 > re) return;
+  const srcAs = buf.readUInt32BE(o + 4);
+  r.srcAs = srcAs;
+  const segments = buf.readUInt32BE(o + 12);
+  o += 16;
+  let dstAs: number | undefined;
+  for (let i = 0; i < segments && o + 8 <= re; i++) {
+    const count = buf.readUInt32BE(o + 4);
+    o += 8;
+    if (count > 0 && o + count * 4 <= re) dstAs = buf.readUInt32BE(o + (count - 1) * 4);
+    o += count * 4;
+  }
+  // An empty path: the destination is in the agent's own AS.
+  r.dstAs = dstAs ?? buf.readUInt32BE(a.next);
 }
 
 function rawHeader(buf: Buffer, rs: number, re: number): FlowRecord | undefined {
@@ -122,13 +177,9 @@ function rawHeader(buf: Buffer, rs: number, re: number): FlowRecord | undefined 
   if (proto === HEADER_ETHERNET) ip = parseEthernet(buf, h, hEnd);
   else if (proto === HEADER_IPV4 || proto === HEADER_IPV6) ip = parseIp(buf, h, hEnd);
   if (!ip) return undefined;
-  const ports = transportPorts(buf, ip);
-  const r: FlowRecord = { format: 'sflow', start: 0, srcIp: ip.src, dstIp: ip.dst, protocol: ip.protocol, tos: ip.tos, srcBytes: frameLength, srcPackets: 1 };
-  if (ports) {
-    r.srcPort = ports.srcPort;
-    r.dstPort = ports.dstPort;
-    if (ports.tcpFlags !== undefined) r.tcpFlags = ports.tcpFlags;
-  }
+  // The IP packet's own length, as NetFlow's octet counters count; the frame's (with FCS) only when the header lacks one.
+  const r: FlowRecord = { format: 'sflow', start: 0, srcBytes: ip.length > 0 ? ip.length : frameLength, srcPackets: 1 };
+  fillFromPacket(r, buf, ip);
   return r;
 }
 
@@ -137,16 +188,25 @@ function sampledIp(buf: Buffer, rs: number, re: number, v6: boolean): FlowRecord
   if (rs + 8 + addr * 2 + 16 > re) return undefined;
   const str = v6 ? ipv6String : ipv4String;
   const p = rs + 8 + addr * 2;
-  return {
+  const protocol = buf.readUInt32BE(rs + 4);
+  const r: FlowRecord = {
     format: 'sflow',
     start: 0,
     srcBytes: buf.readUInt32BE(rs),
     srcPackets: 1,
-    protocol: buf.readUInt32BE(rs + 4),
+    protocol,
     srcIp: str(buf, rs + 8),
     dstIp: str(buf, rs + 8 + addr),
     srcPort: buf.readUInt32BE(p),
     dstPort: buf.readUInt32BE(p + 4),
-    tcpFlags: buf.readUInt32BE(p + 8) & 0xff,
   };
+  // "Or equivalent": agents put ICMP type and code where the ports are.
+  if (protocol === 1 || protocol === 58) {
+    r.icmpType = r.srcPort;
+    r.icmpCode = r.dstPort;
+    r.srcPort = 0;
+    r.dstPort = 0;
+  }
+  if (protocol === 6) r.tcpFlags = buf.readUInt32BE(p + 8) & 0xff;
+  return r;
 }

@@ -32,7 +32,7 @@ export interface ReaderOptions {
 }
 
 export interface DecodeStats {
-  /** key `exporter version` → records decoded. */
+  /** key `exporter version` → records decoded and normalized (see `countDecoded`). */
   perExporter: Map<string, number>;
   templates: number;
   /** Datagrams or records that could not be decoded, with the reason. */
@@ -53,4 +53,10 @@ export interface FlowReader {
   /** Content sniffing on the first bytes (≥ 64 KiB when the input is that long) and the name. */
   detect(head: Buffer, name: string): boolean;
   read(input: ReaderInput, options: ReaderOptions): AsyncIterable<ReadItem>;
+}
+
+/** Counts a record that made it through normalization, so per-exporter counts exclude later rejects. */
+export function countDecoded(stats: DecodeStats, r: FlowRecord): void {
+  const key = `${r.exporter ?? 'unknown'} ${r.format}`;
+  stats.perExporter.set(key, (stats.perExporter.get(key) ?? 0) + 1);
 }

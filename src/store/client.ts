@@ -1,12 +1,69 @@
 import { readFileSync } from 'node:fs';
-import { Client, errors } from '@opensearch-project/opensearch';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, errors, Transport, type ApiResponse } from '@opensearch-project/opensearch';
+import type { TransportRequestOptions, TransportRequestParams, TransportRequestPromise } from '@opensearch-project/opensearch/lib/Transport';
 import { redactUrl, type FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
+import { currentScope } from './deadline';
 import { nodeUrl } from './local-node';
 
 /** The URL flowdex talks to: OPENSEARCH_URL, else the local node's. */
 export function clusterUrl(cfg: FlowdexConfig): string {
   return cfg.opensearchUrl ?? nodeUrl(cfg.node);
+}
+
+/** Attempts after the first, within the one deadline, for connection failures and 502/503/504 only. */
+const RETRIES = 2;
+/** A retry needs at least this much of the deadline left to be worth starting. */
+const MIN_ATTEMPT_MS = 100;
+
+function isRetryable(e: unknown): boolean {
+  if (e instanceof errors.TimeoutError || e instanceof errors.RequestAbortedError) return false;
+  if (e instanceof errors.ConnectionError || e instanceof errors.NoLivingConnectionsError) return true;
+  return e instanceof errors.ResponseError && [502, 503, 504].includes(e.statusCode ?? 0);
+}
+
+/**
+ * A transport with one deadline per request, retries included (the stock transport gives each
+ * attempt the full timeout and retries timeouts too, re-sending an expensive search twice).
+ * A search carries the time it has left as `cancel_after_time_interval`, so OpenSearch cancels
+ * it by itself; a request that times out or whose caller went away (`RequestScope.signal`) is
+ * aborted, and closing its connection cancels the search task in OpenSearch as well.
+ */
+function deadlineTransport(budgetMs: number): typeof Transport {
+  return class DeadlineTransport extends Transport {
+    // The stock callback overload is never used by flowdex; every call returns the promise.
+    override request(params: TransportRequestParams, options?: TransportRequestOptions): TransportRequestPromise<ApiResponse> {
+      const local = new AbortController();
+      const done = this.attempts(params, options ?? {}, local.signal);
+      return Object.assign(done, { abort: () => local.abort() });
+    }
+
+    private async attempts(params: TransportRequestParams, options: TransportRequestOptions, local: AbortSignal): Promise<ApiResponse> {
+      const scope = currentScope();
+      const own = typeof options.requestTimeout === 'number' ? options.requestTimeout : budgetMs;
+      const deadline = Math.min(Date.now() + own, scope?.deadline ?? Infinity);
+      const search = /\/_search$/.test(params.path) && (params.method === 'GET' || params.method === 'POST');
+      const signals = [local, ...(scope?.signal ? [scope.signal] : [])];
+      for (let attempt = 0; ; attempt++) {
+        const remaining = Math.floor(deadline - Date.now());
+        if (remaining <= 0) throw new errors.TimeoutError('Request timed out', {} as ApiResponse);
+        if (signals.some((s) => s.aborted)) throw new errors.RequestAbortedError('Request aborted', {} as ApiResponse);
+        const querystring = search ? { ...(options.querystring as Record<string, unknown> | undefined), cancel_after_time_interval: `${remaining}ms` } : options.querystring;
+        const pending = super.request({ ...params }, { ...options, querystring, maxRetries: 0, requestTimeout: remaining, ...(scope?.id !== undefined ? { opaqueId: scope.id } : {}) });
+        const abort = (): void => void pending.abort();
+        for (const s of signals) s.addEventListener('abort', abort, { once: true });
+        try {
+          return await pending;
+        } catch (e) {
+          if (!isRetryable(e) || attempt >= RETRIES || deadline - Date.now() < MIN_ATTEMPT_MS * 2) throw e;
+        } finally {
+          for (const s of signals) s.removeEventListener('abort', abort);
+        }
+        await sleep(MIN_ATTEMPT_MS * 2 ** attempt);
+      }
+    }
+  };
 }
 
 /** A client for the configured cluster. Credentials go in `auth`, never into the URL we print. */
@@ -20,8 +77,9 @@ export function createClient(cfg: FlowdexConfig): Client {
     node: url.toString(),
     auth: username !== undefined ? { username, password: password ?? '' } : undefined,
     ssl: url.protocol === 'https:' ? { ca: cfg.caFile ? readFileSync(cfg.caFile) : undefined, rejectUnauthorized: !cfg.insecure } : undefined,
-    requestTimeout: 120_000,
-    maxRetries: 2,
+    Transport: deadlineTransport(cfg.requestTimeoutMs),
+    requestTimeout: cfg.requestTimeoutMs,
+    maxRetries: RETRIES,
     compression: undefined,
   });
 }
@@ -32,11 +90,20 @@ interface ErrorBody {
   root_cause?: { type?: string; reason?: string }[];
 }
 
-/** Maps client errors to one clear, credential-free FlowdexError. */
+/**
+ * Maps client errors to one clear, credential-free FlowdexError that says whose fault it is:
+ * OPENSEARCH_UNREACHABLE / _TIMEOUT / _BUSY (429, rejected or cancelled work) / _ERROR (the
+ * cluster failed, 5xx) are the cluster's; a request the cluster refused as malformed (other 4xx)
+ * is flowdex's own bug, INTERNAL, since every user input is validated before a request is built.
+ */
 export function toFlowdexError(e: unknown, cfg: FlowdexConfig, what = 'request'): FlowdexError {
   if (e instanceof FlowdexError) return e;
   const where = redactUrl(clusterUrl(cfg));
-  if (e instanceof errors.ConnectionError || e instanceof errors.TimeoutError || e instanceof errors.NoLivingConnectionsError) {
+  if (e instanceof errors.TimeoutError) {
+    return new FlowdexError('OPENSEARCH_TIMEOUT', `OpenSearch ${what} at ${where} did not answer within ${cfg.requestTimeoutMs / 1000} s (FLOWDEX_TIMEOUT)`, {}, { cause: e });
+  }
+  if (e instanceof errors.RequestAbortedError) return new FlowdexError('CANCELLED', `OpenSearch ${what} cancelled: the client went away`, {}, { cause: e });
+  if (e instanceof errors.ConnectionError || e instanceof errors.NoLivingConnectionsError) {
     const cause = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|certificate|self.signed/i.exec(e.message)?.[0] ?? e.name;
     const fix = cfg.opensearchUrl ? 'check OPENSEARCH_URL' : 'start a local node with `flowdex opensearch start` or set OPENSEARCH_URL';
     return new FlowdexError('OPENSEARCH_UNREACHABLE', `cannot reach OpenSearch at ${where} (${cause}); ${fix}`, {}, { cause: e });
@@ -47,10 +114,17 @@ export function toFlowdexError(e: unknown, cfg: FlowdexConfig, what = 'request')
     // "all shards failed" says nothing; the first root cause says what the shards refused.
     const root = typeof err === 'object' ? err.root_cause?.[0] : undefined;
     const reason = typeof err === 'string' ? err : err ? `${err.type ?? ''}: ${err.reason ?? ''}${root?.reason && root.reason !== err.reason ? ` (${root.reason})` : ''}` : e.message;
-    if (e.statusCode === 401 || e.statusCode === 403) {
-      return new FlowdexError('OPENSEARCH_ERROR', `OpenSearch at ${where} refused the credentials (HTTP ${e.statusCode}); check OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD`, {}, { cause: e });
+    const status = e.statusCode ?? 0;
+    if (status === 401 || status === 403) {
+      return new FlowdexError('OPENSEARCH_ERROR', `OpenSearch at ${where} refused the credentials (HTTP ${status}); check OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD`, {}, { cause: e });
     }
-    return new FlowdexError('OPENSEARCH_ERROR', `OpenSearch ${what} failed (HTTP ${e.statusCode}): ${reason}`, {}, { cause: e });
+    if (status === 429 || /task_cancelled|rejected_execution|circuit_breaking/.test(reason)) {
+      return new FlowdexError('OPENSEARCH_BUSY', `OpenSearch is overloaded and refused the ${what} (HTTP ${status}): ${reason}; try again or narrow the query`, {}, { cause: e });
+    }
+    if (status >= 400 && status < 500 && status !== 404) {
+      return new FlowdexError('INTERNAL', `OpenSearch refused the ${what} flowdex built (HTTP ${status}): ${reason}`, {}, { cause: e });
+    }
+    return new FlowdexError('OPENSEARCH_ERROR', `OpenSearch ${what} failed (HTTP ${status}): ${reason}`, {}, { cause: e });
   }
   return new FlowdexError('OPENSEARCH_ERROR', `OpenSearch ${what} failed: ${e instanceof Error ? e.message : String(e)}`, {}, { cause: e });
 }

@@ -146,7 +146,22 @@ async function ensureUser(user: string): Promise<void> {
   }
 }
 
-function yamlConfig(cfg: LocalNodeConfig, p: ReturnType<typeof paths>): string {
+/**
+ * The node's guards, a second line behind flowdex's own input bounds (src/query/limits.ts):
+ * search backpressure cancels the most expensive searches while the node is in duress instead
+ * of letting them take it down; a search still running after a minute is cancelled (flowdex
+ * itself gives up after its request timeout, 30 s by default); the bool clause limit is the one
+ * flowdex's MAX_CONDITIONS stays under. Expensive queries stay allowed: `host:*.example.com`
+ * needs wildcard queries, and flowdex bounds their patterns before they are sent.
+ */
+export const NODE_GUARDS: readonly string[] = [
+  'search_backpressure.mode: enforced',
+  'search.cancel_after_time_interval: 60s',
+  'indices.query.bool.max_clause_count: 1024',
+  'search.allow_expensive_queries: true',
+];
+
+export function yamlConfig(cfg: LocalNodeConfig, p: { data: string; logs: string }): string {
   return [
     'cluster.name: flowdex-local',
     `node.name: flowdex-${cfg.port}`,
@@ -158,6 +173,7 @@ function yamlConfig(cfg: LocalNodeConfig, p: ReturnType<typeof paths>): string {
     `path.logs: ${p.logs}`,
     // A laptop or CI disk at 90 % must not turn indices read-only mid-test.
     'cluster.routing.allocation.disk.threshold_enabled: false',
+    ...NODE_GUARDS,
     '',
   ].join('\n');
 }

@@ -19,7 +19,7 @@ export interface SetupReport {
 
 /** Indices that must exist before anything else runs (daily flow indices are created on demand). */
 export function fixedIndices(prefix: string): string[] {
-  return [`${prefix}saved-queries`, `${prefix}state`];
+  return [`${prefix}saved-queries`, `${prefix}state`, `${prefix}monitors`, `${prefix}alerts`];
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { Response } from 'express';
+import type { Registry } from '../alerts/registry';
+import type { CollectorStats } from '../collect/stats';
 import type { FlowdexConfig } from '../config';
 import type { LayoutModel, Views } from './views';
 
@@ -8,8 +10,12 @@ export interface WebContext {
   client: Client;
   config: FlowdexConfig;
   views: Views;
+  /** Alert detectors: built-ins and user modules. */
+  registry: Registry;
   /** Epoch ms; injectable so tests and pages agree on "now". */
   now(): number;
+  /** Stats of a collector running in this process (`serve --collect`). */
+  collector?: () => CollectorStats;
 }
 
 export const EMPTY_FORM: LayoutModel['form'] = { q: '', from: '', to: '' };

@@ -5,34 +5,47 @@ import type { LayoutModel, Views } from './views';
 
 /** The one mapping of error codes to HTTP statuses. */
 export function httpStatus(code: ErrorCode): number {
-  if (code.startsWith('QUERY_') || code === 'BAD_REQUEST' || code === 'CONFIG_INVALID') return 400;
+  if (code.startsWith('QUERY_') || code === 'BAD_REQUEST' || code === 'CONFIG_INVALID' || code === 'DETECTOR_UNKNOWN') return 400;
   if (code === 'AUTH_REQUIRED') return 401;
   if (code === 'FORBIDDEN') return 403;
-  if (code === 'NOT_FOUND' || code === 'SAVED_NOT_FOUND' || code === 'REPORT_UNKNOWN') return 404;
-  if (code === 'SAVED_EXISTS') return 409;
-  if (code === 'OPENSEARCH_UNREACHABLE') return 503;
+  if (code === 'NOT_FOUND' || code === 'SAVED_NOT_FOUND' || code === 'REPORT_UNKNOWN' || code === 'MONITOR_NOT_FOUND' || code === 'ALERT_NOT_FOUND') return 404;
+  if (code === 'SAVED_EXISTS' || code === 'MONITOR_EXISTS') return 409;
+  if (code === 'TOO_MANY_REQUESTS') return 429;
+  // nginx's "client closed request": nobody reads it, but the log says what happened.
+  if (code === 'CANCELLED') return 499;
+  if (code === 'OPENSEARCH_UNREACHABLE' || code === 'OPENSEARCH_BUSY') return 503;
+  if (code === 'OPENSEARCH_TIMEOUT') return 504;
   if (code === 'OPENSEARCH_ERROR') return 502;
   return 500;
 }
 
-/** Body-parser and other framework errors carry an HTTP status of their own. */
-function asFlowdexError(e: unknown): FlowdexError {
+/**
+ * Body-parser and other framework errors carry an HTTP status of their own; anything else that
+ * is not a FlowdexError is a bug in flowdex: INTERNAL, with the details in the server log only.
+ */
+function asFlowdexError(e: unknown, requestId: string): FlowdexError {
   if (e instanceof FlowdexError) return e;
   const status = (e as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new FlowdexError('BAD_REQUEST', e instanceof Error ? e.message : 'bad request', { status });
   }
-  process.stderr.write(`flowdex web: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  return new FlowdexError('OPENSEARCH_ERROR', 'internal error; see the server log');
+  return new FlowdexError('INTERNAL', `internal error; the server log has the details under request id ${requestId}`, {}, { cause: e });
+}
+
+/** Server-side failures go to the log with the request id the client was shown. */
+function logFailure(e: FlowdexError, status: number, req: Request, requestId: string): void {
+  if (status < 500 || e.code === 'CANCELLED') return;
+  const cause = e.cause instanceof Error ? `\n${e.cause.stack ?? e.cause.message}` : '';
+  process.stderr.write(`flowdex web: request ${requestId} ${req.method} ${req.path}: ${e.code} ${e.message}${e.code === 'INTERNAL' ? cause : ''}\n`);
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; position?: number };
+  error: { code: ErrorCode; message: string; position?: number; request_id?: string };
 }
 
-export function errorBody(e: FlowdexError): ErrorBody {
+export function errorBody(e: FlowdexError, requestId?: string): ErrorBody {
   const position = e.context.position;
-  return { error: { code: e.code, message: e.message, ...(position !== undefined ? { position } : {}) } };
+  return { error: { code: e.code, message: e.message, ...(position !== undefined ? { position } : {}), ...(requestId !== undefined ? { request_id: requestId } : {}) } };
 }
 
 /** The query a page was running: the route's (`res.locals.form`) or the request's `q`. */
@@ -55,11 +68,14 @@ export function errorMiddleware(views: Views): ErrorRequestHandler {
       return;
     }
     void next;
-    const e = asFlowdexError(err);
+    const requestId = typeof res.locals.requestId === 'string' ? res.locals.requestId : '-';
+    const e = asFlowdexError(err, requestId);
     const status = typeof e.context.status === 'number' ? e.context.status : httpStatus(e.code);
+    logFailure(e, status, req, requestId);
+    if (e.code === 'TOO_MANY_REQUESTS' && typeof e.context.retryAfter === 'number') res.setHeader('Retry-After', String(e.context.retryAfter));
     res.status(status);
     if (req.path.startsWith('/api/') || req.path.startsWith('/export.')) {
-      res.json(errorBody(e));
+      res.json(errorBody(e, requestId));
       return;
     }
     const form = formOf(req, res);
@@ -76,6 +92,7 @@ export function errorMiddleware(views: Views): ErrorRequestHandler {
         isQuery: e.code.startsWith('QUERY_'),
         caret: position !== undefined && form.q !== '' ? renderCaret(form.q, position) : undefined,
         unreachable: e.code === 'OPENSEARCH_UNREACHABLE',
+        requestId: status >= 500 ? requestId : undefined,
       }),
     );
   };

@@ -52,5 +52,7 @@ export function formatDurationNs(ns: number): string {
 
 /** A metric value by its column name: byte columns as bytes, everything else as a count. */
 export function formatMetric(column: string, v: number): string {
+  // AS numbers and ifIndexes are names, not quantities.
+  if (column === 'as' || column === 'interface') return String(v);
   return column.startsWith('bytes') ? formatBytes(v) : column === 'unique' || column.startsWith('flows') || column.startsWith('packets') ? formatCount(v) : formatNumber(v);
 }

@@ -1,5 +1,6 @@
 import { FlowdexError } from '../errors';
 import { MAX_QUERY_LENGTH } from '../query/saved';
+import { checkSyntax, withSyntax } from '../query/syntax';
 import type { LayoutModel } from './views';
 
 /** Largest page of search results. */
@@ -56,7 +57,8 @@ export function flag(p: Params, name: string): boolean {
 /** The query text; `q` or (API) `query`, bounded. */
 export function queryText(p: Params): string {
   const q = p.q !== undefined ? text(p, 'q', MAX_QUERY_LENGTH) : text(p, 'query', MAX_QUERY_LENGTH);
-  return q ?? '';
+  // The syntax toggle (`syntax=nfdump`) travels on as the query's prefix.
+  return withSyntax(q ?? '', checkSyntax(text(p, 'syntax')));
 }
 
 /** The query and time range a page runs, as typed (times stay relative until the core reads them). */

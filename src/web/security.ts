@@ -32,9 +32,66 @@ function authorized(header: string | undefined, auth: WebAuth): boolean {
   return false;
 }
 
-export function requireAuth(auth: WebAuth): RequestHandler {
+/**
+ * Wrong credentials per client (by address): `limit` failures per `windowMs`, then every attempt
+ * from that client is refused with 429 until the window has passed — the password is not even
+ * compared, so guessing runs at `limit` per window instead of thousands per second. A success
+ * clears the client's count. Memory is bounded: at most `maxClients` addresses are tracked.
+ */
+export class LoginThrottle {
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    private readonly limit = 10,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+    private readonly maxClients = 10_000,
+  ) {}
+
+  /** Seconds the client must wait, or undefined when it may try. */
+  blocked(client: string): number | undefined {
+    const f = this.failures.get(client);
+    if (f === undefined) return undefined;
+    const left = f.since + this.windowMs - this.now();
+    if (left <= 0) {
+      this.failures.delete(client);
+      return undefined;
+    }
+    return f.count >= this.limit ? Math.ceil(left / 1000) : undefined;
+  }
+
+  failed(client: string): void {
+    const f = this.failures.get(client);
+    if (f !== undefined) {
+      f.count++;
+      return;
+    }
+    if (this.failures.size >= this.maxClients) {
+      // Maps iterate in insertion order: the oldest entry goes first.
+      const oldest = this.failures.keys().next().value;
+      if (oldest !== undefined) this.failures.delete(oldest);
+    }
+    this.failures.set(client, { count: 1, since: this.now() });
+  }
+
+  succeeded(client: string): void {
+    this.failures.delete(client);
+  }
+}
+
+export function requireAuth(auth: WebAuth, throttle: LoginThrottle = new LoginThrottle()): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (authorized(req.headers.authorization, auth)) return next();
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const wait = throttle.blocked(client);
+    if (wait !== undefined) {
+      return next(new FlowdexError('TOO_MANY_REQUESTS', `too many failed logins from this address; try again in ${wait} s`, { retryAfter: wait }));
+    }
+    if (authorized(req.headers.authorization, auth)) {
+      throttle.succeeded(client);
+      return next();
+    }
+    // A browser's first request carries no credentials; only wrong ones count as failures.
+    if (req.headers.authorization !== undefined) throttle.failed(client);
     if (auth.basic !== undefined) res.setHeader('WWW-Authenticate', 'Basic realm="flowdex", charset="UTF-8"');
     else res.setHeader('WWW-Authenticate', 'Bearer realm="flowdex"');
     next(new FlowdexError('AUTH_REQUIRED', 'authentication required'));

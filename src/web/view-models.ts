@@ -13,7 +13,8 @@ const TARGET_BUCKETS = 96;
 /** The finest interval that keeps a chart of `range` near TARGET_BUCKETS buckets. */
 export function autoInterval(range: TimeRange): string {
   const span = range.to - range.from;
-  return INTERVALS.find((i) => span / intervalMs(i) <= TARGET_BUCKETS) ?? '7d';
+  // Past the presets (ranges of years), whole days keep the chart near TARGET_BUCKETS too.
+  return INTERVALS.find((i) => span / intervalMs(i) <= TARGET_BUCKETS) ?? `${Math.ceil(span / TARGET_BUCKETS / 86_400_000)}d`;
 }
 
 /** The interval for the range given as typed, read with the same `now` the core will use. */
@@ -45,6 +46,20 @@ const LABELS: Record<string, string> = {
   'network.transport': 'Transport',
   'network.protocol': 'App',
 };
+
+/** Country and AS of one end, shown beside its address (` · US · AS15169 Google LLC`); empty when not enriched. */
+export function endpointTag(end: FlowDoc['source']): string {
+  const parts = [end.geo?.country_iso_code, end.as?.number !== undefined ? `AS${end.as.number}${end.as.organization?.name ? ` ${end.as.organization.name}` : ''}` : undefined];
+  const shown = parts.filter((p): p is string => p !== undefined);
+  return shown.length > 0 ? ` · ${shown.join(' · ')}` : '';
+}
+
+/** A results-table cell: addresses carry their country and AS. */
+export function tableCellText(f: FieldDef, doc: FlowDoc): string {
+  if (f.name === 'source.ip') return addressOf(doc.source) + endpointTag(doc.source);
+  if (f.name === 'destination.ip') return addressOf(doc.destination) + endpointTag(doc.destination);
+  return cellText(f, doc);
+}
 
 export function columnLabel(f: FieldDef): string {
   return LABELS[f.name] ?? f.name;

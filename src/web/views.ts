@@ -8,7 +8,7 @@ import { barRow, timeChart, type TimeChartOptions, type Point } from './svg';
 export interface LayoutModel {
   title: string;
   /** Nav entry to highlight. */
-  nav: 'search' | 'reports' | 'saved' | 'status' | 'none';
+  nav: 'search' | 'reports' | 'saved' | 'alerts' | 'status' | 'none';
   csrf: string;
   /** The current query and range, kept when moving between pages. */
   form: { q: string; from: string; to: string };

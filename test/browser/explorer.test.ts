@@ -78,7 +78,7 @@ maybe('explorer in headless Chromium', () => {
 
     await page.goto(`${server.url}reports`);
     const panels = page.locator('section.panel');
-    expect(await panels.count()).toBe(10);
+    expect(await panels.count()).toBe(14);
     for (let i = 0; i < 10; i++) {
       const panel = panels.nth(i);
       const hasData = (await panel.locator('svg.chart path.line').count()) > 0 || (await panel.locator('table.top-n tbody tr td.num').count()) > 0;

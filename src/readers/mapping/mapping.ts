@@ -1,13 +1,13 @@
 import { isIP } from 'node:net';
 import { FlowdexError } from '../../errors';
 import type { FlowRecord } from '../../model/flow';
-import { badRecord, type Row, toTime } from '../text/values';
+import { badRecord, dateTimeProblem, type Row, toTime } from '../text/values';
 import { columnsOf, evaluate, type Expr, parseExpr } from './expr';
 
 export type FieldType = 'int' | 'float' | 'ip' | 'time' | 'string';
 export type Unit = 's' | 'ms' | 'iso';
 
-type Target = Exclude<keyof FlowRecord, 'format'>;
+type Target = Exclude<keyof FlowRecord, 'format' | 'occurrence'>;
 
 /** Each FlowRecord field a mapping can fill, with the type it gets unless the mapping says otherwise. */
 const TARGETS: Readonly<Record<Target, FieldType>> = {
@@ -18,6 +18,10 @@ const TARGETS: Readonly<Record<Target, FieldType>> = {
   app: 'string', dnsQuery: 'string', httpHost: 'string', httpUrl: 'string', httpMethod: 'string',
   httpStatus: 'int', tlsServerName: 'string', tlsVersion: 'string', clientLatencyMs: 'float',
   serverLatencyMs: 'float', applicationLatencyMs: 'float', clientRetransmissions: 'int', serverRetransmissions: 'int',
+  inputInterfaceName: 'string', outputInterfaceName: 'string', inputPhysicalInterface: 'int', outputPhysicalInterface: 'int',
+  sender: 'ip', srcAs: 'int', dstAs: 'int', nextHop: 'ip', bgpNextHop: 'ip', vlan: 'int', postVlan: 'int', innerVlan: 'int',
+  srcMac: 'string', dstMac: 'string', mplsLabel: 'int', endReason: 'string', natSrcIp: 'ip', natDstIp: 'ip',
+  natSrcPort: 'int', natDstPort: 'int', ingressVrf: 'int', egressVrf: 'int', icmpType: 'int', icmpCode: 'int',
 };
 
 export interface FieldRule {
@@ -92,7 +96,10 @@ function coerce(rule: FieldRule, v: string | number): string | number {
     }
     case 'time': {
       const t = toTime(v, rule.unit ?? 'auto');
-      if (t === undefined) throw badRecord(target, `${target} is not a time: ${JSON.stringify(v)}`);
+      if (t === undefined) {
+        const why = typeof v === 'string' ? dateTimeProblem(v) : undefined;
+        throw badRecord(target, `${target} is not a ${why ? 'valid ' : ''}time: ${JSON.stringify(v)}${why ? ` (${why})` : ''}`);
+      }
       return t;
     }
     case 'int':

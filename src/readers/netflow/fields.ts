@@ -1,5 +1,5 @@
 import type { FlowRecord } from '../../model/flow';
-import { ipv4String, ipv6String, readString, readUint } from '../binary';
+import { ipv4String, ipv6String, isZero, readString, readUint } from '../binary';
 import { ndpiName } from '../ndpi';
 
 /**
@@ -29,6 +29,14 @@ export interface Scratch {
   samplingSize?: number;
   samplingPopulation?: number;
   systemInitMs?: number;
+  /** The sampler a data record names, or the one an options record describes (IE 48 / 302). */
+  samplerId?: number;
+  /** Options records: the interface their scope names, and its name/description (IE 82/83). */
+  scopeInterface?: number;
+  interfaceName?: string;
+  interfaceDescription?: string;
+  /** The first bytes of a packet (IE 315 dataLinkFrameSection, 313 ipHeaderPacketSection). */
+  frame?: { kind: 'link' | 'ip'; data: Buffer };
 }
 
 export type Setter = (s: Scratch, b: Buffer, o: number, n: number) => void;
@@ -43,12 +51,34 @@ function ntpMs(b: Buffer, o: number): number {
 }
 
 const u = readUint;
-function addr(set: (s: Scratch, v: string) => void): Setter {
+type AddressKey = 'srcIp' | 'dstIp' | 'nextHop' | 'bgpNextHop' | 'natSrcIp' | 'natDstIp';
+
+/**
+ * An address element. Templates often carry both families (IE 8 and 27) and fill the unused one
+ * with zeros: an all-zero address never replaces one already read, and a non-zero one always does.
+ */
+function addr(key: AddressKey): Setter {
   return (s, b, o, n) => {
-    if (n === 4) set(s, ipv4String(b, o));
-    else if (n === 16) set(s, ipv6String(b, o));
+    if (n !== 4 && n !== 16) return;
+    if (s.r[key] !== undefined && isZero(b, o, o + n)) return;
+    s.r[key] = n === 4 ? ipv4String(b, o) : ipv6String(b, o);
   };
 }
+
+function mac(key: 'srcMac' | 'dstMac', fallback: boolean): Setter {
+  return (s, b, o, n) => {
+    if (n !== 6 || isZero(b, o, o + 6) || (fallback && s.r[key] !== undefined)) return;
+    s.r[key] = b.toString('hex', o, o + 6);
+  };
+}
+
+const VLAN_MASK = 0x0fff;
+
+/** IANA flowEndReason values. */
+const END_REASONS = ['', 'idle timeout', 'active timeout', 'end of flow', 'forced end', 'lack of resources'];
+
+/** Read when the record is finished, while its datagram's buffer is still the one decoded. */
+const section = (kind: 'link' | 'ip'): Setter => (s, b, o, n) => void (s.frame = { kind, data: b.subarray(o, o + n) });
 
 /** IANA elements (enterprise 0); ids 1–127 are shared by NetFlow v9 and IPFIX. */
 export const IANA_FIELDS = new Map<number, Setter>([
@@ -58,21 +88,55 @@ export const IANA_FIELDS = new Map<number, Setter>([
   [5, (s, b, o, n) => void (s.r.tos = u(b, o, n))],
   [6, (s, b, o, n) => void (s.r.tcpFlags = u(b, o, n) & 0xff)],
   [7, (s, b, o, n) => void (s.r.srcPort = u(b, o, n))],
-  [8, addr((s, v) => void (s.r.srcIp = v))],
+  [8, addr('srcIp')],
   [10, (s, b, o, n) => void (s.r.inputInterface = u(b, o, n))],
   [11, (s, b, o, n) => void (s.r.dstPort = u(b, o, n))],
-  [12, addr((s, v) => void (s.r.dstIp = v))],
+  [12, addr('dstIp')],
   [14, (s, b, o, n) => void (s.r.outputInterface = u(b, o, n))],
+  [15, addr('nextHop')],
+  [16, (s, b, o, n) => void (s.r.srcAs = u(b, o, n))],
+  [17, (s, b, o, n) => void (s.r.dstAs = u(b, o, n))],
+  [18, addr('bgpNextHop')],
   [21, (s, b, o, n) => void (s.lastUptime = u(b, o, n))],
   [22, (s, b, o, n) => void (s.firstUptime = u(b, o, n))],
   // OUT_BYTES / OUT_PKTS: the reverse direction in v9 exports of bidirectional probes (nProbe).
   [23, (s, b, o, n) => void (s.r.dstBytes = u(b, o, n))],
   [24, (s, b, o, n) => void (s.r.dstPackets = u(b, o, n))],
-  [27, addr((s, v) => void (s.r.srcIp = v))],
-  [28, addr((s, v) => void (s.r.dstIp = v))],
+  [27, addr('srcIp')],
+  [28, addr('dstIp')],
   [32, (s, b, o, n) => void (s.icmpTypeCode = u(b, o, n))],
   [34, (s, b, o, n) => void (s.sampling = u(b, o, n))], // samplingInterval
+  [48, (s, b, o, n) => void (s.samplerId = u(b, o, n))], // samplerId / FLOW_SAMPLER_ID
   [50, (s, b, o, n) => void (s.sampling = u(b, o, n))], // samplerRandomInterval
+  [56, mac('srcMac', false)],
+  [57, mac('dstMac', true)], // postDestinationMacAddress, when no destinationMacAddress
+  [58, (s, b, o, n) => void (s.r.vlan = u(b, o, n) & VLAN_MASK)],
+  [59, (s, b, o, n) => void (s.r.postVlan = u(b, o, n) & VLAN_MASK)],
+  [62, addr('nextHop')],
+  [63, addr('bgpNextHop')],
+  // mplsTopLabelStackSection: label (20 bits), EXP (3), bottom of stack (1); all zero means no label.
+  [70, (s, b, o, n) => void (n === 3 && !isZero(b, o, o + 3) && (s.r.mplsLabel = u(b, o, 3) >>> 4))],
+  [80, mac('dstMac', false)],
+  [81, mac('srcMac', true)], // postSourceMacAddress, when no sourceMacAddress
+  [82, (s, b, o, n) => void (s.interfaceName = readString(b, o, n) || undefined)],
+  [83, (s, b, o, n) => void (s.interfaceDescription = readString(b, o, n) || undefined)],
+  [136, (s, b, o, n) => void (s.r.endReason = END_REASONS[u(b, o, n)] || undefined)],
+  [225, addr('natSrcIp')],
+  [226, addr('natDstIp')],
+  [227, (s, b, o, n) => void (s.r.natSrcPort = u(b, o, n))],
+  [228, (s, b, o, n) => void (s.r.natDstPort = u(b, o, n))],
+  [234, (s, b, o, n) => void (s.r.ingressVrf = u(b, o, n))],
+  [235, (s, b, o, n) => void (s.r.egressVrf = u(b, o, n))],
+  [243, (s, b, o, n) => void (s.r.vlan = u(b, o, n) & VLAN_MASK)], // dot1qVlanId
+  [245, (s, b, o, n) => void (s.r.innerVlan = u(b, o, n) & VLAN_MASK)], // dot1qCustomerVlanId
+  [252, (s, b, o, n) => void (s.r.inputPhysicalInterface = u(b, o, n))],
+  [253, (s, b, o, n) => void (s.r.outputPhysicalInterface = u(b, o, n))],
+  [254, (s, b, o, n) => void (s.r.postVlan = u(b, o, n) & VLAN_MASK)], // postDot1qVlanId
+  [281, addr('natSrcIp')],
+  [282, addr('natDstIp')],
+  [302, (s, b, o, n) => void (s.samplerId = u(b, o, n))], // selectorId
+  [313, section('ip')],
+  [315, section('link')],
   [305, (s, b, o, n) => void (s.sampling = u(b, o, n))], // samplingPacketInterval
   [306, (s, b, o, n) => void (s.samplingSpace = u(b, o, n))], // samplingPacketSpace
   [309, (s, b, o, n) => void (s.samplingSize = u(b, o, n))],
@@ -125,6 +189,16 @@ export const NTOP_FIELDS = new Map<number, Setter>([
   [125, (s, b, o, n) => void (s.r.applicationLatencyMs = u(b, o, n))], // APPL_LATENCY_MS
   [188, (s, b, o, n) => void (s.r.tlsServerName = readString(b, o, n) || undefined)], // TLS_SERVER_NAME
 ]);
+
+/**
+ * Scope fields of options records say what the options describe: an interface (IPFIX IE 10/14/252,
+ * NetFlow v9 scope type 2) or a sampler. Anything else in a scope is skipped by length.
+ */
+export function scopeSetterFor(id: number, v9: boolean): Setter | undefined {
+  if (v9 ? id === 2 : id === 10 || id === 14 || id === 252) return (s, b, o, n) => void (s.scopeInterface = u(b, o, n));
+  if (!v9 && (id === 48 || id === 302)) return IANA_FIELDS.get(id);
+  return undefined;
+}
 
 export function setterFor(id: number, enterprise: number): Setter | undefined {
   if (enterprise === 0) return IANA_FIELDS.get(id);

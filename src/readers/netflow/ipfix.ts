@@ -74,9 +74,9 @@ function templates(buf: Buffer, start: number, end: number, options: boolean, sc
         enterprise = buf.readUInt32BE(o);
         o += 4;
       }
-      // Scope fields are skipped by length so they cannot overwrite flow fields.
-      fields.push(i < scopeCount ? { id: 0, enterprise: -1, length } : { id: raw & 0x7fff, enterprise, length });
+      // Scope fields have setters of their own so they cannot overwrite flow fields.
+      fields.push({ id: raw & 0x7fff, enterprise, length, scope: i < scopeCount });
     }
-    cache.define(scope, makeTemplate(id, fields, options), sink);
+    cache.define(scope, makeTemplate(id, fields, options, false), sink);
   }
 }

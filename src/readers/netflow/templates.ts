@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../../errors';
 import type { FlowRecord } from '../../model/flow';
-import { setterFor, type Scratch, type Setter } from './fields';
+import { fillFromPacket, parseEthernet, parseIp } from '../packet';
+import { scopeSetterFor, setterFor, type Scratch, type Setter } from './fields';
 
 /**
  * Template state of NetFlow v9 / IPFIX and the decoding of data sets with it. Templates live per
@@ -14,6 +15,8 @@ export interface TemplateField {
   id: number;
   enterprise: number;
   length: number;
+  /** A scope field of an options template. */
+  scope?: boolean;
   set?: Setter;
 }
 
@@ -56,7 +59,7 @@ export interface Sink {
   skipped(kind: string): void;
 }
 
-export function makeTemplate(id: number, fields: { id: number; enterprise: number; length: number }[], options: boolean): Template {
+export function makeTemplate(id: number, fields: { id: number; enterprise: number; length: number; scope?: boolean }[], options: boolean, v9: boolean): Template {
   let min = 0;
   let variable = false;
   const compiled = fields.map((f) => {
@@ -64,7 +67,7 @@ export function makeTemplate(id: number, fields: { id: number; enterprise: numbe
       variable = true;
       min += 1;
     } else min += f.length;
-    const set = setterFor(f.id, f.enterprise);
+    const set = f.scope ? (f.enterprise === 0 ? scopeSetterFor(f.id, v9) : undefined) : setterFor(f.id, f.enterprise);
     return set ? { ...f, set } : { ...f };
   });
   return { id, fields: compiled, options, minLength: min, fixedLength: variable ? undefined : min };
@@ -84,11 +87,50 @@ export const MAX_HELD_SETS = 256;
 
 const UINT32 = 4294967296;
 
+/** Template state in a storable form (no compiled setters), for a collector to persist across restarts. */
+export interface TemplateSnapshot {
+  templates: { scope: string; id: number; options: boolean; fields: { id: number; enterprise: number; length: number; scope?: boolean }[] }[];
+  /** Keys start with the scope (`<scope>#<sampler>`, `<scope>#<ifIndex>`). */
+  sampling: [string, number][];
+  systemInit: [string, number][];
+  interfaceNames: [string, string][];
+}
+
 export class TemplateCache {
   private readonly templates = new Map<string, Template>();
   private readonly sampling = new Map<string, number>();
   private readonly systemInit = new Map<string, number>();
+  /** Interface names from options data, by scope and ifIndex. */
+  private readonly interfaceNames = new Map<string, string>();
   private held: Held[] = [];
+  /** Bumped on every template or options change, so a collector knows when to persist. */
+  version = 0;
+
+  snapshot(): TemplateSnapshot {
+    const templates = [...this.templates].map(([key, t]) => ({
+      scope: key.slice(0, key.lastIndexOf('#')),
+      id: t.id,
+      options: t.options,
+      fields: t.fields.map((f) => ({ id: f.id, enterprise: f.enterprise, length: f.length, ...(f.scope ? { scope: true } : {}) })),
+    }));
+    return { templates, sampling: [...this.sampling], systemInit: [...this.systemInit], interfaceNames: [...this.interfaceNames] };
+  }
+
+  /** Loads persisted state; templates the exporter sends later replace these. */
+  restore(s: TemplateSnapshot): void {
+    for (const t of s.templates) this.templates.set(`${t.scope}#${t.id}`, makeTemplate(t.id, t.fields, t.options, t.scope.includes('|netflow-v9|')));
+    for (const [k, v] of s.sampling) this.sampling.set(k, v);
+    for (const [k, v] of s.systemInit) this.systemInit.set(k, v);
+    for (const [k, v] of s.interfaceNames) this.interfaceNames.set(k, v);
+  }
+
+  /** Held data that arrived (capture time) before `beforeMs` gives up waiting: rejected as "no template". */
+  expireHeld(beforeMs: number, sink: Sink): void {
+    const old = this.held.filter((h) => (h.origin.captureMs ?? 0) < beforeMs);
+    if (!old.length) return;
+    this.held = this.held.filter((h) => (h.origin.captureMs ?? 0) >= beforeMs);
+    for (const h of old) sink.reject(noTemplate(h), h.origin, h.at);
+  }
 
   static scope(exporter: string | undefined, header: ExportHeader): string {
     return `${exporter ?? '?'}|${header.format}|${header.domain}`;
@@ -97,6 +139,7 @@ export class TemplateCache {
   /** Stores (or redefines) a template and decodes the data that waited for it. */
   define(scope: string, t: Template, sink: Sink): void {
     this.templates.set(`${scope}#${t.id}`, t);
+    this.version++;
     sink.template();
     if (!this.held.length) return;
     const waiting = this.held.filter((h) => h.key === scope && h.templateId === t.id);
@@ -123,9 +166,18 @@ export class TemplateCache {
     }
   }
 
-  /** End of input: whatever still waits has no template. */
+  /** End of input: whatever still waits has no template, reported once per missing template. */
   finish(sink: Sink): void {
-    for (const h of this.held) sink.reject(noTemplate(h), h.origin, h.at);
+    const byTemplate = new Map<string, Held[]>();
+    for (const h of this.held) {
+      const k = `${h.key}#${h.templateId}`;
+      byTemplate.set(k, [...(byTemplate.get(k) ?? []), h]);
+    }
+    for (const sets of byTemplate.values()) {
+      const h = sets[0] as Held;
+      const more = sets.length > 1 ? ` (${sets.length} data sets, ${sets.reduce((n, x) => n + x.data.length, 0)} bytes, the first here)` : '';
+      sink.reject(noTemplate(h) + more, h.origin, h.at);
+    }
     this.held = [];
   }
 
@@ -168,8 +220,20 @@ export class TemplateCache {
       }
       if (t.options) {
         const rate = samplingRate(s);
-        if (rate !== undefined) this.sampling.set(scope, rate);
-        if (s.systemInitMs !== undefined) this.systemInit.set(scope, s.systemInitMs);
+        const key = samplerKey(scope, s.samplerId);
+        if (rate !== undefined && this.sampling.get(key) !== rate) {
+          this.sampling.set(key, rate);
+          this.version++;
+        }
+        if (s.systemInitMs !== undefined && this.systemInit.get(scope) !== s.systemInitMs) {
+          this.systemInit.set(scope, s.systemInitMs);
+          this.version++;
+        }
+        const name = s.interfaceName ?? s.interfaceDescription;
+        if (s.scopeInterface !== undefined && name !== undefined && this.interfaceNames.get(`${scope}#${s.scopeInterface}`) !== name) {
+          this.interfaceNames.set(`${scope}#${s.scopeInterface}`, name);
+          this.version++;
+        }
         sink.optionRecord();
         continue;
       }
@@ -184,15 +248,59 @@ export class TemplateCache {
     r.start = s.startAbs ?? fromUptime(base, h.sysUptime, s.firstUptime) ?? fromDelta(h.exportMs, s.startDeltaUs) ?? fallback;
     const end = s.endAbs ?? fromUptime(base, h.sysUptime, s.lastUptime) ?? fromDelta(h.exportMs, s.endDeltaUs);
     if (end !== undefined) r.end = end;
-    if (s.icmpTypeCode !== undefined && (r.protocol === 1 || r.protocol === 58)) {
-      r.srcPort = s.icmpTypeCode >> 8;
-      r.dstPort = s.icmpTypeCode & 0xff;
+    if (s.frame) {
+      // A record that carries a packet's first bytes instead of (or besides) flow keys.
+      const ip = s.frame.kind === 'link' ? parseEthernet(s.frame.data, 0, s.frame.data.length) : parseIp(s.frame.data, 0, s.frame.data.length);
+      if (ip) fillFromPacket(r, s.frame.data, ip);
     }
-    const rate = samplingRate(s) ?? this.sampling.get(scope);
+    if (r.protocol === 1 || r.protocol === 58) icmpFields(r, s.icmpTypeCode);
+    const rate = samplingRate(s) ?? this.samplerRate(scope, s.samplerId);
     if (rate !== undefined && rate > 0) r.samplingRate = rate;
+    if (r.inputInterface !== undefined) setIf(r, 'inputInterfaceName', this.interfaceNames.get(`${scope}#${r.inputInterface}`));
+    if (r.outputInterface !== undefined) setIf(r, 'outputInterfaceName', this.interfaceNames.get(`${scope}#${r.outputInterface}`));
     if (origin.exporter !== undefined) r.exporter = origin.exporter;
     return r;
   }
+
+  /**
+   * The rate of the sampler a record names (exporter + domain + sampler id); a record naming none
+   * takes the exporter-wide rate, or the only sampler's when the options named exactly one.
+   */
+  private samplerRate(scope: string, samplerId: number | undefined): number | undefined {
+    const own = this.sampling.get(samplerKey(scope, samplerId));
+    if (own !== undefined || samplerId !== undefined) return own ?? this.sampling.get(samplerKey(scope, undefined));
+    let only: number | undefined;
+    let count = 0;
+    for (const [k, v] of this.sampling) {
+      if (!k.startsWith(`${scope}#`)) continue;
+      only = v;
+      if (++count > 1) return undefined;
+    }
+    return only;
+  }
+}
+
+function samplerKey(scope: string, samplerId: number | undefined): string {
+  return `${scope}#${samplerId ?? '*'}`;
+}
+
+function setIf<K extends 'inputInterfaceName' | 'outputInterfaceName'>(r: FlowRecord, key: K, v: string | undefined): void {
+  if (v !== undefined) r[key] = v;
+}
+
+/**
+ * ICMP type and code into their own fields: from icmpTypeCodeIPv4/IPv6 (or its type/code parts),
+ * else from the destination port, where NetFlow v5/v9 exporters put type × 256 + code. Ports are 0.
+ */
+export function icmpFields(r: FlowRecord, typeCode: number | undefined): void {
+  if (r.icmpType !== undefined) return;
+  // Some exporters fill the element with 0 and use the port; a non-zero value wins.
+  const tc = typeCode || r.dstPort || (typeCode ?? r.dstPort);
+  if (tc === undefined) return;
+  r.icmpType = tc >> 8;
+  r.icmpCode = tc & 0xff;
+  r.srcPort = 0;
+  r.dstPort = 0;
 }
 
 /** v9 uptimes wrap at 2^32 ms (49.7 days); a first-switched just after export time is clock jitter. */

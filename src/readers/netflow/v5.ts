@@ -1,6 +1,6 @@
 import type { FlowRecord } from '../../model/flow';
 import { ipv4String } from '../binary';
-import type { Origin, Sink } from './templates';
+import { icmpFields, type Origin, type Sink } from './templates';
 
 /** NetFlow v5: fixed 24-byte header and 48-byte records. */
 export const V5_HEADER = 24;
@@ -14,7 +14,8 @@ export function decodeV5(buf: Buffer, origin: Origin, sink: Sink): void {
   const count = buf.readUInt16BE(2);
   const sysUptime = buf.readUInt32BE(4);
   const exportMs = buf.readUInt32BE(8) * 1000 + Math.floor(buf.readUInt32BE(12) / 1e6);
-  // Top two bits are the sampling mode, the low 14 the interval.
+  // Top two bits are the sampling mode (0 none, 1 deterministic, 2 random), the low 14 the interval.
+  // Mode 0 with an interval is what many exporters send for 1-in-N; only an interval of 0 or 1 means unsampled.
   const interval = buf.readUInt16BE(22) & 0x3fff;
   const boot = exportMs - sysUptime;
   const present = Math.min(count, Math.floor((buf.length - V5_HEADER) / V5_RECORD));
@@ -36,6 +37,7 @@ export function decodeV5(buf: Buffer, origin: Origin, sink: Sink): void {
       protocol: buf[o + 38],
       tos: buf[o + 39],
     };
+    if (r.protocol === 1 || r.protocol === 58) icmpFields(r, undefined);
     if (interval > 0) r.samplingRate = interval;
     if (origin.exporter !== undefined) r.exporter = origin.exporter;
     sink.flow(r, origin, o);

@@ -49,7 +49,7 @@ function templates(buf: Buffer, start: number, end: number, scope: string, cache
       const p = o + 4 + i * 4;
       fields.push({ id: buf.readUInt16BE(p), enterprise: 0, length: buf.readUInt16BE(p + 2) });
     }
-    cache.define(scope, makeTemplate(id, fields, false), sink);
+    cache.define(scope, makeTemplate(id, fields, false, true), sink);
     o += 4 + count * 4;
   }
 }
@@ -67,11 +67,10 @@ function optionTemplates(buf: Buffer, start: number, end: number, scope: string,
     }
     const fields = [];
     for (let p = o + 6; p < o + 6 + scopeLen + optLen; p += 4) {
-      // Scope fields (system, interface…) are skipped by length; ids 1–5 would collide with flow fields.
-      const isScope = p < o + 6 + scopeLen;
-      fields.push({ id: isScope ? 0 : buf.readUInt16BE(p), enterprise: isScope ? -1 : 0, length: buf.readUInt16BE(p + 2) });
+      // Scope types (system, interface…) have setters of their own; ids 1–5 would collide with flow fields.
+      fields.push({ id: buf.readUInt16BE(p), enterprise: 0, length: buf.readUInt16BE(p + 2), scope: p < o + 6 + scopeLen });
     }
-    cache.define(scope, makeTemplate(id, fields, true), sink);
+    cache.define(scope, makeTemplate(id, fields, true, true), sink);
     o += 6 + scopeLen + optLen;
     // Options templates are padded to 4 bytes.
     if (end - o < 6) return;

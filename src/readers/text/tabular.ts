@@ -12,8 +12,11 @@ export interface TabularSpec {
   decode(row: Row): FlowRecord;
   /** Columns of a headerless CSV variant, used when `isHeader` says the first line is data. */
   headerless?: { columns: readonly string[]; isHeader(cells: readonly string[]): boolean };
-  /** A line at which the records end (nfdump's `Summary` trailer). */
-  endMarker?: string;
+  /**
+   * A line that starts a trailer (nfdump's `Summary`): lines after it are skipped until the
+   * header comes again, as it does where exports were concatenated.
+   */
+  trailerMarker?: string;
   /** Called once with the CSV header, so a reader can check columns before any row. */
   onHeader?(columns: readonly string[]): void;
 }
@@ -29,7 +32,8 @@ interface CsvState {
 
 export function tabularHandler(spec: TabularSpec): LineHandler {
   let csv: CsvState | undefined;
-  let ended = false;
+  let header: string | undefined;
+  let trailer = false;
   let json = false;
   // A pretty-printed JSON object being collected: its lines and where it started.
   let pending: string[] | undefined;
@@ -48,6 +52,7 @@ export function tabularHandler(spec: TabularSpec): LineHandler {
 
   function startCsv(cells: string[], delimiter: Delimiter, asHeader: boolean): void {
     const columns = asHeader ? cells.map((c) => c.trim()) : [...(spec.headerless?.columns ?? [])];
+    if (asHeader) header = cells.map((c) => c.trim()).join(delimiter);
     spec.onHeader?.(columns);
     csv = { delimiter, index: new Map(columns.map((c, i) => [c, i])), width: columns.length };
   }
@@ -60,7 +65,15 @@ export function tabularHandler(spec: TabularSpec): LineHandler {
   }
 
   return (text, no) => {
-    if (ended) return undefined;
+    if (trailer && csv !== undefined) {
+      // The summary's own lines are skipped; the header again, or a line as wide as a record, ends it.
+      if (text.trim() === header) {
+        trailer = false;
+        return undefined;
+      }
+      if (splitCsvLine(text, csv.delimiter)?.length !== csv.width) return undefined;
+      trailer = false;
+    }
     if (pending !== undefined) {
       pending.push(text);
       if (CLOSE.test(text)) {
@@ -72,8 +85,8 @@ export function tabularHandler(spec: TabularSpec): LineHandler {
     }
     if (csv !== undefined) {
       if (text === '') return undefined;
-      if (spec.endMarker !== undefined && text.startsWith(spec.endMarker)) {
-        ended = true;
+      if (spec.trailerMarker !== undefined && text.startsWith(spec.trailerMarker)) {
+        trailer = true;
         return undefined;
       }
       return csvRecord(csv, text, no);

@@ -101,7 +101,7 @@ const DATE_TIME = /^(\d{4})[-/](\d\d)[-/](\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:
  */
 export function parseDateTime(text: string): number | undefined {
   const m = DATE_TIME.exec(text.trim());
-  if (!m) return undefined;
+  if (!m || calendarProblem(m) !== undefined) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const ms = frac ? Number(`0.${frac}`) * 1000 : 0;
   let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + ms;
@@ -111,6 +111,34 @@ export function parseDateTime(text: string): number | undefined {
     t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60000;
   }
   return Number.isFinite(t) ? Math.round(t) : undefined;
+}
+
+/**
+ * Why a date-time's fields name no moment (`2025/02/30`, `25:61:61`), or undefined when they do.
+ * `Date.UTC` would roll such values over into another day; a flow time must be what was written.
+ */
+function calendarProblem(m: RegExpExecArray): string | undefined {
+  const [, y, mo, d, h = '0', mi = '0', s = '0', , zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12) return `month ${mo} does not exist`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) return `day ${d} does not exist in ${y}-${mo} (${days} days)`;
+  if (Number(h) > 23) return `hour ${h} is past 23`;
+  if (Number(mi) > 59) return `minute ${mi} is past 59`;
+  if (Number(s) > 59) return `second ${s} is past 59`;
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    if (Number(digits.slice(0, 2)) > 23 || Number(digits.slice(2) || '0') > 59) return `zone offset ${zone} is not a time offset`;
+  }
+  return undefined;
+}
+
+/** Why a date-time text is not a valid time, when it has the shape of one. */
+export function dateTimeProblem(text: string): string | undefined {
+  const m = DATE_TIME.exec(text.trim());
+  return m ? calendarProblem(m) : undefined;
 }
 
 /** Epoch number in s, ms, µs or ns, told apart by magnitude (s up to year 5138, then ms, …). */
@@ -129,7 +157,10 @@ export function time(row: Row, key: string, unit: TimeUnit = 'auto'): number | u
   const v = row.get(key);
   if (!present(v)) return undefined;
   const t = toTime(v, unit);
-  if (t === undefined) throw badRecord(key, `${key} is not a time: ${JSON.stringify(v)}`);
+  if (t === undefined) {
+    const why = typeof v === 'string' ? dateTimeProblem(v) : undefined;
+    throw badRecord(key, `${key} is not a ${why ? 'valid ' : ''}time: ${JSON.stringify(v)}${why ? ` (${why})` : ''}`);
+  }
   return t;
 }
 

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { FlowdexError } from '../../errors';
 import { FIELDS, getPath } from '../../model/fields';
 import type { FlowDoc } from '../../model/flow';
 import { getFlow, type FlowHit } from '../../query/search';
@@ -64,9 +63,8 @@ export function fieldRows(doc: FlowDoc): { name: string; value: string; descript
 
 const DAY_MS = 86_400_000;
 
-/** Flow detail only reads this prefix's flow indices, never saved queries or other tenants. */
-async function flowOf(ctx: WebContext, index: string, id: string): Promise<FlowHit> {
-  if (!index.startsWith(`${ctx.config.prefix}flows-`)) throw new FlowdexError('NOT_FOUND', `no flow index "${index}"`, { field: 'index' });
+/** Flow detail only reads one daily flow index of this prefix (`getFlow` checks the name exactly). */
+function flowOf(ctx: WebContext, index: string, id: string): Promise<FlowHit> {
   return getFlow(ctx.client, ctx.config, id, index);
 }
 

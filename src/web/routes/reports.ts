@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { Router } from 'express';
 import { METRICS, REPORTS, reportByName, type ReportDef, type ReportName } from '../../query/reports';
 import { runReport, type ReportRequest, type ReportResult } from '../../query/run-report';
+import { searchFlows } from '../../query/search';
+import type { EndpointFields, FlowDoc } from '../../model/flow';
 import { renderPage, type WebContext } from '../context';
 import { MAX_TOP, flag, integer, oneOf, queryText, text, type Params } from '../params';
 import { intervalFor, seriesChart, TIME_PRESETS, topTable } from '../view-models';
@@ -58,6 +60,31 @@ export interface HostReport {
   peers: { destinations: ReportResult; sources: ReportResult };
   /** Services the host offered (as destination) and used (as source). */
   services: { offered: ReportResult; used: ReportResult };
+  /** What enrichment stored about the host on its latest flow: place, AS, network. */
+  about: HostFacts;
+}
+
+export interface HostFacts {
+  country?: string;
+  city?: string;
+  as_number?: number;
+  as_organization?: string;
+  network?: string;
+}
+
+/** The host's side of a flow as facts; empty when the flow was not enriched. */
+export function hostFacts(doc: FlowDoc | undefined, address: string): HostFacts {
+  if (doc === undefined) return {};
+  const isSource = doc.source.ip === address || doc.source.address === address;
+  const end: EndpointFields = isSource ? doc.source : doc.destination;
+  const net = isSource ? doc.flow.src_net : doc.flow.dst_net;
+  return {
+    ...(end.geo?.country_iso_code ? { country: end.geo.country_iso_code } : {}),
+    ...(end.geo?.city_name ? { city: end.geo.city_name } : {}),
+    ...(end.as?.number !== undefined ? { as_number: end.as.number } : {}),
+    ...(end.as?.organization?.name ? { as_organization: end.as.organization.name } : {}),
+    ...(net?.name ? { network: net.name } : {}),
+  };
 }
 
 export async function hostReport(ctx: WebContext, address: string, p: Params): Promise<HostReport> {
@@ -66,14 +93,15 @@ export async function hostReport(ctx: WebContext, address: string, p: Params): P
   const withUser = (hostQ: string): string => (user ? `(${user}) ${hostQ}` : hostQ);
   const base = (report: ReportName, query: string): ReportRequest => ({ ...reportRequestOf(report, p), query: withUser(query) });
   const run = runner(ctx, p);
-  const [traffic, destinations, sources, offered, used] = await Promise.all([
+  const [latest, traffic, destinations, sources, offered, used] = await Promise.all([
+    searchFlows(ctx.client, ctx.config, { query: withUser(q.either), from: text(p, 'from'), to: text(p, 'to'), limit: 1 }, ctx.now()),
     run(base('traffic', q.either)),
     run(base('top-destinations', q.src)),
     run(base('top-sources', q.dst)),
     run(base('top-services', q.dst)),
     run(base('top-services', q.src)),
   ]);
-  return { address, traffic, peers: { destinations, sources }, services: { offered, used } };
+  return { address, traffic, peers: { destinations, sources }, services: { offered, used }, about: hostFacts(latest.hits[0]?.doc, address) };
 }
 
 export function reportPages(ctx: WebContext): Router {
@@ -92,8 +120,15 @@ export function reportPages(ctx: WebContext): Router {
     const h = await hostReport(ctx, req.params.address, req.query);
     const range = rangeQuery(req.query);
     const q = hostQueries(h.address);
+    const pivot = (query: string) => `/?${new URLSearchParams({ q: query, from: text(req.query, 'from') ?? '', to: text(req.query, 'to') ?? '' }).toString()}`;
+    const a = h.about;
     renderPage(ctx, res, 'host', { title: h.address, nav: 'none' }, {
       address: h.address,
+      facts: [
+        ...(a.country ? [{ label: a.city ? `${a.city}, ${a.country}` : a.country, href: pivot(`country:${a.country}`) }] : []),
+        ...(a.as_number !== undefined ? [{ label: `AS${a.as_number}${a.as_organization ? ` ${a.as_organization}` : ''}`, href: pivot(`as:${a.as_number}`) }] : []),
+        ...(a.network ? [{ label: `network ${a.network}`, href: pivot(`net_name:${quoteValue(a.network)}`) }] : []),
+      ],
       action: `/host/${encodeURIComponent(h.address)}`,
       searchHref: `/?${new URLSearchParams({ q: q.either, from: text(req.query, 'from') ?? '', to: text(req.query, 'to') ?? '' }).toString()}`,
       traffic: { bytes: seriesChart(h.traffic, 'bytes', 'area', `${h.address}: bytes over time`), flows: seriesChart(h.traffic, 'flows', 'line', `${h.address}: flows over time`) },

@@ -4,7 +4,7 @@ import { runReport } from '../../query/run-report';
 import { exportFlows, searchFlows, type SearchPage, type SearchRequest } from '../../query/search';
 import { renderPage, type WebContext } from '../context';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, flag, integer, oneOf, queryText, text, type Params } from '../params';
-import { cellText, columnLabel, intervalFor, isNumeric, seriesChart, TABLE_COLUMNS, TIME_PRESETS } from '../view-models';
+import { columnLabel, tableCellText, intervalFor, isNumeric, seriesChart, TABLE_COLUMNS, TIME_PRESETS } from '../view-models';
 
 const MAX_CURSOR_LENGTH = 4096;
 
@@ -53,9 +53,10 @@ export async function searchView(ctx: WebContext, p: Params, base = '/'): Promis
     }),
     hits: page.hits.map((h) => ({
       href: `/flow/${encodeURIComponent(h.index)}/${encodeURIComponent(h.id)}${detailRange}`,
-      cells: TABLE_COLUMNS.map((f) => ({ text: cellText(f, h.doc), numeric: isNumeric(f) })),
+      cells: TABLE_COLUMNS.map((f) => ({ text: tableCellText(f, h.doc), numeric: isNumeric(f) })),
     })),
     total: page.total,
+    asFlowdex: page.syntax === 'nfdump' ? page.flowdex : undefined,
     shown: page.hits.length,
     range: { from: pinned.from, to: pinned.to },
     next: page.cursor ? link(base, { ...pinned, sort: req.sort, order: req.order, cursor: page.cursor }) : undefined,

@@ -82,10 +82,10 @@ test('bad records go to the dead-letter file with their reason; the rest is inde
 
 test('a document the mapping refuses is dead-lettered with the OpenSearch reason', async () => {
   const [good, bad] = flowRecords(2, 1, 11) as [ReturnType<typeof flowRecords>[number], ReturnType<typeof flowRecords>[number]];
-  // A sampling rate beyond the integer mapping passes normalize but not the mapper.
-  const r = await run(asItems([good, { ...bad, samplingRate: 2 ** 40 }], 'refused.json'), 'refused');
+  // An HTTP status beyond the short mapping passes normalize but not the mapper.
+  const r = await run(asItems([good, { ...bad, httpStatus: 2 ** 40 }], 'refused.json'), 'refused');
   expect(r.counts.total).toEqual({ read: 2, indexed: 1, duplicates: 0, rejected: 1 });
-  const line = JSON.parse(readFileSync(r.deadLetter.path, 'utf8').trim()) as { reason: string; file: string; line: number; doc: { flow: { sampling_rate: number } } };
+  const line = JSON.parse(readFileSync(r.deadLetter.path, 'utf8').trim()) as { reason: string; file: string; line: number; doc: { http: { response: { status_code: number } } } };
   expect(line.reason).toMatch(/mapper_parsing_exception/);
-  expect(line).toMatchObject({ file: 'refused.json', line: 2, doc: { flow: { sampling_rate: 2 ** 40 } } });
+  expect(line).toMatchObject({ file: 'refused.json', line: 2, doc: { http: { response: { status_code: 2 ** 40 } } } });
 });

@@ -20,6 +20,21 @@ afterAll(() => tc.cleanup());
 describe('flowdex query', () => {
   const https = data.filter((s) => s.doc.destination.port === 443);
 
+  test('hostile input is a usage error (exit 2) naming the problem, never a crash', () => {
+    const deep = run('query', `${'('.repeat(2000)}dport:1${')'.repeat(2000)}`);
+    expect([deep.code, deep.err]).toEqual([2, expect.stringMatching(/nesting deeper than 32 levels/)]);
+    const long = run('query', `${'('.repeat(10000)}dport:1${')'.repeat(10000)}`);
+    expect([long.code, long.err]).toEqual([2, expect.stringMatching(/longer than 4096 characters/)]);
+    const bomb = run('query', `host:${'*a'.repeat(300)}*`);
+    expect([bomb.code, bomb.err]).toEqual([2, expect.stringMatching(/wildcards; at most 6/)]);
+    for (const [flag, value] of [['--from', 'now-99999999999w'], ['--to', '99999999999w'], ['--from', 'now-14000000w']]) {
+      const t = run('query', 'dport:53', flag as string, value as string);
+      expect([t.code, t.err]).toEqual([2, expect.stringContaining(`${(flag as string).slice(2)} "${value}" is outside the times flowdex handles`)]);
+    }
+    const interval = run('report', 'traffic', '--interval', '1s', '--from', 'now-3650d');
+    expect([interval.code, interval.err]).toEqual([2, expect.stringMatching(/more than 10000 buckets/)]);
+  });
+
   test('ndjson: one stored document per line, limited to a page', () => {
     const r = run('query', 'dport:443', '--from', FROM, '--to', TO, '--format', 'ndjson', '--limit', '7');
     expect(r.code).toBe(0);

@@ -103,7 +103,10 @@ describe('saved objects export', () => {
   });
 
   test('rollup panels count flows with sum(flows), never with doc counts', () => {
-    for (const v of objects.filter((o) => o.type === 'visualization')) {
+    const rawPattern = savedObjectId('flowdex-', 'index-pattern:flows');
+    const rollupPanels = objects.filter((o) => o.type === 'visualization' && !o.references.some((r) => r.id === rawPattern));
+    expect(rollupPanels.length).toBe(PANELS.filter((p) => p.source !== 'flows').length);
+    for (const v of rollupPanels) {
       const vis = jsonAttr(v, 'visState') as { aggs: { type: string }[] };
       expect(vis.aggs.map((a) => a.type)).not.toContain('count');
     }

@@ -18,11 +18,15 @@ const tcp: QueryDsl = { bool: { filter: [{ term: { 'network.transport': 'tcp' } 
 const sums = { bytes: { sum: { field: 'network.bytes' } }, packets: { sum: { field: 'network.packets' } } };
 
 describe('REPORTS', () => {
-  it('has the ten reports of the design', () => {
+  it('has the ten reports of the design and the four of enrichment', () => {
     expect(Object.keys(REPORTS).sort()).toEqual([
+      'direction-mix',
       'protocols',
       'top-apps',
+      'top-ases',
+      'top-countries',
       'top-destinations',
+      'top-interfaces',
       'top-pairs',
       'top-services',
       'top-sources',

@@ -26,5 +26,6 @@ test.each(GOLDEN)('%s: golden documents agree field by field with the generator 
       destination: { port: f.dstPort },
       network: { iana_number: f.protocol },
     });
+    if (f.icmpType !== undefined) expect(doc?.flow.icmp).toEqual({ type: f.icmpType, code: f.icmpCode });
   }
 });

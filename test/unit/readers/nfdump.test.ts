@@ -86,8 +86,13 @@ describe('nfdump csv edge cases', () => {
     ].join('\n');
     const got = await readText(nfdumpReader, text, {}, 'x.csv');
     expect(got.flows.map((f) => f.line)).toEqual([2, 5]);
-    expect(got.flows[0]?.doc.source.port).toBe(8);
+    // Two exports concatenated: the second one's records are read past the first one's summary.
+    const twice = await readText(nfdumpReader, `${text}\n${text}`, {}, 'x.csv');
+    expect(twice.flows.map((f) => f.line)).toEqual([2, 5, 11, 14]);
+    expect(twice.rejects.map((r) => r.line)).toEqual([3, 4, 12, 13]);
+    expect(got.flows[0]?.doc.source.port).toBe(0);
     expect(got.flows[0]?.doc.destination.port).toBe(0);
+    expect(got.flows[0]?.doc.flow.icmp).toEqual({ type: 8, code: 0 });
     expect(got.flows[1]?.doc.network).toMatchObject({ bytes: 300, packets: 3, type: 'ipv6' });
     expect(got.rejects).toEqual([
       expect.objectContaining({ file: 'x.csv', line: 3, field: 'sa' }),

@@ -100,8 +100,9 @@ function expectedRecord(f: Record<string, string | number>, sflow: boolean): Par
   if (f.src_port !== undefined) set('srcPort', num(f.src_port));
   if (f.dst_port !== undefined) set('dstPort', num(f.dst_port));
   if (f.protocol !== undefined) set('protocol', sflow && f.protocol === 'hopopt' ? 58 : (PROTOCOLS[String(f.protocol)] ?? num(f.protocol)));
-  // sFlow: the sampled frame's length; NetFlow/IPFIX: delta or total counters.
-  const bytes = f.l2_bytes ?? f.in_bytes ?? f.in_total_bytes;
+  // sFlow: the sampled IP packet's length (its header's, as NetFlow counts octets); NetFlow/IPFIX: delta or total counters.
+  const ipLength = f.ipv4_total_len ?? (f.ipv6_total_len !== undefined ? num(f.ipv6_total_len) + 40 : undefined);
+  const bytes = ipLength ?? f.l2_bytes ?? f.in_bytes ?? f.in_total_bytes;
   if (bytes !== undefined) set('srcBytes', num(bytes));
   const packets = f.l2_bytes !== undefined ? 1 : (f.in_packets ?? f.in_total_packets);
   if (packets !== undefined) set('srcPackets', num(packets));

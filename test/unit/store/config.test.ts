@@ -1,5 +1,7 @@
-import { loadConfig, redactUrl } from '../../../src/config';
+import { loadConfig, parseTimeout, redactUrl } from '../../../src/config';
 import { FlowdexError } from '../../../src/errors';
+import { yamlConfig } from '../../../src/store/local-node';
+import { MAX_CONDITIONS } from '../../../src/query/limits';
 
 describe('configuration', () => {
   it('reads environment and lets options win', () => {
@@ -34,5 +36,28 @@ describe('configuration', () => {
 
   it('keeps credentials out of the invalid-URL message', () => {
     expect(() => loadConfig({}, { OPENSEARCH_URL: 'http//admin:s3cret@x' })).toThrow(/^(?!.*s3cret)/);
+  });
+});
+
+describe('request timeout', () => {
+  test('30 s by default; FLOWDEX_TIMEOUT and --timeout take s, m, ms or plain seconds', () => {
+    expect(loadConfig({}, {}).requestTimeoutMs).toBe(30_000);
+    expect(loadConfig({}, { FLOWDEX_TIMEOUT: '5s' }).requestTimeoutMs).toBe(5_000);
+    expect(loadConfig({ timeout: '2m' }, { FLOWDEX_TIMEOUT: '5s' }).requestTimeoutMs).toBe(120_000);
+    expect(parseTimeout('1500ms')).toBe(1_500);
+    expect(parseTimeout('45')).toBe(45_000);
+    for (const bad of ['0', '1ms', '2h', 'soon', '-1s']) expect(() => parseTimeout(bad)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+});
+
+describe('local node guards', () => {
+  test('the node config enforces search backpressure, cancels runaway searches and keeps the clause limit', () => {
+    const yml = yamlConfig(loadConfig({}, {}).node, { data: '/d', logs: '/l' });
+    expect(yml).toContain('search_backpressure.mode: enforced');
+    expect(yml).toContain('search.cancel_after_time_interval: 60s');
+    expect(yml).toContain('indices.query.bool.max_clause_count: 1024');
+    // flowdex's own bound stays under the node's, with room for the time range and report filters.
+    expect(MAX_CONDITIONS).toBeLessThan(1024);
+    expect(yml).toContain('search.allow_expensive_queries: true');
   });
 });

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadRegistry } from '../src/alerts/modules';
+import { evaluateMonitor } from '../src/alerts/runner';
+import { scheduleMs } from '../src/alerts/schedule';
+import type { GroupName, Monitor, Params } from '../src/alerts/types';
+import { loadConfig } from '../src/config';
+import { generateFlows } from '../src/generate/flows';
+import { DeadLetter } from '../src/ingest/dead-letter';
+import { indexItems } from '../src/ingest/indexer';
+import type { ReadItem } from '../src/readers/types';
+import { updateRollups } from '../src/rollup/builder';
+import { connect } from '../src/store/client';
+import { setup } from '../src/store/setup';
+import type { BenchResult, BenchSuite } from './types';
+
+const DAY = 86_400_000;
+/** A week of history for baselines and new talkers, and the day evaluated. */
+const DAYS = 8;
+const START = Date.UTC(2024, 1, 1);
+const NOW = START + DAYS * DAY;
+/** Windows evaluated per monitor, spread over the last day. */
+const SAMPLES = 24;
+
+async function* items(flows: number): AsyncGenerator<ReadItem> {
+  let line = 0;
+  for (const record of generateFlows({ flows, start: START, spanMs: DAYS * DAY, seed: 17 })) yield { kind: 'flow', record, loc: { file: 'bench', line: ++line } };
+}
+
+/** The default monitor set: every built-in detector with its defaults and schedule. */
+const DEFAULT_SET: { name: string; detector: string; group?: GroupName; params?: Params }[] = [
+  { name: 'threshold', detector: 'threshold' },
+  { name: 'threshold per destination', detector: 'threshold', group: 'destination' },
+  { name: 'baseline per destination', detector: 'baseline', group: 'destination', params: { metric: 'bytes' } },
+  { name: 'volumetric', detector: 'volumetric' },
+  { name: 'vertical-scan', detector: 'vertical-scan' },
+  { name: 'horizontal-scan', detector: 'horizontal-scan' },
+  { name: 'new-talker pair', detector: 'new-talker' },
+  { name: 'new-talker service', detector: 'new-talker', params: { kind: 'service' } },
+  { name: 'exporter-silent', detector: 'exporter-silent' },
+];
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+/**
+ * Evaluation cost per monitor and window (wall time, OpenSearch's work included) on a week of
+ * history plus a day, rollups built, and the share of one core the whole default set takes when
+ * every monitor runs on its default schedule. Scale 1 is 400 k flows (50 k a day).
+ */
+export const alertsSuite: BenchSuite = {
+  name: 'alerts',
+  needsOpenSearch: true,
+  async run({ scale, url }) {
+    const flows = Math.max(8000, Math.round(400_000 * scale));
+    const cfg = loadConfig({ opensearch: url, prefix: 'bench-alerts-' });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-bench-alerts-'));
+    const { client, info } = await connect(cfg);
+    const out: BenchResult[] = [];
+    const registry = loadRegistry('');
+    try {
+      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] });
+      await setup(client, cfg, info);
+      const deadLetter = new DeadLetter(path.join(dir, 'dead-letter.ndjson'));
+      await indexItems(client, cfg, items(flows), { deadLetter });
+      await deadLetter.close();
+      await updateRollups(client, cfg, { now: NOW });
+
+      let perMinute = 0;
+      for (const m of DEFAULT_SET) {
+        const d = registry.detectors.get(m.detector)!;
+        const ms = scheduleMs(d.schedule);
+        const monitor: Monitor = { name: m.name, slug: m.name.replace(/\W+/g, '-'), description: '', schedule: d.schedule, query: '', detector: m.detector, params: m.params ?? {}, ...(m.group ? { group: m.group } : {}), enabled: true, created: '', updated: '' };
+        const times: number[] = [];
+        for (let i = 0; i < SAMPLES; i++) {
+          // Windows spread over the last day, one per hour, aligned to the schedule.
+          const from = Math.floor((NOW - DAY + i * (DAY / SAMPLES)) / ms) * ms;
+          times.push((await evaluateMonitor({ client, config: cfg, registry }, monitor, { from, to: from + ms }, NOW)).took_ms);
+        }
+        times.sort((a, b) => a - b);
+        const p50 = percentile(times, 0.5);
+        perMinute += (p50 * 60_000) / ms;
+        out.push({ suite: 'alerts', name: `${m.name} per window`, value: p50, unit: 'ms', note: `median of ${SAMPLES} windows of ${d.schedule}, p95 ${percentile(times, 0.95)} ms` });
+      }
+      const share = (perMinute / 60_000) * 100;
+      out.push({ suite: 'alerts', name: 'default set, each on its schedule', value: share, unit: '% of one core', goal: '< 10', met: share < 10, note: `${Math.round(perMinute)} ms of evaluation per minute at ${flows} flows over ${DAYS} days (wall time, OpenSearch included)` });
+      return out;
+    } finally {
+      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] }).catch(() => undefined);
+      await client.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};

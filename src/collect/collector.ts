@@ -1,0 +1,332 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../config';
+import { errorMessage } from '../errors';
+import { DeadLetter } from '../ingest/dead-letter';
+import { indexItems } from '../ingest/indexer';
+import { DecoderSession, ExportDecoder, exportFormat } from '../readers/export-decoder';
+import type { ReadItem } from '../readers/types';
+import { ExporterBook } from './exporters';
+import { kernelDrops, Listeners, sysctlHint, type ListenSpec, type Received } from './listener';
+import { sequencePoint } from './sequence';
+import { Spool, type SpooledDatagram } from './spool';
+import { loadTemplates, saveStats, saveTemplates } from './state';
+import { statusLine, type CollectorStats } from './stats';
+
+/**
+ * `flowdex collect`: UDP listeners → spool (every datagram, on disk, in arrival order) → decode
+ * with per-exporter template state → the indexer. The receive side only appends to the spool; one
+ * consumer takes sealed segments in order, so a slow or absent OpenSearch only makes the spool
+ * grow, a restart replays what was not yet accounted for, and deterministic document ids turn
+ * replayed flows into counted duplicates rather than doubles.
+ */
+
+export interface CollectorOptions {
+  listen: ListenSpec[];
+  /** Spool directory; segments left there by an earlier run are replayed first. */
+  spoolDir: string;
+  /** @default 1 GiB */
+  spoolMaxBytes?: number;
+  /** Seal spool segments at least this often. @default 1000 */
+  segmentMs?: number;
+  /** Socket receive buffer asked of the kernel. @default 32 MiB */
+  recvBufferBytes?: number;
+  /** One-line status on stderr this often; 0 for none. @default 10000 */
+  statusEveryMs?: number;
+  /** Data sets wait this long (receive time) for their template before counting as "no template". @default 60000 */
+  holdTemplateMs?: number;
+  /** @default `<spoolDir>/collect.dead-letter.ndjson` (appended to) */
+  deadLetterPath?: string;
+  /** Index decoded flows; false decodes and counts only (the receive-side benchmark). @default true */
+  index?: boolean;
+  /** On stop, keep indexing the spool this long before leaving the rest for the next start. @default 30000 */
+  drainTimeoutMs?: number;
+  log: (line: string) => void;
+}
+
+/** Never give up on OpenSearch: the spool holds what it cannot take yet. */
+const FOREVER_MS = 100 * 365 * 86_400_000;
+/** Bad datagrams kept whole in the dead-letter file, per exporter and reason. */
+const SAMPLES = 5;
+/** Datagrams decoded between turns of the event loop, so sockets keep being read. */
+const DECODE_SLICE = 64;
+
+/** A segment not indexed after this long is reported (the node is slow or unreachable). */
+const WAIT_REPORT_S = 5;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class Collector {
+  private readonly listeners = new Listeners();
+  private readonly spool: Spool;
+  private readonly session = new DecoderSession();
+  private readonly decoder: ExportDecoder;
+  private readonly book = new ExporterBook();
+  private readonly deadLetter: DeadLetter;
+  private readonly abort = new AbortController();
+  private readonly name: string;
+  private readonly started = new Date().toISOString();
+  private consumer: Promise<void> | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private savedVersion = 0;
+  private opensearch = 'ok';
+  /** The segment being indexed and since when: a long wait means OpenSearch is slow or down. */
+  private inProgress: { n: number; since: number } | undefined;
+  /** Segments whose datagrams are already in the exporter counters (a retried segment is not counted twice). */
+  private readonly counted = new Set<number>();
+  private readonly totals = { datagrams: 0, bytes: 0, flows: 0, indexed: 0, duplicates: 0, rejected: 0, bad: 0 };
+  private rate = { at: Date.now(), datagrams: 0, flows: 0, datagramsPerS: 0, flowsPerS: 0 };
+
+  constructor(
+    private readonly client: Client,
+    private readonly cfg: FlowdexConfig,
+    private readonly o: CollectorOptions,
+  ) {
+    this.spool = new Spool({
+      dir: o.spoolDir,
+      maxBytes: o.spoolMaxBytes,
+      segmentMs: o.segmentMs,
+      onFull: (bytes) => o.log(`collect: warning: spool full at ${(bytes / 1024 ** 2).toFixed(0)} MiB (--spool-max); datagrams are being refused and counted until OpenSearch catches up`),
+    });
+    this.decoder = new ExportDecoder({ session: this.session });
+    this.deadLetter = new DeadLetter(o.deadLetterPath ?? path.join(o.spoolDir, 'collect.dead-letter.ndjson'), { append: true });
+    this.name = `${os.hostname()} ${o.listen.map((l) => l.text).join(' ')}`;
+  }
+
+  get stateIndex(): string {
+    return `${this.cfg.prefix}state`;
+  }
+
+  /** Restores exporter templates, binds the sockets, and starts replaying and indexing the spool. */
+  async start(): Promise<void> {
+    if (this.o.index !== false) {
+      try {
+        const snap = await loadTemplates(this.client, this.stateIndex);
+        this.session.templates.restore(snap);
+        this.savedVersion = this.session.templates.version;
+        if (snap.templates.length) this.o.log(`collect: ${snap.templates.length} exporter templates restored from ${this.stateIndex}`);
+      } catch (e) {
+        this.o.log(`collect: warning: templates not restored (${errorMessage(e)}); data decodes once exporters re-send them`);
+      }
+    }
+    this.spool.open();
+    const left = this.spool.stats();
+    if (left.segments) this.o.log(`collect: replaying ${left.segments} spool segments (${(left.bytes / 1024 ** 2).toFixed(1)} MiB) left by an earlier run`);
+    const asked = this.o.recvBufferBytes ?? 32 * 1024 ** 2;
+    let warned = false;
+    await this.listeners.bind(this.o.listen, {
+      recvBufferBytes: asked,
+      onMessage: (r) => this.receive(r),
+      onCapped: (info, want) => {
+        if (warned) return;
+        warned = true;
+        this.o.log(`collect: warning: the kernel capped the receive buffer of ${info.listen} at ${info.recvBufferBytes} bytes (asked ${want}); bursts may be dropped. Raise the limit: ${sysctlHint(want)}`);
+      },
+      onError: (listen, e) => this.o.log(`collect: socket ${listen}: ${e.message}`),
+    });
+    for (const l of this.listeners.info) this.o.log(`collect: listening on ${l.family === 'udp6' ? `[${l.address}]` : l.address}:${l.port} (${l.listen})`);
+    this.consumer = this.consume();
+    const every = this.o.statusEveryMs ?? 10_000;
+    this.statusTimer = setInterval(() => this.tick(), every > 0 ? every : 10_000);
+    this.statusTimer.unref();
+  }
+
+  /** Bound ports, in `--listen` order (the real port when 0 was asked). */
+  get ports(): number[] {
+    return this.listeners.info.map((l) => l.port);
+  }
+
+  /**
+   * Stops receiving, writes and seals the spool, indexes what it can within the drain timeout,
+   * and saves state. What is left stays in the spool for the next start.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.listeners.close();
+    this.spool.close();
+    const timeout = setTimeout(() => this.abort.abort(), this.o.drainTimeoutMs ?? 30_000);
+    try {
+      await this.consumer;
+    } finally {
+      clearTimeout(timeout);
+      if (this.statusTimer) clearInterval(this.statusTimer);
+      await this.persist().catch(() => undefined);
+      await this.deadLetter.close();
+    }
+    const left = this.spool.stats();
+    if (left.segments) this.o.log(`collect: ${left.segments} spool segments (${(left.bytes / 1024 ** 2).toFixed(1)} MiB) left in ${this.o.spoolDir} for the next start`);
+  }
+
+  /** The receive path: append to the spool, nothing else. */
+  private receive(r: Received): void {
+    this.totals.datagrams++;
+    this.totals.bytes += r.payload.length;
+    this.spool.append({ receivedMs: Date.now(), address: r.address, port: r.port, listener: r.listener, payload: r.payload });
+  }
+
+  private async consume(): Promise<void> {
+    for (;;) {
+      const n = this.spool.sealed()[0];
+      if (n === undefined) {
+        if (this.stopping) return;
+        await this.spool.whenSealed();
+        continue;
+      }
+      this.inProgress ??= { n, since: Date.now() };
+      try {
+        await this.processSegment(n);
+        this.inProgress = undefined;
+        this.spool.remove(n);
+        this.counted.delete(n);
+        this.opensearch = 'ok';
+        await this.persistTemplates();
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        this.opensearch = errorMessage(e);
+        this.o.log(`collect: spool segment ${n} not indexed yet (${this.opensearch}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  private async processSegment(n: number): Promise<void> {
+    const seg = await this.spool.read(n);
+    const first = !this.counted.has(n);
+    this.counted.add(n);
+    if (seg.partialBytes && first) this.o.log(`collect: spool segment ${n} ends in ${seg.partialBytes} bytes of a torn record (the process was killed mid-write); ignored`);
+    const items = this.decodeAll(seg.datagrams, first);
+    if (this.o.index === false) {
+      for await (const item of items) if (item.kind === 'flow') this.totals.indexed++;
+      return;
+    }
+    const r = await indexItems(this.client, this.cfg, items, {
+      deadLetter: this.deadLetter,
+      relaxRefresh: false,
+      giveUpAfterMs: FOREVER_MS,
+      signal: this.abort.signal,
+      log: (line) => {
+        this.opensearch = line;
+        this.o.log(`collect: ${line}`);
+      },
+    });
+    if (r.interrupted) throw new Error('stopped before the segment was indexed');
+    for (const [file, c] of r.counts.perFile) this.book.indexedCounts(file.replace(/^udp:/, ''), c);
+    this.totals.indexed += r.counts.total.indexed;
+    this.totals.duplicates += r.counts.total.duplicates;
+    this.totals.rejected += r.counts.total.rejected;
+  }
+
+  /** Decodes a segment's datagrams through the shared template state; bad input is counted and sampled here. */
+  private async *decodeAll(datagrams: SpooledDatagram[], count: boolean): AsyncGenerator<ReadItem> {
+    const hold = this.o.holdTemplateMs ?? 60_000;
+    const firstAt = datagrams[0]?.receivedMs;
+    if (firstAt !== undefined) yield* this.flowsOf(this.decoder.expireHeld(firstAt - hold), undefined, count);
+    for (const [i, d] of datagrams.entries()) {
+      if (i % DECODE_SLICE === DECODE_SLICE - 1) await yieldToLoop();
+      const format = exportFormat(d.payload, false);
+      if (count) this.book.datagram(d.address, format, d.receivedMs);
+      const seq = format && count ? sequencePoint(d.payload, format) : undefined;
+      const tracker = seq ? this.book.stream(d.address, seq.stream) : undefined;
+      if (seq && tracker) tracker.see(seq.sequence, seq.units ?? 0, seq.uptimeMs);
+      const before = this.decoder.counters.flows + this.decoder.counters.optionRecords;
+      const items = this.decoder.decode(d.payload, { file: `udp:${d.address}`, base: 0, exporter: d.address, captureMs: d.receivedMs }, format);
+      if (format === 'ipfix' && tracker) tracker.addUnits(this.decoder.counters.flows + this.decoder.counters.optionRecords - before);
+      yield* this.flowsOf(items, d, count);
+    }
+  }
+
+  private async *flowsOf(items: ReadItem[], d: SpooledDatagram | undefined, count: boolean): AsyncGenerator<ReadItem> {
+    for (const item of items) {
+      if (item.kind === 'flow') {
+        if (count) {
+          this.totals.flows++;
+          this.book.flows(item.loc.file.replace(/^udp:/, ''), 1);
+        }
+        yield item;
+        continue;
+      }
+      if (!count) continue;
+      this.totals.bad++;
+      const exporter = item.loc.file.replace(/^udp:/, '');
+      const seen = this.book.bad(exporter, item.error.message);
+      if (seen <= SAMPLES) {
+        const raw = d && d.address === exporter ? d.payload.subarray(0, 2048).toString('hex') : undefined;
+        await this.deadLetter.reject(`${item.error.code}: ${item.error.message}`, { file: item.loc.file, offset: item.loc.offset }, raw);
+      }
+    }
+  }
+
+  private async persistTemplates(): Promise<void> {
+    const cache = this.session.templates;
+    if (this.o.index === false || cache.version === this.savedVersion) return;
+    const version = cache.version;
+    await saveTemplates(this.client, this.stateIndex, cache.snapshot());
+    this.savedVersion = version;
+  }
+
+  private async persist(): Promise<void> {
+    if (this.o.index === false) return;
+    await this.persistTemplates();
+    await saveStats(this.client, this.stateIndex, this.name, this.stats());
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const secs = (now - this.rate.at) / 1000;
+    if (secs > 0) {
+      this.rate.datagramsPerS = (this.totals.datagrams - this.rate.datagrams) / secs;
+      this.rate.flowsPerS = (this.totals.flows - this.rate.flows) / secs;
+    }
+    this.rate = { ...this.rate, at: now, datagrams: this.totals.datagrams, flows: this.totals.flows };
+    this.book.mark(now);
+    const s = this.stats();
+    if ((this.o.statusEveryMs ?? 10_000) > 0) this.o.log(statusLine(s));
+    if (this.o.index !== false) saveStats(this.client, this.stateIndex, this.name, s).catch(() => undefined);
+  }
+
+  private writeState(): string {
+    const p = this.inProgress;
+    const secs = p ? Math.floor((Date.now() - p.since) / 1000) : 0;
+    if (!p || secs < WAIT_REPORT_S) return this.opensearch;
+    return `waiting ${secs} s to index spool segment ${p.n}${this.opensearch === 'ok' ? '' : ` (${this.opensearch})`}`;
+  }
+
+  stats(): CollectorStats {
+    const drops = kernelDrops(this.listeners.info);
+    const snap = this.session.templates.snapshot();
+    const exporters = this.book.snapshot((address) => snap.templates.filter((t) => t.scope.startsWith(`${address}|`)).length);
+    const t = this.totals;
+    return {
+      name: this.name,
+      started: this.started,
+      updated: new Date().toISOString(),
+      listeners: this.listeners.info.map((l, i) => ({
+        listen: l.listen,
+        address: l.address,
+        port: l.port,
+        family: l.family,
+        recv_buffer_bytes: l.recvBufferBytes,
+        kernel_drops: drops[i] ?? null,
+      })),
+      totals: {
+        datagrams: t.datagrams,
+        bytes: t.bytes,
+        datagrams_per_s: Math.round(this.rate.datagramsPerS),
+        flows: t.flows,
+        flows_per_s: Math.round(this.rate.flowsPerS),
+        indexed: t.indexed,
+        duplicates: t.duplicates,
+        rejected: t.rejected,
+        bad_datagrams: t.bad,
+        sequence_lost: exporters.reduce((a, e) => a + e.sequence.lost, 0),
+        kernel_drops: drops.reduce<number>((a, x) => a + (x ?? 0), 0),
+      },
+      spool: this.spool.stats(),
+      opensearch: this.writeState(),
+      exporters,
+    };
+  }
+}

@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { loadConfig } from '../../../src/config';
+import { createClient, toFlowdexError } from '../../../src/store/client';
+import { withScope } from '../../../src/store/deadline';
+import { createApp } from '../../../src/web/app';
+import { CLI } from '../../support/opensearch';
+
+/**
+ * A hung cluster — it accepts connections and never answers — cannot be made of the shared node
+ * without hanging everyone's tests, so a socket that stays silent stands in for it. The bounds
+ * are what is tested: one deadline for all attempts, no re-sent request after a timeout, and
+ * the connection closed (which is what makes OpenSearch cancel a search task).
+ */
+interface Hung {
+  url: string;
+  connections: number;
+  closed: number;
+  server: Server;
+}
+
+async function hungNode(): Promise<Hung> {
+  const h: Hung = { url: '', connections: 0, closed: 0, server: createServer() };
+  const sockets = new Set<Socket>();
+  h.server.on('connection', (s) => {
+    h.connections++;
+    sockets.add(s);
+    // Read (and ignore) the request, so the client closing the connection is seen.
+    s.resume();
+    s.on('close', () => {
+      h.closed++;
+      sockets.delete(s);
+    });
+  });
+  await new Promise<void>((resolve) => h.server.listen(0, '127.0.0.1', resolve));
+  h.url = `http://127.0.0.1:${(h.server.address() as AddressInfo).port}`;
+  const close = h.server.close.bind(h.server);
+  h.server.close = ((cb?: (err?: Error) => void) => {
+    for (const s of sockets) s.destroy();
+    return close(cb);
+  }) as Server['close'];
+  return h;
+}
+
+let h: Hung;
+beforeEach(async () => {
+  h = await hungNode();
+});
+afterEach(() => new Promise<void>((resolve) => h.server.close(() => resolve())));
+
+function config(timeout: string) {
+  return loadConfig({ opensearch: h.url, timeout, prefix: 'deadline-' }, {});
+}
+
+async function timed<T>(p: Promise<T>): Promise<{ error: unknown; ms: number }> {
+  const t0 = performance.now();
+  try {
+    await p;
+    return { error: undefined, ms: performance.now() - t0 };
+  } catch (error) {
+    return { error, ms: performance.now() - t0 };
+  }
+}
+
+test('a search on a hung node fails after one deadline, is sent once, and its connection is closed', async () => {
+  const cfg = config('1s');
+  const client = createClient(cfg);
+  const { error, ms } = await timed(client.search({ index: 'x', body: { query: { match_all: {} } } }));
+  expect(toFlowdexError(error, cfg, 'search').code).toBe('OPENSEARCH_TIMEOUT');
+  expect(ms).toBeGreaterThanOrEqual(900);
+  expect(ms).toBeLessThan(2500);
+  expect(h.connections).toBe(1);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(h.closed).toBe(1);
+  await client.close();
+});
+
+test('a scope deadline shortens the request; a scope abort ends it at once', async () => {
+  const cfg = config('10s');
+  const client = createClient(cfg);
+  const short = await timed(withScope({ deadline: Date.now() + 300 }, () => client.search({ index: 'x' })));
+  expect(toFlowdexError(short.error, cfg).code).toBe('OPENSEARCH_TIMEOUT');
+  expect(short.ms).toBeLessThan(2000);
+  const gone = new AbortController();
+  setTimeout(() => gone.abort(), 100);
+  const aborted = await timed(withScope({ signal: gone.signal }, () => client.search({ index: 'x' })));
+  expect(toFlowdexError(aborted.error, cfg).code).toBe('CANCELLED');
+  expect(aborted.ms).toBeLessThan(2000);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(h.closed).toBe(h.connections);
+  await client.close();
+});
+
+test('the explorer answers a hung node with 504 within its deadline', async () => {
+  const cfg = config('1s');
+  const app = createApp({ client: createClient(cfg), config: cfg });
+  const t0 = performance.now();
+  const res = await request(app).get('/api/search').query({ q: 'dport:53' });
+  expect(res.status).toBe(504);
+  expect(res.body.error.code).toBe('OPENSEARCH_TIMEOUT');
+  expect(res.body.error.request_id).toMatch(/^[0-9a-f]{16}$/);
+  expect(res.headers['x-request-id']).toBe(res.body.error.request_id);
+  expect(performance.now() - t0).toBeLessThan(3000);
+});
+
+test('the CLI gives up on a hung node after --timeout, naming the cause', async () => {
+  const t0 = performance.now();
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = execFile(process.execPath, [CLI, '--opensearch', h.url, '--timeout', '1s', 'query', 'dport:53'], (err, _out, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr });
+    });
+    void child;
+  });
+  expect(code).toBe(1);
+  expect(stderr).toMatch(/did not answer within 1 s/);
+  expect(performance.now() - t0).toBeLessThan(5000);
+});
