@@ -6,7 +6,8 @@ import { ingestSuite } from './ingest';
 import { querySuite } from './query';
 import { rollupSuite } from './rollup';
 import type { BenchSuite } from './types';
+import { upkeepSuite } from './upkeep';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, webSuite, alertsSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, upkeepSuite, rollupSuite, webSuite, alertsSuite];

@@ -10,7 +10,7 @@ import { RollupStream, type RollupStreamOptions } from '../rollup/stream';
 import { Batch, type BulkEntry } from './bulk';
 import { DailyIndices } from './daily-indices';
 import type { DeadLetter } from './dead-letter';
-import { isTransient } from './retry';
+import { isTransient, withRetry } from './retry';
 import { BulkSender, type SendListener } from './sender';
 import { addCounts, zeroCounts, type Counts } from './summary';
 
@@ -142,7 +142,7 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
   const giveUpAfterMs = o.giveUpAfterMs ?? DEFAULTS.giveUpAfterMs;
   const concurrency = o.concurrency ?? DEFAULTS.concurrency;
   const counts = o.counts ?? new RunCounts();
-  const rollups = await RollupStream.open(client, cfg, { log: o.log, ...o.rollup });
+  const rollups = await RollupStream.open(client, cfg, { log: o.log, retry: (request) => withRetry(request, { giveUpAfterMs, signal: o.signal }), ...o.rollup });
   const indices = new DailyIndices(client, { relaxRefresh: o.relaxRefresh ?? true, giveUpAfterMs, signal: o.signal });
   const sender = new BulkSender(client, { concurrency, maxRate: o.maxRate, giveUpAfterMs, signal: o.signal });
   const listener: SendListener = {
@@ -172,6 +172,7 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
   };
 
   let interrupted = false;
+  let finished = false;
   try {
     for await (const item of items) {
       if (item.kind === 'reject') {
@@ -199,9 +200,11 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
     }
     await batcher.drain();
     await rollups.finish();
+    finished = true;
   } finally {
     clearInterval(timer);
-    rollups.stop();
+    // A failed run's marks go to the repair; a process living on must not hold them.
+    if (!finished) await rollups.release().catch(() => undefined);
     await sender.stop();
     await indices.finish();
   }

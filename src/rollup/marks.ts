@@ -43,10 +43,13 @@ export class RunMarks {
   private chain: Promise<void> = Promise.resolve();
   readonly id: string;
 
+  private owned = true;
+
   constructor(
     private readonly client: Client,
     private readonly prefix: string,
     readonly runId: string,
+    private readonly retry: <T>(request: () => Promise<T>) => Promise<T> = (request) => request(),
   ) {
     this.id = `dirty:run:${runId}`;
   }
@@ -67,6 +70,13 @@ export class RunMarks {
     return this.enqueue(this.written);
   }
 
+  /** Writes the marks without an owner: whoever repairs next takes them, this process included. */
+  async release(): Promise<void> {
+    this.owned = false;
+    if (this.written.size > 0) await this.enqueue(this.written);
+    else await this.chain;
+  }
+
   get pending(): number {
     return this.written.size;
   }
@@ -80,10 +90,10 @@ export class RunMarks {
   private async write(buckets: number[]): Promise<void> {
     const index = stateIndex(this.prefix);
     if (buckets.length === 0) {
-      await this.client.delete({ index, id: this.id }, { ignore: [404] });
+      await this.retry(() => this.client.delete({ index, id: this.id }, { ignore: [404] }));
       return;
     }
-    const owner: MarkOwner = { pid: process.pid, host: os.hostname(), heartbeat: Date.now() };
-    await this.client.index({ index, id: this.id, body: { kind: 'dirty', key: this.runId, updated: new Date().toISOString(), data: { buckets, ...owner } } });
+    const owner: Partial<MarkOwner> = this.owned ? { pid: process.pid, host: os.hostname(), heartbeat: Date.now() } : {};
+    await this.retry(() => this.client.index({ index, id: this.id, body: { kind: 'dirty', key: this.runId, updated: new Date().toISOString(), data: { buckets, ...owner } } }));
   }
 }

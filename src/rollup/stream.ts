@@ -22,6 +22,8 @@ export interface RollupStreamOptions {
   maxGroups?: number;
   /** Only record marks (`index --no-rollup`): the flows are left to `flowdex rollup`. */
   marksOnly?: boolean;
+  /** Runs each request to OpenSearch, retrying while the node is away (the indexer's policy). */
+  retry?: <T>(request: () => Promise<T>) => Promise<T>;
   log?: (line: string) => void;
 }
 
@@ -61,6 +63,7 @@ export class RollupStream {
   /** Documents and flows written per spec since its watermark was last written. */
   private readonly unreported = new Map<string, { docs: number; flows: number }>();
   private readonly o: Required<Omit<RollupStreamOptions, 'log' | 'specs'>> & Pick<RollupStreamOptions, 'log'>;
+  private readonly retry: <T>(request: () => Promise<T>) => Promise<T>;
   readonly specs: readonly RollupSpec[];
   /** Rollup documents written under ids of their own (a group already had one): compaction merges them. */
   partials = 0;
@@ -74,11 +77,12 @@ export class RollupStream {
     o: RollupStreamOptions,
   ) {
     this.specs = o.specs ?? ROLLUP_SPECS;
-    this.o = { flushEveryMs: o.flushEveryMs ?? DEFAULTS.flushEveryMs, graceMs: o.graceMs ?? DEFAULTS.graceMs, maxGroups: o.maxGroups ?? DEFAULTS.maxGroups, marksOnly: o.marksOnly ?? false, log: o.log };
+    this.retry = o.retry ?? ((request) => request());
+    this.o = { flushEveryMs: o.flushEveryMs ?? DEFAULTS.flushEveryMs, graceMs: o.graceMs ?? DEFAULTS.graceMs, maxGroups: o.maxGroups ?? DEFAULTS.maxGroups, marksOnly: o.marksOnly ?? false, retry: this.retry, log: o.log };
     const fields = factFields(this.specs);
     this.reader = new FactReader(fields);
     this.aggregator = new RollupAggregator(this.specs, fields);
-    this.marks = new RunMarks(client, cfg.prefix, `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`);
+    this.marks = new RunMarks(client, cfg.prefix, `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`, this.retry);
     this.indices = new RollupIndices(client, cfg.prefix);
   }
 
@@ -90,11 +94,12 @@ export class RollupStream {
   static async open(client: Client, cfg: FlowdexConfig, o: RollupStreamOptions = {}): Promise<RollupStream> {
     const stream = new RollupStream(client, cfg, o);
     if (!stream.o.marksOnly) {
-      const [watermarks, dirty] = await Promise.all([readWatermarks(client, cfg.prefix), readDirty(client, cfg.prefix)]);
+      const retry = stream.retry;
+      const [watermarks, dirty] = await retry(() => Promise.all([readWatermarks(client, cfg.prefix), readDirty(client, cfg.prefix)]));
       const stale = stream.specs.some((s) => watermarks.get(s.name)?.format !== ROLLUP_FORMAT);
-      const rawExists = (await client.indices.exists({ index: `${cfg.prefix}flows-*`, allow_no_indices: false } as Parameters<Client['indices']['exists']>[0])).body;
+      const rawExists = (await retry(() => client.indices.exists({ index: `${cfg.prefix}flows-*`, allow_no_indices: false } as Parameters<Client['indices']['exists']>[0]))).body;
       if (dirty.length > 0 || (stale && rawExists)) {
-        await bulksSettled(client, cfg.prefix, o.log);
+        await retry(() => bulksSettled(client, cfg.prefix, o.log));
         const r = await updateRollups(client, cfg, { specs: stream.specs === ROLLUP_SPECS ? undefined : stream.specs, log: o.log });
         o.log?.(`rollups repaired from raw flows before indexing (${r.specs.reduce((n, s) => n + s.windows, 0)} windows, ${r.took_ms} ms)`);
       }
@@ -121,6 +126,16 @@ export class RollupStream {
     await this.marks.mark(marks);
   }
 
+  /**
+   * Hands this run's marks over to the repair (`flowdex rollup` or the next run): with
+   * `--no-rollup`, or when the run failed. Without this, a process that goes on living (a test,
+   * a server) would keep them as a live run's.
+   */
+  async release(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.marks.release();
+  }
+
   created(d: StreamDoc): void {
     if (d.facts) this.aggregator.add(d.facts);
   }
@@ -139,17 +154,13 @@ export class RollupStream {
   /** Writes everything held, brings watermarks forward and drops this run's marks. */
   async finish(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (this.o.marksOnly) return;
+    if (this.o.marksOnly) return this.release();
     this.flush('all');
     await this.writes;
     this.throwIfFailed();
     this.o.log?.(`rollups: ${this.docs} documents written (${this.partials} partial) in ${Math.round(this.writeMs)} ms`);
   }
 
-  /** Stops the timer without writing (the run failed; its marks stay for the repair). */
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure.error;
@@ -187,7 +198,7 @@ export class RollupStream {
     const creates: { spec: RollupSpec; index: string; id: string; doc: Record<string, unknown> }[] = [];
     for (const b of buckets) {
       const index = rollupIndexFor(this.cfg.prefix, b.spec, b.start);
-      await this.indices.ensure(b.spec, index);
+      await this.retry(() => this.indices.ensure(b.spec, index));
       const added = this.unreported.get(b.spec.name) ?? { docs: 0, flows: 0 };
       for (const g of b.groups.values()) {
         creates.push({ spec: b.spec, index, ...docOf(b.spec, b.start, g.dims, g) });
@@ -200,12 +211,12 @@ export class RollupStream {
     }
     for (let i = 0; i < creates.length; i += WRITE_BATCH) {
       const chunk = creates.slice(i, i + WRITE_BATCH);
-      const taken = await createAll(this.client, chunk);
+      const taken = await this.retry(() => createAll(this.client, chunk));
       // The group already has a document (an earlier write or run): this one gets an id of its own.
       const again = chunk.filter((_, j) => taken[j]);
       if (again.length > 0) {
         const run = `${this.marks.runId}.${++this.seq}`;
-        await bulk(this.client, again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc]));
+        await this.retry(() => bulk(this.client, again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc])));
         this.partials += again.length;
       }
       this.docs += chunk.length;
@@ -221,9 +232,9 @@ export class RollupStream {
   private async advanceWatermarks(written: ReadonlySet<string>): Promise<void> {
     if (written.size > 0) {
       const aliases = this.specs.filter((s) => written.has(s.name)).map((s) => rollupAlias(this.cfg.prefix, s));
-      await this.client.indices.refresh({ index: aliases.join(','), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
+      await this.retry(() => this.client.indices.refresh({ index: aliases.join(','), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]));
     }
-    const watermarks = await readWatermarks(this.client, this.cfg.prefix);
+    const watermarks = await this.retry(() => readWatermarks(this.client, this.cfg.prefix));
     const updated = new Date().toISOString();
     const out = new Map<string, Watermark>();
     for (const spec of this.specs) {
@@ -234,7 +245,7 @@ export class RollupStream {
       // Sizes steer the planner's choice: this run's documents added to what the watermark said.
       out.set(spec.name, { built_from: next.from, built_to: next.to, updated, docs: (prev?.docs ?? 0) + added.docs, flows: (prev?.flows ?? 0) + added.flows, format: ROLLUP_FORMAT });
     }
-    await writeWatermarks(this.client, this.cfg.prefix, out);
+    await this.retry(() => writeWatermarks(this.client, this.cfg.prefix, out));
     for (const name of out.keys()) this.unreported.delete(name);
   }
 
