@@ -84,19 +84,31 @@ export const enrichSuite: BenchSuite = {
       const enrich = Enrichment.open({ enabled: true, networksFile: networks });
       enrich.apply(normalize({ format: 'x', start: 0, srcIp: '10.1.0.1', dstIp: '8.8.8.8' }).doc);
       const openSeconds = secondsSince(t);
-      const rates: Record<'off' | 'on', number> = { off: 0, on: 0 };
+      // Wall throughput, and where the time goes: flowdex's own CPU per flow and OpenSearch's
+      // indexing time per flow (index stats), which the shared box's load distorts less.
+      const best = { off: { rate: 0, cpuUs: Infinity, osUs: Infinity }, on: { rate: 0, cpuUs: Infinity, osUs: Infinity } };
       for (const r of runs) {
-        const on = r.name.startsWith('on');
+        const mode = r.name.startsWith('on') ? 'on' : 'off';
+        const cpu0 = process.cpuUsage();
         t = process.hrtime.bigint();
-        const result = await indexFiles(client, r.cfg, [file], { concurrency: 2, ...(on ? { enrich } : {}) });
-        const rate = result.summary.indexed / secondsSince(t);
-        rates[on ? 'on' : 'off'] = Math.max(rates[on ? 'on' : 'off'], rate);
+        const result = await indexFiles(client, r.cfg, [file], { concurrency: 2, ...(mode === 'on' ? { enrich } : {}) });
+        const seconds = secondsSince(t);
+        const cpu = process.cpuUsage(cpu0);
+        const st = await client.indices.stats({ index: `${r.cfg.prefix}flows-*`, metric: 'indexing' });
+        const osMs = (st.body as { _all: { primaries: { indexing: { index_time_in_millis: number } } } })._all.primaries.indexing.index_time_in_millis;
+        const n = result.summary.indexed;
+        const b = best[mode];
+        b.rate = Math.max(b.rate, n / seconds);
+        b.cpuUs = Math.min(b.cpuUs, (cpu.user + cpu.system) / n);
+        b.osUs = Math.min(b.osUs, (osMs * 1000) / n);
       }
       enrich.close();
-      const cost = 1 - rates.on / rates.off;
-      row('ingest, enrichment off', rates.off, 'flows/s', undefined, undefined, `${flows} NetFlow v5 flows, best of 2`);
-      row('ingest, every enricher on', rates.on, 'flows/s', undefined, undefined, 'bundled geo/AS, networks file, exporters, services, categories; best of 2, alternating with off');
-      row('enrichment cost', cost * 100, '% of throughput', '≤ 15', cost <= 0.15);
+      const cost = 1 - best.on.rate / best.off.rate;
+      row('ingest, enrichment off', best.off.rate, 'flows/s', undefined, undefined, `${flows} NetFlow v5 flows, best of 2`);
+      row('ingest, every enricher on', best.on.rate, 'flows/s', undefined, undefined, 'bundled geo/AS, networks file, exporters, services, categories; best of 2, alternating with off');
+      row('enrichment cost', cost * 100, '% of throughput', '≤ 15', cost <= 0.15, 'wall clock on the shared box');
+      row('flowdex CPU per flow, off / on', best.off.cpuUs, 'µs', undefined, undefined, `on: ${best.on.cpuUs.toFixed(1)} µs (+${((best.on.cpuUs / best.off.cpuUs - 1) * 100).toFixed(0)} %)`);
+      row('OpenSearch indexing time per flow, off / on', best.off.osUs, 'µs', undefined, undefined, `on: ${best.on.osUs.toFixed(1)} µs (+${((best.on.osUs / best.off.osUs - 1) * 100).toFixed(0)} %), index stats`);
       row('enrichment start-up (bundled databases, AS table read)', openSeconds, 's', undefined, undefined, 'once per process, at the first public address');
 
       // Lookups per second, enricher by enricher, on normalized generated documents.

@@ -1,8 +1,10 @@
 import { alertsSuite } from './alerts';
+import { collectSuite } from './collect';
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
 import { enrichSuite } from './enrich';
 import { ingestSuite } from './ingest';
+import { peersSuite } from './peers';
 import { querySuite } from './query';
 import { rollupSuite } from './rollup';
 import type { BenchSuite } from './types';
@@ -10,4 +12,4 @@ import { upkeepSuite } from './upkeep';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, upkeepSuite, rollupSuite, webSuite, alertsSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, upkeepSuite, rollupSuite, peersSuite, webSuite, alertsSuite, collectSuite];

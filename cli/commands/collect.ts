@@ -3,14 +3,15 @@ import type { Command } from 'commander';
 import { Collector, type CollectorOptions } from '../../src/collect/collector';
 import { parseListen } from '../../src/collect/listener';
 import type { FlowdexConfig } from '../../src/config';
-import { errorMessage, FlowdexError } from '../../src/errors';
+import { FlowdexError } from '../../src/errors';
 import { durationMs } from '../../src/ingest/prune';
 import { parseQuantity } from '../../src/query/units';
 import { connect, createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
-import { action, configOf, log } from '../common';
+import type { EnrichOverrides } from '../../src/enrich/pipeline';
+import { action, configOf, enrichOptions, log, logEnrichment, openEnrichment } from '../common';
 
-export interface CollectCliOptions {
+export interface CollectCliOptions extends EnrichOverrides {
   listen: string[];
   spool?: string;
   spoolMax: string;
@@ -48,7 +49,7 @@ export function collectorOptions(cfg: FlowdexConfig, o: CollectCliOptions): Coll
 
 /** Adds the collector's options to a command (`collect`, `serve --collect`). */
 export function withCollectOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--listen <addr>', `UDP address to receive on, repeatable: 0.0.0.0:2055, [::]:4739, :6343 (default ${DEFAULT_LISTEN.join(' ')})`, (v: string, acc: string[]) => [...acc, v], [])
     .option('--spool <dir>', 'spool directory (default <FLOWDEX_HOME>/spool/<prefix>)')
     .option('--spool-max <size>', 'spool size cap; beyond it datagrams are refused and counted', '1GiB')
@@ -58,26 +59,28 @@ export function withCollectOptions(cmd: Command): Command {
     .option('--dead-letter <file>', 'samples of bad datagrams and refused flows (default <spool>/collect.dead-letter.ndjson)')
     .option('--drain-timeout <duration>', 'on SIGTERM, keep indexing the spool this long; the rest waits for the next start', '30s')
     .option('--no-index', 'decode and count only, index nothing (measuring the receive side)');
+  return enrichOptions(cmd);
 }
 
-/** Connects and sets up when OpenSearch is there; otherwise the spool holds everything until it is. */
-export async function collectorClient(cfg: FlowdexConfig): Promise<ReturnType<typeof createClient>> {
-  try {
+/** Connects and installs templates; the collector retries it until it succeeds, spooling meanwhile. */
+export function setupWhenReady(cfg: FlowdexConfig): () => Promise<void> {
+  return async () => {
     const c = await connect(cfg);
-    await setup(c.client, cfg, c.info);
-    return c.client;
-  } catch (e) {
-    log(`flowdex: warning: ${errorMessage(e)}; spooling until OpenSearch answers`);
-    return createClient(cfg);
-  }
+    try {
+      await setup(c.client, cfg, c.info);
+    } finally {
+      await c.client.close();
+    }
+  };
 }
 
 export function registerCollect(program: Command): void {
   withCollectOptions(program.command('collect').description('receive NetFlow v5/v9, IPFIX and sFlow v5 over UDP and index it; spools to disk while OpenSearch is slow or down')).action(
     action(async (opts: CollectCliOptions, cmd: Command) => {
       const cfg = configOf(cmd);
-      const options = collectorOptions(cfg, opts);
-      const client = await collectorClient(cfg);
+      const enrich = await openEnrichment(opts);
+      const options = { ...collectorOptions(cfg, opts), enrich, ready: setupWhenReady(cfg) };
+      const client = createClient(cfg);
       const collector = new Collector(client, cfg, options);
       await collector.start();
       log(`collect: spool in ${options.spoolDir}; SIGTERM or Ctrl-C stops (the spool is flushed, indexing continues up to --drain-timeout)`);
@@ -86,6 +89,8 @@ export function registerCollect(program: Command): void {
         process.once('SIGTERM', () => resolve(0));
       });
       await collector.stop();
+      logEnrichment(enrich);
+      enrich.close();
       await client.close();
       return code;
     }),

@@ -111,18 +111,18 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'flow.sender_ip', type: 'ip', aliases: ['sender'], docValuesOnly: true, description: 'UDP source of the export datagram when the exporter field names another address (sFlow agent)' },
   // Filled by the enrichment stage (src/enrich).
   { name: 'network.application', type: 'keyword', aliases: ['service', 'svc'], description: 'service name of the server port (IANA registry)' },
-  { name: 'flow.app_category', type: 'keyword', aliases: ['category', 'app_category'], description: 'nDPI category of the L7 application' },
+  { name: 'flow.app_category', type: 'keyword', aliases: ['category', 'app_category'], docValuesOnly: true, description: 'nDPI category of the L7 application' },
   { name: 'flow.src_net.name', type: 'keyword', aliases: ['src_net', 'src_net_name'], description: "source's network (networks file)" },
   { name: 'flow.dst_net.name', type: 'keyword', aliases: ['dst_net', 'dst_net_name'], description: "destination's network (networks file)" },
-  { name: 'flow.src_net.role', type: 'keyword', aliases: ['src_role'], description: "role of the source's network" },
-  { name: 'flow.dst_net.role', type: 'keyword', aliases: ['dst_role'], description: "role of the destination's network" },
-  { name: 'flow.src_net.site', type: 'keyword', aliases: ['src_site'], description: "site of the source's network" },
-  { name: 'flow.dst_net.site', type: 'keyword', aliases: ['dst_site'], description: "site of the destination's network" },
-  { name: 'flow.src_net.tenant', type: 'keyword', aliases: ['src_tenant'], description: "tenant of the source's network" },
-  { name: 'flow.dst_net.tenant', type: 'keyword', aliases: ['dst_tenant'], description: "tenant of the destination's network" },
-  { name: 'observer.geo.name', type: 'keyword', aliases: ['exporter_site'], description: "exporter's site (networks file)" },
-  { name: 'observer.ingress.interface.alias', type: 'keyword', aliases: ['in_if_description'], description: 'input interface description (networks file)' },
-  { name: 'observer.egress.interface.alias', type: 'keyword', aliases: ['out_if_description'], description: 'output interface description (networks file)' },
+  { name: 'flow.src_net.role', type: 'keyword', aliases: ['src_role'], docValuesOnly: true, description: "role of the source's network" },
+  { name: 'flow.dst_net.role', type: 'keyword', aliases: ['dst_role'], docValuesOnly: true, description: "role of the destination's network" },
+  { name: 'flow.src_net.site', type: 'keyword', aliases: ['src_site'], docValuesOnly: true, description: "site of the source's network" },
+  { name: 'flow.dst_net.site', type: 'keyword', aliases: ['dst_site'], docValuesOnly: true, description: "site of the destination's network" },
+  { name: 'flow.src_net.tenant', type: 'keyword', aliases: ['src_tenant'], docValuesOnly: true, description: "tenant of the source's network" },
+  { name: 'flow.dst_net.tenant', type: 'keyword', aliases: ['dst_tenant'], docValuesOnly: true, description: "tenant of the destination's network" },
+  { name: 'observer.geo.name', type: 'keyword', aliases: ['exporter_site'], docValuesOnly: true, description: "exporter's site (networks file)" },
+  { name: 'observer.ingress.interface.alias', type: 'keyword', aliases: ['in_if_description'], docValuesOnly: true, description: 'input interface description (networks file)' },
+  { name: 'observer.egress.interface.alias', type: 'keyword', aliases: ['out_if_description'], docValuesOnly: true, description: 'output interface description (networks file)' },
 ];
 
 /**

@@ -33,6 +33,12 @@ export const MIN_TIME_MS = 0;
 /** Latest time accepted anywhere: the end of year 9999, the last one ISO 8601 dates spell with four digits. */
 export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
+/**
+ * Longest time range of one request: wider than any flow archive, and small enough that work
+ * proportional to the days of a range (index lists, per-day slices of a report) stays small.
+ */
+export const MAX_RANGE_DAYS = 200 * 366;
+
 /** Buckets of one time series (`--interval 1s` over a month is a mistake, not a report). */
 export const MAX_SERIES_BUCKETS = 10000;
 

@@ -1,5 +1,5 @@
 import { FlowdexError } from '../errors';
-import { isTimeInBounds, MAX_TIME_MS, MIN_TIME_MS } from './limits';
+import { isTimeInBounds, MAX_RANGE_DAYS, MAX_TIME_MS, MIN_TIME_MS } from './limits';
 import { parseDurationNs } from './units';
 
 /** A half-open time range [from, to) in epoch milliseconds. */
@@ -92,6 +92,9 @@ function isCalendarDate(ymd: string): boolean {
 export function parseTimeRange(from: string | undefined, to: string | undefined, now: number): TimeRange {
   const end = to === undefined || to === '' ? now : parseTime(to, now, 'to');
   const start = from === undefined || from === '' ? end - DEFAULT_SPAN_MS : parseTime(from, now, 'from');
+  if (end - start > MAX_RANGE_DAYS * DAY_MS) {
+    throw new FlowdexError('QUERY_BAD_TIME', `the range from ${new Date(start).toISOString()} to ${new Date(end).toISOString()} is longer than ${MAX_RANGE_DAYS} days; narrow from or to`, { field: 'from' });
+  }
   if (start >= end) {
     throw new FlowdexError('QUERY_BAD_TIME', `from (${new Date(start).toISOString()}) must be before to (${new Date(end).toISOString()})`, { field: 'from' });
   }

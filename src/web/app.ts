@@ -44,17 +44,17 @@ export interface AppOptions {
  * Every request gets an id (response header `X-Request-Id`, error bodies, the server log, and
  * OpenSearch's `X-Opaque-Id`) and a scope: its OpenSearch work shares one deadline (the
  * configured request timeout; streamed exports only bound each request), and is aborted — its
- * searches cancelled in OpenSearch — when the client goes away before the answer is complete.
+ * searches cancelled in OpenSearch — when the answer has been sent or the client went away.
  */
 function requestScope(timeoutMs: number): RequestHandler {
   return (req, res, next) => {
     const id = randomBytes(8).toString('hex');
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
+    // Once the answer is out (or the client gone), work still running for it is abandoned: a
+    // page whose first report failed must not leave its other searches running in OpenSearch.
     const gone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) gone.abort();
-    });
+    res.on('close', () => gone.abort());
     const streamed = /^\/(api\/)?export/.test(req.path);
     withScope({ id, signal: gone.signal, ...(streamed ? {} : { deadline: Date.now() + timeoutMs }) }, next);
   };

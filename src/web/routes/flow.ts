@@ -39,6 +39,12 @@ export function pivots(doc: FlowDoc): Pivot[] {
     if (doc.network.transport) service.push(`proto:${quoteValue(doc.network.transport)}`);
     out.push({ label: 'same service', query: service.join(' ') });
   }
+  // Enriched fields: the same place, AS and network on either side.
+  for (const [side, label, end, net] of [['src', 'source', doc.source, doc.flow.src_net], ['dst', 'destination', doc.destination, doc.flow.dst_net]] as const) {
+    if (end.geo?.country_iso_code) out.push({ label: `same ${label} country`, query: `${side}_country:${quoteValue(end.geo.country_iso_code)}` });
+    if (end.as?.number !== undefined) out.push({ label: `same ${label} AS`, query: `${side}_as:${end.as.number}` });
+    if (net?.name) out.push({ label: `same ${label} network`, query: `${side}_net:${quoteValue(net.name)}` });
+  }
   return out;
 }
 

@@ -97,6 +97,13 @@ describe('flow detail', () => {
     const first = (await request(f.app).get('/api/search?limit=1').expect(200)).body.hits[0];
     expect((await request(f.app).get(`/api/flow/${first.index}/nope`).expect(404)).body.error.code).toBe('NOT_FOUND');
     await request(f.app).get(`/api/flow/${f.cluster.prefix}saved-queries/x`).expect(404);
+    // An existing flow's id behind anything but exactly its daily index name: lists and patterns
+    // would otherwise reach other prefixes' flows and saved queries.
+    await request(f.app).get(`/api/flow/${first.index}/${first.id}`).expect(200);
+    for (const index of [`${f.cluster.prefix}flows-x,${first.index}`, `${f.cluster.prefix}flows-x,*`, `${f.cluster.prefix}flows-*`, `${first.index}*`, '_all', '*']) {
+      const res = await request(f.app).get(`/api/flow/${encodeURIComponent(index)}/${first.id}`).expect(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
   });
 });
 
@@ -227,6 +234,21 @@ describe('auth', () => {
     await request(app).get('/api/status').auth('ann', 's3cret').expect(200);
     await request(app).get('/api/status').set('Authorization', 'Bearer tok-123').expect(200);
     await request(app).get('/api/status').set('Authorization', 'Bearer tok-124').expect(401);
+  });
+
+  test('wrong passwords are throttled per client: after 10 failures even the right one waits', async () => {
+    const app = createApp({ client: f.cluster.client, config: f.cluster.config, now: () => NOW, auth: { basic: { user: 'ann', password: 's3cret' } } });
+    for (let i = 0; i < 10; i++) await request(app).get('/api/status').auth('ann', `guess${i}`).expect(401);
+    const blocked = await request(app).get('/api/status').auth('ann', 's3cret').expect(429);
+    expect(blocked.body.error.code).toBe('TOO_MANY_REQUESTS');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  test('plain HTTP gets no upgrade-insecure-requests in the CSP; every answer has a request id', async () => {
+    const res = await request(f.app).get('/').expect(200);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{16}$/);
   });
 
   test('serve refuses to listen beyond loopback without auth, and listens on loopback', async () => {

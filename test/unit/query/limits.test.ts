@@ -1,7 +1,7 @@
 import { FlowdexError } from '../../../src/errors';
 import { compileQuery } from '../../../src/query/compile';
 import { alignedBuckets, isDailyIndex } from '../../../src/query/indices';
-import { bucketCount, checkBucketCount, MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH, MAX_TIME_MS, MAX_WILDCARDS } from '../../../src/query/limits';
+import { bucketCount, checkBucketCount, MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH, MAX_RANGE_DAYS, MAX_TIME_MS, MAX_WILDCARDS } from '../../../src/query/limits';
 import { parseQuery } from '../../../src/query/parser';
 import { reportByName, seriesInterval } from '../../../src/query/reports';
 import { parseSort } from '../../../src/query/search';
@@ -85,6 +85,13 @@ describe('time bounds', () => {
     expect(e.code).toBe('QUERY_BAD_TIME');
     expect(e.context.field).toBe('from');
     expect(failure(() => parseTimeRange('0', t, NOW)).context.field).toBe('to');
+  });
+
+  test('a range longer than MAX_RANGE_DAYS is refused before any index list or day slice is built', () => {
+    const e = failure(() => parseTimeRange('1970-01-01', '9999-12-31', NOW));
+    expect([e.code, e.context.field]).toEqual(['QUERY_BAD_TIME', 'from']);
+    const widest = parseTimeRange('0', String((MAX_RANGE_DAYS * 86400000) / 1000), NOW);
+    expect(widest.to - widest.from).toBe(MAX_RANGE_DAYS * 86400000);
   });
 
   test('the ends of the accepted span are accepted', () => {

@@ -1,4 +1,5 @@
 import { normalize } from '../../../src/model/normalize';
+import { pivots } from '../../../src/web/routes/flow';
 import { hostFacts } from '../../../src/web/routes/reports';
 import { endpointTag, tableCellText, TABLE_COLUMNS } from '../../../src/web/view-models';
 import { formatMetric } from '../../../src/web/format';
@@ -25,6 +26,15 @@ describe('enriched fields in the explorer', () => {
     expect(hostFacts(doc(), '8.8.8.8')).toEqual({ country: 'US', city: 'Mountain View', as_number: 15169, as_organization: 'Google LLC' });
     expect(hostFacts(doc(), '10.1.0.5')).toEqual({ network: 'office' });
     expect(hostFacts(undefined, '10.1.0.5')).toEqual({});
+  });
+
+  it('offers pivots on the enriched fields of each side', () => {
+    const extra = pivots(doc()).slice(-3);
+    expect(extra).toEqual([
+      { label: 'same source network', query: 'src_net:"office"' },
+      { label: 'same destination country', query: 'dst_country:"US"' },
+      { label: 'same destination AS', query: 'dst_as:15169' },
+    ]);
   });
 
   it('prints AS numbers and ifIndexes as names, not quantities', () => {
