@@ -6,6 +6,7 @@ import { errorMessage } from '../errors';
 import type { Enrichment } from '../enrich/pipeline';
 import { DeadLetter } from '../ingest/dead-letter';
 import { indexItems } from '../ingest/indexer';
+import { stateIndex } from '../store/indices';
 import { DecoderSession, ExportDecoder, exportFormat } from '../readers/export-decoder';
 import type { ReadItem } from '../readers/types';
 import { ExporterBook } from './exporters';
@@ -106,7 +107,7 @@ export class Collector {
   }
 
   get stateIndex(): string {
-    return `${this.cfg.prefix}state`;
+    return stateIndex(this.cfg.prefix);
   }
 
   /** Restores exporter templates, binds the sockets, and starts replaying and indexing the spool. */

@@ -5,7 +5,7 @@ import type { SourceLocation } from '../model/flow';
 import type { Enrichment } from '../enrich/pipeline';
 import { normalize } from '../model/normalize';
 import type { ReadItem } from '../readers/types';
-import { indexFor } from '../query/indices';
+import { indexFor } from '../store/indices';
 import { RollupStream, type RollupStreamOptions } from '../rollup/stream';
 import { Batch, type BulkEntry } from './bulk';
 import { DailyIndices } from './daily-indices';

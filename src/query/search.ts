@@ -6,10 +6,10 @@ import { columnFields, fieldByName, getPath, resolveField } from '../model/field
 import type { FlowDoc } from '../model/flow';
 import { hydrate } from '../model/normalize';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
+import { allFlowIndices, isDailyIndex } from '../store/indices';
 import { compileFilter } from './compile';
 import { csvRow } from './csv';
 import type { QueryDsl, Scalar } from './dsl';
-import { allFlowIndices, isDailyIndex } from './indices';
 import { parseAnyQuery, type ParsedQuery } from './syntax';
 import { parseSort, type SortSpec } from './sort';
 import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';

@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { errors } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from '../store/client';
-import { allFlowIndices, indicesFor, isDailyIndex } from './indices';
+import { allFlowIndices, indicesFor, isDailyIndex } from '../store/indices';
 import type { TimeRange } from './time';
 
 /**

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Client } from '@opensearch-project/opensearch';
-import { stateIndex } from './state';
+import { stateDocId, stateIndex } from '../store/indices';
 
 /** Marks are 15-minute buckets of flow start: every spec interval is a multiple or a divisor. */
 export const MARK_MS = 15 * 60_000;
@@ -51,7 +51,7 @@ export class RunMarks {
     readonly runId: string,
     private readonly retry: <T>(request: () => Promise<T>) => Promise<T> = (request) => request(),
   ) {
-    this.id = `dirty:run:${runId}`;
+    this.id = stateDocId('dirty', `run:${runId}`);
   }
 
   /** Resolves once every bucket of `marks` is recorded (only new ones cost a write). */

@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { stateDocId, stateIndex } from '../store/indices';
 import type { MarkOwner } from './marks';
 import type { Coverage } from './planner';
 
@@ -30,10 +31,6 @@ export interface DirtyDoc {
   owner?: Partial<MarkOwner>;
   seqNo: number;
   primaryTerm: number;
-}
-
-export function stateIndex(prefix: string): string {
-  return `${prefix}state`;
 }
 
 interface Hit<T> {
@@ -80,13 +77,13 @@ export function coverageOf(watermarks: ReadonlyMap<string, Watermark>): Record<s
 }
 
 export async function writeWatermark(client: Client, prefix: string, spec: string, w: Watermark): Promise<void> {
-  await client.index({ index: stateIndex(prefix), id: `rollup:${spec}`, body: { kind: 'rollup', key: spec, updated: w.updated, data: w }, refresh: true });
+  await client.index({ index: stateIndex(prefix), id: stateDocId('rollup', spec), body: { kind: 'rollup', key: spec, updated: w.updated, data: w }, refresh: true });
 }
 
 /** Several watermarks in one request (the stream moves them together). */
 export async function writeWatermarks(client: Client, prefix: string, marks: ReadonlyMap<string, Watermark>): Promise<void> {
   if (marks.size === 0) return;
-  const body = [...marks].flatMap(([spec, w]) => [{ index: { _index: stateIndex(prefix), _id: `rollup:${spec}` } }, { kind: 'rollup', key: spec, updated: w.updated, data: w }]);
+  const body = [...marks].flatMap(([spec, w]) => [{ index: { _index: stateIndex(prefix), _id: stateDocId('rollup', spec) } }, { kind: 'rollup', key: spec, updated: w.updated, data: w }]);
   const res = await client.bulk({ body, refresh: true } as Parameters<Client['bulk']>[0]);
   if ((res.body as { errors?: boolean }).errors) throw new Error('rollup watermarks not written');
 }
