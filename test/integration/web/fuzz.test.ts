@@ -204,7 +204,8 @@ let exited: number | null | undefined;
 const serverLog: string[] = [];
 
 beforeAll(async () => {
-  f = await webFixture(__filename, 2000);
+  // Enough flows for every report to have rows; few, so setup stays quick.
+  f = await webFixture(__filename, 500);
   server = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
     env: { ...process.env, FLOWDEX_PREFIX: f.cluster.prefix, FLOWDEX_AUTH: '', FLOWDEX_TOKEN: '', FLOWDEX_AUTH_FILE: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
