@@ -259,7 +259,8 @@ test(`${REQUESTS} generated requests: no server error, no crash, nothing unescap
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const wall = performance.now() - t0;
   latencies.sort((a, b) => a - b);
-  const health = (await f.cluster.client.cluster.health({})).body as { status: string };
+  // Other test files create indices meanwhile (briefly yellow while their shards start): wait for green.
+  const health = (await f.cluster.client.cluster.health({ wait_for_status: 'green', timeout: '30s' })).body as { status: string };
   process.stderr.write(
     `fuzz: ${urls.length} requests in ${(wall / 1000).toFixed(1)} s, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, ` +
       `latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies[latencies.length - 1] ?? 0).toFixed(1)} ms, node ${health.status}\n`,
