@@ -9,7 +9,7 @@ import { DailyIndices } from '../src/ingest/daily-indices';
 import { indexFiles } from '../src/ingest/files';
 import type { FlowDoc } from '../src/model/flow';
 import { hydrate, normalize } from '../src/model/normalize';
-import { indexFor } from '../src/query/indices';
+import { indexFor } from '../src/store/indices';
 import { readFlows } from '../src/readers/index';
 import { connect } from '../src/store/client';
 import { setup } from '../src/store/setup';

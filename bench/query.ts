@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { loadConfig, type FlowdexConfig } from '../src/config';
 import { generateFlows } from '../src/generate/flows';
 import { normalize } from '../src/model/normalize';
-import { allFlowIndices, indexFor } from '../src/query/indices';
+import { allFlowIndices, indexFor } from '../src/store/indices';
 import { REPORTS, type ReportName } from '../src/query/reports';
 import { runReport } from '../src/query/run-report';
 import { searchFlows } from '../src/query/search';

@@ -1,12 +1,14 @@
 import { alertsSuite } from './alerts';
+import { collectSuite } from './collect';
 import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
 import { enrichSuite } from './enrich';
 import { ingestSuite } from './ingest';
+import { peersSuite } from './peers';
 import { querySuite } from './query';
 import { rollupSuite } from './rollup';
 import type { BenchSuite } from './types';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, webSuite, alertsSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, peersSuite, webSuite, alertsSuite, collectSuite];

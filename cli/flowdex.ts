@@ -1,23 +1,37 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
-import { COMMANDS } from './commands';
+import { commandOf, COMMANDS } from './commands';
 
-const program = new Command();
-program
-  .name('flowdex')
-  .description('Search-indexed explorer for network flow records, backed by OpenSearch')
-  .option('--opensearch <url>', 'OpenSearch URL (env OPENSEARCH_URL); without it flowdex manages a local node')
-  .option('--username <user>', 'basic auth user (env OPENSEARCH_USERNAME)')
-  .option('--password <password>', 'basic auth password (env OPENSEARCH_PASSWORD)')
-  .option('--ca <file>', 'CA certificate PEM for TLS (env OPENSEARCH_CA)')
-  .option('--insecure', 'accept any TLS certificate (env OPENSEARCH_INSECURE=1)')
-  .option('--prefix <prefix>', 'index name prefix (env FLOWDEX_PREFIX)', undefined)
-  .option('--timeout <span>', 'deadline of each OpenSearch request, retries included, e.g. 30s (env FLOWDEX_TIMEOUT)')
-  .showHelpAfterError();
+function version(): string {
+  // dist/cli/flowdex.js → the package's own package.json.
+  return (JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+}
 
-for (const register of COMMANDS) register(program);
+async function main(): Promise<void> {
+  const program = new Command();
+  program
+    .name('flowdex')
+    .description('Search-indexed explorer for network flow records, backed by OpenSearch')
+    .option('--opensearch <url>', 'OpenSearch URL (env OPENSEARCH_URL); without it flowdex manages a local node')
+    .option('--username <user>', 'basic auth user (env OPENSEARCH_USERNAME)')
+    .option('--password <password>', 'basic auth password (env OPENSEARCH_PASSWORD)')
+    .option('--ca <file>', 'CA certificate PEM for TLS (env OPENSEARCH_CA)')
+    .option('--insecure', 'accept any TLS certificate (env OPENSEARCH_INSECURE=1)')
+    .option('--prefix <prefix>', 'index name prefix (env FLOWDEX_PREFIX)', undefined)
+    .option('--timeout <span>', 'deadline of each OpenSearch request, retries included, e.g. 30s (env FLOWDEX_TIMEOUT)')
+    .showHelpAfterError();
+  // Only the command at hand is loaded; help and unknown commands need them all.
+  const named = commandOf(process.argv.slice(2));
+  // Only without a command: `opensearch start --version V` names the node's version.
+  if (named === undefined) program.version(version(), '-V, --version', 'print the flowdex version');
+  const wanted = named !== undefined ? [named] : Object.keys(COMMANDS);
+  for (const name of wanted) (await (COMMANDS[name] as () => Promise<(p: Command) => void>)())(program);
+  await program.parseAsync(process.argv);
+}
 
-program.parseAsync(process.argv).catch((e: unknown) => {
+main().catch((e: unknown) => {
   process.stderr.write(`flowdex: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 2;
 });

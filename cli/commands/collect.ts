@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Collector, type CollectorOptions } from '../../src/collect/collector';
 import { parseListen } from '../../src/collect/listener';
 import type { FlowdexConfig } from '../../src/config';
-import { errorMessage, FlowdexError } from '../../src/errors';
+import { FlowdexError } from '../../src/errors';
 import { durationMs } from '../../src/ingest/prune';
 import { parseQuantity } from '../../src/query/units';
 import { connect, createClient } from '../../src/store/client';
@@ -62,16 +62,16 @@ export function withCollectOptions(cmd: Command): Command {
   return enrichOptions(cmd);
 }
 
-/** Connects and sets up when OpenSearch is there; otherwise the spool holds everything until it is. */
-export async function collectorClient(cfg: FlowdexConfig): Promise<ReturnType<typeof createClient>> {
-  try {
+/** Connects and installs templates; the collector retries it until it succeeds, spooling meanwhile. */
+export function setupWhenReady(cfg: FlowdexConfig): () => Promise<void> {
+  return async () => {
     const c = await connect(cfg);
-    await setup(c.client, cfg, c.info);
-    return c.client;
-  } catch (e) {
-    log(`flowdex: warning: ${errorMessage(e)}; spooling until OpenSearch answers`);
-    return createClient(cfg);
-  }
+    try {
+      await setup(c.client, cfg, c.info);
+    } finally {
+      await c.client.close();
+    }
+  };
 }
 
 export function registerCollect(program: Command): void {
@@ -79,8 +79,8 @@ export function registerCollect(program: Command): void {
     action(async (opts: CollectCliOptions, cmd: Command) => {
       const cfg = configOf(cmd);
       const enrich = await openEnrichment(opts);
-      const options = { ...collectorOptions(cfg, opts), enrich };
-      const client = await collectorClient(cfg);
+      const options = { ...collectorOptions(cfg, opts), enrich, ready: setupWhenReady(cfg) };
+      const client = createClient(cfg);
       const collector = new Collector(client, cfg, options);
       await collector.start();
       log(`collect: spool in ${options.spoolDir}; SIGTERM or Ctrl-C stops (the spool is flushed, indexing continues up to --drain-timeout)`);

@@ -1,4 +1,8 @@
+import os from 'node:os';
 import path from 'node:path';
+import { Collector } from '../../src/collect/collector';
+import { DemoExporter } from '../../src/collect/demo-exporter';
+import { parseListen } from '../../src/collect/listener';
 import type { Command } from 'commander';
 import { loadDemoData } from '../../src/demo';
 import { FlowdexError } from '../../src/errors';
@@ -38,6 +42,20 @@ export function registerDemo(program: Command): void {
         await client.close();
         return;
       }
-      await serveUntilStopped({ client, config: cfg, host: '127.0.0.1', port }, 'try "dport:443", the Reports page, or flowdex report top-pairs');
+      // Live data: a collector on loopback fed by a built-in exporter, so the last hour moves.
+      const collector = new Collector(client, cfg, {
+        listen: [parseListen('127.0.0.1:0')],
+        spoolDir: path.join(os.tmpdir(), `${cfg.prefix}demo-spool`),
+        statusEveryMs: 0,
+        log,
+      });
+      await collector.start();
+      const exporter = new DemoExporter({ port: collector.ports[0] ?? 0, flowsPerSecond: 200, seed: Number(opts.seed) });
+      exporter.start();
+      log(`collect: demo exporter sends 200 flows/s of IPFIX to 127.0.0.1:${collector.ports[0]}; see the Status page's Collector section`);
+      await serveUntilStopped({ client, config: cfg, host: '127.0.0.1', port, collector: () => collector.stats() }, 'try "dport:443", the Reports page, or flowdex report top-pairs', async () => {
+        exporter.stop();
+        await collector.stop();
+      });
     }));
 }

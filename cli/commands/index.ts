@@ -1,19 +1,43 @@
 import type { Command } from 'commander';
-import { registerOpensearch } from './opensearch';
-import { registerSetup } from './setup';
-import { registerDemo } from './demo';
-import { registerDashboards } from './dashboards';
-import { registerDecode } from './decode';
-import { registerGenerate } from './generate';
-import { registerIndex } from './index-cmd';
-import { registerPrune } from './prune';
-import { registerRollup } from './rollup';
-import { registerServe } from './serve';
-import { registerSaved } from './saved';
-import { registerQuery } from './query';
-import { registerReport } from './report';
-import { registerAlerts } from './alerts';
-import { registerCollect } from './collect';
 
-/** Each command module registers itself on the program; add new commands here. */
-export const COMMANDS: ((program: Command) => void)[] = [registerOpensearch, registerSetup, registerDemo, registerDashboards, registerDecode, registerGenerate, registerIndex, registerPrune, registerServe, registerSaved, registerQuery, registerReport, registerRollup, registerAlerts, registerCollect];
+type Register = (program: Command) => void;
+
+/**
+ * Every command by name, each module loaded only when asked for: a command's module pulls in
+ * what it runs (the OpenSearch client, Express, readers …), and start-up should pay only for the
+ * command at hand. Add new commands here.
+ */
+export const COMMANDS: Record<string, () => Promise<Register>> = {
+  opensearch: async () => (await import('./opensearch')).registerOpensearch,
+  setup: async () => (await import('./setup')).registerSetup,
+  demo: async () => (await import('./demo')).registerDemo,
+  dashboards: async () => (await import('./dashboards')).registerDashboards,
+  decode: async () => (await import('./decode')).registerDecode,
+  generate: async () => (await import('./generate')).registerGenerate,
+  index: async () => (await import('./index-cmd')).registerIndex,
+  prune: async () => (await import('./prune')).registerPrune,
+  serve: async () => (await import('./serve')).registerServe,
+  saved: async () => (await import('./saved')).registerSaved,
+  query: async () => (await import('./query')).registerQuery,
+  report: async () => (await import('./report')).registerReport,
+  rollup: async () => (await import('./rollup')).registerRollup,
+  alerts: async () => (await import('./alerts')).registerAlerts,
+  collect: async () => (await import('./collect')).registerCollect,
+};
+
+/** Global options that take a value: their value is not the command name. */
+const VALUE_OPTIONS = new Set(['--opensearch', '--username', '--password', '--ca', '--prefix', '--timeout']);
+
+/** The command named on the command line, or undefined (help, version, a typo: then all are registered). */
+export function commandOf(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) {
+      if (VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    return Object.prototype.hasOwnProperty.call(COMMANDS, a) ? a : undefined;
+  }
+  return undefined;
+}

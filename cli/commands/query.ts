@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { FlowdexError } from '../../src/errors';
-import { columnFields, getPath } from '../../src/model/fields';
+import { columnFields } from '../../src/model/fields';
 import type { FlowDoc } from '../../src/model/flow';
 import { csvRow } from '../../src/query/csv';
 import { explain } from '../../src/query/explain';
 import { checkSyntax, parseAnyQuery, withSyntax } from '../../src/query/syntax';
-import { EXPORT_COLUMNS, exportFlows, flowCsvRow, parseSort, searchFlows, type SearchRequest } from '../../src/query/search';
-import { connect } from '../../src/store/client';
+import type { SearchRequest } from '../../src/query/search';
+import { parseSort } from '../../src/query/sort';
 import { action, configOf, log, writeOut } from '../common';
-import { formatTable, printQueryError, wholeNumber, type Cell } from '../format';
+import { formatTable, printQueryError, wholeNumber } from '../format';
 
 interface QueryOptions {
   from?: string;
@@ -23,12 +23,17 @@ interface QueryOptions {
 
 const FORMATS = ['table', 'ndjson', 'csv'];
 
-/** Table cells: address columns fall back to device names, as the reports do. */
-export function tableCell(doc: FlowDoc, field: string): Cell {
-  if (field === 'source.ip') return doc.source.ip ?? doc.source.address;
-  if (field === 'destination.ip') return doc.destination.ip ?? doc.destination.address;
-  const v = getPath(doc, field);
-  return typeof v === 'string' || typeof v === 'number' ? v : undefined;
+/**
+ * Flows as the table format prints them: the results table's columns, values formatted as the
+ * web shows them (times, `3.0 s`, `17.7 kB`, flag letters; addresses fall back to device names).
+ */
+export async function flowTable(docs: readonly FlowDoc[]): Promise<string> {
+  const { cellText } = await import('../../src/web/view-models');
+  const fields = columnFields();
+  return formatTable(
+    fields.map((f) => f.name),
+    docs.map((d) => fields.map((f) => cellText(f, d) || undefined)),
+  );
 }
 
 export function registerQuery(program: Command): void {
@@ -58,6 +63,8 @@ export function registerQuery(program: Command): void {
             await writeOut(JSON.stringify({ ast: parseAnyQuery(query, now).ast, ...ex, sort }, null, 2) + '\n');
             return;
           }
+          // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
+          const [{ connect }, { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows }] = await Promise.all([import('../../src/store/client'), import('../../src/query/search')]);
           const { client } = await connect(cfg);
           try {
             if (o.all) {
@@ -68,10 +75,7 @@ export function registerQuery(program: Command): void {
             const page = await searchFlows(client, cfg, req, now);
             if (o.format === 'ndjson') await writeOut(page.hits.map((h) => JSON.stringify(h.doc) + '\n').join(''));
             else if (o.format === 'csv') await writeOut(csvRow(EXPORT_COLUMNS) + page.hits.map((h) => flowCsvRow(h.doc)).join(''));
-            else {
-              const fields = columnFields().map((f) => f.name);
-              await writeOut(formatTable(fields, page.hits.map((h) => fields.map((f) => tableCell(h.doc, f)))));
-            }
+            else await writeOut(await flowTable(page.hits.map((h) => h.doc)));
             log(`${page.hits.length} of ${page.total.value}${page.total.exact ? '' : '+'} flows from ${page.served_by.length} indices in ${page.took_ms} ms`);
           } finally {
             await client.close();

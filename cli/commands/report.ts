@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { FlowdexError } from '../../src/errors';
 import { csvRow } from '../../src/query/csv';
-import { indicesFor } from '../../src/query/indices';
+import { indicesFor } from '../../src/store/indices';
 import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../../src/query/reports';
 import { checkReportRequest, runReport, type ReportRequest } from '../../src/query/run-report';
 import { checkSyntax, withSyntax } from '../../src/query/syntax';

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { columnFields } from '../../src/model/fields';
 import { createSaved, deleteSaved, getSaved, listSaved, renameSaved } from '../../src/query/saved';
 import { searchFlows } from '../../src/query/search';
 import { connect } from '../../src/store/client';
@@ -7,7 +6,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../../src/config';
 import { action, configOf, log, writeOut } from '../common';
 import { formatTable } from '../format';
-import { tableCell } from './query';
+import { flowTable } from './query';
 
 /** Runs `fn` with a connected client, closing it afterwards. */
 async function withClient(cmd: Command, fn: (client: Client, cfg: FlowdexConfig) => Promise<void>): Promise<void> {
@@ -64,8 +63,7 @@ export function registerSaved(program: Command): void {
       await withClient(cmd, async (client, cfg) => {
         const s = await getSaved(client, cfg, name);
         const page = await searchFlows(client, cfg, { query: s.query, from: s.from, to: s.to, limit: Number(opts.limit) });
-        const fields = columnFields().map((f) => f.name);
-        await writeOut(formatTable(fields, page.hits.map((h) => fields.map((f) => tableCell(h.doc, f)))));
+        await writeOut(await flowTable(page.hits.map((h) => h.doc)));
         log(`${page.hits.length} of ${page.total.exact ? '' : '≥ '}${page.total.value} flows (${page.took_ms} ms)`);
       });
     }));

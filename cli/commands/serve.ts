@@ -8,7 +8,9 @@ import { connect, createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
 import { serve, type ServeOptions } from '../../src/web/server';
 import { parseBasicAuth, type WebAuth } from '../../src/web/security';
-import { action, configOf, log } from '../common';
+import { action, configOf, log, openEnrichment } from '../common';
+import { collectorOptions, setupWhenReady, withCollectOptions, type CollectCliOptions } from './collect';
+import { Collector } from '../../src/collect/collector';
 
 function authOf(spec: string | undefined, token: string | undefined): WebAuth | undefined {
   const auth: WebAuth = {};
@@ -40,7 +42,7 @@ function authSpec(opts: { auth?: string; authFile?: string }): string | undefine
 }
 
 export function registerServe(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description('run the web explorer and JSON API')
     .option('--host <host>', 'address to listen on; anything but loopback needs --auth', '127.0.0.1')
@@ -48,7 +50,9 @@ export function registerServe(program: Command): void {
     .option('--auth <user:password>', 'require HTTP basic auth (env FLOWDEX_AUTH; visible in ps, so prefer the env or --auth-file); env FLOWDEX_TOKEN adds a bearer token')
     .option('--auth-file <file>', 'read user:password for HTTP basic auth from the first line of a file (env FLOWDEX_AUTH_FILE)')
     .option('--no-alerts', 'do not evaluate alert monitors in this process')
-    .action(action(async (opts: { host: string; port: string; auth?: string; authFile?: string; alerts: boolean }, cmd: Command) => {
+    .option('--collect', 'also run the collector in this process (options as for `collect`; the Status page shows it live)');
+  withCollectOptions(cmd).action(
+    action(async (opts: { host: string; port: string; auth?: string; authFile?: string; alerts: boolean; collect?: boolean } & CollectCliOptions, cmd: Command) => {
       const cfg = configOf(cmd);
       const port = parsePort(opts.port);
       const auth = authOf(authSpec(opts), process.env.FLOWDEX_TOKEN);
@@ -66,8 +70,17 @@ export function registerServe(program: Command): void {
       for (const e of registry.errors) log(`flowdex: module not loaded: ${e.message}`);
       // Monitors run beside the explorer; notifications go to FLOWDEX_ALERT_WEBHOOK / FLOWDEX_ALERT_FILE.
       const runner = opts.alerts ? startRunner({ client, config: cfg, registry, notifier: new Notifier(channelsOf({})) }) : undefined;
-      await serveUntilStopped({ client, config: cfg, host: opts.host, port, auth, registry }, `prefix ${cfg.prefix}${auth ? ', auth required' : ''}${runner ? ', alerts on' : ''}`, () => runner?.stop());
-    }));
+      const enrich = opts.collect ? await openEnrichment(opts) : undefined;
+      const collector = opts.collect ? new Collector(client, cfg, { ...collectorOptions(cfg, opts), enrich, ready: setupWhenReady(cfg) }) : undefined;
+      await collector?.start();
+      const note = `prefix ${cfg.prefix}${auth ? ', auth required' : ''}${runner ? ', alerts on' : ''}${collector ? ', collecting' : ''}`;
+      await serveUntilStopped({ client, config: cfg, host: opts.host, port, auth, registry, collector: collector && (() => collector.stats()) }, note, async () => {
+        await runner?.stop();
+        await collector?.stop();
+        enrich?.close();
+      });
+    }),
+  );
 }
 
 export function parsePort(text: string): number {

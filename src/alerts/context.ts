@@ -6,12 +6,11 @@ import type { AggregationDsl, CompositeAgg, CompositeKey, DateHistogramSource, T
 import { parseQuery } from '../query/parser';
 import { COMPOSITE_PAGE_SIZE, subValue } from '../query/reports';
 import { runReport } from '../query/run-report';
-import { allFlowIndices } from '../query/indices';
 import { dailyIndicesOf, resolveNames } from '../query/targets';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
 import { searchAggs } from '../rollup/run';
-import { stateIndex } from '../rollup/state';
+import { allFlowIndices, stateIndex } from '../store/indices';
 import type { CompositeRow, DetectorContext, GroupName, Monitor, Params } from './types';
 
 /** Two query-language filters that must both hold; either may be empty. */

@@ -4,6 +4,7 @@ import { FlowdexError } from '../errors';
 import { parseQuery } from '../query/parser';
 import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_QUERY_LENGTH, slugOf } from '../query/saved';
 import { toFlowdexError } from '../store/client';
+import { monitorsIndex as monitorsIndexOf } from '../store/indices';
 import { checkGroup, checkParams } from './params';
 import { detectorOf, type Registry } from './registry';
 import { scheduleMs } from './schedule';
@@ -15,7 +16,7 @@ export const MAX_MONITORS = 1000;
 type StoredMonitor = Omit<Monitor, 'slug'>;
 
 export function monitorsIndex(cfg: FlowdexConfig): string {
-  return `${cfg.prefix}monitors`;
+  return monitorsIndexOf(cfg.prefix);
 }
 
 /**

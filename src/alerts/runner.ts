@@ -2,8 +2,8 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { errorMessage } from '../errors';
 import type { TimeRange } from '../query/time';
-import { stateIndex } from '../rollup/state';
 import { toFlowdexError } from '../store/client';
+import { stateDocId, stateIndex } from '../store/indices';
 import { detectorContext, indexNamesOnce } from './context';
 import { applyWindow, DEFAULT_POLICY, type LifecyclePolicy } from './lifecycle';
 import { listMonitors } from './monitors';
@@ -48,7 +48,7 @@ interface Cursor {
   primaryTerm?: number;
 }
 
-const cursorId = (slug: string): string => `alert-cursor:${slug}`;
+const cursorId = (slug: string): string => stateDocId('alert-cursor', slug);
 
 async function readCursor(client: Client, cfg: FlowdexConfig, slug: string): Promise<Cursor | undefined> {
   try {

@@ -1,8 +1,8 @@
 import { FlowdexError } from '../errors';
 import type { TimeRange } from '../query/time';
 import { intervalMs } from '../query/units';
+import { DAY_MS } from '../model/time';
 
-const DAY_MS = 86_400_000;
 /** Shortest schedule: flows arrive in batches, a window shorter than a minute mostly sees noise. */
 export const MIN_SCHEDULE_MS = 60_000;
 

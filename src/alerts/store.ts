@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { toFlowdexError } from '../store/client';
+import { alertsIndex as alertsIndexOf } from '../store/indices';
 import { acknowledge } from './lifecycle';
 import type { Alert, AlertState } from './types';
 
@@ -9,7 +10,7 @@ import type { Alert, AlertState } from './types';
 export const MAX_ALERTS = 1000;
 
 export function alertsIndex(cfg: FlowdexConfig): string {
-  return `${cfg.prefix}alerts`;
+  return alertsIndexOf(cfg.prefix);
 }
 
 interface Hit {

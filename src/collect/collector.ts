@@ -6,6 +6,7 @@ import { errorMessage } from '../errors';
 import type { Enrichment } from '../enrich/pipeline';
 import { DeadLetter } from '../ingest/dead-letter';
 import { indexItems } from '../ingest/indexer';
+import { stateIndex } from '../store/indices';
 import { DecoderSession, ExportDecoder, exportFormat } from '../readers/export-decoder';
 import type { ReadItem } from '../readers/types';
 import { ExporterBook } from './exporters';
@@ -43,6 +44,11 @@ export interface CollectorOptions {
   index?: boolean;
   /** On stop, keep indexing the spool this long before leaving the rest for the next start. @default 30000 */
   drainTimeoutMs?: number;
+  /**
+   * Resolves once OpenSearch is reachable and set up (templates installed); retried every 5 s.
+   * Indexing waits for it, receiving does not.
+   */
+  ready?: () => Promise<void>;
   /** The enrichment stage every decoded flow passes before indexing; none when absent. */
   enrich?: Enrichment;
   log: (line: string) => void;
@@ -55,6 +61,8 @@ const SAMPLES = 5;
 /** Datagrams decoded between turns of the event loop, so sockets keep being read. */
 const DECODE_SLICE = 64;
 
+/** Spool read per indexing run. */
+const BATCH_BYTES = 16 * 1024 ** 2;
 /** A segment not indexed after this long is reported (the node is slow or unreachable). */
 const WAIT_REPORT_S = 5;
 
@@ -99,21 +107,11 @@ export class Collector {
   }
 
   get stateIndex(): string {
-    return `${this.cfg.prefix}state`;
+    return stateIndex(this.cfg.prefix);
   }
 
   /** Restores exporter templates, binds the sockets, and starts replaying and indexing the spool. */
   async start(): Promise<void> {
-    if (this.o.index !== false) {
-      try {
-        const snap = await loadTemplates(this.client, this.stateIndex);
-        this.session.templates.restore(snap);
-        this.savedVersion = this.session.templates.version;
-        if (snap.templates.length) this.o.log(`collect: ${snap.templates.length} exporter templates restored from ${this.stateIndex}`);
-      } catch (e) {
-        this.o.log(`collect: warning: templates not restored (${errorMessage(e)}); data decodes once exporters re-send them`);
-      }
-    }
     this.spool.open();
     const left = this.spool.stats();
     if (left.segments) this.o.log(`collect: replaying ${left.segments} spool segments (${(left.bytes / 1024 ** 2).toFixed(1)} MiB) left by an earlier run`);
@@ -170,37 +168,73 @@ export class Collector {
     this.spool.append({ receivedMs: Date.now(), address: r.address, port: r.port, listener: r.listener, payload: r.payload });
   }
 
+  /**
+   * Waits for OpenSearch to be set up (`ready`), then restores exporter templates; decoding starts
+   * only after both, so data replayed from the spool meets the templates of the last run.
+   * Receiving never waits: the spool holds everything meanwhile.
+   */
+  private async prepare(): Promise<boolean> {
+    if (this.o.index === false) return true;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.o.ready?.();
+        const snap = await loadTemplates(this.client, this.stateIndex);
+        this.session.templates.restore(snap);
+        this.savedVersion = this.session.templates.version;
+        if (snap.templates.length) this.o.log(`collect: ${snap.templates.length} exporter templates restored from ${this.stateIndex}`);
+        return true;
+      } catch (e) {
+        this.opensearch = errorMessage(e);
+        if (attempt === 0 || attempt % 12 === 0) this.o.log(`collect: OpenSearch not ready (${this.opensearch}); spooling meanwhile`);
+        if (this.stopping) return false;
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        if (this.stopping) return false;
+      }
+    }
+  }
+
   private async consume(): Promise<void> {
+    if (!(await this.prepare())) return;
     for (;;) {
-      const n = this.spool.sealed()[0];
-      if (n === undefined) {
+      const batch = this.nextBatch();
+      if (!batch.length) {
         if (this.stopping) return;
         await this.spool.whenSealed();
         continue;
       }
-      this.inProgress ??= { n, since: Date.now() };
+      this.inProgress ??= { n: batch[0] ?? 0, since: Date.now() };
       try {
-        await this.processSegment(n);
+        await this.processSegments(batch);
         this.inProgress = undefined;
-        this.spool.remove(n);
-        this.counted.delete(n);
+        for (const n of batch) {
+          this.spool.remove(n);
+          this.counted.delete(n);
+        }
         this.opensearch = 'ok';
         await this.persistTemplates();
       } catch (e) {
         if (this.abort.signal.aborted) return;
         this.opensearch = errorMessage(e);
-        this.o.log(`collect: spool segment ${n} not indexed yet (${this.opensearch}); retrying`);
+        this.o.log(`collect: spool segments ${batch[0]}-${batch[batch.length - 1]} not indexed yet (${this.opensearch}); retrying`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
   }
 
-  private async processSegment(n: number): Promise<void> {
-    const seg = await this.spool.read(n);
-    const first = !this.counted.has(n);
-    this.counted.add(n);
-    if (seg.partialBytes && first) this.o.log(`collect: spool segment ${n} ends in ${seg.partialBytes} bytes of a torn record (the process was killed mid-write); ignored`);
-    const items = this.decodeAll(seg.datagrams, first);
+  /** The oldest sealed segments, up to BATCH_BYTES: one indexing run each, so its fixed costs (refresh, bookkeeping) are shared. */
+  private nextBatch(): number[] {
+    const out: number[] = [];
+    let bytes = 0;
+    for (const s of this.spool.sealedSizes()) {
+      if (out.length && bytes + s.bytes > BATCH_BYTES) break;
+      out.push(s.n);
+      bytes += s.bytes;
+    }
+    return out;
+  }
+
+  private async processSegments(batch: number[]): Promise<void> {
+    const items = this.decodeSegments(batch);
     if (this.o.index === false) {
       for await (const item of items) if (item.kind === 'flow') this.totals.indexed++;
       return;
@@ -216,11 +250,21 @@ export class Collector {
         this.o.log(`collect: ${line}`);
       },
     });
-    if (r.interrupted) throw new Error('stopped before the segment was indexed');
+    if (r.interrupted) throw new Error('stopped before the segments were indexed');
     for (const [file, c] of r.counts.perFile) this.book.indexedCounts(file.replace(/^udp:/, ''), c);
     this.totals.indexed += r.counts.total.indexed;
     this.totals.duplicates += r.counts.total.duplicates;
     this.totals.rejected += r.counts.total.rejected;
+  }
+
+  private async *decodeSegments(batch: number[]): AsyncGenerator<ReadItem> {
+    for (const n of batch) {
+      const seg = await this.spool.read(n);
+      const first = !this.counted.has(n);
+      this.counted.add(n);
+      if (seg.partialBytes && first) this.o.log(`collect: spool segment ${n} ends in ${seg.partialBytes} bytes of a torn record (the process was killed mid-write); ignored`);
+      yield* this.decodeAll(seg.datagrams, first);
+    }
   }
 
   /** Decodes a segment's datagrams through the shared template state; bad input is counted and sampled here. */

@@ -185,6 +185,11 @@ export class Spool {
     return this.sealedSegs.map((s) => s.n);
   }
 
+  /** Sealed segments with their sizes, oldest first. */
+  sealedSizes(): readonly { n: number; bytes: number }[] {
+    return this.sealedSegs;
+  }
+
   /** Resolves when a segment is sealed (or at once when one is waiting). */
   whenSealed(): Promise<void> {
     if (this.sealedSegs.length) return Promise.resolve();

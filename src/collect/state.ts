@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { TemplateSnapshot } from '../readers/netflow/templates';
+import { stateDocId } from '../store/indices';
 import type { CollectorStats } from './stats';
 
 /**
@@ -11,8 +12,8 @@ import type { CollectorStats } from './stats';
  *   `serve` shows when the collector runs in another process.
  */
 
-const TEMPLATES = 'collector-templates';
-const STATS = 'collector';
+const TEMPLATES = 'collector-templates' as const;
+const STATS = 'collector' as const;
 
 /** One scope's part of a template snapshot. */
 type ScopeState = TemplateSnapshot;
@@ -37,7 +38,7 @@ export async function saveTemplates(client: Client, stateIndex: string, s: Templ
   const updated = new Date().toISOString();
   let body = '';
   for (const [scope, data] of byScope(s)) {
-    body += `${JSON.stringify({ index: { _index: stateIndex, _id: `${TEMPLATES}:${scope}` } })}\n${JSON.stringify({ kind: TEMPLATES, key: scope, updated, data })}\n`;
+    body += `${JSON.stringify({ index: { _index: stateIndex, _id: stateDocId(TEMPLATES, scope) } })}\n${JSON.stringify({ kind: TEMPLATES, key: scope, updated, data })}\n`;
   }
   if (body) await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: 'errors', refresh: 'true' } });
 }
@@ -67,7 +68,7 @@ export async function loadTemplates(client: Client, stateIndex: string): Promise
 }
 
 export async function saveStats(client: Client, stateIndex: string, name: string, stats: CollectorStats): Promise<void> {
-  await client.index({ index: stateIndex, id: `${STATS}:${name}`, body: { kind: STATS, key: name, updated: stats.updated, data: stats } });
+  await client.index({ index: stateIndex, id: stateDocId(STATS, name), body: { kind: STATS, key: name, updated: stats.updated, data: stats } });
 }
 
 /** Stats every collector on this prefix last wrote, newest first. */

@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { dayOf } from '../store/indices';
+import { dayOf, stateDocId } from '../store/indices';
 
 /** Rollup buckets are 15 minutes; a bucket is dirty when a run indexed a flow starting in it. */
 export const BUCKET_MS = 15 * 60_000;
@@ -34,14 +34,10 @@ export function mergeBuckets(a: readonly number[], b: readonly number[]): number
   return [...new Set([...a, ...b])].sort((x, y) => x - y);
 }
 
-export function dirtyDocId(day: string): string {
-  return `dirty:${day}`;
-}
-
 /** Merges this run's buckets into the state index (read, union, write back, per day). */
 export async function recordDirty(client: Client, stateIndex: string, dirty: DirtyBuckets): Promise<void> {
   for (const [day, buckets] of dirty.snapshot()) {
-    const id = dirtyDocId(day);
+    const id = stateDocId('dirty', day);
     const got = await client.get({ index: stateIndex, id }, { ignore: [404] });
     const prev = (got.body as { _source?: { data?: { buckets?: number[] } } })._source?.data?.buckets ?? [];
     await client.index({

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
+import { stateDocId, stateIndex as stateIndexOf } from '../store/indices';
 import { indexFiles, type IndexFilesOptions, type IndexFilesResult } from './files';
 import { isIgnoredName } from './inputs';
 import { withRetry } from './retry';
@@ -59,7 +60,7 @@ export interface Checkpoint {
 
 /** State document id of a followed file: `follow:<absolute directory>:<file name>`. */
 export function checkpointId(dir: string, name: string): string {
-  return `follow:${path.resolve(dir)}:${name}`;
+  return stateDocId('follow', `${path.resolve(dir)}:${name}`);
 }
 
 async function listFiles(dir: string): Promise<FileStat[]> {
@@ -93,7 +94,7 @@ const pause = (ms: number, signal: AbortSignal) =>
  * when the signal stops it.
  */
 export async function follow(client: Client, cfg: FlowdexConfig, dir: string, o: FollowOptions): Promise<Counts> {
-  const stateIndex = `${cfg.prefix}state`;
+  const stateIndex = stateIndexOf(cfg.prefix);
   const tracker = new CompletionTracker();
   const totals = zeroCounts();
   const retry = { giveUpAfterMs: o.giveUpAfterMs ?? 10 * 60_000, signal: o.signal };

@@ -5,7 +5,7 @@ import type { SourceLocation } from '../model/flow';
 import type { Enrichment } from '../enrich/pipeline';
 import { normalize } from '../model/normalize';
 import type { ReadItem } from '../readers/types';
-import { indexFor } from '../query/indices';
+import { indexFor, stateIndex } from '../store/indices';
 import { Batch, type BulkEntry } from './bulk';
 import { DailyIndices } from './daily-indices';
 import type { DeadLetter } from './dead-letter';
@@ -190,7 +190,7 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
       }
     }
     await batcher.drain();
-    await recordDirty(client, `${cfg.prefix}state`, dirty);
+    await recordDirty(client, stateIndex(cfg.prefix), dirty);
   } finally {
     clearInterval(timer);
     await sender.stop();

@@ -3,7 +3,7 @@ import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { parseDurationNs } from '../query/units';
 import { toFlowdexError } from '../store/client';
-import { dayOfIndex, startOfDay } from '../store/indices';
+import { allFlowIndices, dayOfIndex, startOfDay } from '../store/indices';
 
 /** `30d`, `12h`, `10m` … in milliseconds; the option's name goes into the error. */
 export function durationMs(text: string, option: string): number {
@@ -32,7 +32,7 @@ export interface PruneResult {
 /** Retention: deletes whole daily indices (no delete-by-query, which core OpenSearch lacks). */
 export async function prune(client: Client, cfg: FlowdexConfig, olderThanMs: number, o: { dryRun?: boolean; now?: number } = {}): Promise<PruneResult> {
   try {
-    const cat = await client.cat.indices({ index: `${cfg.prefix}flows-*`, format: 'json', h: ['index'] }, { ignore: [404] });
+    const cat = await client.cat.indices({ index: allFlowIndices(cfg.prefix), format: 'json', h: ['index'] }, { ignore: [404] });
     const names = ((cat.body as { index?: string }[] | undefined) ?? []).map((i) => i.index).filter((n): n is string => n !== undefined);
     const expired = expiredIndices(cfg.prefix, names, olderThanMs, o.now ?? Date.now());
     if (!o.dryRun) for (let i = 0; i < expired.length; i += 50) await client.indices.delete({ index: expired.slice(i, i + 50).join(',') });

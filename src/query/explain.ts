@@ -1,7 +1,7 @@
 import { analyse } from './analyse';
 import { compileFilter } from './compile';
 import type { QueryDsl } from './dsl';
-import { indicesFor } from './indices';
+import { indicesFor } from '../store/indices';
 import { parseAnyQuery } from './syntax';
 import { parseTimeRange, type TimeRange } from './time';
 

@@ -1,4 +1,4 @@
-/** The query language, time ranges, index naming and report definitions — all pure. */
+/** The query language, time ranges and report definitions — all pure. */
 export type { Ast, Predicate, Test } from './ast';
 export type * from './dsl';
 export { tokenize, type Token } from './lexer';
@@ -11,5 +11,5 @@ export { compileQuery, compileFilter, timeFilter, allOf } from './compile';
 export { explain, type Explanation, type ExplainInput } from './explain';
 export { parseTime, parseTimeRange, DEFAULT_SPAN_MS, type TimeRange } from './time';
 export { intervalMs, formatInterval, parseQuantity, parseDurationNs } from './units';
-export { indexFor, indicesFor, allFlowIndices, alignedBuckets, MAX_NAMED_INDICES } from './indices';
+export { alignedBuckets } from './indices';
 export * from './reports';

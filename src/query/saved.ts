@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { toFlowdexError } from '../store/client';
+import { savedQueriesIndex } from '../store/indices';
 import { MAX_QUERY_LENGTH } from './limits';
 import { parseAnyQuery } from './syntax';
 import { parseTimeRange } from './time';
@@ -40,7 +41,7 @@ export type SavedPatch = Partial<SavedInput>;
 type StoredQuery = Omit<SavedQuery, 'slug'>;
 
 export function savedIndex(cfg: FlowdexConfig): string {
-  return `${cfg.prefix}saved-queries`;
+  return savedQueriesIndex(cfg.prefix);
 }
 
 export function slugOf(name: string): string {

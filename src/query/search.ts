@@ -6,11 +6,12 @@ import { columnFields, fieldByName, getPath, resolveField } from '../model/field
 import type { FlowDoc } from '../model/flow';
 import { hydrate } from '../model/normalize';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
+import { allFlowIndices, isDailyIndex } from '../store/indices';
 import { compileFilter } from './compile';
 import { csvRow } from './csv';
 import type { QueryDsl, Scalar } from './dsl';
-import { allFlowIndices, isDailyIndex } from './indices';
 import { parseAnyQuery, type ParsedQuery } from './syntax';
+import { parseSort, type SortSpec } from './sort';
 import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';
 import { parseTimeRange, type TimeRange } from './time';
 
@@ -65,25 +66,7 @@ export const EXPORT_COLUMNS: readonly string[] = [...columnFields().map((f) => f
 type SortValue = string | number | null;
 type SortClause = Record<string, { order: 'asc' | 'desc'; missing?: string } | 'asc'>;
 
-export interface SortSpec {
-  field: string;
-  order: 'asc' | 'desc';
-}
-
-/** `bytes`, `bytes:asc`, `destination.port:desc` → a stored, sortable field and an order. */
-export function parseSort(text: string | undefined, order?: 'asc' | 'desc'): SortSpec {
-  if (text === undefined || text === '') return { field: '@timestamp', order: order ?? 'desc' };
-  const m = /^(.+?)(?::(asc|desc))?$/i.exec(text.trim());
-  const name = m?.[1] ?? text;
-  const fields = resolveField(name);
-  const def = fields?.[0];
-  if (fields === undefined || def === undefined) throw new FlowdexError('QUERY_UNKNOWN_FIELD', `cannot sort by unknown field "${name}"`, { field: 'sort' });
-  if (fields.length > 1 || def.indexed === false || def.type === 'geo_point' || def.computedFrom !== undefined) {
-    throw new FlowdexError('QUERY_BAD_VALUE', `cannot sort by "${name}": name one stored, indexed field`, { field: 'sort' });
-  }
-  const given = m?.[2]?.toLowerCase() as 'asc' | 'desc' | undefined;
-  return { field: def.name, order: given ?? order ?? 'desc' };
-}
+export { parseSort, type SortSpec } from './sort';
 
 /**
  * Sort keys. Paging runs on a point in time with a tiebreaker that makes the order total, so

@@ -3,7 +3,7 @@ import { errors } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from '../store/client';
 import { outsideScope } from '../store/deadline';
-import { allFlowIndices, indicesFor, isDailyIndex } from './indices';
+import { allFlowIndices, indicesFor, isDailyIndex } from '../store/indices';
 import type { TimeRange } from './time';
 
 /**

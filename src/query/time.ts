@@ -1,17 +1,13 @@
 import { FlowdexError } from '../errors';
 import { isTimeInBounds, MAX_RANGE_DAYS, MAX_TIME_MS, MIN_TIME_MS } from './limits';
 import { parseDurationNs } from './units';
+import { DAY_MS, type TimeRange } from '../model/time';
 
-/** A half-open time range [from, to) in epoch milliseconds. */
-export interface TimeRange {
-  from: number;
-  to: number;
-}
+export type { TimeRange } from '../model/time';
 
 /** @default 24 h back from now */
 export const DEFAULT_SPAN_MS = 24 * 3600 * 1000;
 
-const DAY_MS = 86400000;
 /** Units `now` arithmetic takes; months and years are left out on purpose (variable length). */
 const RELATIVE = /^now(?:([+-])(\d+)(s|m|h|d|w))?(?:\/(s|m|h|d|w))?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,6 +1,7 @@
 import type { FlowRecord } from '../model/flow';
 import { ianaNumber } from '../model/protocols';
 import { driveLines } from './text/drive';
+import { splitCsvLine } from './text/csv';
 import { headLines } from './text/lines';
 import { firstRecordKeys, tabularHandler } from './text/tabular';
 import { badRecord, counter, ip, num, port, type Row, secondsToMs, str, time, uint } from './text/values';
@@ -107,17 +108,30 @@ export function decodeNfdump(row: Row): FlowRecord {
   };
 }
 
+/** `nfdump -o csv` columns (1.7); `-q` prints the records without this header line. */
+const CSV_COLUMNS = 'ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,in,out,sas,das,smk,dmk,dtos,dir,nh,nhb,svln,dvln,ismc,odmc,idmc,osmc,mpls1,mpls2,mpls3,mpls4,mpls5,mpls6,mpls7,mpls8,mpls9,mpls10,cl,sl,al,ra,eng,exid,tr'.split(',');
+
+/** A headerless `nfdump -q -o csv` line: as many cells as the header names, two times first. */
+function looksLikeQuietCsv(line: string): boolean {
+  const cells = splitCsvLine(line, ',');
+  const stamp = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/;
+  return cells !== undefined && cells.length === CSV_COLUMNS.length && stamp.test(cells[0] ?? '') && stamp.test(cells[1] ?? '');
+}
+
 export const nfdumpReader: FlowReader = {
   name: FORMAT,
-  description: 'nfdump 1.7 text output: `nfdump -r FILE -o csv` or `-o json` (run with TZ=UTC)',
+  description: 'nfdump 1.7 text output: `nfdump -r FILE -o csv` (with or without `-q`) or `-o json` (run with TZ=UTC)',
   detect(head) {
-    const keys = firstRecordKeys(headLines(head, 60));
+    const lines = headLines(head, 60);
+    const first = lines.find((l) => l.trim() !== '');
+    if (first !== undefined && looksLikeQuietCsv(first)) return true;
+    const keys = firstRecordKeys(lines);
     if (keys === undefined) return false;
     const csv = ['ts', 'te', 'td', 'sa', 'da', 'sp', 'dp', 'pr'].every((k, i) => keys[i] === k);
     const json = keys.includes('first') && (keys.includes('src4_addr') || keys.includes('src6_addr'));
     return csv || json;
   },
   read(input, options) {
-    return driveLines(input, options, tabularHandler({ decode: decodeNfdump, trailerMarker: 'Summary' }));
+    return driveLines(input, options, tabularHandler({ decode: decodeNfdump, trailerMarker: 'Summary', headerless: { columns: CSV_COLUMNS, isHeader: (cells) => cells[0]?.trim() === 'ts' } }));
   },
 };

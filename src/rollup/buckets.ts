@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { TimeRange } from '../query/time';
+import { DAY_MS, type TimeRange } from '../model/time';
 
 /** Bucket math and document identity for rollups: pure, shared by the builder and the planner. */
 
-export const DAY_MS = 86_400_000;
+// Re-exported for the rollup modules that take their bucket math from here.
+export { DAY_MS };
 
 export function alignDown(t: number, step: number): number {
   return Math.floor(t / step) * step;

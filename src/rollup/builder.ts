@@ -3,11 +3,11 @@ import type { FlowdexConfig } from '../config';
 import { BUCKET_MS } from '../ingest/dirty';
 import { timeFilter } from '../query/compile';
 import type { CompositeKey, QueryDsl, TermsSource } from '../query/dsl';
-import { allFlowIndices, indicesFor } from '../query/indices';
 import { columnValue, groupKey, sourceName } from '../query/reports';
 import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
+import { allFlowIndices, daysWithIndices, indicesFor } from '../store/indices';
 import { allTemplates } from '../store/templates';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
 import { COUNT_FIELD, FIRST_SEEN_FIELD, groupKeysOf, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, SUM_FIELDS, type RollupSpec } from './specs';
@@ -275,16 +275,6 @@ export function rangesToBuild(spec: RollupSpec, o: { from?: number; to?: number;
   if (wm === undefined) return extent ? splitByDay([widen(extent, spec.intervalMs)]) : [];
   const ahead = extent && extent.to > wm.built_to ? [widen({ from: wm.built_to, to: extent.to }, spec.intervalMs)] : [];
   return splitByDay(mergeRanges([...ahead, ...dirtyWindows(dirty, BUCKET_MS, spec.intervalMs)]));
-}
-
-/** UTC day starts of the raw daily indices among `names`: the only days that can hold flows. Pure. */
-export function daysWithIndices(prefix: string, names: readonly string[]): Set<number> {
-  const days = new Set<number>();
-  for (const n of names) {
-    const m = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(n.slice(`${prefix}flows-`.length));
-    if (n.startsWith(`${prefix}flows-`) && m) days.add(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  }
-  return days;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import type { AggregationDsl, CompositeKey, QueryDsl, SearchBody } from '../query/dsl';
-import { alignedBuckets, allFlowIndices } from '../query/indices';
+import { alignedBuckets } from '../query/indices';
 import {
   buildReportRequest,
   COMPOSITE_PAGE_SIZE,
@@ -26,10 +26,9 @@ import {
 import { dailyIndicesOf, resolveNames } from '../query/targets';
 import type { TimeRange } from '../query/time';
 import { toFlowdexError } from '../store/client';
-import { dayOf } from '../store/indices';
+import { allFlowIndices, daysWithIndices, indexHoldsDay } from '../store/indices';
 import { DAY_MS, splitByDay, splitEven } from './buckets';
 import { plan, type PlanPart } from './planner';
-import { daysWithIndices } from './builder';
 import { COUNT_FIELD, groupKeyField, groupKeysOf, monthOfRollupIndex, ROLLUP_SPECS, rollupAlias, rollupIndicesFor, type GroupKeyDef } from './specs';
 import { coverageOf, readWatermarks } from './state';
 import { addLookups, columnsOf, topStep, type RankedList } from './top';
@@ -320,9 +319,7 @@ export async function groupsOf(client: Client, cfg: FlowdexConfig, c: CheckedRep
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let d = days[next++]; d !== undefined; d = days[next++]) {
-      // Daily and monthly index names end in a prefix of the day's `YYYY.MM.DD`.
-      const name = dayOf(d.from);
-      const indices = src.indices.filter((n) => name.startsWith(n.slice(n.lastIndexOf('-') + 1)));
+      const indices = src.indices.filter((n) => indexHoldsDay(cfg.prefix, n, d.from, ROLLUP_SPECS.map((s) => s.name)));
       if (indices.length > 0) await pagesOf(client, cfg, c, d, { ...src, indices }, columns, merged);
     }
   };

@@ -1,6 +1,7 @@
 import { fieldByName } from '../model/fields';
 import { REPORTS, type GroupColumn } from '../query/reports';
-import type { TimeRange } from '../query/time';
+import { DAY_MS, type TimeRange } from '../model/time';
+import * as names from '../store/indices';
 
 /**
  * Rollups are configuration: each spec names a bucket interval and the dimensions it keeps.
@@ -91,42 +92,26 @@ export function specByName(name: string, specs: readonly RollupSpec[] = ROLLUP_S
   return specs.find((s) => s.name === name);
 }
 
+// The spec-typed face of the names in store/indices.
+
 /** The alias every monthly index of a spec belongs to. */
 export function rollupAlias(prefix: string, spec: RollupSpec): string {
-  return `${prefix}rollup-${spec.name}`;
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
+  return names.rollupAlias(prefix, spec.name);
 }
 
 /** `<prefix>rollup-<spec>-YYYY.MM` of the UTC month of a bucket start. */
 export function rollupIndexFor(prefix: string, spec: RollupSpec, bucketMs: number): string {
-  const d = new Date(bucketMs);
-  return `${rollupAlias(prefix, spec)}-${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}`;
+  return names.rollupIndexFor(prefix, spec.name, bucketMs);
 }
 
 /** Monthly rollup indices that can hold buckets of `[from, to)`, oldest first. */
 export function rollupIndicesFor(prefix: string, spec: RollupSpec, from: number, to: number): string[] {
-  const out: string[] = [];
-  if (to <= from) return out;
-  const last = new Date(to - 1);
-  for (let d = new Date(Date.UTC(new Date(from).getUTCFullYear(), new Date(from).getUTCMonth(), 1)); d <= last; d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))) {
-    out.push(rollupIndexFor(prefix, spec, d.getTime()));
-  }
-  return out;
+  return names.rollupIndicesFor(prefix, spec.name, from, to);
 }
 
 /** The UTC month a monthly rollup index holds, or undefined for other names. */
 export function monthOfRollupIndex(prefix: string, name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): TimeRange | undefined {
-  for (const spec of specs) {
-    const m = /^(\d{4})\.(\d{2})$/.exec(name.slice(rollupAlias(prefix, spec).length + 1));
-    if (!name.startsWith(`${rollupAlias(prefix, spec)}-`) || !m) continue;
-    const month = Number(m[2]);
-    if (month < 1 || month > 12) return undefined;
-    return { from: Date.UTC(Number(m[1]), month - 1, 1), to: Date.UTC(Number(m[1]), month, 1) };
-  }
-  return undefined;
+  return names.monthOfRollupIndex(prefix, name, specs.map((s) => s.name));
 }
 
 /** The first millisecond after the month a monthly rollup index holds, or undefined for other names. */
@@ -137,6 +122,6 @@ export function monthEndOfRollupIndex(prefix: string, name: string, specs: reado
 /** Specs whose fields are all in the catalogue and whose interval divides a day; for tests and setup checks. */
 export function invalidSpecs(specs: readonly RollupSpec[] = ROLLUP_SPECS): string[] {
   return specs
-    .filter((s) => s.intervalMs < 1000 || 86_400_000 % s.intervalMs !== 0 || s.dimensions.some((d) => fieldByName(d) === undefined))
+    .filter((s) => s.intervalMs < 1000 || DAY_MS % s.intervalMs !== 0 || s.dimensions.some((d) => fieldByName(d) === undefined))
     .map((s) => s.name);
 }

@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { stateDocId, stateIndex } from '../store/indices';
 import type { Coverage } from './planner';
 
 /**
@@ -27,10 +28,6 @@ export interface DirtyDoc {
   buckets: number[];
   seqNo: number;
   primaryTerm: number;
-}
-
-export function stateIndex(prefix: string): string {
-  return `${prefix}state`;
 }
 
 interface Hit<T> {
@@ -77,7 +74,7 @@ export function coverageOf(watermarks: ReadonlyMap<string, Watermark>): Record<s
 }
 
 export async function writeWatermark(client: Client, prefix: string, spec: string, w: Watermark): Promise<void> {
-  await client.index({ index: stateIndex(prefix), id: `rollup:${spec}`, body: { kind: 'rollup', key: spec, updated: w.updated, data: w }, refresh: true });
+  await client.index({ index: stateIndex(prefix), id: stateDocId('rollup', spec), body: { kind: 'rollup', key: spec, updated: w.updated, data: w }, refresh: true });
 }
 
 export async function readDirty(client: Client, prefix: string): Promise<DirtyDoc[]> {

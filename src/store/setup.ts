@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { toFlowdexError, type ClusterInfo } from './client';
+import { fixedIndices } from './indices';
 import { allTemplates } from './templates';
 
 export type SetupAction = 'created' | 'updated' | 'unchanged';
@@ -15,11 +16,6 @@ export interface SetupItem {
 export interface SetupReport {
   version: string;
   items: SetupItem[];
-}
-
-/** Indices that must exist before anything else runs (daily flow indices are created on demand). */
-export function fixedIndices(prefix: string): string[] {
-  return [`${prefix}saved-queries`, `${prefix}state`, `${prefix}monitors`, `${prefix}alerts`];
 }
 
 /**

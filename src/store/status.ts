@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from './client';
+import { stateIndex } from './indices';
 
 export interface IndexStatus {
   index: string;
@@ -57,7 +58,7 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
       client.cluster.health({}),
       client.cat.indices({ index: `${cfg.prefix}*`, format: 'json', bytes: 'b', expand_wildcards: 'open' }, { ignore: [404] }),
       client.search(
-        { index: `${cfg.prefix}state`, body: { size: 100, query: { term: { kind: 'rollup' } }, sort: [{ key: 'asc' }] } },
+        { index: stateIndex(cfg.prefix), body: { size: 100, query: { term: { kind: 'rollup' } }, sort: [{ key: 'asc' }] } },
         { ignore: [404] },
       ),
     ]);

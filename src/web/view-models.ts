@@ -1,6 +1,7 @@
 import { columnFields, getPath, type FieldDef } from '../model/fields';
 import type { FlowDoc } from '../model/flow';
 import { intervalMs, parseTimeRange, type TimeRange } from '../query';
+import { flagColumn } from '../query/flags';
 import type { ReportResult } from '../query/run-report';
 import { formatBytes, formatDurationNs, formatMetric, formatNumber, formatTime } from './format';
 import type { ChartModel } from './views';
@@ -73,6 +74,8 @@ export function cellText(f: FieldDef, doc: FlowDoc): string {
   if (v === undefined || v === null) return '';
   if (f.type === 'date' && (typeof v === 'string' || typeof v === 'number')) return formatTime(v);
   if (typeof v === 'number') {
+    // TCP flags as nfdump prints them (`...AP.SF`), not the number 27.
+    if (f.name === 'flow.tcp_flags') return flagColumn(v);
     if (f.unit === 'bytes') return formatBytes(v);
     if (f.unit === 'duration_ns') return formatDurationNs(v);
     if (f.unit === 'count') return formatNumber(v);

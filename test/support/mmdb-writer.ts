@@ -5,14 +5,13 @@
  */
 import { isIPv4 } from 'node:net';
 
-export type MmdbValue = string | number | boolean | MmdbValue[] | { [key: string]: MmdbValue };
+export type MmdbValue = string | number | boolean | MmdbDouble | MmdbValue[] | { [key: string]: MmdbValue };
 
 /** Forces an integer to be written as a double (coordinates that happen to be whole). */
 export class MmdbDouble {
   constructor(readonly value: number) {}
 }
 
-type Value = MmdbValue | MmdbDouble;
 
 function control(type: number, size: number): Buffer {
   const head: number[] = [];
@@ -46,7 +45,7 @@ function uint(type: number, n: number): Buffer {
   return Buffer.concat([control(type, bytes.length), Buffer.from(bytes)]);
 }
 
-export function encodeValue(v: Value): Buffer {
+export function encodeValue(v: MmdbValue): Buffer {
   if (v instanceof MmdbDouble || (typeof v === 'number' && !Number.isInteger(v))) {
     const b = Buffer.alloc(8);
     b.writeDoubleBE(v instanceof MmdbDouble ? v.value : v);
@@ -69,7 +68,7 @@ export function encodeValue(v: Value): Buffer {
 /** A network and its record; IPv4 or IPv6 CIDR. */
 export interface MmdbEntry {
   network: string;
-  data: { [key: string]: Value };
+  data: { [key: string]: MmdbValue };
 }
 
 function bits(network: string): boolean[] {

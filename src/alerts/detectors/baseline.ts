@@ -3,8 +3,8 @@ import { num, oneOfParam } from '../params';
 import { ewmaScore, robustScore } from '../stats';
 import type { Detector, DetectorContext, Finding, FindingKey } from '../types';
 import { round } from './threshold';
+import { DAY_MS } from '../../model/time';
 
-const DAY_MS = 86_400_000;
 const METRICS = ['flows', 'bytes', 'packets'] as const;
 type Metric = (typeof METRICS)[number];
 const FLOOR = { flows: 'floor_flows', bytes: 'floor_bytes', packets: 'floor_packets' } as const;

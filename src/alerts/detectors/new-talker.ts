@@ -1,8 +1,7 @@
 import { listQuery } from '../groups';
 import { num, oneOfParam } from '../params';
 import type { CompositeRow, Detector, DetectorContext, Finding, FindingKey } from '../types';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../model/time';
 
 /** What "new" is about: a conversation (pair) or a service (host, port, transport). */
 const KINDS = {

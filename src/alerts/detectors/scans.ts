@@ -38,7 +38,8 @@ export const verticalScan: Detector = {
     const limit = num(ctx.params, 'ports');
     return (await perMinute(ctx, { field: 'destination.ip', column: 'destination' }, 'destination.port', limit)).map(
       (f): Finding => ({
-        ...f,
+        key: f.key,
+        value: f.value,
         threshold: limit,
         severity: 'medium',
         message: `vertical scan: ${String(f.key.source)} probed ${f.value} ports of ${String(f.key.destination)} in the minute from ${new Date(f.minute).toISOString()}`,
@@ -58,7 +59,8 @@ export const horizontalScan: Detector = {
     const limit = num(ctx.params, 'hosts');
     return (await perMinute(ctx, { field: 'destination.port', column: 'port' }, 'destination.ip', limit)).map(
       (f): Finding => ({
-        ...f,
+        key: f.key,
+        value: f.value,
         threshold: limit,
         severity: 'medium',
         message: `horizontal scan: ${String(f.key.source)} probed port ${String(f.key.port)} on ${f.value} hosts in the minute from ${new Date(f.minute).toISOString()}`,

@@ -1,5 +1,4 @@
-import { groupTotals } from '../groups';
-import { listQuery } from '../groups';
+import { groupTotals, listQuery } from '../groups';
 import { num } from '../params';
 import type { Detector, Finding } from '../types';
 import { round } from './threshold';

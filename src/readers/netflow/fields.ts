@@ -4,7 +4,7 @@ import { ndpiName } from '../ndpi';
 
 /**
  * Information elements of NetFlow v9 and IPFIX that flowdex keeps, as setters on a scratch
- * record. Everything else (enterprise elements, MPLS labels, MACs…) is skipped by length.
+ * record. Everything else (unknown enterprise elements, deeper MPLS labels, …) is skipped by length.
  */
 
 /** Per-record working state: the flow plus the time fields whose meaning needs the header. */

@@ -6,6 +6,7 @@ import { renderPage, type WebContext } from '../context';
 import { text, type Params } from '../params';
 import { formatTime } from '../format';
 import { cellText } from '../view-models';
+import { DAY_MS } from '../../model/time';
 
 /** A value as the query language reads it, quoted so addresses, names and ids pass intact. */
 export function quoteValue(v: string | number): string {
@@ -67,7 +68,6 @@ export function fieldRows(doc: FlowDoc): { name: string; value: string; descript
   return rows;
 }
 
-const DAY_MS = 86_400_000;
 
 /** Flow detail only reads one daily flow index of this prefix (`getFlow` checks the name exactly). */
 function flowOf(ctx: WebContext, index: string, id: string): Promise<FlowHit> {

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { isDailyIndex } from '../../store/indices';
 import { clusterStatus } from '../../store/status';
 import { renderPage, type WebContext } from '../context';
 import { collectorView } from './collector';
@@ -6,7 +7,7 @@ import { collectorView } from './collector';
 export function statusPages(ctx: WebContext): Router {
   return Router().get('/status', async (_req, res) => {
     const [status, collect] = await Promise.all([clusterStatus(ctx.client, ctx.config), collectorView(ctx)]);
-    const flows = status.indices.filter((i) => i.index.startsWith(`${status.prefix}flows-`));
+    const flows = status.indices.filter((i) => isDailyIndex(status.prefix, i.index));
     renderPage(ctx, res, 'status', { title: 'Status', nav: 'status' }, {
       status,
       collect,

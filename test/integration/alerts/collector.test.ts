@@ -4,7 +4,7 @@ import type { Monitor } from '../../../src/alerts/types';
 import { saveStats } from '../../../src/collect/state';
 import type { CollectorStats } from '../../../src/collect/stats';
 import type { ExporterSnapshot } from '../../../src/collect/exporters';
-import { stateIndex } from '../../../src/rollup/state';
+import { stateIndex } from '../../../src/store/indices';
 import { connect } from '../../../src/store/client';
 import { setup } from '../../../src/store/setup';
 import { testCluster } from '../../support/opensearch';

@@ -41,13 +41,13 @@ const events: InjectedEvent[] = injectedEvents(
   21,
 );
 
-/** The monitors under test: defaults except the schedule, one per detector. */
+/** The monitors under test: defaults except the schedule (longer windows, fewer evaluations), one per detector. */
 const MONITORS: MonitorInput[] = [
-  { name: 'vertical', detector: 'vertical-scan', schedule: '15m' },
-  { name: 'horizontal', detector: 'horizontal-scan', schedule: '15m' },
+  { name: 'vertical', detector: 'vertical-scan', schedule: '30m' },
+  { name: 'horizontal', detector: 'horizontal-scan', schedule: '30m' },
   { name: 'flood', detector: 'volumetric', schedule: '15m' },
   { name: 'services', detector: 'new-talker', schedule: '1h', params: { kind: 'service' } },
-  { name: 'exporters', detector: 'exporter-silent', schedule: '15m' },
+  { name: 'exporters', detector: 'exporter-silent', schedule: '30m' },
   { name: 'bytes-baseline', detector: 'baseline', schedule: '1h', group: 'destination', params: { metric: 'bytes' } },
 ];
 
@@ -94,7 +94,7 @@ afterAll(async () => {
 
 test('every evaluation ran without error', () => {
   expect(runs.filter((r) => r.error)).toEqual([]);
-  // Every window of both days: 96 a day for 15-minute monitors, 24 for hourly ones.
+  // Every window of both days: 48 a day for 30-minute monitors, 96 for 15-minute ones, 24 for hourly ones.
   expect(runs).toHaveLength(2 * MONITORS.reduce((n, m) => n + DAY / scheduleMs(m.schedule ?? ''), 0));
 });
 

@@ -91,13 +91,13 @@ interface Src {
 export async function indexTotals(client: Client, prefix: string): Promise<Map<string, Totals>> {
   await client.indices.refresh({ index: `${prefix}flows-*`, ignore_unavailable: true, allow_no_indices: true });
   const out = new Map<string, Totals>();
-  let after: unknown[] | undefined;
+  let after: (string | number)[] | undefined;
   for (;;) {
     const res = await client.search({
       index: `${prefix}flows-*`,
       body: { size: 5000, sort: [{ _id: 'asc' }], _source: ['source.ip', 'source.port', 'destination.ip', 'destination.port', 'network'], ...(after ? { search_after: after } : {}) },
     }, { ignore: [404] });
-    const hits = (res.body as { hits?: { hits: { _source: Src; sort: unknown[] }[] } }).hits?.hits ?? [];
+    const hits = (res.body as { hits?: { hits: { _source: Src; sort: (string | number)[] }[] } }).hits?.hits ?? [];
     for (const h of hits) {
       const s = h._source;
       add(out, tupleKey(s.source?.ip ?? '', s.destination?.ip ?? '', s.source?.port ?? 0, s.destination?.port ?? 0, s.network?.iana_number ?? 0), s.network?.bytes ?? 0, s.network?.packets ?? 0);

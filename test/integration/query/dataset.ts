@@ -3,7 +3,7 @@ import type { FlowdexConfig } from '../../../src/config';
 import { generateFlows } from '../../../src/generate/flows';
 import type { FlowDoc, FlowRecord } from '../../../src/model/flow';
 import { normalize } from '../../../src/model/normalize';
-import { indexFor } from '../../../src/query/indices';
+import { indexFor } from '../../../src/store/indices';
 import { connect } from '../../../src/store/client';
 import { setup } from '../../../src/store/setup';
 

@@ -1,9 +1,9 @@
-import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { throughNfcapd } from '../../../bench/nfcapd';
 import { V5Encoder } from '../../../src/generate/encode-netflow';
 import { generateFlows, GENERATOR_EXPORTER } from '../../../src/generate/flows';
 import { PcapWriter } from '../../../src/generate/pcap-writer';
@@ -58,35 +58,6 @@ function datagrams(): { list: Buffer[]; times: number[] } {
   for (const r of generateFlows({ flows: FLOWS, start: START, spanMs: SPAN, seed: 11 })) enc.add(r);
   enc.flush();
   return { list, times };
-}
-
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-/** Sends the datagrams to a fresh nfcapd and waits until it has written them to disk. */
-async function throughNfcapd(list: Buffer[], dir: string): Promise<void> {
-  const port = await freePort();
-  const proc = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(port), '-w', dir, '-t', '3600', '-B', '4000000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  // nfcapd opens its current file once it listens.
-  for (let i = 0; i < 100 && !readdirSync(dir).some((f) => f.startsWith('nfcapd.current')); i++) await new Promise((r) => setTimeout(r, 50));
-  const sock = createSocket('udp4');
-  for (let i = 0; i < list.length; i++) {
-    await new Promise<void>((resolve, reject) => sock.send(list[i] as Buffer, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
-    if (i % 20 === 19) await new Promise((r) => setTimeout(r, 2));
-  }
-  sock.close();
-  await new Promise((r) => setTimeout(r, 300));
-  proc.kill('SIGTERM');
-  const code = await exited;
-  if (code !== 0) throw new Error(`nfcapd exited with ${code}: ${stderr}`);
 }
 
 type Tuple = string;

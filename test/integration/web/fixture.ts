@@ -2,7 +2,7 @@ import type { Application } from 'express';
 import { generateFlows } from '../../../src/generate/flows';
 import { normalize } from '../../../src/model/normalize';
 import type { FlowDoc } from '../../../src/model/flow';
-import { indexFor } from '../../../src/query/indices';
+import { indexFor } from '../../../src/store/indices';
 import { connect } from '../../../src/store/client';
 import { setup } from '../../../src/store/setup';
 import { createApp } from '../../../src/web/app';

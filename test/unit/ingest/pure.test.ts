@@ -5,8 +5,7 @@ import { globToRegExp, isIgnoredName } from '../../../src/ingest/inputs';
 import { progressLine } from '../../../src/ingest/progress';
 import { durationMs, expiredIndices } from '../../../src/ingest/prune';
 import { backoffDelay } from '../../../src/ingest/retry';
-import { indexFor } from '../../../src/query/indices';
-import { dayOfIndex } from '../../../src/store/indices';
+import { dayOfIndex, indexFor } from '../../../src/store/indices';
 
 describe('daily index naming', () => {
   test.each([Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(1999, 11, 31, 12)])('indexFor and dayOfIndex agree for %d', (ms) => {

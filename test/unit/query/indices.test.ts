@@ -1,4 +1,5 @@
-import { alignedBuckets, indexFor, indicesFor } from '../../../src/query/indices';
+import { alignedBuckets } from '../../../src/query/indices';
+import { indexFor, indicesFor } from '../../../src/store/indices';
 
 const D = 86400000;
 

@@ -1,6 +1,7 @@
 import { FlowdexError } from '../../../src/errors';
 import { compileQuery } from '../../../src/query/compile';
-import { alignedBuckets, isDailyIndex } from '../../../src/query/indices';
+import { alignedBuckets } from '../../../src/query/indices';
+import { isDailyIndex } from '../../../src/store/indices';
 import { bucketCount, checkBucketCount, MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH, MAX_RANGE_DAYS, MAX_TIME_MS, MAX_WILDCARDS } from '../../../src/query/limits';
 import { parseQuery } from '../../../src/query/parser';
 import { reportByName, seriesInterval } from '../../../src/query/reports';

@@ -36,6 +36,8 @@ describe('nfdump flags', () => {
       const out = execFileSync('nfdump', ['-r', NFCAPD, '-o', mode], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 64 << 20 });
       writeFileSync(path.join(dir, `flows.${mode}`), out);
     }
+    // -q: the records alone, no header line and no summary.
+    writeFileSync(path.join(dir, 'flows.quiet.csv'), execFileSync('nfdump', ['-r', NFCAPD, '-q', '-o', 'csv'], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 64 << 20 }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -50,6 +52,15 @@ describe('nfdump flags', () => {
     expect(sum((d) => d.network.bytes)).toBe(241025);
     expect(got.flows.filter((x) => x.doc.network.transport === 'tcp')).toHaveLength(4576);
     expect(got.flows.filter((x) => x.doc.network.transport === 'udp')).toHaveLength(17);
+  });
+
+  test('-q -o csv (no header line) reads as the csv with its header', async () => {
+    const quiet = await readFile(path.join(dir, 'flows.quiet.csv'));
+    const full = await readFile(path.join(dir, 'flows.csv'));
+    expect(quiet.formats).toEqual(['nfdump']);
+    expect(quiet.rejects).toEqual([]);
+    expect(quiet.flows.map((f) => f.doc)).toEqual(full.flows.map((f) => f.doc));
+    expect(quiet.flows).toHaveLength(4593);
   });
 
   test('first record, read off the csv by hand', async () => {

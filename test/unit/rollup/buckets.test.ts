@@ -2,10 +2,11 @@ import { allTemplates } from '../../../src/store/templates';
 import { DATA_SOURCES, ROLLUP_SOURCES } from '../../../src/dashboards/index-patterns';
 import { fieldByName } from '../../../src/model/fields';
 import { dirtyWindows, mergeRanges, narrow, rollupDocId, splitByDay, splitEven, widen } from '../../../src/rollup/buckets';
-import { daysWithIndices, nextWatermark, rangesToBuild, rollupDoc, wasBuilt, windowsWithFlows } from '../../../src/rollup/builder';
+import { nextWatermark, rangesToBuild, rollupDoc, wasBuilt, windowsWithFlows } from '../../../src/rollup/builder';
 import { expiredRollupIndices } from '../../../src/rollup/prune';
 import { ROLLUP_FORMAT } from '../../../src/rollup/state';
 import { groupKeysOf, invalidSpecs, KEY_OBJECT, monthEndOfRollupIndex, monthOfRollupIndex, ROLLUP_SPECS, rollupIndexFor, rollupIndicesFor, specByName, storedFields } from '../../../src/rollup/specs';
+import { daysWithIndices } from '../../../src/store/indices';
 
 const M = 60_000;
 const D = 86_400_000;
