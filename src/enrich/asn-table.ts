@@ -46,13 +46,20 @@ export class AsnTable implements AsLookup {
    * inputs (lab captures, private networks) never need it.
    */
   static lazy(v4File: string, v6File: string): AsLookup {
-    let table: AsnTable | undefined;
-    const get = () => (table ??= new AsnTable(v4File, v6File));
+    let table: AsnTable | Error | undefined;
+    const get = (): AsnTable => {
+      if (table === undefined) {
+        try {
+          table = new AsnTable(v4File, v6File);
+        } catch (e) {
+          // Read once: every later lookup fails the same way (counted), without re-reading.
+          table = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+      if (table instanceof Error) throw table;
+      return table;
+    };
     return { lookup: (ip) => get().lookup(ip), organizationOf: (asn) => get().organizationOf(asn) };
-  }
-
-  get ranges(): number {
-    return this.v4.asn.length + this.v6.asn.length;
   }
 
   lookup(ip: string): AsInfo | undefined {

@@ -28,9 +28,6 @@ function load(file: string, role: string): Reader<Response> {
 export class MmdbFile {
   private reader: Reader<Response>;
   private readonly listener?: (cur: Stats, prev: Stats) => void;
-  /** Reloads done and failed since start. */
-  reloads = 0;
-  reloadFailures = 0;
   /** Told after a new version was swapped in (the enricher forgets its cached answers). */
   onReload?: () => void;
 
@@ -46,20 +43,14 @@ export class MmdbFile {
         if (cur.size === 0) return; // removed or being rewritten; the next change brings it back
         try {
           this.reader = load(file, role);
-          this.reloads++;
           this.onReload?.();
           o.onReload?.();
         } catch (e) {
-          this.reloadFailures++;
           o.onReload?.(e as FlowdexError);
         }
       };
       watchFile(file, { persistent: false, interval: o.intervalMs ?? WATCH_INTERVAL_MS }, this.listener);
     }
-  }
-
-  get databaseType(): string {
-    return this.reader.metadata.databaseType;
   }
 
   get(ip: string): Response | null {

@@ -30,11 +30,6 @@ export class NetworkEnricher implements Enricher {
 
   constructor(private readonly networks: readonly NetworkDef[]) {}
 
-  /** The most specific configured network holding `ip`. */
-  match(ip: string): NetworkDef | undefined {
-    return this.resolve(ip)?.def;
-  }
-
   enrich(doc: FlowDoc): void {
     const src = doc.source.ip === undefined ? undefined : this.resolve(doc.source.ip);
     const dst = doc.destination.ip === undefined ? undefined : this.resolve(doc.destination.ip);

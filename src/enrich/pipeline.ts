@@ -58,9 +58,6 @@ export const BUNDLED = {
   asnV6: () => packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'),
 };
 
-/** The attribution DB-IP's licence asks for wherever its results are shown. */
-export const DBIP_CREDIT = { text: 'IP Geolocation by DB-IP', url: 'https://db-ip.com' };
-
 /**
  * The enrichment stage between normalization and indexing (DESIGN §11): geo, AS, the operator's
  * networks and direction, exporter and interface names, service names and application categories.
@@ -90,10 +87,6 @@ export class Enrichment {
     if (site !== undefined && site.networks.length > 0) enrichers.push(new NetworkEnricher(site.networks));
     enrichers.push(new ExporterEnricher(site?.exporters), new ServiceEnricher(), new AppCategoryEnricher());
     return new Enrichment(enrichers);
-  }
-
-  get enabled(): boolean {
-    return this.enrichers.length > 0;
   }
 
   /** Enriches one normalized document in place; an enricher that throws is counted and skipped. */

@@ -94,11 +94,21 @@ export function lookupField(name: string, pos: number): ResolvedField {
   return { name, defs, type: first.type };
 }
 
+/** The device-name field beside each address field (LANL-style flows carry names, not IPs). */
+const ADDRESS_NAMES: Readonly<Record<string, string>> = { 'source.ip': 'source.address', 'destination.ip': 'destination.address' };
+/** A host name: starts with a letter, so no address (IPv6 starts with a hex digit or ':' only when it is not a word like this). */
+const DEVICE_NAME = /^[A-Za-z][\w.-]*$/;
+
 /**
  * The field a value is really about: a name given to an ifIndex field means the interface's
- * name, an address given to a network-name field means the addresses (`VALUE_TWINS`).
+ * name, an address given to a network-name field means the addresses (`VALUE_TWINS`), a device
+ * name given to an address field means the device names.
  */
 export function fieldForValue(f: ResolvedField, raw: string): ResolvedField {
+  // A name where an address is expected (`dst:EnterpriseAppServer`) searches the device names.
+  if (f.type === 'ip' && DEVICE_NAME.test(raw) && f.defs.every((d) => ADDRESS_NAMES[d.name] !== undefined)) {
+    return { name: f.name, defs: f.defs.map((d) => fieldByName(ADDRESS_NAMES[d.name] as string) as FieldDef), type: 'keyword' };
+  }
   const [only] = f.defs;
   const twinName = f.defs.length === 1 && only !== undefined ? VALUE_TWINS[only.name] : undefined;
   const twin = twinName !== undefined ? fieldByName(twinName) : undefined;

@@ -152,7 +152,8 @@ test('top-N over two monthly rollups ranks stored group keys: one terms list per
 
 test('random reports, filters and ranges: planned equals raw', async () => {
   const rng = new Prng(42);
-  const names = Object.keys(REPORTS) as ReportName[];
+  // Reports on enriched fields (countries, ASes, direction, interfaces) have no rollup to plan.
+  const names = (Object.keys(REPORTS) as ReportName[]).filter((n) => REPORTS[n].groupBy.every((g) => g.fields.every((f) => ROLLUP_SPECS.some((s) => s.dimensions.includes(f)))));
   const filters = ['', '', 'proto:tcp', 'app:dns', 'dport:443', 'src:10.0.0.0/8', 'not proto:udp', 'dst:10.0.1.10 or dst:10.0.1.11', 'srcaddr:Comp3', 'bytes>1000'];
   const intervals = ['15m', '30m', '1h', '5m', '1m'];
   let rollupAnswers = 0;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { loadConfig } from '../../../src/config';
 import { createClient, toFlowdexError } from '../../../src/store/client';
-import { withScope } from '../../../src/store/deadline';
+import { outsideScope, withScope } from '../../../src/store/deadline';
 import { createApp } from '../../../src/web/app';
 import { CLI } from '../../support/opensearch';
 
@@ -116,4 +116,16 @@ test('the CLI gives up on a hung node after --timeout, naming the cause', async 
   expect(code).toBe(1);
   expect(stderr).toMatch(/did not answer within 1 s/);
   expect(performance.now() - t0).toBeLessThan(5000);
+});
+
+test('clean-up run outside an aborted scope still reaches the node', async () => {
+  const cfg = loadConfig({ prefix: 'deadline-' });
+  const client = createClient(cfg);
+  const gone = new AbortController();
+  gone.abort();
+  await withScope({ signal: gone.signal }, async () => {
+    await expect(client.info()).rejects.toMatchObject({ name: 'RequestAbortedError' });
+    await expect(outsideScope(() => client.info())).resolves.toMatchObject({ statusCode: 200 });
+  });
+  await client.close();
 });

@@ -227,3 +227,21 @@ describe('tcp flags', () => {
     expect(maskOfValues([0])).toBeUndefined();
   });
 });
+
+describe('a name where an address is expected searches device names', () => {
+  it.each([
+    ['dst:EnterpriseAppServer', 'dstaddr:EnterpriseAppServer'],
+    ['src:Comp576843', 'srcaddr:Comp576843'],
+    ['ip:Comp576843', 'address:Comp576843'],
+    ['dst:(Comp1 or Comp2)', 'dstaddr:(Comp1 or Comp2)'],
+    ['dst host EnterpriseAppServer', 'dstaddr:EnterpriseAppServer'],
+  ])('%s ≡ %s', (forgiving, explicit) => {
+    expect(compileQuery(parseAnyQuery(forgiving, NOW).ast)).toEqual(compileQuery(parseQuery(explicit, NOW)));
+  });
+
+  it('addresses and broken addresses are read as before', () => {
+    expect(shape(parseQuery('dst:10.0.0.1', NOW))).toMatchObject({ fields: ['destination.ip'] });
+    expect(errorOf(() => parseQuery('dst:10.0.0.256', NOW)).code).toBe('QUERY_BAD_VALUE');
+  });
+});
+

@@ -47,7 +47,8 @@ const errors: [string, ErrorCode, number, string][] = [
   ['zzzzzzzzzz:1', 'QUERY_UNKNOWN_FIELD', 0, 'unknown field "zzzzzzzzzz" at 0'],
   ['flow.latency.client_ms>3', 'QUERY_UNKNOWN_FIELD', 0, 'not searchable'],
   ['src:10.0.0.256', 'QUERY_BAD_VALUE', 4, '"10.0.0.256" is not an IP address'],
-  ['src:example.com', 'QUERY_BAD_VALUE', 4, 'not an IP address or CIDR block for src'],
+  // A name (example.com) searches device names instead; a broken address is still refused.
+  ['src:10.1.x', 'QUERY_BAD_VALUE', 4, 'not an IP address or CIDR block for src'],
   ['src:10.0.0.0/33', 'QUERY_BAD_VALUE', 4, 'prefix length must be 0-32'],
   ['ip:2001:db8::/129', 'QUERY_BAD_VALUE', 3, 'prefix length must be 0-128'],
   ['10.0.0.0/40', 'QUERY_BAD_VALUE', 0, 'prefix length must be 0-32'],
