@@ -8,7 +8,8 @@ import { peersSuite } from './peers';
 import { querySuite } from './query';
 import { rollupSuite } from './rollup';
 import type { BenchSuite } from './types';
+import { upkeepSuite } from './upkeep';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, rollupSuite, peersSuite, webSuite, alertsSuite, collectSuite];
+export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, upkeepSuite, rollupSuite, peersSuite, webSuite, alertsSuite, collectSuite];

@@ -3,7 +3,6 @@ import { FlowdexError } from '../../src/errors';
 import { indexFiles, type IndexFilesOptions } from '../../src/ingest/files';
 import { follow } from '../../src/ingest/follow';
 import { durationMs } from '../../src/ingest/prune';
-import { updateRollups } from '../../src/rollup/builder';
 import { formatCounts, formatSummary, summarize, type IngestSummary } from '../../src/ingest/summary';
 import { connect } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
@@ -69,7 +68,7 @@ export function registerIndex(program: Command): void {
     .option('--follow <dir>', 'watch a directory and index each new complete file once')
     .option('--time-offset <seconds>', 'added to every flow time (relative-time datasets such as LANL)')
     .option('--mapping <file>', 'field mapping for the generic CSV/JSON reader')
-    .option('--no-rollup', 'leave rollups for a later `flowdex rollup`');
+    .option('--no-rollup', 'do not keep rollups while indexing; a later `flowdex rollup` builds the buckets this run touched');
   enrichOptions(cmd).action(action(async (paths: string[], opts: IndexCliOptions, cmd: Command) => {
       if (paths.length === 0 && !opts.follow) throw new FlowdexError('BAD_REQUEST', 'name at least one input (a file, directory, glob or -) or --follow DIR');
       const cfg = configOf(cmd);
@@ -85,6 +84,7 @@ export function registerIndex(program: Command): void {
         mappingFile: opts.mapping,
         progress: !opts.json || process.stderr.isTTY === true,
         onFormat: (input, format) => log(`${input}: ${format}`),
+        rollup: { marksOnly: !opts.rollup, log },
       };
       if (options.timeOffsetMs !== undefined && !Number.isFinite(options.timeOffsetMs)) throw new FlowdexError('BAD_REQUEST', `--time-offset needs seconds, got "${opts.timeOffset}"`, { field: '--time-offset' });
       const { client, info } = await connect(cfg);
@@ -109,7 +109,6 @@ export function registerIndex(program: Command): void {
           summary = summarize(totals, null, Date.now() - t0);
         }
         logEnrichment(enrich);
-        if (opts.rollup) await updateRollups(client, cfg, { log });
         printSummary(summary, opts.json);
         // A signal is how a follower is meant to stop, so only a one-shot run reports it.
         const interrupted = stop.exitCode();

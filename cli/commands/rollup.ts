@@ -3,6 +3,7 @@ import { durationMs } from '../../src/ingest/prune';
 import { parseTime } from '../../src/query/time';
 import { updateRollups, type UpdateResult } from '../../src/rollup/builder';
 import { connect } from '../../src/store/client';
+import { clusterStatus, type RollupStatus } from '../../src/store/status';
 import { setup } from '../../src/store/setup';
 import { action, configOf, log } from '../common';
 
@@ -13,11 +14,21 @@ interface RollupCliOptions {
   watch?: boolean;
   every: string;
   json?: boolean;
+  status?: boolean;
 }
 
 function print(r: UpdateResult, json: boolean | undefined): void {
   if (json) process.stdout.write(JSON.stringify(r) + '\n');
   else for (const s of r.specs) process.stdout.write(`${s.spec}\t${s.windows} windows\t${s.written} written\t${s.deleted} removed\t${s.watermark ? `built to ${new Date(s.watermark.built_to).toISOString()}, ${s.watermark.docs} docs` : 'nothing built'}\n`);
+}
+
+function printStatus(rows: readonly RollupStatus[], json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ rollups: rows }) + '\n');
+    return;
+  }
+  process.stdout.write('spec\tdocs\tbytes\tsize/raw\twatermark\tlag_s\tpending_buckets\n');
+  for (const r of rows) process.stdout.write(`${r.key}\t${r.docs}\t${r.size_bytes}\t${r.size_ratio ?? '-'}\t${r.watermark ?? '-'}\t${r.lag_ms === null ? '-' : Math.round(r.lag_ms / 1000)}\t${r.pending_buckets}\n`);
 }
 
 export function registerRollup(program: Command): void {
@@ -30,8 +41,18 @@ export function registerRollup(program: Command): void {
     .option('--watch', 'keep updating until interrupted')
     .option('--every <duration>', 'pause between updates with --watch', '60s')
     .option('--json', 'print each update as JSON')
+    .option('--status', 'show each rollup (docs, size, size/raw, watermark, lag, pending buckets) and change nothing')
     .action(action(async (opts: RollupCliOptions, cmd: Command) => {
       const cfg = configOf(cmd);
+      if (opts.status) {
+        const { client } = await connect(cfg);
+        try {
+          printStatus((await clusterStatus(client, cfg)).rollups, opts.json);
+        } finally {
+          await client.close();
+        }
+        return;
+      }
       const now = Date.now();
       const range = { from: opts.from !== undefined ? parseTime(opts.from, now, 'from') : undefined, to: opts.to !== undefined ? parseTime(opts.to, now, 'to') : undefined };
       const every = durationMs(opts.every, '--every');

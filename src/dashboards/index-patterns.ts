@@ -3,7 +3,8 @@ import { FIELDS, fieldByName, type FieldDef, type FieldType } from '../model/fie
 const SUMS = ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets', 'event.end'] as const;
 const TRAFFIC = [...SUMS, 'network.transport', 'network.protocol'] as const;
 const TALKERS = [...SUMS, 'source.ip', 'source.address', 'destination.ip', 'destination.address'] as const;
-const SERVICES = [...SUMS, 'destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'] as const;
+const SERVICES = [...SUMS, 'destination.port', 'network.transport', 'network.protocol'] as const;
+const WEB = [...SUMS, 'destination.ip', 'destination.address', 'destination.port'] as const;
 
 /**
  * The rollup aliases the dashboards read and the fields each keeps. This is the one place to
@@ -12,12 +13,11 @@ const SERVICES = [...SUMS, 'destination.ip', 'destination.address', 'destination
 export const ROLLUP_SOURCES = {
   traffic: { alias: 'rollup-traffic-1m', fields: TRAFFIC },
   traffic_hourly: { alias: 'rollup-traffic-1h', fields: TRAFFIC },
-  talkers: { alias: 'rollup-talkers-15m', fields: TALKERS },
   sources_daily: { alias: 'rollup-sources-1d', fields: [...SUMS, 'source.ip', 'source.address'] },
   destinations_daily: { alias: 'rollup-destinations-1d', fields: [...SUMS, 'destination.ip', 'destination.address'] },
-  talkers_daily: { alias: 'rollup-talkers-1d', fields: TALKERS },
-  services: { alias: 'rollup-services-15m', fields: SERVICES },
-  services_daily: { alias: 'rollup-services-1d', fields: SERVICES },
+  web: { alias: 'rollup-web-1d', fields: WEB },
+  services: { alias: 'rollup-services-1d', fields: SERVICES },
+  talkers: { alias: 'rollup-talkers-1d', fields: TALKERS },
 } as const satisfies Record<string, { alias: string; fields: readonly string[] }>;
 
 export type RollupKey = keyof typeof ROLLUP_SOURCES;

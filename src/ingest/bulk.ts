@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { SourceLocation } from '../model/flow';
+import type { FlowFacts } from '../rollup/partials';
 
 /** One document on its way to OpenSearch, with what is needed to account for it afterwards. */
 export interface BulkEntry {
@@ -10,6 +11,8 @@ export interface BulkEntry {
   /** `@timestamp` in epoch ms (for dirty-bucket bookkeeping). */
   ts: number;
   loc: SourceLocation;
+  /** What rollups keep of the flow, when the run maintains them. */
+  facts?: FlowFacts;
 }
 
 /** Documents collected until the batch is big or old enough to send. */

@@ -6,6 +6,11 @@ export interface DailyIndicesOptions {
   relaxRefresh: boolean;
   giveUpAfterMs: number;
   signal?: AbortSignal;
+  /**
+   * With refresh off, refresh the touched indices this often anyway, so that flows become
+   * searchable (and counted by reports) while a long load runs. @default 30 s
+   */
+  searchableWithinMs?: number;
 }
 
 /**
@@ -17,10 +22,26 @@ export class DailyIndices {
   /** Refresh interval to restore; null resets to the default. */
   private readonly original = new Map<string, string | null>();
 
+  private readonly timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly client: Client,
     private readonly o: DailyIndicesOptions,
-  ) {}
+  ) {
+    if (o.relaxRefresh) {
+      // One refresh at a time; a slow one is not stacked on.
+      this.timer = setInterval(() => {
+        this.refreshing = this.refreshing.then(() => this.refreshTouched().catch(() => undefined));
+      }, o.searchableWithinMs ?? 30_000);
+      this.timer.unref();
+    }
+  }
+
+  private async refreshTouched(): Promise<void> {
+    const names = this.touched;
+    for (let i = 0; i < names.length; i += 50) await this.client.indices.refresh({ index: names.slice(i, i + 50).join(','), ignore_unavailable: true });
+  }
 
   get touched(): string[] {
     return [...this.prepared.keys()].sort();
@@ -50,6 +71,8 @@ export class DailyIndices {
 
   /** Restores refresh intervals and refreshes, so everything indexed is searchable when this returns. */
   async finish(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.refreshing;
     const names = this.touched;
     if (names.length === 0) return;
     // Settled, not awaited one by one: an index whose creation failed must not block the others.

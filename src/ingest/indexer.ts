@@ -5,12 +5,12 @@ import type { SourceLocation } from '../model/flow';
 import type { Enrichment } from '../enrich/pipeline';
 import { normalize } from '../model/normalize';
 import type { ReadItem } from '../readers/types';
-import { indexFor, stateIndex } from '../store/indices';
+import { indexFor } from '../store/indices';
+import { RollupStream, type RollupStreamOptions } from '../rollup/stream';
 import { Batch, type BulkEntry } from './bulk';
 import { DailyIndices } from './daily-indices';
 import type { DeadLetter } from './dead-letter';
-import { DirtyBuckets, recordDirty } from './dirty';
-import { isTransient } from './retry';
+import { isTransient, withRetry } from './retry';
 import { BulkSender, type SendListener } from './sender';
 import { addCounts, zeroCounts, type Counts } from './summary';
 
@@ -30,6 +30,11 @@ export interface IndexOptions {
   relaxRefresh?: boolean;
   /** Aborting stops reading; documents already read are still sent and accounted. */
   signal?: AbortSignal;
+  /**
+   * Rollups: kept from the stream (the default), or only their marks recorded (`marksOnly`,
+   * `index --no-rollup`), leaving the buckets to `flowdex rollup`.
+   */
+  rollup?: RollupStreamOptions;
   /** The enrichment stage each normalized document passes; none when absent. */
   enrich?: Enrichment;
   /** Live counters (the progress display reads them); a fresh one when absent. */
@@ -137,13 +142,13 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
   const giveUpAfterMs = o.giveUpAfterMs ?? DEFAULTS.giveUpAfterMs;
   const concurrency = o.concurrency ?? DEFAULTS.concurrency;
   const counts = o.counts ?? new RunCounts();
-  const dirty = new DirtyBuckets();
+  const rollups = await RollupStream.open(client, cfg, { log: o.log, retry: (request) => withRetry(request, { giveUpAfterMs, signal: o.signal }), ...o.rollup });
   const indices = new DailyIndices(client, { relaxRefresh: o.relaxRefresh ?? true, giveUpAfterMs, signal: o.signal });
   const sender = new BulkSender(client, { concurrency, maxRate: o.maxRate, giveUpAfterMs, signal: o.signal });
   const listener: SendListener = {
     indexed: (e) => {
       counts.bump(e.loc.file, 'indexed');
-      dirty.mark(e.ts);
+      rollups.created(e);
     },
     duplicate: (e) => counts.bump(e.loc.file, 'duplicates'),
     rejected: async (e, reason) => {
@@ -153,6 +158,8 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
     retrying: (what, attempt, delay) => {
       if (attempt === 0 || attempt % 10 === 0) o.log?.(`OpenSearch not accepting writes (${what}); retrying in ${delay} ms`);
     },
+    beforeSend: (entries) => rollups.beforeSend(entries),
+    settled: (entries) => rollups.settled(entries),
   };
   const batcher = new Batcher(sender, listener, { flushBytes: o.flushBytes ?? DEFAULTS.flushBytes, maxDocs: sender.maxBatchDocs, concurrency });
   const flushInterval = o.flushIntervalMs ?? DEFAULTS.flushIntervalMs;
@@ -165,6 +172,7 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
   };
 
   let interrupted = false;
+  let finished = false;
   try {
     for await (const item of items) {
       if (item.kind === 'reject') {
@@ -174,7 +182,8 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
         try {
           const { id, doc } = normalize(item.record);
           o.enrich?.apply(doc);
-          entry = { index: indexFor(cfg.prefix, item.record.start), id, source: JSON.stringify(doc), ts: item.record.start, loc: item.loc };
+          const facts = rollups.facts(doc as unknown as Record<string, unknown>, item.record.start);
+          entry = { index: indexFor(cfg.prefix, item.record.start), id, source: JSON.stringify(doc), ts: item.record.start, loc: item.loc, ...(facts ? { facts } : {}) };
         } catch (e) {
           if (!isFlowdexError(e)) throw e;
           await rejectItem(item.loc, rejectReason(e));
@@ -190,9 +199,12 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
       }
     }
     await batcher.drain();
-    await recordDirty(client, stateIndex(cfg.prefix), dirty);
+    await rollups.finish();
+    finished = true;
   } finally {
     clearInterval(timer);
+    // A failed run's marks go to the repair; a process living on must not hold them.
+    if (!finished) await rollups.release().catch(() => undefined);
     await sender.stop();
     await indices.finish();
   }

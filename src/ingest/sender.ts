@@ -10,6 +10,10 @@ export interface SendListener {
   duplicate(e: BulkEntry): void;
   rejected(e: BulkEntry, reason: string): Promise<void>;
   retrying?(what: string, attempt: number, delayMs: number): void;
+  /** Before a batch is first sent (rollup marks are recorded here). */
+  beforeSend?(entries: readonly BulkEntry[]): Promise<void>;
+  /** Once every document of a batch is accounted for. */
+  settled?(entries: readonly BulkEntry[]): void;
 }
 
 export interface SenderOptions {
@@ -49,7 +53,11 @@ export class BulkSender {
 
   async send(entries: BulkEntry[], listener: SendListener): Promise<void> {
     if (this.rate) await this.rate.schedule({ weight: entries.length }, async () => {});
-    await this.requests.schedule(() => this.sendUntilSettled(entries, listener));
+    await this.requests.schedule(async () => {
+      await listener.beforeSend?.(entries);
+      await this.sendUntilSettled(entries, listener);
+      listener.settled?.(entries);
+    });
   }
 
   /** Sends, then resends documents the node pushed back (per-document 429) until none is left. */

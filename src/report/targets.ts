@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { errors } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from '../store/client';
+import { outsideScope } from '../store/deadline';
 import { allFlowIndices, indicesFor, isDailyIndex } from '../store/indices';
 import type { TimeRange } from '../query/time';
 
@@ -46,9 +47,12 @@ export async function openPit(client: Client, cfg: FlowdexConfig, indices: strin
   }
 }
 
-/** Closes a point in time; a PIT that already expired is not an error. */
+/**
+ * Closes a point in time; a PIT that already expired is not an error. Runs outside the request's
+ * scope, so an export whose reader went away still frees its PIT at once.
+ */
 export async function closePit(client: Client, pitId: string): Promise<void> {
-  await client.deletePit({ body: { pit_id: [pitId] } }, { ignore: [404] }).catch(() => undefined);
+  await outsideScope(() => client.deletePit({ body: { pit_id: [pitId] } }, { ignore: [404] })).catch(() => undefined);
 }
 
 /** A search on a point in time that has expired (or was closed) — the caller may reopen one. */

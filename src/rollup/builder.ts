@@ -1,7 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
-import { BUCKET_MS } from '../ingest/dirty';
-import { timeFilter } from '../query/compile';
+import { allOf, timeFilter } from '../query/compile';
 import type { CompositeKey, QueryDsl, TermsSource } from '../query/dsl';
 import { columnValue, groupKey, sourceName } from '../query/reports';
 import type { TimeRange } from '../query/time';
@@ -10,7 +9,8 @@ import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { allFlowIndices, daysWithIndices, indicesFor } from '../store/indices';
 import { allTemplates } from '../store/templates';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
-import { COUNT_FIELD, FIRST_SEEN_FIELD, groupKeysOf, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, SUM_FIELDS, type RollupSpec } from './specs';
+import { COUNT_FIELD, FIRST_SEEN_FIELD, groupKeysOf, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, specFilterDsl, SUM_FIELDS, type RollupSpec } from './specs';
+import { MARK_MS, ownerAlive } from './marks';
 import { clearDirty, readDirty, readWatermarks, ROLLUP_FORMAT, writeWatermark, type Watermark } from './state';
 
 /** Buckets per composite page and documents per bulk request. */
@@ -48,7 +48,7 @@ export function buildRequest(spec: RollupSpec, window: TimeRange, after?: Compos
   return {
     size: 0,
     track_total_hits: false,
-    query: timeFilter(window),
+    query: allOf(timeFilter(window), ...[specFilterDsl(spec)].filter((f): f is QueryDsl => f !== undefined)),
     aggs: {
       b: {
         composite: {
@@ -86,31 +86,44 @@ function aggValue(b: BuildBucket, name: string): number | null {
   return v !== null && typeof v === 'object' && 'value' in v && typeof v.value === 'number' ? v.value : null;
 }
 
+/** A group's totals in one bucket, whichever way they were summed (raw composite or the stream). */
+export interface GroupTotals {
+  flows: number;
+  /** In SUM_FIELDS order. */
+  sums: readonly number[];
+  maxEnd: number | null;
+  minStart: number | null;
+}
+
+/** The rollup document of one group of a spec's bucket, and its deterministic id. Pure. */
+export function docOf(spec: RollupSpec, bucket: number, dims: readonly (string | number | null)[], t: GroupTotals): { id: string; doc: Record<string, unknown> } {
+  const doc: Record<string, unknown> = { '@timestamp': bucket, [COUNT_FIELD]: t.flows };
+  const key: CompositeKey = {};
+  spec.dimensions.forEach((d, i) => {
+    const v = dims[i] ?? null;
+    key[sourceName(d)] = v;
+    if (v !== null) setPath(doc, d, v);
+  });
+  SUM_FIELDS.forEach((f, i) => setPath(doc, f, t.sums[i] ?? 0));
+  for (const f of MAX_FIELDS) if (t.maxEnd !== null) setPath(doc, f, t.maxEnd);
+  if (t.minStart !== null) setPath(doc, FIRST_SEEN_FIELD, t.minStart);
+  for (const k of groupKeysOf(spec)) setPath(doc, k.field, groupKey(k.groupBy.map((g) => columnValue(g, key))));
+  return { id: rollupDocId(spec.name, bucket, dims), doc };
+}
+
 /** One rollup document of a composite bucket, and its deterministic id. Pure. */
 export function rollupDoc(spec: RollupSpec, b: BuildBucket): { id: string; bucket: number; doc: Record<string, unknown> } {
   const bucket = Number(b.key[TIME_SOURCE]);
   const dims = spec.dimensions.map((d) => b.key[sourceName(d)] ?? null);
-  const doc: Record<string, unknown> = { '@timestamp': bucket, [COUNT_FIELD]: b.doc_count };
-  spec.dimensions.forEach((d, i) => {
-    const v = dims[i];
-    if (v !== null && v !== undefined) setPath(doc, d, v);
-  });
-  for (const f of SUM_FIELDS) setPath(doc, f, aggValue(b, metricName(f)) ?? 0);
-  for (const f of MAX_FIELDS) {
-    const v = aggValue(b, metricName(f));
-    if (v !== null) setPath(doc, f, v);
-  }
-  const first = aggValue(b, 'first_seen');
-  if (first !== null) setPath(doc, FIRST_SEEN_FIELD, first);
-  for (const k of groupKeysOf(spec)) setPath(doc, k.field, groupKey(k.groupBy.map((g) => columnValue(g, b.key))));
-  return { id: rollupDocId(spec.name, bucket, dims), bucket, doc };
+  const totals = { flows: b.doc_count, sums: SUM_FIELDS.map((f) => aggValue(b, metricName(f)) ?? 0), maxEnd: aggValue(b, metricName(MAX_FIELDS[0])), minStart: aggValue(b, 'first_seen') };
+  return { ...docOf(spec, bucket, dims, totals), bucket };
 }
 
 interface BulkItem {
   [op: string]: { status?: number; error?: { type?: string; reason?: string } };
 }
 
-async function bulk(client: Client, lines: unknown[]): Promise<void> {
+export async function bulk(client: Client, lines: unknown[]): Promise<void> {
   if (lines.length === 0) return;
   const res = await client.bulk({ body: lines } as Parameters<Client['bulk']>[0]);
   const body = res.body as unknown as { errors?: boolean; items?: BulkItem[] };
@@ -120,7 +133,7 @@ async function bulk(client: Client, lines: unknown[]): Promise<void> {
 }
 
 /** Creates monthly rollup indices with their spec's alias, once per run. */
-class RollupIndices {
+export class RollupIndices {
   private readonly ready = new Set<string>();
   constructor(
     private readonly client: Client,
@@ -182,11 +195,12 @@ export interface WindowResult {
 /**
  * Rebuilds one spec over one window (whole spec buckets, at most a day): writes every bucket
  * the raw flows give now — same ids, so overwritten in place — then deletes documents of the
- * window that were not written again (groups whose flows went away). A window never built
- * before has nothing to delete, so `rebuilt` false skips that sweep.
+ * window that were not written again: groups whose flows went away, and the partial documents
+ * of the indexing stream (whose flows the rebuilt documents now hold). The stream may have
+ * written past the watermark, so every window is swept.
  */
-async function buildWindow(client: Client, prefix: string, spec: RollupSpec, window: TimeRange, indices: RollupIndices, rebuilt: boolean): Promise<WindowResult> {
-  const stale = rebuilt ? await existingIds(client, prefix, spec, window) : new Map<string, string>();
+async function buildWindow(client: Client, prefix: string, spec: RollupSpec, window: TimeRange, indices: RollupIndices): Promise<WindowResult> {
+  const stale = await existingIds(client, prefix, spec, window);
   const raw = indicesFor(prefix, window).join(',');
   let written = 0;
   let after: CompositeKey | undefined;
@@ -274,7 +288,7 @@ export function rangesToBuild(spec: RollupSpec, o: { from?: number; to?: number;
   }
   if (wm === undefined) return extent ? splitByDay([widen(extent, spec.intervalMs)]) : [];
   const ahead = extent && extent.to > wm.built_to ? [widen({ from: wm.built_to, to: extent.to }, spec.intervalMs)] : [];
-  return splitByDay(mergeRanges([...ahead, ...dirtyWindows(dirty, BUCKET_MS, spec.intervalMs)]));
+  return splitByDay(mergeRanges([...ahead, ...dirtyWindows(dirty, MARK_MS, spec.intervalMs)]));
 }
 
 /**
@@ -283,11 +297,6 @@ export function rangesToBuild(spec: RollupSpec, o: { from?: number; to?: number;
  */
 export function windowsWithFlows(windows: readonly TimeRange[], days: ReadonlySet<number>): TimeRange[] {
   return windows.filter((w) => days.has(alignDown(w.from, DAY_MS)));
-}
-
-/** Whether a window overlaps what the watermark covers, so it may hold documents to sweep. Pure. */
-export function wasBuilt(w: TimeRange, wm: Watermark | undefined): boolean {
-  return wm !== undefined && w.from < wm.built_to && wm.built_from < w.to;
 }
 
 /** The watermark after building `ranges` on top of `prev`. Pure. */
@@ -311,7 +320,7 @@ export interface RollupSize {
   flows: number;
 }
 
-async function sizeOf(client: Client, index: string): Promise<RollupSize> {
+export async function sizeOf(client: Client, index: string): Promise<RollupSize> {
   const res = await client.search({
     index,
     ignore_unavailable: true,
@@ -333,7 +342,10 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
   const specs = o.specs ?? ROLLUP_SPECS;
   try {
     await client.indices.refresh({ index: allFlowIndices(prefix), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
-    const [extent, watermarks, dirty, days] = await Promise.all([rawExtent(client, prefix), readWatermarks(client, prefix), readDirty(client, prefix), rawDays(client, prefix)]);
+    const [extent, watermarks, marked, days] = await Promise.all([rawExtent(client, prefix), readWatermarks(client, prefix), readDirty(client, prefix), rawDays(client, prefix)]);
+    // Buckets of a run still indexing are its own to write; rebuilding them now would count twice.
+    const now = Date.now();
+    const dirty = marked.filter((d) => !ownerAlive(d.owner, now));
     const dirtyBuckets = dirty.flatMap((d) => d.buckets);
     const indices = new RollupIndices(client, prefix);
     const out: SpecUpdate[] = [];
@@ -346,7 +358,7 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
       let next = 0;
       const worker = async (): Promise<void> => {
         for (let w = windows[next++]; w !== undefined; w = windows[next++]) {
-          const r = await buildWindow(client, prefix, spec, w, indices, wasBuilt(w, prev));
+          const r = await buildWindow(client, prefix, spec, w, indices);
           written += r.written;
           deleted += r.deleted;
         }

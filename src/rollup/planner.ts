@@ -2,7 +2,7 @@ import type { QueryDsl } from '../query/dsl';
 import type { ReportDef } from '../query/reports';
 import type { TimeRange } from '../query/time';
 import { alignDown, DAY_MS, isEmpty, narrow } from './buckets';
-import { ROLLUP_SPECS, type RollupSpec } from './specs';
+import { ROLLUP_SPECS, specFilterDsl, type RollupSpec } from './specs';
 
 /**
  * The planner: which parts of a report's time range come from which rollup, and which from raw
@@ -93,6 +93,8 @@ function rawHolds(range: TimeRange, rawDays: ReadonlySet<number> | undefined): b
 
 function candidate(req: PlanRequest, spec: RollupSpec, cov: Coverage | undefined, fields: ReadonlySet<string>, rawPerMs: number | undefined): Candidate | undefined {
   if (cov === undefined || !covers(spec, fields)) return undefined;
+  // A filtered spec holds only its filter's flows: exact for a report with that very filter alone.
+  if (spec.filter && JSON.stringify(specFilterDsl(spec)) !== JSON.stringify(req.def.filter)) return undefined;
   if (req.intervalMs !== undefined && req.intervalMs % spec.intervalMs !== 0) return undefined;
   const middle = narrow({ from: Math.max(req.range.from, cov.from), to: Math.min(req.range.to, cov.to) }, partStep(req.def, spec, req.intervalMs));
   if (isEmpty(middle)) return undefined;

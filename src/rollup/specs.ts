@@ -1,5 +1,6 @@
 import { fieldByName } from '../model/fields';
 import { REPORTS, type GroupColumn } from '../query/reports';
+import type { QueryDsl } from '../query/dsl';
 import { DAY_MS, type TimeRange } from '../model/time';
 import * as names from '../store/indices';
 
@@ -15,6 +16,21 @@ export interface RollupSpec {
   intervalMs: number;
   /** Stored fields grouped by; a flow without a value is kept under a missing dimension. */
   dimensions: readonly string[];
+  /**
+   * Only flows whose field holds one of these values. The planner takes such a spec only for a
+   * report whose own filter is exactly this one (web-servers), so totals stay exact.
+   */
+  filter?: SpecFilter;
+}
+
+export interface SpecFilter {
+  field: string;
+  values: readonly (string | number)[];
+}
+
+/** The spec's filter as query DSL (the builder's and the planner's form of it). */
+export function specFilterDsl(spec: RollupSpec): QueryDsl | undefined {
+  return spec.filter && { terms: { [spec.filter.field]: [...spec.filter.values] } };
 }
 
 const MINUTE = 60_000;
@@ -22,24 +38,26 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const TRAFFIC = ['network.transport', 'network.protocol'];
 const TALKERS = ['source.ip', 'source.address', 'destination.ip', 'destination.address'];
-const SERVICES = ['destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'];
+const DESTINATIONS = ['destination.ip', 'destination.address'];
 
 /**
- * @default traffic per minute and hour, talkers and services per 15 minutes and per day, sources
- * and destinations per day. The coarse specs exist because a fine one is barely smaller than raw
- * when groups rarely repeat within a bucket (a pair seen once per 15 minutes); a day collapses
- * those repeats, and the planner takes them for whole days, raw or a fine spec serving the edges.
- * Among specs of one interval the narrower comes first: the planner keeps the first on a tie.
+ * @default traffic per minute and hour; sources, destinations, pairs, services (port, transport,
+ * app) and web servers per day. Each earns its keep by its size against the speedup it buys
+ * (README, Rollups): sub-day specs of pairs and of services per destination host were about as
+ * large as the raw flows (a pair or a host's ephemeral port rarely repeats within 15 minutes), so
+ * the day specs serve whole days and raw flows the edges. Services are counted by destination
+ * port as the raw report counts them; the per-host view the web-servers report needs is kept
+ * only for its two ports. Among specs of one interval the narrower comes first: the planner
+ * keeps the first on a tie.
  */
 export const ROLLUP_SPECS: readonly RollupSpec[] = [
   { name: 'traffic-1m', intervalMs: MINUTE, dimensions: TRAFFIC },
   { name: 'traffic-1h', intervalMs: HOUR, dimensions: TRAFFIC },
-  { name: 'talkers-15m', intervalMs: 15 * MINUTE, dimensions: TALKERS },
   { name: 'sources-1d', intervalMs: DAY, dimensions: ['source.ip', 'source.address'] },
-  { name: 'destinations-1d', intervalMs: DAY, dimensions: ['destination.ip', 'destination.address'] },
+  { name: 'destinations-1d', intervalMs: DAY, dimensions: DESTINATIONS },
+  { name: 'web-1d', intervalMs: DAY, dimensions: [...DESTINATIONS, 'destination.port'], filter: { field: 'destination.port', values: [80, 443] } },
+  { name: 'services-1d', intervalMs: DAY, dimensions: ['destination.port', 'network.transport', 'network.protocol'] },
   { name: 'talkers-1d', intervalMs: DAY, dimensions: TALKERS },
-  { name: 'services-15m', intervalMs: 15 * MINUTE, dimensions: SERVICES },
-  { name: 'services-1d', intervalMs: DAY, dimensions: SERVICES },
 ];
 
 /** Per-bucket sums, under the raw field names so report aggregations read them as they are. */
@@ -74,18 +92,33 @@ export function groupKeyField(groupBy: readonly GroupColumn[]): string {
 
 const keysBySpec = new WeakMap<RollupSpec, GroupKeyDef[]>();
 
-/** The group keys a spec stores: those of every top-N report whose group fields it keeps. */
-export function groupKeysOf(spec: RollupSpec): GroupKeyDef[] {
+/**
+ * The group keys a spec stores: those of every top-N report whose fields it keeps, unless a
+ * narrower unfiltered spec of the same interval keeps them too (the planner takes that one, so
+ * the key would only cost space: talkers-1d leaves sources and destinations to their own specs).
+ */
+export function groupKeysOf(spec: RollupSpec, specs: readonly RollupSpec[] = ROLLUP_SPECS): GroupKeyDef[] {
   const known = keysBySpec.get(spec);
   if (known) return known;
+  const keeps = (s: RollupSpec, fields: readonly string[]) => fields.every((f) => s.dimensions.includes(f));
   const out = new Map<string, GroupKeyDef>();
   for (const def of Object.values(REPORTS)) {
-    if (def.kind !== 'top' || !def.groupBy.every((g) => g.fields.every((f) => spec.dimensions.includes(f)))) continue;
-    out.set(groupKeyField(def.groupBy), { field: groupKeyField(def.groupBy), groupBy: def.groupBy });
+    const fields = [...def.groupBy.flatMap((g) => g.fields), ...(def.filter ? dslFieldsOf(def.filter) : [])];
+    if (def.kind !== 'top' || !keeps(spec, fields)) continue;
+    if (spec.filter && JSON.stringify(specFilterDsl(spec)) !== JSON.stringify(def.filter)) continue;
+    const narrower = specs.some((s) => s !== spec && !s.filter && s.intervalMs === spec.intervalMs && s.dimensions.length < spec.dimensions.length && keeps(s, fields));
+    if (!narrower) out.set(groupKeyField(def.groupBy), { field: groupKeyField(def.groupBy), groupBy: def.groupBy });
   }
   const keys = [...out.values()];
   keysBySpec.set(spec, keys);
   return keys;
+}
+
+/** Fields a report's own filter tests (terms and term only: what report definitions use). */
+function dslFieldsOf(q: QueryDsl): string[] {
+  if ('terms' in q) return Object.keys(q.terms);
+  if ('term' in q) return Object.keys(q.term);
+  return [];
 }
 
 export function specByName(name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): RollupSpec | undefined {

@@ -1,16 +1,17 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { stateDocId, stateIndex } from '../store/indices';
+import type { MarkOwner } from './marks';
 import type { Coverage } from './planner';
 
 /**
  * Rollup bookkeeping in `<prefix>state`: per-spec watermarks (kind `rollup`, id `rollup:<spec>`,
  * data `{built_from, built_to, updated, docs, flows, format}`, times in epoch ms) and the indexer's dirty
- * buckets (kind `dirty`, see ingest/dirty.ts), read with their sequence numbers so that clearing
+ * buckets (kind `dirty`, see rollup/marks), read with their sequence numbers so that clearing
  * one never drops buckets an indexer added meanwhile.
  */
 
-/** Layout of the rollup documents; 2 added the group keys (`key.*`). Older layouts are rebuilt. */
-export const ROLLUP_FORMAT = 2;
+/** Layout of the rollup documents; 2 added the group keys (`key.*`), 3 the specs of the stream. Older layouts are rebuilt. */
+export const ROLLUP_FORMAT = 3;
 
 export interface Watermark {
   built_from: number;
@@ -26,6 +27,8 @@ export interface Watermark {
 export interface DirtyDoc {
   id: string;
   buckets: number[];
+  /** The run that wrote the marks (see rollup/marks); absent in marks of older versions. */
+  owner?: Partial<MarkOwner>;
   seqNo: number;
   primaryTerm: number;
 }
@@ -77,9 +80,20 @@ export async function writeWatermark(client: Client, prefix: string, spec: strin
   await client.index({ index: stateIndex(prefix), id: stateDocId('rollup', spec), body: { kind: 'rollup', key: spec, updated: w.updated, data: w }, refresh: true });
 }
 
+/** Several watermarks in one request (the stream moves them together). */
+export async function writeWatermarks(client: Client, prefix: string, marks: ReadonlyMap<string, Watermark>): Promise<void> {
+  if (marks.size === 0) return;
+  const body = [...marks].flatMap(([spec, w]) => [{ index: { _index: stateIndex(prefix), _id: stateDocId('rollup', spec) } }, { kind: 'rollup', key: spec, updated: w.updated, data: w }]);
+  const res = await client.bulk({ body, refresh: true } as Parameters<Client['bulk']>[0]);
+  if ((res.body as { errors?: boolean }).errors) throw new Error('rollup watermarks not written');
+}
+
 export async function readDirty(client: Client, prefix: string): Promise<DirtyDoc[]> {
-  const hits = await stateHits<{ data?: { buckets?: number[] } }>(client, prefix, 'dirty');
-  return hits.map((h) => ({ id: h._id, buckets: h._source?.data?.buckets ?? [], seqNo: h._seq_no ?? -1, primaryTerm: h._primary_term ?? -1 }));
+  const hits = await stateHits<{ data?: { buckets?: number[] } & Partial<MarkOwner> }>(client, prefix, 'dirty');
+  return hits.map((h) => {
+    const d = h._source?.data;
+    return { id: h._id, buckets: d?.buckets ?? [], owner: { pid: d?.pid, host: d?.host, heartbeat: d?.heartbeat }, seqNo: h._seq_no ?? -1, primaryTerm: h._primary_term ?? -1 };
+  });
 }
 
 /** Marks rebuilt buckets clean. A document changed since it was read (a newer run's buckets) stays for the next update. */

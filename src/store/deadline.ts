@@ -24,3 +24,8 @@ export function withScope<T>(scope: RequestScope, fn: () => T): T {
 export function currentScope(): RequestScope | undefined {
   return scopes.getStore();
 }
+
+/** Runs `fn` outside any scope: clean-up (closing a point in time) must not die with its request. */
+export function outsideScope<T>(fn: () => T): T {
+  return scopes.exit(fn);
+}

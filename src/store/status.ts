@@ -10,12 +10,24 @@ export interface IndexStatus {
   size_bytes: number;
 }
 
-/** One `<prefix>state` document of kind `rollup`: a rollup spec's watermark. */
+/** A rollup spec: its watermark (`<prefix>state`, kind `rollup`), its indices, and what it still lacks. */
 export interface RollupStatus {
   key: string;
   updated: string | null;
   /** The newest time the rollup covers, when the document says. */
   watermark: string | null;
+  /** Documents and bytes of the spec's monthly indices. */
+  docs: number;
+  size_bytes: number;
+  /** Its size against the raw flow indices' (null without raw flows). */
+  size_ratio: number | null;
+  /** How far the watermark is behind the newest raw flow start, in ms (0 when ahead). */
+  lag_ms: number | null;
+  /**
+   * 15-minute buckets indexed flows were marked in and no rollup holds yet: held by a running
+   * indexer, or left by one that stopped (rebuilt by the next `flowdex index` or `flowdex rollup`).
+   */
+  pending_buckets: number;
 }
 
 export interface ClusterStatus {
@@ -38,9 +50,10 @@ interface CatIndex {
 }
 
 interface StateDoc {
+  kind?: string;
   key?: string;
   updated?: string | number;
-  data?: { built_to?: string | number };
+  data?: { built_to?: string | number; buckets?: number[] };
 }
 
 function isoOrNull(v: string | number | undefined): string | null {
@@ -53,12 +66,18 @@ function isoOrNull(v: string | number | undefined): string | null {
 export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise<ClusterStatus> {
   const started = Date.now();
   try {
-    const [info, health, cat, state] = await Promise.all([
+    // Dirty marks are written without a refresh; the count must see them.
+    await client.indices.refresh({ index: `${cfg.prefix}state` }, { ignore: [404] });
+    const [info, health, cat, state, newest] = await Promise.all([
       client.info(),
       client.cluster.health({}),
       client.cat.indices({ index: `${cfg.prefix}*`, format: 'json', bytes: 'b', expand_wildcards: 'open' }, { ignore: [404] }),
       client.search(
-        { index: stateIndex(cfg.prefix), body: { size: 100, query: { term: { kind: 'rollup' } }, sort: [{ key: 'asc' }] } },
+        { index: stateIndex(cfg.prefix), body: { size: 1000, query: { terms: { kind: ['rollup', 'dirty'] } }, sort: [{ key: 'asc' }] } },
+        { ignore: [404] },
+      ),
+      client.search(
+        { index: `${cfg.prefix}flows-*`, ignore_unavailable: true, allow_no_indices: true, body: { size: 0, track_total_hits: false, aggs: { newest: { max: { field: '@timestamp' } } } } } as Parameters<Client['search']>[0],
         { ignore: [404] },
       ),
     ]);
@@ -69,11 +88,27 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
       .map((i) => ({ index: i.index, health: i.health ?? 'unknown', docs: Number(i['docs.count'] ?? 0), size_bytes: Number(i['store.size'] ?? 0) }))
       .sort((a, b) => a.index.localeCompare(b.index));
     const docs = (state.body as { hits?: { hits: { _id: string; _source: StateDoc }[] } }).hits?.hits ?? [];
-    const rollups = docs.map((d) => ({
-      key: d._source.key ?? d._id,
-      updated: isoOrNull(d._source.updated),
-      watermark: isoOrNull(d._source.data?.built_to),
-    }));
+    const pending = new Set(docs.filter((d) => d._source.kind === 'dirty').flatMap((d) => d._source.data?.buckets ?? [])).size;
+    const newestFlow = (newest.body as unknown as { aggregations?: { newest?: { value?: number | null } } }).aggregations?.newest?.value ?? null;
+    const rawBytes = indices.filter((i) => i.index.startsWith(`${cfg.prefix}flows-`)).reduce((n, i) => n + i.size_bytes, 0);
+    const rollups = docs
+      .filter((d) => d._source.kind === 'rollup')
+      .map((d): RollupStatus => {
+        const key = d._source.key ?? d._id;
+        const own = indices.filter((i) => i.index.startsWith(`${cfg.prefix}rollup-${key}-`));
+        const size = own.reduce((n, i) => n + i.size_bytes, 0);
+        const builtTo = d._source.data?.built_to;
+        return {
+          key,
+          updated: isoOrNull(d._source.updated),
+          watermark: isoOrNull(builtTo),
+          docs: own.reduce((n, i) => n + i.docs, 0),
+          size_bytes: size,
+          size_ratio: rawBytes > 0 ? Math.round((size / rawBytes) * 1000) / 1000 : null,
+          lag_ms: newestFlow !== null && builtTo !== undefined ? Math.max(0, newestFlow + 1 - new Date(builtTo).getTime()) : null,
+          pending_buckets: pending,
+        };
+      });
     return {
       version: version.number,
       distribution: version.distribution ?? 'elasticsearch',

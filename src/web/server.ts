@@ -43,7 +43,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     s.once('error', reject);
   });
   // A request never outlives the OpenSearch timeout by much; exports are streamed and exempt.
-  server.headersTimeout = o.config.requestTimeoutMs;
+  server.headersTimeout = Math.max(o.config.requestTimeoutMs, 10_000);
   server.requestTimeout = 0;
   const { port: bound } = server.address() as AddressInfo;
   const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;

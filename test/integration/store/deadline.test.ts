@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { loadConfig } from '../../../src/config';
 import { createClient, toFlowdexError } from '../../../src/store/client';
-import { withScope } from '../../../src/store/deadline';
+import { outsideScope, withScope } from '../../../src/store/deadline';
 import { createApp } from '../../../src/web/app';
 import { CLI } from '../../support/opensearch';
 
@@ -35,12 +35,13 @@ async function hungNode(): Promise<Hung> {
     });
   });
   await new Promise<void>((resolve) => h.server.listen(0, '127.0.0.1', resolve));
-  h.url = `http://127.0.0.1:${(h.server.address() as AddressInfo).port}`;
+  const address = h.server.address() as AddressInfo;
+  h.url = `http://127.0.0.1:${address.port}`;
   const close = h.server.close.bind(h.server);
-  h.server.close = ((cb?: (err?: Error) => void) => {
+  h.server.close = (cb?: (err?: Error) => void) => {
     for (const s of sockets) s.destroy();
     return close(cb);
-  }) as Server['close'];
+  };
   return h;
 }
 
@@ -98,10 +99,11 @@ test('the explorer answers a hung node with 504 within its deadline', async () =
   const app = createApp({ client: createClient(cfg), config: cfg });
   const t0 = performance.now();
   const res = await request(app).get('/api/search').query({ q: 'dport:53' });
+  const body = res.body as { error: { code: string; request_id: string } };
   expect(res.status).toBe(504);
-  expect(res.body.error.code).toBe('OPENSEARCH_TIMEOUT');
-  expect(res.body.error.request_id).toMatch(/^[0-9a-f]{16}$/);
-  expect(res.headers['x-request-id']).toBe(res.body.error.request_id);
+  expect(body.error.code).toBe('OPENSEARCH_TIMEOUT');
+  expect(body.error.request_id).toMatch(/^[0-9a-f]{16}$/);
+  expect(res.headers['x-request-id']).toBe(body.error.request_id);
   expect(performance.now() - t0).toBeLessThan(3000);
 });
 
@@ -116,4 +118,16 @@ test('the CLI gives up on a hung node after --timeout, naming the cause', async 
   expect(code).toBe(1);
   expect(stderr).toMatch(/did not answer within 1 s/);
   expect(performance.now() - t0).toBeLessThan(5000);
+});
+
+test('clean-up run outside an aborted scope still reaches the node', async () => {
+  const cfg = loadConfig({ prefix: 'deadline-' });
+  const client = createClient(cfg);
+  const gone = new AbortController();
+  gone.abort();
+  await withScope({ signal: gone.signal }, async () => {
+    await expect(client.info()).rejects.toMatchObject({ name: 'RequestAbortedError' });
+    await expect(outsideScope(() => client.info())).resolves.toMatchObject({ statusCode: 200 });
+  });
+  await client.close();
 });

@@ -1,5 +1,4 @@
 import { classifyItem, classifyResponse, bulkBody } from '../../../src/ingest/bulk';
-import { mergeBuckets, DirtyBuckets } from '../../../src/ingest/dirty';
 import { CompletionTracker } from '../../../src/ingest/follow';
 import { globToRegExp, isIgnoredName } from '../../../src/ingest/inputs';
 import { progressLine } from '../../../src/ingest/progress';
@@ -49,19 +48,6 @@ test('bulk items: created, duplicate, pushed back, refused', () => {
 test('bulk body is create actions with the documents as given', () => {
   const body = bulkBody([{ index: 'i', id: 'a"b', source: '{"x":1}', ts: 0, loc: { file: 'f' } }]);
   expect(body).toBe('{"create":{"_index":"i","_id":"a\\"b"}}\n{"x":1}\n');
-});
-
-test('dirty buckets are 15-minute starts per day, sorted and merged without repeats', () => {
-  const d = new DirtyBuckets();
-  const day = Date.UTC(2024, 0, 2);
-  d.mark(day + 20 * 60_000);
-  d.mark(day + 16 * 60_000);
-  d.mark(day - 1);
-  expect([...d.snapshot()]).toEqual([
-    ['2024.01.01', [day - 15 * 60_000]],
-    ['2024.01.02', [day + 15 * 60_000]],
-  ]);
-  expect(mergeBuckets([3, 1], [2, 3])).toEqual([1, 2, 3]);
 });
 
 test('a watched file is complete after two unchanged polls, or at once when renamed in', () => {

@@ -56,8 +56,8 @@ describe('query language bounds', () => {
     for (const q of ['constructor:1', '__proto__:1', 'toString:x', 'hasOwnProperty:1']) expect(failure(() => parseQuery(q)).code).toBe('QUERY_UNKNOWN_FIELD');
     expect(failure(() => parseQuery('bytes>1constructor')).code).toBe('QUERY_BAD_VALUE');
     expect(failure(() => parseQuery('duration>1__proto__')).code).toBe('QUERY_BAD_VALUE');
-    expect(() => reportByName('constructor')).toThrow(expect.objectContaining({ code: 'REPORT_UNKNOWN' }));
-    expect(() => reportByName('__proto__')).toThrow(expect.objectContaining({ code: 'REPORT_UNKNOWN' }));
+    expect(failure(() => reportByName('constructor')).code).toBe('REPORT_UNKNOWN');
+    expect(failure(() => reportByName('__proto__')).code).toBe('REPORT_UNKNOWN');
   });
 
   test('addresses OpenSearch would refuse are client errors', () => {
@@ -76,7 +76,7 @@ describe('query language bounds', () => {
   });
 
   test('sorting on a field that is computed on read is refused', () => {
-    expect(() => parseSort('community_id')).toThrow(expect.objectContaining({ code: 'QUERY_BAD_VALUE' }));
+    expect(failure(() => parseSort('community_id')).code).toBe('QUERY_BAD_VALUE');
   });
 });
 
@@ -110,7 +110,8 @@ describe('bucket counts before arrays', () => {
 
   test('1 s over ten years is refused without building the buckets', () => {
     const range = parseTimeRange('now-3650d', undefined, NOW);
-    expect(() => seriesInterval(range, '1s')).toThrow(expect.objectContaining({ code: 'QUERY_BAD_VALUE', context: { field: 'interval' } }));
+    const e = failure(() => seriesInterval(range, '1s'));
+    expect([e.code, e.context.field]).toEqual(['QUERY_BAD_VALUE', 'interval']);
     expect(() => alignedBuckets(range, 1000)).toThrow(FlowdexError);
     expect(() => checkBucketCount(0, MAX_TIME_MS, 1000, '1s')).toThrow(FlowdexError);
   });

@@ -46,7 +46,7 @@ describe('request timeout', () => {
     expect(loadConfig({ timeout: '2m' }, { FLOWDEX_TIMEOUT: '5s' }).requestTimeoutMs).toBe(120_000);
     expect(parseTimeout('1500ms')).toBe(1_500);
     expect(parseTimeout('45')).toBe(45_000);
-    for (const bad of ['0', '1ms', '2h', 'soon', '-1s']) expect(() => parseTimeout(bad)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    for (const bad of ['0', '1ms', '2h', 'soon', '-1s']) expect(() => parseTimeout(bad)).toThrow(/timeout must be a duration/);
   });
 });
 

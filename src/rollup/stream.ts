@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../config';
+import { alignDown } from './buckets';
+import { bulk, docOf, RollupIndices, updateRollups } from './builder';
+import { MARK_MS, RunMarks } from './marks';
+import { FactReader, factFields, RollupAggregator, type FlowFacts, type OpenBucket } from './partials';
+import { ROLLUP_SPECS, rollupAlias, rollupIndexFor, type RollupSpec } from './specs';
+import { readDirty, readWatermarks, ROLLUP_FORMAT, writeWatermarks, type Watermark } from './state';
+
+export interface RollupStreamOptions {
+  /** @default ROLLUP_SPECS */
+  specs?: readonly RollupSpec[];
+  /**
+   * Write the buckets the stream has left behind this often (one bulk write, one refresh, one
+   * watermark update per spec at most per tick). @default 10 s
+   */
+  flushEveryMs?: number;
+  /** A bucket is written once the newest flow is this far past its end. @default 5 minutes */
+  graceMs?: number;
+  /** Groups held in memory (about 300 bytes each) before everything is written. @default 500 000 */
+  maxGroups?: number;
+  /** Only record marks (`index --no-rollup`): the flows are left to `flowdex rollup`. */
+  marksOnly?: boolean;
+  /** Runs each request to OpenSearch, retrying while the node is away (the indexer's policy). */
+  retry?: <T>(request: () => Promise<T>) => Promise<T>;
+  log?: (line: string) => void;
+}
+
+const DEFAULTS = { flushEveryMs: 10_000, graceMs: 5 * 60_000, maxGroups: 500_000 };
+
+/** Documents per rollup bulk request. */
+const WRITE_BATCH = 5000;
+
+/** What the indexer needs to know of a document to keep rollups: its facts and its mark. */
+export interface StreamDoc {
+  ts: number;
+  facts?: FlowFacts;
+}
+
+/**
+ * Rollups kept by the indexing stream (DESIGN §5). The indexer calls `beforeSend` with each
+ * bulk request's documents (their 15-minute marks are recorded before anything is sent),
+ * `created` for each document the response says is new, `settled` once a request's outcomes
+ * are accounted, and `finish` at the end. Created flows are summed in memory and written as
+ * partial rollup documents — a group's first write takes the group's own id, later ones an id
+ * of their own — which every report sums at read time. Files, `--follow` and the collector
+ * use the same stream.
+ */
+export class RollupStream {
+  private readonly aggregator: RollupAggregator;
+  private readonly reader: FactReader;
+  private readonly marks: RunMarks;
+  private readonly indices: RollupIndices;
+  private readonly inflight = new Map<number, number>();
+  private readonly written = new Map<string, { from: number; to: number }>();
+  private writes: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private lastHeld = -1;
+  private queued: ReadonlySet<number>[] = [];
+  /** Documents and flows written per spec since its watermark was last written. */
+  private readonly unreported = new Map<string, { docs: number; flows: number }>();
+  private readonly o: Required<Omit<RollupStreamOptions, 'log' | 'specs'>> & Pick<RollupStreamOptions, 'log'>;
+  private readonly retry: <T>(request: () => Promise<T>) => Promise<T>;
+  readonly specs: readonly RollupSpec[];
+  /** Rollup documents written under ids of their own (a group already had one): compaction merges them. */
+  partials = 0;
+  docs = 0;
+  /** Wall time spent writing rollup documents, watermarks and marks. */
+  writeMs = 0;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly cfg: FlowdexConfig,
+    o: RollupStreamOptions,
+  ) {
+    this.specs = o.specs ?? ROLLUP_SPECS;
+    this.retry = o.retry ?? ((request) => request());
+    this.o = { flushEveryMs: o.flushEveryMs ?? DEFAULTS.flushEveryMs, graceMs: o.graceMs ?? DEFAULTS.graceMs, maxGroups: o.maxGroups ?? DEFAULTS.maxGroups, marksOnly: o.marksOnly ?? false, retry: this.retry, log: o.log };
+    const fields = factFields(this.specs);
+    this.reader = new FactReader(fields);
+    this.aggregator = new RollupAggregator(this.specs, fields);
+    this.marks = new RunMarks(client, cfg.prefix, `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`, this.retry);
+    this.indices = new RollupIndices(client, cfg.prefix);
+  }
+
+  /**
+   * Opens a stream. Buckets left dirty by runs that are gone (killed, failed, `--no-rollup`) and
+   * raw flows no rollup was ever built for are first rebuilt from raw flows: the stream only adds
+   * what it is given, so it must start from rollups that are right.
+   */
+  static async open(client: Client, cfg: FlowdexConfig, o: RollupStreamOptions = {}): Promise<RollupStream> {
+    const stream = new RollupStream(client, cfg, o);
+    if (!stream.o.marksOnly) {
+      const retry = stream.retry;
+      const [watermarks, dirty] = await retry(() => Promise.all([readWatermarks(client, cfg.prefix), readDirty(client, cfg.prefix)]));
+      const stale = stream.specs.some((s) => watermarks.get(s.name)?.format !== ROLLUP_FORMAT);
+      const rawExists = (await retry(() => client.indices.exists({ index: `${cfg.prefix}flows-*`, allow_no_indices: false } as Parameters<Client['indices']['exists']>[0]))).body;
+      if (dirty.length > 0 || (stale && rawExists)) {
+        await retry(() => bulksSettled(client, cfg.prefix, o.log));
+        const r = await updateRollups(client, cfg, { specs: stream.specs === ROLLUP_SPECS ? undefined : stream.specs, log: o.log });
+        o.log?.(`rollups repaired from raw flows before indexing (${r.specs.reduce((n, s) => n + s.windows, 0)} windows, ${r.took_ms} ms)`);
+      }
+      stream.timer = setInterval(() => stream.flush('closed'), stream.o.flushEveryMs);
+      stream.timer.unref();
+    }
+    return stream;
+  }
+
+  /** The facts of a flow document, read once when it is built (undefined with marks only). */
+  facts(doc: Record<string, unknown>, ts: number): FlowFacts | undefined {
+    return this.o.marksOnly ? undefined : this.reader.read(doc, ts);
+  }
+
+  /** Records the marks of a request's documents; resolves once they are stored. */
+  async beforeSend(docs: readonly StreamDoc[]): Promise<void> {
+    this.throwIfFailed();
+    const marks = new Set<number>();
+    for (const d of docs) {
+      const m = alignDown(d.ts, MARK_MS);
+      marks.add(m);
+      this.inflight.set(m, (this.inflight.get(m) ?? 0) + 1);
+    }
+    await this.marks.mark(marks);
+  }
+
+  /**
+   * Hands this run's marks over to the repair (`flowdex rollup` or the next run): with
+   * `--no-rollup`, or when the run failed. Without this, a process that goes on living (a test,
+   * a server) would keep them as a live run's.
+   */
+  async release(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.marks.release();
+  }
+
+  created(d: StreamDoc): void {
+    if (d.facts) this.aggregator.add(d.facts);
+  }
+
+  /** A request's outcomes are accounted: its created flows are held, the rest needs nothing. */
+  settled(docs: readonly StreamDoc[]): void {
+    for (const d of docs) {
+      const m = alignDown(d.ts, MARK_MS);
+      const n = (this.inflight.get(m) ?? 1) - 1;
+      if (n > 0) this.inflight.set(m, n);
+      else this.inflight.delete(m);
+    }
+    if (!this.o.marksOnly && this.aggregator.groups >= this.o.maxGroups) this.flush('all');
+  }
+
+  /** Writes everything held, brings watermarks forward and drops this run's marks. */
+  async finish(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.o.marksOnly) return this.release();
+    this.flush('all');
+    await this.writes;
+    this.throwIfFailed();
+    this.o.log?.(`rollups: ${this.docs} documents written (${this.partials} partial) in ${Math.round(this.writeMs)} ms`);
+  }
+
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Queues a write of the closed (or all) buckets; writes run one at a time, in order. */
+  private flush(which: 'closed' | 'all'): void {
+    const buckets = which === 'all' ? this.aggregator.takeAll() : this.aggregator.closed(this.o.graceMs);
+    // Nothing to write and nothing new held since the last look: the watermarks are right.
+    const held = this.aggregator.groups;
+    if (buckets.length === 0 && which === 'closed' && held === this.lastHeld) return;
+    this.lastHeld = held;
+    // Taken from memory but not written yet: their marks must stay until the write lands.
+    const queued = new Set(buckets.flatMap((b) => [...b.marks]));
+    this.queued.push(queued);
+    this.writes = this.writes
+      .then(() => (this.failure ? undefined : this.write(buckets, queued)))
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      });
+  }
+
+  private async write(buckets: readonly OpenBucket[], queued: ReadonlySet<number>): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await this.writeBuckets(buckets);
+      this.queued = this.queued.filter((q) => q !== queued);
+      await this.marks.settle(new Set([...this.aggregator.heldMarks(), ...this.inflight.keys(), ...this.queued.flatMap((q) => [...q])]));
+    } finally {
+      this.writeMs += performance.now() - t0;
+    }
+  }
+
+  private async writeBuckets(buckets: readonly OpenBucket[]): Promise<void> {
+    const creates: { spec: RollupSpec; index: string; id: string; doc: Record<string, unknown> }[] = [];
+    for (const b of buckets) {
+      const index = rollupIndexFor(this.cfg.prefix, b.spec, b.start);
+      await this.retry(() => this.indices.ensure(b.spec, index));
+      const added = this.unreported.get(b.spec.name) ?? { docs: 0, flows: 0 };
+      for (const g of b.groups.values()) {
+        creates.push({ spec: b.spec, index, ...docOf(b.spec, b.start, g.dims, g) });
+        added.flows += g.flows;
+      }
+      added.docs += b.groups.size;
+      this.unreported.set(b.spec.name, added);
+      const span = this.written.get(b.spec.name);
+      this.written.set(b.spec.name, { from: Math.min(span?.from ?? b.start, b.start), to: Math.max(span?.to ?? 0, b.start + b.spec.intervalMs) });
+    }
+    for (let i = 0; i < creates.length; i += WRITE_BATCH) {
+      const chunk = creates.slice(i, i + WRITE_BATCH);
+      const taken = await this.retry(() => createAll(this.client, chunk));
+      // The group already has a document (an earlier write or run): this one gets an id of its own.
+      const again = chunk.filter((_, j) => taken[j]);
+      if (again.length > 0) {
+        const run = `${this.marks.runId}.${++this.seq}`;
+        await this.retry(() => bulk(this.client, again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc])));
+        this.partials += again.length;
+      }
+      this.docs += chunk.length;
+    }
+    await this.advanceWatermarks(new Set(buckets.map((b) => b.spec.name)));
+  }
+
+  /**
+   * Makes the written documents searchable and moves each spec's watermark: forward over what
+   * was written, back to the start of a bucket the stream still holds flows of. Reports read
+   * the time past a watermark from raw flows, so a held flow is counted there meanwhile.
+   */
+  private async advanceWatermarks(written: ReadonlySet<string>): Promise<void> {
+    if (written.size > 0) {
+      const aliases = this.specs.filter((s) => written.has(s.name)).map((s) => rollupAlias(this.cfg.prefix, s));
+      await this.retry(() => this.client.indices.refresh({ index: aliases.join(','), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]));
+    }
+    const watermarks = await this.retry(() => readWatermarks(this.client, this.cfg.prefix));
+    const updated = new Date().toISOString();
+    const out = new Map<string, Watermark>();
+    for (const spec of this.specs) {
+      const prev = watermarks.get(spec.name);
+      const next = coveredRange(prev, this.written.get(spec.name), this.aggregator.oldestHeld(spec));
+      const added = this.unreported.get(spec.name) ?? { docs: 0, flows: 0 };
+      if (next === undefined || (added.docs === 0 && prev && next.from === prev.built_from && next.to === prev.built_to)) continue;
+      // Sizes steer the planner's choice: this run's documents added to what the watermark said.
+      out.set(spec.name, { built_from: next.from, built_to: next.to, updated, docs: (prev?.docs ?? 0) + added.docs, flows: (prev?.flows ?? 0) + added.flows, format: ROLLUP_FORMAT });
+    }
+    await this.retry(() => writeWatermarks(this.client, this.cfg.prefix, out));
+    for (const name of out.keys()) this.unreported.delete(name);
+  }
+
+  /** Marks still recorded for this run. */
+  get pendingMarks(): number {
+    return this.marks.pending;
+  }
+}
+
+/** Longest wait for the bulk requests of a run that is gone. */
+const ORPHAN_WAIT_MS = 60_000;
+
+/**
+ * Waits until no bulk request into this prefix's flow indices is running. A killed indexer's
+ * last requests keep running on the node; a rebuild from raw flows started before they land
+ * would miss their flows, which a rerun then only sees as duplicates.
+ */
+async function bulksSettled(client: Client, prefix: string, log?: (line: string) => void): Promise<void> {
+  const t0 = Date.now();
+  for (let logged = false; Date.now() - t0 < ORPHAN_WAIT_MS; logged = true) {
+    const res = await client.tasks.list({ actions: 'indices:data/write/bulk*', detailed: true });
+    const nodes = (res.body as { nodes?: Record<string, { tasks?: Record<string, { description?: string }> }> }).nodes ?? {};
+    const ours = Object.values(nodes).flatMap((n) => Object.values(n.tasks ?? {})).filter((t) => t.description?.includes(`${prefix}flows-`));
+    if (ours.length === 0) return;
+    if (!logged) log?.(`waiting for ${ours.length} bulk request(s) of an earlier run to land before repairing rollups`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * The range a spec's watermark should claim: the previous one widened over what this run wrote,
+ * cut at the earliest bucket still held. Undefined when nothing is known. Pure.
+ */
+export function coveredRange(prev: Watermark | undefined, written: { from: number; to: number } | undefined, oldestHeld: number | undefined): { from: number; to: number } | undefined {
+  if (prev === undefined && written === undefined) return undefined;
+  const from = Math.min(prev?.built_from ?? Infinity, written?.from ?? Infinity);
+  const to = Math.max(prev?.built_to ?? -Infinity, written?.to ?? -Infinity);
+  return { from, to: oldestHeld === undefined ? to : Math.max(from, Math.min(to, oldestHeld)) };
+}
+
+/** `create` under each group's own id; true where the id was taken (409). Other refusals throw. */
+async function createAll(client: Client, docs: readonly { index: string; id: string; doc: Record<string, unknown> }[]): Promise<boolean[]> {
+  const res = await client.bulk({ body: docs.flatMap((d) => [{ create: { _index: d.index, _id: d.id } }, d.doc]) } as Parameters<Client['bulk']>[0]);
+  const body = res.body as unknown as { errors?: boolean; items?: Record<string, { status?: number; error?: { type?: string; reason?: string } }>[] };
+  if (!body.errors) return docs.map(() => false);
+  return docs.map((_, i) => {
+    const r = Object.values(body.items?.[i] ?? {})[0];
+    if (r?.status === 409) return true;
+    if (r?.error) throw new Error(`rollup write refused: ${r.error.type ?? ''}: ${r.error.reason ?? ''}`);
+    return false;
+  });
+}
