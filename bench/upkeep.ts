@@ -6,7 +6,7 @@ import { loadConfig, type FlowdexConfig } from '../src/config';
 import { generateFlows } from '../src/generate/flows';
 import { DeadLetter } from '../src/ingest/dead-letter';
 import { indexItems, RunCounts } from '../src/ingest/indexer';
-import { runReport } from '../src/query/run-report';
+import { runReport } from '../src/report/run-report';
 import type { ReadItem } from '../src/readers/types';
 import { ROLLUP_SPECS } from '../src/rollup/specs';
 import { connect } from '../src/store/client';

@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeGenerated } from '../../../src/generate/output';
-import { runReport, type ReportRequest } from '../../../src/query/run-report';
+import { runReport, type ReportRequest } from '../../../src/report/run-report';
 import { readDirty } from '../../../src/rollup/state';
 import { CLI, testCluster } from '../../support/opensearch';
 
