@@ -11,6 +11,7 @@ import { indexFiles } from '../src/ingest/files';
 import type { FlowDoc } from '../src/model/flow';
 import { normalize } from '../src/model/normalize';
 import { connect } from '../src/store/client';
+import { allFlowIndices } from '../src/store/indices';
 import { setup } from '../src/store/setup';
 import type { BenchResult, BenchSuite } from './types';
 
@@ -94,7 +95,7 @@ export const enrichSuite: BenchSuite = {
         const result = await indexFiles(client, r.cfg, [file], { concurrency: 2, ...(mode === 'on' ? { enrich } : {}) });
         const seconds = secondsSince(t);
         const cpu = process.cpuUsage(cpu0);
-        const st = await client.indices.stats({ index: `${r.cfg.prefix}flows-*`, metric: 'indexing' });
+        const st = await client.indices.stats({ index: allFlowIndices(r.cfg.prefix), metric: 'indexing' });
         const osMs = (st.body as { _all: { primaries: { indexing: { index_time_in_millis: number } } } })._all.primaries.indexing.index_time_in_millis;
         const n = result.summary.indexed;
         const b = best[mode];

@@ -9,7 +9,7 @@ import { DailyIndices } from '../src/ingest/daily-indices';
 import { indexFiles } from '../src/ingest/files';
 import type { FlowDoc } from '../src/model/flow';
 import { hydrate, normalize } from '../src/model/normalize';
-import { indexFor } from '../src/store/indices';
+import { allFlowIndices, indexFor } from '../src/store/indices';
 import { readFlows } from '../src/readers/index';
 import { connect } from '../src/store/client';
 import { setup } from '../src/store/setup';
@@ -128,7 +128,7 @@ export const ingestSuite: BenchSuite = {
       await client.indices.refresh({ index: naiveIndex });
       const rateC = stats.successful / secondsSince(t);
 
-      const bytesA = await bytesPerDoc(client, `${a.prefix}flows-*`);
+      const bytesA = await bytesPerDoc(client, allFlowIndices(a.prefix));
       const bytesC = await bytesPerDoc(client, naiveIndex);
       const row = (name: string, value: number, unit: string, goal?: string, met?: boolean, note?: string): BenchResult => ({ suite: 'ingest', name, value: Math.round(value * 100) / 100, unit, goal, met, note });
       return [

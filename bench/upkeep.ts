@@ -10,6 +10,7 @@ import { runReport } from '../src/report/run-report';
 import type { ReadItem } from '../src/readers/types';
 import { ROLLUP_SPECS } from '../src/rollup/specs';
 import { connect } from '../src/store/client';
+import { allFlowIndices, rollupAlias } from '../src/store/indices';
 import { setup } from '../src/store/setup';
 import type { BenchResult, BenchSuite } from './types';
 
@@ -94,10 +95,10 @@ export const upkeepSuite: BenchSuite = {
       row('index, rollups kept from the stream', flows / withRollups.seconds, 'flows/s', { note: `${note}, ${withRollups.seconds.toFixed(1)} s` });
       row('rollup upkeep (added to index wall time)', upkeep * 100, '%', { goal: '≤ 25', met: upkeep <= 0.25, note: `${(withRollups.seconds - without.seconds).toFixed(1)} s` });
       row('freshness (ack → counted by a planned report)', withRollups.freshnessS ?? 0, 's', { goal: '≤ 60', met: (withRollups.freshnessS ?? 0) <= 60, note: 'planned traffic report sampled every 3 s while indexing' });
-      const raw = await storeBytes(client, `${kept.prefix}flows-*`);
+      const raw = await storeBytes(client, allFlowIndices(kept.prefix));
       let all = 0;
       for (const spec of ROLLUP_SPECS) {
-        const bytes = await storeBytes(client, `${kept.prefix}rollup-${spec.name}-*`);
+        const bytes = await storeBytes(client, `${rollupAlias(kept.prefix, spec.name)}-*`);
         all += bytes;
         row(`${spec.name} size / raw`, bytes / raw, 'ratio', { note: `${(bytes / 1e6).toFixed(2)} MB vs raw ${(raw / 1e6).toFixed(2)} MB` });
       }

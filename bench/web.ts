@@ -1,5 +1,6 @@
 import { loadConfig } from '../src/config';
 import { createClient } from '../src/store/client';
+import { allFlowIndices } from '../src/store/indices';
 import { serve } from '../src/web/server';
 import type { BenchResult, BenchSuite } from './types';
 
@@ -32,7 +33,7 @@ export const webSuite: BenchSuite = {
     const server = await serve({ client, config, port: 0 });
     try {
       const edge = async (order: 'asc' | 'desc'): Promise<number | undefined> => {
-        const res = await client.search({ index: `${config.prefix}flows-*`, body: { size: 1, _source: ['@timestamp'], sort: [{ '@timestamp': { order } }] } });
+        const res = await client.search({ index: allFlowIndices(config.prefix), body: { size: 1, _source: ['@timestamp'], sort: [{ '@timestamp': { order } }] } });
         const hit = (res.body as { hits: { hits: { _source: { '@timestamp': string } }[] } }).hits.hits[0];
         return hit ? Date.parse(hit._source['@timestamp']) : undefined;
       };

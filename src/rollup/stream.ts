@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
+import { allFlowIndices, flowIndexHead } from '../store/indices';
 import { alignDown } from './buckets';
 import { bulk, docOf, RollupIndices, updateRollups } from './builder';
 import { MARK_MS, RunMarks } from './marks';
@@ -97,7 +98,7 @@ export class RollupStream {
       const retry = stream.retry;
       const [watermarks, dirty] = await retry(() => Promise.all([readWatermarks(client, cfg.prefix), readDirty(client, cfg.prefix)]));
       const stale = stream.specs.some((s) => watermarks.get(s.name)?.format !== ROLLUP_FORMAT);
-      const rawExists = (await retry(() => client.indices.exists({ index: `${cfg.prefix}flows-*`, allow_no_indices: false } as Parameters<Client['indices']['exists']>[0]))).body;
+      const rawExists = (await retry(() => client.indices.exists({ index: allFlowIndices(cfg.prefix), allow_no_indices: false } as Parameters<Client['indices']['exists']>[0]))).body;
       if (dirty.length > 0 || (stale && rawExists)) {
         await retry(() => bulksSettled(client, cfg.prefix, o.log));
         const r = await updateRollups(client, cfg, { specs: stream.specs === ROLLUP_SPECS ? undefined : stream.specs, log: o.log });
@@ -268,7 +269,7 @@ async function bulksSettled(client: Client, prefix: string, log?: (line: string)
   for (let logged = false; Date.now() - t0 < ORPHAN_WAIT_MS; logged = true) {
     const res = await client.tasks.list({ actions: 'indices:data/write/bulk*', detailed: true });
     const nodes = (res.body as { nodes?: Record<string, { tasks?: Record<string, { description?: string }> }> }).nodes ?? {};
-    const ours = Object.values(nodes).flatMap((n) => Object.values(n.tasks ?? {})).filter((t) => t.description?.includes(`${prefix}flows-`));
+    const ours = Object.values(nodes).flatMap((n) => Object.values(n.tasks ?? {})).filter((t) => t.description?.includes(flowIndexHead(prefix)));
     if (ours.length === 0) return;
     if (!logged) log?.(`waiting for ${ours.length} bulk request(s) of an earlier run to land before repairing rollups`);
     await new Promise((r) => setTimeout(r, 250));

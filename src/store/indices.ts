@@ -38,19 +38,24 @@ export function flowsAlias(prefix: string): string {
   return `${prefix}${FLOWS}`;
 }
 
+/** The start every raw daily index name shares (`<prefix>flows-`). */
+export function flowIndexHead(prefix: string): string {
+  return `${flowsAlias(prefix)}-`;
+}
+
 /** The pattern matching every raw daily index. */
 export function allFlowIndices(prefix: string): string {
-  return `${flowsAlias(prefix)}-*`;
+  return `${flowIndexHead(prefix)}*`;
 }
 
 /** The raw daily index a flow starting at `timeMs` lands in: `<prefix>flows-YYYY.MM.DD` (UTC). */
 export function indexFor(prefix: string, timeMs: number): string {
-  return `${flowsAlias(prefix)}-${dayOf(timeMs)}`;
+  return `${flowIndexHead(prefix)}${dayOf(timeMs)}`;
 }
 
 /** Start (epoch ms, UTC midnight) of the day a daily flow index holds, or undefined for other names. */
 export function dayOfIndex(prefix: string, name: string): number | undefined {
-  const head = `${flowsAlias(prefix)}-`;
+  const head = flowIndexHead(prefix);
   if (!name.startsWith(head)) return undefined;
   const m = DAY_NAME.exec(name.slice(head.length));
   if (!m) return undefined;

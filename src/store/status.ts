@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from './client';
-import { stateIndex } from './indices';
+import { allFlowIndices, isDailyIndex, monthOfRollupIndex, stateIndex } from './indices';
 
 export interface IndexStatus {
   index: string;
@@ -67,7 +67,7 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
   const started = Date.now();
   try {
     // Dirty marks are written without a refresh; the count must see them.
-    await client.indices.refresh({ index: `${cfg.prefix}state` }, { ignore: [404] });
+    await client.indices.refresh({ index: stateIndex(cfg.prefix) }, { ignore: [404] });
     const [info, health, cat, state, newest] = await Promise.all([
       client.info(),
       client.cluster.health({}),
@@ -77,7 +77,7 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
         { ignore: [404] },
       ),
       client.search(
-        { index: `${cfg.prefix}flows-*`, ignore_unavailable: true, allow_no_indices: true, body: { size: 0, track_total_hits: false, aggs: { newest: { max: { field: '@timestamp' } } } } } as Parameters<Client['search']>[0],
+        { index: allFlowIndices(cfg.prefix), ignore_unavailable: true, allow_no_indices: true, body: { size: 0, track_total_hits: false, aggs: { newest: { max: { field: '@timestamp' } } } } } as Parameters<Client['search']>[0],
         { ignore: [404] },
       ),
     ]);
@@ -90,12 +90,12 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
     const docs = (state.body as { hits?: { hits: { _id: string; _source: StateDoc }[] } }).hits?.hits ?? [];
     const pending = new Set(docs.filter((d) => d._source.kind === 'dirty').flatMap((d) => d._source.data?.buckets ?? [])).size;
     const newestFlow = (newest.body as unknown as { aggregations?: { newest?: { value?: number | null } } }).aggregations?.newest?.value ?? null;
-    const rawBytes = indices.filter((i) => i.index.startsWith(`${cfg.prefix}flows-`)).reduce((n, i) => n + i.size_bytes, 0);
+    const rawBytes = indices.filter((i) => isDailyIndex(cfg.prefix, i.index)).reduce((n, i) => n + i.size_bytes, 0);
     const rollups = docs
       .filter((d) => d._source.kind === 'rollup')
       .map((d): RollupStatus => {
         const key = d._source.key ?? d._id;
-        const own = indices.filter((i) => i.index.startsWith(`${cfg.prefix}rollup-${key}-`));
+        const own = indices.filter((i) => monthOfRollupIndex(cfg.prefix, i.index, [key]) !== undefined);
         const size = own.reduce((n, i) => n + i.size_bytes, 0);
         const builtTo = d._source.data?.built_to;
         return {
