@@ -47,7 +47,11 @@ function bodiesOf(entries: BulkEntry[]): string[] {
   for (const e of entries) {
     batch.push(e);
     bytes += e.source.length + 80;
-    if (bytes >= BODY_BYTES) (bodies.push(bulkBody(batch)), (batch = []), (bytes = 0));
+    if (bytes >= BODY_BYTES) {
+      bodies.push(bulkBody(batch));
+      batch = [];
+      bytes = 0;
+    }
   }
   if (batch.length) bodies.push(bulkBody(batch));
   return bodies;

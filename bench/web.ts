@@ -41,8 +41,8 @@ export const webSuite: BenchSuite = {
       if (first === undefined || last === undefined) return [];
       const range = new URLSearchParams({ from: new Date(first).toISOString(), to: new Date(last + 1).toISOString() });
       const pages = [
-        { name: 'dashboard page (10 reports)', path: `reports?${range}`, goal: '≤ 1000' },
-        { name: 'search page (50 rows + histogram)', path: `?q=${encodeURIComponent('dport:443')}&${range}`, goal: undefined },
+        { name: 'dashboard page (10 reports)', path: `reports?${range.toString()}`, goal: '≤ 1000' },
+        { name: 'search page (50 rows + histogram)', path: `?q=${encodeURIComponent('dport:443')}&${range.toString()}`, goal: undefined },
       ];
       const results: BenchResult[] = [];
       for (const p of pages) {

@@ -94,7 +94,10 @@ export function registerAlerts(program: Command): void {
     .action(action(async (name: string, opts: AddOptions, cmd: Command) =>
       withAlerts(cmd, async (client, cfg, reg) => {
         const input = monitorInput(name, opts);
-        const exists = opts.replace ? await getMonitor(client, cfg, name).then(() => true, (e: unknown) => (e instanceof FlowdexError && e.code === 'MONITOR_NOT_FOUND' ? false : Promise.reject(e))) : false;
+        const exists = opts.replace ? await getMonitor(client, cfg, name).then(() => true, (e: unknown) => {
+              if (e instanceof FlowdexError && e.code === 'MONITOR_NOT_FOUND') return false;
+              throw e;
+            }) : false;
         const m = exists ? await updateMonitor(client, cfg, reg, input) : await createMonitor(client, cfg, reg, input);
         log(`monitor "${m.name}": ${m.detector} every ${m.schedule}${m.group ? ` per ${m.group}` : ''}${m.query ? ` on ${m.query}` : ''}`);
       }),

@@ -11,7 +11,7 @@ import type { TimeRange } from '../query/time';
 import { formatInterval } from '../query/units';
 import { searchAggs } from '../report/planned';
 import { allFlowIndices, stateIndex } from '../store/indices';
-import type { CompositeRow, DetectorContext, GroupName, Monitor, Params } from './types';
+import type { CompositeRow, DetectorContext, Monitor, Params } from './types';
 
 /** Two query-language filters that must both hold; either may be empty. */
 export function andQuery(a: string, b: string): string {
@@ -62,7 +62,7 @@ export function detectorContext(i: ContextInput): DetectorContext {
     window: i.window,
     seconds: (i.window.to - i.window.from) / 1000,
     query: monitor.query,
-    ...(monitor.group !== undefined ? { group: monitor.group as GroupName } : {}),
+    ...(monitor.group !== undefined ? { group: monitor.group } : {}),
     report(req) {
       const { range = i.window, query = '', ...rest } = req;
       return runReport(client, config, { ...rest, query: andQuery(monitor.query, query), from: iso(range.from), to: iso(range.to) }, i.now);

@@ -14,7 +14,8 @@ const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** The detector a module exports (`detector`, or the default export), checked for the built-ins' shape. */
 export function checkDetector(value: unknown, file: string): Detector {
   const m = value as { detector?: unknown; default?: unknown } | null;
-  const d = (m?.detector ?? m?.default ?? m) as Partial<Detector> | null;
+  const exported: unknown = m?.detector ?? m?.default ?? m;
+  const d = exported as Partial<Detector> | null;
   const bad = (why: string): FlowdexError => new FlowdexError('MODULE_INVALID', `${file}: ${why}`, { file });
   if (d === null || typeof d !== 'object') throw bad('exports no detector object');
   if (typeof d.name !== 'string' || !NAME.test(d.name)) throw bad('name must be lower-case letters, digits and -');
@@ -28,7 +29,7 @@ export function checkDetector(value: unknown, file: string): Detector {
   const defaults = d.defaults ?? {};
   if (typeof defaults !== 'object' || Object.values(defaults).some((v) => !['number', 'string', 'boolean'].includes(typeof v))) throw bad('defaults must map names to numbers, strings or booleans');
   const groups = d.groups ?? [];
-  if (!Array.isArray(groups) || groups.some((g) => !GROUPS.includes(g))) throw bad(`groups must be some of ${GROUPS.join(', ')}`);
+  if (!Array.isArray(groups) || groups.some((g: unknown) => !(GROUPS as readonly unknown[]).includes(g))) throw bad(`groups must be some of ${GROUPS.join(', ')}`);
   return { name: d.name, description: typeof d.description === 'string' ? d.description : '', schedule: d.schedule, defaults, groups, evaluate: d.evaluate.bind(d) };
 }
 

@@ -102,7 +102,7 @@ export async function getMonitor(client: Client, cfg: FlowdexConfig, name: strin
   if (slug === '') throw notFound(name);
   let body: { found?: boolean; _source?: StoredMonitor };
   try {
-    body = (await client.get({ index: monitorsIndex(cfg), id: slug }, { ignore: [404] })).body as typeof body;
+    body = (await client.get({ index: monitorsIndex(cfg), id: slug }, { ignore: [404] })).body;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'get monitor');
   }

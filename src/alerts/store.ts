@@ -87,7 +87,7 @@ export async function listAlerts(client: Client, cfg: FlowdexConfig, f: AlertFil
 export async function getAlert(client: Client, cfg: FlowdexConfig, id: string): Promise<Alert> {
   let body: { found?: boolean; _source?: Omit<Alert, 'id'> };
   try {
-    body = (await client.get({ index: alertsIndex(cfg), id }, { ignore: [404] })).body as typeof body;
+    body = (await client.get({ index: alertsIndex(cfg), id }, { ignore: [404] })).body;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'get alert');
   }

@@ -48,7 +48,7 @@ export class ExporterEnricher implements Enricher {
     for (const side of [o.ingress?.interface, o.egress?.interface]) {
       if (side?.id === undefined) continue;
       if (side.name !== undefined && learned?.get(side.id) !== side.name) {
-        if (!learned) this.learned.set(exporter, (learned = new Map()));
+        if (!learned) this.learned.set(exporter, (learned = new Map<number, string>()));
         learned.set(side.id, side.name);
       }
       const configured: InterfaceDef | undefined = def?.interfaces.get(side.id);

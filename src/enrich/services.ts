@@ -33,7 +33,7 @@ function names(): Map<string, Map<number, string>> {
     const [port, transport] = key.split('/');
     if (!transport || !/^\d+$/.test(port ?? '')) return;
     let m = maps.get(transport);
-    if (!m) maps.set(transport, (m = new Map()));
+    if (!m) maps.set(transport, (m = new Map<number, string>()));
     m.set(Number(port), name);
   };
   for (const [key, entry] of Object.entries(registry)) if (entry?.[0]) put(key, entry[0]);

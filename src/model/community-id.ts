@@ -58,7 +58,7 @@ export function communityId(
   const s = cachedIpBytes(srcIp);
   const d = cachedIpBytes(dstIp);
   if (!s || !d || s.length !== d.length) return undefined;
-  let sport = srcPort;
+  const sport = srcPort;
   let dport = dstPort;
   let oneWay = false;
   if (proto === 1 || proto === 58) {

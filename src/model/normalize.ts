@@ -62,7 +62,7 @@ const UINT32_MAX = 4294967295;
 /** MAC address in the ECS form (`00-1B-21-3A-4F-5C`) from colon, hyphen, dotted or bare hex. */
 export function ecsMac(field: string, v: string | undefined): string | undefined {
   if (v === undefined || v === '') return undefined;
-  const hex = v.replace(/[:.\-]/g, '');
+  const hex = v.replace(/[:.-]/g, '');
   if (!/^[0-9a-fA-F]{12}$/.test(hex)) throw bad(field, `${field} is not a MAC address: ${JSON.stringify(v)}`);
   return hex.toUpperCase().replace(/(..)(?!$)/g, '$1-');
 }

@@ -55,7 +55,7 @@ function tokenize(text: string): Tok[] {
     const c = text[i] as string;
     const two = text.slice(i, i + 2);
     if (/\s/.test(c)) i++;
-    else if (PUNCT[c] !== undefined) out.push({ kind: PUNCT[c] as Kind, value: c, pos: i, end: ++i });
+    else if (PUNCT[c] !== undefined) out.push({ kind: PUNCT[c], value: c, pos: i, end: ++i });
     else if (two === '&&' || two === '||') {
       out.push({ kind: two === '&&' ? 'and' : 'or', value: two, pos: i, end: i + 2 });
       i += 2;

@@ -46,7 +46,7 @@ export interface CheckedReport {
 /** Rollup documents stand for `flows` flows each: count by summing that field, not documents. */
 export function withRollupCount(body: SearchBody): SearchBody {
   const count: Record<string, AggregationDsl> = { [COUNT_FIELD]: { sum: { field: COUNT_FIELD } } };
-  const aggs = Object.fromEntries(Object.entries(body.aggs).map(([name, agg]) => [name, { ...agg, aggs: { ...('aggs' in agg ? agg.aggs : {}), ...count } } as AggregationDsl]));
+  const aggs = Object.fromEntries(Object.entries(body.aggs).map(([name, agg]) => [name, { ...agg, aggs: { ...('aggs' in agg ? agg.aggs : {}), ...count } }]));
   return { ...body, aggs };
 }
 

@@ -147,7 +147,7 @@ export class RollupIndices {
     if (!exists.body) await this.client.indices.create({ index, body: { aliases: { [rollupAlias(this.prefix, spec)]: {} } } }, { ignore: [400] });
     // An index created under an older template lacks newer fields (group keys): add them before
     // the documents that carry them are written. Adding fields is all a mapping update may do.
-    else await this.client.indices.putMapping({ index, body: this.mappings() } as Parameters<Client['indices']['putMapping']>[0]);
+    else await this.client.indices.putMapping({ index, body: this.mappings() });
     this.ready.add(index);
   }
 

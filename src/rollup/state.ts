@@ -84,7 +84,7 @@ export async function writeWatermark(client: Client, prefix: string, spec: strin
 export async function writeWatermarks(client: Client, prefix: string, marks: ReadonlyMap<string, Watermark>): Promise<void> {
   if (marks.size === 0) return;
   const body = [...marks].flatMap(([spec, w]) => [{ index: { _index: stateIndex(prefix), _id: stateDocId('rollup', spec) } }, { kind: 'rollup', key: spec, updated: w.updated, data: w }]);
-  const res = await client.bulk({ body, refresh: true } as Parameters<Client['bulk']>[0]);
+  const res = await client.bulk({ body, refresh: true });
   if ((res.body as { errors?: boolean }).errors) throw new Error('rollup watermarks not written');
 }
 

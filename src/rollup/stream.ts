@@ -98,7 +98,7 @@ export class RollupStream {
       const retry = stream.retry;
       const [watermarks, dirty] = await retry(() => Promise.all([readWatermarks(client, cfg.prefix), readDirty(client, cfg.prefix)]));
       const stale = stream.specs.some((s) => watermarks.get(s.name)?.format !== ROLLUP_FORMAT);
-      const rawExists = (await retry(() => client.indices.exists({ index: allFlowIndices(cfg.prefix), allow_no_indices: false } as Parameters<Client['indices']['exists']>[0]))).body;
+      const rawExists = (await retry(() => client.indices.exists({ index: allFlowIndices(cfg.prefix), allow_no_indices: false }))).body;
       if (dirty.length > 0 || (stale && rawExists)) {
         await retry(() => bulksSettled(client, cfg.prefix, o.log));
         const r = await updateRollups(client, cfg, { specs: stream.specs === ROLLUP_SPECS ? undefined : stream.specs, log: o.log });
@@ -289,7 +289,7 @@ export function coveredRange(prev: Watermark | undefined, written: { from: numbe
 
 /** `create` under each group's own id; true where the id was taken (409). Other refusals throw. */
 async function createAll(client: Client, docs: readonly { index: string; id: string; doc: Record<string, unknown> }[]): Promise<boolean[]> {
-  const res = await client.bulk({ body: docs.flatMap((d) => [{ create: { _index: d.index, _id: d.id } }, d.doc]) } as Parameters<Client['bulk']>[0]);
+  const res = await client.bulk({ body: docs.flatMap((d) => [{ create: { _index: d.index, _id: d.id } }, d.doc]) });
   const body = res.body as unknown as { errors?: boolean; items?: Record<string, { status?: number; error?: { type?: string; reason?: string } }>[] };
   if (!body.errors) return docs.map(() => false);
   return docs.map((_, i) => {

@@ -283,7 +283,7 @@ export async function startNode(cfg: LocalNodeConfig, log: Logger = () => {}, ti
     : ['env', [...envArgs, bin, ...args]];
   log(`starting OpenSearch ${cfg.version} on ${url} (Java ${java.major}, heap ${cfg.heap})`);
   const out = await fs.open(p.stdoutLog, 'w');
-  const child = spawn(cmd, cmdArgs as string[], { stdio: ['ignore', out.fd, out.fd], detached: true, cwd: p.node });
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', out.fd, out.fd], detached: true, cwd: p.node });
   const exitCode: number | null = await new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   await out.close();
   if (exitCode !== 0) {

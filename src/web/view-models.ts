@@ -80,6 +80,7 @@ export function cellText(f: FieldDef, doc: FlowDoc): string {
     if (f.unit === 'duration_ns') return formatDurationNs(v);
     if (f.unit === 'count') return formatNumber(v);
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects are JSON above; what is left is a scalar
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 

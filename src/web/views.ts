@@ -37,6 +37,7 @@ function numberArg(v: unknown): number {
 function urlHelper(base: unknown, options: Handlebars.HelperOptions): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(options.hash as Record<string, unknown>)) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- handlebars hash values are scalars
     if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
   }
   const qs = params.toString();
@@ -49,6 +50,7 @@ function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('number', (v: unknown) => formatNumber(numberArg(v)));
   hb.registerHelper('time', (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? formatTime(v) : ''));
   hb.registerHelper('duration', (v: unknown) => (typeof v === 'number' ? formatDurationNs(v) : ''));
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- report cells are scalars
   hb.registerHelper('metric', (col: unknown, v: unknown) => (typeof v === 'number' ? formatMetric(String(col), v) : v === null || v === undefined ? '—' : String(v)));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('url', urlHelper);

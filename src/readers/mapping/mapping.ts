@@ -72,7 +72,7 @@ export function compileMapping(doc: unknown, file: string): Mapping {
   }
   if (!rules.some((r) => r.target === 'start')) throw invalid(file, 'a mapping must give "start"', 'start');
   const needs = [...new Set(rules.flatMap((r) => columnsOf(r.expr)))];
-  return { file, rules, columns: columns as string[] | undefined, needs };
+  return { file, rules, columns: columns, needs };
 }
 
 /** Throws MAPPING_INVALID for the first column the mapping reads that the input lacks. */

@@ -60,8 +60,14 @@ test('--follow indexes files dropped into a directory once, and resumes after a 
     const waitFor = (re: RegExp) =>
       new Promise<void>((resolve, reject) => {
         const t = setInterval(() => {
-          if (re.test(err)) (clearInterval(t), resolve());
-          if (child.exitCode !== null) (clearInterval(t), reject(new Error(`follower exited: ${err}`)));
+          if (re.test(err)) {
+            clearInterval(t);
+            resolve();
+          }
+          if (child.exitCode !== null) {
+            clearInterval(t);
+            reject(new Error(`follower exited: ${err}`));
+          }
         }, 100);
       });
     const stop = () => new Promise<number | null>((resolve) => (child.once('exit', (code) => resolve(code)), child.kill('SIGTERM')));

@@ -132,6 +132,7 @@ function theirs(f: Record<string, unknown>): string {
   // nfdump 1.7 prints ICMPv6 type and code as 0 when the exporter put them in the destination port
   // (softflowd does); flowdex reads them there, so ICMPv6 type/code are not compared.
   const dport = proto === 58 ? '-' : icmp ? (Number(f.icmp_type ?? 0) << 8) | Number(f.icmp_code ?? 0) : Number(f.dst_port ?? 0);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- nfdump JSON flags are strings
   const flags = String(f.tcp_flags ?? '........');
   let bits = 0;
   for (let i = 0; i < 8; i++) if (flags[i] !== '.') bits |= 0x80 >> i;

@@ -165,12 +165,12 @@ test('random reports, filters and ranges: planned equals raw', async () => {
     const to = aligned ? T0 + 49 * HOUR - rng.int(0, 4) * 15 * 60_000 : Math.min(T0 + 49 * HOUR, from + rng.int(HOUR, 48 * HOUR));
     const req: ReportRequest = {
       report: name,
-      query: filters[rng.int(0, filters.length - 1)] as string,
+      query: filters[rng.int(0, filters.length - 1)],
       from: iso(from),
       to: iso(to),
       top: rng.int(1, 30),
       by: (['flows', 'bytes', 'packets'] as const)[rng.int(0, 2)],
-      ...(REPORTS[name].kind === 'top' ? {} : { interval: REPORTS[name].kind === 'unique' ? (['15m', '1h'] as const)[rng.int(0, 1)] : (intervals[rng.int(0, intervals.length - 1)] as string) }),
+      ...(REPORTS[name].kind === 'top' ? {} : { interval: REPORTS[name].kind === 'unique' ? (['15m', '1h'] as const)[rng.int(0, 1)] : (intervals[rng.int(0, intervals.length - 1)]) }),
     };
     const planned = await compare(req);
     if (usesRollup(planned)) rollupAnswers++;

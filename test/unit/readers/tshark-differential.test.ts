@@ -163,6 +163,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /** tshark's absolute time text (`Feb 28, 2023 09:46:01.088000000 UTC`) as epoch ms. */
 function absTime(v: unknown): number | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- tshark JSON values are strings
   const m = /^(\w{3})\s+(\d+), (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d{3})/.exec(String(first(v) ?? ''));
   if (!m) return undefined;
   return Date.UTC(Number(m[3]), MONTHS.indexOf(m[1] ?? ''), Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7]));

@@ -20,7 +20,7 @@ function flowsTemplate(prefix = 'flowdex-'): IndexTemplateBody {
 }
 
 describe('raw flow mapping', () => {
-  const mapped = flatten((flowsTemplate().template?.mappings?.properties ?? {}) as Record<string, Prop>);
+  const mapped = flatten((flowsTemplate().template?.mappings?.properties ?? {}));
 
   it('maps every stored catalogue field with the catalogue type', () => {
     for (const f of storedFields()) {
