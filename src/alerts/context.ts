@@ -7,7 +7,7 @@ import { parseQuery } from '../query/parser';
 import { COMPOSITE_PAGE_SIZE, subValue } from '../query/reports';
 import { runReport } from '../report/run-report';
 import { dailyIndicesOf, resolveNames } from '../report/targets';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 import { formatInterval } from '../query/units';
 import { searchAggs } from '../report/planned';
 import { allFlowIndices, stateIndex } from '../store/indices';

@@ -1,7 +1,7 @@
 import { FlowdexError } from '../errors';
 import type { Metric, ReportName, ReportRow } from '../query/reports';
 import { MAX_TOP } from '../report/run-report';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 import type { DetectorContext, FindingKey, GroupName } from './types';
 
 /** Each group's report (whose rows carry the key columns) — or raw flows when no report has it. */

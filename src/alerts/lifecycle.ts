@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 import { andQuery } from './context';
 import { keyQuery } from './groups';
 import type { Alert, AlertEvent, Finding, FindingKey, Monitor } from './types';

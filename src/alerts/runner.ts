@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { errorMessage } from '../errors';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 import { toFlowdexError } from '../store/client';
 import { stateDocId, stateIndex } from '../store/indices';
 import { detectorContext, indexNamesOnce } from './context';

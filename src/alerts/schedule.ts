@@ -1,5 +1,5 @@
 import { FlowdexError } from '../errors';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 import { intervalMs } from '../query/units';
 import { DAY_MS } from '../model/time';
 

@@ -1,7 +1,7 @@
 import type { CollectorStats } from '../collect/stats';
 import type { ReportRequest, ReportResult } from '../report/run-report';
 import type { AggregationDsl, CompositeKey } from '../query/dsl';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 
 /**
  * What a monitor can be split by, giving one alert per offending group (like OpenSearch

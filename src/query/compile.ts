@@ -1,6 +1,6 @@
 import type { Ast, Predicate, Test } from './ast';
 import type { BoolQuery, QueryDsl } from './dsl';
-import type { TimeRange } from './time';
+import type { TimeRange } from '../model/time';
 
 function leaf(field: string, test: Test, isDate: boolean): QueryDsl {
   switch (test.op) {

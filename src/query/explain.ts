@@ -3,7 +3,8 @@ import { compileFilter } from './compile';
 import type { QueryDsl } from './dsl';
 import { indicesFor } from '../store/indices';
 import { parseAnyQuery } from './syntax';
-import { parseTimeRange, type TimeRange } from './time';
+import { parseTimeRange } from './time';
+import type { TimeRange } from '../model/time';
 
 export interface ExplainInput {
   query: string;

@@ -9,7 +9,8 @@ export { parseAnyQuery, withSyntax, checkSyntax, QUERY_SYNTAXES, type QuerySynta
 export { analyse } from './analyse';
 export { compileQuery, compileFilter, timeFilter, allOf } from './compile';
 export { explain, type Explanation, type ExplainInput } from './explain';
-export { parseTime, parseTimeRange, DEFAULT_SPAN_MS, type TimeRange } from './time';
+export { parseTime, parseTimeRange, DEFAULT_SPAN_MS } from './time';
+export type { TimeRange } from '../model/time';
 export { intervalMs, formatInterval, parseQuantity, parseDurationNs } from './units';
 export { alignedBuckets } from './indices';
 export * from './reports';

@@ -1,7 +1,7 @@
 import { FlowdexError } from '../errors';
 import { allOf, timeFilter } from './compile';
 import type { AggregationDsl, CompositeKey, QueryDsl, SearchBody, TermsSource } from './dsl';
-import type { TimeRange } from './time';
+import type { TimeRange } from '../model/time';
 import { checkBucketCount, own } from './limits';
 import { formatInterval, intervalMs } from './units';
 

@@ -3,7 +3,6 @@ import { isTimeInBounds, MAX_RANGE_DAYS, MAX_TIME_MS, MIN_TIME_MS } from './limi
 import { parseDurationNs } from './units';
 import { DAY_MS, type TimeRange } from '../model/time';
 
-export type { TimeRange } from '../model/time';
 
 /** @default 24 h back from now */
 export const DEFAULT_SPAN_MS = 24 * 3600 * 1000;

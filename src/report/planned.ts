@@ -25,7 +25,7 @@ import {
   type ReportRow,
 } from '../query/reports';
 import { dailyIndicesOf, resolveNames } from './targets';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 import { toFlowdexError } from '../store/client';
 import { allFlowIndices, daysWithIndices, indexHoldsDay } from '../store/indices';
 import { DAY_MS, splitByDay, splitEven } from '../rollup/buckets';

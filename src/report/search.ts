@@ -13,7 +13,8 @@ import type { QueryDsl, Scalar } from '../query/dsl';
 import { parseAnyQuery, type ParsedQuery } from '../query/syntax';
 import { parseSort, type SortSpec } from '../query/sort';
 import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';
-import { parseTimeRange, type TimeRange } from '../query/time';
+import { parseTimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 
 export interface SearchRequest {
   /** Query language text; empty matches every flow. */

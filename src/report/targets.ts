@@ -4,7 +4,7 @@ import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from '../store/client';
 import { outsideScope } from '../store/deadline';
 import { allFlowIndices, indicesFor, isDailyIndex } from '../store/indices';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 
 /**
  * The daily indices of `range` that exist, oldest first: what a search or report is served by.

@@ -3,7 +3,7 @@ import type { FlowdexConfig } from '../config';
 import { allOf, timeFilter } from '../query/compile';
 import type { CompositeKey, QueryDsl, TermsSource } from '../query/dsl';
 import { columnValue, groupKey, sourceName } from '../query/reports';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 import { formatInterval } from '../query/units';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { allFlowIndices, daysWithIndices, indicesFor } from '../store/indices';

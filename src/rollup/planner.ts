@@ -1,6 +1,6 @@
 import type { QueryDsl } from '../query/dsl';
 import type { ReportDef } from '../query/reports';
-import type { TimeRange } from '../query/time';
+import type { TimeRange } from '../model/time';
 import { alignDown, DAY_MS, isEmpty, narrow } from './buckets';
 import { ROLLUP_SPECS, specFilterDsl, type RollupSpec } from './specs';
 
