@@ -6,13 +6,9 @@ import { evaluateMonitor } from '../src/alerts/runner';
 import { scheduleMs } from '../src/alerts/schedule';
 import type { GroupName, Monitor, Params } from '../src/alerts/types';
 import { loadConfig } from '../src/config';
-import { generateFlows } from '../src/generate/flows';
-import { DeadLetter } from '../src/ingest/dead-letter';
-import { indexItems } from '../src/ingest/indexer';
-import type { ReadItem } from '../src/readers/types';
 import { updateRollups } from '../src/rollup/builder';
 import { connect } from '../src/store/client';
-import { setup } from '../src/store/setup';
+import { freshlyIndexed, flowItems } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const DAY = 86_400_000;
@@ -22,11 +18,6 @@ const START = Date.UTC(2024, 1, 1);
 const NOW = START + DAYS * DAY;
 /** Windows evaluated per monitor, spread over the last day. */
 const SAMPLES = 24;
-
-async function* items(flows: number): AsyncGenerator<ReadItem> {
-  let line = 0;
-  for (const record of generateFlows({ flows, start: START, spanMs: DAYS * DAY, seed: 17 })) yield { kind: 'flow', record, loc: { file: 'bench', line: ++line } };
-}
 
 /** The default monitor set: every built-in detector with its defaults and schedule. */
 const DEFAULT_SET: { name: string; detector: string; group?: GroupName; params?: Params }[] = [
@@ -61,11 +52,7 @@ export const alertsSuite: BenchSuite = {
     const out: BenchResult[] = [];
     const registry = loadRegistry('');
     try {
-      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] });
-      await setup(client, cfg, info);
-      const deadLetter = new DeadLetter(path.join(dir, 'dead-letter.ndjson'));
-      await indexItems(client, cfg, items(flows), { deadLetter });
-      await deadLetter.close();
+      await freshlyIndexed(client, cfg, info, dir, flowItems({ flows, start: START, spanMs: DAYS * DAY, seed: 17 }));
       await updateRollups(client, cfg, { now: NOW });
 
       let perMinute = 0;
