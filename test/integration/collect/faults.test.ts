@@ -8,8 +8,8 @@ import { TEMPLATE_EVERY, TemplateEncoder, V5Encoder } from '../../../src/generat
 import { normalize } from '../../../src/model/normalize';
 import { ExportDecoder } from '../../../src/readers/export-decoder';
 import { connect, createClient } from '../../../src/store/client';
-import { setup } from '../../../src/store/setup';
 import { CLI, testCluster } from '../../support/opensearch';
+import { useStore } from '../../support/store';
 import { flowRecords } from '../ingest/fixtures';
 import { sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
 
@@ -23,15 +23,7 @@ const tc = testCluster(__filename);
 const tmp = tempDir('collect-faults');
 const NODE = new URL(process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200');
 
-beforeAll(async () => {
-  const { client, info } = await connect(tc.config);
-  await setup(client, tc.config, info);
-  await client.close();
-});
-afterAll(async () => {
-  await tc.cleanup();
-  rmSync(tmp, { recursive: true, force: true });
-});
+useStore(tc, tmp);
 
 /** A TCP front for the node: `down` resets every connection, `up` forwards. */
 async function proxy(): Promise<{ url: string; setUp(up: boolean): void; close(): Promise<void> }> {
