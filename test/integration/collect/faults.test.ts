@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { decodeSegment } from '../../../src/collect/spool';
@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config';
 import { TEMPLATE_EVERY, TemplateEncoder, V5Encoder } from '../../../src/generate/encode-netflow';
 import { normalize } from '../../../src/model/normalize';
 import { ExportDecoder } from '../../../src/readers/export-decoder';
-import { connect, createClient } from '../../../src/store/client';
+import { createClient } from '../../../src/store/client';
 import { CLI, testCluster } from '../../support/opensearch';
 import { useStore } from '../../support/store';
 import { flowRecords } from '../ingest/fixtures';

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { V5Encoder } from '../../../src/generate/encode-netflow';
