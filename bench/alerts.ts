@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadRegistry } from '../src/alerts/modules';
 import { evaluateMonitor } from '../src/alerts/runner';
 import { scheduleMs } from '../src/alerts/schedule';
 import type { GroupName, Monitor, Params } from '../src/alerts/types';
-import { loadConfig } from '../src/config';
 import { updateRollups } from '../src/rollup/builder';
-import { connect } from '../src/store/client';
-import { freshlyIndexed, flowItems } from './store';
+import { flowItems, freshlyIndexed, withBenchStore } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const DAY = 86_400_000;
@@ -46,12 +41,9 @@ export const alertsSuite: BenchSuite = {
   needsOpenSearch: true,
   async run({ scale, url }) {
     const flows = Math.max(8000, Math.round(400_000 * scale));
-    const cfg = loadConfig({ opensearch: url, prefix: 'bench-alerts-' });
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-bench-alerts-'));
-    const { client, info } = await connect(cfg);
     const out: BenchResult[] = [];
     const registry = loadRegistry('');
-    try {
+    return withBenchStore(url, 'alerts', async ({ cfg, client, info, dir }) => {
       await freshlyIndexed(client, cfg, info, dir, flowItems({ flows, start: START, spanMs: DAYS * DAY, seed: 17 }));
       await updateRollups(client, cfg, { now: NOW });
 
@@ -74,10 +66,6 @@ export const alertsSuite: BenchSuite = {
       const share = (perMinute / 60_000) * 100;
       out.push({ suite: 'alerts', name: 'default set, each on its schedule', value: share, unit: '% of one core', goal: '< 10', met: share < 10, note: `${Math.round(perMinute)} ms of evaluation per minute at ${flows} flows over ${DAYS} days (wall time, OpenSearch included)` });
       return out;
-    } finally {
-      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] }).catch(() => undefined);
-      await client.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   },
 };

@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
-import { loadConfig } from '../src/config';
 import { REPORTS, type ReportName } from '../src/query/reports';
 import { runReport, type ReportRequest } from '../src/query/run-report';
 import { updateRollups } from '../src/rollup/builder';
-import { connect } from '../src/store/client';
-import { freshlyIndexed, flowItems } from './store';
+import { flowItems, freshlyIndexed, withBenchStore } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const DAY = 86_400_000;
@@ -53,12 +48,9 @@ export const rollupSuite: BenchSuite = {
   needsOpenSearch: true,
   async run({ scale, url }) {
     const flows = Math.max(5000, Math.round(1_000_000 * scale));
-    const cfg = loadConfig({ opensearch: url, prefix: 'bench-rollup-' });
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-bench-rollup-'));
-    const { client, info } = await connect(cfg);
     const out: BenchResult[] = [];
     const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}) => out.push({ suite: 'rollup', name, value: Math.round(value * 100) / 100, unit, ...extra });
-    try {
+    return withBenchStore(url, 'rollup', async ({ cfg, client, info, dir }) => {
       await freshlyIndexed(client, cfg, info, dir, flowItems({ flows, start: START, spanMs: DAYS * DAY, seed: 11 }));
 
       const t = performance.now();
@@ -86,10 +78,6 @@ export const rollupSuite: BenchSuite = {
         row(`${name} speedup`, rawMs / plannedMs, '×', goal ? { goal: '≥ 20', met: rawMs / plannedMs >= 20, note: viaRollup ? 'rollup' : 'raw (not covered)' } : { note: viaRollup ? 'rollup' : 'raw (not covered)' });
       }
       return out;
-    } finally {
-      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] }).catch(() => undefined);
-      await client.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   },
 };
