@@ -1,18 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadRegistry } from '../src/alerts/modules';
 import { evaluateMonitor } from '../src/alerts/runner';
 import { scheduleMs } from '../src/alerts/schedule';
 import type { GroupName, Monitor, Params } from '../src/alerts/types';
-import { loadConfig } from '../src/config';
-import { generateFlows } from '../src/generate/flows';
-import { DeadLetter } from '../src/ingest/dead-letter';
-import { indexItems } from '../src/ingest/indexer';
-import type { ReadItem } from '../src/readers/types';
 import { updateRollups } from '../src/rollup/builder';
-import { connect } from '../src/store/client';
-import { setup } from '../src/store/setup';
+import { flowItems, freshlyIndexed, withBenchStore } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const DAY = 86_400_000;
@@ -22,11 +13,6 @@ const START = Date.UTC(2024, 1, 1);
 const NOW = START + DAYS * DAY;
 /** Windows evaluated per monitor, spread over the last day. */
 const SAMPLES = 24;
-
-async function* items(flows: number): AsyncGenerator<ReadItem> {
-  let line = 0;
-  for (const record of generateFlows({ flows, start: START, spanMs: DAYS * DAY, seed: 17 })) yield { kind: 'flow', record, loc: { file: 'bench', line: ++line } };
-}
 
 /** The default monitor set: every built-in detector with its defaults and schedule. */
 const DEFAULT_SET: { name: string; detector: string; group?: GroupName; params?: Params }[] = [
@@ -55,17 +41,10 @@ export const alertsSuite: BenchSuite = {
   needsOpenSearch: true,
   async run({ scale, url }) {
     const flows = Math.max(8000, Math.round(400_000 * scale));
-    const cfg = loadConfig({ opensearch: url, prefix: 'bench-alerts-' });
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-bench-alerts-'));
-    const { client, info } = await connect(cfg);
     const out: BenchResult[] = [];
     const registry = loadRegistry('');
-    try {
-      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] });
-      await setup(client, cfg, info);
-      const deadLetter = new DeadLetter(path.join(dir, 'dead-letter.ndjson'));
-      await indexItems(client, cfg, items(flows), { deadLetter });
-      await deadLetter.close();
+    return withBenchStore(url, 'alerts', async ({ cfg, client, info, dir }) => {
+      await freshlyIndexed(client, cfg, info, dir, flowItems({ flows, start: START, spanMs: DAYS * DAY, seed: 17 }));
       await updateRollups(client, cfg, { now: NOW });
 
       let perMinute = 0;
@@ -87,10 +66,6 @@ export const alertsSuite: BenchSuite = {
       const share = (perMinute / 60_000) * 100;
       out.push({ suite: 'alerts', name: 'default set, each on its schedule', value: share, unit: '% of one core', goal: '< 10', met: share < 10, note: `${Math.round(perMinute)} ms of evaluation per minute at ${flows} flows over ${DAYS} days (wall time, OpenSearch included)` });
       return out;
-    } finally {
-      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] }).catch(() => undefined);
-      await client.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   },
 };

@@ -1,18 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
-import { loadConfig } from '../src/config';
-import { generateFlows } from '../src/generate/flows';
-import { DeadLetter } from '../src/ingest/dead-letter';
-import { indexItems } from '../src/ingest/indexer';
 import { REPORTS, type ReportName } from '../src/query/reports';
 import { runReport, type ReportRequest } from '../src/report/run-report';
-import type { ReadItem } from '../src/readers/types';
 import { updateRollups } from '../src/rollup/builder';
-import { connect } from '../src/store/client';
 import { allFlowIndices, isDailyIndex, rollupAlias } from '../src/store/indices';
-import { setup } from '../src/store/setup';
+import { flowItems, freshlyIndexed, withBenchStore } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const DAY = 86_400_000;
@@ -20,11 +11,6 @@ const DAY = 86_400_000;
 const DAYS = 30;
 const START = Date.UTC(2024, 0, 1);
 const NOW = START + DAYS * DAY;
-
-async function* items(flows: number): AsyncGenerator<ReadItem> {
-  let line = 0;
-  for (const record of generateFlows({ flows, start: START, spanMs: DAYS * DAY, seed: 11 })) yield { kind: 'flow', record, loc: { file: 'bench', line: ++line } };
-}
 
 async function storeBytes(client: Client, index: string): Promise<number> {
   await client.indices.forcemerge({ index, max_num_segments: 1 });
@@ -63,17 +49,10 @@ export const rollupSuite: BenchSuite = {
   needsOpenSearch: true,
   async run({ scale, url }) {
     const flows = Math.max(5000, Math.round(1_000_000 * scale));
-    const cfg = loadConfig({ opensearch: url, prefix: 'bench-rollup-' });
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-bench-rollup-'));
-    const { client, info } = await connect(cfg);
     const out: BenchResult[] = [];
     const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}) => out.push({ suite: 'rollup', name, value: Math.round(value * 100) / 100, unit, ...extra });
-    try {
-      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] });
-      await setup(client, cfg, info);
-      const deadLetter = new DeadLetter(path.join(dir, 'dead-letter.ndjson'));
-      await indexItems(client, cfg, items(flows), { deadLetter });
-      await deadLetter.close();
+    return withBenchStore(url, 'rollup', async ({ cfg, client, info, dir }) => {
+      await freshlyIndexed(client, cfg, info, dir, flowItems({ flows, start: START, spanMs: DAYS * DAY, seed: 11 }));
 
       const t = performance.now();
       const built = await updateRollups(client, cfg, { now: NOW });
@@ -100,10 +79,6 @@ export const rollupSuite: BenchSuite = {
         row(`${name} speedup`, rawMs / plannedMs, '×', goal ? { goal: '≥ 20', met: rawMs / plannedMs >= 20, note: viaRollup ? 'rollup' : 'raw (not covered)' } : { note: viaRollup ? 'rollup' : 'raw (not covered)' });
       }
       return out;
-    } finally {
-      await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] }).catch(() => undefined);
-      await client.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   },
 };

@@ -3,24 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import { loadConfig, type FlowdexConfig } from '../src/config';
-import { generateFlows } from '../src/generate/flows';
 import { DeadLetter } from '../src/ingest/dead-letter';
 import { indexItems, RunCounts } from '../src/ingest/indexer';
 import { runReport } from '../src/report/run-report';
-import type { ReadItem } from '../src/readers/types';
 import { ROLLUP_SPECS } from '../src/rollup/specs';
 import { connect } from '../src/store/client';
 import { allFlowIndices, rollupAlias } from '../src/store/indices';
-import { setup } from '../src/store/setup';
+import { flowItems, freshStore } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2024, 4, 1);
-
-async function* items(flows: number): AsyncGenerator<ReadItem> {
-  let line = 0;
-  for (const record of generateFlows({ flows, start: START, spanMs: DAY, seed: 21 })) yield { kind: 'flow', record, loc: { file: 'bench', line: ++line } };
-}
 
 async function storeBytes(client: Client, index: string): Promise<number> {
   await client.indices.forcemerge({ index, max_num_segments: 1 });
@@ -41,9 +34,8 @@ interface Run {
  * sample's answer, and the longest such wait is the freshness.
  */
 async function indexRun(client: Client, cfg: FlowdexConfig, flows: number, dir: string, rollups: boolean): Promise<Run> {
-  await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] });
   const { info } = await connect(cfg);
-  await setup(client, cfg, info);
+  await freshStore(client, cfg, info);
   const deadLetter = new DeadLetter(path.join(dir, `${cfg.prefix}dead-letter.ndjson`));
   const counts = new RunCounts();
   const acked: { t: number; n: number }[] = [];
@@ -59,7 +51,7 @@ async function indexRun(client: Client, cfg: FlowdexConfig, flows: number, dir: 
     }
   })();
   const t0 = performance.now();
-  await indexItems(client, cfg, items(flows), { deadLetter, counts, rollup: { marksOnly: !rollups } });
+  await indexItems(client, cfg, flowItems({ flows, start: START, spanMs: DAY, seed: 21 }), { deadLetter, counts, rollup: { marksOnly: !rollups } });
   const seconds = (performance.now() - t0) / 1000;
   sampling = false;
   await sampler;

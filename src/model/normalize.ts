@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { communityHash, communityId } from './community-id';
-import type { FlowDoc, FlowRecord, IdentifiedFlow, InterfaceFields } from './flow';
+import type { EndpointFields, FlowDoc, FlowRecord, IdentifiedFlow, InterfaceFields } from './flow';
 import { ianaNumber, transportName } from './protocols';
 
 /** Latest plausible flow time; anything later is a decoding error, not a flow. */
@@ -92,6 +92,40 @@ function compact<T extends object>(o: T): T {
   return out;
 }
 
+/** One side's values: addresses, port and counters already checked; MAC and AS checked here. */
+interface EndpointValues {
+  ip: string | undefined;
+  address: string | undefined;
+  port: number | undefined;
+  mac: string | undefined;
+  bytes: number | undefined;
+  packets: number | undefined;
+  as: number | undefined;
+  natIp: string | undefined;
+  natPort: number | undefined;
+}
+
+/** Field names for errors, spelled out once rather than built for every flow. */
+const ENDPOINT_FIELDS = {
+  source: { mac: 'source.mac', as: 'source.as.number' },
+  destination: { mac: 'destination.mac', as: 'destination.as.number' },
+};
+
+/** The document's `source` or `destination`. */
+function endpoint(side: keyof typeof ENDPOINT_FIELDS, v: EndpointValues): EndpointFields {
+  const fields = ENDPOINT_FIELDS[side];
+  return compact({
+    ip: v.ip,
+    address: text(v.address),
+    port: v.port,
+    mac: ecsMac(fields.mac, v.mac),
+    bytes: v.bytes,
+    packets: v.packets,
+    as: v.as !== undefined ? { number: checkUint(fields.as, v.as, UINT32_MAX) } : undefined,
+    nat: v.natIp !== undefined || v.natPort !== undefined ? compact({ ip: v.natIp, port: v.natPort }) : undefined,
+  });
+}
+
 /**
  * Deterministic document id: the same flow read twice (same file re-indexed, or the same
  * export seen by two collectors of one exporter) gets the same id, so `create` rejects it.
@@ -148,26 +182,8 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
       end: end !== undefined ? new Date(end).toISOString() : undefined,
       duration: end !== undefined ? (end - r.start) * 1e6 : undefined,
     }),
-    source: compact({
-      ip: srcIp,
-      address: text(r.srcAddress),
-      port: srcPort,
-      mac: ecsMac('source.mac', r.srcMac),
-      bytes: srcBytes,
-      packets: srcPackets,
-      as: r.srcAs !== undefined ? { number: checkUint('source.as.number', r.srcAs, UINT32_MAX) } : undefined,
-      nat: natSrcIp !== undefined || natSrcPort !== undefined ? compact({ ip: natSrcIp, port: natSrcPort }) : undefined,
-    }),
-    destination: compact({
-      ip: dstIp,
-      address: text(r.dstAddress),
-      port: dstPort,
-      mac: ecsMac('destination.mac', r.dstMac),
-      bytes: dstBytes,
-      packets: dstPackets,
-      as: r.dstAs !== undefined ? { number: checkUint('destination.as.number', r.dstAs, UINT32_MAX) } : undefined,
-      nat: natDstIp !== undefined || natDstPort !== undefined ? compact({ ip: natDstIp, port: natDstPort }) : undefined,
-    }),
+    source: endpoint('source', { ip: srcIp, address: r.srcAddress, port: srcPort, mac: r.srcMac, bytes: srcBytes, packets: srcPackets, as: r.srcAs, natIp: natSrcIp, natPort: natSrcPort }),
+    destination: endpoint('destination', { ip: dstIp, address: r.dstAddress, port: dstPort, mac: r.dstMac, bytes: dstBytes, packets: dstPackets, as: r.dstAs, natIp: natDstIp, natPort: natDstPort }),
     network: compact({
       bytes,
       packets,

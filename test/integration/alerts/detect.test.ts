@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createMonitor } from '../../../src/alerts/monitors';
@@ -10,13 +10,9 @@ import { listAlerts } from '../../../src/alerts/store';
 import type { AlertEvent, MonitorInput } from '../../../src/alerts/types';
 import { injectedEvents, type InjectedEvent } from '../../../src/generate/events';
 import { generateFlows } from '../../../src/generate/flows';
-import { DeadLetter } from '../../../src/ingest/dead-letter';
-import { indexItems } from '../../../src/ingest/indexer';
 import type { FlowRecord } from '../../../src/model/flow';
-import type { ReadItem } from '../../../src/readers/types';
-import { connect } from '../../../src/store/client';
-import { setup } from '../../../src/store/setup';
 import { testCluster } from '../../support/opensearch';
+import { indexRecords, useStore } from '../../support/store';
 
 const tc = testCluster(__filename);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-alerts-'));
@@ -51,16 +47,6 @@ const MONITORS: MonitorInput[] = [
   { name: 'bytes-baseline', detector: 'baseline', schedule: '1h', group: 'destination', params: { metric: 'bytes' } },
 ];
 
-async function index(records: Iterable<FlowRecord>, name: string): Promise<void> {
-  async function* items(): AsyncGenerator<ReadItem> {
-    let line = 0;
-    for (const record of records) yield { kind: 'flow', record, loc: { file: name, line: ++line } };
-  }
-  const deadLetter = new DeadLetter(path.join(dir, `${name}.dead-letter.ndjson`));
-  await indexItems(tc.client, tc.config, items(), { deadLetter });
-  await deadLetter.close();
-}
-
 const sent: AlertEvent[] = [];
 const collect: Channel = { name: 'test', send: async (e) => void sent.push(e) };
 const registry = loadRegistry('');
@@ -73,24 +59,17 @@ async function runDay(prefix: string, day: number): Promise<void> {
   await notifier.flush();
 }
 
+useStore(tc, dir);
 beforeAll(async () => {
-  const { client, info } = await connect(tc.config);
-  await setup(client, tc.config, info);
-  await client.close();
   function* all(): Generator<FlowRecord> {
     for (let d = 0; d < 5; d++) yield* generateFlows({ flows: FLOWS_PER_DAY, start: T0 + d * DAY, spanMs: DAY, seed: 100 + d });
     for (const e of events) yield* e.flows;
   }
-  await index(all(), 'flows');
+  await indexRecords(tc, all(), 'flows', dir);
   for (const prefix of ['clean-', 'events-']) for (const m of MONITORS) await createMonitor(tc.client, tc.config, registry, { ...m, name: `${prefix}${m.name}` });
   await runDay('clean-', CLEAN);
   await runDay('events-', EVENTS);
 }, 600_000);
-
-afterAll(async () => {
-  await tc.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 test('every evaluation ran without error', () => {
   expect(runs.filter((r) => r.error)).toEqual([]);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { decodeSegment } from '../../../src/collect/spool';
@@ -7,9 +7,9 @@ import { loadConfig } from '../../../src/config';
 import { TEMPLATE_EVERY, TemplateEncoder, V5Encoder } from '../../../src/generate/encode-netflow';
 import { normalize } from '../../../src/model/normalize';
 import { ExportDecoder } from '../../../src/readers/export-decoder';
-import { connect, createClient } from '../../../src/store/client';
-import { setup } from '../../../src/store/setup';
+import { createClient } from '../../../src/store/client';
 import { CLI, testCluster } from '../../support/opensearch';
+import { useStore } from '../../support/store';
 import { flowRecords } from '../ingest/fixtures';
 import { sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
 
@@ -23,15 +23,7 @@ const tc = testCluster(__filename);
 const tmp = tempDir('collect-faults');
 const NODE = new URL(process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200');
 
-beforeAll(async () => {
-  const { client, info } = await connect(tc.config);
-  await setup(client, tc.config, info);
-  await client.close();
-});
-afterAll(async () => {
-  await tc.cleanup();
-  rmSync(tmp, { recursive: true, force: true });
-});
+useStore(tc, tmp);
 
 /** A TCP front for the node: `down` resets every connection, `up` forwards. */
 async function proxy(): Promise<{ url: string; setUp(up: boolean): void; close(): Promise<void> }> {

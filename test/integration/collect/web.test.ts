@@ -1,11 +1,9 @@
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { V5Encoder } from '../../../src/generate/encode-netflow';
-import { connect } from '../../../src/store/client';
-import { setup } from '../../../src/store/setup';
 import { createApp } from '../../../src/web/app';
 import { testCluster } from '../../support/opensearch';
+import { useStore } from '../../support/store';
 import { flowRecords } from '../ingest/fixtures';
 import { sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
 
@@ -16,15 +14,7 @@ import { sendDatagrams, settled, startCollector, tempDir, waitFor } from './supp
 const tc = testCluster(__filename);
 const tmp = tempDir('collect-web');
 
-beforeAll(async () => {
-  const { client, info } = await connect(tc.config);
-  await setup(client, tc.config, info);
-  await client.close();
-});
-afterAll(async () => {
-  await tc.cleanup();
-  rmSync(tmp, { recursive: true, force: true });
-});
+useStore(tc, tmp);
 
 test('GET /api/collector and the Status page: live, then from the state index after the collector stopped', async () => {
   const datagrams: Buffer[] = [];

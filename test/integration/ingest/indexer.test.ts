@@ -1,28 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FlowdexError } from '../../../src/errors';
 import { DeadLetter } from '../../../src/ingest/dead-letter';
 import { indexItems } from '../../../src/ingest/indexer';
 import type { ReadItem } from '../../../src/readers/types';
-import { connect } from '../../../src/store/client';
-import { setup } from '../../../src/store/setup';
 import { readDirty } from '../../../src/rollup/state';
 import { testCluster } from '../../support/opensearch';
+import { useStore } from '../../support/store';
 import { asItems, flowRecords } from './fixtures';
 
 const tc = testCluster(__filename);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-indexer-'));
 
-beforeAll(async () => {
-  const { client, info } = await connect(tc.config);
-  await setup(client, tc.config, info);
-  await client.close();
-});
-afterAll(async () => {
-  await tc.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+useStore(tc, dir);
 
 async function count(index: string): Promise<number> {
   const res = await tc.client.count({ index });

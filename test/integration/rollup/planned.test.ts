@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateFlows } from '../../../src/generate/flows';
 import { Prng } from '../../../src/generate/prng';
-import { DeadLetter } from '../../../src/ingest/dead-letter';
-import { indexItems } from '../../../src/ingest/indexer';
 import { prune } from '../../../src/ingest/prune';
 import type { FlowRecord } from '../../../src/model/flow';
 import { runReport, type ReportRequest } from '../../../src/report/run-report';
@@ -12,10 +10,8 @@ import { REPORTS, type ReportName, type ReportResult } from '../../../src/query/
 import { updateRollups } from '../../../src/rollup/builder';
 import { ROLLUP_SPECS, rollupAlias } from '../../../src/rollup/specs';
 import { readDirty } from '../../../src/rollup/state';
-import type { ReadItem } from '../../../src/readers/types';
-import { connect } from '../../../src/store/client';
-import { setup } from '../../../src/store/setup';
 import { testCluster } from '../../support/opensearch';
+import { indexRecords, useStore } from '../../support/store';
 
 const tc = testCluster(__filename);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-rollup-'));
@@ -35,16 +31,6 @@ function flows(n: number, start: number, spanMs: number, seed: number): FlowReco
     });
   }
   return out;
-}
-
-async function index(records: FlowRecord[], name: string): Promise<void> {
-  async function* items(): AsyncGenerator<ReadItem> {
-    let line = 0;
-    for (const record of records) yield { kind: 'flow', record, loc: { file: name, line: ++line } };
-  }
-  const deadLetter = new DeadLetter(path.join(dir, `${name}.dead-letter.ndjson`));
-  await indexItems(tc.client, tc.config, items(), { deadLetter });
-  await deadLetter.close();
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -87,20 +73,13 @@ async function rollupSnapshot(): Promise<unknown[]> {
 
 const first = flows(9000, T0, 2 * 24 * HOUR, 7);
 
+useStore(tc, dir);
 beforeAll(async () => {
-  const { client, info } = await connect(tc.config);
-  await setup(client, tc.config, info);
-  await client.close();
   // Rollups kept by the indexing stream alone: no build from raw flows in between.
-  await index(first, 'first');
+  await indexRecords(tc, first, 'first', dir);
   // Late flows inside time already rolled up, and the first file indexed again (all duplicates).
-  await index(flows(1500, T0 + 6 * HOUR, 12 * HOUR, 8), 'late');
-  await index(first, 'again');
-});
-
-afterAll(async () => {
-  await tc.cleanup();
-  rmSync(dir, { recursive: true, force: true });
+  await indexRecords(tc, flows(1500, T0 + 6 * HOUR, 12 * HOUR, 8), 'late', dir);
+  await indexRecords(tc, first, 'again', dir);
 });
 
 test('the stream counted late flows once and left no dirty bucket; `flowdex rollup` finds nothing to do', async () => {

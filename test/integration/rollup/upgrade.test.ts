@@ -1,18 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateFlows } from '../../../src/generate/flows';
-import { DeadLetter } from '../../../src/ingest/dead-letter';
-import { indexItems } from '../../../src/ingest/indexer';
-import type { ReadItem } from '../../../src/readers/types';
 import { runReport, type ReportRequest } from '../../../src/report/run-report';
 import { updateRollups } from '../../../src/rollup/builder';
 import { specByName } from '../../../src/rollup/specs';
 import { readWatermarks, ROLLUP_FORMAT, writeWatermark } from '../../../src/rollup/state';
-import { connect } from '../../../src/store/client';
-import { setup } from '../../../src/store/setup';
 import { allTemplates } from '../../../src/store/templates';
 import { testCluster } from '../../support/opensearch';
+import { indexRecords, useStore } from '../../support/store';
 
 const tc = testCluster(__filename);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-rollup-upgrade-'));
@@ -35,23 +31,10 @@ async function rollupRequests(run: () => Promise<unknown>): Promise<string[]> {
   }
 }
 
+useStore(tc, dir);
 beforeAll(async () => {
-  const { client, info } = await connect(tc.config);
-  await setup(client, tc.config, info);
-  await client.close();
-  async function* items(): AsyncGenerator<ReadItem> {
-    let line = 0;
-    for (const record of generateFlows({ flows: 3000, start: T0, spanMs: DAY, seed: 3 })) yield { kind: 'flow', record, loc: { file: 'g', line: ++line } };
-  }
-  const deadLetter = new DeadLetter(path.join(dir, 'dead-letter.ndjson'));
   // As an older flowdex indexed: rollups left to the builder.
-  await indexItems(tc.client, tc.config, items(), { deadLetter, rollup: { marksOnly: true } });
-  await deadLetter.close();
-});
-
-afterAll(async () => {
-  await tc.cleanup();
-  rmSync(dir, { recursive: true, force: true });
+  await indexRecords(tc, generateFlows({ flows: 3000, start: T0, spanMs: DAY, seed: 3 }), 'g', dir, { rollup: { marksOnly: true } });
 });
 
 test('rollups of an older layout (no group keys) answer by composite paging, then are rebuilt with keys', async () => {
