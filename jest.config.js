@@ -1,7 +1,11 @@
 // Unit tests need nothing; integration and browser tests share one real OpenSearch node
 // started by the global setup (or the cluster named by OPENSEARCH_URL).
 const tsJest = ['ts-jest', { tsconfig: { types: ['node', 'jest'], isolatedModules: true } }];
-const common = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 module.exports = {
   projects: [

@@ -51,20 +51,48 @@ export const alertsSuite: BenchSuite = {
       for (const m of DEFAULT_SET) {
         const d = registry.detectors.get(m.detector)!;
         const ms = scheduleMs(d.schedule);
-        const monitor: Monitor = { name: m.name, slug: m.name.replace(/\W+/g, '-'), description: '', schedule: d.schedule, query: '', detector: m.detector, params: m.params ?? {}, ...(m.group ? { group: m.group } : {}), enabled: true, created: '', updated: '' };
+        const monitor: Monitor = {
+          name: m.name,
+          slug: m.name.replace(/\W+/g, '-'),
+          description: '',
+          schedule: d.schedule,
+          query: '',
+          detector: m.detector,
+          params: m.params ?? {},
+          ...(m.group ? { group: m.group } : {}),
+          enabled: true,
+          created: '',
+          updated: '',
+        };
         const times: number[] = [];
         for (let i = 0; i < SAMPLES; i++) {
           // Windows spread over the last day, one per hour, aligned to the schedule.
           const from = Math.floor((NOW - DAY + i * (DAY / SAMPLES)) / ms) * ms;
-          times.push((await evaluateMonitor({ client, config: cfg, registry }, monitor, { from, to: from + ms }, NOW)).took_ms);
+          times.push(
+            (await evaluateMonitor({ client, config: cfg, registry }, monitor, { from, to: from + ms }, NOW)).took_ms,
+          );
         }
         times.sort((a, b) => a - b);
         const p50 = percentile(times, 0.5);
         perMinute += (p50 * 60_000) / ms;
-        out.push({ suite: 'alerts', name: `${m.name} per window`, value: p50, unit: 'ms', note: `median of ${SAMPLES} windows of ${d.schedule}, p95 ${percentile(times, 0.95)} ms` });
+        out.push({
+          suite: 'alerts',
+          name: `${m.name} per window`,
+          value: p50,
+          unit: 'ms',
+          note: `median of ${SAMPLES} windows of ${d.schedule}, p95 ${percentile(times, 0.95)} ms`,
+        });
       }
       const share = (perMinute / 60_000) * 100;
-      out.push({ suite: 'alerts', name: 'default set, each on its schedule', value: share, unit: '% of one core', goal: '< 10', met: share < 10, note: `${Math.round(perMinute)} ms of evaluation per minute at ${flows} flows over ${DAYS} days (wall time, OpenSearch included)` });
+      out.push({
+        suite: 'alerts',
+        name: 'default set, each on its schedule',
+        value: share,
+        unit: '% of one core',
+        goal: '< 10',
+        met: share < 10,
+        note: `${Math.round(perMinute)} ms of evaluation per minute at ${flows} flows over ${DAYS} days (wall time, OpenSearch included)`,
+      });
       return out;
     });
   },

@@ -22,7 +22,8 @@ function v5Datagrams(flows: number): { datagrams: Buffer[]; records: number } {
   const datagrams: Buffer[] = [];
   const enc = new V5Encoder({ bootMs: Date.UTC(2024, 0, 1) }, (d) => datagrams.push(Buffer.from(d)));
   let records = 0;
-  for (const r of generateFlows({ flows, start: Date.UTC(2024, 0, 1, 1), spanMs: 3_600_000, seed: 7 })) records += enc.add(r);
+  for (const r of generateFlows({ flows, start: Date.UTC(2024, 0, 1, 1), spanMs: 3_600_000, seed: 7 }))
+    records += enc.add(r);
   enc.flush();
   // Whole datagrams only, so every one sent is 30 flows.
   return { datagrams: datagrams.filter((d) => d.readUInt16BE(2) === 30), records };
@@ -93,7 +94,13 @@ async function waitUntil(ok: () => boolean, ms: number): Promise<boolean> {
 
 const RATES = [25_000, 50_000, 100_000, 150_000, 200_000];
 
-async function ladder(name: string, port: number, datagrams: Buffer[], seconds: number, received: (total: number) => Promise<number>): Promise<{ best: number; rows: string[] }> {
+async function ladder(
+  name: string,
+  port: number,
+  datagrams: Buffer[],
+  seconds: number,
+  received: (total: number) => Promise<number>,
+): Promise<{ best: number; rows: string[] }> {
   let best = 0;
   const rows: string[] = [];
   let total = 0;
@@ -121,7 +128,21 @@ export const collectSuite: BenchSuite = {
     const env = { ...process.env, FLOWDEX_PREFIX: 'bench-collect-' };
     try {
       // (a) receive + decode + spool.
-      const a = start('node', [CLI, 'collect', '--listen', `127.0.0.1:${port}`, '--spool', path.join(dir, 'a'), '--status-every', '1s', '--no-index'], env);
+      const a = start(
+        'node',
+        [
+          CLI,
+          'collect',
+          '--listen',
+          `127.0.0.1:${port}`,
+          '--spool',
+          path.join(dir, 'a'),
+          '--status-every',
+          '1s',
+          '--no-index',
+        ],
+        env,
+      );
       await waitUntil(() => a.err().includes('listening on'), 20_000);
       const ra = await ladder('flowdex', port, datagrams, seconds, async (total) => {
         await waitUntil(() => lastIndexed(a.err()) >= total, 15_000);
@@ -129,7 +150,15 @@ export const collectSuite: BenchSuite = {
       });
       const rssA = rssMiB(a.p.pid);
       await stop(a);
-      out.push({ suite: 'collect', name: 'received + decoded + spooled, zero drops', value: ra.best, unit: 'flows/s', goal: '≥ 100000', met: ra.best >= 100_000, note: `NetFlow v5 over loopback, ${seconds} s per step; ${ra.rows[ra.rows.length - 1]}` });
+      out.push({
+        suite: 'collect',
+        name: 'received + decoded + spooled, zero drops',
+        value: ra.best,
+        unit: 'flows/s',
+        goal: '≥ 100000',
+        met: ra.best >= 100_000,
+        note: `NetFlow v5 over loopback, ${seconds} s per step; ${ra.rows[ra.rows.length - 1]}`,
+      });
       out.push({ suite: 'collect', name: 'collector peak RSS (receive side)', value: rssA, unit: 'MiB' });
 
       // nfcapd on the same replay.
@@ -153,11 +182,31 @@ export const collectSuite: BenchSuite = {
           if (drops > 0 || got < sentTotal) break;
           rn = { ...rn, best: rate };
         }
-        out.push({ suite: 'collect', name: 'nfcapd on the same replay, zero drops', value: rn.best, unit: 'flows/s', note: rn.rows[rn.rows.length - 1] });
+        out.push({
+          suite: 'collect',
+          name: 'nfcapd on the same replay, zero drops',
+          value: rn.best,
+          unit: 'flows/s',
+          note: rn.rows[rn.rows.length - 1],
+        });
       }
 
       // (b) end to end: a burst received into the spool, then indexed until searchable.
-      const b = start('node', [CLI, 'collect', '--listen', `127.0.0.1:${port + 2}`, '--spool', path.join(dir, 'b'), '--status-every', '1s', '--no-enrich'], env);
+      const b = start(
+        'node',
+        [
+          CLI,
+          'collect',
+          '--listen',
+          `127.0.0.1:${port + 2}`,
+          '--spool',
+          path.join(dir, 'b'),
+          '--status-every',
+          '1s',
+          '--no-enrich',
+        ],
+        env,
+      );
       await waitUntil(() => b.err().includes('listening on'), 30_000);
       const dropsBefore = kernelDrops(port + 2);
       const t0 = Date.now();
@@ -170,7 +219,13 @@ export const collectSuite: BenchSuite = {
       const rssB = rssMiB(b.p.pid);
       const drops = kernelDrops(port + 2) - dropsBefore;
       await stop(b);
-      out.push({ suite: 'collect', name: 'end to end: received → searchable', value: done ? burst / secs : 0, unit: 'flows/s', note: `${burst} flows sent at 50k/s, spooled and indexed in ${secs.toFixed(1)} s; kernel drops ${drops}; duplicates count as settled (ids repeat across runs)` });
+      out.push({
+        suite: 'collect',
+        name: 'end to end: received → searchable',
+        value: done ? burst / secs : 0,
+        unit: 'flows/s',
+        note: `${burst} flows sent at 50k/s, spooled and indexed in ${secs.toFixed(1)} s; kernel drops ${drops}; duplicates count as settled (ids repeat across runs)`,
+      });
       out.push({ suite: 'collect', name: 'collector peak RSS (end to end)', value: rssB, unit: 'MiB' });
     } finally {
       rmSync(dir, { recursive: true, force: true });

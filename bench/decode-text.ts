@@ -14,21 +14,59 @@ const T0 = 1_700_000_000;
 
 const nprobeLine = (i: number) =>
   JSON.stringify({
-    IPV4_SRC_ADDR: ip(i), IPV4_DST_ADDR: ip(i * 7 + 1), L4_SRC_PORT: 1024 + (i % 60000), L4_DST_PORT: [80, 443, 53, 22][i % 4],
-    PROTOCOL: i % 4 === 2 ? 17 : 6, L7_PROTO: ['7.178', '91.126', '5', '92'][i % 4], IN_BYTES: 100 + (i % 5000), OUT_BYTES: 200 + (i % 9000),
-    IN_PKTS: 1 + (i % 50), OUT_PKTS: 1 + (i % 70), FIRST_SWITCHED: T0 + (i >> 4), LAST_SWITCHED: T0 + (i >> 4) + (i % 30),
-    CLIENT_TCP_FLAGS: 2, SERVER_TCP_FLAGS: 18, PROBEID: 'probe-1', INPUT_SNMP: 1, OUTPUT_SNMP: 2,
+    IPV4_SRC_ADDR: ip(i),
+    IPV4_DST_ADDR: ip(i * 7 + 1),
+    L4_SRC_PORT: 1024 + (i % 60000),
+    L4_DST_PORT: [80, 443, 53, 22][i % 4],
+    PROTOCOL: i % 4 === 2 ? 17 : 6,
+    L7_PROTO: ['7.178', '91.126', '5', '92'][i % 4],
+    IN_BYTES: 100 + (i % 5000),
+    OUT_BYTES: 200 + (i % 9000),
+    IN_PKTS: 1 + (i % 50),
+    OUT_PKTS: 1 + (i % 70),
+    FIRST_SWITCHED: T0 + (i >> 4),
+    LAST_SWITCHED: T0 + (i >> 4) + (i % 30),
+    CLIENT_TCP_FLAGS: 2,
+    SERVER_TCP_FLAGS: 18,
+    PROBEID: 'probe-1',
+    INPUT_SNMP: 1,
+    OUTPUT_SNMP: 2,
   });
 
 const lanlLine = (i: number) =>
   `${1 + (i >> 4)},${i % 30},Comp${(i * 13) % 999999},Comp${(i * 31) % 999999},${i % 4 === 2 ? 17 : 6},Port${i % 99999},${[80, 443, 53, 445][i % 4]},${1 + (i % 50)},${i % 70},${100 + (i % 5000)},${i % 9000}`;
 
 const zeekLine = (i: number) =>
-  [(T0 + i / 16).toFixed(6), `C${i.toString(36)}`, ip(i), 1024 + (i % 60000), ip(i * 7 + 1), [80, 443, 53, 22][i % 4], i % 4 === 2 ? 'udp' : 'tcp', ['http', 'ssl', 'dns', '-'][i % 4],
-    (i % 300) / 10, i % 5000, i % 9000, 'SF', '-', '-', 0, 'ShADadfF', 1 + (i % 50), 100 + (i % 5000), 1 + (i % 70), 200 + (i % 9000), '-'].join('\t');
+  [
+    (T0 + i / 16).toFixed(6),
+    `C${i.toString(36)}`,
+    ip(i),
+    1024 + (i % 60000),
+    ip(i * 7 + 1),
+    [80, 443, 53, 22][i % 4],
+    i % 4 === 2 ? 'udp' : 'tcp',
+    ['http', 'ssl', 'dns', '-'][i % 4],
+    (i % 300) / 10,
+    i % 5000,
+    i % 9000,
+    'SF',
+    '-',
+    '-',
+    0,
+    'ShADadfF',
+    1 + (i % 50),
+    100 + (i % 5000),
+    1 + (i % 70),
+    200 + (i % 9000),
+    '-',
+  ].join('\t');
 
 const ZEEK_HEADER = [
-  '#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tconn',
+  '#separator \\x09',
+  '#set_separator\t,',
+  '#empty_field\t(empty)',
+  '#unset_field\t-',
+  '#path\tconn',
   '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents',
   '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]',
 ];
@@ -51,7 +89,10 @@ async function decodeRate(reader: FlowReader, file: string): Promise<{ flows: nu
   const t0 = process.hrtime.bigint();
   let flows = 0;
   let rejects = 0;
-  for await (const item of reader.read({ name: file, chunks: createReadStream(file, { highWaterMark: 1 << 20 }) }, {})) {
+  for await (const item of reader.read(
+    { name: file, chunks: createReadStream(file, { highWaterMark: 1 << 20 }) },
+    {},
+  )) {
     if (item.kind === 'flow') flows++;
     else rejects++;
   }

@@ -22,19 +22,40 @@ export const decodeSuite: BenchSuite = {
       let t = process.hrtime.bigint();
       const written = await writeGenerated(format, opts, (c) => void chunks.push(c));
       let secs = Number(process.hrtime.bigint() - t) / 1e9;
-      rows.push({ suite: 'decode', name: `generate ${format}`, value: Math.round(written.flows / secs), unit: 'flows/s', goal: '≥ 200000', met: written.flows / secs >= 200_000 });
+      rows.push({
+        suite: 'decode',
+        name: `generate ${format}`,
+        value: Math.round(written.flows / secs),
+        unit: 'flows/s',
+        goal: '≥ 200000',
+        met: written.flows / secs >= 200_000,
+      });
       t = process.hrtime.bigint();
       let decoded = 0;
-      for await (const item of pcapReader.read({ name: format, chunks: Readable.from(chunks) }, {})) if (item.kind === 'flow') decoded++;
+      for await (const item of pcapReader.read({ name: format, chunks: Readable.from(chunks) }, {}))
+        if (item.kind === 'flow') decoded++;
       secs = Number(process.hrtime.bigint() - t) / 1e9;
-      rows.push({ suite: 'decode', name: `decode ${format}`, value: Math.round(decoded / secs), unit: 'records/s', goal: '≥ 100000', met: decoded / secs >= 100_000 });
+      rows.push({
+        suite: 'decode',
+        name: `decode ${format}`,
+        value: Math.round(decoded / secs),
+        unit: 'records/s',
+        goal: '≥ 100000',
+        met: decoded / secs >= 100_000,
+      });
       t = process.hrtime.bigint();
       let ndjson = 0;
       for await (const item of pcapReader.read({ name: format, chunks: Readable.from(chunks) }, {})) {
         if (item.kind === 'flow') ndjson += JSON.stringify(hydrate(normalize(item.record).doc)).length + 1;
       }
       secs = Number(process.hrtime.bigint() - t) / 1e9;
-      rows.push({ suite: 'decode', name: `decode ${format} to NDJSON`, value: Math.round(decoded / secs), unit: 'records/s', note: `${Math.round(ndjson / decoded)} B/line` });
+      rows.push({
+        suite: 'decode',
+        name: `decode ${format} to NDJSON`,
+        value: Math.round(decoded / secs),
+        unit: 'records/s',
+        note: `${Math.round(ndjson / decoded)} B/line`,
+      });
     }
     return rows;
   },

@@ -20,7 +20,10 @@ const secondsSince = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
 /** A networks file for the generated flows' address plan (10.0.0.0/8 is the site). */
 function networksFile(dir: string): string {
   const file = path.join(dir, 'networks.yaml');
-  writeFileSync(file, 'networks:\n  10.0.0.0/16: { name: servers, role: servers, site: hq }\n  10.1.0.0/16: { name: clients, role: users, site: hq }\n  10.66.0.0/16: lab\nexporters:\n  127.0.0.1: { name: probe, interfaces: { 1: eth0 } }\n');
+  writeFileSync(
+    file,
+    'networks:\n  10.0.0.0/16: { name: servers, role: servers, site: hq }\n  10.1.0.0/16: { name: clients, role: users, site: hq }\n  10.66.0.0/16: lab\nexporters:\n  127.0.0.1: { name: probe, interfaces: { 1: eth0 } }\n',
+  );
   return file;
 }
 
@@ -31,7 +34,8 @@ function randomPublic(n: number): string[] {
   while (out.length < n) {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0;
     const a = 1 + (x >>> 24);
-    if (a === 10 || a === 127 || a >= 224 || a === 100 || a === 169 || a === 172 || a === 192 || a === 198 || a === 203) continue;
+    if (a === 10 || a === 127 || a >= 224 || a === 100 || a === 169 || a === 172 || a === 192 || a === 198 || a === 203)
+      continue;
     out.push(`${a}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`);
   }
   return out;
@@ -65,7 +69,10 @@ export const enrichSuite: BenchSuite = {
       rows.push({ suite: 'enrich', name, value: Math.round(value * 100) / 100, unit, goal, met, note });
     const networks = networksFile(dir);
     // Two rounds of off/on, each into its own prefix, best of each: the box is shared and its load drifts.
-    const runs = ['off-1', 'on-1', 'off-2', 'on-2'].map((name) => ({ name, cfg: loadConfig({ opensearch: url, prefix: `bench-enrich-${name}-` }) }));
+    const runs = ['off-1', 'on-1', 'off-2', 'on-2'].map((name) => ({
+      name,
+      cfg: loadConfig({ opensearch: url, prefix: `bench-enrich-${name}-` }),
+    }));
     const { client, info } = await connect(runs[0]!.cfg);
     const drop = async (c: Client, prefix: string) => {
       await c.indices.delete({ index: `${prefix}*` }, { ignore: [404] });
@@ -74,7 +81,11 @@ export const enrichSuite: BenchSuite = {
     try {
       const file = path.join(dir, 'flows.pcap');
       const out = createWriteStream(file);
-      await writeGenerated('netflow-v5-pcap', { flows, start: Date.UTC(2024, 2, 1), spanMs: 86_400_000, seed: 3 }, (c) => void out.write(c));
+      await writeGenerated(
+        'netflow-v5-pcap',
+        { flows, start: Date.UTC(2024, 2, 1), spanMs: 86_400_000, seed: 3 },
+        (c) => void out.write(c),
+      );
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
       for (const r of runs) {
         await drop(client, r.cfg.prefix);
@@ -87,16 +98,23 @@ export const enrichSuite: BenchSuite = {
       const openSeconds = secondsSince(t);
       // Wall throughput, and where the time goes: flowdex's own CPU per flow and OpenSearch's
       // indexing time per flow (index stats), which the shared box's load distorts less.
-      const best = { off: { rate: 0, cpuUs: Infinity, osUs: Infinity }, on: { rate: 0, cpuUs: Infinity, osUs: Infinity } };
+      const best = {
+        off: { rate: 0, cpuUs: Infinity, osUs: Infinity },
+        on: { rate: 0, cpuUs: Infinity, osUs: Infinity },
+      };
       for (const r of runs) {
         const mode = r.name.startsWith('on') ? 'on' : 'off';
         const cpu0 = process.cpuUsage();
         t = process.hrtime.bigint();
-        const result = await indexFiles(client, r.cfg, [file], { concurrency: 2, ...(mode === 'on' ? { enrich } : {}) });
+        const result = await indexFiles(client, r.cfg, [file], {
+          concurrency: 2,
+          ...(mode === 'on' ? { enrich } : {}),
+        });
         const seconds = secondsSince(t);
         const cpu = process.cpuUsage(cpu0);
         const st = await client.indices.stats({ index: allFlowIndices(r.cfg.prefix), metric: 'indexing' });
-        const osMs = (st.body as { _all: { primaries: { indexing: { index_time_in_millis: number } } } })._all.primaries.indexing.index_time_in_millis;
+        const osMs = (st.body as { _all: { primaries: { indexing: { index_time_in_millis: number } } } })._all.primaries
+          .indexing.index_time_in_millis;
         const n = result.summary.indexed;
         const b = best[mode];
         b.rate = Math.max(b.rate, n / seconds);
@@ -105,35 +123,117 @@ export const enrichSuite: BenchSuite = {
       }
       enrich.close();
       const cost = 1 - best.on.rate / best.off.rate;
-      row('ingest, enrichment off', best.off.rate, 'flows/s', undefined, undefined, `${flows} NetFlow v5 flows, best of 2`);
-      row('ingest, every enricher on', best.on.rate, 'flows/s', undefined, undefined, 'bundled geo/AS, networks file, exporters, services, categories; best of 2, alternating with off');
+      row(
+        'ingest, enrichment off',
+        best.off.rate,
+        'flows/s',
+        undefined,
+        undefined,
+        `${flows} NetFlow v5 flows, best of 2`,
+      );
+      row(
+        'ingest, every enricher on',
+        best.on.rate,
+        'flows/s',
+        undefined,
+        undefined,
+        'bundled geo/AS, networks file, exporters, services, categories; best of 2, alternating with off',
+      );
       row('enrichment cost', cost * 100, '% of throughput', '≤ 15', cost <= 0.15, 'wall clock on the shared box');
-      row('flowdex CPU per flow, off / on', best.off.cpuUs, 'µs', undefined, undefined, `on: ${best.on.cpuUs.toFixed(1)} µs (+${((best.on.cpuUs / best.off.cpuUs - 1) * 100).toFixed(0)} %)`);
-      row('OpenSearch indexing time per flow, off / on', best.off.osUs, 'µs', undefined, undefined, `on: ${best.on.osUs.toFixed(1)} µs (+${((best.on.osUs / best.off.osUs - 1) * 100).toFixed(0)} %), index stats`);
-      row('enrichment start-up (bundled databases, AS table read)', openSeconds, 's', undefined, undefined, 'once per process, at the first public address');
+      row(
+        'flowdex CPU per flow, off / on',
+        best.off.cpuUs,
+        'µs',
+        undefined,
+        undefined,
+        `on: ${best.on.cpuUs.toFixed(1)} µs (+${((best.on.cpuUs / best.off.cpuUs - 1) * 100).toFixed(0)} %)`,
+      );
+      row(
+        'OpenSearch indexing time per flow, off / on',
+        best.off.osUs,
+        'µs',
+        undefined,
+        undefined,
+        `on: ${best.on.osUs.toFixed(1)} µs (+${((best.on.osUs / best.off.osUs - 1) * 100).toFixed(0)} %), index stats`,
+      );
+      row(
+        'enrichment start-up (bundled databases, AS table read)',
+        openSeconds,
+        's',
+        undefined,
+        undefined,
+        'once per process, at the first public address',
+      );
 
       // Lookups per second, enricher by enricher, on normalized generated documents.
       const docs: FlowDoc[] = [];
-      for (const r of generateFlows({ flows: 100_000, start: Date.UTC(2024, 2, 1), spanMs: 86_400_000, seed: 5 })) docs.push(normalize(r).doc);
-      const cold = randomPublic(50_000).map((ip, i) => normalize({ format: 'x', start: 0, srcIp: '10.1.0.1', dstIp: ip, srcPort: 40000 + (i % 1000), dstPort: 443, protocol: 6 }).doc);
+      for (const r of generateFlows({ flows: 100_000, start: Date.UTC(2024, 2, 1), spanMs: 86_400_000, seed: 5 }))
+        docs.push(normalize(r).doc);
+      const cold = randomPublic(50_000).map(
+        (ip, i) =>
+          normalize({
+            format: 'x',
+            start: 0,
+            srcIp: '10.1.0.1',
+            dstIp: ip,
+            srcPort: 40000 + (i % 1000),
+            dstPort: 443,
+            protocol: 6,
+          }).doc,
+      );
       const warm = Enrichment.open({ enabled: true, networksFile: networks });
       warm.apply(cold[0] as FlowDoc); // reads the AS table before timing
       for (const e of warm.enrichers) {
         t = process.hrtime.bigint();
         for (const d of docs) e.enrich(d);
-        row(`${e.name}: flows/s on generated traffic`, docs.length / secondsSince(t), 'flows/s', undefined, undefined, `${e.stats.cached} cached answers of ${e.stats.cached + e.stats.lookups}`);
+        row(
+          `${e.name}: flows/s on generated traffic`,
+          docs.length / secondsSince(t),
+          'flows/s',
+          undefined,
+          undefined,
+          `${e.stats.cached} cached answers of ${e.stats.cached + e.stats.lookups}`,
+        );
       }
       for (const e of warm.enrichers.filter((x) => x.name === 'geo' || x.name === 'as')) {
         const before = e.stats.lookups;
         t = process.hrtime.bigint();
         for (const d of cold) e.enrich(d);
         const lookups = e.stats.lookups - before;
-        row(`${e.name}: uncached lookups/s`, lookups / secondsSince(t), 'lookups/s', undefined, undefined, `${lookups} distinct public addresses`);
+        row(
+          `${e.name}: uncached lookups/s`,
+          lookups / secondsSince(t),
+          'lookups/s',
+          undefined,
+          undefined,
+          `${lookups} distinct public addresses`,
+        );
       }
       warm.close();
-      row('RSS of the bundled databases', databaseRss() / 2 ** 20, 'MiB', undefined, undefined, 'country MMDB + AS table, after one lookup, fresh process');
-      row('bundled country MMDB size', statSync(BUNDLED.country()).size / 2 ** 20, 'MiB', undefined, undefined, 'DB-IP Lite, CC BY 4.0');
-      row('bundled AS table size', (statSync(BUNDLED.asnV4()).size + statSync(BUNDLED.asnV6()).size) / 2 ** 20, 'MiB', undefined, undefined, 'ip-location-db asn CSV, CC BY 4.0');
+      row(
+        'RSS of the bundled databases',
+        databaseRss() / 2 ** 20,
+        'MiB',
+        undefined,
+        undefined,
+        'country MMDB + AS table, after one lookup, fresh process',
+      );
+      row(
+        'bundled country MMDB size',
+        statSync(BUNDLED.country()).size / 2 ** 20,
+        'MiB',
+        undefined,
+        undefined,
+        'DB-IP Lite, CC BY 4.0',
+      );
+      row(
+        'bundled AS table size',
+        (statSync(BUNDLED.asnV4()).size + statSync(BUNDLED.asnV6()).size) / 2 ** 20,
+        'MiB',
+        undefined,
+        undefined,
+        'ip-location-db asn CSV, CC BY 4.0',
+      );
       return rows;
     } finally {
       for (const r of runs) await drop(client, r.cfg.prefix);

@@ -24,7 +24,11 @@ const secondsSince = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
 async function generateFile(dir: string, flows: number): Promise<string> {
   const file = path.join(dir, 'flows.pcap');
   const out = createWriteStream(file);
-  await writeGenerated('netflow-v5-pcap', { flows, start: Date.UTC(2024, 2, 1), spanMs: 86_400_000, seed: 1 }, (c) => void out.write(c));
+  await writeGenerated(
+    'netflow-v5-pcap',
+    { flows, start: Date.UTC(2024, 2, 1), spanMs: 86_400_000, seed: 1 },
+    (c) => void out.write(c),
+  );
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   return file;
 }
@@ -34,7 +38,13 @@ async function entriesOf(file: string, prefix: string): Promise<BulkEntry[]> {
   for await (const item of readFlows(file)) {
     if (item.kind !== 'flow') continue;
     const { id, doc } = normalize(item.record);
-    out.push({ index: indexFor(prefix, item.record.start), id, source: JSON.stringify(doc), ts: item.record.start, loc: item.loc });
+    out.push({
+      index: indexFor(prefix, item.record.start),
+      id,
+      source: JSON.stringify(doc),
+      ts: item.record.start,
+      loc: item.loc,
+    });
   }
   return out;
 }
@@ -73,14 +83,17 @@ async function bytesPerDoc(client: Client, index: string): Promise<number> {
   await client.indices.refresh({ index });
   for (let i = 0; i < 50 && (await extraSegments(client, index)) > 0; i++) await new Promise((r) => setTimeout(r, 200));
   const res = await client.indices.stats({ index, metric: ['store', 'docs'] });
-  const all = (res.body as { _all: { primaries: { store: { size_in_bytes: number }; docs: { count: number } } } })._all.primaries;
+  const all = (res.body as { _all: { primaries: { store: { size_in_bytes: number }; docs: { count: number } } } })._all
+    .primaries;
   return all.store.size_in_bytes / all.docs.count;
 }
 
 /** Segments beyond one per shard copy, across every index the pattern names. */
 async function extraSegments(client: Client, index: string): Promise<number> {
   const res = await client.indices.segments({ index });
-  const indices = (res.body as { indices: Record<string, { shards: Record<string, { segments: Record<string, unknown> }[]> }> }).indices;
+  const indices = (
+    res.body as { indices: Record<string, { shards: Record<string, { segments: Record<string, unknown> }[]> }> }
+  ).indices;
   const copies = Object.values(indices).flatMap((i) => Object.values(i.shards).flat());
   return copies.reduce((n, copy) => n + Math.max(0, Object.keys(copy.segments).length - 1), 0);
 }
@@ -128,20 +141,44 @@ export const ingestSuite: BenchSuite = {
       // The naive user indexes what the decoder shows (Community ID string included) as it comes.
       const docs = entries.map((e) => hydrate(JSON.parse(e.source) as FlowDoc));
       t = process.hrtime.bigint();
-      const stats = await client.helpers.bulk({ datasource: docs, onDocument: () => ({ create: { _index: naiveIndex } }) });
+      const stats = await client.helpers.bulk({
+        datasource: docs,
+        onDocument: () => ({ create: { _index: naiveIndex } }),
+      });
       await client.indices.refresh({ index: naiveIndex });
       const rateC = stats.successful / secondsSince(t);
 
       const bytesA = await bytesPerDoc(client, allFlowIndices(a.prefix));
       const bytesC = await bytesPerDoc(client, naiveIndex);
-      const row = (name: string, value: number, unit: string, goal?: string, met?: boolean, note?: string): BenchResult => ({ suite: 'ingest', name, value: Math.round(value * 100) / 100, unit, goal, met, note });
+      const row = (
+        name: string,
+        value: number,
+        unit: string,
+        goal?: string,
+        met?: boolean,
+        note?: string,
+      ): BenchResult => ({ suite: 'ingest', name, value: Math.round(value * 100) / 100, unit, goal, met, note });
       return [
-        row('flowdex index, file → searchable', rateA, 'flows/s', '≥ 15000', rateA >= 15_000, `${flows} NetFlow v5 flows, concurrency ${CONCURRENCY}`),
+        row(
+          'flowdex index, file → searchable',
+          rateA,
+          'flows/s',
+          '≥ 15000',
+          rateA >= 15_000,
+          `${flows} NetFlow v5 flows, concurrency ${CONCURRENCY}`,
+        ),
         row('prebuilt bulk bodies (limit)', rateB, 'flows/s'),
         row('naive helpers.bulk, dynamic mapping', rateC, 'flows/s'),
         row('flowdex / limit', rateA / rateB, 'ratio', '≥ 0.9', rateA / rateB >= 0.9),
         row('flowdex / naive', rateA / rateC, 'ratio', '≥ 2', rateA / rateC >= 2),
-        row('bytes per flow, flowdex template', bytesA, 'B/flow', '≤ 112', bytesA <= 112, 'after force-merge to one segment'),
+        row(
+          'bytes per flow, flowdex template',
+          bytesA,
+          'B/flow',
+          '≤ 112',
+          bytesA <= 112,
+          'after force-merge to one segment',
+        ),
         row('bytes per flow, dynamic mapping', bytesC, 'B/flow'),
         row('size flowdex / dynamic', bytesA / bytesC, 'ratio', '≤ 0.333', bytesA / bytesC <= 1 / 3),
       ];

@@ -25,7 +25,9 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function throughNfcapd(datagrams: Iterable<Buffer>, dir: string): Promise<void> {
   const port = await freePort();
-  const proc = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(port), '-w', dir, '-t', '3600', '-B', '8000000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(port), '-w', dir, '-t', '3600', '-B', '8000000'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));

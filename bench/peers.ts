@@ -67,19 +67,40 @@ export const peersSuite: BenchSuite = {
       const file = path.join(tmp, 'flows.pcap');
       writeFileSync(file, Buffer.concat(chunks));
       await throughNfcapd(datagrams, capd);
-      const indexed = JSON.parse(wall('node', [CLI, 'index', file, '--json', '--no-enrich'], env).stdout) as { indexed: number; duplicates: number };
-      const nfRecords = wall('nfdump', ['-R', capd, '-q', '-o', 'fmt:%pr']).stdout.split('\n').filter((l) => l.trim() !== '').length;
+      const indexed = JSON.parse(wall('node', [CLI, 'index', file, '--json', '--no-enrich'], env).stdout) as {
+        indexed: number;
+        duplicates: number;
+      };
+      const nfRecords = wall('nfdump', ['-R', capd, '-q', '-o', 'fmt:%pr'])
+        .stdout.split('\n')
+        .filter((l) => l.trim() !== '').length;
       const records = indexed.indexed + indexed.duplicates;
       const note = `${records.toLocaleString('en-US')} NetFlow v5 records (${flows.toLocaleString('en-US')} generated flows); nfdump 1.7 reads ${nfRecords.toLocaleString('en-US')}`;
-      const range = ['--from', new Date(START - 3_600_000).toISOString(), '--to', new Date(START + 2 * SPAN).toISOString()];
+      const range = [
+        '--from',
+        new Date(START - 3_600_000).toISOString(),
+        '--to',
+        new Date(START + 2 * SPAN).toISOString(),
+      ];
       const rows: BenchResult[] = [];
       // The data set is named once, on the first row.
       const add = (name: string, value: number, unit: string, goal?: string, met?: boolean) =>
-        rows.push({ suite: 'peers', name, value: round(value), unit, ...(goal ? { goal, met } : {}), ...(rows.length === 0 ? { note } : {}) });
+        rows.push({
+          suite: 'peers',
+          name,
+          value: round(value),
+          unit,
+          ...(goal ? { goal, met } : {}),
+          ...(rows.length === 0 ? { note } : {}),
+        });
 
       const printAll: [string, string, string][] = [
         ['src ip X, print all', 'src ip 10.0.1.10', 'src:10.0.1.10'],
-        ['dst net /24 and dst port 443, print all', 'dst net 10.0.1.0/24 and dst port 443', 'dst:10.0.1.0/24 dport:443'],
+        [
+          'dst net /24 and dst port 443, print all',
+          'dst net 10.0.1.0/24 and dst port 443',
+          'dst:10.0.1.0/24 dport:443',
+        ],
       ];
       for (const [name, nf, fx] of printAll) {
         const n = median('nfdump', ['-R', capd, nf]);
@@ -92,7 +113,12 @@ export const peersSuite: BenchSuite = {
       const ranked: [string, string[], string, string[]][] = [
         ['top 10 sources by bytes', ['-s', 'srcip/bytes', '-n', '10'], 'top-sources', []],
         ['top 10 pairs by bytes', ['-A', 'srcip,dstip', '-O', 'bytes', '-n', '10'], 'top-pairs', []],
-        ['web servers (dst 80/443 by bytes)', ['-s', 'dstip/bytes', '-n', '10', 'dst port in [80 443]'], 'web-servers', ['--by', 'bytes']],
+        [
+          'web servers (dst 80/443 by bytes)',
+          ['-s', 'dstip/bytes', '-n', '10', 'dst port in [80 443]'],
+          'web-servers',
+          ['--by', 'bytes'],
+        ],
       ];
       for (const [name, nfArgs, report, extra] of ranked) {
         const n = median('nfdump', ['-R', capd, '-q', ...nfArgs]);
@@ -107,7 +133,13 @@ export const peersSuite: BenchSuite = {
       const n = median('nfdump', ['-R', capd, '-q', '-o', 'csv']);
       const f = median('node', [CLI, 'query', '', '--all', '--format', 'csv', ...range], env);
       add('export every flow as CSV: nfdump', nfRecords / n.s, 'flows/s');
-      add('export every flow as CSV: flowdex query --all', records / f.s, 'flows/s', '≥ 100000', records / f.s >= 100000);
+      add(
+        'export every flow as CSV: flowdex query --all',
+        records / f.s,
+        'flows/s',
+        '≥ 100000',
+        records / f.s >= 100000,
+      );
       // Start-up: a query that needs no cluster, beside Node starting and doing nothing.
       const bare = median('node', ['-e', '0']);
       const explain = median('node', [CLI, 'query', 'src ip 10.0.0.1', '--explain'], env);
@@ -116,7 +148,8 @@ export const peersSuite: BenchSuite = {
       return rows;
     } finally {
       const names = await client.cat.indices({ index: `${PREFIX}*`, format: 'json' }, { ignore: [404] });
-      for (const i of (names.body as { index?: string }[] | undefined) ?? []) if (i.index) await client.indices.delete({ index: i.index }, { ignore: [404] });
+      for (const i of (names.body as { index?: string }[] | undefined) ?? [])
+        if (i.index) await client.indices.delete({ index: i.index }, { ignore: [404] });
       await client.close();
       rmSync(tmp, { recursive: true, force: true });
     }

@@ -14,10 +14,25 @@ const OWN_PREFIX = 'bench-query-';
 const DAY = 86400000;
 
 /** Flows under the prefix and their time span; nothing when the prefix holds no flows. */
-async function dataSpan(client: Client, prefix: string): Promise<{ flows: number; from: number; to: number } | undefined> {
-  const body = { size: 0, track_total_hits: true, aggs: { lo: { min: { field: '@timestamp' } }, hi: { max: { field: '@timestamp' } } } };
-  const res = await client.search({ index: allFlowIndices(prefix), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<Client['search']>[0], { ignore: [404] });
-  const b = res.body as unknown as { hits?: { total?: { value: number } }; aggregations?: { lo: { value: number | null }; hi: { value: number | null } } };
+async function dataSpan(
+  client: Client,
+  prefix: string,
+): Promise<{ flows: number; from: number; to: number } | undefined> {
+  const body = {
+    size: 0,
+    track_total_hits: true,
+    aggs: { lo: { min: { field: '@timestamp' } }, hi: { max: { field: '@timestamp' } } },
+  };
+  const res = await client.search(
+    { index: allFlowIndices(prefix), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<
+      Client['search']
+    >[0],
+    { ignore: [404] },
+  );
+  const b = res.body as unknown as {
+    hits?: { total?: { value: number } };
+    aggregations?: { lo: { value: number | null }; hi: { value: number | null } };
+  };
   const flows = b.hits?.total?.value ?? 0;
   const lo = b.aggregations?.lo.value;
   const hi = b.aggregations?.hi.value;
@@ -85,7 +100,14 @@ export const querySuite: BenchSuite = {
       const rows: BenchResult[] = [];
       const add = (name: string, l: { p50: number; p95: number }, goal?: number) => {
         rows.push({ suite: 'query', name: `${name} p50`, value: l.p50, unit: 'ms', note });
-        rows.push({ suite: 'query', name: `${name} p95`, value: l.p95, unit: 'ms', ...(goal !== undefined ? { goal: `≤ ${goal}`, met: l.p95 <= goal } : {}), note });
+        rows.push({
+          suite: 'query',
+          name: `${name} p95`,
+          value: l.p95,
+          unit: 'ms',
+          ...(goal !== undefined ? { goal: `≤ ${goal}`, met: l.p95 <= goal } : {}),
+          note,
+        });
       };
       const searches: [string, string, string | undefined][] = [
         ['search src ip', 'src:10.0.1.10', undefined],
@@ -94,16 +116,24 @@ export const querySuite: BenchSuite = {
         ['search bytes range sorted by bytes', 'bytes>100k', 'bytes'],
       ];
       for (const [name, query, sort] of searches) {
-        add(name, await latencies(20, () => searchFlows(client, cfg, { query, ...range, ...(sort ? { sort } : {}) })), 100);
+        add(
+          name,
+          await latencies(20, () => searchFlows(client, cfg, { query, ...range, ...(sort ? { sort } : {}) })),
+          100,
+        );
       }
       for (const report of Object.keys(REPORTS) as ReportName[]) {
-        add(`report ${report} (raw, whole range)`, await latencies(5, () => runReport(client, cfg, { report, ...range, interval: '1h', raw: true })));
+        add(
+          `report ${report} (raw, whole range)`,
+          await latencies(5, () => runReport(client, cfg, { report, ...range, interval: '1h', raw: true })),
+        );
       }
       return rows;
     } finally {
       if (own) {
         const names = await client.cat.indices({ index: `${OWN_PREFIX}*`, format: 'json' }, { ignore: [404] });
-        for (const i of (names.body as { index?: string }[] | undefined) ?? []) if (i.index) await client.indices.delete({ index: i.index }, { ignore: [404] });
+        for (const i of (names.body as { index?: string }[] | undefined) ?? [])
+          if (i.index) await client.indices.delete({ index: i.index }, { ignore: [404] });
       }
       await client.close();
     }

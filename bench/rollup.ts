@@ -50,33 +50,60 @@ export const rollupSuite: BenchSuite = {
   async run({ scale, url }) {
     const flows = Math.max(5000, Math.round(1_000_000 * scale));
     const out: BenchResult[] = [];
-    const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}) => out.push({ suite: 'rollup', name, value: Math.round(value * 100) / 100, unit, ...extra });
+    const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}) =>
+      out.push({ suite: 'rollup', name, value: Math.round(value * 100) / 100, unit, ...extra });
     return withBenchStore(url, 'rollup', async ({ cfg, client, info, dir }) => {
       await freshlyIndexed(client, cfg, info, dir, flowItems({ flows, start: START, spanMs: DAYS * DAY, seed: 11 }));
 
       const t = performance.now();
       const built = await updateRollups(client, cfg, { now: NOW });
       const buildS = (performance.now() - t) / 1000;
-      row('build time per 1 M flows', (buildS * 1e6) / flows, 's', { note: `${flows} flows over ${DAYS} days built in ${buildS.toFixed(1)} s, extrapolated linearly` });
+      row('build time per 1 M flows', (buildS * 1e6) / flows, 's', {
+        note: `${flows} flows over ${DAYS} days built in ${buildS.toFixed(1)} s, extrapolated linearly`,
+      });
 
       const raw = await storeBytes(client, allFlowIndices(cfg.prefix));
       for (const s of built.specs) {
         const bytes = await storeBytes(client, rollupAlias(cfg.prefix, s.spec));
-        row(`${s.spec} size / raw`, bytes / raw, 'ratio', { note: `${s.watermark?.docs ?? 0} docs, ${(bytes / 1e6).toFixed(2)} MB vs raw ${(raw / 1e6).toFixed(2)} MB` });
+        row(`${s.spec} size / raw`, bytes / raw, 'ratio', {
+          note: `${s.watermark?.docs ?? 0} docs, ${(bytes / 1e6).toFixed(2)} MB vs raw ${(raw / 1e6).toFixed(2)} MB`,
+        });
       }
 
       const range = { from: new Date(START).toISOString(), to: new Date(NOW).toISOString() };
       for (const name of Object.keys(REPORTS) as ReportName[]) {
-        const req: ReportRequest = { report: name, ...range, ...(REPORTS[name].kind === 'top' ? {} : { interval: '1h' }) };
+        const req: ReportRequest = {
+          report: name,
+          ...range,
+          ...(REPORTS[name].kind === 'top' ? {} : { interval: '1h' }),
+        };
         const planned = await runReport(client, cfg, req, NOW);
         const viaRollup = planned.served_by.some((i) => !isDailyIndex(cfg.prefix, i));
         // At 10 M flows one raw top-pairs takes about a minute: past scale 2 one timed run each.
-        const rawMs = await latency(client, () => runReport(client, cfg, { ...req, raw: true }, NOW), scale > 2 ? 1 : 3);
+        const rawMs = await latency(
+          client,
+          () => runReport(client, cfg, { ...req, raw: true }, NOW),
+          scale > 2 ? 1 : 3,
+        );
         const plannedMs = await latency(client, () => runReport(client, cfg, req, NOW));
         const goal = name === 'traffic' || REPORTS[name].kind === 'top';
         row(`${name} raw`, rawMs, 'ms');
-        row(`${name} planned`, plannedMs, 'ms', goal ? { goal: '≤ 300', met: plannedMs <= 300, note: servedBy(cfg.prefix, planned.served_by) } : { note: servedBy(cfg.prefix, planned.served_by) });
-        row(`${name} speedup`, rawMs / plannedMs, '×', goal ? { goal: '≥ 20', met: rawMs / plannedMs >= 20, note: viaRollup ? 'rollup' : 'raw (not covered)' } : { note: viaRollup ? 'rollup' : 'raw (not covered)' });
+        row(
+          `${name} planned`,
+          plannedMs,
+          'ms',
+          goal
+            ? { goal: '≤ 300', met: plannedMs <= 300, note: servedBy(cfg.prefix, planned.served_by) }
+            : { note: servedBy(cfg.prefix, planned.served_by) },
+        );
+        row(
+          `${name} speedup`,
+          rawMs / plannedMs,
+          '×',
+          goal
+            ? { goal: '≥ 20', met: rawMs / plannedMs >= 20, note: viaRollup ? 'rollup' : 'raw (not covered)' }
+            : { note: viaRollup ? 'rollup' : 'raw (not covered)' },
+        );
       }
       return out;
     });

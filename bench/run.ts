@@ -32,7 +32,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 function formatValue(r: BenchResult): string {
-  const v = Math.abs(r.value) >= 100 ? Math.round(r.value).toLocaleString('en-US') : Number(r.value.toPrecision(3)).toString();
+  const v =
+    Math.abs(r.value) >= 100 ? Math.round(r.value).toLocaleString('en-US') : Number(r.value.toPrecision(3)).toString();
   return `${v} ${r.unit}`.trim();
 }
 
@@ -40,7 +41,9 @@ export function markdownTable(results: BenchResult[], meta: string): string {
   const lines = [meta, '', '| suite | measure | value | goal | met |', '|---|---|---|---|---|'];
   for (const r of results) {
     const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
-    lines.push(`| ${r.suite} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${formatValue(r)} | ${r.goal ?? ''} | ${met} |`);
+    lines.push(
+      `| ${r.suite} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${formatValue(r)} | ${r.goal ?? ''} | ${met} |`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -92,7 +95,10 @@ async function main(): Promise<void> {
   const meta = `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores / ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, scale ${args.scale}; one run${partial}.`;
   const table = markdownTable(merged, meta);
   await fs.mkdir(outDir, { recursive: true });
-  await fs.writeFile(path.join(outDir, 'latest.json'), JSON.stringify({ meta, scale: args.scale, results: merged }, null, 2) + '\n');
+  await fs.writeFile(
+    path.join(outDir, 'latest.json'),
+    JSON.stringify({ meta, scale: args.scale, results: merged }, null, 2) + '\n',
+  );
   await fs.writeFile(path.join(outDir, 'latest.md'), table);
   if (args.readme) await updateReadme(root, table);
   process.stdout.write(table);

@@ -23,7 +23,13 @@ export async function freshStore(client: Client, cfg: FlowdexConfig, info: Clust
 }
 
 /** A fresh store holding `items`, rejected ones going to a dead-letter file in `dir`. */
-export async function freshlyIndexed(client: Client, cfg: FlowdexConfig, info: ClusterInfo, dir: string, items: AsyncIterable<ReadItem>): Promise<void> {
+export async function freshlyIndexed(
+  client: Client,
+  cfg: FlowdexConfig,
+  info: ClusterInfo,
+  dir: string,
+  items: AsyncIterable<ReadItem>,
+): Promise<void> {
   await freshStore(client, cfg, info);
   const deadLetter = new DeadLetter(path.join(dir, 'dead-letter.ndjson'));
   await indexItems(client, cfg, items, { deadLetter });
@@ -34,7 +40,11 @@ export async function freshlyIndexed(client: Client, cfg: FlowdexConfig, info: C
  * Runs `fn` with the bench prefix `bench-<name>-` and a scratch directory; whatever the run left
  * under the prefix, and the directory, are removed afterwards, also when it fails.
  */
-export async function withBenchStore<T>(url: string | undefined, name: string, fn: (s: { cfg: FlowdexConfig; client: Client; info: ClusterInfo; dir: string }) => Promise<T>): Promise<T> {
+export async function withBenchStore<T>(
+  url: string | undefined,
+  name: string,
+  fn: (s: { cfg: FlowdexConfig; client: Client; info: ClusterInfo; dir: string }) => Promise<T>,
+): Promise<T> {
   const cfg = loadConfig({ opensearch: url, prefix: `bench-${name}-` });
   const dir = mkdtempSync(path.join(os.tmpdir(), `flowdex-bench-${name}-`));
   const { client, info } = await connect(cfg);

@@ -12,4 +12,16 @@ import { upkeepSuite } from './upkeep';
 import { webSuite } from './web';
 
 /** Every benchmark suite, run in order by `npm run bench`. */
-export const SUITES: BenchSuite[] = [decodeTextSuite, decodeSuite, ingestSuite, enrichSuite, querySuite, upkeepSuite, rollupSuite, peersSuite, webSuite, alertsSuite, collectSuite];
+export const SUITES: BenchSuite[] = [
+  decodeTextSuite,
+  decodeSuite,
+  ingestSuite,
+  enrichSuite,
+  querySuite,
+  upkeepSuite,
+  rollupSuite,
+  peersSuite,
+  webSuite,
+  alertsSuite,
+  collectSuite,
+];

@@ -33,7 +33,13 @@ interface Run {
  * over the day is sampled meanwhile: each sample's acknowledged count must show up in a later
  * sample's answer, and the longest such wait is the freshness.
  */
-async function indexRun(client: Client, cfg: FlowdexConfig, flows: number, dir: string, rollups: boolean): Promise<Run> {
+async function indexRun(
+  client: Client,
+  cfg: FlowdexConfig,
+  flows: number,
+  dir: string,
+  rollups: boolean,
+): Promise<Run> {
   const { info } = await connect(cfg);
   await freshStore(client, cfg, info);
   const deadLetter = new DeadLetter(path.join(dir, `${cfg.prefix}dead-letter.ndjson`));
@@ -45,13 +51,27 @@ async function indexRun(client: Client, cfg: FlowdexConfig, flows: number, dir: 
     while (sampling) {
       const t = performance.now();
       acked.push({ t, n: counts.total.indexed });
-      const r = await runReport(client, cfg, { report: 'traffic', from: new Date(START).toISOString(), to: new Date(START + DAY).toISOString(), interval: '1d' }, START + DAY).catch(() => undefined);
+      const r = await runReport(
+        client,
+        cfg,
+        {
+          report: 'traffic',
+          from: new Date(START).toISOString(),
+          to: new Date(START + DAY).toISOString(),
+          interval: '1d',
+        },
+        START + DAY,
+      ).catch(() => undefined);
       if (r) served.push({ t: performance.now(), n: r.rows.reduce((s, row) => s + Number(row.flows ?? 0), 0) });
       await new Promise((res) => setTimeout(res, 3000));
     }
   })();
   const t0 = performance.now();
-  await indexItems(client, cfg, flowItems({ flows, start: START, spanMs: DAY, seed: 21 }), { deadLetter, counts, rollup: { marksOnly: !rollups } });
+  await indexItems(client, cfg, flowItems({ flows, start: START, spanMs: DAY, seed: 21 }), {
+    deadLetter,
+    counts,
+    rollup: { marksOnly: !rollups },
+  });
   const seconds = (performance.now() - t0) / 1000;
   sampling = false;
   await sampler;
@@ -77,27 +97,47 @@ export const upkeepSuite: BenchSuite = {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-bench-upkeep-'));
     const { client } = await connect(plain);
     const out: BenchResult[] = [];
-    const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}) => out.push({ suite: 'upkeep', name, value: Math.round(value * 1000) / 1000, unit, ...extra });
+    const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}) =>
+      out.push({ suite: 'upkeep', name, value: Math.round(value * 1000) / 1000, unit, ...extra });
     try {
       const without = await indexRun(client, plain, flows, dir, false);
       const withRollups = await indexRun(client, kept, flows, dir, true);
       const upkeep = withRollups.seconds / without.seconds - 1;
       const note = `${flows} generated flows over one day`;
-      row('index --no-rollup', flows / without.seconds, 'flows/s', { note: `${note}, ${without.seconds.toFixed(1)} s` });
-      row('index, rollups kept from the stream', flows / withRollups.seconds, 'flows/s', { note: `${note}, ${withRollups.seconds.toFixed(1)} s` });
-      row('rollup upkeep (added to index wall time)', upkeep * 100, '%', { goal: '≤ 25', met: upkeep <= 0.25, note: `${(withRollups.seconds - without.seconds).toFixed(1)} s` });
-      row('freshness (ack → counted by a planned report)', withRollups.freshnessS ?? 0, 's', { goal: '≤ 60', met: (withRollups.freshnessS ?? 0) <= 60, note: 'planned traffic report sampled every 3 s while indexing' });
+      row('index --no-rollup', flows / without.seconds, 'flows/s', {
+        note: `${note}, ${without.seconds.toFixed(1)} s`,
+      });
+      row('index, rollups kept from the stream', flows / withRollups.seconds, 'flows/s', {
+        note: `${note}, ${withRollups.seconds.toFixed(1)} s`,
+      });
+      row('rollup upkeep (added to index wall time)', upkeep * 100, '%', {
+        goal: '≤ 25',
+        met: upkeep <= 0.25,
+        note: `${(withRollups.seconds - without.seconds).toFixed(1)} s`,
+      });
+      row('freshness (ack → counted by a planned report)', withRollups.freshnessS ?? 0, 's', {
+        goal: '≤ 60',
+        met: (withRollups.freshnessS ?? 0) <= 60,
+        note: 'planned traffic report sampled every 3 s while indexing',
+      });
       const raw = await storeBytes(client, allFlowIndices(kept.prefix));
       let all = 0;
       for (const spec of ROLLUP_SPECS) {
         const bytes = await storeBytes(client, `${rollupAlias(kept.prefix, spec.name)}-*`);
         all += bytes;
-        row(`${spec.name} size / raw`, bytes / raw, 'ratio', { note: `${(bytes / 1e6).toFixed(2)} MB vs raw ${(raw / 1e6).toFixed(2)} MB` });
+        row(`${spec.name} size / raw`, bytes / raw, 'ratio', {
+          note: `${(bytes / 1e6).toFixed(2)} MB vs raw ${(raw / 1e6).toFixed(2)} MB`,
+        });
       }
-      row('all rollups size / raw', all / raw, 'ratio', { goal: '≤ 0.5', met: all / raw <= 0.5, note: 'after force-merge to one segment' });
+      row('all rollups size / raw', all / raw, 'ratio', {
+        goal: '≤ 0.5',
+        met: all / raw <= 0.5,
+        note: 'after force-merge to one segment',
+      });
       return out;
     } finally {
-      for (const c of [plain, kept]) await client.indices.delete({ index: `${c.prefix}*` }, { ignore: [404] }).catch(() => undefined);
+      for (const c of [plain, kept])
+        await client.indices.delete({ index: `${c.prefix}*` }, { ignore: [404] }).catch(() => undefined);
       await client.close();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -33,7 +33,10 @@ export const webSuite: BenchSuite = {
     const server = await serve({ client, config, port: 0 });
     try {
       const edge = async (order: 'asc' | 'desc'): Promise<number | undefined> => {
-        const res = await client.search({ index: allFlowIndices(config.prefix), body: { size: 1, _source: ['@timestamp'], sort: [{ '@timestamp': { order } }] } });
+        const res = await client.search({
+          index: allFlowIndices(config.prefix),
+          body: { size: 1, _source: ['@timestamp'], sort: [{ '@timestamp': { order } }] },
+        });
         const hit = (res.body as { hits: { hits: { _source: { '@timestamp': string } }[] } }).hits.hits[0];
         return hit ? Date.parse(hit._source['@timestamp']) : undefined;
       };
@@ -42,7 +45,11 @@ export const webSuite: BenchSuite = {
       const range = new URLSearchParams({ from: new Date(first).toISOString(), to: new Date(last + 1).toISOString() });
       const pages = [
         { name: 'dashboard page (10 reports)', path: `reports?${range.toString()}`, goal: '≤ 1000' },
-        { name: 'search page (50 rows + histogram)', path: `?q=${encodeURIComponent('dport:443')}&${range.toString()}`, goal: undefined },
+        {
+          name: 'search page (50 rows + histogram)',
+          path: `?q=${encodeURIComponent('dport:443')}&${range.toString()}`,
+          goal: undefined,
+        },
       ];
       const results: BenchResult[] = [];
       for (const p of pages) {
@@ -51,7 +58,14 @@ export const webSuite: BenchSuite = {
         for (let i = 0; i < ROUNDS; i++) times.push(await timePage(server.url + p.path));
         times.sort((a, b) => a - b);
         const p50 = percentile(times, 50);
-        results.push({ suite: 'web', name: `${p.name} p50`, value: Math.round(p50), unit: 'ms', ...(p.goal ? { goal: p.goal, met: p50 <= 1000 } : {}), note: `${ROUNDS} rounds, prefix ${config.prefix}` });
+        results.push({
+          suite: 'web',
+          name: `${p.name} p50`,
+          value: Math.round(p50),
+          unit: 'ms',
+          ...(p.goal ? { goal: p.goal, met: p50 <= 1000 } : {}),
+          note: `${ROUNDS} rounds, prefix ${config.prefix}`,
+        });
         results.push({ suite: 'web', name: `${p.name} p95`, value: Math.round(percentile(times, 95)), unit: 'ms' });
       }
       return results;

@@ -44,7 +44,10 @@ export function log(message: string): void {
 /** The enrichment options shared by `index`, `decode` and `collect`. */
 export function enrichOptions(cmd: Command): Command {
   return cmd
-    .option('--geoip-db <file>', 'MMDB for country/city/location (env FLOWDEX_GEOIP_DB; default: bundled DB-IP Lite country)')
+    .option(
+      '--geoip-db <file>',
+      'MMDB for country/city/location (env FLOWDEX_GEOIP_DB; default: bundled DB-IP Lite country)',
+    )
     .option('--asn-db <file>', 'MMDB for AS number/organization (env FLOWDEX_ASN_DB; default: bundled AS table)')
     .option('--networks <file>', 'your networks and exporters, YAML or JSON (env FLOWDEX_NETWORKS)')
     .option('--no-enrich', 'no geo, AS, network, exporter or service enrichment (env FLOWDEX_ENRICH=0)');

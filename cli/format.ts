@@ -15,7 +15,9 @@ function cellText(v: Cell): string {
  */
 export function formatTable(columns: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const text = rows.map((r) => columns.map((_, i) => cellText(r[i])));
-  const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null || r[i] === undefined));
+  const numeric = columns.map(
+    (_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null || r[i] === undefined),
+  );
   const widths = columns.map((c, i) => Math.max(c.length, ...text.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
@@ -40,6 +42,7 @@ export function printQueryError(e: unknown, query: string): number | undefined {
 export function wholeNumber(text: string | undefined, name: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new FlowdexError('BAD_REQUEST', `--${name} must be a whole number, got "${text}"`, { field: name });
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n))
+    throw new FlowdexError('BAD_REQUEST', `--${name} must be a whole number, got "${text}"`, { field: name });
   return n;
 }

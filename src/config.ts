@@ -60,14 +60,18 @@ export function parseTimeout(v: string | undefined): number {
   if (v === undefined || v === '') return DEFAULT_REQUEST_TIMEOUT_MS;
   const m = /^(\d+)(ms|s|m)?$/.exec(v.trim());
   const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000) : NaN;
-  if (!(ms >= 100 && ms <= 3_600_000)) throw new FlowdexError('CONFIG_INVALID', `timeout must be a duration from 100ms to 60m (e.g. 30s), got "${v}"`, { field: 'timeout' });
+  if (!(ms >= 100 && ms <= 3_600_000))
+    throw new FlowdexError('CONFIG_INVALID', `timeout must be a duration from 100ms to 60m (e.g. 30s), got "${v}"`, {
+      field: 'timeout',
+    });
   return ms;
 }
 
 function envCount(name: string, v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new FlowdexError('CONFIG_INVALID', `${name} must be a whole number, got "${v}"`, { field: name });
+  if (!Number.isInteger(n) || n < 0)
+    throw new FlowdexError('CONFIG_INVALID', `${name} must be a whole number, got "${v}"`, { field: name });
   return n;
 }
 
@@ -78,16 +82,23 @@ function envFlag(v: string | undefined): boolean {
 export function loadConfig(o: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): FlowdexConfig {
   const prefix = o.prefix ?? env.FLOWDEX_PREFIX ?? DEFAULT_PREFIX;
   if (!/^[a-z0-9][a-z0-9_.-]*$/.test(prefix)) {
-    throw new FlowdexError('CONFIG_INVALID', `prefix "${prefix}" is not a valid index name start (lower case letters, digits, - _ .)`, { field: 'prefix' });
+    throw new FlowdexError(
+      'CONFIG_INVALID',
+      `prefix "${prefix}" is not a valid index name start (lower case letters, digits, - _ .)`,
+      { field: 'prefix' },
+    );
   }
   const port = Number(o.port ?? env.FLOWDEX_OPENSEARCH_PORT ?? 9200);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new FlowdexError('CONFIG_INVALID', `port must be 1-65535, got ${o.port}`, { field: 'port' });
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new FlowdexError('CONFIG_INVALID', `port must be 1-65535, got ${o.port}`, { field: 'port' });
   const url = o.opensearch ?? env.OPENSEARCH_URL;
   if (url !== undefined && url !== '') {
     try {
       new URL(url);
     } catch {
-      throw new FlowdexError('CONFIG_INVALID', `OPENSEARCH_URL is not a URL: ${redactUrl(url)}`, { field: 'opensearch' });
+      throw new FlowdexError('CONFIG_INVALID', `OPENSEARCH_URL is not a URL: ${redactUrl(url)}`, {
+        field: 'opensearch',
+      });
     }
   }
   return {

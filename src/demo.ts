@@ -51,27 +51,43 @@ async function* generatedItems(o: DemoOptions): AsyncGenerator<ReadItem> {
 export function demoCaptures(dir: string): string[] {
   const files: string[] = [];
   const pmacct = path.join(dir, 'pcap', 'pmacct');
-  if (existsSync(pmacct)) for (const t of readdirSync(pmacct).sort()) files.push(path.join(pmacct, t, 'traffic-00.pcap'));
-  for (const f of ['flows/zeek-wrccdc/conn.log', 'flows/stratosphere/test3-mixed.binetflow', 'flows/stratosphere/test9-mixed-zeek-dir/conn.log']) files.push(path.join(dir, f));
+  if (existsSync(pmacct))
+    for (const t of readdirSync(pmacct).sort()) files.push(path.join(pmacct, t, 'traffic-00.pcap'));
+  for (const f of [
+    'flows/zeek-wrccdc/conn.log',
+    'flows/stratosphere/test3-mixed.binetflow',
+    'flows/stratosphere/test9-mixed-zeek-dir/conn.log',
+  ])
+    files.push(path.join(dir, f));
   return files.filter((f) => existsSync(f));
 }
 
 export async function loadDemoData(client: Client, cfg: FlowdexConfig, o: DemoOptions): Promise<DemoResult> {
   const deadLetterPath = path.join(os.tmpdir(), `${cfg.prefix}demo.dead-letter.ndjson`);
   const t0 = Date.now();
-  const run = await indexItems(client, cfg, generatedItems(o), { deadLetter: new DeadLetter(deadLetterPath), log: o.log, enrich: o.enrich });
+  const run = await indexItems(client, cfg, generatedItems(o), {
+    deadLetter: new DeadLetter(deadLetterPath),
+    log: o.log,
+    enrich: o.enrich,
+  });
   const generated = summarize(run.counts.total, null, Date.now() - t0);
-  o.log(`demo: ${generated.indexed} generated flows indexed, ${generated.duplicates} already there (${generated.flows_per_s} flows/s)`);
+  o.log(
+    `demo: ${generated.indexed} generated flows indexed, ${generated.duplicates} already there (${generated.flows_per_s} flows/s)`,
+  );
   let captures: IngestSummary | null = null;
   const files = o.sharedData && existsSync(o.sharedData) ? demoCaptures(o.sharedData) : [];
   if (files.length) {
     captures = (await indexFiles(client, cfg, files, { deadLetterPath, log: o.log, enrich: o.enrich })).summary;
-    o.log(`demo: ${files.length} real captures: ${captures.indexed} flows indexed, ${captures.duplicates} already there, ${captures.rejected} rejected`);
+    o.log(
+      `demo: ${files.length} real captures: ${captures.indexed} flows indexed, ${captures.duplicates} already there, ${captures.rejected} rejected`,
+    );
   } else {
     o.log('demo: no ../shared/data beside the checkout; only generated flows');
   }
   // The indexing stream kept the rollups; this only catches what it could not (nothing, normally).
   const rollups = await updateRollups(client, cfg, { log: o.log });
-  o.log(`demo: rollups kept while indexing; catch-up took ${rollups.took_ms} ms (${rollups.specs.reduce((n, s) => n + s.windows, 0)} windows)`);
+  o.log(
+    `demo: rollups kept while indexing; catch-up took ${rollups.took_ms} ms (${rollups.specs.reduce((n, s) => n + s.windows, 0)} windows)`,
+  );
   return { generated, captures, rollups };
 }

@@ -87,7 +87,14 @@ export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, PARTIAL: 3 } as const;
 
 export function exitCodeFor(e: unknown): number {
   if (!isFlowdexError(e)) return EXIT.FAILURE;
-  if (e.code.startsWith('QUERY_') || e.code === 'CONFIG_INVALID' || e.code === 'REPORT_UNKNOWN' || e.code === 'BAD_REQUEST' || e.code === 'DETECTOR_UNKNOWN') return EXIT.USAGE;
+  if (
+    e.code.startsWith('QUERY_') ||
+    e.code === 'CONFIG_INVALID' ||
+    e.code === 'REPORT_UNKNOWN' ||
+    e.code === 'BAD_REQUEST' ||
+    e.code === 'DETECTOR_UNKNOWN'
+  )
+    return EXIT.USAGE;
   if (e.code === 'INGEST_REJECTED') return EXIT.PARTIAL;
   return EXIT.FAILURE;
 }

@@ -25,7 +25,8 @@ interface IndexCliOptions extends EnrichOverrides {
 function positive(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new FlowdexError('BAD_REQUEST', `${option} needs a positive number, got "${text}"`, { field: option });
+  if (!Number.isFinite(n) || n <= 0)
+    throw new FlowdexError('BAD_REQUEST', `${option} needs a positive number, got "${text}"`, { field: option });
   return n;
 }
 
@@ -46,7 +47,11 @@ function interruptible(): { signal: AbortSignal; exitCode: () => number | undefi
     process.on(sig, h);
     return [sig, h] as const;
   });
-  return { signal: controller.signal, exitCode: () => code, dispose: () => handlers.forEach(([s, h]) => process.off(s, h)) };
+  return {
+    signal: controller.signal,
+    exitCode: () => code,
+    dispose: () => handlers.forEach(([s, h]) => process.off(s, h)),
+  };
 }
 
 function printSummary(s: IngestSummary, json: boolean | undefined): void {
@@ -68,9 +73,14 @@ export function registerIndex(program: Command): void {
     .option('--follow <dir>', 'watch a directory and index each new complete file once')
     .option('--time-offset <seconds>', 'added to every flow time (relative-time datasets such as LANL)')
     .option('--mapping <file>', 'field mapping for the generic CSV/JSON reader')
-    .option('--no-rollup', 'do not keep rollups while indexing; a later `flowdex rollup` builds the buckets this run touched');
-  enrichOptions(cmd).action(action(async (paths: string[], opts: IndexCliOptions, cmd: Command) => {
-      if (paths.length === 0 && !opts.follow) throw new FlowdexError('BAD_REQUEST', 'name at least one input (a file, directory, glob or -) or --follow DIR');
+    .option(
+      '--no-rollup',
+      'do not keep rollups while indexing; a later `flowdex rollup` builds the buckets this run touched',
+    );
+  enrichOptions(cmd).action(
+    action(async (paths: string[], opts: IndexCliOptions, cmd: Command) => {
+      if (paths.length === 0 && !opts.follow)
+        throw new FlowdexError('BAD_REQUEST', 'name at least one input (a file, directory, glob or -) or --follow DIR');
       const cfg = configOf(cmd);
       const enrich = await openEnrichment(opts);
       const options: IndexFilesOptions = {
@@ -86,7 +96,10 @@ export function registerIndex(program: Command): void {
         onFormat: (input, format) => log(`${input}: ${format}`),
         rollup: { marksOnly: !opts.rollup, log },
       };
-      if (options.timeOffsetMs !== undefined && !Number.isFinite(options.timeOffsetMs)) throw new FlowdexError('BAD_REQUEST', `--time-offset needs seconds, got "${opts.timeOffset}"`, { field: '--time-offset' });
+      if (options.timeOffsetMs !== undefined && !Number.isFinite(options.timeOffsetMs))
+        throw new FlowdexError('BAD_REQUEST', `--time-offset needs seconds, got "${opts.timeOffset}"`, {
+          field: '--time-offset',
+        });
       const { client, info } = await connect(cfg);
       const stop = interruptible();
       try {
@@ -104,7 +117,8 @@ export function registerIndex(program: Command): void {
             ...options,
             progress: false,
             signal: stop.signal,
-            onFile: (file, r) => log(r === 'already indexed' ? `${file}: already indexed` : `${file}: ${formatCounts(r.summary)}`),
+            onFile: (file, r) =>
+              log(r === 'already indexed' ? `${file}: already indexed` : `${file}: ${formatCounts(r.summary)}`),
           });
           summary = summarize(totals, null, Date.now() - t0);
         }
@@ -114,7 +128,10 @@ export function registerIndex(program: Command): void {
         const interrupted = stop.exitCode();
         if (interrupted !== undefined && paths.length > 0) return interrupted;
         if (summary.rejected > 0) {
-          throw new FlowdexError('INGEST_REJECTED', `${summary.rejected} of ${summary.read} records rejected${summary.dead_letter ? `; see ${summary.dead_letter}` : ''}`);
+          throw new FlowdexError(
+            'INGEST_REJECTED',
+            `${summary.rejected} of ${summary.read} records rejected${summary.dead_letter ? `; see ${summary.dead_letter}` : ''}`,
+          );
         }
         return 0;
       } finally {
@@ -122,5 +139,6 @@ export function registerIndex(program: Command): void {
         stop.dispose();
         await client.close();
       }
-    }));
+    }),
+  );
 }

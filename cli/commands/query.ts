@@ -52,11 +52,24 @@ export function registerQuery(program: Command): void {
       action(async (typed: string, o: QueryOptions, cmd: Command) => {
         const query = withSyntax(typed, checkSyntax(o.syntax));
         const cfg = configOf(cmd);
-        if (!FORMATS.includes(o.format)) throw new FlowdexError('BAD_REQUEST', `--format must be one of ${FORMATS.join(', ')}, got "${o.format}"`, { field: 'format' });
-        if (o.all && o.format === 'table') throw new FlowdexError('BAD_REQUEST', '--all streams every match: use it with --format ndjson or csv', { field: 'all' });
+        if (!FORMATS.includes(o.format))
+          throw new FlowdexError('BAD_REQUEST', `--format must be one of ${FORMATS.join(', ')}, got "${o.format}"`, {
+            field: 'format',
+          });
+        if (o.all && o.format === 'table')
+          throw new FlowdexError('BAD_REQUEST', '--all streams every match: use it with --format ndjson or csv', {
+            field: 'all',
+          });
         const now = Date.now();
         const sort = parseSort(o.sort);
-        const req: SearchRequest = { query, from: o.from, to: o.to, limit: wholeNumber(o.limit, 'limit'), sort: sort.field, order: sort.order };
+        const req: SearchRequest = {
+          query,
+          from: o.from,
+          to: o.to,
+          limit: wholeNumber(o.limit, 'limit'),
+          sort: sort.field,
+          order: sort.order,
+        };
         try {
           if (o.explain) {
             const ex = explain({ query, from: o.from, to: o.to, prefix: cfg.prefix, now });
@@ -64,7 +77,10 @@ export function registerQuery(program: Command): void {
             return;
           }
           // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
-          const [{ connect }, { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows }] = await Promise.all([import('../../src/store/client'), import('../../src/report/search')]);
+          const [{ connect }, { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows }] = await Promise.all([
+            import('../../src/store/client'),
+            import('../../src/report/search'),
+          ]);
           const { client } = await connect(cfg);
           try {
             if (o.all) {
@@ -74,9 +90,12 @@ export function registerQuery(program: Command): void {
             }
             const page = await searchFlows(client, cfg, req, now);
             if (o.format === 'ndjson') await writeOut(page.hits.map((h) => JSON.stringify(h.doc) + '\n').join(''));
-            else if (o.format === 'csv') await writeOut(csvRow(EXPORT_COLUMNS) + page.hits.map((h) => flowCsvRow(h.doc)).join(''));
+            else if (o.format === 'csv')
+              await writeOut(csvRow(EXPORT_COLUMNS) + page.hits.map((h) => flowCsvRow(h.doc)).join(''));
             else await writeOut(await flowTable(page.hits.map((h) => h.doc)));
-            log(`${page.hits.length} of ${page.total.value}${page.total.exact ? '' : '+'} flows from ${page.served_by.length} indices in ${page.took_ms} ms`);
+            log(
+              `${page.hits.length} of ${page.total.value}${page.total.exact ? '' : '+'} flows from ${page.served_by.length} indices in ${page.took_ms} ms`,
+            );
           } finally {
             await client.close();
           }

@@ -41,7 +41,10 @@ export function registerReport(program: Command): void {
     .action(
       action(async (name: string, o: ReportOptions, cmd: Command) => {
         const cfg = configOf(cmd);
-        if (!FORMATS.includes(o.format)) throw new FlowdexError('BAD_REQUEST', `--format must be one of ${FORMATS.join(', ')}, got "${o.format}"`, { field: 'format' });
+        if (!FORMATS.includes(o.format))
+          throw new FlowdexError('BAD_REQUEST', `--format must be one of ${FORMATS.join(', ')}, got "${o.format}"`, {
+            field: 'format',
+          });
         const top = wholeNumber(o.top, 'top');
         const req: ReportRequest = {
           report: name as ReportName,
@@ -58,16 +61,30 @@ export function registerReport(program: Command): void {
           const checked = checkReportRequest(req, now);
           if (o.explain) {
             // The raw request; whether a rollup answers instead is decided when the report runs.
-            const explanation = { report: checked.def.name, indices: indicesFor(cfg.prefix, checked.range), request: buildReportRequest(checked.def, checked.options) };
+            const explanation = {
+              report: checked.def.name,
+              indices: indicesFor(cfg.prefix, checked.range),
+              request: buildReportRequest(checked.def, checked.options),
+            };
             await writeOut(JSON.stringify(explanation, null, 2) + '\n');
             return;
           }
           const { client } = await connect(cfg);
           try {
             const r = await runReport(client, cfg, req, now);
-            if (o.format === 'json') await writeOut(JSON.stringify({ report: r.report, served_by: r.served_by, took_ms: r.took_ms, rows: r.rows }) + '\n');
-            else if (o.format === 'csv') await writeOut(csvRow(r.columns) + r.rows.map((row) => csvRow(r.columns.map((c) => row[c]))).join(''));
-            else await writeOut(formatTable(r.columns, r.rows.map((row) => r.columns.map((c) => row[c]))));
+            if (o.format === 'json')
+              await writeOut(
+                JSON.stringify({ report: r.report, served_by: r.served_by, took_ms: r.took_ms, rows: r.rows }) + '\n',
+              );
+            else if (o.format === 'csv')
+              await writeOut(csvRow(r.columns) + r.rows.map((row) => csvRow(r.columns.map((c) => row[c]))).join(''));
+            else
+              await writeOut(
+                formatTable(
+                  r.columns,
+                  r.rows.map((row) => r.columns.map((c) => row[c])),
+                ),
+              );
             log(`${r.report}: ${r.rows.length} rows from ${r.served_by.length} indices in ${r.took_ms} ms`);
           } finally {
             await client.close();

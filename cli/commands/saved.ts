@@ -26,14 +26,21 @@ export function registerSaved(program: Command): void {
     .command('list')
     .description('list saved queries')
     .option('--json', 'one JSON object per line')
-    .action(action(async (opts: { json?: boolean }, cmd: Command) => {
-      await withClient(cmd, async (client, cfg) => {
-        const all = await listSaved(client, cfg);
-        if (opts.json) return writeOut(all.map((s) => JSON.stringify(s) + '\n').join(''));
-        if (all.length === 0) return log('no saved queries');
-        await writeOut(formatTable(['name', 'query', 'from', 'to', 'description'], all.map((s) => [s.name, s.query, s.from ?? '', s.to ?? '', s.description])));
-      });
-    }));
+    .action(
+      action(async (opts: { json?: boolean }, cmd: Command) => {
+        await withClient(cmd, async (client, cfg) => {
+          const all = await listSaved(client, cfg);
+          if (opts.json) return writeOut(all.map((s) => JSON.stringify(s) + '\n').join(''));
+          if (all.length === 0) return log('no saved queries');
+          await writeOut(
+            formatTable(
+              ['name', 'query', 'from', 'to', 'description'],
+              all.map((s) => [s.name, s.query, s.from ?? '', s.to ?? '', s.description]),
+            ),
+          );
+        });
+      }),
+    );
 
   saved
     .command('add <name> <query>')
@@ -41,47 +48,71 @@ export function registerSaved(program: Command): void {
     .option('--from <time>', 'start of the range (ISO, epoch or now-24h)')
     .option('--to <time>', 'end of the range')
     .option('--description <text>', 'what the query is for')
-    .action(action(async (name: string, query: string, opts: { from?: string; to?: string; description?: string }, cmd: Command) => {
-      await withClient(cmd, async (client, cfg) => {
-        const s = await createSaved(client, cfg, { name, query, ...opts });
-        log(`saved "${s.name}" (permalink /saved/${s.slug})`);
-      });
-    }));
+    .action(
+      action(
+        async (
+          name: string,
+          query: string,
+          opts: { from?: string; to?: string; description?: string },
+          cmd: Command,
+        ) => {
+          await withClient(cmd, async (client, cfg) => {
+            const s = await createSaved(client, cfg, { name, query, ...opts });
+            log(`saved "${s.name}" (permalink /saved/${s.slug})`);
+          });
+        },
+      ),
+    );
 
   saved
     .command('show <name>')
     .description('print a saved query as JSON')
-    .action(action(async (name: string, _opts: object, cmd: Command) => {
-      await withClient(cmd, async (client, cfg) => writeOut(JSON.stringify(await getSaved(client, cfg, name), null, 2) + '\n'));
-    }));
+    .action(
+      action(async (name: string, _opts: object, cmd: Command) => {
+        await withClient(cmd, async (client, cfg) =>
+          writeOut(JSON.stringify(await getSaved(client, cfg, name), null, 2) + '\n'),
+        );
+      }),
+    );
 
   saved
     .command('run <name>')
     .description('run a saved query and print the matching flows')
     .option('--limit <n>', 'flows to print (1-1000)', '50')
-    .action(action(async (name: string, opts: { limit: string }, cmd: Command) => {
-      await withClient(cmd, async (client, cfg) => {
-        const s = await getSaved(client, cfg, name);
-        const page = await searchFlows(client, cfg, { query: s.query, from: s.from, to: s.to, limit: Number(opts.limit) });
-        await writeOut(await flowTable(page.hits.map((h) => h.doc)));
-        log(`${page.hits.length} of ${page.total.exact ? '' : '≥ '}${page.total.value} flows (${page.took_ms} ms)`);
-      });
-    }));
+    .action(
+      action(async (name: string, opts: { limit: string }, cmd: Command) => {
+        await withClient(cmd, async (client, cfg) => {
+          const s = await getSaved(client, cfg, name);
+          const page = await searchFlows(client, cfg, {
+            query: s.query,
+            from: s.from,
+            to: s.to,
+            limit: Number(opts.limit),
+          });
+          await writeOut(await flowTable(page.hits.map((h) => h.doc)));
+          log(`${page.hits.length} of ${page.total.exact ? '' : '≥ '}${page.total.value} flows (${page.took_ms} ms)`);
+        });
+      }),
+    );
 
   saved
     .command('rm <name>')
     .description('delete a saved query')
-    .action(action(async (name: string, _opts: object, cmd: Command) => {
-      await withClient(cmd, (client, cfg) => deleteSaved(client, cfg, name));
-    }));
+    .action(
+      action(async (name: string, _opts: object, cmd: Command) => {
+        await withClient(cmd, (client, cfg) => deleteSaved(client, cfg, name));
+      }),
+    );
 
   saved
     .command('rename <old> <new>')
     .description('rename a saved query (its permalink changes with it)')
-    .action(action(async (from: string, to: string, _opts: object, cmd: Command) => {
-      await withClient(cmd, async (client, cfg) => {
-        const s = await renameSaved(client, cfg, from, to);
-        log(`renamed to "${s.name}" (permalink /saved/${s.slug})`);
-      });
-    }));
+    .action(
+      action(async (from: string, to: string, _opts: object, cmd: Command) => {
+        await withClient(cmd, async (client, cfg) => {
+          const s = await renameSaved(client, cfg, from, to);
+          log(`renamed to "${s.name}" (permalink /saved/${s.slug})`);
+        });
+      }),
+    );
 }

@@ -25,7 +25,11 @@ export function readAuthFile(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new FlowdexError('CONFIG_INVALID', `cannot read the auth file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { field: 'auth-file' });
+    throw new FlowdexError(
+      'CONFIG_INVALID',
+      `cannot read the auth file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      { field: 'auth-file' },
+    );
   }
   return text.split(/\r?\n/, 1)[0]?.trim() ?? '';
 }
@@ -47,45 +51,83 @@ export function registerServe(program: Command): void {
     .description('run the web explorer and JSON API')
     .option('--host <host>', 'address to listen on; anything but loopback needs --auth', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '3000')
-    .option('--auth <user:password>', 'require HTTP basic auth (env FLOWDEX_AUTH; visible in ps, so prefer the env or --auth-file); env FLOWDEX_TOKEN adds a bearer token')
-    .option('--auth-file <file>', 'read user:password for HTTP basic auth from the first line of a file (env FLOWDEX_AUTH_FILE)')
+    .option(
+      '--auth <user:password>',
+      'require HTTP basic auth (env FLOWDEX_AUTH; visible in ps, so prefer the env or --auth-file); env FLOWDEX_TOKEN adds a bearer token',
+    )
+    .option(
+      '--auth-file <file>',
+      'read user:password for HTTP basic auth from the first line of a file (env FLOWDEX_AUTH_FILE)',
+    )
     .option('--no-alerts', 'do not evaluate alert monitors in this process')
-    .option('--collect', 'also run the collector in this process (options as for `collect`; the Status page shows it live)');
+    .option(
+      '--collect',
+      'also run the collector in this process (options as for `collect`; the Status page shows it live)',
+    );
   withCollectOptions(cmd).action(
-    action(async (opts: { host: string; port: string; auth?: string; authFile?: string; alerts: boolean; collect?: boolean } & CollectCliOptions, cmd: Command) => {
-      const cfg = configOf(cmd);
-      const port = parsePort(opts.port);
-      const auth = authOf(authSpec(opts), process.env.FLOWDEX_TOKEN);
-      // The explorer starts even when the cluster is down: pages say so and recover when it is back.
-      let client;
-      try {
-        const c = await connect(cfg);
-        await setup(c.client, cfg, c.info);
-        client = c.client;
-      } catch (e) {
-        log(`flowdex: warning: ${errorMessage(e)}`);
-        client = createClient(cfg);
-      }
-      const registry = loadRegistry();
-      for (const e of registry.errors) log(`flowdex: module not loaded: ${e.message}`);
-      // Monitors run beside the explorer; notifications go to FLOWDEX_ALERT_WEBHOOK / FLOWDEX_ALERT_FILE.
-      const runner = opts.alerts ? startRunner({ client, config: cfg, registry, notifier: new Notifier(channelsOf({})) }) : undefined;
-      const enrich = opts.collect ? await openEnrichment(opts) : undefined;
-      const collector = opts.collect ? new Collector(client, cfg, { ...collectorOptions(cfg, opts), enrich, ready: setupWhenReady(cfg) }) : undefined;
-      await collector?.start();
-      const note = `prefix ${cfg.prefix}${auth ? ', auth required' : ''}${runner ? ', alerts on' : ''}${collector ? ', collecting' : ''}`;
-      await serveUntilStopped({ client, config: cfg, host: opts.host, port, auth, registry, collector: collector && (() => collector.stats()) }, note, async () => {
-        await runner?.stop();
-        await collector?.stop();
-        enrich?.close();
-      });
-    }),
+    action(
+      async (
+        opts: {
+          host: string;
+          port: string;
+          auth?: string;
+          authFile?: string;
+          alerts: boolean;
+          collect?: boolean;
+        } & CollectCliOptions,
+        cmd: Command,
+      ) => {
+        const cfg = configOf(cmd);
+        const port = parsePort(opts.port);
+        const auth = authOf(authSpec(opts), process.env.FLOWDEX_TOKEN);
+        // The explorer starts even when the cluster is down: pages say so and recover when it is back.
+        let client;
+        try {
+          const c = await connect(cfg);
+          await setup(c.client, cfg, c.info);
+          client = c.client;
+        } catch (e) {
+          log(`flowdex: warning: ${errorMessage(e)}`);
+          client = createClient(cfg);
+        }
+        const registry = loadRegistry();
+        for (const e of registry.errors) log(`flowdex: module not loaded: ${e.message}`);
+        // Monitors run beside the explorer; notifications go to FLOWDEX_ALERT_WEBHOOK / FLOWDEX_ALERT_FILE.
+        const runner = opts.alerts
+          ? startRunner({ client, config: cfg, registry, notifier: new Notifier(channelsOf({})) })
+          : undefined;
+        const enrich = opts.collect ? await openEnrichment(opts) : undefined;
+        const collector = opts.collect
+          ? new Collector(client, cfg, { ...collectorOptions(cfg, opts), enrich, ready: setupWhenReady(cfg) })
+          : undefined;
+        await collector?.start();
+        const note = `prefix ${cfg.prefix}${auth ? ', auth required' : ''}${runner ? ', alerts on' : ''}${collector ? ', collecting' : ''}`;
+        await serveUntilStopped(
+          {
+            client,
+            config: cfg,
+            host: opts.host,
+            port,
+            auth,
+            registry,
+            collector: collector && (() => collector.stats()),
+          },
+          note,
+          async () => {
+            await runner?.stop();
+            await collector?.stop();
+            enrich?.close();
+          },
+        );
+      },
+    ),
   );
 }
 
 export function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FlowdexError('CONFIG_INVALID', `--port must be 0-65535, got ${text}`, { field: 'port' });
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new FlowdexError('CONFIG_INVALID', `--port must be 0-65535, got ${text}`, { field: 'port' });
   return port;
 }
 
@@ -95,15 +137,27 @@ export function parsePort(text: string): number {
  * that still escapes (a rejected promise nobody awaited, an exception in a callback) is logged
  * and the explorer keeps serving everyone else.
  */
-export async function serveUntilStopped(o: ServeOptions, note: string, beforeClose: () => Promise<void> | undefined = () => undefined): Promise<void> {
-  const keepRunning = (kind: string) => (e: unknown): void => log(`flowdex web: ${kind} (kept running): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+export async function serveUntilStopped(
+  o: ServeOptions,
+  note: string,
+  beforeClose: () => Promise<void> | undefined = () => undefined,
+): Promise<void> {
+  const keepRunning =
+    (kind: string) =>
+    (e: unknown): void =>
+      log(`flowdex web: ${kind} (kept running): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.on('unhandledRejection', keepRunning('unhandled rejection'));
   process.on('uncaughtException', keepRunning('uncaught exception'));
   const running = await serve(o);
   process.stdout.write(`${running.url}\n`);
   log(`flowdex explorer on ${running.url} (${note}); Ctrl-C stops it`);
   await new Promise<void>((resolve) => {
-    const stop = (): void => void running.close().then(beforeClose).then(() => o.client.close()).then(resolve);
+    const stop = (): void =>
+      void running
+        .close()
+        .then(beforeClose)
+        .then(() => o.client.close())
+        .then(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

@@ -8,18 +8,20 @@ export function registerSetup(program: Command): void {
     .command('setup')
     .description('install index templates, aliases and fixed indices (idempotent)')
     .option('--json', 'print the report as JSON')
-    .action(action(async (opts: { json?: boolean }, cmd: Command) => {
-      const cfg = configOf(cmd);
-      const { client, info } = await connect(cfg);
-      try {
-        const report = await setup(client, cfg, info);
-        if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
-        else {
-          log(`OpenSearch ${report.version}, prefix ${cfg.prefix}`);
-          for (const i of report.items) process.stdout.write(`${i.action.padEnd(9)} ${i.kind.padEnd(8)} ${i.name}\n`);
+    .action(
+      action(async (opts: { json?: boolean }, cmd: Command) => {
+        const cfg = configOf(cmd);
+        const { client, info } = await connect(cfg);
+        try {
+          const report = await setup(client, cfg, info);
+          if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
+          else {
+            log(`OpenSearch ${report.version}, prefix ${cfg.prefix}`);
+            for (const i of report.items) process.stdout.write(`${i.action.padEnd(9)} ${i.kind.padEnd(8)} ${i.name}\n`);
+          }
+        } finally {
+          await client.close();
         }
-      } finally {
-        await client.close();
-      }
-    }));
+      }),
+    );
 }

@@ -49,11 +49,21 @@ export function detectorContext(i: ContextInput): DetectorContext {
   const { client, config, monitor } = i;
   const iso = (t: number): string => new Date(t).toISOString();
 
-  async function rawAggs<T>(aggs: Record<string, AggregationDsl>, range: TimeRange, extra: string): Promise<T | undefined> {
+  async function rawAggs<T>(
+    aggs: Record<string, AggregationDsl>,
+    range: TimeRange,
+    extra: string,
+  ): Promise<T | undefined> {
     const indices = dailyIndicesOf(config.prefix, range, await (i.indexNames ?? indexNamesOnce(client, config))());
     if (indices.length === 0) return undefined;
     const query = allOf(compileQuery(parseQuery(andQuery(monitor.query, extra), i.now)), timeFilter(range));
-    return (await searchAggs<string, unknown>(client, config, indices, { size: 0, track_total_hits: false, query, aggs }, Object.keys(aggs))) as T;
+    return (await searchAggs<string, unknown>(
+      client,
+      config,
+      indices,
+      { size: 0, track_total_hits: false, query, aggs },
+      Object.keys(aggs),
+    )) as T;
   }
 
   return {
@@ -65,24 +75,48 @@ export function detectorContext(i: ContextInput): DetectorContext {
     ...(monitor.group !== undefined ? { group: monitor.group } : {}),
     report(req) {
       const { range = i.window, query = '', ...rest } = req;
-      return runReport(client, config, { ...rest, query: andQuery(monitor.query, query), from: iso(range.from), to: iso(range.to) }, i.now);
+      return runReport(
+        client,
+        config,
+        { ...rest, query: andQuery(monitor.query, query), from: iso(range.from), to: iso(range.to) },
+        i.now,
+      );
     },
-    async aggregate<T>(aggs: Record<string, AggregationDsl>, o: { range?: TimeRange; extra?: string } = {}): Promise<T> {
+    async aggregate<T>(
+      aggs: Record<string, AggregationDsl>,
+      o: { range?: TimeRange; extra?: string } = {},
+    ): Promise<T> {
       return ((await rawAggs<T>(aggs, o.range ?? i.window, o.extra ?? '')) ?? {}) as T;
     },
     collectors: () => loadStats(client, stateIndex(config.prefix)),
     async composite(sources, sub, o = {}) {
       const range = o.range ?? i.window;
       const srcs = Object.entries(sources).map(([name, s]): Record<string, TermsSource | DateHistogramSource> => ({
-        [name]: s.interval !== undefined ? { date_histogram: { field: s.field, fixed_interval: formatInterval(s.interval) } } : { terms: { field: s.field } },
+        [name]:
+          s.interval !== undefined
+            ? { date_histogram: { field: s.field, fixed_interval: formatInterval(s.interval) } }
+            : { terms: { field: s.field } },
       }));
       const rows: CompositeRow[] = [];
       let after: CompositeKey | undefined;
       for (;;) {
-        const groups: CompositeAgg = { composite: { size: COMPOSITE_PAGE_SIZE, sources: srcs, ...(after ? { after } : {}) }, aggs: sub };
-        const res = await rawAggs<{ groups: { after_key?: CompositeKey; buckets: ({ key: CompositeKey; doc_count: number } & Record<string, unknown>)[] } }>({ groups }, range, o.extra ?? '');
+        const groups: CompositeAgg = {
+          composite: { size: COMPOSITE_PAGE_SIZE, sources: srcs, ...(after ? { after } : {}) },
+          aggs: sub,
+        };
+        const res = await rawAggs<{
+          groups: {
+            after_key?: CompositeKey;
+            buckets: ({ key: CompositeKey; doc_count: number } & Record<string, unknown>)[];
+          };
+        }>({ groups }, range, o.extra ?? '');
         if (res === undefined) return rows;
-        for (const b of res.groups.buckets) rows.push({ key: b.key, flows: b.doc_count, values: Object.fromEntries(Object.keys(sub).map((k) => [k, subValue(b, k)])) });
+        for (const b of res.groups.buckets)
+          rows.push({
+            key: b.key,
+            flows: b.doc_count,
+            values: Object.fromEntries(Object.keys(sub).map((k) => [k, subValue(b, k)])),
+          });
         if (res.groups.after_key === undefined || res.groups.buckets.length < COMPOSITE_PAGE_SIZE) return rows;
         after = res.groups.after_key;
       }

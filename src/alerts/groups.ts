@@ -28,24 +28,51 @@ function totalOf(key: FindingKey, row: ReportRow): GroupTotal {
  * Flows, bytes and packets per group over a range, largest `by` first, at most `top` groups
  * (exact top-N). Groups of a report go through it, so rollups serve them when they cover.
  */
-export async function groupTotals(ctx: DetectorContext, group: GroupName, o: { by: Metric; top?: number; extra?: string; range?: TimeRange }): Promise<GroupTotal[]> {
+export async function groupTotals(
+  ctx: DetectorContext,
+  group: GroupName,
+  o: { by: Metric; top?: number; extra?: string; range?: TimeRange },
+): Promise<GroupTotal[]> {
   const top = Math.min(o.top ?? MAX_TOP, MAX_TOP);
   if (group === 'exporter') {
-    const rows = await ctx.composite({ exporter: { field: 'observer.ip' } }, { bytes: { sum: { field: 'network.bytes' } }, packets: { sum: { field: 'network.packets' } } }, o);
+    const rows = await ctx.composite(
+      { exporter: { field: 'observer.ip' } },
+      { bytes: { sum: { field: 'network.bytes' } }, packets: { sum: { field: 'network.packets' } } },
+      o,
+    );
     return rows
-      .map((r) => ({ key: { exporter: r.key.exporter ?? null }, flows: r.flows, bytes: r.values.bytes ?? 0, packets: r.values.packets ?? 0 }))
+      .map((r) => ({
+        key: { exporter: r.key.exporter ?? null },
+        flows: r.flows,
+        bytes: r.values.bytes ?? 0,
+        packets: r.values.packets ?? 0,
+      }))
       .sort((a, b) => b[o.by] - a[o.by])
       .slice(0, top);
   }
   const g = GROUP_REPORTS[group];
-  const res = await ctx.report({ report: g.report, by: o.by, top, ...(o.extra ? { query: o.extra } : {}), ...(o.range ? { range: o.range } : {}) });
+  const res = await ctx.report({
+    report: g.report,
+    by: o.by,
+    top,
+    ...(o.extra ? { query: o.extra } : {}),
+    ...(o.range ? { range: o.range } : {}),
+  });
   return res.rows.map((row) => totalOf(Object.fromEntries(g.columns.map((c) => [c, row[c] ?? null])), row));
 }
 
 /** Totals over the whole range as one row (the `traffic` report with the range as its interval). */
-export async function windowTotal(ctx: DetectorContext, o: { extra?: string; range?: TimeRange } = {}): Promise<GroupTotal> {
+export async function windowTotal(
+  ctx: DetectorContext,
+  o: { extra?: string; range?: TimeRange } = {},
+): Promise<GroupTotal> {
   const range = o.range ?? ctx.window;
-  const res = await ctx.report({ report: 'traffic', interval: `${(range.to - range.from) / 1000}s`, ...(o.extra ? { query: o.extra } : {}), range });
+  const res = await ctx.report({
+    report: 'traffic',
+    interval: `${(range.to - range.from) / 1000}s`,
+    ...(o.extra ? { query: o.extra } : {}),
+    range,
+  });
   const sum = (m: 'flows' | 'bytes' | 'packets'): number => res.rows.reduce((n, r) => n + Number(r[m] ?? 0), 0);
   return { key: {}, flows: sum('flows'), bytes: sum('bytes'), packets: sum('packets') };
 }

@@ -26,7 +26,11 @@ export function keyHash(key: FindingKey): string {
 
 /** The explorer's search, filtered to the monitor's query and the key, over the alert's time. */
 export function explorerLink(monitor: Pick<Monitor, 'query'>, key: FindingKey, from: number, to: number): string {
-  const params = new URLSearchParams({ q: andQuery(monitor.query, keyQuery(key)), from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+  const params = new URLSearchParams({
+    q: andQuery(monitor.query, keyQuery(key)),
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+  });
   return `/?${params.toString()}`;
 }
 
@@ -54,7 +58,13 @@ export interface WindowOutcome {
  * Applies one window's findings to the monitor's alerts that are open or resolved recently
  * (`known`). Windows must be applied in order.
  */
-export function applyWindow(monitor: Monitor, known: readonly Alert[], findings: readonly Finding[], window: TimeRange, policy: LifecyclePolicy = DEFAULT_POLICY): WindowOutcome {
+export function applyWindow(
+  monitor: Monitor,
+  known: readonly Alert[],
+  findings: readonly Finding[],
+  window: TimeRange,
+  policy: LifecyclePolicy = DEFAULT_POLICY,
+): WindowOutcome {
   const ms = window.to - window.from;
   const changed: Alert[] = [];
   const events: AlertEvent[] = [];
@@ -62,13 +72,28 @@ export function applyWindow(monitor: Monitor, known: readonly Alert[], findings:
   const open = new Map(known.filter((a) => a.state !== 'resolved').map((a) => [a.key_hash, a]));
   // The most recently resolved alert per key, for flapping.
   const resolved = new Map<string, Alert>();
-  for (const a of known) if (a.state === 'resolved' && (resolved.get(a.key_hash)?.resolved_at ?? '') < (a.resolved_at ?? '')) resolved.set(a.key_hash, a);
+  for (const a of known)
+    if (a.state === 'resolved' && (resolved.get(a.key_hash)?.resolved_at ?? '') < (a.resolved_at ?? ''))
+      resolved.set(a.key_hash, a);
 
   for (const [h, f] of found) {
-    const base = { value: f.value, threshold: f.threshold, severity: f.severity, message: f.message, ...(f.kind !== undefined ? { kind: f.kind } : {}) };
+    const base = {
+      value: f.value,
+      threshold: f.threshold,
+      severity: f.severity,
+      message: f.message,
+      ...(f.kind !== undefined ? { kind: f.kind } : {}),
+    };
     const current = open.get(h);
     if (current) {
-      changed.push({ ...current, ...base, last_seen: iso(window.to), windows: current.windows + 1, clean: 0, link: explorerLink(monitor, f.key, Date.parse(current.first_seen), window.to) });
+      changed.push({
+        ...current,
+        ...base,
+        last_seen: iso(window.to),
+        windows: current.windows + 1,
+        clean: 0,
+        link: explorerLink(monitor, f.key, Date.parse(current.first_seen), window.to),
+      });
       continue;
     }
     const last = resolved.get(h);
@@ -114,7 +139,13 @@ export function applyWindow(monitor: Monitor, known: readonly Alert[], findings:
       changed.push({ ...a, clean });
       continue;
     }
-    const done: Alert = { ...a, clean, state: 'resolved', resolved_at: iso(window.to), history: [...a.history, { at: iso(window.to), state: 'resolved', note: `no finding for ${clean} windows` }] };
+    const done: Alert = {
+      ...a,
+      clean,
+      state: 'resolved',
+      resolved_at: iso(window.to),
+      history: [...a.history, { at: iso(window.to), state: 'resolved', note: `no finding for ${clean} windows` }],
+    };
     changed.push(done);
     // Receivers last heard "resolved" for an alert that reopened silently; they hear nothing more.
     if (a.flaps === 0) events.push({ event: 'resolved', alert: done });

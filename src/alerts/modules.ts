@@ -27,10 +27,22 @@ export function checkDetector(value: unknown, file: string): Detector {
     throw bad(errorMessage(e));
   }
   const defaults = d.defaults ?? {};
-  if (typeof defaults !== 'object' || Object.values(defaults).some((v) => !['number', 'string', 'boolean'].includes(typeof v))) throw bad('defaults must map names to numbers, strings or booleans');
+  if (
+    typeof defaults !== 'object' ||
+    Object.values(defaults).some((v) => !['number', 'string', 'boolean'].includes(typeof v))
+  )
+    throw bad('defaults must map names to numbers, strings or booleans');
   const groups = d.groups ?? [];
-  if (!Array.isArray(groups) || groups.some((g: unknown) => !(GROUPS as readonly unknown[]).includes(g))) throw bad(`groups must be some of ${GROUPS.join(', ')}`);
-  return { name: d.name, description: typeof d.description === 'string' ? d.description : '', schedule: d.schedule, defaults, groups, evaluate: d.evaluate.bind(d) };
+  if (!Array.isArray(groups) || groups.some((g: unknown) => !(GROUPS as readonly unknown[]).includes(g)))
+    throw bad(`groups must be some of ${GROUPS.join(', ')}`);
+  return {
+    name: d.name,
+    description: typeof d.description === 'string' ? d.description : '',
+    schedule: d.schedule,
+    defaults,
+    groups,
+    evaluate: d.evaluate.bind(d),
+  };
 }
 
 /**
@@ -44,9 +56,15 @@ export function loadRegistry(dir: string | undefined = process.env.FLOWDEX_MODUL
   if (dir === undefined || dir === '') return { detectors, modules, errors };
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => MODULE_FILE.test(f)).sort();
+    files = readdirSync(dir)
+      .filter((f) => MODULE_FILE.test(f))
+      .sort();
   } catch (e) {
-    return { detectors, modules, errors: [{ file: dir, message: `cannot read the modules directory: ${(e as Error).message}` }] };
+    return {
+      detectors,
+      modules,
+      errors: [{ file: dir, message: `cannot read the modules directory: ${(e as Error).message}` }],
+    };
   }
   const load = createRequire(path.join(path.resolve(dir), 'index.js'));
   for (const f of files) {
@@ -54,7 +72,8 @@ export function loadRegistry(dir: string | undefined = process.env.FLOWDEX_MODUL
     try {
       if (!statSync(file).isFile()) continue;
       const d = checkDetector(load(file), file);
-      if (detectors.has(d.name)) throw new FlowdexError('MODULE_INVALID', `${file}: detector name "${d.name}" is taken`, { file });
+      if (detectors.has(d.name))
+        throw new FlowdexError('MODULE_INVALID', `${file}: detector name "${d.name}" is taken`, { file });
       detectors.set(d.name, d);
       modules.set(d.name, file);
     } catch (e) {

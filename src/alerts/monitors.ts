@@ -26,20 +26,32 @@ export function monitorsIndex(cfg: FlowdexConfig): string {
 export function checkMonitor(reg: Registry, input: MonitorInput, now: number, created?: string): StoredMonitor {
   const name = input.name.trim();
   if (name.length === 0 || name.length > MAX_NAME_LENGTH || slugOf(name) === '') {
-    throw new FlowdexError('BAD_REQUEST', `monitor name must be 1-${MAX_NAME_LENGTH} characters with at least one letter or digit, got ${JSON.stringify(input.name)}`, { field: 'name' });
+    throw new FlowdexError(
+      'BAD_REQUEST',
+      `monitor name must be 1-${MAX_NAME_LENGTH} characters with at least one letter or digit, got ${JSON.stringify(input.name)}`,
+      { field: 'name' },
+    );
   }
   const d = detectorOf(reg, input.detector);
   const query = (input.query ?? '').trim();
-  if (query.length > MAX_QUERY_LENGTH) throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, { field: 'query' });
+  if (query.length > MAX_QUERY_LENGTH)
+    throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, {
+      field: 'query',
+    });
   parseQuery(query, now);
   const schedule = (input.schedule ?? d.schedule).trim().replace(/^every\s+/i, '');
   scheduleMs(schedule);
   if (input.group !== undefined && !GROUPS.includes(input.group)) {
-    throw new FlowdexError('BAD_REQUEST', `group must be one of ${GROUPS.join(', ')}, got "${String(input.group)}"`, { field: 'group' });
+    throw new FlowdexError('BAD_REQUEST', `group must be one of ${GROUPS.join(', ')}, got "${String(input.group)}"`, {
+      field: 'group',
+    });
   }
   checkGroup(d, input.group);
   const description = (input.description ?? '').trim();
-  if (description.length > MAX_DESCRIPTION_LENGTH) throw new FlowdexError('BAD_REQUEST', `description is longer than ${MAX_DESCRIPTION_LENGTH} characters`, { field: 'description' });
+  if (description.length > MAX_DESCRIPTION_LENGTH)
+    throw new FlowdexError('BAD_REQUEST', `description is longer than ${MAX_DESCRIPTION_LENGTH} characters`, {
+      field: 'description',
+    });
   const at = new Date(now).toISOString();
   return {
     name,
@@ -63,20 +75,33 @@ function notFound(name: string): FlowdexError {
   return new FlowdexError('MONITOR_NOT_FOUND', `no monitor named "${name}"`, { field: 'name' });
 }
 
-export async function createMonitor(client: Client, cfg: FlowdexConfig, reg: Registry, input: MonitorInput, now: number = Date.now()): Promise<Monitor> {
+export async function createMonitor(
+  client: Client,
+  cfg: FlowdexConfig,
+  reg: Registry,
+  input: MonitorInput,
+  now: number = Date.now(),
+): Promise<Monitor> {
   const doc = checkMonitor(reg, input, now);
   const slug = slugOf(doc.name);
   try {
     await client.index({ index: monitorsIndex(cfg), id: slug, op_type: 'create', refresh: true, body: doc });
   } catch (e) {
-    if ((e as { meta?: { statusCode?: number } }).meta?.statusCode === 409) throw new FlowdexError('MONITOR_EXISTS', `a monitor named "${doc.name}" already exists`, { field: 'name' });
+    if ((e as { meta?: { statusCode?: number } }).meta?.statusCode === 409)
+      throw new FlowdexError('MONITOR_EXISTS', `a monitor named "${doc.name}" already exists`, { field: 'name' });
     throw toFlowdexError(e, cfg, 'save monitor');
   }
   return fromSource(slug, doc);
 }
 
 /** Replaces a monitor's definition under the same name (its alerts keep their history). */
-export async function updateMonitor(client: Client, cfg: FlowdexConfig, reg: Registry, input: MonitorInput, now: number = Date.now()): Promise<Monitor> {
+export async function updateMonitor(
+  client: Client,
+  cfg: FlowdexConfig,
+  reg: Registry,
+  input: MonitorInput,
+  now: number = Date.now(),
+): Promise<Monitor> {
   const current = await getMonitor(client, cfg, input.name);
   const doc = checkMonitor(reg, { ...input, name: current.name }, now, current.created);
   try {
@@ -89,7 +114,10 @@ export async function updateMonitor(client: Client, cfg: FlowdexConfig, reg: Reg
 
 export async function listMonitors(client: Client, cfg: FlowdexConfig): Promise<Monitor[]> {
   try {
-    const res = await client.search({ index: monitorsIndex(cfg), body: { size: MAX_MONITORS, sort: [{ name: 'asc' }], query: { match_all: {} } } }, { ignore: [404] });
+    const res = await client.search(
+      { index: monitorsIndex(cfg), body: { size: MAX_MONITORS, sort: [{ name: 'asc' }], query: { match_all: {} } } },
+      { ignore: [404] },
+    );
     const hits = (res.body as { hits?: { hits: { _id: string; _source: StoredMonitor }[] } }).hits?.hits ?? [];
     return hits.map((h) => fromSource(h._id, h._source));
   } catch (e) {
@@ -115,7 +143,11 @@ export async function deleteMonitor(client: Client, cfg: FlowdexConfig, name: st
   if (slug === '') throw notFound(name);
   let result: string | undefined;
   try {
-    result = ((await client.delete({ index: monitorsIndex(cfg), id: slug, refresh: true }, { ignore: [404] })).body as { result?: string }).result;
+    result = (
+      (await client.delete({ index: monitorsIndex(cfg), id: slug, refresh: true }, { ignore: [404] })).body as {
+        result?: string;
+      }
+    ).result;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'delete monitor');
   }

@@ -62,7 +62,12 @@ export function webhookChannel(url: string, o: WebhookOptions = {}): Channel {
       for (let i = 0; i < attempts; i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, backoff * 2 ** (i - 1)));
         try {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: eventJson(e), signal: AbortSignal.timeout(timeout) });
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: eventJson(e),
+            signal: AbortSignal.timeout(timeout),
+          });
           await res.arrayBuffer().catch(() => undefined);
           if (res.ok) return;
           last = `HTTP ${res.status}`;
@@ -130,5 +135,9 @@ export interface ChannelOptions {
 export function channelsOf(o: ChannelOptions, env: NodeJS.ProcessEnv = process.env): Channel[] {
   const webhook = o.webhook ?? env.FLOWDEX_ALERT_WEBHOOK;
   const file = o.file ?? env.FLOWDEX_ALERT_FILE;
-  return [...(webhook ? [webhookChannel(webhook)] : []), ...(file ? [fileChannel(file)] : []), ...(o.stdout ? [stdoutChannel()] : [])];
+  return [
+    ...(webhook ? [webhookChannel(webhook)] : []),
+    ...(file ? [fileChannel(file)] : []),
+    ...(o.stdout ? [stdoutChannel()] : []),
+  ];
 }

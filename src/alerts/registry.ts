@@ -17,6 +17,11 @@ export interface Registry {
 
 export function detectorOf(r: Registry, name: string): Detector {
   const d = r.detectors.get(name);
-  if (d === undefined) throw new FlowdexError('DETECTOR_UNKNOWN', `unknown detector "${name}"; detectors: ${[...r.detectors.keys()].join(', ')}`, { field: 'detector' });
+  if (d === undefined)
+    throw new FlowdexError(
+      'DETECTOR_UNKNOWN',
+      `unknown detector "${name}"; detectors: ${[...r.detectors.keys()].join(', ')}`,
+      { field: 'detector' },
+    );
   return d;
 }

@@ -37,7 +37,15 @@ export async function evaluateMonitor(
 ): Promise<Evaluation> {
   const detector = detectorOf(d.registry, monitor.detector);
   const t0 = performance.now();
-  const ctx = detectorContext({ client: d.client, config: d.config, monitor, params: effectiveParams(detector, monitor.params), window, now, ...(indexNames ? { indexNames } : {}) });
+  const ctx = detectorContext({
+    client: d.client,
+    config: d.config,
+    monitor,
+    params: effectiveParams(detector, monitor.params),
+    window,
+    now,
+    ...(indexNames ? { indexNames } : {}),
+  });
   const findings = await detector.evaluate(ctx);
   return { findings, took_ms: Math.round((performance.now() - t0) * 10) / 10 };
 }
@@ -53,9 +61,17 @@ const cursorId = (slug: string): string => stateDocId('alert-cursor', slug);
 async function readCursor(client: Client, cfg: FlowdexConfig, slug: string): Promise<Cursor | undefined> {
   try {
     const res = await client.get({ index: stateIndex(cfg.prefix), id: cursorId(slug) }, { ignore: [404] });
-    const b = res.body as { found?: boolean; _seq_no?: number; _primary_term?: number; _source?: { data?: { to?: number } } };
+    const b = res.body as {
+      found?: boolean;
+      _seq_no?: number;
+      _primary_term?: number;
+      _source?: { data?: { to?: number } };
+    };
     if (!b.found || typeof b._source?.data?.to !== 'number') return undefined;
-    return { to: b._source.data.to, ...(b._seq_no !== undefined ? { seqNo: b._seq_no, primaryTerm: b._primary_term } : {}) };
+    return {
+      to: b._source.data.to,
+      ...(b._seq_no !== undefined ? { seqNo: b._seq_no, primaryTerm: b._primary_term } : {}),
+    };
   } catch (e) {
     throw toFlowdexError(e, cfg, 'read alert cursor');
   }
@@ -67,12 +83,24 @@ async function readCursor(client: Client, cfg: FlowdexConfig, slug: string): Pro
  * conflict and skips them, so no window is evaluated twice (a runner dying mid-run leaves the
  * rest of its windows unevaluated rather than risk evaluating them twice).
  */
-async function claim(client: Client, cfg: FlowdexConfig, slug: string, cursor: Cursor | undefined, window: TimeRange): Promise<boolean> {
+async function claim(
+  client: Client,
+  cfg: FlowdexConfig,
+  slug: string,
+  cursor: Cursor | undefined,
+  window: TimeRange,
+): Promise<boolean> {
   const body = { kind: 'alert-cursor', key: slug, updated: new Date().toISOString(), data: { to: window.to } };
   try {
     const res = await client.index(
       cursor?.seqNo !== undefined
-        ? { index: stateIndex(cfg.prefix), id: cursorId(slug), body, if_seq_no: cursor.seqNo, if_primary_term: cursor.primaryTerm }
+        ? {
+            index: stateIndex(cfg.prefix),
+            id: cursorId(slug),
+            body,
+            if_seq_no: cursor.seqNo,
+            if_primary_term: cursor.primaryTerm,
+          }
         : { index: stateIndex(cfg.prefix), id: cursorId(slug), body, op_type: 'create' },
     );
     return res.body.result === 'created' || res.body.result === 'updated';
@@ -116,9 +144,20 @@ export async function runMonitor(deps: RunnerDeps, monitor: Monitor, o: RunOptio
   const out: WindowRun[] = [];
   if (windows.length === 0) return out;
   const policy = deps.policy ?? DEFAULT_POLICY;
-  const known = new Map<string, Alert>((await knownAlerts(client, config, monitor.slug, (windows[0]?.from ?? 0) - policy.flapWindows * ms)).map((a) => [a.id, a]));
+  const known = new Map<string, Alert>(
+    (await knownAlerts(client, config, monitor.slug, (windows[0]?.from ?? 0) - policy.flapWindows * ms)).map((a) => [
+      a.id,
+      a,
+    ]),
+  );
   // One claim covers the run's windows: whoever moves the cursor evaluates them, nobody else.
-  if (!(await claim(client, config, monitor.slug, cursor, { from: windows[0]?.from ?? 0, to: windows[windows.length - 1]?.to ?? 0 }))) return out;
+  if (
+    !(await claim(client, config, monitor.slug, cursor, {
+      from: windows[0]?.from ?? 0,
+      to: windows[windows.length - 1]?.to ?? 0,
+    }))
+  )
+    return out;
   const indexNames = indexNamesOnce(client, config);
   for (const window of windows) {
     const run: WindowRun = { monitor: monitor.slug, window, findings: 0, raised: 0, resolved: 0, took_ms: 0 };
@@ -144,13 +183,23 @@ export async function runMonitor(deps: RunnerDeps, monitor: Monitor, o: RunOptio
 
 /** Every enabled monitor's due windows, one monitor after another. */
 export async function runDue(deps: RunnerDeps, o: RunOptions): Promise<WindowRun[]> {
-  const monitors = (await listMonitors(deps.client, deps.config)).filter((m) => m.enabled && (o.only === undefined || o.only.includes(m.slug)));
+  const monitors = (await listMonitors(deps.client, deps.config)).filter(
+    (m) => m.enabled && (o.only === undefined || o.only.includes(m.slug)),
+  );
   const out: WindowRun[] = [];
   for (const m of monitors) {
     try {
       out.push(...(await runMonitor(deps, m, o)));
     } catch (e) {
-      out.push({ monitor: m.slug, window: { from: o.now, to: o.now }, findings: 0, raised: 0, resolved: 0, took_ms: 0, error: errorMessage(e) });
+      out.push({
+        monitor: m.slug,
+        window: { from: o.now, to: o.now },
+        findings: 0,
+        raised: 0,
+        resolved: 0,
+        took_ms: 0,
+        error: errorMessage(e),
+      });
     }
   }
   return out;

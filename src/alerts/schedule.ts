@@ -24,7 +24,11 @@ export function scheduleMs(text: string): number {
 }
 
 function badSchedule(text: string): FlowdexError {
-  return new FlowdexError('BAD_REQUEST', `schedule "${text}" must be like "1m" or "every 15m": from 1m to 1d, dividing a day`, { field: 'schedule' });
+  return new FlowdexError(
+    'BAD_REQUEST',
+    `schedule "${text}" must be like "1m" or "every 15m": from 1m to 1d, dividing a day`,
+    { field: 'schedule' },
+  );
 }
 
 /** The last whole window that ends at or before `until`. */

@@ -32,12 +32,23 @@ export async function saveAlerts(client: Client, cfg: FlowdexConfig, alerts: rea
   } catch (e) {
     throw toFlowdexError(e, cfg, 'save alerts');
   }
-  const failed = (res.body as { errors?: boolean; items?: { index?: { _id?: string; error?: { reason?: string } } }[] }).items?.find((i) => i.index?.error);
-  if (failed) throw new FlowdexError('OPENSEARCH_ERROR', `alert ${failed.index?._id} not saved: ${failed.index?.error?.reason ?? 'unknown reason'}`);
+  const failed = (
+    res.body as { errors?: boolean; items?: { index?: { _id?: string; error?: { reason?: string } } }[] }
+  ).items?.find((i) => i.index?.error);
+  if (failed)
+    throw new FlowdexError(
+      'OPENSEARCH_ERROR',
+      `alert ${failed.index?._id} not saved: ${failed.index?.error?.reason ?? 'unknown reason'}`,
+    );
 }
 
 /** A monitor's open alerts and those resolved since `since` (epoch ms), for the lifecycle. */
-export async function knownAlerts(client: Client, cfg: FlowdexConfig, monitor: string, since: number): Promise<Alert[]> {
+export async function knownAlerts(
+  client: Client,
+  cfg: FlowdexConfig,
+  monitor: string,
+  since: number,
+): Promise<Alert[]> {
   try {
     const res = await client.search(
       {
@@ -47,7 +58,10 @@ export async function knownAlerts(client: Client, cfg: FlowdexConfig, monitor: s
           query: {
             bool: {
               filter: [{ term: { monitor } }],
-              should: [{ bool: { must_not: [{ term: { state: 'resolved' } }] } }, { range: { resolved_at: { gte: since, format: 'epoch_millis' } } }],
+              should: [
+                { bool: { must_not: [{ term: { state: 'resolved' } }] } },
+                { range: { resolved_at: { gte: since, format: 'epoch_millis' } } },
+              ],
               minimum_should_match: 1,
             },
           },
@@ -75,7 +89,14 @@ export async function listAlerts(client: Client, cfg: FlowdexConfig, f: AlertFil
   if (f.monitor) filter.push({ term: { monitor: f.monitor } });
   try {
     const res = await client.search(
-      { index: alertsIndex(cfg), body: { size: Math.min(f.limit ?? 100, MAX_ALERTS), sort: [{ last_seen: 'desc' }, { first_seen: 'desc' }], query: { bool: { filter } } } },
+      {
+        index: alertsIndex(cfg),
+        body: {
+          size: Math.min(f.limit ?? 100, MAX_ALERTS),
+          sort: [{ last_seen: 'desc' }, { first_seen: 'desc' }],
+          query: { bool: { filter } },
+        },
+      },
       { ignore: [404] },
     );
     return hitsOf(res.body);
@@ -91,12 +112,19 @@ export async function getAlert(client: Client, cfg: FlowdexConfig, id: string): 
   } catch (e) {
     throw toFlowdexError(e, cfg, 'get alert');
   }
-  if (!body.found || body._source === undefined) throw new FlowdexError('ALERT_NOT_FOUND', `no alert "${id}"`, { field: 'id' });
+  if (!body.found || body._source === undefined)
+    throw new FlowdexError('ALERT_NOT_FOUND', `no alert "${id}"`, { field: 'id' });
   return { ...body._source, id };
 }
 
 /** Acknowledges an active alert; acknowledging one already acknowledged or resolved changes nothing. */
-export async function acknowledgeAlert(client: Client, cfg: FlowdexConfig, id: string, now: number = Date.now(), note?: string): Promise<Alert> {
+export async function acknowledgeAlert(
+  client: Client,
+  cfg: FlowdexConfig,
+  id: string,
+  now: number = Date.now(),
+  note?: string,
+): Promise<Alert> {
   const a = await getAlert(client, cfg, id);
   const next = acknowledge(a, now, note);
   if (next !== a) await saveAlerts(client, cfg, [next]);

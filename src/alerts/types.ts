@@ -60,7 +60,11 @@ export interface DetectorContext {
    */
   aggregate<T>(aggs: Record<string, AggregationDsl>, o?: { range?: TimeRange; extra?: string }): Promise<T>;
   /** Every bucket of a composite aggregation over raw flows, paged to completion. */
-  composite(sources: Record<string, { field: string; interval?: number }>, sub: Record<string, AggregationDsl>, o?: { range?: TimeRange; extra?: string }): Promise<CompositeRow[]>;
+  composite(
+    sources: Record<string, { field: string; interval?: number }>,
+    sub: Record<string, AggregationDsl>,
+    o?: { range?: TimeRange; extra?: string },
+  ): Promise<CompositeRow[]>;
   /** The latest stats every collector on this prefix wrote to the state index. */
   collectors(): Promise<CollectorStats[]>;
 }

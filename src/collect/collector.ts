@@ -99,10 +99,15 @@ export class Collector {
       dir: o.spoolDir,
       maxBytes: o.spoolMaxBytes,
       segmentMs: o.segmentMs,
-      onFull: (bytes) => o.log(`collect: warning: spool full at ${(bytes / 1024 ** 2).toFixed(0)} MiB (--spool-max); datagrams are being refused and counted until OpenSearch catches up`),
+      onFull: (bytes) =>
+        o.log(
+          `collect: warning: spool full at ${(bytes / 1024 ** 2).toFixed(0)} MiB (--spool-max); datagrams are being refused and counted until OpenSearch catches up`,
+        ),
     });
     this.decoder = new ExportDecoder({ session: this.session });
-    this.deadLetter = new DeadLetter(o.deadLetterPath ?? path.join(o.spoolDir, 'collect.dead-letter.ndjson'), { append: true });
+    this.deadLetter = new DeadLetter(o.deadLetterPath ?? path.join(o.spoolDir, 'collect.dead-letter.ndjson'), {
+      append: true,
+    });
     this.name = `${os.hostname()} ${o.listen.map((l) => l.text).join(' ')}`;
   }
 
@@ -114,7 +119,10 @@ export class Collector {
   async start(): Promise<void> {
     this.spool.open();
     const left = this.spool.stats();
-    if (left.segments) this.o.log(`collect: replaying ${left.segments} spool segments (${(left.bytes / 1024 ** 2).toFixed(1)} MiB) left by an earlier run`);
+    if (left.segments)
+      this.o.log(
+        `collect: replaying ${left.segments} spool segments (${(left.bytes / 1024 ** 2).toFixed(1)} MiB) left by an earlier run`,
+      );
     const asked = this.o.recvBufferBytes ?? 32 * 1024 ** 2;
     let warned = false;
     await this.listeners.bind(this.o.listen, {
@@ -123,11 +131,14 @@ export class Collector {
       onCapped: (info, want) => {
         if (warned) return;
         warned = true;
-        this.o.log(`collect: warning: the kernel capped the receive buffer of ${info.listen} at ${info.recvBufferBytes} bytes (asked ${want}); bursts may be dropped. Raise the limit: ${sysctlHint(want)}`);
+        this.o.log(
+          `collect: warning: the kernel capped the receive buffer of ${info.listen} at ${info.recvBufferBytes} bytes (asked ${want}); bursts may be dropped. Raise the limit: ${sysctlHint(want)}`,
+        );
       },
       onError: (listen, e) => this.o.log(`collect: socket ${listen}: ${e.message}`),
     });
-    for (const l of this.listeners.info) this.o.log(`collect: listening on ${l.family === 'udp6' ? `[${l.address}]` : l.address}:${l.port} (${l.listen})`);
+    for (const l of this.listeners.info)
+      this.o.log(`collect: listening on ${l.family === 'udp6' ? `[${l.address}]` : l.address}:${l.port} (${l.listen})`);
     this.consumer = this.consume();
     const every = this.o.statusEveryMs ?? 10_000;
     this.statusTimer = setInterval(() => this.tick(), every > 0 ? every : 10_000);
@@ -158,14 +169,23 @@ export class Collector {
       await this.deadLetter.close();
     }
     const left = this.spool.stats();
-    if (left.segments) this.o.log(`collect: ${left.segments} spool segments (${(left.bytes / 1024 ** 2).toFixed(1)} MiB) left in ${this.o.spoolDir} for the next start`);
+    if (left.segments)
+      this.o.log(
+        `collect: ${left.segments} spool segments (${(left.bytes / 1024 ** 2).toFixed(1)} MiB) left in ${this.o.spoolDir} for the next start`,
+      );
   }
 
   /** The receive path: append to the spool, nothing else. */
   private receive(r: Received): void {
     this.totals.datagrams++;
     this.totals.bytes += r.payload.length;
-    this.spool.append({ receivedMs: Date.now(), address: r.address, port: r.port, listener: r.listener, payload: r.payload });
+    this.spool.append({
+      receivedMs: Date.now(),
+      address: r.address,
+      port: r.port,
+      listener: r.listener,
+      payload: r.payload,
+    });
   }
 
   /**
@@ -181,11 +201,13 @@ export class Collector {
         const snap = await loadTemplates(this.client, this.stateIndex);
         this.session.templates.restore(snap);
         this.savedVersion = this.session.templates.version;
-        if (snap.templates.length) this.o.log(`collect: ${snap.templates.length} exporter templates restored from ${this.stateIndex}`);
+        if (snap.templates.length)
+          this.o.log(`collect: ${snap.templates.length} exporter templates restored from ${this.stateIndex}`);
         return true;
       } catch (e) {
         this.opensearch = errorMessage(e);
-        if (attempt === 0 || attempt % 12 === 0) this.o.log(`collect: OpenSearch not ready (${this.opensearch}); spooling meanwhile`);
+        if (attempt === 0 || attempt % 12 === 0)
+          this.o.log(`collect: OpenSearch not ready (${this.opensearch}); spooling meanwhile`);
         if (this.stopping) return false;
         await new Promise((resolve) => setTimeout(resolve, 5000));
         if (this.stopping) return false;
@@ -215,7 +237,9 @@ export class Collector {
       } catch (e) {
         if (this.abort.signal.aborted) return;
         this.opensearch = errorMessage(e);
-        this.o.log(`collect: spool segments ${batch[0]}-${batch[batch.length - 1]} not indexed yet (${this.opensearch}); retrying`);
+        this.o.log(
+          `collect: spool segments ${batch[0]}-${batch[batch.length - 1]} not indexed yet (${this.opensearch}); retrying`,
+        );
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
@@ -262,7 +286,10 @@ export class Collector {
       const seg = await this.spool.read(n);
       const first = !this.counted.has(n);
       this.counted.add(n);
-      if (seg.partialBytes && first) this.o.log(`collect: spool segment ${n} ends in ${seg.partialBytes} bytes of a torn record (the process was killed mid-write); ignored`);
+      if (seg.partialBytes && first)
+        this.o.log(
+          `collect: spool segment ${n} ends in ${seg.partialBytes} bytes of a torn record (the process was killed mid-write); ignored`,
+        );
       yield* this.decodeAll(seg.datagrams, first);
     }
   }
@@ -280,8 +307,13 @@ export class Collector {
       const tracker = seq ? this.book.stream(d.address, seq.stream) : undefined;
       if (seq && tracker) tracker.see(seq.sequence, seq.units ?? 0, seq.uptimeMs);
       const before = this.decoder.counters.flows + this.decoder.counters.optionRecords;
-      const items = this.decoder.decode(d.payload, { file: `udp:${d.address}`, base: 0, exporter: d.address, captureMs: d.receivedMs }, format);
-      if (format === 'ipfix' && tracker) tracker.addUnits(this.decoder.counters.flows + this.decoder.counters.optionRecords - before);
+      const items = this.decoder.decode(
+        d.payload,
+        { file: `udp:${d.address}`, base: 0, exporter: d.address, captureMs: d.receivedMs },
+        format,
+      );
+      if (format === 'ipfix' && tracker)
+        tracker.addUnits(this.decoder.counters.flows + this.decoder.counters.optionRecords - before);
       yield* this.flowsOf(items, d, count);
     }
   }
@@ -302,7 +334,11 @@ export class Collector {
       const seen = this.book.bad(exporter, item.error.message);
       if (seen <= SAMPLES) {
         const raw = d && d.address === exporter ? d.payload.subarray(0, 2048).toString('hex') : undefined;
-        await this.deadLetter.reject(`${item.error.code}: ${item.error.message}`, { file: item.loc.file, offset: item.loc.offset }, raw);
+        await this.deadLetter.reject(
+          `${item.error.code}: ${item.error.message}`,
+          { file: item.loc.file, offset: item.loc.offset },
+          raw,
+        );
       }
     }
   }
@@ -345,7 +381,9 @@ export class Collector {
   stats(): CollectorStats {
     const drops = kernelDrops(this.listeners.info);
     const snap = this.session.templates.snapshot();
-    const exporters = this.book.snapshot((address) => snap.templates.filter((t) => t.scope.startsWith(`${address}|`)).length);
+    const exporters = this.book.snapshot(
+      (address) => snap.templates.filter((t) => t.scope.startsWith(`${address}|`)).length,
+    );
     const t = this.totals;
     return {
       name: this.name,

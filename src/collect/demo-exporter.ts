@@ -33,7 +33,14 @@ export class DemoExporter {
 
   private send(): void {
     const now = Date.now();
-    const flows = [...generateFlows({ flows: this.o.flowsPerSecond ?? 200, start: now - 1000, spanMs: 1000, seed: (this.o.seed ?? 1) * 1_000_003 + this.tick++ })];
+    const flows = [
+      ...generateFlows({
+        flows: this.o.flowsPerSecond ?? 200,
+        start: now - 1000,
+        spanMs: 1000,
+        seed: (this.o.seed ?? 1) * 1_000_003 + this.tick++,
+      }),
+    ];
     for (let i = 0; i < flows.length; i += V9_PER_DATAGRAM) {
       // The encoder reuses its buffer: copy before the next datagram is written.
       const datagram = Buffer.from(this.encoder.encode(flows.slice(i, i + V9_PER_DATAGRAM)));

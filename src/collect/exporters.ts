@@ -51,10 +51,7 @@ class Exporter {
 /** Reason text with numbers taken out, so one kind of damage is one counter. */
 export function reasonKey(message: string): string {
   if (/^no template/i.test(message)) return 'no template';
-  return message
-    .replace(/\d+/g, 'N')
-    .replace(/\s+/g, ' ')
-    .slice(0, 80);
+  return message.replace(/\d+/g, 'N').replace(/\s+/g, ' ').slice(0, 80);
 }
 
 export class ExporterBook {

@@ -22,7 +22,9 @@ export function parseListen(text: string): ListenSpec {
   const port = Number(m?.[3]);
   const host = m?.[1] || m?.[2] || undefined;
   if (!m || !Number.isInteger(port) || port < 0 || port > 65535 || (host !== undefined && isIP(host) === 0)) {
-    throw new FlowdexError('CONFIG_INVALID', `--listen must be ADDRESS:PORT, [IPv6]:PORT or :PORT, got "${text}"`, { field: 'listen' });
+    throw new FlowdexError('CONFIG_INVALID', `--listen must be ADDRESS:PORT, [IPv6]:PORT or :PORT, got "${text}"`, {
+      field: 'listen',
+    });
   }
   return { text, host, port };
 }
@@ -57,7 +59,11 @@ export interface BindOptions {
   onError: (listen: string, e: Error) => void;
 }
 
-async function bindOne(spec: ListenSpec, index: number, o: BindOptions): Promise<{ socket: dgram.Socket; info: ListenerInfo }> {
+async function bindOne(
+  spec: ListenSpec,
+  index: number,
+  o: BindOptions,
+): Promise<{ socket: dgram.Socket; info: ListenerInfo }> {
   const family = spec.host && isIP(spec.host) === 4 ? 'udp4' : 'udp6';
   const socket = dgram.createSocket({ type: family });
   await new Promise<void>((resolve, reject) => {
@@ -77,9 +83,17 @@ async function bindOne(spec: ListenSpec, index: number, o: BindOptions): Promise
     // Refused outright above the limit on some kernels; what is granted is read back below.
   }
   const addr = socket.address();
-  const info: ListenerInfo = { listen: spec.text, address: addr.address, port: addr.port, family, recvBufferBytes: socket.getRecvBufferSize() };
+  const info: ListenerInfo = {
+    listen: spec.text,
+    address: addr.address,
+    port: addr.port,
+    family,
+    recvBufferBytes: socket.getRecvBufferSize(),
+  };
   if (info.recvBufferBytes < o.recvBufferBytes) o.onCapped(info, o.recvBufferBytes);
-  socket.on('message', (payload, rinfo) => o.onMessage({ payload, address: exporterAddress(rinfo.address), port: rinfo.port, listener: index }));
+  socket.on('message', (payload, rinfo) =>
+    o.onMessage({ payload, address: exporterAddress(rinfo.address), port: rinfo.port, listener: index }),
+  );
   socket.on('error', (e) => o.onError(spec.text, e));
   return { socket, info };
 }

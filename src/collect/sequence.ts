@@ -25,10 +25,20 @@ export function sequencePoint(b: Buffer, format: ExportFormat): SequencePoint | 
   switch (format) {
     case 'netflow-v5':
       if (b.length < 24) return undefined;
-      return { stream: `v5/${b[20]}.${b[21]}`, sequence: b.readUInt32BE(16), units: b.readUInt16BE(2), uptimeMs: b.readUInt32BE(4) };
+      return {
+        stream: `v5/${b[20]}.${b[21]}`,
+        sequence: b.readUInt32BE(16),
+        units: b.readUInt16BE(2),
+        uptimeMs: b.readUInt32BE(4),
+      };
     case 'netflow-v9':
       if (b.length < 20) return undefined;
-      return { stream: `v9/${b.readUInt32BE(16)}`, sequence: b.readUInt32BE(12), units: 1, uptimeMs: b.readUInt32BE(4) };
+      return {
+        stream: `v9/${b.readUInt32BE(16)}`,
+        sequence: b.readUInt32BE(12),
+        units: 1,
+        uptimeMs: b.readUInt32BE(4),
+      };
     case 'ipfix':
       if (b.length < 16) return undefined;
       return { stream: `ipfix/${b.readUInt32BE(12)}`, sequence: b.readUInt32BE(8) };
@@ -37,7 +47,12 @@ export function sequencePoint(b: Buffer, format: ExportFormat): SequencePoint | 
       const at = v6 ? 24 : 12;
       if (b.length < at + 12) return undefined;
       const agent = v6 ? ipv6Hex(b.subarray(8, 24)) : `${b[8]}.${b[9]}.${b[10]}.${b[11]}`;
-      return { stream: `sflow/${agent}/${b.readUInt32BE(at)}`, sequence: b.readUInt32BE(at + 4), units: 1, uptimeMs: b.readUInt32BE(at + 8) };
+      return {
+        stream: `sflow/${agent}/${b.readUInt32BE(at)}`,
+        sequence: b.readUInt32BE(at + 4),
+        units: 1,
+        uptimeMs: b.readUInt32BE(at + 8),
+      };
     }
   }
 }
@@ -92,7 +107,8 @@ export class SequenceTracker {
   see(sequence: number, units: number, uptimeMs?: number): void {
     if (this.first === undefined) return this.restart(sequence, units, uptimeMs);
     const d = distance((this.first + this.reach) % U32, sequence);
-    const rebooted = d < 0 && uptimeMs !== undefined && this.uptime !== undefined && uptimeMs < this.uptime - UPTIME_SLACK_MS;
+    const rebooted =
+      d < 0 && uptimeMs !== undefined && this.uptime !== undefined && uptimeMs < this.uptime - UPTIME_SLACK_MS;
     if (d < -REORDER_WINDOW || d > U32 / 4 || rebooted) {
       this.closedLost += this.openLost();
       this.resets++;

@@ -117,7 +117,9 @@ export class Spool {
   open(): void {
     try {
       mkdirSync(this.o.dir, { recursive: true });
-      for (const name of readdirSync(this.o.dir).filter((f) => /^\d{16}\.seg$/.test(f)).sort()) {
+      for (const name of readdirSync(this.o.dir)
+        .filter((f) => /^\d{16}\.seg$/.test(f))
+        .sort()) {
         const n = Number(name.slice(0, 16));
         const bytes = statSync(path.join(this.o.dir, name)).size;
         this.sealedSegs.push({ n, bytes });
@@ -125,7 +127,11 @@ export class Spool {
         this.next = n + 1;
       }
     } catch (e) {
-      throw new FlowdexError('CONFIG_INVALID', `cannot use spool directory ${this.o.dir}: ${e instanceof Error ? e.message : String(e)}`, { file: this.o.dir });
+      throw new FlowdexError(
+        'CONFIG_INVALID',
+        `cannot use spool directory ${this.o.dir}: ${e instanceof Error ? e.message : String(e)}`,
+        { file: this.o.dir },
+      );
     }
     this.timer = setInterval(() => this.sealIfOlder(this.segmentMs), Math.max(20, this.segmentMs / 4));
     this.timer.unref();
@@ -156,7 +162,8 @@ export class Spool {
   flush(): void {
     this.flushScheduled = false;
     if (!this.pending.length) return;
-    const buf = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    const buf =
+      this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
     if (!this.active) {
@@ -223,7 +230,12 @@ export class Spool {
   }
 
   stats(): SpoolStats {
-    return { bytes: this.bytes, segments: this.sealedSegs.length + (this.active ? 1 : 0), refused: this.refused, maxBytes: this.maxBytes };
+    return {
+      bytes: this.bytes,
+      segments: this.sealedSegs.length + (this.active ? 1 : 0),
+      refused: this.refused,
+      maxBytes: this.maxBytes,
+    };
   }
 
   /** Writes and seals everything received; the spool can be reopened by the next run. */

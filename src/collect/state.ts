@@ -40,7 +40,13 @@ export async function saveTemplates(client: Client, stateIndex: string, s: Templ
   for (const [scope, data] of byScope(s)) {
     body += `${JSON.stringify({ index: { _index: stateIndex, _id: stateDocId(TEMPLATES, scope) } })}\n${JSON.stringify({ kind: TEMPLATES, key: scope, updated, data })}\n`;
   }
-  if (body) await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: 'errors', refresh: 'true' } });
+  if (body)
+    await client.transport.request({
+      method: 'POST',
+      path: '/_bulk',
+      bulkBody: body,
+      querystring: { filter_path: 'errors', refresh: 'true' },
+    });
 }
 
 interface Hit<T> {
@@ -49,7 +55,10 @@ interface Hit<T> {
 }
 
 async function allOfKind<T>(client: Client, stateIndex: string, kind: string): Promise<Hit<T>[]> {
-  const res = await client.search({ index: stateIndex, body: { size: 10_000, query: { term: { kind } } } }, { ignore: [404] });
+  const res = await client.search(
+    { index: stateIndex, body: { size: 10_000, query: { term: { kind } } } },
+    { ignore: [404] },
+  );
   return (res.body as { hits?: { hits: Hit<T>[] } }).hits?.hits ?? [];
 }
 
@@ -67,8 +76,17 @@ export async function loadTemplates(client: Client, stateIndex: string): Promise
   return out;
 }
 
-export async function saveStats(client: Client, stateIndex: string, name: string, stats: CollectorStats): Promise<void> {
-  await client.index({ index: stateIndex, id: stateDocId(STATS, name), body: { kind: STATS, key: name, updated: stats.updated, data: stats } });
+export async function saveStats(
+  client: Client,
+  stateIndex: string,
+  name: string,
+  stats: CollectorStats,
+): Promise<void> {
+  await client.index({
+    index: stateIndex,
+    id: stateDocId(STATS, name),
+    body: { kind: STATS, key: name, updated: stats.updated, data: stats },
+  });
 }
 
 /** Stats every collector on this prefix last wrote, newest first. */

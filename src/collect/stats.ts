@@ -6,7 +6,14 @@ export interface CollectorStats {
   name: string;
   started: string;
   updated: string;
-  listeners: { listen: string; address: string; port: number; family: string; recv_buffer_bytes: number; kernel_drops: number | null }[];
+  listeners: {
+    listen: string;
+    address: string;
+    port: number;
+    family: string;
+    recv_buffer_bytes: number;
+    kernel_drops: number | null;
+  }[];
   totals: {
     datagrams: number;
     bytes: number;

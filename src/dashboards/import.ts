@@ -51,7 +51,8 @@ function endpoint(opts: ImportOptions): { target: string; safe: string; auth?: s
   u.username = '';
   u.password = '';
   const base = u.toString().replace(/\/+$/, '');
-  const auth = username !== undefined ? `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` : undefined;
+  const auth =
+    username !== undefined ? `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` : undefined;
   return { target: `${base}/api/saved_objects/_import?overwrite=true`, safe: base, auth };
 }
 
@@ -93,7 +94,10 @@ export function parseImportResponse(body: unknown): ImportOutcome {
   const errors = list(b.errors).map((r) => {
     const err = record(r.error);
     const missing = list(err.references).map((ref) => `${str(ref.type)}:${str(ref.id)}`);
-    const reason = missing.length > 0 ? `missing references ${missing.join(', ')}` : str(err.message, str(err.type, 'unknown error'));
+    const reason =
+      missing.length > 0
+        ? `missing references ${missing.join(', ')}`
+        : str(err.message, str(err.type, 'unknown error'));
     return { type: str(r.type), id: str(r.id), title: str(r.title, str(record(r.meta).title, str(r.id))), reason };
   });
   return { imported, errors };
@@ -109,7 +113,12 @@ export async function importSavedObjects(ndjson: string, opts: ImportOptions): P
 
   let res: Response;
   try {
-    res = await fetch(target, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(opts.timeoutMs ?? 60000) });
+    res = await fetch(target, {
+      method: 'POST',
+      headers,
+      body: form,
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 60000),
+    });
   } catch (e) {
     throw fail(`cannot reach OpenSearch Dashboards at ${safe}: ${networkReason(e)}`, safe, e);
   }
@@ -123,7 +132,11 @@ export async function importSavedObjects(ndjson: string, opts: ImportOptions): P
     body = JSON.parse(text);
   } catch (e) {
     const type = res.headers.get('content-type') ?? 'no content type';
-    throw fail(`OpenSearch Dashboards at ${safe} answered HTTP ${res.status} with a non-JSON body (${type}); is this the Dashboards URL?`, safe, e);
+    throw fail(
+      `OpenSearch Dashboards at ${safe} answered HTTP ${res.status} with a non-JSON body (${type}); is this the Dashboards URL?`,
+      safe,
+      e,
+    );
   }
   if (!res.ok) {
     const message = str(record(body).message, res.statusText);

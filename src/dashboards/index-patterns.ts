@@ -1,6 +1,16 @@
 import { FIELDS, fieldByName, type FieldDef, type FieldType } from '../model/fields';
 
-const SUMS = ['@timestamp', 'flows', 'network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets', 'event.end'] as const;
+const SUMS = [
+  '@timestamp',
+  'flows',
+  'network.bytes',
+  'network.packets',
+  'source.bytes',
+  'source.packets',
+  'destination.bytes',
+  'destination.packets',
+  'event.end',
+] as const;
 const TRAFFIC = [...SUMS, 'network.transport', 'network.protocol'] as const;
 const TALKERS = [...SUMS, 'source.ip', 'source.address', 'destination.ip', 'destination.address'] as const;
 const SERVICES = [...SUMS, 'destination.port', 'network.transport', 'network.protocol'] as const;
@@ -55,10 +65,45 @@ const KIBANA_TYPE: Record<FieldType, string> = {
 
 // Dashboards lists the metadata fields too; without them Discover shows no _id column.
 const META_FIELDS: readonly IndexPatternField[] = [
-  { name: '_id', type: 'string', esTypes: ['_id'], count: 0, scripted: false, searchable: true, aggregatable: true, readFromDocValues: false },
-  { name: '_index', type: 'string', esTypes: ['_index'], count: 0, scripted: false, searchable: true, aggregatable: true, readFromDocValues: false },
-  { name: '_score', type: 'number', count: 0, scripted: false, searchable: false, aggregatable: false, readFromDocValues: false },
-  { name: '_source', type: '_source', esTypes: ['_source'], count: 0, scripted: false, searchable: false, aggregatable: false, readFromDocValues: false },
+  {
+    name: '_id',
+    type: 'string',
+    esTypes: ['_id'],
+    count: 0,
+    scripted: false,
+    searchable: true,
+    aggregatable: true,
+    readFromDocValues: false,
+  },
+  {
+    name: '_index',
+    type: 'string',
+    esTypes: ['_index'],
+    count: 0,
+    scripted: false,
+    searchable: true,
+    aggregatable: true,
+    readFromDocValues: false,
+  },
+  {
+    name: '_score',
+    type: 'number',
+    count: 0,
+    scripted: false,
+    searchable: false,
+    aggregatable: false,
+    readFromDocValues: false,
+  },
+  {
+    name: '_source',
+    type: '_source',
+    esTypes: ['_source'],
+    count: 0,
+    scripted: false,
+    searchable: false,
+    aggregatable: false,
+    readFromDocValues: false,
+  },
 ];
 
 function patternField(f: FieldDef): IndexPatternField {

@@ -5,9 +5,7 @@ import type { DataSource } from './index-patterns';
  * Every panel a rollup covers reads that rollup, so flow counts are `sum(flows)`, not doc counts.
  */
 
-export type MetricSpec =
-  | { agg: 'sum' | 'cardinality'; field: string; label: string }
-  | { agg: 'count'; label: string };
+export type MetricSpec = { agg: 'sum' | 'cardinality'; field: string; label: string } | { agg: 'count'; label: string };
 
 export type BucketSpec =
   | {

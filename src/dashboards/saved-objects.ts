@@ -124,7 +124,13 @@ function bucketAgg(b: BucketSpec, id: string, vis: PanelSpec['vis']): Record<str
     };
   }
   if (b.agg === 'geohash_grid') {
-    return { id, enabled: true, type: 'geohash_grid', schema: 'segment', params: { field: b.field, autoPrecision: true, precision: 2, useGeocentroid: true, isFilteredByCollar: true } };
+    return {
+      id,
+      enabled: true,
+      type: 'geohash_grid',
+      schema: 'segment',
+      params: { field: b.field, autoPrecision: true, precision: 2, useGeocentroid: true, isFilteredByCollar: true },
+    };
   }
   return {
     id,
@@ -149,18 +155,75 @@ function bucketAgg(b: BucketSpec, id: string, vis: PanelSpec['vis']): Record<str
 function visParams(p: PanelSpec): Record<string, unknown> {
   switch (p.vis) {
     case 'table':
-      return { perPage: 10, showPartialRows: false, showMetricsAtAllLevels: false, showTotal: false, totalFunc: 'sum', percentageCol: '', sort: { columnIndex: null, direction: null } };
+      return {
+        perPage: 10,
+        showPartialRows: false,
+        showMetricsAtAllLevels: false,
+        showTotal: false,
+        totalFunc: 'sum',
+        percentageCol: '',
+        sort: { columnIndex: null, direction: null },
+      };
     case 'tile_map':
-      return { mapType: 'Scaled Circle Markers', isDesaturated: true, addTooltip: true, heatClusterSize: 1.5, legendPosition: 'bottomright', mapZoom: 2, mapCenter: [0, 0], wms: { enabled: false } };
+      return {
+        mapType: 'Scaled Circle Markers',
+        isDesaturated: true,
+        addTooltip: true,
+        heatClusterSize: 1.5,
+        legendPosition: 'bottomright',
+        mapZoom: 2,
+        mapCenter: [0, 0],
+        wms: { enabled: false },
+      };
     case 'pie':
-      return { type: 'pie', addTooltip: true, addLegend: true, legendPosition: 'right', isDonut: true, labels: { show: false, values: true, last_level: true, truncate: 100 } };
+      return {
+        type: 'pie',
+        addTooltip: true,
+        addLegend: true,
+        legendPosition: 'right',
+        isDonut: true,
+        labels: { show: false, values: true, last_level: true, truncate: 100 },
+      };
     case 'line':
       return {
         type: 'line',
         grid: { categoryLines: false },
-        categoryAxes: [{ id: 'CategoryAxis-1', type: 'category', position: 'bottom', show: true, style: {}, scale: { type: 'linear' }, labels: { show: true, filter: true, truncate: 100 }, title: {} }],
-        valueAxes: [{ id: 'ValueAxis-1', name: 'LeftAxis-1', type: 'value', position: 'left', show: true, style: {}, scale: { type: 'linear', mode: 'normal' }, labels: { show: true, rotate: 0, filter: false, truncate: 100 }, title: { text: p.metrics[0]?.label ?? '' } }],
-        seriesParams: p.metrics.map((m, i) => ({ show: true, type: 'line', mode: 'normal', data: { label: m.label, id: String(i + 1) }, valueAxis: 'ValueAxis-1', drawLinesBetweenPoints: true, lineWidth: 2, interpolate: 'linear', showCircles: false })),
+        categoryAxes: [
+          {
+            id: 'CategoryAxis-1',
+            type: 'category',
+            position: 'bottom',
+            show: true,
+            style: {},
+            scale: { type: 'linear' },
+            labels: { show: true, filter: true, truncate: 100 },
+            title: {},
+          },
+        ],
+        valueAxes: [
+          {
+            id: 'ValueAxis-1',
+            name: 'LeftAxis-1',
+            type: 'value',
+            position: 'left',
+            show: true,
+            style: {},
+            scale: { type: 'linear', mode: 'normal' },
+            labels: { show: true, rotate: 0, filter: false, truncate: 100 },
+            title: { text: p.metrics[0]?.label ?? '' },
+          },
+        ],
+        seriesParams: p.metrics.map((m, i) => ({
+          show: true,
+          type: 'line',
+          mode: 'normal',
+          data: { label: m.label, id: String(i + 1) },
+          valueAxis: 'ValueAxis-1',
+          drawLinesBetweenPoints: true,
+          lineWidth: 2,
+          interpolate: 'linear',
+          showCircles: false,
+        })),
         addTooltip: true,
         addLegend: true,
         legendPosition: 'right',
@@ -187,7 +250,11 @@ function visualization(prefix: string, p: PanelSpec): VisualizationObject {
       description: p.description,
       version: 1,
       kibanaSavedObjectMeta: {
-        searchSourceJSON: JSON.stringify({ query: { query: p.query ?? '', language: 'kuery' }, filter: [], indexRefName: INDEX_REF }),
+        searchSourceJSON: JSON.stringify({
+          query: { query: p.query ?? '', language: 'kuery' },
+          filter: [],
+          indexRefName: INDEX_REF,
+        }),
       },
     },
     references: [{ name: INDEX_REF, type: 'index-pattern', id: savedObjectId(prefix, `index-pattern:${p.source}`) }],
@@ -221,7 +288,9 @@ function dashboard(prefix: string, visualizations: VisualizationObject[]): Dashb
       timeFrom: 'now-24h',
       timeTo: 'now',
       refreshInterval: { pause: true, value: 0 },
-      kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: '', language: 'kuery' }, filter: [] }) },
+      kibanaSavedObjectMeta: {
+        searchSourceJSON: JSON.stringify({ query: { query: '', language: 'kuery' }, filter: [] }),
+      },
     },
     references: visualizations.map((v, i) => ({ name: `panel_${i}`, type: 'visualization', id: v.id })),
     migrationVersion: { dashboard: MIGRATION.dashboard },

@@ -110,7 +110,10 @@ function bisect<T extends number | bigint>(starts: ArrayLike<T>, key: T): number
 function hi64(ip: string): bigint | undefined {
   const w = parseIpv6(ip);
   if (w === undefined) return undefined;
-  return (BigInt(((w[0] as number) << 16 | (w[1] as number)) >>> 0) << 32n) | BigInt(((w[2] as number) << 16 | (w[3] as number)) >>> 0);
+  return (
+    (BigInt((((w[0] as number) << 16) | (w[1] as number)) >>> 0) << 32n) |
+    BigInt((((w[2] as number) << 16) | (w[3] as number)) >>> 0)
+  );
 }
 
 /** The first 64 bits of a decimal 128-bit number in text[a, b). */
@@ -166,7 +169,11 @@ function readRanges<K extends Float64Array | BigUint64Array>(
       const end = start !== undefined ? key(text, c1 + 1, c2) : undefined;
       const asn = end !== undefined ? decimal(text, c2 + 1, c3) : undefined;
       if (start === undefined || end === undefined || asn === undefined) {
-        throw new FlowdexError('CONFIG_INVALID', `AS database ${file} line ${line} is not "start,end,asn,organization"`, { file, line });
+        throw new FlowdexError(
+          'CONFIG_INVALID',
+          `AS database ${file} line ${line} is not "start,end,asn,organization"`,
+          { file, line },
+        );
       }
       org(asn, text, c3 + 1, text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
       r.start[n] = start;
@@ -177,5 +184,7 @@ function readRanges<K extends Float64Array | BigUint64Array>(
     at = nl + 1;
   }
   if (n === 0) throw new FlowdexError('CONFIG_INVALID', `AS database ${file} holds no ranges`, { file });
-  return n === lines ? r : { start: r.start.subarray(0, n) as K, end: r.end.subarray(0, n) as K, asn: r.asn.subarray(0, n) };
+  return n === lines
+    ? r
+    : { start: r.start.subarray(0, n) as K, end: r.end.subarray(0, n) as K, asn: r.asn.subarray(0, n) };
 }

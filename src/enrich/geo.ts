@@ -14,7 +14,10 @@ abstract class AddressEnricher<T extends object> implements Enricher {
   readonly stats: EnricherStats;
   protected readonly cache: AddressCache<T>;
 
-  constructor(readonly name: string, cacheSize?: number) {
+  constructor(
+    readonly name: string,
+    cacheSize?: number,
+  ) {
     this.stats = zeroStats(name);
     this.cache = new AddressCache<T>(cacheSize);
   }
@@ -66,7 +69,10 @@ abstract class AddressEnricher<T extends object> implements Enricher {
 
 /** Country, city and location (`source.geo.*`, `destination.geo.*`) from an MMDB file. */
 export class GeoEnricher extends AddressEnricher<GeoFields> {
-  constructor(private readonly db: MmdbFile, cacheSize?: number) {
+  constructor(
+    private readonly db: MmdbFile,
+    cacheSize?: number,
+  ) {
     super('geo', cacheSize);
     db.onReload = () => this.reset();
   }
@@ -101,7 +107,10 @@ export type AsSource = { kind: 'mmdb'; db: MmdbFile } | { kind: 'table'; table: 
  * organization of that number when it knows it.
  */
 export class AsEnricher extends AddressEnricher<AsFields> {
-  constructor(private readonly source: AsSource, cacheSize?: number) {
+  constructor(
+    private readonly source: AsSource,
+    cacheSize?: number,
+  ) {
     super('as', cacheSize);
     if (source.kind === 'mmdb') source.db.onReload = () => this.reset();
   }
@@ -114,7 +123,10 @@ export class AsEnricher extends AddressEnricher<AsFields> {
       a = rec === null ? undefined : asOf(rec);
     }
     if (a?.number === undefined) return undefined;
-    return Object.freeze({ number: a.number, ...(a.organization !== undefined ? { organization: Object.freeze({ name: a.organization }) } : {}) });
+    return Object.freeze({
+      number: a.number,
+      ...(a.organization !== undefined ? { organization: Object.freeze({ name: a.organization }) } : {}),
+    });
   }
 
   protected apply(side: EndpointFields, as: AsFields): void {

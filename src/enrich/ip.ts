@@ -107,7 +107,7 @@ export function contains(p: Prefix, ip: ParsedIp): boolean {
   if (p.version !== ip.version) return false;
   if (ip.version === 4) {
     const mask = p.length === 0 ? 0 : (0xffffffff << (32 - p.length)) >>> 0;
-    return ((ip.v4 & mask) >>> 0) === p.v4;
+    return (ip.v4 & mask) >>> 0 === p.v4;
   }
   for (let i = 0; i < 8; i++) {
     const bits = Math.max(0, Math.min(16, p.length - i * 16));
@@ -126,7 +126,7 @@ export function canonicalIp(ip: string): string | undefined {
   if (w === undefined) return undefined;
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && w[j] === 0) j++;
     if (j - i > bestLen) {

@@ -10,13 +10,24 @@ function load(file: string, role: string): Reader<Response> {
   try {
     buf = readFileSync(file);
   } catch (e) {
-    throw new FlowdexError('CONFIG_INVALID', `${role} database ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+    throw new FlowdexError(
+      'CONFIG_INVALID',
+      `${role} database ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { file },
+    );
   }
-  if (buf[0] === 0x1f && buf[1] === 0x8b) throw new FlowdexError('CONFIG_INVALID', `${role} database ${file} is gzip-compressed; unpack it to a .mmdb file`, { file });
+  if (buf[0] === 0x1f && buf[1] === 0x8b)
+    throw new FlowdexError('CONFIG_INVALID', `${role} database ${file} is gzip-compressed; unpack it to a .mmdb file`, {
+      file,
+    });
   try {
     return new Reader<Response>(buf);
   } catch (e) {
-    throw new FlowdexError('CONFIG_INVALID', `${role} database ${file} is not a MaxMind DB (.mmdb) file: ${(e as Error).message}`, { file });
+    throw new FlowdexError(
+      'CONFIG_INVALID',
+      `${role} database ${file} is not a MaxMind DB (.mmdb) file: ${(e as Error).message}`,
+      { file },
+    );
   }
 }
 
@@ -90,6 +101,10 @@ export function asOf(r: Response): { number?: number; organization?: string } {
   const rec = r as unknown as Rec;
   const raw = rec.autonomous_system_number ?? rec.asn;
   const number = typeof raw === 'string' ? num(raw.replace(/^AS/i, '')) : num(raw);
-  const organization = str(rec.autonomous_system_organization) ?? str(rec.as_name) ?? str(rec.name) ?? str(rec.organization);
-  return { ...(number !== undefined && number > 0 ? { number } : {}), ...(organization !== undefined ? { organization } : {}) };
+  const organization =
+    str(rec.autonomous_system_organization) ?? str(rec.as_name) ?? str(rec.name) ?? str(rec.organization);
+  return {
+    ...(number !== undefined && number > 0 ? { number } : {}),
+    ...(organization !== undefined ? { organization } : {}),
+  };
 }

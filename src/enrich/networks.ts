@@ -5,7 +5,6 @@ import type { NetworkDef } from './site-config';
 import { zeroStats, type EnricherStats } from './stats';
 import type { Enricher } from './types';
 
-
 /** ECS `network.direction` from which sides are ours. */
 export type Direction = 'inbound' | 'outbound' | 'internal' | 'external';
 
@@ -64,5 +63,10 @@ export class NetworkEnricher implements Enricher {
 }
 
 function fieldsOf(def: NetworkDef): NetworkFields {
-  return { name: def.name, ...(def.role ? { role: def.role } : {}), ...(def.site ? { site: def.site } : {}), ...(def.tenant ? { tenant: def.tenant } : {}) };
+  return {
+    name: def.name,
+    ...(def.role ? { role: def.role } : {}),
+    ...(def.site ? { site: def.site } : {}),
+    ...(def.tenant ? { tenant: def.tenant } : {}),
+  };
 }

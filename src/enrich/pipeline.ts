@@ -76,12 +76,27 @@ export class Enrichment {
   static open(cfg: EnrichConfig, log?: (line: string) => void): Enrichment {
     if (!cfg.enabled) return Enrichment.none();
     const site = cfg.networksFile !== undefined ? loadSiteConfig(cfg.networksFile) : undefined;
-    const onReload = (file: string) => (error?: Error) => log?.(error ? `${error.message}; keeping the loaded version` : `reloaded ${file}`);
+    const onReload = (file: string) => (error?: Error) =>
+      log?.(error ? `${error.message}; keeping the loaded version` : `reloaded ${file}`);
     const geoFile = cfg.geoipDb ?? BUNDLED.country();
-    const geo = new GeoEnricher(new MmdbFile(geoFile, 'GeoIP', { watch: cfg.geoipDb !== undefined, intervalMs: cfg.watchIntervalMs, onReload: onReload(geoFile) }), cfg.cacheSize);
+    const geo = new GeoEnricher(
+      new MmdbFile(geoFile, 'GeoIP', {
+        watch: cfg.geoipDb !== undefined,
+        intervalMs: cfg.watchIntervalMs,
+        onReload: onReload(geoFile),
+      }),
+      cfg.cacheSize,
+    );
     const asSource: AsSource =
       cfg.asnDb !== undefined
-        ? { kind: 'mmdb', db: new MmdbFile(cfg.asnDb, 'AS', { watch: true, intervalMs: cfg.watchIntervalMs, onReload: onReload(cfg.asnDb) }) }
+        ? {
+            kind: 'mmdb',
+            db: new MmdbFile(cfg.asnDb, 'AS', {
+              watch: true,
+              intervalMs: cfg.watchIntervalMs,
+              onReload: onReload(cfg.asnDb),
+            }),
+          }
         : { kind: 'table', table: AsnTable.lazy(BUNDLED.asnV4(), BUNDLED.asnV6()) };
     const enrichers: Enricher[] = [geo, new AsEnricher(asSource, cfg.cacheSize)];
     if (site !== undefined && site.networks.length > 0) enrichers.push(new NetworkEnricher(site.networks));

@@ -49,7 +49,8 @@ function text(file: string, where: string, v: unknown): string | undefined {
 }
 
 function only(file: string, where: string, r: Rec, keys: readonly string[]): void {
-  for (const k of Object.keys(r)) if (!keys.includes(k)) throw bad(file, where, `unknown key "${k}" (known: ${keys.join(', ')})`);
+  for (const k of Object.keys(r))
+    if (!keys.includes(k)) throw bad(file, where, `unknown key "${k}" (known: ${keys.join(', ')})`);
 }
 
 function network(file: string, cidr: string, v: unknown): NetworkDef {
@@ -72,7 +73,8 @@ function iface(file: string, where: string, v: unknown): InterfaceDef {
   if (!isRec(v)) throw bad(file, where, 'expected a name or { name, description, speed }');
   only(file, where, v, ['name', 'description', 'speed']);
   const speed = v.speed === undefined ? undefined : Number(v.speed);
-  if (speed !== undefined && !(Number.isFinite(speed) && speed > 0)) throw bad(file, `${where}.speed`, `expected bits per second, got ${JSON.stringify(v.speed)}`);
+  if (speed !== undefined && !(Number.isFinite(speed) && speed > 0))
+    throw bad(file, `${where}.speed`, `expected bits per second, got ${JSON.stringify(v.speed)}`);
   const name = text(file, `${where}.name`, v.name);
   const description = text(file, `${where}.description`, v.description);
   return { ...(name ? { name } : {}), ...(description ? { description } : {}), ...(speed ? { speed } : {}) };
@@ -80,16 +82,19 @@ function iface(file: string, where: string, v: unknown): InterfaceDef {
 
 function exporter(file: string, addr: string, v: unknown): ExporterDef {
   const where = `exporters.${addr}`;
-  if (parsePrefix(addr)?.length !== (addr.includes(':') ? 128 : 32) || addr.includes('/')) throw bad(file, where, `"${addr}" is not an IP address`);
+  if (parsePrefix(addr)?.length !== (addr.includes(':') ? 128 : 32) || addr.includes('/'))
+    throw bad(file, where, `"${addr}" is not an IP address`);
   if (typeof v === 'string') return { name: v, interfaces: new Map() };
   if (!isRec(v)) throw bad(file, where, 'expected a name or { name, site, interfaces }');
   only(file, where, v, ['name', 'site', 'interfaces']);
   const interfaces = new Map<number, InterfaceDef>();
   if (v.interfaces !== undefined) {
-    if (!isRec(v.interfaces)) throw bad(file, `${where}.interfaces`, 'expected ifIndex: name or { name, description, speed }');
+    if (!isRec(v.interfaces))
+      throw bad(file, `${where}.interfaces`, 'expected ifIndex: name or { name, description, speed }');
     for (const [k, def] of Object.entries(v.interfaces)) {
       const index = Number(k);
-      if (!Number.isInteger(index) || index < 0) throw bad(file, `${where}.interfaces.${k}`, `"${k}" is not an ifIndex (a whole number)`);
+      if (!Number.isInteger(index) || index < 0)
+        throw bad(file, `${where}.interfaces.${k}`, `"${k}" is not an ifIndex (a whole number)`);
       interfaces.set(index, iface(file, `${where}.interfaces.${k}`, def));
     }
   }
@@ -104,22 +109,33 @@ export function loadSiteConfig(file: string): SiteConfig {
   try {
     raw = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new FlowdexError('CONFIG_INVALID', `networks file ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+    throw new FlowdexError(
+      'CONFIG_INVALID',
+      `networks file ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { file },
+    );
   }
   let doc: unknown;
   try {
     doc = /\.json$/i.test(file) ? JSON.parse(raw) : parseYaml(raw);
   } catch (e) {
-    throw new FlowdexError('CONFIG_INVALID', `networks file ${file} is not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`, { file });
+    throw new FlowdexError(
+      'CONFIG_INVALID',
+      `networks file ${file} is not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+      { file },
+    );
   }
   if (!isRec(doc)) throw bad(file, 'top level', 'expected a map with "networks" and/or "exporters"');
   only(file, 'top level', doc, ['networks', 'exporters']);
-  if (doc.networks !== undefined && !isRec(doc.networks)) throw bad(file, 'networks', 'expected CIDR: name or CIDR: { name, role, site, tenant }');
-  if (doc.exporters !== undefined && !isRec(doc.exporters)) throw bad(file, 'exporters', 'expected address: name or address: { name, site, interfaces }');
+  if (doc.networks !== undefined && !isRec(doc.networks))
+    throw bad(file, 'networks', 'expected CIDR: name or CIDR: { name, role, site, tenant }');
+  if (doc.exporters !== undefined && !isRec(doc.exporters))
+    throw bad(file, 'exporters', 'expected address: name or address: { name, site, interfaces }');
   const networks = Object.entries(doc.networks ?? {}).map(([cidr, v]) => network(file, cidr, v));
   // Longest prefix first: the most specific network names an address.
   networks.sort((a, b) => b.prefix.length - a.prefix.length);
   const exporters = new Map<string, ExporterDef>();
-  for (const [addr, v] of Object.entries(doc.exporters ?? {})) exporters.set(canonicalIp(addr) ?? addr, exporter(file, addr, v));
+  for (const [addr, v] of Object.entries(doc.exporters ?? {}))
+    exporters.set(canonicalIp(addr) ?? addr, exporter(file, addr, v));
   return { file, networks, exporters };
 }

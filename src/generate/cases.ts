@@ -52,13 +52,20 @@ interface Ie {
   value: Buffer;
 }
 
-const ie = (id: number, length: number, value: number | Buffer): Ie => ({ id, length, value: typeof value === 'number' ? uint(value, length) : value });
+const ie = (id: number, length: number, value: number | Buffer): Ie => ({
+  id,
+  length,
+  value: typeof value === 'number' ? uint(value, length) : value,
+});
 /** A variable-length element (IPFIX, RFC 7011 §7). */
 const varIe = (id: number, value: Buffer): Ie => ({ id, length: 65535, value });
 
 function encodeValue(f: Ie): Buffer {
   if (f.length !== 65535) return f.value;
-  return Buffer.concat([f.value.length < 255 ? uint(f.value.length, 1) : Buffer.from([255, f.value.length >> 8, f.value.length & 0xff]), f.value]);
+  return Buffer.concat([
+    f.value.length < 255 ? uint(f.value.length, 1) : Buffer.from([255, f.value.length >> 8, f.value.length & 0xff]),
+    f.value,
+  ]);
 }
 
 function fieldSpec(f: { id: number; length: number; enterprise?: number }): Buffer {
@@ -74,7 +81,10 @@ function set(id: number, body: Buffer): Buffer {
 
 class Exporter {
   private sequence = 0;
-  constructor(private readonly v9: boolean, private readonly domain = 1) {}
+  constructor(
+    private readonly v9: boolean,
+    private readonly domain = 1,
+  ) {}
 
   template(id: number, fields: Ie[]): Buffer {
     return set(this.v9 ? 0 : 2, Buffer.concat([uint(id, 2), uint(fields.length, 2), ...fields.map(fieldSpec)]));
@@ -86,7 +96,16 @@ class Exporter {
       const o = Buffer.concat(options.map(fieldSpec));
       return set(1, Buffer.concat([uint(id, 2), uint(s.length, 2), uint(o.length, 2), s, o]));
     }
-    return set(3, Buffer.concat([uint(id, 2), uint(scope.length + options.length, 2), uint(scope.length, 2), ...scope.map(fieldSpec), ...options.map(fieldSpec)]));
+    return set(
+      3,
+      Buffer.concat([
+        uint(id, 2),
+        uint(scope.length + options.length, 2),
+        uint(scope.length, 2),
+        ...scope.map(fieldSpec),
+        ...options.map(fieldSpec),
+      ]),
+    );
   }
 
   data(id: number, records: Ie[][]): Buffer {
@@ -97,8 +116,24 @@ class Exporter {
     const body = Buffer.concat(sets);
     const count = sets.length;
     this.sequence++;
-    if (this.v9) return Buffer.concat([uint(9, 2), uint(count, 2), uint(uptimeMs, 4), uint(exportS, 4), uint(this.sequence, 4), uint(this.domain, 4), body]);
-    return Buffer.concat([uint(10, 2), uint(16 + body.length, 2), uint(exportS, 4), uint(this.sequence, 4), uint(this.domain, 4), body]);
+    if (this.v9)
+      return Buffer.concat([
+        uint(9, 2),
+        uint(count, 2),
+        uint(uptimeMs, 4),
+        uint(exportS, 4),
+        uint(this.sequence, 4),
+        uint(this.domain, 4),
+        body,
+      ]);
+    return Buffer.concat([
+      uint(10, 2),
+      uint(16 + body.length, 2),
+      uint(exportS, 4),
+      uint(this.sequence, 4),
+      uint(this.domain, 4),
+      body,
+    ]);
   }
 }
 
@@ -113,7 +148,12 @@ function capture(messages: { payload: Buffer; trailer?: Buffer }[], exporter = E
 // ---- packet headers for sampled sections -------------------------------------------------------
 
 function ethernet(dst: string, src: string, type: number, tags: { tpid: number; vid: number }[] = []): Buffer {
-  return Buffer.concat([mac(dst), mac(src), ...tags.map((t) => Buffer.concat([uint(t.tpid, 2), uint(t.vid, 2)])), uint(type, 2)]);
+  return Buffer.concat([
+    mac(dst),
+    mac(src),
+    ...tags.map((t) => Buffer.concat([uint(t.tpid, 2), uint(t.vid, 2)])),
+    uint(type, 2),
+  ]);
 }
 
 function ipv4(src: string, dst: string, protocol: number, payload: number, tos = 0): Buffer {
@@ -169,13 +209,32 @@ function srh(next: number, segment: string): Buffer {
 // ---- the cases ---------------------------------------------------------------------------------
 
 const COMMON = (start: number): Ie[] => [ie(152, 8, start), ie(153, 8, start + 1500), ie(1, 8, 1500), ie(2, 8, 3)];
-const commonFlow = (start: number): Partial<FlowRecord> => ({ start, end: start + 1500, srcBytes: 1500, srcPackets: 3 });
+const commonFlow = (start: number): Partial<FlowRecord> => ({
+  start,
+  end: start + 1500,
+  srcBytes: 1500,
+  srcPackets: 3,
+});
 
 /** IPFIX and v9 templates carrying IPv4 and IPv6 addresses (and next hops, NAT) at once. */
 function dualStack(v9: boolean): ExportCase {
   const x = new Exporter(v9);
-  const v4 = { src: '198.51.100.7', dst: '203.0.113.9', nh: '198.51.100.1', bgp: '198.51.100.254', nsrc: '192.0.2.77', ndst: '203.0.113.99' };
-  const v6 = { src: '2001:db8:1::7', dst: '2001:db8:2::9', nh: '2001:db8:1::1', bgp: '2001:db8:ff::1', nsrc: '2001:db8:77::1', ndst: '2001:db8:99::1' };
+  const v4 = {
+    src: '198.51.100.7',
+    dst: '203.0.113.9',
+    nh: '198.51.100.1',
+    bgp: '198.51.100.254',
+    nsrc: '192.0.2.77',
+    ndst: '203.0.113.99',
+  };
+  const v6 = {
+    src: '2001:db8:1::7',
+    dst: '2001:db8:2::9',
+    nh: '2001:db8:1::1',
+    bgp: '2001:db8:ff::1',
+    nsrc: '2001:db8:77::1',
+    ndst: '2001:db8:99::1',
+  };
   const zero4 = Buffer.alloc(4);
   const zero16 = Buffer.alloc(16);
   const rec = (a: typeof v4 | undefined, b: typeof v6 | undefined, start: number): Ie[] => [
@@ -188,11 +247,27 @@ function dualStack(v9: boolean): ExportCase {
     ie(28, 16, b ? ip(b.dst) : zero16),
     ie(62, 16, b ? ip(b.nh) : zero16),
     ie(63, 16, b ? ip(b.bgp) : zero16),
-    ...(v9 ? [] : [ie(225, 4, a ? ip(a.nsrc) : zero4), ie(226, 4, a ? ip(a.ndst) : zero4), ie(281, 16, b ? ip(b.nsrc) : zero16), ie(282, 16, b ? ip(b.ndst) : zero16), ie(227, 2, 40000), ie(228, 2, 8443)]),
+    ...(v9
+      ? []
+      : [
+          ie(225, 4, a ? ip(a.nsrc) : zero4),
+          ie(226, 4, a ? ip(a.ndst) : zero4),
+          ie(281, 16, b ? ip(b.nsrc) : zero16),
+          ie(282, 16, b ? ip(b.ndst) : zero16),
+          ie(227, 2, 40000),
+          ie(228, 2, 8443),
+        ]),
     ie(7, 2, 51000),
     ie(11, 2, 443),
     ie(4, 1, 6),
-    ...(v9 ? [ie(22, 4, 3_600_000 - 60_000 + (start - T0)), ie(21, 4, 3_600_000 - 60_000 + (start - T0) + 1500), ie(1, 8, 1500), ie(2, 8, 3)] : COMMON(start)),
+    ...(v9
+      ? [
+          ie(22, 4, 3_600_000 - 60_000 + (start - T0)),
+          ie(21, 4, 3_600_000 - 60_000 + (start - T0) + 1500),
+          ie(1, 8, 1500),
+          ie(2, 8, 3),
+        ]
+      : COMMON(start)),
   ];
   const records = [rec(v4, undefined, T0), rec(undefined, v6, T0 + 1000)];
   const template = records[0] ?? [];
@@ -207,7 +282,11 @@ function dualStack(v9: boolean): ExportCase {
     dstPort: 443,
     protocol: 6,
   }));
-  return { name: `${v9 ? 'netflow-v9' : 'ipfix'}-dual-stack`, pcap: capture([{ payload: x.message([x.template(256, template), x.data(256, records)]) }]), flows };
+  return {
+    name: `${v9 ? 'netflow-v9' : 'ipfix'}-dual-stack`,
+    pcap: capture([{ payload: x.message([x.template(256, template), x.data(256, records)]) }]),
+    flows,
+  };
 }
 
 /** Two samplers of one exporter and domain, each with its rate, named by the records. */
@@ -219,14 +298,45 @@ function samplers(v9: boolean): ExportCase {
     ? x.optionsTemplate(300, [{ id: 1, length: 4 }], [ie(48, 2, 0), ie(34, 4, 0)])
     : x.optionsTemplate(300, [{ id: 302, length: 2 }], [ie(305, 4, 0)]);
   const optionRecords = v9
-    ? [[ie(1, 4, 0), ie(48, 2, 1), ie(34, 4, 100)], [ie(1, 4, 0), ie(48, 2, 2), ie(34, 4, 1000)]]
-    : [[ie(302, 2, 1), ie(305, 4, 100)], [ie(302, 2, 2), ie(305, 4, 1000)]];
-  const rec = (s: number, start: number): Ie[] => [ie(8, 4, ip('10.9.0.1')), ie(12, 4, ip('10.9.0.2')), ie(7, 2, 5000 + s), ie(11, 2, 53), ie(4, 1, 17), ie(sampler, 2, s), ...(v9 ? [ie(22, 4, 3_600_000 - 60_000 + (start - T0)), ie(21, 4, 3_600_000 - 60_000 + (start - T0) + 1500), ie(1, 8, 1500), ie(2, 8, 3)] : COMMON(start))];
+    ? [
+        [ie(1, 4, 0), ie(48, 2, 1), ie(34, 4, 100)],
+        [ie(1, 4, 0), ie(48, 2, 2), ie(34, 4, 1000)],
+      ]
+    : [
+        [ie(302, 2, 1), ie(305, 4, 100)],
+        [ie(302, 2, 2), ie(305, 4, 1000)],
+      ];
+  const rec = (s: number, start: number): Ie[] => [
+    ie(8, 4, ip('10.9.0.1')),
+    ie(12, 4, ip('10.9.0.2')),
+    ie(7, 2, 5000 + s),
+    ie(11, 2, 53),
+    ie(4, 1, 17),
+    ie(sampler, 2, s),
+    ...(v9
+      ? [
+          ie(22, 4, 3_600_000 - 60_000 + (start - T0)),
+          ie(21, 4, 3_600_000 - 60_000 + (start - T0) + 1500),
+          ie(1, 8, 1500),
+          ie(2, 8, 3),
+        ]
+      : COMMON(start)),
+  ];
   const data = [rec(1, T0), rec(2, T0 + 10), rec(1, T0 + 20)];
   return {
     name: `${v9 ? 'netflow-v9' : 'ipfix'}-two-samplers`,
-    pcap: capture([{ payload: x.message([options, x.data(300, optionRecords), x.template(256, data[0] ?? []), x.data(256, data)]) }]),
-    flows: [1, 2, 1].map((s, i) => ({ ...commonFlow(T0 + i * 10), srcIp: '10.9.0.1', dstIp: '10.9.0.2', srcPort: 5000 + s, dstPort: 53, protocol: 17, samplingRate: s === 1 ? 100 : 1000 })),
+    pcap: capture([
+      { payload: x.message([options, x.data(300, optionRecords), x.template(256, data[0] ?? []), x.data(256, data)]) },
+    ]),
+    flows: [1, 2, 1].map((s, i) => ({
+      ...commonFlow(T0 + i * 10),
+      srcIp: '10.9.0.1',
+      dstIp: '10.9.0.2',
+      srcPort: 5000 + s,
+      dstPort: 53,
+      protocol: 17,
+      samplingRate: s === 1 ? 100 : 1000,
+    })),
   };
 }
 
@@ -242,44 +352,122 @@ function sections(): Section[] {
   // Ethernet / IPv4 / TCP SYN.
   out.push({
     kind: 'link',
-    frame: Buffer.concat([ethernet('00:11:22:33:44:55', '66:77:88:99:aa:bb', 0x0800), ipv4('10.1.0.1', '10.2.0.2', 6, 20 + payload, 0x28), tcp(40001, 80, 0x02)]),
-    flow: { srcIp: '10.1.0.1', dstIp: '10.2.0.2', protocol: 6, srcPort: 40001, dstPort: 80, tcpFlags: 0x02, tos: 0x28, srcMac: '66778899aabb', dstMac: '001122334455' },
+    frame: Buffer.concat([
+      ethernet('00:11:22:33:44:55', '66:77:88:99:aa:bb', 0x0800),
+      ipv4('10.1.0.1', '10.2.0.2', 6, 20 + payload, 0x28),
+      tcp(40001, 80, 0x02),
+    ]),
+    flow: {
+      srcIp: '10.1.0.1',
+      dstIp: '10.2.0.2',
+      protocol: 6,
+      srcPort: 40001,
+      dstPort: 80,
+      tcpFlags: 0x02,
+      tos: 0x28,
+      srcMac: '66778899aabb',
+      dstMac: '001122334455',
+    },
   });
   // 802.1Q / IPv6 / UDP.
   out.push({
     kind: 'link',
-    frame: Buffer.concat([ethernet('00:11:22:33:44:56', '66:77:88:99:aa:bc', 0x86dd, [{ tpid: 0x8100, vid: 42 }]), ipv6('2001:db8::a', '2001:db8::b', 17, 8 + payload), udp(5353, 53, payload)]),
-    flow: { srcIp: '2001:db8::a', dstIp: '2001:db8::b', protocol: 17, srcPort: 5353, dstPort: 53, vlan: 42, srcMac: '66778899aabc', dstMac: '001122334456' },
+    frame: Buffer.concat([
+      ethernet('00:11:22:33:44:56', '66:77:88:99:aa:bc', 0x86dd, [{ tpid: 0x8100, vid: 42 }]),
+      ipv6('2001:db8::a', '2001:db8::b', 17, 8 + payload),
+      udp(5353, 53, payload),
+    ]),
+    flow: {
+      srcIp: '2001:db8::a',
+      dstIp: '2001:db8::b',
+      protocol: 17,
+      srcPort: 5353,
+      dstPort: 53,
+      vlan: 42,
+      srcMac: '66778899aabc',
+      dstMac: '001122334456',
+    },
   });
   // QinQ / IPv4 / ICMP echo.
   out.push({
     kind: 'link',
-    frame: Buffer.concat([ethernet('00:11:22:33:44:57', '66:77:88:99:aa:bd', 0x0800, [{ tpid: 0x88a8, vid: 100 }, { tpid: 0x8100, vid: 200 }]), ipv4('10.3.0.1', '10.4.0.1', 1, 8 + payload), icmp(8, 0)]),
-    flow: { srcIp: '10.3.0.1', dstIp: '10.4.0.1', protocol: 1, srcPort: 0, dstPort: 0, icmpType: 8, icmpCode: 0, vlan: 100, innerVlan: 200 },
+    frame: Buffer.concat([
+      ethernet('00:11:22:33:44:57', '66:77:88:99:aa:bd', 0x0800, [
+        { tpid: 0x88a8, vid: 100 },
+        { tpid: 0x8100, vid: 200 },
+      ]),
+      ipv4('10.3.0.1', '10.4.0.1', 1, 8 + payload),
+      icmp(8, 0),
+    ]),
+    flow: {
+      srcIp: '10.3.0.1',
+      dstIp: '10.4.0.1',
+      protocol: 1,
+      srcPort: 0,
+      dstPort: 0,
+      icmpType: 8,
+      icmpCode: 0,
+      vlan: 100,
+      innerVlan: 200,
+    },
   });
   // MPLS (two labels) / IPv4 / UDP.
   out.push({
     kind: 'link',
-    frame: Buffer.concat([ethernet('00:11:22:33:44:58', '66:77:88:99:aa:be', 0x8847), mpls(16010, false), mpls(24001, true), ipv4('10.5.0.1', '10.6.0.1', 17, 8 + payload), udp(4789, 4789, payload)]),
+    frame: Buffer.concat([
+      ethernet('00:11:22:33:44:58', '66:77:88:99:aa:be', 0x8847),
+      mpls(16010, false),
+      mpls(24001, true),
+      ipv4('10.5.0.1', '10.6.0.1', 17, 8 + payload),
+      udp(4789, 4789, payload),
+    ]),
     flow: { srcIp: '10.5.0.1', dstIp: '10.6.0.1', protocol: 17, srcPort: 4789, dstPort: 4789, mplsLabel: 16010 },
   });
   // MPLS / control word / Ethernet / IPv4 / TCP: an EVPN or pseudowire frame.
   out.push({
     kind: 'link',
-    frame: Buffer.concat([ethernet('00:11:22:33:44:59', '66:77:88:99:aa:bf', 0x8847), mpls(299776, true), Buffer.alloc(4), ethernet('02:00:00:00:00:01', '02:00:00:00:00:02', 0x0800), ipv4('172.16.0.1', '172.16.0.2', 6, 20 + payload), tcp(33000, 22, 0x18)]),
-    flow: { srcIp: '172.16.0.1', dstIp: '172.16.0.2', protocol: 6, srcPort: 33000, dstPort: 22, tcpFlags: 0x18, mplsLabel: 299776, srcMac: '66778899aabf', dstMac: '001122334459' },
+    frame: Buffer.concat([
+      ethernet('00:11:22:33:44:59', '66:77:88:99:aa:bf', 0x8847),
+      mpls(299776, true),
+      Buffer.alloc(4),
+      ethernet('02:00:00:00:00:01', '02:00:00:00:00:02', 0x0800),
+      ipv4('172.16.0.1', '172.16.0.2', 6, 20 + payload),
+      tcp(33000, 22, 0x18),
+    ]),
+    flow: {
+      srcIp: '172.16.0.1',
+      dstIp: '172.16.0.2',
+      protocol: 6,
+      srcPort: 33000,
+      dstPort: 22,
+      tcpFlags: 0x18,
+      mplsLabel: 299776,
+      srcMac: '66778899aabf',
+      dstMac: '001122334459',
+    },
   });
   // MPLS without control word / Ethernet whose destination MAC starts with 4 / IPv4 / UDP.
   out.push({
     kind: 'link',
-    frame: Buffer.concat([ethernet('00:11:22:33:44:5a', '66:77:88:99:aa:c0', 0x8847), mpls(500, true), ethernet('45:00:00:00:00:01', '02:00:00:00:00:03', 0x0800), ipv4('172.16.1.1', '172.16.1.2', 17, 8 + payload), udp(123, 123, payload)]),
+    frame: Buffer.concat([
+      ethernet('00:11:22:33:44:5a', '66:77:88:99:aa:c0', 0x8847),
+      mpls(500, true),
+      ethernet('45:00:00:00:00:01', '02:00:00:00:00:03', 0x0800),
+      ipv4('172.16.1.1', '172.16.1.2', 17, 8 + payload),
+      udp(123, 123, payload),
+    ]),
     flow: { srcIp: '172.16.1.1', dstIp: '172.16.1.2', protocol: 17, srcPort: 123, dstPort: 123, mplsLabel: 500 },
   });
   // IPv6 with an SRv6 segment routing header carrying an IPv6 / TCP packet.
   const inner = Buffer.concat([ipv6('2001:db8:c::1', '2001:db8:d::1', 6, 20 + payload), tcp(44000, 443, 0x10)]);
   out.push({
     kind: 'link',
-    frame: Buffer.concat([ethernet('00:11:22:33:44:5b', '66:77:88:99:aa:c1', 0x86dd), ipv6('2001:db8:ffff::1', '2001:db8:eeee::1', 43, 24 + inner.length + payload), srh(41, '2001:db8:eeee::1'), inner]),
+    frame: Buffer.concat([
+      ethernet('00:11:22:33:44:5b', '66:77:88:99:aa:c1', 0x86dd),
+      ipv6('2001:db8:ffff::1', '2001:db8:eeee::1', 43, 24 + inner.length + payload),
+      srh(41, '2001:db8:eeee::1'),
+      inner,
+    ]),
     flow: { srcIp: '2001:db8:c::1', dstIp: '2001:db8:d::1', protocol: 6, srcPort: 44000, dstPort: 443, tcpFlags: 0x10 },
   });
   // ipHeaderPacketSection: IPv4 / UDP without layer 2.
@@ -295,16 +483,30 @@ function sections(): Section[] {
 function packetSections(): ExportCase {
   const x = new Exporter(false, 3);
   const all = sections();
-  const rec = (s: Section, i: number): Ie[] => [ie(10, 4, 11), varIe(s.kind === 'link' ? 315 : 313, s.frame), ...COMMON(T0 + i * 100)];
+  const rec = (s: Section, i: number): Ie[] => [
+    ie(10, 4, 11),
+    varIe(s.kind === 'link' ? 315 : 313, s.frame),
+    ...COMMON(T0 + i * 100),
+  ];
   const link = all.filter((s) => s.kind === 'link');
   const ipOnly = all.filter((s) => s.kind === 'ip');
   const payload = x.message([
     x.template(256, rec(link[0] as Section, 0)),
     x.template(257, rec(ipOnly[0] as Section, 0)),
-    x.data(256, link.map((s, i) => rec(s, i))),
-    x.data(257, ipOnly.map((s, i) => rec(s, link.length + i))),
+    x.data(
+      256,
+      link.map((s, i) => rec(s, i)),
+    ),
+    x.data(
+      257,
+      ipOnly.map((s, i) => rec(s, link.length + i)),
+    ),
   ]);
-  return { name: 'ipfix-packet-sections', pcap: capture([{ payload }]), flows: [...link, ...ipOnly].map((s, i) => ({ ...commonFlow(T0 + i * 100), inputInterface: 11, ...s.flow })) };
+  return {
+    name: 'ipfix-packet-sections',
+    pcap: capture([{ payload }]),
+    flows: [...link, ...ipOnly].map((s, i) => ({ ...commonFlow(T0 + i * 100), inputInterface: 11, ...s.flow })),
+  };
 }
 
 /** ICMP as v5 and v9 write it (type × 256 + code in the destination port) and as IPFIX does (IE 32/139). */
@@ -331,20 +533,63 @@ function icmpCases(): ExportCase[] {
   v5rec(1, '10.10.0.2', '10.10.0.1', 3, 3);
   const base = { start: T0, end: T0 + 1500, srcPackets: 3, srcBytes: 252, protocol: 1, srcPort: 0, dstPort: 0 };
   const v5flows: Partial<FlowRecord>[] = [
-    { ...base, srcIp: '10.10.0.1', dstIp: '10.10.0.2', icmpType: 8, icmpCode: 0, inputInterface: 3, outputInterface: 4 },
-    { ...base, srcIp: '10.10.0.2', dstIp: '10.10.0.1', icmpType: 3, icmpCode: 3, inputInterface: 3, outputInterface: 4 },
+    {
+      ...base,
+      srcIp: '10.10.0.1',
+      dstIp: '10.10.0.2',
+      icmpType: 8,
+      icmpCode: 0,
+      inputInterface: 3,
+      outputInterface: 4,
+    },
+    {
+      ...base,
+      srcIp: '10.10.0.2',
+      dstIp: '10.10.0.1',
+      icmpType: 3,
+      icmpCode: 3,
+      inputInterface: 3,
+      outputInterface: 4,
+    },
   ];
 
   const v9 = new Exporter(true, 2);
-  const v9rec = (src: string, dst: string, tc: number): Ie[] => [ie(8, 4, ip(src)), ie(12, 4, ip(dst)), ie(7, 2, 0), ie(11, 2, tc), ie(4, 1, 1), ie(22, 4, 3_600_000 - 60_000), ie(21, 4, 3_600_000 - 58_500), ie(1, 4, 252), ie(2, 4, 3)];
+  const v9rec = (src: string, dst: string, tc: number): Ie[] => [
+    ie(8, 4, ip(src)),
+    ie(12, 4, ip(dst)),
+    ie(7, 2, 0),
+    ie(11, 2, tc),
+    ie(4, 1, 1),
+    ie(22, 4, 3_600_000 - 60_000),
+    ie(21, 4, 3_600_000 - 58_500),
+    ie(1, 4, 252),
+    ie(2, 4, 3),
+  ];
   const v9data = [v9rec('10.11.0.1', '10.11.0.2', 0x0800), v9rec('10.11.0.2', '10.11.0.1', 0x0b00)];
   const v9payload = v9.message([v9.template(256, v9data[0] ?? []), v9.data(256, v9data)]);
 
   const fix = new Exporter(false, 2);
-  const fixRec = (v6: boolean, src: string, dst: string, tc: number): Ie[] => [ie(v6 ? 27 : 8, v6 ? 16 : 4, ip(src)), ie(v6 ? 28 : 12, v6 ? 16 : 4, ip(dst)), ie(4, 1, v6 ? 58 : 1), ie(v6 ? 139 : 32, 2, tc), ie(152, 8, T0), ie(153, 8, T0 + 1500), ie(1, 8, 252), ie(2, 8, 3)];
+  const fixRec = (v6: boolean, src: string, dst: string, tc: number): Ie[] => [
+    ie(v6 ? 27 : 8, v6 ? 16 : 4, ip(src)),
+    ie(v6 ? 28 : 12, v6 ? 16 : 4, ip(dst)),
+    ie(4, 1, v6 ? 58 : 1),
+    ie(v6 ? 139 : 32, 2, tc),
+    ie(152, 8, T0),
+    ie(153, 8, T0 + 1500),
+    ie(1, 8, 252),
+    ie(2, 8, 3),
+  ];
   const f4 = [fixRec(false, '10.12.0.1', '10.12.0.2', 0x0000)];
-  const f6 = [fixRec(true, '2001:db8:12::1', '2001:db8:12::2', 0x8000), fixRec(true, '2001:db8:12::2', '2001:db8:12::1', 0x8100)];
-  const fixPayload = fix.message([fix.template(256, f4[0] ?? []), fix.template(257, f6[0] ?? []), fix.data(256, f4), fix.data(257, f6)]);
+  const f6 = [
+    fixRec(true, '2001:db8:12::1', '2001:db8:12::2', 0x8000),
+    fixRec(true, '2001:db8:12::2', '2001:db8:12::1', 0x8100),
+  ];
+  const fixPayload = fix.message([
+    fix.template(256, f4[0] ?? []),
+    fix.template(257, f6[0] ?? []),
+    fix.data(256, f4),
+    fix.data(257, f6),
+  ]);
   const at = { start: T0, end: T0 + 1500, srcBytes: 252, srcPackets: 3, srcPort: 0, dstPort: 0 };
   return [
     { name: 'netflow-v5-icmp', pcap: capture([{ payload: v5 }]), flows: v5flows },
@@ -372,7 +617,11 @@ function icmpCases(): ExportCase[] {
 function routing(): ExportCase {
   const x = new Exporter(false, 5);
   const big = 2 ** 31 + 5;
-  const names = x.optionsTemplate(400, [{ id: 10, length: 4 }], [varIe(82, Buffer.alloc(0)), varIe(83, Buffer.alloc(0))]);
+  const names = x.optionsTemplate(
+    400,
+    [{ id: 10, length: 4 }],
+    [varIe(82, Buffer.alloc(0)), varIe(83, Buffer.alloc(0))],
+  );
   const nameRecords = [
     [ie(10, 4, 17), varIe(82, Buffer.from('xe-0/0/1')), varIe(83, Buffer.from('uplink to transit'))],
     [ie(10, 4, big), varIe(82, Buffer.from('ae0.100')), varIe(83, Buffer.from(''))],
@@ -439,31 +688,92 @@ function routing(): ExportCase {
 /** sFlow v5: an agent other than the UDP source, internal (0x3FFFFFFF) interfaces, bytes after the datagram. */
 function sflow(): ExportCase {
   const agent = '192.0.2.55';
-  const frame = Buffer.concat([ethernet('00:aa:bb:cc:dd:01', '00:aa:bb:cc:dd:02', 0x0800, [{ tpid: 0x8100, vid: 7 }]), ipv4('10.20.0.1', '10.20.0.2', 6, 20 + 1000, 0x10), tcp(443, 50000, 0x10)]);
+  const frame = Buffer.concat([
+    ethernet('00:aa:bb:cc:dd:01', '00:aa:bb:cc:dd:02', 0x0800, [{ tpid: 0x8100, vid: 7 }]),
+    ipv4('10.20.0.1', '10.20.0.2', 6, 20 + 1000, 0x10),
+    tcp(443, 50000, 0x10),
+  ]);
   const frameLength = frame.length + 1000 + 4; // the frame as sampled: payload and FCS beyond the header
   const rawHeader = (): Buffer => {
     const pad = (4 - (frame.length % 4)) % 4;
-    const body = Buffer.concat([uint(1, 4), uint(frameLength, 4), uint(4, 4), uint(frame.length, 4), frame, Buffer.alloc(pad)]);
+    const body = Buffer.concat([
+      uint(1, 4),
+      uint(frameLength, 4),
+      uint(4, 4),
+      uint(frame.length, 4),
+      frame,
+      Buffer.alloc(pad),
+    ]);
     return Buffer.concat([uint(1, 4), uint(body.length, 4), body]);
   };
   const gateway = (): Buffer => {
-    const body = Buffer.concat([uint(1, 4), ip('10.20.0.254'), uint(65000, 4), uint(64496, 4), uint(64497, 4), uint(1, 4), uint(2, 4), uint(2, 4), uint(64497, 4), uint(64499, 4), uint(0, 4), uint(0, 4)]);
+    const body = Buffer.concat([
+      uint(1, 4),
+      ip('10.20.0.254'),
+      uint(65000, 4),
+      uint(64496, 4),
+      uint(64497, 4),
+      uint(1, 4),
+      uint(2, 4),
+      uint(2, 4),
+      uint(64497, 4),
+      uint(64499, 4),
+      uint(0, 4),
+      uint(0, 4),
+    ]);
     return Buffer.concat([uint(1003, 4), uint(body.length, 4), body]);
   };
   let sequence = 0;
   const compact = (input: number, output: number): Buffer => {
     const records = [rawHeader(), gateway()];
-    const body = Buffer.concat([uint(++sequence, 4), uint(11, 4), uint(512, 4), uint(100, 4), uint(0, 4), uint(input, 4), uint(output, 4), uint(records.length, 4), ...records]);
+    const body = Buffer.concat([
+      uint(++sequence, 4),
+      uint(11, 4),
+      uint(512, 4),
+      uint(100, 4),
+      uint(0, 4),
+      uint(input, 4),
+      uint(output, 4),
+      uint(records.length, 4),
+      ...records,
+    ]);
     return Buffer.concat([uint(1, 4), uint(body.length, 4), body]);
   };
   const expanded = (input: number, output: number): Buffer => {
     const records = [rawHeader()];
-    const body = Buffer.concat([uint(++sequence, 4), uint(0, 4), uint(11, 4), uint(1024, 4), uint(200, 4), uint(0, 4), uint(0, 4), uint(input, 4), uint(0, 4), uint(output, 4), uint(records.length, 4), ...records]);
+    const body = Buffer.concat([
+      uint(++sequence, 4),
+      uint(0, 4),
+      uint(11, 4),
+      uint(1024, 4),
+      uint(200, 4),
+      uint(0, 4),
+      uint(0, 4),
+      uint(input, 4),
+      uint(0, 4),
+      uint(output, 4),
+      uint(records.length, 4),
+      ...records,
+    ]);
     return Buffer.concat([uint(3, 4), uint(body.length, 4), body]);
   };
   const samples = [compact(0x3fffffff, 5), expanded(0x3fffffff, 9), compact(6, 0x3fffffff)];
-  const datagram = Buffer.concat([uint(5, 4), uint(1, 4), ip(agent), uint(0, 4), uint(1, 4), uint(1_000_000, 4), uint(samples.length, 4), ...samples]);
-  const flow = (rate: number, input: number | undefined, output: number | undefined, gatewayFields: boolean): Partial<FlowRecord> => ({
+  const datagram = Buffer.concat([
+    uint(5, 4),
+    uint(1, 4),
+    ip(agent),
+    uint(0, 4),
+    uint(1, 4),
+    uint(1_000_000, 4),
+    uint(samples.length, 4),
+    ...samples,
+  ]);
+  const flow = (
+    rate: number,
+    input: number | undefined,
+    output: number | undefined,
+    gatewayFields: boolean,
+  ): Partial<FlowRecord> => ({
     start: T0 + 60_000,
     srcIp: '10.20.0.1',
     dstIp: '10.20.0.2',
@@ -491,5 +801,14 @@ function sflow(): ExportCase {
 
 /** Every case, in a stable order. */
 export function exportCases(): ExportCase[] {
-  return [dualStack(false), dualStack(true), samplers(false), samplers(true), packetSections(), ...icmpCases(), routing(), sflow()];
+  return [
+    dualStack(false),
+    dualStack(true),
+    samplers(false),
+    samplers(true),
+    packetSections(),
+    ...icmpCases(),
+    routing(),
+    sflow(),
+  ];
 }

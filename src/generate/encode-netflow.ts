@@ -58,7 +58,23 @@ export function v5Records(r: FlowRecord): FlowRecord[] {
   if (isV6(r)) return [];
   const fwd: FlowRecord = { ...r, dstBytes: undefined, dstPackets: undefined };
   if (!r.dstPackets) return [fwd];
-  return [fwd, { ...r, srcIp: r.dstIp, dstIp: r.srcIp, srcPort: r.dstPort, dstPort: r.srcPort, icmpType: replyType(r.icmpType), srcBytes: r.dstBytes, srcPackets: r.dstPackets, dstBytes: undefined, dstPackets: undefined, inputInterface: r.outputInterface, outputInterface: r.inputInterface }];
+  return [
+    fwd,
+    {
+      ...r,
+      srcIp: r.dstIp,
+      dstIp: r.srcIp,
+      srcPort: r.dstPort,
+      dstPort: r.srcPort,
+      icmpType: replyType(r.icmpType),
+      srcBytes: r.dstBytes,
+      srcPackets: r.dstPackets,
+      dstBytes: undefined,
+      dstPackets: undefined,
+      inputInterface: r.outputInterface,
+      outputInterface: r.inputInterface,
+    },
+  ];
 }
 
 /** The answer to an ICMP echo request is an echo reply (v4 8 → 0, v6 128 → 129). */
@@ -86,7 +102,10 @@ export class V5Encoder {
   private lastMs = 0;
   private sequence = 0;
 
-  constructor(private readonly clock: ExportClock, private readonly emit: (datagram: Buffer, exportMs: number) => void) {}
+  constructor(
+    private readonly clock: ExportClock,
+    private readonly emit: (datagram: Buffer, exportMs: number) => void,
+  ) {}
 
   /** Adds the flow's records (see `v5Records`); returns how many. */
   add(r: FlowRecord): number {
@@ -129,7 +148,8 @@ export class V5Encoder {
     b.writeUInt32BE(start, o + 24);
     b.writeUInt32BE(endMs - this.clock.bootMs, o + 28);
     b.writeUInt16BE((reverse ? r.dstPort : r.srcPort) ?? 0, o + 32);
-    if (isIcmp(r)) b.writeUInt16BE(reverse ? icmpTypeCode({ ...r, icmpType: replyType(r.icmpType) }) : icmpTypeCode(r), o + 34);
+    if (isIcmp(r))
+      b.writeUInt16BE(reverse ? icmpTypeCode({ ...r, icmpType: replyType(r.icmpType) }) : icmpTypeCode(r), o + 34);
     else b.writeUInt16BE((reverse ? r.srcPort : r.dstPort) ?? 0, o + 34);
     b[o + 37] = r.tcpFlags ?? 0;
     b[o + 38] = r.protocol ?? 0;
@@ -166,8 +186,12 @@ const fields = (v6: boolean, ipfix: boolean): FieldDef[] => [
   { id: 1, length: 8, write: (b, o, r) => u64(b, o, r.srcBytes ?? 0) },
   { id: 2, length: 8, write: (b, o, r) => u64(b, o, r.srcPackets ?? 0) },
   // v9: OUT_BYTES/OUT_PKTS as nProbe exports them; IPFIX: RFC 5103 reverse elements.
-  ipfix ? { id: 1, enterprise: REVERSE_PEN, length: 8, write: (b, o, r) => u64(b, o, r.dstBytes ?? 0) } : { id: 23, length: 8, write: (b, o, r) => u64(b, o, r.dstBytes ?? 0) },
-  ipfix ? { id: 2, enterprise: REVERSE_PEN, length: 8, write: (b, o, r) => u64(b, o, r.dstPackets ?? 0) } : { id: 24, length: 8, write: (b, o, r) => u64(b, o, r.dstPackets ?? 0) },
+  ipfix
+    ? { id: 1, enterprise: REVERSE_PEN, length: 8, write: (b, o, r) => u64(b, o, r.dstBytes ?? 0) }
+    : { id: 23, length: 8, write: (b, o, r) => u64(b, o, r.dstBytes ?? 0) },
+  ipfix
+    ? { id: 2, enterprise: REVERSE_PEN, length: 8, write: (b, o, r) => u64(b, o, r.dstPackets ?? 0) }
+    : { id: 24, length: 8, write: (b, o, r) => u64(b, o, r.dstPackets ?? 0) },
   ipfix
     ? { id: 152, length: 8, write: (b, o, r) => u64(b, o, r.start) }
     : { id: 22, length: 4, write: (b, o, r, c) => b.writeUInt32BE(r.start - c.bootMs, o) },
@@ -185,7 +209,11 @@ const fields = (v6: boolean, ipfix: boolean): FieldDef[] => [
           return o + 1 + n;
         },
       }
-    : { id: 96, length: APP_LEN, write: (b, o, r) => (b.fill(0, o, o + APP_LEN), b.write(r.app ?? '', o, APP_LEN, 'utf8'), o + APP_LEN) },
+    : {
+        id: 96,
+        length: APP_LEN,
+        write: (b, o, r) => (b.fill(0, o, o + APP_LEN), b.write(r.app ?? '', o, APP_LEN, 'utf8'), o + APP_LEN),
+      },
 ];
 
 const TEMPLATE_V4 = 256;
@@ -200,7 +228,11 @@ export class TemplateEncoder {
   private sequence = 0;
   private datagrams = 0;
 
-  constructor(private readonly ipfix: boolean, private readonly clock: ExportClock, private readonly domain = 1) {
+  constructor(
+    private readonly ipfix: boolean,
+    private readonly clock: ExportClock,
+    private readonly domain = 1,
+  ) {
     this.v4 = fields(false, ipfix);
     this.v6 = fields(true, ipfix);
   }
@@ -224,7 +256,10 @@ export class TemplateEncoder {
       const start = o;
       b.writeUInt16BE(this.ipfix ? 2 : 0, o);
       o += 4;
-      for (const [id, defs] of [[TEMPLATE_V4, this.v4], [TEMPLATE_V6, this.v6]] as const) {
+      for (const [id, defs] of [
+        [TEMPLATE_V4, this.v4],
+        [TEMPLATE_V6, this.v6],
+      ] as const) {
         b.writeUInt16BE(id, o);
         b.writeUInt16BE(defs.length, o + 2);
         o += 4;
@@ -275,13 +310,21 @@ export class TemplateEncoder {
       b.writeUInt16BE(2, o + 2); // field count
       b.writeUInt16BE(1, o + 4); // scope field count
       o += 6;
-      for (const [id, len] of [[10, 4], [82, IF_NAME_LEN]] as const) o = b.writeUInt16BE(len, b.writeUInt16BE(id, o));
+      for (const [id, len] of [
+        [10, 4],
+        [82, IF_NAME_LEN],
+      ] as const)
+        o = b.writeUInt16BE(len, b.writeUInt16BE(id, o));
     } else {
       b.writeUInt16BE(TEMPLATE_IF_NAMES, o);
       b.writeUInt16BE(4, o + 2); // scope bytes
       b.writeUInt16BE(4, o + 4); // option bytes
       o += 6;
-      for (const [id, len] of [[2, 4], [82, IF_NAME_LEN]] as const) o = b.writeUInt16BE(len, b.writeUInt16BE(id, o));
+      for (const [id, len] of [
+        [2, 4],
+        [82, IF_NAME_LEN],
+      ] as const)
+        o = b.writeUInt16BE(len, b.writeUInt16BE(id, o));
     }
     o += (4 - ((o - set) % 4)) % 4;
     b.writeUInt16BE(o - set, set + 2);

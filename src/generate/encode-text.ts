@@ -3,11 +3,21 @@ import type { FlowRecord } from '../model/flow';
 /** Text encodings of generated flows in the shapes other tools write: nProbe JSON and LANL CSV. */
 
 /** nDPI's spelling of the generator's application names. */
-const NDPI_NAMES: Record<string, string> = { http: 'HTTP', tls: 'TLS', dns: 'DNS', ssh: 'SSH', smtp: 'SMTP', ntp: 'NTP', icmp: 'ICMP' };
+const NDPI_NAMES: Record<string, string> = {
+  http: 'HTTP',
+  tls: 'TLS',
+  dns: 'DNS',
+  ssh: 'SSH',
+  smtp: 'SMTP',
+  ntp: 'NTP',
+  icmp: 'ICMP',
+};
 
 export function nprobeJson(r: FlowRecord): string {
   const v6 = (r.srcIp ?? '').includes(':');
-  const o: Record<string, string | number> = v6 ? { IPV6_SRC_ADDR: r.srcIp ?? '', IPV6_DST_ADDR: r.dstIp ?? '' } : { IPV4_SRC_ADDR: r.srcIp ?? '', IPV4_DST_ADDR: r.dstIp ?? '' };
+  const o: Record<string, string | number> = v6
+    ? { IPV6_SRC_ADDR: r.srcIp ?? '', IPV6_DST_ADDR: r.dstIp ?? '' }
+    : { IPV4_SRC_ADDR: r.srcIp ?? '', IPV4_DST_ADDR: r.dstIp ?? '' };
   o.L4_SRC_PORT = r.srcPort ?? 0;
   o.L4_DST_PORT = r.dstPort ?? 0;
   o.PROTOCOL = r.protocol ?? 0;
@@ -30,7 +40,8 @@ export function nprobeJson(r: FlowRecord): string {
   return JSON.stringify(o);
 }
 
-export const LANL_HEADER = 'time,duration,srcdevice,dstdevice,protocol,srcport,dstport,srcpackets,dstpackets,srcbytes,dstbytes';
+export const LANL_HEADER =
+  'time,duration,srcdevice,dstdevice,protocol,srcport,dstport,srcpackets,dstpackets,srcbytes,dstbytes';
 
 /** LANL names hosts and ephemeral ports, not addresses: stable pseudonyms from the address. */
 function device(ip: string | undefined): string {

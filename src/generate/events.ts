@@ -30,18 +30,37 @@ export const NEW_SERVICE = { host: '10.1.3.3', port: 8443 };
 export const SILENT_EXPORTER = '192.0.2.20';
 
 function syn(start: number, src: string, dst: string, dstPort: number, rng: Prng): FlowRecord {
-  return { format: GENERATED_FORMAT, start, end: start, srcIp: src, dstIp: dst, srcPort: rng.int(32768, 60999), dstPort, protocol: 6, tcpFlags: 0x02, srcBytes: 44, srcPackets: 1, dstBytes: 0, dstPackets: 0, exporter: GENERATOR_EXPORTER };
+  return {
+    format: GENERATED_FORMAT,
+    start,
+    end: start,
+    srcIp: src,
+    dstIp: dst,
+    srcPort: rng.int(32768, 60999),
+    dstPort,
+    protocol: 6,
+    tcpFlags: 0x02,
+    srcBytes: 44,
+    srcPackets: 1,
+    dstBytes: 0,
+    dstPackets: 0,
+    exporter: GENERATOR_EXPORTER,
+  };
 }
 
 /** 300 ports of one host in 40 s, one SYN each, nothing answered (nmap's default connect scan). */
 function verticalScan(at: number, rng: Prng): InjectedEvent {
-  const flows = Array.from({ length: 300 }, (_, i) => syn(at + Math.floor((i * 40 * SEC) / 300), SCANNER_V, SCAN_TARGET, 1 + i * 3, rng));
+  const flows = Array.from({ length: 300 }, (_, i) =>
+    syn(at + Math.floor((i * 40 * SEC) / 300), SCANNER_V, SCAN_TARGET, 1 + i * 3, rng),
+  );
   return { label: 'vertical-scan', at, key: { source: SCANNER_V, destination: SCAN_TARGET }, flows };
 }
 
 /** Port 445 on 200 hosts in 50 s (a worm looking for SMB). */
 function horizontalScan(at: number, rng: Prng): InjectedEvent {
-  const flows = Array.from({ length: 200 }, (_, i) => syn(at + Math.floor((i * 50 * SEC) / 200), SCANNER_H, `10.1.4.${1 + i}`, 445, rng));
+  const flows = Array.from({ length: 200 }, (_, i) =>
+    syn(at + Math.floor((i * 50 * SEC) / 200), SCANNER_H, `10.1.4.${1 + i}`, 445, rng),
+  );
   return { label: 'horizontal-scan', at, key: { source: SCANNER_H, port: 445 }, flows };
 }
 
@@ -57,8 +76,20 @@ function amplification(at: number, rng: Prng): InjectedEvent {
         const start = at + m * MIN + rng.int(0, 59 * SEC);
         const packets = rng.int(5500, 6500);
         flows.push({
-          format: GENERATED_FORMAT, start, end: start + rng.int(5 * SEC, 25 * SEC), srcIp: `45.${10 + (r % 50)}.${r >> 2}.${1 + (r % 200)}`, dstIp: FLOOD_VICTIM,
-          srcPort: 53, dstPort: rng.int(1024, 65000), protocol: 17, app: 'dns', srcBytes: packets * 1400, srcPackets: packets, dstBytes: 0, dstPackets: 0, exporter: GENERATOR_EXPORTER,
+          format: GENERATED_FORMAT,
+          start,
+          end: start + rng.int(5 * SEC, 25 * SEC),
+          srcIp: `45.${10 + (r % 50)}.${r >> 2}.${1 + (r % 200)}`,
+          dstIp: FLOOD_VICTIM,
+          srcPort: 53,
+          dstPort: rng.int(1024, 65000),
+          protocol: 17,
+          app: 'dns',
+          srcBytes: packets * 1400,
+          srcPackets: packets,
+          dstBytes: 0,
+          dstPackets: 0,
+          exporter: GENERATOR_EXPORTER,
         });
       }
     }
@@ -71,8 +102,21 @@ function newService(at: number, rng: Prng): InjectedEvent {
   const flows = Array.from({ length: 80 }, (_, i): FlowRecord => {
     const start = at + Math.floor((i * 30 * MIN) / 80);
     return {
-      format: GENERATED_FORMAT, start, end: start + rng.int(1 * SEC, 20 * SEC), srcIp: `10.1.1.${100 + (i % 25)}`, dstIp: NEW_SERVICE.host, srcPort: rng.int(32768, 60999), dstPort: NEW_SERVICE.port,
-      protocol: 6, tcpFlags: 0x1b, srcBytes: rng.int(500, 3000), srcPackets: rng.int(4, 12), dstBytes: rng.int(2000, 40000), dstPackets: rng.int(4, 40), app: 'tls', exporter: GENERATOR_EXPORTER,
+      format: GENERATED_FORMAT,
+      start,
+      end: start + rng.int(1 * SEC, 20 * SEC),
+      srcIp: `10.1.1.${100 + (i % 25)}`,
+      dstIp: NEW_SERVICE.host,
+      srcPort: rng.int(32768, 60999),
+      dstPort: NEW_SERVICE.port,
+      protocol: 6,
+      tcpFlags: 0x1b,
+      srcBytes: rng.int(500, 3000),
+      srcPackets: rng.int(4, 12),
+      dstBytes: rng.int(2000, 40000),
+      dstPackets: rng.int(4, 40),
+      app: 'tls',
+      exporter: GENERATOR_EXPORTER,
     };
   });
   return { label: 'new-service', at, key: { host: NEW_SERVICE.host, port: NEW_SERVICE.port, transport: 'tcp' }, flows };
@@ -82,7 +126,22 @@ function newService(at: number, rng: Prng): InjectedEvent {
 function exporterSilent(from: number, at: number, rng: Prng): InjectedEvent {
   const flows: FlowRecord[] = [];
   for (let t = from; t <= at; t += 20 * SEC) {
-    flows.push({ format: GENERATED_FORMAT, start: t, end: t + 500, srcIp: `10.2.0.${1 + rng.int(0, 99)}`, dstIp: '10.0.0.53', srcPort: rng.int(32768, 60999), dstPort: 53, protocol: 17, app: 'dns', srcBytes: 70, srcPackets: 1, dstBytes: 150, dstPackets: 1, exporter: SILENT_EXPORTER });
+    flows.push({
+      format: GENERATED_FORMAT,
+      start: t,
+      end: t + 500,
+      srcIp: `10.2.0.${1 + rng.int(0, 99)}`,
+      dstIp: '10.0.0.53',
+      srcPort: rng.int(32768, 60999),
+      dstPort: 53,
+      protocol: 17,
+      app: 'dns',
+      srcBytes: 70,
+      srcPackets: 1,
+      dstBytes: 150,
+      dstPackets: 1,
+      exporter: SILENT_EXPORTER,
+    });
   }
   return { label: 'exporter-silent', at, key: { exporter: SILENT_EXPORTER }, flows };
 }

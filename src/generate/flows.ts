@@ -24,7 +24,16 @@ const WEB_SERVERS = ['10.0.1.10', '10.0.1.11', '10.0.1.12', '10.0.1.13', '10.0.1
 const RESOLVERS = ['10.0.0.53', '10.0.0.54'];
 const SCANNER = '10.66.6.6';
 const MAIL = '10.0.2.25';
-const SITES = ['example.com', 'intranet.example.org', 'cdn.example.net', 'mail.example.com', 'api.example.io', 'news.example', 'video.example.tv', 'updates.example.com'];
+const SITES = [
+  'example.com',
+  'intranet.example.org',
+  'cdn.example.net',
+  'mail.example.com',
+  'api.example.io',
+  'news.example',
+  'video.example.tv',
+  'updates.example.com',
+];
 const HTTP_METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'HEAD'];
 const HTTP_STATUS = [200, 200, 200, 200, 304, 301, 404, 500];
 
@@ -94,26 +103,114 @@ export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
     if (kind < 0.3) {
       // Outbound web browsing.
       const tls = rng.float() < 0.75;
-      r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: remote, srcPort: sport, dstPort: tls ? 443 : 80, protocol: 6, app: tls ? 'tls' : 'http' };
+      r = {
+        format: GENERATED_FORMAT,
+        start,
+        srcIp: client,
+        dstIp: remote,
+        srcPort: sport,
+        dstPort: tls ? 443 : 80,
+        protocol: 6,
+        app: tls ? 'tls' : 'http',
+      };
     } else if (kind < 0.45) {
       // Inbound to the handful of web servers.
       const tls = rng.float() < 0.7;
-      r = { format: GENERATED_FORMAT, start, srcIp: remote, dstIp: rng.pick(WEB_SERVERS), srcPort: sport, dstPort: tls ? 443 : 80, protocol: 6, app: tls ? 'tls' : 'http' };
+      r = {
+        format: GENERATED_FORMAT,
+        start,
+        srcIp: remote,
+        dstIp: rng.pick(WEB_SERVERS),
+        srcPort: sport,
+        dstPort: tls ? 443 : 80,
+        protocol: 6,
+        app: tls ? 'tls' : 'http',
+      };
     } else if (kind < 0.7) {
-      r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: rng.pick(RESOLVERS), srcPort: sport, dstPort: 53, protocol: 17, app: 'dns', dnsQuery: `${rng.pick(['www', 'api', 'mail', 'cdn'])}.${rng.pick(SITES)}` };
+      r = {
+        format: GENERATED_FORMAT,
+        start,
+        srcIp: client,
+        dstIp: rng.pick(RESOLVERS),
+        srcPort: sport,
+        dstPort: 53,
+        protocol: 17,
+        app: 'dns',
+        dnsQuery: `${rng.pick(['www', 'api', 'mail', 'cdn'])}.${rng.pick(SITES)}`,
+      };
     } else if (kind < 0.75) {
-      r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: INTERNAL[inZipf.sample(rng)] ?? '', srcPort: sport, dstPort: 22, protocol: 6, app: 'ssh' };
+      r = {
+        format: GENERATED_FORMAT,
+        start,
+        srcIp: client,
+        dstIp: INTERNAL[inZipf.sample(rng)] ?? '',
+        srcPort: sport,
+        dstPort: 22,
+        protocol: 6,
+        app: 'ssh',
+      };
     } else if (kind < 0.78) {
-      r = { format: GENERATED_FORMAT, start, srcIp: remote, dstIp: MAIL, srcPort: sport, dstPort: 25, protocol: 6, app: 'smtp' };
+      r = {
+        format: GENERATED_FORMAT,
+        start,
+        srcIp: remote,
+        dstIp: MAIL,
+        srcPort: sport,
+        dstPort: 25,
+        protocol: 6,
+        app: 'smtp',
+      };
     } else if (kind < 0.8) {
-      r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: remote, srcPort: 123, dstPort: 123, protocol: 17, app: 'ntp' };
+      r = {
+        format: GENERATED_FORMAT,
+        start,
+        srcIp: client,
+        dstIp: remote,
+        srcPort: 123,
+        dstPort: 123,
+        protocol: 17,
+        app: 'ntp',
+      };
     } else if (kind < 0.85) {
       // The scanner: one SYN per port, no answer.
-      r = { format: GENERATED_FORMAT, start, end: start, srcIp: SCANNER, dstIp: scanTarget, srcPort: sport, dstPort: rng.int(1, 10000), protocol: 6, tcpFlags: 0x02, srcBytes: 44, srcPackets: 1, dstBytes: 0, dstPackets: 0 };
+      r = {
+        format: GENERATED_FORMAT,
+        start,
+        end: start,
+        srcIp: SCANNER,
+        dstIp: scanTarget,
+        srcPort: sport,
+        dstPort: rng.int(1, 10000),
+        protocol: 6,
+        tcpFlags: 0x02,
+        srcBytes: 44,
+        srcPackets: 1,
+        dstBytes: 0,
+        dstPackets: 0,
+      };
     } else if (kind < 0.87) {
-      r = { format: GENERATED_FORMAT, start, srcIp: client, dstIp: remote, srcPort: 0, dstPort: 0, icmpType: 8, icmpCode: 0, protocol: 1, app: 'icmp' };
+      r = {
+        format: GENERATED_FORMAT,
+        start,
+        srcIp: client,
+        dstIp: remote,
+        srcPort: 0,
+        dstPort: 0,
+        icmpType: 8,
+        icmpCode: 0,
+        protocol: 1,
+        app: 'icmp',
+      };
     } else {
-      r = { format: GENERATED_FORMAT, start, srcIp: remote, dstIp: client, srcPort: sport, dstPort: rng.int(1024, 65000), protocol: rng.float() < 0.6 ? 17 : 6 };
+      r = {
+        format: GENERATED_FORMAT,
+        start,
+        srcIp: remote,
+        dstIp: client,
+        srcPort: sport,
+        dstPort: rng.int(1024, 65000),
+        protocol: rng.float() < 0.6 ? 17 : 6,
+      };
     }
     if (r.srcBytes === undefined) fillCounters(rng, r);
     if (r.app === 'http') {
@@ -137,7 +234,8 @@ export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
 function fillCounters(rng: Prng, r: FlowRecord): void {
   const app = r.app;
   const reqMedian = app === 'dns' ? 70 : app === 'ntp' ? 76 : app === 'icmp' ? 84 : 600;
-  const respMedian = app === 'dns' ? 160 : app === 'ntp' ? 76 : app === 'icmp' ? 84 : app === 'http' || app === 'tls' ? 12000 : 3000;
+  const respMedian =
+    app === 'dns' ? 160 : app === 'ntp' ? 76 : app === 'icmp' ? 84 : app === 'http' || app === 'tls' ? 12000 : 3000;
   const srcBytes = Math.max(40, Math.round(rng.logNormal(reqMedian, app === 'dns' ? 0.3 : 1.2)));
   const dstBytes = Math.max(40, Math.round(rng.logNormal(respMedian, app === 'dns' ? 0.4 : 1.8)));
   r.srcBytes = srcBytes;

@@ -6,7 +6,13 @@ import { generateFlows, GENERATOR_EXPORTER, type GenerateOptions } from './flows
 import { PcapWriter } from './pcap-writer';
 
 /** `flowdex generate` output formats: generated flows through an encoder into bytes. */
-export const GENERATE_FORMATS = ['netflow-v5-pcap', 'netflow-v9-pcap', 'ipfix-pcap', 'nprobe-json', 'lanl-csv'] as const;
+export const GENERATE_FORMATS = [
+  'netflow-v5-pcap',
+  'netflow-v9-pcap',
+  'ipfix-pcap',
+  'nprobe-json',
+  'lanl-csv',
+] as const;
 export type GenerateFormat = (typeof GENERATE_FORMATS)[number];
 
 /** v5/v9 uptimes are 32-bit milliseconds: a span beyond ~49 days cannot be expressed. */
@@ -23,7 +29,11 @@ export interface GenerateResult {
  * Writes `opts.flows` generated flows in `format`, handing chunks to `emit` (which may apply
  * backpressure by returning a promise).
  */
-export async function writeGenerated(format: GenerateFormat, opts: GenerateOptions, emit: (chunk: Buffer) => void | Promise<void>): Promise<GenerateResult> {
+export async function writeGenerated(
+  format: GenerateFormat,
+  opts: GenerateOptions,
+  emit: (chunk: Buffer) => void | Promise<void>,
+): Promise<GenerateResult> {
   const result: GenerateResult = { flows: 0, records: 0, bytes: 0 };
   const pending: Buffer[] = [];
   const out = (chunk: Buffer): void => {
@@ -50,7 +60,10 @@ export async function writeGenerated(format: GenerateFormat, opts: GenerateOptio
     await drain();
     return result;
   }
-  if (opts.spanMs > MAX_UPTIME_SPAN_MS) throw new FlowdexError('BAD_REQUEST', `--span longer than 45 days does not fit NetFlow's 32-bit uptime clock`, { field: 'span' });
+  if (opts.spanMs > MAX_UPTIME_SPAN_MS)
+    throw new FlowdexError('BAD_REQUEST', `--span longer than 45 days does not fit NetFlow's 32-bit uptime clock`, {
+      field: 'span',
+    });
   const clock: ExportClock = { bootMs: Math.floor(opts.start / 1000) * 1000 - 3_600_000 };
   const pcap = new PcapWriter(GENERATOR_EXPORTER, out);
   if (format === 'netflow-v5-pcap') {

@@ -25,7 +25,10 @@ export class PcapWriter {
   private readonly src: Buffer;
   private readonly dst: Buffer;
 
-  constructor(exporter: string, private readonly emit: (chunk: Buffer) => void) {
+  constructor(
+    exporter: string,
+    private readonly emit: (chunk: Buffer) => void,
+  ) {
     this.src = ipBytes(exporter) ?? Buffer.alloc(4);
     this.dst = ipBytes(COLLECTOR) ?? Buffer.alloc(4);
     this.buf = Buffer.alloc(CHUNK);

@@ -35,11 +35,16 @@ export class Batch {
 /** `create` (never `index`) so that a document whose id exists is refused, not overwritten. */
 export function bulkBody(entries: readonly BulkEntry[]): string {
   let body = '';
-  for (const e of entries) body += `{"create":{"_index":${JSON.stringify(e.index)},"_id":${JSON.stringify(e.id)}}}\n${e.source}\n`;
+  for (const e of entries)
+    body += `{"create":{"_index":${JSON.stringify(e.index)},"_id":${JSON.stringify(e.id)}}}\n${e.source}\n`;
   return body;
 }
 
-export type ItemOutcome = { kind: 'indexed' } | { kind: 'duplicate' } | { kind: 'retry'; reason: string } | { kind: 'rejected'; reason: string };
+export type ItemOutcome =
+  | { kind: 'indexed' }
+  | { kind: 'duplicate' }
+  | { kind: 'retry'; reason: string }
+  | { kind: 'rejected'; reason: string };
 
 interface BulkItemResult {
   status?: number;
@@ -61,7 +66,8 @@ function reasonOf(r: BulkItemResult): string {
 /** Per-document outcome of a bulk response, in request order. */
 export function classifyItem(r: BulkItemResult | undefined): ItemOutcome {
   const status = r?.status;
-  if (r === undefined || status === undefined) return { kind: 'rejected', reason: 'no result for this document in the bulk response' };
+  if (r === undefined || status === undefined)
+    return { kind: 'rejected', reason: 'no result for this document in the bulk response' };
   if (status === 200 || status === 201) return { kind: 'indexed' };
   if (status === 409) return { kind: 'duplicate' };
   // es_rejected_execution: the write queue is full; the document is fine, try it again later.

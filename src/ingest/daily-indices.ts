@@ -40,7 +40,8 @@ export class DailyIndices {
 
   private async refreshTouched(): Promise<void> {
     const names = this.touched;
-    for (let i = 0; i < names.length; i += 50) await this.client.indices.refresh({ index: names.slice(i, i + 50).join(','), ignore_unavailable: true });
+    for (let i = 0; i < names.length; i += 50)
+      await this.client.indices.refresh({ index: names.slice(i, i + 50).join(','), ignore_unavailable: true });
   }
 
   get touched(): string[] {
@@ -80,7 +81,9 @@ export class DailyIndices {
     for (const [index, value] of this.original) {
       // Through the transport because the typed API does not accept null, which resets a setting.
       const body = { index: { refresh_interval: value } };
-      await this.retrying(() => this.client.transport.request({ method: 'PUT', path: `/${encodeURIComponent(index)}/_settings`, body }));
+      await this.retrying(() =>
+        this.client.transport.request({ method: 'PUT', path: `/${encodeURIComponent(index)}/_settings`, body }),
+      );
     }
     this.original.clear();
     for (let i = 0; i < names.length; i += 50) {

@@ -56,14 +56,21 @@ function perFileCounts(files: string[], counts: RunCounts): [string, Counts][] {
  * Indexes files, directories, globs or stdin (`-`) through one pipeline, so requests stay in
  * flight across file boundaries. Expects `setup` to have run (the CLI runs it first).
  */
-export async function indexFiles(client: Client, cfg: FlowdexConfig, inputs: readonly string[], o: IndexFilesOptions = {}): Promise<IndexFilesResult> {
+export async function indexFiles(
+  client: Client,
+  cfg: FlowdexConfig,
+  inputs: readonly string[],
+  o: IndexFilesOptions = {},
+): Promise<IndexFilesResult> {
   const t0 = Date.now();
   const files = await expandInputs(inputs);
   const deadLetter = new DeadLetter(o.deadLetterPath ?? defaultDeadLetterPath(inputs[0]));
   const counts = new RunCounts();
   const total = await totalBytes(files);
   let bytesRead = 0;
-  const display = o.progress ? new ProgressDisplay(() => ({ counts: counts.total, bytesRead, totalBytes: total })) : undefined;
+  const display = o.progress
+    ? new ProgressDisplay(() => ({ counts: counts.total, bytesRead, totalBytes: total }))
+    : undefined;
   display?.start();
   const readOptions: ReadFileOptions = {
     format: o.format,
@@ -73,10 +80,16 @@ export async function indexFiles(client: Client, cfg: FlowdexConfig, inputs: rea
     onBytes: (n) => (bytesRead += n),
   };
   try {
-    const r = await indexItems(client, cfg, concat(files, readOptions), { ...o, deadLetter, counts }).catch((e: unknown) => {
-      throw ingestFailure(e, counts.total);
-    });
-    return { summary: summarize(counts.total, deadLetter.usedPath, Date.now() - t0), perFile: perFileCounts(files, counts), interrupted: r.interrupted };
+    const r = await indexItems(client, cfg, concat(files, readOptions), { ...o, deadLetter, counts }).catch(
+      (e: unknown) => {
+        throw ingestFailure(e, counts.total);
+      },
+    );
+    return {
+      summary: summarize(counts.total, deadLetter.usedPath, Date.now() - t0),
+      perFile: perFileCounts(files, counts),
+      interrupted: r.interrupted,
+    };
   } finally {
     display?.stop();
     await deadLetter.close();

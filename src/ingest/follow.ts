@@ -100,7 +100,10 @@ export async function follow(client: Client, cfg: FlowdexConfig, dir: string, o:
   const retry = { giveUpAfterMs: o.giveUpAfterMs ?? 10 * 60_000, signal: o.signal };
 
   const checkpointOf = async (name: string): Promise<Checkpoint | undefined> => {
-    const res = await withRetry(() => client.get({ index: stateIndex, id: checkpointId(dir, name) }, { ignore: [404] }), retry);
+    const res = await withRetry(
+      () => client.get({ index: stateIndex, id: checkpointId(dir, name) }, { ignore: [404] }),
+      retry,
+    );
     return (res.body as { _source?: { data?: Checkpoint } })._source?.data;
   };
 
@@ -124,7 +127,12 @@ export async function follow(client: Client, cfg: FlowdexConfig, dir: string, o:
       if (result.interrupted) break;
       const checkpoint: Checkpoint = { size: st.size, mtimeMs: st.mtimeMs, counts: result.summary };
       await withRetry(
-        () => client.index({ index: stateIndex, id: checkpointId(dir, name), body: { kind: 'follow', key: path.resolve(file), updated: new Date().toISOString(), data: checkpoint } }),
+        () =>
+          client.index({
+            index: stateIndex,
+            id: checkpointId(dir, name),
+            body: { kind: 'follow', key: path.resolve(file), updated: new Date().toISOString(), data: checkpoint },
+          }),
         retry,
       );
     }

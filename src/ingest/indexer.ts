@@ -138,11 +138,20 @@ class Batcher {
  * rejected ones in the dead-letter file). Refresh is relaxed during the load and restored,
  * then refreshed, before this returns — also when it fails or is interrupted.
  */
-export async function indexItems(client: Client, cfg: FlowdexConfig, items: AsyncIterable<ReadItem>, o: IndexOptions): Promise<IndexResult> {
+export async function indexItems(
+  client: Client,
+  cfg: FlowdexConfig,
+  items: AsyncIterable<ReadItem>,
+  o: IndexOptions,
+): Promise<IndexResult> {
   const giveUpAfterMs = o.giveUpAfterMs ?? DEFAULTS.giveUpAfterMs;
   const concurrency = o.concurrency ?? DEFAULTS.concurrency;
   const counts = o.counts ?? new RunCounts();
-  const rollups = await RollupStream.open(client, cfg, { log: o.log, retry: (request) => withRetry(request, { giveUpAfterMs, signal: o.signal }), ...o.rollup });
+  const rollups = await RollupStream.open(client, cfg, {
+    log: o.log,
+    retry: (request) => withRetry(request, { giveUpAfterMs, signal: o.signal }),
+    ...o.rollup,
+  });
   const indices = new DailyIndices(client, { relaxRefresh: o.relaxRefresh ?? true, giveUpAfterMs, signal: o.signal });
   const sender = new BulkSender(client, { concurrency, maxRate: o.maxRate, giveUpAfterMs, signal: o.signal });
   const listener: SendListener = {
@@ -156,12 +165,17 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
       await o.deadLetter.rejectDoc(reason, e.loc, e.source);
     },
     retrying: (what, attempt, delay) => {
-      if (attempt === 0 || attempt % 10 === 0) o.log?.(`OpenSearch not accepting writes (${what}); retrying in ${delay} ms`);
+      if (attempt === 0 || attempt % 10 === 0)
+        o.log?.(`OpenSearch not accepting writes (${what}); retrying in ${delay} ms`);
     },
     beforeSend: (entries) => rollups.beforeSend(entries),
     settled: (entries) => rollups.settled(entries),
   };
-  const batcher = new Batcher(sender, listener, { flushBytes: o.flushBytes ?? DEFAULTS.flushBytes, maxDocs: sender.maxBatchDocs, concurrency });
+  const batcher = new Batcher(sender, listener, {
+    flushBytes: o.flushBytes ?? DEFAULTS.flushBytes,
+    maxDocs: sender.maxBatchDocs,
+    concurrency,
+  });
   const flushInterval = o.flushIntervalMs ?? DEFAULTS.flushIntervalMs;
   const timer = setInterval(() => batcher.flushIfOlder(flushInterval), Math.max(50, flushInterval / 4));
 
@@ -183,7 +197,14 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
           const { id, doc } = normalize(item.record);
           o.enrich?.apply(doc);
           const facts = rollups.facts(doc as unknown as Record<string, unknown>, item.record.start);
-          entry = { index: indexFor(cfg.prefix, item.record.start), id, source: JSON.stringify(doc), ts: item.record.start, loc: item.loc, ...(facts ? { facts } : {}) };
+          entry = {
+            index: indexFor(cfg.prefix, item.record.start),
+            id,
+            source: JSON.stringify(doc),
+            ts: item.record.start,
+            loc: item.loc,
+            ...(facts ? { facts } : {}),
+          };
         } catch (e) {
           if (!isFlowdexError(e)) throw e;
           await rejectItem(item.loc, rejectReason(e));
@@ -215,8 +236,18 @@ export async function indexItems(client: Client, cfg: FlowdexConfig, items: Asyn
 export function ingestFailure(e: unknown, counts: Counts): FlowdexError {
   if (isFlowdexError(e)) return e;
   if (isTransient(e)) {
-    return new FlowdexError('OPENSEARCH_UNREACHABLE', `OpenSearch did not accept writes before --give-up-after ran out (${counts.indexed} flows indexed before)`, {}, { cause: e });
+    return new FlowdexError(
+      'OPENSEARCH_UNREACHABLE',
+      `OpenSearch did not accept writes before --give-up-after ran out (${counts.indexed} flows indexed before)`,
+      {},
+      { cause: e },
+    );
   }
   const msg = e instanceof Error ? e.message : String(e);
-  return new FlowdexError('INGEST_FAILED', `indexing stopped: ${msg} (${counts.indexed} flows indexed before)`, {}, { cause: e });
+  return new FlowdexError(
+    'INGEST_FAILED',
+    `indexing stopped: ${msg} (${counts.indexed} flows indexed before)`,
+    {},
+    { cause: e },
+  );
 }

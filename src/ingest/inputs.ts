@@ -12,7 +12,10 @@ export function isIgnoredName(name: string): boolean {
 
 /** `*` and `?` in a single path segment, as a regular expression (Node 20 has no fs.glob). */
 export function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${body}$`);
 }
 
@@ -32,7 +35,10 @@ async function walk(dir: string): Promise<string[]> {
 
 async function expandGlob(arg: string): Promise<string[]> {
   const dir = path.dirname(arg);
-  if (hasGlob(dir)) throw new FlowdexError('INPUT_NOT_FOUND', `wildcards are supported in the last path segment only: ${arg}`, { file: arg });
+  if (hasGlob(dir))
+    throw new FlowdexError('INPUT_NOT_FOUND', `wildcards are supported in the last path segment only: ${arg}`, {
+      file: arg,
+    });
   const re = globToRegExp(path.basename(arg));
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
   return entries

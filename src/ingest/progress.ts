@@ -26,7 +26,7 @@ export function progressLine(p: ProgressState, elapsedMs: number, width = 24): s
   if (!p.totalBytes) return `${human(p.bytesRead)} read, ${stats}`;
   const frac = Math.min(1, p.bytesRead / p.totalBytes);
   const filled = Math.round(frac * width);
-  const eta = frac > 0 ? ((elapsedMs / frac - elapsedMs) / 1000) : Number.POSITIVE_INFINITY;
+  const eta = frac > 0 ? (elapsedMs / frac - elapsedMs) / 1000 : Number.POSITIVE_INFINITY;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${human(p.bytesRead)}/${human(p.totalBytes)} ${stats}, ETA ${duration(eta)}`;
 }
 

@@ -8,7 +8,10 @@ import { allFlowIndices, dayOfIndex, startOfDay } from '../store/indices';
 /** `30d`, `12h`, `10m` … in milliseconds; the option's name goes into the error. */
 export function durationMs(text: string, option: string): number {
   const ns = parseDurationNs(text);
-  if (ns === undefined || ns <= 0) throw new FlowdexError('BAD_REQUEST', `${option} needs a duration such as 30d, 12h or 10m, got "${text}"`, { field: option });
+  if (ns === undefined || ns <= 0)
+    throw new FlowdexError('BAD_REQUEST', `${option} needs a duration such as 30d, 12h or 10m, got "${text}"`, {
+      field: option,
+    });
   return ns / 1e6;
 }
 
@@ -18,10 +21,12 @@ export function durationMs(text: string, option: string): number {
  */
 export function expiredIndices(prefix: string, names: readonly string[], olderThanMs: number, now: number): string[] {
   const cutoff = startOfDay(now - olderThanMs);
-  return names.filter((n) => {
-    const day = dayOfIndex(prefix, n);
-    return day !== undefined && day < cutoff;
-  }).sort();
+  return names
+    .filter((n) => {
+      const day = dayOfIndex(prefix, n);
+      return day !== undefined && day < cutoff;
+    })
+    .sort();
 }
 
 export interface PruneResult {
@@ -30,12 +35,24 @@ export interface PruneResult {
 }
 
 /** Retention: deletes whole daily indices (no delete-by-query, which core OpenSearch lacks). */
-export async function prune(client: Client, cfg: FlowdexConfig, olderThanMs: number, o: { dryRun?: boolean; now?: number } = {}): Promise<PruneResult> {
+export async function prune(
+  client: Client,
+  cfg: FlowdexConfig,
+  olderThanMs: number,
+  o: { dryRun?: boolean; now?: number } = {},
+): Promise<PruneResult> {
   try {
-    const cat = await client.cat.indices({ index: allFlowIndices(cfg.prefix), format: 'json', h: ['index'] }, { ignore: [404] });
-    const names = ((cat.body as { index?: string }[] | undefined) ?? []).map((i) => i.index).filter((n): n is string => n !== undefined);
+    const cat = await client.cat.indices(
+      { index: allFlowIndices(cfg.prefix), format: 'json', h: ['index'] },
+      { ignore: [404] },
+    );
+    const names = ((cat.body as { index?: string }[] | undefined) ?? [])
+      .map((i) => i.index)
+      .filter((n): n is string => n !== undefined);
     const expired = expiredIndices(cfg.prefix, names, olderThanMs, o.now ?? Date.now());
-    if (!o.dryRun) for (let i = 0; i < expired.length; i += 50) await client.indices.delete({ index: expired.slice(i, i + 50).join(',') });
+    if (!o.dryRun)
+      for (let i = 0; i < expired.length; i += 50)
+        await client.indices.delete({ index: expired.slice(i, i + 50).join(',') });
     return { indices: expired, deleted: !o.dryRun };
   } catch (e) {
     throw toFlowdexError(e, cfg, 'prune');

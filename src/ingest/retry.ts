@@ -4,7 +4,12 @@ import { errors } from '@opensearch-project/opensearch';
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 export function isTransient(e: unknown): boolean {
-  if (e instanceof errors.ConnectionError || e instanceof errors.TimeoutError || e instanceof errors.NoLivingConnectionsError) return true;
+  if (
+    e instanceof errors.ConnectionError ||
+    e instanceof errors.TimeoutError ||
+    e instanceof errors.NoLivingConnectionsError
+  )
+    return true;
   if (e instanceof errors.ResponseError) return RETRYABLE_STATUS.has(e.statusCode ?? 0);
   return false;
 }

@@ -66,7 +66,11 @@ export class BulkSender {
     const t0 = Date.now();
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0 && Date.now() - t0 > this.o.giveUpAfterMs) {
-        throw new FlowdexError('INGEST_FAILED', `OpenSearch kept pushing back ${pending.length} documents (429) for ${Math.round(this.o.giveUpAfterMs / 1000)} s; giving up`, { file: pending[0]?.loc.file });
+        throw new FlowdexError(
+          'INGEST_FAILED',
+          `OpenSearch kept pushing back ${pending.length} documents (429) for ${Math.round(this.o.giveUpAfterMs / 1000)} s; giving up`,
+          { file: pending[0]?.loc.file },
+        );
       }
       const body = bulkBody(pending);
       const res = await withRetry(() => postBulk(this.client, body), {

@@ -24,7 +24,12 @@ export interface IngestSummary extends Counts {
 }
 
 export function summarize(c: Counts, deadLetter: string | null, tookMs: number): IngestSummary {
-  return { ...c, dead_letter: deadLetter, took_ms: tookMs, flows_per_s: tookMs > 0 ? Math.round((c.read * 1000) / tookMs) : 0 };
+  return {
+    ...c,
+    dead_letter: deadLetter,
+    took_ms: tookMs,
+    flows_per_s: tookMs > 0 ? Math.round((c.read * 1000) / tookMs) : 0,
+  };
 }
 
 export function formatCounts(c: Counts): string {

@@ -7,8 +7,30 @@ import { isIPv4, isIPv6 } from 'node:net';
  */
 
 // ICMP types that have a reply counterpart; those without one make the flow "one-way".
-const ICMP4_PAIRS: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17 };
-const ICMP6_PAIRS: Record<number, number> = { 128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 144: 145, 145: 144 };
+const ICMP4_PAIRS: Record<number, number> = {
+  8: 0,
+  0: 8,
+  13: 14,
+  14: 13,
+  15: 16,
+  16: 15,
+  10: 9,
+  9: 10,
+  17: 18,
+  18: 17,
+};
+const ICMP6_PAIRS: Record<number, number> = {
+  128: 129,
+  129: 128,
+  133: 134,
+  134: 133,
+  135: 136,
+  136: 135,
+  130: 131,
+  131: 130,
+  144: 145,
+  145: 144,
+};
 
 const PORTED = new Set([6, 17, 132, 1, 58]);
 
@@ -20,7 +42,9 @@ export function ipBytes(ip: string): Buffer | undefined {
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(addr);
   if (v4 && v4[1]) {
     const b = v4[1].split('.').map(Number);
-    addr = addr.slice(0, -v4[1].length) + `${(((b[0] ?? 0) << 8) | (b[1] ?? 0)).toString(16)}:${(((b[2] ?? 0) << 8) | (b[3] ?? 0)).toString(16)}`;
+    addr =
+      addr.slice(0, -v4[1].length) +
+      `${(((b[0] ?? 0) << 8) | (b[1] ?? 0)).toString(16)}:${(((b[2] ?? 0) << 8) | (b[3] ?? 0)).toString(16)}`;
   }
   const [head = '', tail] = addr.split('::');
   const headParts = head ? head.split(':') : [];
@@ -67,11 +91,17 @@ export function communityId(
     if (reply === undefined) oneWay = true;
     else dport = reply;
   }
-  let a = s, b = d, pa = sport, pb = dport;
+  let a = s,
+    b = d,
+    pa = sport,
+    pb = dport;
   const cmp = Buffer.compare(s, d);
   const ordered = cmp < 0 || (cmp === 0 && sport <= dport);
   if (!oneWay && !ordered) {
-    a = d; b = s; pa = dport; pb = sport;
+    a = d;
+    b = s;
+    pa = dport;
+    pb = sport;
   }
   const hasPorts = PORTED.has(proto);
   const buf = Buffer.alloc(2 + a.length * 2 + 2 + (hasPorts ? 4 : 0));

@@ -15,7 +15,8 @@ function bad(field: string, message: string): FlowdexError {
 
 function checkCounter(field: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isFinite(v) || v < 0 || v > MAX_COUNTER || !Number.isInteger(v)) throw bad(field, `${field} must be a non-negative integer, got ${v}`);
+  if (!Number.isFinite(v) || v < 0 || v > MAX_COUNTER || !Number.isInteger(v))
+    throw bad(field, `${field} must be a non-negative integer, got ${v}`);
   return v;
 }
 
@@ -143,8 +144,10 @@ export function flowId(r: FlowRecord): string {
 
 /** Turns a reader's flat record into the stored document. Throws INPUT_BAD_RECORD naming the field. */
 export function normalize(r: FlowRecord): IdentifiedFlow {
-  if (!Number.isFinite(r.start) || r.start < 0 || r.start > MAX_TIME_MS) throw bad('start', `flow start is not a valid time: ${r.start}`);
-  if (r.end !== undefined && (!Number.isFinite(r.end) || r.end < 0 || r.end > MAX_TIME_MS)) throw bad('end', `flow end is not a valid time: ${r.end}`);
+  if (!Number.isFinite(r.start) || r.start < 0 || r.start > MAX_TIME_MS)
+    throw bad('start', `flow start is not a valid time: ${r.start}`);
+  if (r.end !== undefined && (!Number.isFinite(r.end) || r.end < 0 || r.end > MAX_TIME_MS))
+    throw bad('end', `flow end is not a valid time: ${r.end}`);
   const srcIp = checkIp('source.ip', r.srcIp);
   const dstIp = checkIp('destination.ip', r.dstIp);
   const srcPort = checkPort('source.port', r.srcPort);
@@ -160,7 +163,8 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
 
   let iana = r.protocol;
   if (iana === undefined && r.transport !== undefined) iana = ianaNumber(r.transport);
-  if (iana !== undefined && (!Number.isInteger(iana) || iana < 0 || iana > 255)) throw bad('network.iana_number', `protocol must be 0-255, got ${iana}`);
+  if (iana !== undefined && (!Number.isInteger(iana) || iana < 0 || iana > 255))
+    throw bad('network.iana_number', `protocol must be 0-255, got ${iana}`);
   const transport = iana !== undefined ? transportName(iana) : r.transport?.toLowerCase();
 
   const end = r.end !== undefined && r.end >= r.start ? r.end : undefined;
@@ -182,8 +186,28 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
       end: end !== undefined ? new Date(end).toISOString() : undefined,
       duration: end !== undefined ? (end - r.start) * 1e6 : undefined,
     }),
-    source: endpoint('source', { ip: srcIp, address: r.srcAddress, port: srcPort, mac: r.srcMac, bytes: srcBytes, packets: srcPackets, as: r.srcAs, natIp: natSrcIp, natPort: natSrcPort }),
-    destination: endpoint('destination', { ip: dstIp, address: r.dstAddress, port: dstPort, mac: r.dstMac, bytes: dstBytes, packets: dstPackets, as: r.dstAs, natIp: natDstIp, natPort: natDstPort }),
+    source: endpoint('source', {
+      ip: srcIp,
+      address: r.srcAddress,
+      port: srcPort,
+      mac: r.srcMac,
+      bytes: srcBytes,
+      packets: srcPackets,
+      as: r.srcAs,
+      natIp: natSrcIp,
+      natPort: natSrcPort,
+    }),
+    destination: endpoint('destination', {
+      ip: dstIp,
+      address: r.dstAddress,
+      port: dstPort,
+      mac: r.dstMac,
+      bytes: dstBytes,
+      packets: dstPackets,
+      as: r.dstAs,
+      natIp: natDstIp,
+      natPort: natDstPort,
+    }),
     network: compact({
       bytes,
       packets,
@@ -192,11 +216,17 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
       type: ipVersion === 4 ? ('ipv4' as const) : ipVersion === 6 ? ('ipv6' as const) : undefined,
       protocol: r.app ? text(r.app.toLowerCase()) : undefined,
       vlan: vlanId('network.vlan.id', r.vlan),
-      inner: r.innerVlan !== undefined ? { vlan: vlanId('network.inner.vlan.id', r.innerVlan) as { id: string } } : undefined,
+      inner:
+        r.innerVlan !== undefined
+          ? { vlan: vlanId('network.inner.vlan.id', r.innerVlan) as { id: string } }
+          : undefined,
     }),
     flow: compact({
       format: r.format,
-      community_hash: srcIp !== undefined && dstIp !== undefined && iana !== undefined ? hashOf(lastCommunityId(srcIp, dstIp, iana, cidSport, cidDport)) : undefined,
+      community_hash:
+        srcIp !== undefined && dstIp !== undefined && iana !== undefined
+          ? hashOf(lastCommunityId(srcIp, dstIp, iana, cidSport, cidDport))
+          : undefined,
       tcp_flags: r.tcpFlags,
       tos: r.tos,
       sampling_rate: checkUint('flow.sampling_rate', r.samplingRate, UINT32_MAX),
@@ -205,15 +235,31 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
       bgp_next_hop: checkIp('flow.bgp_next_hop', r.bgpNextHop),
       physical_interface:
         r.inputPhysicalInterface !== undefined || r.outputPhysicalInterface !== undefined
-          ? compact({ ingress: checkUint('flow.physical_interface.ingress', r.inputPhysicalInterface, UINT32_MAX), egress: checkUint('flow.physical_interface.egress', r.outputPhysicalInterface, UINT32_MAX) })
+          ? compact({
+              ingress: checkUint('flow.physical_interface.ingress', r.inputPhysicalInterface, UINT32_MAX),
+              egress: checkUint('flow.physical_interface.egress', r.outputPhysicalInterface, UINT32_MAX),
+            })
           : undefined,
-      mpls: r.mplsLabel !== undefined ? { top_label: checkUint('flow.mpls.top_label', r.mplsLabel, 0xfffff) as number } : undefined,
+      mpls:
+        r.mplsLabel !== undefined
+          ? { top_label: checkUint('flow.mpls.top_label', r.mplsLabel, 0xfffff) as number }
+          : undefined,
       end_reason: text(r.endReason),
-      vrf: r.ingressVrf !== undefined || r.egressVrf !== undefined ? compact({ ingress: checkUint('flow.vrf.ingress', r.ingressVrf, UINT32_MAX), egress: checkUint('flow.vrf.egress', r.egressVrf, UINT32_MAX) }) : undefined,
+      vrf:
+        r.ingressVrf !== undefined || r.egressVrf !== undefined
+          ? compact({
+              ingress: checkUint('flow.vrf.ingress', r.ingressVrf, UINT32_MAX),
+              egress: checkUint('flow.vrf.egress', r.egressVrf, UINT32_MAX),
+            })
+          : undefined,
       icmp: icmpType !== undefined || icmpCode !== undefined ? compact({ type: icmpType, code: icmpCode }) : undefined,
       latency:
         r.clientLatencyMs !== undefined || r.serverLatencyMs !== undefined || r.applicationLatencyMs !== undefined
-          ? compact({ client_ms: r.clientLatencyMs, server_ms: r.serverLatencyMs, application_ms: r.applicationLatencyMs })
+          ? compact({
+              client_ms: r.clientLatencyMs,
+              server_ms: r.serverLatencyMs,
+              application_ms: r.applicationLatencyMs,
+            })
           : undefined,
       retransmissions:
         r.clientRetransmissions !== undefined || r.serverRetransmissions !== undefined
@@ -225,12 +271,19 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
   const ingress = iface('observer.ingress.interface.id', r.inputInterface, r.inputInterfaceName);
   const egress = iface('observer.egress.interface.id', r.outputInterface, r.outputInterfaceName);
   const postVlan = vlanId('observer.egress.vlan.id', r.postVlan);
-  if (exporter !== undefined || r.observerName !== undefined || ingress !== undefined || egress !== undefined || postVlan !== undefined) {
+  if (
+    exporter !== undefined ||
+    r.observerName !== undefined ||
+    ingress !== undefined ||
+    egress !== undefined ||
+    postVlan !== undefined
+  ) {
     doc.observer = compact({
       ip: exporter,
       name: text(r.observerName),
       ingress: ingress !== undefined ? { interface: ingress } : undefined,
-      egress: egress !== undefined || postVlan !== undefined ? compact({ interface: egress, vlan: postVlan }) : undefined,
+      egress:
+        egress !== undefined || postVlan !== undefined ? compact({ interface: egress, vlan: postVlan }) : undefined,
     });
   }
   const dnsQuery = text(r.dnsQuery);
@@ -247,7 +300,10 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
   }
   const tlsServerName = text(r.tlsServerName);
   if (r.tlsVersion || tlsServerName) {
-    doc.tls = compact({ version: text(r.tlsVersion), client: tlsServerName ? { server_name: tlsServerName } : undefined });
+    doc.tls = compact({
+      version: text(r.tlsVersion),
+      client: tlsServerName ? { server_name: tlsServerName } : undefined,
+    });
   }
   return { id: flowId(r), doc };
 }
@@ -270,10 +326,19 @@ function hashOf(id: string | undefined): number | undefined {
 export function hydrate(stored: FlowDoc): FlowDoc {
   const doc = withoutEmpty(stored) as FlowDoc;
   const { source, destination, network } = doc;
-  if (!network || network.community_id !== undefined || source?.ip === undefined || destination?.ip === undefined || network.iana_number === undefined) return doc;
+  if (
+    !network ||
+    network.community_id !== undefined ||
+    source?.ip === undefined ||
+    destination?.ip === undefined ||
+    network.iana_number === undefined
+  )
+    return doc;
   const icmp = doc.flow?.icmp;
   const typed = (network.iana_number === 1 || network.iana_number === 58) && icmp?.type !== undefined;
-  const id = typed ? lastCommunityId(source.ip, destination.ip, network.iana_number, icmp.type, icmp.code ?? 0) : lastCommunityId(source.ip, destination.ip, network.iana_number, source.port, destination.port);
+  const id = typed
+    ? lastCommunityId(source.ip, destination.ip, network.iana_number, icmp.type, icmp.code ?? 0)
+    : lastCommunityId(source.ip, destination.ip, network.iana_number, source.port, destination.port);
   return id === undefined ? doc : { ...doc, network: { ...network, community_id: id } };
 }
 
@@ -282,7 +347,13 @@ export function hydrate(stored: FlowDoc): FlowDoc {
  * and both want the Community ID of the same 5-tuple.
  */
 const lastTuple: { src?: string; dst?: string; proto?: number; sport?: number; dport?: number; id?: string } = {};
-function lastCommunityId(src: string, dst: string, proto: number, sport: number | undefined, dport: number | undefined): string | undefined {
+function lastCommunityId(
+  src: string,
+  dst: string,
+  proto: number,
+  sport: number | undefined,
+  dport: number | undefined,
+): string | undefined {
   const t = lastTuple;
   if (t.src === src && t.dst === dst && t.proto === proto && t.sport === sport && t.dport === dport) return t.id;
   const id = communityId(src, dst, proto, sport, dport);

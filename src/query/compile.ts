@@ -11,7 +11,9 @@ function leaf(field: string, test: Test, isDate: boolean): QueryDsl {
     case 'eq': {
       const [only] = test.values;
       // term on an ip field takes a CIDR block too, so addresses and networks compile alike.
-      return test.values.length === 1 && only !== undefined ? { term: { [field]: only } } : { terms: { [field]: [...test.values] } };
+      return test.values.length === 1 && only !== undefined
+        ? { term: { [field]: only } }
+        : { terms: { [field]: [...test.values] } };
     }
     case 'range': {
       const { op: _op, ...bounds } = test;

@@ -111,7 +111,8 @@ export interface FilterAgg {
   aggs?: Record<string, AggregationDsl>;
 }
 
-export type AggregationDsl = CompositeAgg | DateHistogramAgg | SumAgg | CardinalityAgg | TermsAgg | MissingAgg | MaxAgg | MinAgg | FilterAgg;
+export type AggregationDsl =
+  CompositeAgg | DateHistogramAgg | SumAgg | CardinalityAgg | TermsAgg | MissingAgg | MaxAgg | MinAgg | FilterAgg;
 
 /** A `_search` request body for an aggregation-only request. */
 export interface SearchBody {

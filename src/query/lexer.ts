@@ -48,7 +48,8 @@ export function tokenize(text: string): Token[] {
         if (d === '"') break;
         if (d === '\\') {
           const e = text[i + 1];
-          if (e === undefined) throw new FlowdexError('QUERY_SYNTAX', `unclosed quote starting at ${start}`, { position: start });
+          if (e === undefined)
+            throw new FlowdexError('QUERY_SYNTAX', `unclosed quote starting at ${start}`, { position: start });
           value += e;
           i += 2;
         } else {

@@ -56,7 +56,11 @@ export function bucketCount(from: number, to: number, intervalMs: number): numbe
 /** Refuses a series with more buckets than `MAX_SERIES_BUCKETS`, before any array is built. */
 export function checkBucketCount(from: number, to: number, intervalMs: number, interval: string): void {
   if (bucketCount(from, to, intervalMs) > MAX_SERIES_BUCKETS) {
-    throw new FlowdexError('QUERY_BAD_VALUE', `interval ${interval} gives more than ${MAX_SERIES_BUCKETS} buckets over this time range; use a larger one`, { field: 'interval' });
+    throw new FlowdexError(
+      'QUERY_BAD_VALUE',
+      `interval ${interval} gives more than ${MAX_SERIES_BUCKETS} buckets over this time range; use a larger one`,
+      { field: 'interval' },
+    );
   }
 }
 

@@ -64,13 +64,23 @@ function tokenize(text: string): Tok[] {
       i += 2;
     } else if (c === '=' || c === '>' || c === '<') out.push({ kind: 'cmp', value: c, pos: i, end: ++i });
     else if (c === '!') out.push({ kind: 'not', value: c, pos: i, end: ++i });
-    else if (c === '&' || c === '|') throw syntax(`"${c}" at ${i} is not an operator; use "${c}${c}" or "${c === '&' ? 'and' : 'or'}"`, i);
+    else if (c === '&' || c === '|')
+      throw syntax(`"${c}" at ${i} is not an operator; use "${c}${c}" or "${c === '&' ? 'and' : 'or'}"`, i);
     else {
       const start = i;
       while (i < text.length && !WORD_END.test(text[i] as string)) i++;
       const value = text.slice(start, i);
       const lower = value.toLowerCase();
-      const kind: Kind = lower === 'and' ? 'and' : lower === 'or' ? 'or' : lower === 'not' ? 'not' : ['eq', 'gt', 'lt', 'ge', 'le'].includes(lower) ? 'cmp' : 'word';
+      const kind: Kind =
+        lower === 'and'
+          ? 'and'
+          : lower === 'or'
+            ? 'or'
+            : lower === 'not'
+              ? 'not'
+              : ['eq', 'gt', 'lt', 'ge', 'le'].includes(lower)
+                ? 'cmp'
+                : 'word';
       out.push({ kind, value, pos: start, end: i });
     }
   }
@@ -78,7 +88,19 @@ function tokenize(text: string): Tok[] {
   return out;
 }
 
-const CMP_WORDS: Record<string, Cmp> = { '=': 'eq', '==': 'eq', eq: 'eq', '>': 'gt', gt: 'gt', '<': 'lt', lt: 'lt', '>=': 'gte', ge: 'gte', '<=': 'lte', le: 'lte' };
+const CMP_WORDS: Record<string, Cmp> = {
+  '=': 'eq',
+  '==': 'eq',
+  eq: 'eq',
+  '>': 'gt',
+  gt: 'gt',
+  '<': 'lt',
+  lt: 'lt',
+  '>=': 'gte',
+  ge: 'gte',
+  '<=': 'lte',
+  le: 'lte',
+};
 type Cmp = 'eq' | 'gt' | 'lt' | 'gte' | 'lte';
 type Dir = 'src' | 'dst' | 'either' | 'both';
 
@@ -93,7 +115,32 @@ const SIDES: Record<string, Record<'src' | 'dst' | 'either', string>> = {
 
 const SCALE: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
 const DIRECTED = new Set(['ip', 'host', 'net', 'port', 'as']);
-const UNSUPPORTED = new Set(['next', 'prev', 'router', 'bps', 'pps', 'bpp', 'mpls', 'vlan', 'mac', 'engine-type', 'engine-id', 'exporter', 'mask', 'ident', 'nat', 'xip', 'nip', 'sysid', 'fwd', 'latency', 'asa', 'pblock', 'geo', 'flowlabel']);
+const UNSUPPORTED = new Set([
+  'next',
+  'prev',
+  'router',
+  'bps',
+  'pps',
+  'bpp',
+  'mpls',
+  'vlan',
+  'mac',
+  'engine-type',
+  'engine-id',
+  'exporter',
+  'mask',
+  'ident',
+  'nat',
+  'xip',
+  'nip',
+  'sysid',
+  'fwd',
+  'latency',
+  'asa',
+  'pblock',
+  'geo',
+  'flowlabel',
+]);
 
 /** Whether a word starts an nfdump primitive: how auto-detection tells the two syntaxes apart. */
 export function startsLikeNfdump(text: string): boolean {
@@ -103,7 +150,27 @@ export function startsLikeNfdump(text: string): boolean {
   return PRIMITIVES.has(w) || w === 'src' || w === 'dst' || w === 'in' || w === 'out';
 }
 
-const PRIMITIVES = new Set(['any', 'inet', 'ipv4', 'inet6', 'ipv6', 'ip', 'host', 'net', 'port', 'as', 'if', 'proto', 'flags', 'tos', 'bytes', 'packets', 'duration', 'icmp-type', 'icmp-code']);
+const PRIMITIVES = new Set([
+  'any',
+  'inet',
+  'ipv4',
+  'inet6',
+  'ipv6',
+  'ip',
+  'host',
+  'net',
+  'port',
+  'as',
+  'if',
+  'proto',
+  'flags',
+  'tos',
+  'bytes',
+  'packets',
+  'duration',
+  'icmp-type',
+  'icmp-code',
+]);
 
 class NfdumpParser {
   private i = 0;
@@ -133,7 +200,12 @@ class NfdumpParser {
     const ast = this.orExpr();
     const t = this.peek();
     if (t.kind !== 'eof') {
-      throw syntax(t.kind === 'rparen' ? `unmatched ")" at ${t.pos}` : `expected "and", "or" or the end of the filter at ${t.pos}, got ${this.describe(t)}`, t.pos);
+      throw syntax(
+        t.kind === 'rparen'
+          ? `unmatched ")" at ${t.pos}`
+          : `expected "and", "or" or the end of the filter at ${t.pos}, got ${this.describe(t)}`,
+        t.pos,
+      );
     }
     return ast;
   }
@@ -144,7 +216,9 @@ class NfdumpParser {
       this.next();
       children.push(this.andExpr());
     }
-    return children.length === 1 ? (children[0] as Ast) : { kind: 'or', children: children.flatMap((c) => (c.kind === 'or' ? c.children : [c])) };
+    return children.length === 1
+      ? (children[0] as Ast)
+      : { kind: 'or', children: children.flatMap((c) => (c.kind === 'or' ? c.children : [c])) };
   }
 
   private andExpr(): Ast {
@@ -153,20 +227,27 @@ class NfdumpParser {
       this.next();
       children.push(this.unary());
     }
-    return children.length === 1 ? (children[0] as Ast) : { kind: 'and', children: children.flatMap((c) => (c.kind === 'and' ? c.children : [c])) };
+    return children.length === 1
+      ? (children[0] as Ast)
+      : { kind: 'and', children: children.flatMap((c) => (c.kind === 'and' ? c.children : [c])) };
   }
 
   private unary(): Ast {
     const t = this.peek();
     if (t.kind === 'not' || t.kind === 'lparen') {
       this.next();
-      if (++this.depth > MAX_NESTING) throw syntax(`nesting deeper than ${MAX_NESTING} levels of parentheses and "not" at ${t.pos}`, t.pos);
+      if (++this.depth > MAX_NESTING)
+        throw syntax(`nesting deeper than ${MAX_NESTING} levels of parentheses and "not" at ${t.pos}`, t.pos);
       let inner: Ast;
       if (t.kind === 'not') inner = { kind: 'not', child: this.unary() };
       else {
         inner = this.orExpr();
         const close = this.next();
-        if (close.kind !== 'rparen') throw syntax(`unclosed "(" at ${t.pos}: expected ")" at ${close.pos}, got ${this.describe(close)}`, close.pos);
+        if (close.kind !== 'rparen')
+          throw syntax(
+            `unclosed "(" at ${t.pos}: expected ")" at ${close.pos}, got ${this.describe(close)}`,
+            close.pos,
+          );
       }
       this.depth--;
       return inner;
@@ -177,7 +258,10 @@ class NfdumpParser {
   private word(what: string): Tok {
     const t = this.next();
     if (t.kind !== 'word') throw syntax(`expected ${what} at ${t.pos}, got ${this.describe(t)}`, t.pos);
-    if (t.value.length > MAX_VALUE_LENGTH) throw new FlowdexError('QUERY_BAD_VALUE', `value at ${t.pos} is longer than ${MAX_VALUE_LENGTH} characters`, { position: t.pos });
+    if (t.value.length > MAX_VALUE_LENGTH)
+      throw new FlowdexError('QUERY_BAD_VALUE', `value at ${t.pos} is longer than ${MAX_VALUE_LENGTH} characters`, {
+        position: t.pos,
+      });
     return t;
   }
 
@@ -187,7 +271,11 @@ class NfdumpParser {
     this.next();
     const join = this.peek();
     const other = this.peek(1);
-    if ((join.kind === 'or' || join.kind === 'and') && other.kind === 'word' && other.value.toLowerCase() === (w === 'src' ? 'dst' : 'src')) {
+    if (
+      (join.kind === 'or' || join.kind === 'and') &&
+      other.kind === 'word' &&
+      other.value.toLowerCase() === (w === 'src' ? 'dst' : 'src')
+    ) {
       this.i += 2;
       return join.kind === 'or' ? 'either' : 'both';
     }
@@ -197,9 +285,14 @@ class NfdumpParser {
   private primitive(): Ast {
     const start = this.peek();
     const dir = this.direction();
-    const t = this.word(dir === undefined ? 'a filter primitive (ip, net, port, proto, bytes …)' : `ip, host, net, port or as after "${start.value}"`);
+    const t = this.word(
+      dir === undefined
+        ? 'a filter primitive (ip, net, port, proto, bytes …)'
+        : `ip, host, net, port or as after "${start.value}"`,
+    );
     const key = t.value.toLowerCase();
-    if (dir !== undefined && !DIRECTED.has(key)) throw syntax(`"${t.value}" at ${t.pos} takes no src/dst qualifier`, t.pos);
+    if (dir !== undefined && !DIRECTED.has(key))
+      throw syntax(`"${t.value}" at ${t.pos} takes no src/dst qualifier`, t.pos);
     const d: Dir = dir ?? 'either';
     switch (key) {
       case 'any':
@@ -221,7 +314,8 @@ class NfdumpParser {
       case 'in':
       case 'out': {
         const ifWord = this.word(`"if" after "${t.value}"`);
-        if (ifWord.value.toLowerCase() !== 'if') throw syntax(`expected "if" after "${t.value}" at ${ifWord.pos}, got "${ifWord.value}"`, ifWord.pos);
+        if (ifWord.value.toLowerCase() !== 'if')
+          throw syntax(`expected "if" after "${t.value}" at ${ifWord.pos}, got "${ifWord.value}"`, ifWord.pos);
         return this.ifIndex(key === 'in' ? 'src' : 'dst', start.pos);
       }
       case 'if':
@@ -229,8 +323,16 @@ class NfdumpParser {
       case 'proto': {
         const v = this.word('a protocol name or number');
         const n = ianaNumber(v.value);
-        if (n === undefined) throw new FlowdexError('QUERY_BAD_VALUE', `unknown protocol "${v.value}" at ${v.pos}`, { position: v.pos, field: 'proto' });
-        if (n > 255) throw new FlowdexError('QUERY_BAD_VALUE', `protocol number ${n} at ${v.pos} is above 255`, { position: v.pos, field: 'proto' });
+        if (n === undefined)
+          throw new FlowdexError('QUERY_BAD_VALUE', `unknown protocol "${v.value}" at ${v.pos}`, {
+            position: v.pos,
+            field: 'proto',
+          });
+        if (n > 255)
+          throw new FlowdexError('QUERY_BAD_VALUE', `protocol number ${n} at ${v.pos} is above 255`, {
+            position: v.pos,
+            field: 'proto',
+          });
         return this.pred('protocol', { op: 'eq', values: [n] }, start.pos, v.end);
       }
       case 'flags':
@@ -242,7 +344,13 @@ class NfdumpParser {
         const v = this.word('a number');
         const n = this.number(v, 0, 255);
         const icmp = this.pred('protocol', { op: 'eq', values: [1, 58] }, start.pos, v.end);
-        return { kind: 'and', children: [this.pred(key === 'icmp-type' ? 'icmp_type' : 'icmp_code', { op: 'eq', values: [n] }, start.pos, v.end), icmp] };
+        return {
+          kind: 'and',
+          children: [
+            this.pred(key === 'icmp-type' ? 'icmp_type' : 'icmp_code', { op: 'eq', values: [n] }, start.pos, v.end),
+            icmp,
+          ],
+        };
       }
       case 'tos':
         return this.compare('tos', start.pos, 0, 255, 1);
@@ -254,8 +362,12 @@ class NfdumpParser {
         // nfdump counts milliseconds; flowdex stores nanoseconds.
         return this.compare('duration', start.pos, 0, Number.MAX_SAFE_INTEGER / 1e6, 1e6);
       default:
-        if (UNSUPPORTED.has(key)) throw syntax(`nfdump's "${t.value}" filter at ${t.pos} has no flowdex field to search`, t.pos);
-        throw syntax(`"${t.value}" at ${t.pos} is not an nfdump filter primitive (ip, host, net, port, as, if, proto, flags, tos, bytes, packets, duration, any)`, t.pos);
+        if (UNSUPPORTED.has(key))
+          throw syntax(`nfdump's "${t.value}" filter at ${t.pos} has no flowdex field to search`, t.pos);
+        throw syntax(
+          `"${t.value}" at ${t.pos} is not an nfdump filter primitive (ip, host, net, port, as, if, proto, flags, tos, bytes, packets, duration, any)`,
+          t.pos,
+        );
     }
   }
 
@@ -275,11 +387,17 @@ class NfdumpParser {
     for (const t of list.items) {
       if (isIP(t.value) !== 0) ips.push(t.value.toLowerCase());
       else if (/^[A-Za-z][\w.-]*$/.test(t.value)) names.push(t.value);
-      else throw new FlowdexError('QUERY_BAD_VALUE', `"${t.value}" at ${t.pos} is not an IP address (use "net" for blocks)`, { position: t.pos, field: 'ip' });
+      else
+        throw new FlowdexError(
+          'QUERY_BAD_VALUE',
+          `"${t.value}" at ${t.pos} is not an IP address (use "net" for blocks)`,
+          { position: t.pos, field: 'ip' },
+        );
     }
     const preds: Ast[] = [];
     if (ips.length > 0) preds.push(this.pred(SIDES.ip?.[side] as string, { op: 'eq', values: ips }, pos, list.end));
-    if (names.length > 0) preds.push(this.pred(SIDES.name?.[side] as string, { op: 'eq', values: names }, pos, list.end));
+    if (names.length > 0)
+      preds.push(this.pred(SIDES.name?.[side] as string, { op: 'eq', values: names }, pos, list.end));
     return preds.length === 1 ? (preds[0] as Ast) : { kind: 'or', children: preds };
   }
 
@@ -289,10 +407,16 @@ class NfdumpParser {
     const slash = t.value.indexOf('/');
     if (slash < 0) {
       const mask = this.peek();
-      if (mask.kind !== 'word' || isIP(mask.value) !== 4 || isIP(t.value) !== 4) throw syntax(`expected a network such as 10.0.0.0/8 or 10.0.0.0 255.0.0.0 at ${t.pos}`, t.pos);
+      if (mask.kind !== 'word' || isIP(mask.value) !== 4 || isIP(t.value) !== 4)
+        throw syntax(`expected a network such as 10.0.0.0/8 or 10.0.0.0 255.0.0.0 at ${t.pos}`, t.pos);
       this.next();
       const bits = maskBits(mask.value);
-      if (bits === undefined) throw new FlowdexError('QUERY_BAD_VALUE', `netmask "${mask.value}" at ${mask.pos} is not contiguous; flowdex matches CIDR blocks only`, { position: mask.pos, field: 'net' });
+      if (bits === undefined)
+        throw new FlowdexError(
+          'QUERY_BAD_VALUE',
+          `netmask "${mask.value}" at ${mask.pos} is not contiguous; flowdex matches CIDR blocks only`,
+          { position: mask.pos, field: 'net' },
+        );
       cidr = networkOf(t.value, bits);
     } else {
       let addr = t.value.slice(0, slash);
@@ -301,9 +425,14 @@ class NfdumpParser {
       if (/^\d+(\.\d+){1,2}$/.test(addr)) addr += '.0'.repeat(3 - (addr.match(/\./g)?.length ?? 0));
       const version = isIP(addr);
       const bits = Number(bitsText);
-      if (version !== 0 && /^\d{1,3}$/.test(bitsText) && bits <= (version === 4 ? 32 : 128)) cidr = version === 4 ? networkOf(addr, bits) : parseIpOrCidr(`${addr}/${bits}`);
+      if (version !== 0 && /^\d{1,3}$/.test(bitsText) && bits <= (version === 4 ? 32 : 128))
+        cidr = version === 4 ? networkOf(addr, bits) : parseIpOrCidr(`${addr}/${bits}`);
     }
-    if (cidr === undefined) throw new FlowdexError('QUERY_BAD_VALUE', `"${t.value}" at ${t.pos} is not a network (address/prefix length)`, { position: t.pos, field: 'net' });
+    if (cidr === undefined)
+      throw new FlowdexError('QUERY_BAD_VALUE', `"${t.value}" at ${t.pos} is not a network (address/prefix length)`, {
+        position: t.pos,
+        field: 'net',
+      });
     const end = (this.toks[this.i - 1] as Tok).end;
     return this.pred(SIDES.ip?.[side] as string, { op: 'eq', values: [cidr] }, pos, end);
   }
@@ -318,7 +447,12 @@ class NfdumpParser {
   private numbers(name: string, pos: number, min: number, max: number): Ast {
     if (this.peek().kind === 'word' && this.peek().value.toLowerCase() === 'in') {
       const list = this.listOr(() => this.word('a number'));
-      return this.pred(name, { op: 'eq', values: [...new Set(list.items.map((t) => this.number(t, min, max)))] }, pos, list.end);
+      return this.pred(
+        name,
+        { op: 'eq', values: [...new Set(list.items.map((t) => this.number(t, min, max)))] },
+        pos,
+        list.end,
+      );
     }
     return this.compare(name, pos, min, max, 1);
   }
@@ -336,7 +470,11 @@ class NfdumpParser {
     const exact = /^\d+$/.test(t.value);
     const mask = exact ? Number(t.value) : flagMask(t.value);
     if (mask === undefined || mask > 63 || /[CE]/.test(t.value)) {
-      throw new FlowdexError('QUERY_BAD_VALUE', `"${t.value}" at ${t.pos} is not a set of TCP flags (letters UAPRSF or X, or 0-63)`, { position: t.pos, field: 'flags' });
+      throw new FlowdexError(
+        'QUERY_BAD_VALUE',
+        `"${t.value}" at ${t.pos} is not a set of TCP flags (letters UAPRSF or X, or 0-63)`,
+        { position: t.pos, field: 'flags' },
+      );
     }
     // nfdump implies TCP for a flags filter. Letters ask for at least those flags, a number
     // for exactly that value.
@@ -353,7 +491,8 @@ class NfdumpParser {
     }
     this.next();
     const open = this.next();
-    if (open.kind !== 'lbracket') throw syntax(`expected "[" after "in" at ${open.pos}, got ${this.describe(open)}`, open.pos);
+    if (open.kind !== 'lbracket')
+      throw syntax(`expected "[" after "in" at ${open.pos}, got ${this.describe(open)}`, open.pos);
     const items: Tok[] = [];
     for (;;) {
       const t = this.peek();
@@ -367,16 +506,30 @@ class NfdumpParser {
         continue;
       }
       if (t.kind === 'eof') throw syntax(`unclosed "[" at ${open.pos}: expected "]" at ${t.pos}`, t.pos);
-      if (items.length === MAX_LIST_VALUES) throw syntax(`more than ${MAX_LIST_VALUES} values in the list at ${t.pos}`, t.pos);
+      if (items.length === MAX_LIST_VALUES)
+        throw syntax(`more than ${MAX_LIST_VALUES} values in the list at ${t.pos}`, t.pos);
       items.push(item());
     }
   }
 
   private number(t: Tok, min: number, max: number): number {
     const m = /^(?:0x([0-9a-f]+)|(\d+)([kmgt])?)$/i.exec(t.value);
-    const n = m === null ? NaN : m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]) * (m[3] !== undefined ? (SCALE[m[3].toLowerCase()] as number) : 1);
-    if (!Number.isSafeInteger(n)) throw new FlowdexError('QUERY_BAD_VALUE', `"${t.value}" at ${t.pos} is not a whole number (k, M, G, T multiply by 1000)`, { position: t.pos });
-    if (n < min || n > max) throw new FlowdexError('QUERY_BAD_VALUE', `${t.value} at ${t.pos} is out of range (${min} to ${max})`, { position: t.pos });
+    const n =
+      m === null
+        ? NaN
+        : m[1] !== undefined
+          ? parseInt(m[1], 16)
+          : Number(m[2]) * (m[3] !== undefined ? (SCALE[m[3].toLowerCase()] as number) : 1);
+    if (!Number.isSafeInteger(n))
+      throw new FlowdexError(
+        'QUERY_BAD_VALUE',
+        `"${t.value}" at ${t.pos} is not a whole number (k, M, G, T multiply by 1000)`,
+        { position: t.pos },
+      );
+    if (n < min || n > max)
+      throw new FlowdexError('QUERY_BAD_VALUE', `${t.value} at ${t.pos} is out of range (${min} to ${max})`, {
+        position: t.pos,
+      });
     return n;
   }
 
@@ -385,7 +538,11 @@ class NfdumpParser {
     // A flags filter is one condition however many flag values it lists.
     this.conditions += f.defs.length * (test.op === 'eq' && name !== 'flags' ? test.values.length : 1);
     if (this.conditions > MAX_CONDITIONS) {
-      throw new FlowdexError('QUERY_BAD_VALUE', `more than ${MAX_CONDITIONS} conditions (either-side names and list values count each) at ${pos}`, { position: pos, field: 'query' });
+      throw new FlowdexError(
+        'QUERY_BAD_VALUE',
+        `more than ${MAX_CONDITIONS} conditions (either-side names and list values count each) at ${pos}`,
+        { position: pos, field: 'query' },
+      );
     }
     return { kind: 'pred', name, fields: f.defs.map((d) => d.computedFrom ?? d.name), type: f.type, test, pos, end };
   }
@@ -410,7 +567,10 @@ function networkOf(addr: string, bits: number): string {
  */
 export function parseNfdump(text: string): Ast {
   if (text.length > MAX_QUERY_LENGTH) {
-    throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, { position: MAX_QUERY_LENGTH, field: 'query' });
+    throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, {
+      position: MAX_QUERY_LENGTH,
+      field: 'query',
+    });
   }
   return new NfdumpParser(tokenize(text)).parse();
 }

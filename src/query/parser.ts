@@ -4,7 +4,15 @@ import type { Ast, Predicate, Test } from './ast';
 import type { Scalar } from './dsl';
 import { tokenize, type Token } from './lexer';
 import { MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH } from './limits';
-import { comparisonTest, fieldForValue, lookupField, parseIpOrCidr, valueTest, type Comparison, type ResolvedField } from './values';
+import {
+  comparisonTest,
+  fieldForValue,
+  lookupField,
+  parseIpOrCidr,
+  valueTest,
+  type Comparison,
+  type ResolvedField,
+} from './values';
 
 /*
  * Grammar (DESIGN §6):
@@ -28,7 +36,8 @@ function syntax(message: string, position: number): FlowdexError {
 }
 
 const FIELD_NAME = /^[A-Za-z@_][\w.@]*$/;
-const BARE_HINT = 'a value without a field must be an IP address or CIDR block (fields: src, dst, ip, port, dport, proto, app, host, bytes …)';
+const BARE_HINT =
+  'a value without a field must be an IP address or CIDR block (fields: src, dst, ip, port, dport, proto, app, host, bytes …)';
 
 class Parser {
   private i = 0;
@@ -57,7 +66,12 @@ class Parser {
     const ast = this.orExpr();
     const t = this.peek();
     if (t.kind !== 'eof') {
-      throw syntax(t.kind === 'rparen' ? `unmatched ")" at ${t.pos}` : `expected "and", "or" or the end of the query at ${t.pos}, got ${describe(t)}`, t.pos);
+      throw syntax(
+        t.kind === 'rparen'
+          ? `unmatched ")" at ${t.pos}`
+          : `expected "and", "or" or the end of the query at ${t.pos}, got ${describe(t)}`,
+        t.pos,
+      );
     }
     return ast;
   }
@@ -68,7 +82,9 @@ class Parser {
       const op = this.next();
       children.push(this.andExpr(op));
     }
-    return children.length === 1 ? (children[0] as Ast) : { kind: 'or', children: children.flatMap((c) => (c.kind === 'or' ? c.children : [c])) };
+    return children.length === 1
+      ? (children[0] as Ast)
+      : { kind: 'or', children: children.flatMap((c) => (c.kind === 'or' ? c.children : [c])) };
   }
 
   private andExpr(after?: Token): Ast {
@@ -84,7 +100,9 @@ class Parser {
         break;
       }
     }
-    return children.length === 1 ? (children[0] as Ast) : { kind: 'and', children: children.flatMap((c) => (c.kind === 'and' ? c.children : [c])) };
+    return children.length === 1
+      ? (children[0] as Ast)
+      : { kind: 'and', children: children.flatMap((c) => (c.kind === 'and' ? c.children : [c])) };
   }
 
   private unary(after?: Token): Ast {
@@ -100,7 +118,8 @@ class Parser {
   }
 
   private enter(t: Token): void {
-    if (++this.depth > MAX_NESTING) throw syntax(`nesting deeper than ${MAX_NESTING} levels of parentheses and "not" at ${t.pos}`, t.pos);
+    if (++this.depth > MAX_NESTING)
+      throw syntax(`nesting deeper than ${MAX_NESTING} levels of parentheses and "not" at ${t.pos}`, t.pos);
   }
 
   private primary(after?: Token): Ast {
@@ -111,11 +130,16 @@ class Parser {
       const inner = this.orExpr();
       this.depth--;
       const close = this.next();
-      if (close.kind !== 'rparen') throw syntax(`unclosed "(" at ${t.pos}: expected ")" at ${close.pos}, got ${describe(close)}`, close.pos);
+      if (close.kind !== 'rparen')
+        throw syntax(`unclosed "(" at ${t.pos}: expected ")" at ${close.pos}, got ${describe(close)}`, close.pos);
       return inner;
     }
     if (t.kind === 'word') return this.condition(t);
-    if (t.kind === 'string') throw syntax(`expected field:value at ${t.pos}, got a quoted string; name a field, e.g. host:"${t.value}"`, t.pos);
+    if (t.kind === 'string')
+      throw syntax(
+        `expected field:value at ${t.pos}, got a quoted string; name a field, e.g. host:"${t.value}"`,
+        t.pos,
+      );
     const context = after !== undefined ? ` after "${after.value}"` : '';
     throw syntax(`expected a condition${context} at ${t.pos}, got ${describe(t)}`, t.pos);
   }
@@ -125,13 +149,21 @@ class Parser {
     const following = this.peek();
     // Whole-word addresses first: IPv6 contains colons that would otherwise look like field:value.
     if (following.kind !== 'cmp' && parseIpOrCidr(text) !== undefined) {
-      return this.predicate(lookupField('ip', word.pos), word.pos, word.end, { op: 'eq', values: [parseIpOrCidr(text) as string] });
+      return this.predicate(lookupField('ip', word.pos), word.pos, word.end, {
+        op: 'eq',
+        values: [parseIpOrCidr(text) as string],
+      });
     }
     const colon = text.indexOf(':');
     const name = colon < 0 ? text : text.slice(0, colon);
     if (colon < 0 && following.kind !== 'cmp') return this.bareValue(word);
     if (!FIELD_NAME.test(name)) {
-      throw syntax(colon === 0 ? `expected a field name before ":" at ${word.pos}` : `"${name}" at ${word.pos} is not a field name`, word.pos);
+      throw syntax(
+        colon === 0
+          ? `expected a field name before ":" at ${word.pos}`
+          : `"${name}" at ${word.pos} is not a field name`,
+        word.pos,
+      );
     }
     const field = lookupField(name, word.pos);
     const rest = colon < 0 ? '' : text.slice(colon + 1);
@@ -144,11 +176,19 @@ class Parser {
     if (t.kind === 'cmp') {
       this.next();
       const v = this.value(t);
-      return this.predicate(field, word.pos, v.end, comparisonTest(t.value as Comparison, v.value, field, v.pos, this.now));
+      return this.predicate(
+        field,
+        word.pos,
+        v.end,
+        comparisonTest(t.value as Comparison, v.value, field, v.pos, this.now),
+      );
     }
     if (t.kind === 'lparen') {
       const first = this.tokens[this.i + 1];
-      return this.list(first?.kind === 'word' || first?.kind === 'string' ? fieldForValue(field, first.value) : field, word);
+      return this.list(
+        first?.kind === 'word' || first?.kind === 'string' ? fieldForValue(field, first.value) : field,
+        word,
+      );
     }
     const v = this.value(word);
     const f = fieldForValue(field, v.value);
@@ -167,18 +207,27 @@ class Parser {
     const tests: Test[] = [];
     for (;;) {
       const v = this.peek();
-      if (v.kind === 'rparen' && tests.length === 0) throw syntax(`empty list after "${word.value}" at ${v.pos}: give at least one value`, v.pos);
+      if (v.kind === 'rparen' && tests.length === 0)
+        throw syntax(`empty list after "${word.value}" at ${v.pos}: give at least one value`, v.pos);
       if (v.kind !== 'word' && v.kind !== 'string') {
-        throw syntax(v.kind === 'eof' ? `unclosed "(" at ${open.pos}: expected ")" at ${v.pos}` : `expected a value in the list at ${v.pos}, got ${describe(v)}`, v.pos);
+        throw syntax(
+          v.kind === 'eof'
+            ? `unclosed "(" at ${open.pos}: expected ")" at ${v.pos}`
+            : `expected a value in the list at ${v.pos}, got ${describe(v)}`,
+          v.pos,
+        );
       }
       this.next();
-      if (tests.length === MAX_LIST_VALUES) throw syntax(`more than ${MAX_LIST_VALUES} values in the list at ${v.pos}`, v.pos);
+      if (tests.length === MAX_LIST_VALUES)
+        throw syntax(`more than ${MAX_LIST_VALUES} values in the list at ${v.pos}`, v.pos);
       tests.push(valueTest(v.value, v.kind === 'string', field, v.pos, this.now));
       const sep = this.next();
       if (sep.kind === 'rparen') break;
       if (sep.kind !== 'or' && sep.kind !== 'comma') {
         throw syntax(
-          sep.kind === 'eof' ? `unclosed "(" at ${open.pos}: expected ")" at ${sep.pos}` : `expected "or", "," or ")" in the list at ${sep.pos}, got ${describe(sep)}`,
+          sep.kind === 'eof'
+            ? `unclosed "(" at ${open.pos}: expected ")" at ${sep.pos}`
+            : `expected "or", "," or ")" in the list at ${sep.pos}, got ${describe(sep)}`,
           sep.pos,
         );
       }
@@ -210,9 +259,21 @@ class Parser {
   private predicate(field: ResolvedField, pos: number, end: number, test: Test): Predicate {
     this.conditions += field.defs.length * (test.op === 'eq' ? test.values.length : 1);
     if (this.conditions > MAX_CONDITIONS) {
-      throw new FlowdexError('QUERY_BAD_VALUE', `more than ${MAX_CONDITIONS} conditions (either-side names and list values count each) at ${pos}`, { position: pos, field: 'query' });
+      throw new FlowdexError(
+        'QUERY_BAD_VALUE',
+        `more than ${MAX_CONDITIONS} conditions (either-side names and list values count each) at ${pos}`,
+        { position: pos, field: 'query' },
+      );
     }
-    return { kind: 'pred', name: field.name, fields: field.defs.map((d) => d.computedFrom ?? d.name), type: field.type, test, pos, end };
+    return {
+      kind: 'pred',
+      name: field.name,
+      fields: field.defs.map((d) => d.computedFrom ?? d.name),
+      type: field.type,
+      test,
+      pos,
+      end,
+    };
   }
 }
 
@@ -224,7 +285,10 @@ class Parser {
  */
 export function parseQuery(text: string, now: number = Date.now()): Ast {
   if (text.length > MAX_QUERY_LENGTH) {
-    throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, { position: MAX_QUERY_LENGTH, field: 'query' });
+    throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, {
+      position: MAX_QUERY_LENGTH,
+      field: 'query',
+    });
   }
   return new Parser(tokenize(text), now).parse();
 }

@@ -14,7 +14,13 @@ import { maskLetters, maskOfValues } from './flags';
 const NEEDS_QUOTES = /[\s()"<>!,]|^$|^(and|or|not)$/i;
 
 function durationText(ns: number): string {
-  for (const [unit, size] of [['h', 3600e9], ['m', 60e9], ['s', 1e9], ['ms', 1e6], ['us', 1e3]] as const) {
+  for (const [unit, size] of [
+    ['h', 3600e9],
+    ['m', 60e9],
+    ['s', 1e9],
+    ['ms', 1e6],
+    ['us', 1e3],
+  ] as const) {
     if (ns !== 0 && ns % size === 0) return `${ns / size}${unit}`;
   }
   return ns === 0 ? '0' : `${ns}ns`;
@@ -28,7 +34,8 @@ function valueText(p: Predicate, v: Scalar, quoteKeywords: boolean): string {
     if (def?.name === 'network.iana_number' && transportName(v) !== String(v)) return transportName(v);
     return String(v);
   }
-  if (p.type === 'keyword' && (quoteKeywords || NEEDS_QUOTES.test(v) || /[*?]/.test(v))) return `"${v.replace(/["\\]/g, '\\$&')}"`;
+  if (p.type === 'keyword' && (quoteKeywords || NEEDS_QUOTES.test(v) || /[*?]/.test(v)))
+    return `"${v.replace(/["\\]/g, '\\$&')}"`;
   return v;
 }
 
@@ -51,7 +58,10 @@ function predicate(p: Predicate): { text: string; compound: boolean } {
       const mask = p.fields[0] === 'flow.tcp_flags' ? maskOfValues(t.values) : undefined;
       if (mask !== undefined) return { text: `${name}:${maskLetters(mask)}`, compound: false };
       const values = t.values.map((v) => valueText(p, v, false));
-      return { text: values.length === 1 ? `${name}:${values[0]}` : `${name}:(${values.join(' or ')})`, compound: false };
+      return {
+        text: values.length === 1 ? `${name}:${values[0]}` : `${name}:(${values.join(' or ')})`,
+        compound: false,
+      };
     }
     case 'range': {
       if (t.gte !== undefined && t.lte !== undefined && t.gt === undefined && t.lt === undefined) {

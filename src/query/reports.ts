@@ -54,8 +54,22 @@ const DESTINATION: GroupColumn = { column: 'destination', fields: ['destination.
 const TOTALS = ['flows', 'bytes', 'packets'];
 const RATES = ['flows_per_s', 'bytes_per_s', 'packets_per_s'];
 
-function top(name: ReportName, description: string, groupBy: GroupColumn[], defaultBy: Metric, filter?: QueryDsl): ReportDef {
-  return { name, description, kind: 'top', groupBy, defaultBy, ...(filter ? { filter } : {}), columns: [...groupBy.map((g) => g.column), ...TOTALS] };
+function top(
+  name: ReportName,
+  description: string,
+  groupBy: GroupColumn[],
+  defaultBy: Metric,
+  filter?: QueryDsl,
+): ReportDef {
+  return {
+    name,
+    description,
+    kind: 'top',
+    groupBy,
+    defaultBy,
+    ...(filter ? { filter } : {}),
+    columns: [...groupBy.map((g) => g.column), ...TOTALS],
+  };
 }
 
 function unique(name: ReportName, description: string, of: GroupColumn): ReportDef {
@@ -93,26 +107,46 @@ export const REPORTS: Readonly<Record<ReportName, ReportDef>> = {
   }),
   // Enriched fields. The outside end of a flow is the side with a country/AS: private
   // addresses have none, so the source's is shown when it has one, else the destination's.
-  'top-countries': top('top-countries', 'countries of the outside end (source country, else destination)', [
-    { column: 'country', fields: ['source.geo.country_iso_code', 'destination.geo.country_iso_code'] },
-  ], 'bytes'),
-  'top-ases': top('top-ases', 'autonomous systems of the outside end (source AS, else destination)', [
-    { column: 'as', fields: ['source.as.number', 'destination.as.number'] },
-    { column: 'as_organization', fields: ['source.as.organization.name', 'destination.as.organization.name'] },
-  ], 'bytes'),
-  'direction-mix': top('direction-mix', 'inbound, outbound, internal and external traffic (networks file)', [{ column: 'direction', fields: ['network.direction'] }], 'bytes'),
-  'top-interfaces': top('top-interfaces', 'exporter input interfaces', [
-    { column: 'exporter', fields: ['observer.ip'] },
-    { column: 'interface', fields: ['observer.ingress.interface.id'] },
-    { column: 'interface_name', fields: ['observer.ingress.interface.name'] },
-  ], 'bytes'),
+  'top-countries': top(
+    'top-countries',
+    'countries of the outside end (source country, else destination)',
+    [{ column: 'country', fields: ['source.geo.country_iso_code', 'destination.geo.country_iso_code'] }],
+    'bytes',
+  ),
+  'top-ases': top(
+    'top-ases',
+    'autonomous systems of the outside end (source AS, else destination)',
+    [
+      { column: 'as', fields: ['source.as.number', 'destination.as.number'] },
+      { column: 'as_organization', fields: ['source.as.organization.name', 'destination.as.organization.name'] },
+    ],
+    'bytes',
+  ),
+  'direction-mix': top(
+    'direction-mix',
+    'inbound, outbound, internal and external traffic (networks file)',
+    [{ column: 'direction', fields: ['network.direction'] }],
+    'bytes',
+  ),
+  'top-interfaces': top(
+    'top-interfaces',
+    'exporter input interfaces',
+    [
+      { column: 'exporter', fields: ['observer.ip'] },
+      { column: 'interface', fields: ['observer.ingress.interface.id'] },
+      { column: 'interface_name', fields: ['observer.ingress.interface.name'] },
+    ],
+    'bytes',
+  ),
 };
 
 /** The report of that name, or REPORT_UNKNOWN listing the names there are. */
 export function reportByName(name: string): ReportDef {
   const def = own<ReportDef>(REPORTS, name);
   if (def === undefined) {
-    throw new FlowdexError('REPORT_UNKNOWN', `unknown report "${name}"; reports: ${Object.keys(REPORTS).join(', ')}`, { field: 'report' });
+    throw new FlowdexError('REPORT_UNKNOWN', `unknown report "${name}"; reports: ${Object.keys(REPORTS).join(', ')}`, {
+      field: 'report',
+    });
   }
   return def;
 }
@@ -177,7 +211,9 @@ export function buildReportRequest(def: ReportDef, o: ReportOptions): SearchBody
   if (def.kind === 'top') {
     // missing_bucket keeps flows that have a device name but no IP (and ICMP flows without ports).
     const sources = def.groupBy.flatMap((g) =>
-      g.fields.map((field): Record<string, TermsSource> => ({ [sourceName(field)]: { terms: { field, missing_bucket: true } } })),
+      g.fields.map((field): Record<string, TermsSource> => ({
+        [sourceName(field)]: { terms: { field, missing_bucket: true } },
+      })),
     );
     return {
       size: 0,
@@ -196,7 +232,10 @@ export function buildReportRequest(def: ReportDef, o: ReportOptions): SearchBody
     def.kind === 'series'
       ? SUMS
       : Object.fromEntries(
-          (def.groupBy[0]?.fields ?? []).map((field) => [`unique_${sourceName(field)}`, { cardinality: { field, precision_threshold: CARDINALITY_PRECISION } }]),
+          (def.groupBy[0]?.fields ?? []).map((field) => [
+            `unique_${sourceName(field)}`,
+            { cardinality: { field, precision_threshold: CARDINALITY_PRECISION } },
+          ]),
         );
   return {
     size: 0,
@@ -306,7 +345,12 @@ function compareKeys(a: ReportRow, b: ReportRow, columns: readonly string[]): nu
  * summed first (an address can arrive under ip and under address), ties go to the smaller key so
  * the answer does not depend on page or shard order.
  */
-export function rankTopN(rows: readonly ReportRow[], metric: Metric, top: number, groupColumns: readonly string[]): ReportRow[] {
+export function rankTopN(
+  rows: readonly ReportRow[],
+  metric: Metric,
+  top: number,
+  groupColumns: readonly string[],
+): ReportRow[] {
   return rankGroups(mergeGroups(rows, groupColumns), metric, top, groupColumns);
 }
 
@@ -314,7 +358,11 @@ export function rankTopN(rows: readonly ReportRow[], metric: Metric, top: number
  * Adds rows into `into`, one entry per group with its metrics summed. Callers paging through
  * composite results merge page by page, so memory follows the number of groups, not of pages.
  */
-export function mergeGroups(rows: readonly ReportRow[], groupColumns: readonly string[], into = new Map<string, ReportRow>()): Map<string, ReportRow> {
+export function mergeGroups(
+  rows: readonly ReportRow[],
+  groupColumns: readonly string[],
+  into = new Map<string, ReportRow>(),
+): Map<string, ReportRow> {
   for (const row of rows) {
     const key = groupKey(groupColumns.map((c) => row[c] ?? null));
     const seen = into.get(key);
@@ -328,7 +376,12 @@ export function mergeGroups(rows: readonly ReportRow[], groupColumns: readonly s
 }
 
 /** The top `top` of already merged groups (`mergeGroups`), ranked as `rankTopN` does. */
-export function rankGroups(merged: ReadonlyMap<string, ReportRow>, metric: Metric, top: number, groupColumns: readonly string[]): ReportRow[] {
+export function rankGroups(
+  merged: ReadonlyMap<string, ReportRow>,
+  metric: Metric,
+  top: number,
+  groupColumns: readonly string[],
+): ReportRow[] {
   return [...merged.values()]
     .sort((a, b) => Number(b[metric] ?? 0) - Number(a[metric] ?? 0) || compareKeys(a, b, groupColumns))
     .slice(0, Math.max(0, top));

@@ -21,8 +21,17 @@ const PREFIX = /^\s*(nfdump|flowdex):/i;
 /** Offsets and alias spellings aside, do two ASTs ask the same? */
 function sameAst(a: Ast, b: Ast): boolean {
   const strip = (n: Ast): unknown =>
-    n.kind === 'pred' ? { f: n.fields, t: n.test } : n.kind === 'not' ? { not: strip(n.child) } : n.kind === 'all' ? 'all' : { [n.kind]: n.children.map(strip) };
-  const canon = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+    n.kind === 'pred'
+      ? { f: n.fields, t: n.test }
+      : n.kind === 'not'
+        ? { not: strip(n.child) }
+        : n.kind === 'all'
+          ? 'all'
+          : { [n.kind]: n.children.map(strip) };
+  const canon = (v: unknown): string =>
+    JSON.stringify(v, (_k, x: unknown) =>
+      x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
+    );
   return canon(strip(a)) === canon(strip(b));
 }
 
@@ -55,7 +64,11 @@ export function parseAnyQuery(text: string, now: number, syntax: QuerySyntax = '
   const n = attempt(() => parseNfdump(body));
   if (!(f instanceof FlowdexError)) {
     if (!(n instanceof FlowdexError) && !sameAst(f, n)) {
-      throw new FlowdexError('QUERY_SYNTAX', `the query reads differently in flowdex and nfdump syntax; start it with "flowdex:" or "nfdump:"`, { position: 0 });
+      throw new FlowdexError(
+        'QUERY_SYNTAX',
+        `the query reads differently in flowdex and nfdump syntax; start it with "flowdex:" or "nfdump:"`,
+        { position: 0 },
+      );
     }
     return { ast: f, syntax: 'flowdex', flowdex: body.trim() };
   }
@@ -73,7 +86,9 @@ export function withSyntax(text: string, syntax: QuerySyntax | undefined): strin
 export function checkSyntax(value: string | undefined): QuerySyntax | undefined {
   if (value === undefined || value === '') return undefined;
   if (!(QUERY_SYNTAXES as readonly string[]).includes(value)) {
-    throw new FlowdexError('BAD_REQUEST', `syntax must be one of ${QUERY_SYNTAXES.join(', ')}, got "${value}"`, { field: 'syntax' });
+    throw new FlowdexError('BAD_REQUEST', `syntax must be one of ${QUERY_SYNTAXES.join(', ')}, got "${value}"`, {
+      field: 'syntax',
+    });
   }
   return value as QuerySyntax;
 }

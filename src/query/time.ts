@@ -3,7 +3,6 @@ import { isTimeInBounds, MAX_RANGE_DAYS, MAX_TIME_MS, MIN_TIME_MS } from './limi
 import { parseDurationNs } from './units';
 import { DAY_MS, type TimeRange } from '../model/time';
 
-
 /** @default 24 h back from now */
 export const DEFAULT_SPAN_MS = 24 * 3600 * 1000;
 
@@ -88,10 +87,18 @@ export function parseTimeRange(from: string | undefined, to: string | undefined,
   const end = to === undefined || to === '' ? now : parseTime(to, now, 'to');
   const start = from === undefined || from === '' ? end - DEFAULT_SPAN_MS : parseTime(from, now, 'from');
   if (end - start > MAX_RANGE_DAYS * DAY_MS) {
-    throw new FlowdexError('QUERY_BAD_TIME', `the range from ${new Date(start).toISOString()} to ${new Date(end).toISOString()} is longer than ${MAX_RANGE_DAYS} days; narrow from or to`, { field: 'from' });
+    throw new FlowdexError(
+      'QUERY_BAD_TIME',
+      `the range from ${new Date(start).toISOString()} to ${new Date(end).toISOString()} is longer than ${MAX_RANGE_DAYS} days; narrow from or to`,
+      { field: 'from' },
+    );
   }
   if (start >= end) {
-    throw new FlowdexError('QUERY_BAD_TIME', `from (${new Date(start).toISOString()}) must be before to (${new Date(end).toISOString()})`, { field: 'from' });
+    throw new FlowdexError(
+      'QUERY_BAD_TIME',
+      `from (${new Date(start).toISOString()}) must be before to (${new Date(end).toISOString()})`,
+      { field: 'from' },
+    );
   }
   return { from: start, to: end };
 }

@@ -13,13 +13,27 @@ const DECIMAL: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e1
 const BYTE_UNITS: Record<string, number> = {
   ...DECIMAL,
   B: 1,
-  KB: 1e3, kB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12,
-  KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4,
+  KB: 1e3,
+  kB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
 };
 
 /** Nanoseconds per duration unit. */
 const NS_PER: Record<string, number> = {
-  ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9, d: 86400e9, w: 7 * 86400e9,
+  ns: 1,
+  us: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+  d: 86400e9,
+  w: 7 * 86400e9,
 };
 
 const NUMBER_WITH_UNIT = /^(-?\d+(?:\.\d+)?)([A-Za-z]*)$/;
@@ -58,14 +72,23 @@ export function parseDurationNs(text: string): number | undefined {
 export function intervalMs(text: string): number {
   const ns = /^\d+[a-z]+$/.test(text) ? parseDurationNs(text) : undefined;
   if (ns === undefined || ns % 1e6 !== 0 || ns < 1e9) {
-    throw new FlowdexError('QUERY_BAD_VALUE', `interval "${text}" is not a whole number of s, m, h or d (e.g. 15m), at least 1s`, { field: 'interval' });
+    throw new FlowdexError(
+      'QUERY_BAD_VALUE',
+      `interval "${text}" is not a whole number of s, m, h or d (e.g. 15m), at least 1s`,
+      { field: 'interval' },
+    );
   }
   return ns / 1e6;
 }
 
 /** The largest exact unit for an interval, as OpenSearch's `fixed_interval` spells it. */
 export function formatInterval(ms: number): string {
-  for (const [unit, size] of [['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400000],
+    ['h', 3600000],
+    ['m', 60000],
+    ['s', 1000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

@@ -11,7 +11,13 @@ import { parseTime } from './time';
 import { parseDurationNs, parseQuantity } from './units';
 
 /** Keyword fields whose stored values normalization lower-cases; values are lower-cased to match. */
-const LOWER_CASE_FIELDS = new Set(['network.transport', 'network.protocol', 'network.type', 'network.direction', 'flow.end_reason']);
+const LOWER_CASE_FIELDS = new Set([
+  'network.transport',
+  'network.protocol',
+  'network.type',
+  'network.direction',
+  'flow.end_reason',
+]);
 
 /** MAC fields are stored in the ECS form; `aa:bb:cc:dd:ee:ff` and `aabb.ccdd.eeff` are read as it. */
 const MAC_FIELDS = new Set(['source.mac', 'destination.mac']);
@@ -89,13 +95,19 @@ export function lookupField(name: string, pos: number): ResolvedField {
   }
   const hidden = defs.find((d) => d.indexed === false);
   if (hidden) {
-    throw new FlowdexError('QUERY_UNKNOWN_FIELD', `field "${name}" at ${pos} is stored but not searchable`, { position: pos, field: name });
+    throw new FlowdexError('QUERY_UNKNOWN_FIELD', `field "${name}" at ${pos} is stored but not searchable`, {
+      position: pos,
+      field: name,
+    });
   }
   return { name, defs, type: first.type };
 }
 
 /** The device-name field beside each address field (LANL-style flows carry names, not IPs). */
-const ADDRESS_NAMES: Readonly<Record<string, string>> = { 'source.ip': 'source.address', 'destination.ip': 'destination.address' };
+const ADDRESS_NAMES: Readonly<Record<string, string>> = {
+  'source.ip': 'source.address',
+  'destination.ip': 'destination.address',
+};
 /** A host name: starts with a letter, so no address (IPv6 starts with a hex digit or ':' only when it is not a word like this). */
 const DEVICE_NAME = /^[A-Za-z][\w.-]*$/;
 
@@ -107,7 +119,11 @@ const DEVICE_NAME = /^[A-Za-z][\w.-]*$/;
 export function fieldForValue(f: ResolvedField, raw: string): ResolvedField {
   // A name where an address is expected (`dst:EnterpriseAppServer`) searches the device names.
   if (f.type === 'ip' && DEVICE_NAME.test(raw) && f.defs.every((d) => ADDRESS_NAMES[d.name] !== undefined)) {
-    return { name: f.name, defs: f.defs.map((d) => fieldByName(ADDRESS_NAMES[d.name] as string) as FieldDef), type: 'keyword' };
+    return {
+      name: f.name,
+      defs: f.defs.map((d) => fieldByName(ADDRESS_NAMES[d.name] as string) as FieldDef),
+      type: 'keyword',
+    };
   }
   const [only] = f.defs;
   const twinName = f.defs.length === 1 && only !== undefined ? VALUE_TWINS[only.name] : undefined;
@@ -156,7 +172,8 @@ function ipValue(raw: string, f: ResolvedField, pos: number): string {
   const slash = raw.indexOf('/');
   if (slash >= 0 && isIP(raw.slice(0, slash)) !== 0) {
     const addr = raw.slice(0, slash);
-    const range = isIP(addr) === 4 ? '0-32' : mappedIpv4(addr) !== undefined ? '96-128 (an IPv4-mapped block)' : '0-128';
+    const range =
+      isIP(addr) === 4 ? '0-32' : mappedIpv4(addr) !== undefined ? '96-128 (an IPv4-mapped block)' : '0-128';
     throw badValue(`"${raw}" is not a CIDR block for ${f.name}: the prefix length must be ${range}`, f, pos);
   }
   throw badValue(`"${raw}" is not an IP address or CIDR block for ${f.name}`, f, pos);
@@ -196,8 +213,14 @@ function keywordValue(raw: string, f: ResolvedField, pos = 0): Scalar {
   }
   // proto:6 means tcp: the stored transport is the name normalization derived from the number.
   if (def.name === 'network.transport' && /^\d+$/.test(raw)) return transportName(Number(raw));
-  if (MAC_FIELDS.has(def.name) && /^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$|^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(raw)) {
-    return raw.replace(/[:.-]/g, '').toUpperCase().replace(/(..)(?!$)/g, '$1-');
+  if (
+    MAC_FIELDS.has(def.name) &&
+    /^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$|^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(raw)
+  ) {
+    return raw
+      .replace(/[:.-]/g, '')
+      .toUpperCase()
+      .replace(/(..)(?!$)/g, '$1-');
   }
   return LOWER_CASE_FIELDS.has(def.name) ? raw.toLowerCase() : raw;
 }
@@ -206,7 +229,8 @@ function dateValue(raw: string, f: ResolvedField, pos: number, now: number): num
   try {
     return parseTime(raw, now, f.name);
   } catch (e) {
-    if (e instanceof FlowdexError) throw new FlowdexError('QUERY_BAD_TIME', `${e.message} at ${pos}`, { position: pos, field: f.name });
+    if (e instanceof FlowdexError)
+      throw new FlowdexError('QUERY_BAD_TIME', `${e.message} at ${pos}`, { position: pos, field: f.name });
     throw e;
   }
 }
@@ -240,7 +264,8 @@ export function valueTest(raw: string, quoted: boolean, f: ResolvedField, pos: n
     if (dots >= 0) {
       const lo = raw.slice(0, dots);
       const hi = raw.slice(dots + 2);
-      if (lo === '' || hi === '') throw badValue(`range "${raw}" needs both ends (low..high); use > or < for open ranges`, f, pos);
+      if (lo === '' || hi === '')
+        throw badValue(`range "${raw}" needs both ends (low..high); use > or < for open ranges`, f, pos);
       if (f.type === 'geo_point') throw badValue(`${f.name} cannot be matched by value`, f, pos);
       const gte = rangeEnd(lo, f, pos, now);
       const lte = rangeEnd(hi, f, pos + dots + 2, now);
@@ -255,7 +280,8 @@ export function valueTest(raw: string, quoted: boolean, f: ResolvedField, pos: n
       const hint = f.type === 'ip' ? ' (use a CIDR block such as 10.0.0.0/8)' : '';
       throw badValue(`wildcards work on name fields only, not on ${f.name}${hint}`, f, pos);
     }
-    if (f.defs.some((d) => d.computedFrom !== undefined)) throw badValue(`${f.name} takes a whole value, not a wildcard`, f, pos);
+    if (f.defs.some((d) => d.computedFrom !== undefined))
+      throw badValue(`${f.name} takes a whole value, not a wildcard`, f, pos);
     return { op: 'wildcard', pattern: String(keywordValue(wildcardPattern(raw, f, pos), f, pos)) };
   }
   const mask = f.defs[0]?.name === 'flow.tcp_flags' && /^[A-Z]+$/.test(raw) ? flagMask(raw) : undefined;
@@ -274,7 +300,11 @@ const COMPARISON_BOUND = { '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte' } as c
 /** `field>value` and friends; only numbers, addresses and times have an order worth asking for. */
 export function comparisonTest(op: Comparison, raw: string, f: ResolvedField, pos: number, now: number): Test {
   if (f.type === 'keyword' || f.type === 'geo_point') {
-    throw badValue(`${f.name} is a ${f.type === 'keyword' ? 'name' : 'location'} field and cannot be compared with ${op}; use ${f.name}:value or a wildcard`, f, pos);
+    throw badValue(
+      `${f.name} is a ${f.type === 'keyword' ? 'name' : 'location'} field and cannot be compared with ${op}; use ${f.name}:value or a wildcard`,
+      f,
+      pos,
+    );
   }
   checkLength(raw, f, pos);
   return { op: 'range', [COMPARISON_BOUND[op]]: rangeEnd(raw, f, pos, now) };
@@ -282,7 +312,12 @@ export function comparisonTest(op: Comparison, raw: string, f: ResolvedField, po
 
 /** A range bound: a single point; a CIDR block is already a range and has no order. */
 function rangeEnd(raw: string, f: ResolvedField, pos: number, now: number): Scalar {
-  if (f.type === 'ip' && raw.includes('/')) throw badValue(`"${raw}" is a block, not an address: compare ${f.name} with a single address or write ${f.name}:${raw}`, f, pos);
+  if (f.type === 'ip' && raw.includes('/'))
+    throw badValue(
+      `"${raw}" is a block, not an address: compare ${f.name} with a single address or write ${f.name}:${raw}`,
+      f,
+      pos,
+    );
   return scalarValue(raw, f, pos, now);
 }
 
@@ -297,7 +332,13 @@ function checkLength(raw: string, f: ResolvedField, pos: number): void {
 function wildcardPattern(raw: string, f: ResolvedField, pos: number): string {
   const pattern = raw.replace(/\*{2,}/g, '*');
   const wildcards = pattern.replace(/[^*?]/g, '').length;
-  if (wildcards > MAX_WILDCARDS) throw badValue(`"${raw.slice(0, 40)}${raw.length > 40 ? '…' : ''}" has ${wildcards} wildcards; at most ${MAX_WILDCARDS} * or ? per value`, f, pos);
-  if (pattern.length > MAX_WILDCARD_LENGTH) throw badValue(`wildcard pattern longer than ${MAX_WILDCARD_LENGTH} characters`, f, pos);
+  if (wildcards > MAX_WILDCARDS)
+    throw badValue(
+      `"${raw.slice(0, 40)}${raw.length > 40 ? '…' : ''}" has ${wildcards} wildcards; at most ${MAX_WILDCARDS} * or ? per value`,
+      f,
+      pos,
+    );
+  if (pattern.length > MAX_WILDCARD_LENGTH)
+    throw badValue(`wildcard pattern longer than ${MAX_WILDCARD_LENGTH} characters`, f, pos);
   return pattern;
 }

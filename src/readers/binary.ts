@@ -29,7 +29,7 @@ export function ipv6String(b: Buffer, o: number): string {
   for (let i = 0; i < 8; i++) groups.push(b.readUInt16BE(o + i * 2));
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -17,7 +17,10 @@ async function* readDatagram(input: ReaderInput, options: ReaderOptions): AsyncG
   const complete = await c.ensure(MAX_DATAGRAM_FILE + 1);
   const { buf, at } = c.view;
   const payload = buf.subarray(at, at + Math.min(c.buffered, MAX_DATAGRAM_FILE));
-  const origin = input.mtimeMs === undefined ? { file: input.name, base: 0 } : { file: input.name, base: 0, captureMs: Math.floor(input.mtimeMs) };
+  const origin =
+    input.mtimeMs === undefined
+      ? { file: input.name, base: 0 }
+      : { file: input.name, base: 0, captureMs: Math.floor(input.mtimeMs) };
   if (complete) yield* decoder.reject(`file is larger than ${MAX_DATAGRAM_FILE} bytes; not a single datagram`, origin);
   else yield* decoder.decode(payload, origin);
   yield* decoder.finish();

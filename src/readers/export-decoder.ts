@@ -44,7 +44,9 @@ export function exportFormat(b: Buffer, strict: boolean, length = b.length): Exp
     // The first set must fit the datagram; the message length may lie, which the decoder reports.
     const set = b.readUInt16BE(16);
     const setLen = b.readUInt16BE(18);
-    return len >= 20 && (set === 2 || set === 3 || set >= 256) && setLen >= 4 && 16 + setLen <= length ? 'ipfix' : undefined;
+    return len >= 20 && (set === 2 || set === 3 || set >= 256) && setLen >= 4 && 16 + setLen <= length
+      ? 'ipfix'
+      : undefined;
   }
   if (b.readUInt32BE(0) === 5) {
     const agent = b.readUInt32BE(4);
@@ -77,7 +79,14 @@ export class DecoderSession {
 }
 
 export class ExportDecoder {
-  readonly counters: DecoderCounters = { datagrams: 0, flows: 0, rejected: 0, optionRecords: 0, templates: 0, skipped: new Map() };
+  readonly counters: DecoderCounters = {
+    datagrams: 0,
+    flows: 0,
+    rejected: 0,
+    optionRecords: 0,
+    templates: 0,
+    skipped: new Map(),
+  };
   private readonly cache: TemplateCache;
   /** With a shared session, held data waits for templates from later inputs of the run. */
   private readonly shared: boolean;

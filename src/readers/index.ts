@@ -30,7 +30,11 @@ export const READERS: FlowReader[] = [
 export function readerByName(name: string): FlowReader {
   const r = READERS.find((x) => x.name === name);
   if (!r) {
-    throw new FlowdexError('INPUT_UNKNOWN_FORMAT', `unknown format "${name}"; known: ${READERS.map((x) => x.name).join(', ')}`, { field: 'format' });
+    throw new FlowdexError(
+      'INPUT_UNKNOWN_FORMAT',
+      `unknown format "${name}"; known: ${READERS.map((x) => x.name).join(', ')}`,
+      { field: 'format' },
+    );
   }
   return r;
 }
@@ -76,7 +80,11 @@ async function* readInputs(file: string, options: ReadFileOptions): AsyncGenerat
     const reader = format ? readerByName(format) : detectReader(head, input.name);
     if (!reader) {
       stream.destroy();
-      throw new FlowdexError('INPUT_UNKNOWN_FORMAT', `cannot tell the format of ${input.name}; pass --format (one of ${READERS.map((x) => x.name).join(', ')})`, { file: input.name, offset: 0 });
+      throw new FlowdexError(
+        'INPUT_UNKNOWN_FORMAT',
+        `cannot tell the format of ${input.name}; pass --format (one of ${READERS.map((x) => x.name).join(', ')})`,
+        { file: input.name, offset: 0 },
+      );
     }
     options.onFormat?.(input.name, reader.name);
     const chunks = options.onBytes ? counted(stream, options.onBytes) : stream;

@@ -9,7 +9,19 @@ import type { FlowReader } from './types';
 const FORMAT = 'lanl';
 
 /** Column order of LANL's netflow files, which have no header line. */
-export const LANL_COLUMNS = ['time', 'duration', 'srcdevice', 'dstdevice', 'protocol', 'srcport', 'dstport', 'srcpackets', 'dstpackets', 'srcbytes', 'dstbytes'] as const;
+export const LANL_COLUMNS = [
+  'time',
+  'duration',
+  'srcdevice',
+  'dstdevice',
+  'protocol',
+  'srcport',
+  'dstport',
+  'srcpackets',
+  'dstpackets',
+  'srcbytes',
+  'dstbytes',
+] as const;
 
 const INT = /^\d+$/;
 
@@ -39,7 +51,8 @@ export function decodeLanl(row: Row): FlowRecord {
   if (t === undefined) throw badRecord('time', 'missing time');
   if (t < 0) throw badRecord('time', `time must not be negative, got ${t}`);
   const duration = num(row, 'duration');
-  if (duration !== undefined && duration < 0) throw badRecord('duration', `duration must not be negative, got ${duration}`);
+  if (duration !== undefined && duration < 0)
+    throw badRecord('duration', `duration must not be negative, got ${duration}`);
   const start = secondsToMs(t);
   const src = addressOrIp(device(row, 'srcdevice'));
   const dst = addressOrIp(device(row, 'dstdevice'));

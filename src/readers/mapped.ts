@@ -11,7 +11,11 @@ export async function loadMapping(file: string): Promise<Mapping> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    throw new FlowdexError('MAPPING_INVALID', `cannot read mapping ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
+    throw new FlowdexError(
+      'MAPPING_INVALID',
+      `cannot read mapping ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      { file },
+    );
   }
   let doc: unknown;
   try {
@@ -23,7 +27,11 @@ export async function loadMapping(file: string): Promise<Mapping> {
 }
 
 async function* readMapped(input: ReaderInput, options: ReaderOptions): AsyncGenerator<ReadItem> {
-  if (!options.mappingFile) throw new FlowdexError('MAPPING_INVALID', 'format "mapped" needs a mapping file (--mapping FILE)', { file: input.name, field: 'mapping' });
+  if (!options.mappingFile)
+    throw new FlowdexError('MAPPING_INVALID', 'format "mapped" needs a mapping file (--mapping FILE)', {
+      file: input.name,
+      field: 'mapping',
+    });
   const mapping = await loadMapping(options.mappingFile);
   let checked = false;
   const decode = (row: Row) => {

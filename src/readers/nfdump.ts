@@ -109,13 +109,21 @@ export function decodeNfdump(row: Row): FlowRecord {
 }
 
 /** `nfdump -o csv` columns (1.7); `-q` prints the records without this header line. */
-const CSV_COLUMNS = 'ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,in,out,sas,das,smk,dmk,dtos,dir,nh,nhb,svln,dvln,ismc,odmc,idmc,osmc,mpls1,mpls2,mpls3,mpls4,mpls5,mpls6,mpls7,mpls8,mpls9,mpls10,cl,sl,al,ra,eng,exid,tr'.split(',');
+const CSV_COLUMNS =
+  'ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,in,out,sas,das,smk,dmk,dtos,dir,nh,nhb,svln,dvln,ismc,odmc,idmc,osmc,mpls1,mpls2,mpls3,mpls4,mpls5,mpls6,mpls7,mpls8,mpls9,mpls10,cl,sl,al,ra,eng,exid,tr'.split(
+    ',',
+  );
 
 /** A headerless `nfdump -q -o csv` line: as many cells as the header names, two times first. */
 function looksLikeQuietCsv(line: string): boolean {
   const cells = splitCsvLine(line, ',');
   const stamp = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/;
-  return cells !== undefined && cells.length === CSV_COLUMNS.length && stamp.test(cells[0] ?? '') && stamp.test(cells[1] ?? '');
+  return (
+    cells !== undefined &&
+    cells.length === CSV_COLUMNS.length &&
+    stamp.test(cells[0] ?? '') &&
+    stamp.test(cells[1] ?? '')
+  );
 }
 
 export const nfdumpReader: FlowReader = {
@@ -132,6 +140,14 @@ export const nfdumpReader: FlowReader = {
     return csv || json;
   },
   read(input, options) {
-    return driveLines(input, options, tabularHandler({ decode: decodeNfdump, trailerMarker: 'Summary', headerless: { columns: CSV_COLUMNS, isHeader: (cells) => cells[0]?.trim() === 'ts' } }));
+    return driveLines(
+      input,
+      options,
+      tabularHandler({
+        decode: decodeNfdump,
+        trailerMarker: 'Summary',
+        headerless: { columns: CSV_COLUMNS, isHeader: (cells) => cells[0]?.trim() === 'ts' },
+      }),
+    );
   },
 };

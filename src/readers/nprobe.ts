@@ -9,7 +9,13 @@ import type { FlowReader } from './types';
 const FORMAT = 'nprobe';
 
 /** nProbe's numeric TLS_VERSION is the wire version (0x0303 = 771 = TLS 1.2). */
-const TLS_VERSIONS: Readonly<Record<string, string>> = { '768': 'SSL 3.0', '769': '1.0', '770': '1.1', '771': '1.2', '772': '1.3' };
+const TLS_VERSIONS: Readonly<Record<string, string>> = {
+  '768': 'SSL 3.0',
+  '769': '1.0',
+  '770': '1.1',
+  '771': '1.2',
+  '772': '1.3',
+};
 
 /** An address pair picked from v4 or v6 columns; nProbe zero-fills the family a flow lacks. */
 function address(row: Row, v4: string, v6: string): string | undefined {
@@ -31,7 +37,8 @@ function orFlags(a: number | undefined, b: number | undefined): number | undefin
  */
 export function decodeNprobe(row: Row): FlowRecord {
   const start = time(row, 'FIRST_SWITCHED') ?? time(row, 'FLOW_START_MILLISECONDS', 'ms') ?? time(row, 'startTime');
-  if (start === undefined) throw badRecord('FIRST_SWITCHED', 'missing flow start (FIRST_SWITCHED, FLOW_START_MILLISECONDS or startTime)');
+  if (start === undefined)
+    throw badRecord('FIRST_SWITCHED', 'missing flow start (FIRST_SWITCHED, FLOW_START_MILLISECONDS or startTime)');
   let end = time(row, 'LAST_SWITCHED') ?? time(row, 'FLOW_END_MILLISECONDS', 'ms') ?? time(row, 'endTime');
   if (end === undefined) {
     const durS = num(row, 'Duration');
@@ -56,7 +63,8 @@ export function decodeNprobe(row: Row): FlowRecord {
     dstBytes: counter(row, 'OUT_BYTES'),
     srcPackets: counter(row, 'IN_PKTS'),
     dstPackets: counter(row, 'OUT_PKTS'),
-    tcpFlags: uint(row, 'TCP_FLAGS', 255) ?? orFlags(uint(row, 'CLIENT_TCP_FLAGS', 255), uint(row, 'SERVER_TCP_FLAGS', 255)),
+    tcpFlags:
+      uint(row, 'TCP_FLAGS', 255) ?? orFlags(uint(row, 'CLIENT_TCP_FLAGS', 255), uint(row, 'SERVER_TCP_FLAGS', 255)),
     tos: uint(row, 'SRC_TOS', 255),
     exporter: ip(row, 'EXPORTER_IPV4_ADDRESS'),
     observerName: str(row, 'PROBEID'),
@@ -76,8 +84,10 @@ export function decodeNprobe(row: Row): FlowRecord {
     clientRetransmissions: counter(row, 'RETRANSMITTED_IN_PKTS'),
     serverRetransmissions: counter(row, 'RETRANSMITTED_OUT_PKTS'),
   };
-  if (rec.srcIp === undefined) throw badRecord('IPV4_SRC_ADDR', 'missing source address (IPV4_SRC_ADDR or IPV6_SRC_ADDR)');
-  if (rec.dstIp === undefined) throw badRecord('IPV4_DST_ADDR', 'missing destination address (IPV4_DST_ADDR or IPV6_DST_ADDR)');
+  if (rec.srcIp === undefined)
+    throw badRecord('IPV4_SRC_ADDR', 'missing source address (IPV4_SRC_ADDR or IPV6_SRC_ADDR)');
+  if (rec.dstIp === undefined)
+    throw badRecord('IPV4_DST_ADDR', 'missing destination address (IPV4_DST_ADDR or IPV6_DST_ADDR)');
   return rec;
 }
 
@@ -86,7 +96,11 @@ export const nprobeReader: FlowReader = {
   description: 'nProbe / ntopng flows: JSON lines or CSV (also |-separated) with nProbe field names',
   detect(head) {
     const keys = firstRecordKeys(headLines(head));
-    return keys !== undefined && keys.some((k) => k === 'IPV4_SRC_ADDR' || k === 'IPV6_SRC_ADDR') && keys.includes('L4_SRC_PORT');
+    return (
+      keys !== undefined &&
+      keys.some((k) => k === 'IPV4_SRC_ADDR' || k === 'IPV6_SRC_ADDR') &&
+      keys.includes('L4_SRC_PORT')
+    );
   },
   read(input, options) {
     return driveLines(input, options, tabularHandler({ decode: decodeNprobe }));

@@ -18,11 +18,16 @@ export async function* openInputs(file: string): AsyncGenerator<ReaderInput> {
   } else {
     try {
       const st = await fs.stat(file);
-      if (st.isDirectory()) throw new FlowdexError('INPUT_NOT_FOUND', `${file} is a directory; list its files instead`, { file });
+      if (st.isDirectory())
+        throw new FlowdexError('INPUT_NOT_FOUND', `${file} is a directory; list its files instead`, { file });
       mtimeMs = st.mtimeMs;
     } catch (e) {
       if (e instanceof FlowdexError) throw e;
-      throw new FlowdexError('INPUT_NOT_FOUND', `cannot open ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
+      throw new FlowdexError(
+        'INPUT_NOT_FOUND',
+        `cannot open ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        { file },
+      );
     }
     raw = createReadStream(file, { highWaterMark: 1 << 20 });
   }
@@ -95,7 +100,13 @@ async function* openStream(name: string, source: Readable, mtimeMs: number | und
  * Decompressed bytes of `source`. A damaged or cut-short stream ends in one FlowdexError naming the
  * compressed file and how far into it the damage was found; bytes before it still arrive.
  */
-function inflate(file: string, kind: string, source: Readable, inflater: NodeJS.ReadWriteStream, out: AsyncIterable<Buffer> = inflater as unknown as AsyncIterable<Buffer>): Readable {
+function inflate(
+  file: string,
+  kind: string,
+  source: Readable,
+  inflater: NodeJS.ReadWriteStream,
+  out: AsyncIterable<Buffer> = inflater as unknown as AsyncIterable<Buffer>,
+): Readable {
   let consumed = 0;
   source.on('data', (c: Buffer) => void (consumed += c.length));
   source.on('error', (e) => inflater.emit('error', e));
@@ -113,7 +124,10 @@ async function* guarded<T>(items: AsyncIterable<T>, wrap: (e: unknown) => Flowde
 
 function inputError(file: string, what: string, offset: number, e: unknown): FlowdexError {
   const reason = e instanceof Error ? e.message || e.name : String(e);
-  return new FlowdexError('INPUT_TRUNCATED', `${what} (${reason || 'no detail'}); rest of the file skipped`, { file, offset });
+  return new FlowdexError('INPUT_TRUNCATED', `${what} (${reason || 'no detail'}); rest of the file skipped`, {
+    file,
+    offset,
+  });
 }
 
 function stripExt(name: string, ext: string): string {

@@ -59,7 +59,14 @@ export function parseEthernet(b: Buffer, o: number, end: number, depth = 0): IpP
   return ip;
 }
 
-export function parseByEthertype(type: number, b: Buffer, o: number, end: number, depth = 0, link?: LinkFields): IpPacket | undefined {
+export function parseByEthertype(
+  type: number,
+  b: Buffer,
+  o: number,
+  end: number,
+  depth = 0,
+  link?: LinkFields,
+): IpPacket | undefined {
   if (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6) return parseIp(b, o, end);
   if (type === ETHERTYPE_MPLS || type === ETHERTYPE_MPLS_MULTICAST) return parseMpls(b, o, end, depth, link);
   return undefined;
@@ -85,7 +92,8 @@ export function parseMpls(b: Buffer, o: number, end: number, depth = 0, link?: L
     // A frame whose destination MAC starts with 4 or 6 looks like IP; an IP header that parses wins.
     if (ip && plausible(b, p, ip)) return ip;
   }
-  if (nibble === 0 && p + 4 + 14 <= end && plausibleEthernet(b, p + 4, end)) return parseEthernet(b, p + 4, end, depth + 1);
+  if (nibble === 0 && p + 4 + 14 <= end && plausibleEthernet(b, p + 4, end))
+    return parseEthernet(b, p + 4, end, depth + 1);
   return parseEthernet(b, p, end, depth + 1);
 }
 
@@ -99,7 +107,13 @@ function plausible(b: Buffer, o: number, ip: IpPacket): boolean {
 function plausibleEthernet(b: Buffer, o: number, end: number): boolean {
   if (o + 14 > end) return false;
   const type = b.readUInt16BE(o + 12);
-  return type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 || VLAN_TAGS.has(type) || type === ETHERTYPE_MPLS || type === ETHERTYPE_MPLS_MULTICAST;
+  return (
+    type === ETHERTYPE_IPV4 ||
+    type === ETHERTYPE_IPV6 ||
+    VLAN_TAGS.has(type) ||
+    type === ETHERTYPE_MPLS ||
+    type === ETHERTYPE_MPLS_MULTICAST
+  );
 }
 
 /** An IP packet of either version, told apart by its first nibble. */
@@ -133,7 +147,7 @@ export function parseIp(b: Buffer, o: number, end: number): IpPacket | undefined
     let srv6 = false;
     // Hop-by-hop, routing, destination options and fragment headers before the transport.
     while ((next === 0 || next === 43 || next === 60 || next === 44) && p + 8 <= end) {
-      if (next === 44) fragment = ((b.readUInt16BE(p + 2) & 0xfff8) !== 0 ? 'rest' : 'first');
+      if (next === 44) fragment = (b.readUInt16BE(p + 2) & 0xfff8) !== 0 ? 'rest' : 'first';
       if (next === 43 && b[p + 2] === 4) srv6 = true;
       const hdrLen = next === 44 ? 8 : ((b[p + 1] ?? 0) + 1) * 8;
       next = b[p] ?? 0;
@@ -146,7 +160,7 @@ export function parseIp(b: Buffer, o: number, end: number): IpPacket | undefined
     }
     return {
       version: 6,
-      tos: ((b.readUInt16BE(o) >> 4) & 0xff),
+      tos: (b.readUInt16BE(o) >> 4) & 0xff,
       protocol: next,
       src: ipv6String(b, o + 8),
       dst: ipv6String(b, o + 24),

@@ -31,7 +31,9 @@ export function isPcap(head: Buffer): boolean {
   if (head.length < 4) return false;
   const be = head.readUInt32BE(0);
   const le = head.readUInt32LE(0);
-  return be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS || le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS || be === PCAPNG_SHB;
+  return (
+    be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS || le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS || be === PCAPNG_SHB
+  );
 }
 
 /** Frames of a pcap or pcapng stream; a damaged tail is one problem item, never an exception. */
@@ -66,7 +68,8 @@ async function* pcap(c: ChunkCursor): AsyncGenerator<FrameItem> {
   for (;;) {
     const offset = c.offset;
     if (!(await c.ensure(16))) {
-      if (c.buffered > 0) yield { kind: 'problem', offset, reason: `truncated frame header (${c.buffered} of 16 bytes)` };
+      if (c.buffered > 0)
+        yield { kind: 'problem', offset, reason: `truncated frame header (${c.buffered} of 16 bytes)` };
       return;
     }
     ({ buf, at } = c.view);
@@ -77,11 +80,18 @@ async function* pcap(c: ChunkCursor): AsyncGenerator<FrameItem> {
     }
     const timeMs = u32(buf, at) * 1000 + Math.floor(u32(buf, at + 4) / fracPerMs);
     if (!(await c.ensure(16 + incl))) {
-      yield { kind: 'problem', offset, reason: `truncated frame: header says ${incl} bytes, ${c.buffered - 16} present` };
+      yield {
+        kind: 'problem',
+        offset,
+        reason: `truncated frame: header says ${incl} bytes, ${c.buffered - 16} present`,
+      };
       return;
     }
     ({ buf, at } = c.view);
-    yield { kind: 'frame', frame: { data: buf, start: at + 16, end: at + 16 + incl, linkType, timeMs, offset: offset + 16 } };
+    yield {
+      kind: 'frame',
+      frame: { data: buf, start: at + 16, end: at + 16 + incl, linkType, timeMs, offset: offset + 16 },
+    };
     c.skip(16 + incl);
   }
 }
@@ -134,10 +144,26 @@ async function* pcapng(c: ChunkCursor): AsyncGenerator<FrameItem> {
       const dataAt = at + (simple ? 16 : 28);
       const cap = simple ? Math.min(u32(at + 8), len - 20) : u32(at + 20);
       if (!iface || dataAt + cap > at + len - 4) {
-        yield { kind: 'problem', offset, reason: iface ? `packet block captured length ${cap} overruns its block` : `packet block names interface ${ifIndex}, which was never described` };
+        yield {
+          kind: 'problem',
+          offset,
+          reason: iface
+            ? `packet block captured length ${cap} overruns its block`
+            : `packet block names interface ${ifIndex}, which was never described`,
+        };
       } else {
         const ts = simple ? 0 : u32(at + 12) * 4294967296 + u32(at + 16);
-        yield { kind: 'frame', frame: { data: buf, start: dataAt, end: dataAt + cap, linkType: iface.linkType, timeMs: Math.floor(ts / iface.unitsPerMs), offset: offset + (dataAt - at) } };
+        yield {
+          kind: 'frame',
+          frame: {
+            data: buf,
+            start: dataAt,
+            end: dataAt + cap,
+            linkType: iface.linkType,
+            timeMs: Math.floor(ts / iface.unitsPerMs),
+            offset: offset + (dataAt - at),
+          },
+        };
       }
     }
     c.skip(len);
@@ -203,7 +229,11 @@ async function* readPcap(input: ReaderInput, options: ReaderOptions): AsyncGener
     const payload = f.data.subarray(payloadAt, udpLength >= 8 ? Math.min(ip.end, ip.l4 + udpLength) : ip.end);
     const origin = { file: input.name, base: f.offset + (payloadAt - f.start), exporter: ip.src, captureMs: f.timeMs };
     if (ip.fragment === 'first') {
-      if (exportFormat(payload, false)) yield* decoder.reject('export datagram fragmented over several IP packets; reassembly is not supported', origin);
+      if (exportFormat(payload, false))
+        yield* decoder.reject(
+          'export datagram fragmented over several IP packets; reassembly is not supported',
+          origin,
+        );
       else decoder.skip('ip fragment (not reassembled)');
       continue;
     }

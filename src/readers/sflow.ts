@@ -71,15 +71,27 @@ export function decodeSflow(buf: Buffer, origin: Origin, sink: Sink): void {
   }
 }
 
-function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, exporter: string, origin: Origin, sink: Sink): void {
+function flowSample(
+  buf: Buffer,
+  start: number,
+  end: number,
+  expanded: boolean,
+  exporter: string,
+  origin: Origin,
+  sink: Sink,
+): void {
   const fixed = expanded ? 44 : 32;
   if (start + fixed > end) {
     sink.reject('sFlow flow sample shorter than its fixed fields', origin, start);
     return;
   }
   const rate = buf.readUInt32BE(start + (expanded ? 12 : 8));
-  const input = expanded ? sflowInterface(buf.readUInt32BE(start + 24), buf.readUInt32BE(start + 28)) : sflowInterface(buf.readUInt32BE(start + 20) >>> 30, buf.readUInt32BE(start + 20) & 0x3fffffff);
-  const output = expanded ? sflowInterface(buf.readUInt32BE(start + 32), buf.readUInt32BE(start + 36)) : sflowInterface(buf.readUInt32BE(start + 24) >>> 30, buf.readUInt32BE(start + 24) & 0x3fffffff);
+  const input = expanded
+    ? sflowInterface(buf.readUInt32BE(start + 24), buf.readUInt32BE(start + 28))
+    : sflowInterface(buf.readUInt32BE(start + 20) >>> 30, buf.readUInt32BE(start + 20) & 0x3fffffff);
+  const output = expanded
+    ? sflowInterface(buf.readUInt32BE(start + 32), buf.readUInt32BE(start + 36))
+    : sflowInterface(buf.readUInt32BE(start + 24) >>> 30, buf.readUInt32BE(start + 24) & 0x3fffffff);
   const records = buf.readUInt32BE(start + fixed - 4);
   let o = start + fixed;
   let flow: FlowRecord | undefined;
@@ -94,8 +106,10 @@ function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, 
       return;
     }
     if (tag === RAW_HEADER && !flow) flow = rawHeader(buf, rs, re);
-    else if ((tag === SAMPLED_IPV4 || tag === SAMPLED_IPV6) && !flow) flow = sampledIp(buf, rs, re, tag === SAMPLED_IPV6);
-    else if (tag === EXTENDED_SWITCH || tag === EXTENDED_ROUTER || tag === EXTENDED_GATEWAY) extended.push({ tag, rs, re });
+    else if ((tag === SAMPLED_IPV4 || tag === SAMPLED_IPV6) && !flow)
+      flow = sampledIp(buf, rs, re, tag === SAMPLED_IPV6);
+    else if (tag === EXTENDED_SWITCH || tag === EXTENDED_ROUTER || tag === EXTENDED_GATEWAY)
+      extended.push({ tag, rs, re });
     o = re;
   }
   if (!flow) {
@@ -104,7 +118,11 @@ function flowSample(buf: Buffer, start: number, end: number, expanded: boolean, 
   }
   // sFlow has no wall clock, only uptime: without a capture time there is no flow time at all.
   if (origin.captureMs === undefined) {
-    sink.reject('sFlow carries no wall-clock time and this input has no capture time (stdin?); decode it from a file or a capture', origin, start);
+    sink.reject(
+      'sFlow carries no wall-clock time and this input has no capture time (stdin?); decode it from a file or a capture',
+      origin,
+      start,
+    );
     return;
   }
   flow.samplingRate = rate;

@@ -18,7 +18,8 @@ export function decodeZeek(row: Row): FlowRecord {
   const start = time(row, 'ts');
   if (start === undefined) throw badRecord('ts', 'missing ts');
   const duration = num(row, 'duration');
-  if (duration !== undefined && duration < 0) throw badRecord('duration', `duration must not be negative, got ${duration}`);
+  if (duration !== undefined && duration < 0)
+    throw badRecord('duration', `duration must not be negative, got ${duration}`);
   const srcIp = ip(row, 'id.orig_h');
   const dstIp = ip(row, 'id.resp_h');
   if (srcIp === undefined) throw badRecord('id.orig_h', 'missing id.orig_h');

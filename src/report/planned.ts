@@ -30,7 +30,16 @@ import { toFlowdexError } from '../store/client';
 import { allFlowIndices, daysWithIndices, indexHoldsDay } from '../store/indices';
 import { DAY_MS, splitByDay, splitEven } from '../rollup/buckets';
 import { plan, type PlanPart } from '../rollup/planner';
-import { COUNT_FIELD, groupKeyField, groupKeysOf, monthOfRollupIndex, ROLLUP_SPECS, rollupAlias, rollupIndicesFor, type GroupKeyDef } from '../rollup/specs';
+import {
+  COUNT_FIELD,
+  groupKeyField,
+  groupKeysOf,
+  monthOfRollupIndex,
+  ROLLUP_SPECS,
+  rollupAlias,
+  rollupIndicesFor,
+  type GroupKeyDef,
+} from '../rollup/specs';
 import { coverageOf, readWatermarks } from '../rollup/state';
 import { addLookups, columnsOf, topStep, type RankedList } from './top';
 
@@ -46,7 +55,12 @@ export interface CheckedReport {
 /** Rollup documents stand for `flows` flows each: count by summing that field, not documents. */
 export function withRollupCount(body: SearchBody): SearchBody {
   const count: Record<string, AggregationDsl> = { [COUNT_FIELD]: { sum: { field: COUNT_FIELD } } };
-  const aggs = Object.fromEntries(Object.entries(body.aggs).map(([name, agg]) => [name, { ...agg, aggs: { ...('aggs' in agg ? agg.aggs : {}), ...count } }]));
+  const aggs = Object.fromEntries(
+    Object.entries(body.aggs).map(([name, agg]) => [
+      name,
+      { ...agg, aggs: { ...('aggs' in agg ? agg.aggs : {}), ...count } },
+    ]),
+  );
   return { ...body, aggs };
 }
 
@@ -64,29 +78,47 @@ export interface Source {
 }
 
 /** The named aggregations of one request; every one must be in the answer. */
-export async function searchAggs<K extends string, T>(client: Client, cfg: FlowdexConfig, indices: readonly string[], body: SearchBody, names: readonly K[]): Promise<Record<K, T>> {
+export async function searchAggs<K extends string, T>(
+  client: Client,
+  cfg: FlowdexConfig,
+  indices: readonly string[],
+  body: SearchBody,
+  names: readonly K[],
+): Promise<Record<K, T>> {
   let aggs: Record<string, T | undefined> | undefined;
   try {
-    const res = await client.search({ index: indices.join(','), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<Client['search']>[0]);
+    const res = await client.search({
+      index: indices.join(','),
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      body,
+    } as Parameters<Client['search']>[0]);
     aggs = (res.body as unknown as { aggregations?: Record<string, T> }).aggregations;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'report');
   }
   const lacking = names.find((n) => aggs?.[n] === undefined);
-  if (lacking !== undefined) throw new FlowdexError('OPENSEARCH_ERROR', `OpenSearch answered the report without its "${lacking}" aggregation`);
+  if (lacking !== undefined)
+    throw new FlowdexError('OPENSEARCH_ERROR', `OpenSearch answered the report without its "${lacking}" aggregation`);
   return aggs as Record<K, T>;
 }
 
 /** One aggregation of a report request to a source, rollups counting their `flows`. */
 async function search<T>(client: Client, cfg: FlowdexConfig, src: Source, body: SearchBody, agg: string): Promise<T> {
-  return (await searchAggs<string, T>(client, cfg, src.indices, src.rollup ? withRollupCount(body) : body, [agg]))[agg] as T;
+  return (await searchAggs<string, T>(client, cfg, src.indices, src.rollup ? withRollupCount(body) : body, [agg]))[
+    agg
+  ] as T;
 }
 
 /** Which indices serve a part, from the names that exist (resolved once per report). */
 function sourceOf(prefix: string, names: ReadonlySet<string>, part: PlanPart): Source {
   return part.source === 'raw'
     ? { indices: dailyIndicesOf(prefix, part.range, names), rollup: false, subDay: true }
-    : { indices: rollupIndicesFor(prefix, part.spec, part.range.from, part.range.to).filter((n) => names.has(n)), rollup: true, subDay: part.spec.intervalMs < DAY_MS };
+    : {
+        indices: rollupIndicesFor(prefix, part.spec, part.range.from, part.range.to).filter((n) => names.has(n)),
+        rollup: true,
+        subDay: part.spec.intervalMs < DAY_MS,
+      };
 }
 
 /** Adds one part's histogram buckets into the running per-time totals. */
@@ -113,7 +145,13 @@ export function mergeSeries(into: Map<number, HistogramBucket>, buckets: readonl
  * are summed over all parts before ranking, series buckets summed per time. Returns undefined
  * when raw flows serve everything (the caller's raw path answers).
  */
-export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: CheckedReport, queryFields: ReadonlySet<string>, raw = false): Promise<ReportResult | undefined> {
+export async function runPlannedReport(
+  client: Client,
+  cfg: FlowdexConfig,
+  c: CheckedReport,
+  queryFields: ReadonlySet<string>,
+  raw = false,
+): Promise<ReportResult | undefined> {
   if (raw) return undefined;
   const t0 = performance.now();
   const intervalMs = c.def.kind === 'top' ? undefined : seriesInterval(c.range, c.options.interval);
@@ -124,15 +162,29 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
     throw toFlowdexError(e, cfg, 'rollup watermarks');
   }
   // One lookup of every index that may serve: the raw days left after pruning steer the plan.
-  const names = await resolveNames(client, cfg, [allFlowIndices(cfg.prefix), ...ROLLUP_SPECS.filter((s) => coverage[s.name]).map((s) => `${rollupAlias(cfg.prefix, s)}-*`)]);
-  const p = plan({ def: c.def, queryFields, range: c.range, rawDays: daysWithIndices(cfg.prefix, [...names]), ...(intervalMs !== undefined ? { intervalMs } : {}) }, coverage);
+  const names = await resolveNames(client, cfg, [
+    allFlowIndices(cfg.prefix),
+    ...ROLLUP_SPECS.filter((s) => coverage[s.name]).map((s) => `${rollupAlias(cfg.prefix, s)}-*`),
+  ]);
+  const p = plan(
+    {
+      def: c.def,
+      queryFields,
+      range: c.range,
+      rawDays: daysWithIndices(cfg.prefix, [...names]),
+      ...(intervalMs !== undefined ? { intervalMs } : {}),
+    },
+    coverage,
+  );
   if (!p.parts.some((part) => part.source === 'rollup')) return undefined;
   const sources = p.parts.map((part) => sourceOf(cfg.prefix, names, part));
   const served_by = sources.flatMap((s) => s.indices);
   const base = { report: c.def.name, served_by, range: c.range, columns: c.def.columns };
 
   // Parts are independent requests: run them together, merge in part order.
-  const served = p.parts.map((part, i) => ({ part, src: sources[i] as Source })).filter((x) => x.src.indices.length > 0);
+  const served = p.parts
+    .map((part, i) => ({ part, src: sources[i] as Source }))
+    .filter((x) => x.src.indices.length > 0);
   if (intervalMs === undefined) {
     const rows = (await keyedTop(client, cfg, c, served)) ?? (await everyGroupTop(client, cfg, c, served));
     return { ...base, took_ms: Math.round(performance.now() - t0), rows };
@@ -140,14 +192,27 @@ export async function runPlannedReport(client: Client, cfg: FlowdexConfig, c: Ch
 
   const series = await Promise.all(
     served.map(async ({ part, src }) => {
-      const res = await search<{ buckets: HistogramBucket[] }>(client, cfg, src, buildReportRequest(c.def, { ...c.options, range: part.range }), 'series');
+      const res = await search<{ buckets: HistogramBucket[] }>(
+        client,
+        cfg,
+        src,
+        buildReportRequest(c.def, { ...c.options, range: part.range }),
+        'series',
+      );
       return src.rollup ? res.buckets.map(countFlows) : res.buckets;
     }),
   );
-  const merged = new Map<number, HistogramBucket>(alignedBuckets(c.range, intervalMs).map((key) => [key, { key, doc_count: 0 }]));
+  const merged = new Map<number, HistogramBucket>(
+    alignedBuckets(c.range, intervalMs).map((key) => [key, { key, doc_count: 0 }]),
+  );
   for (const buckets of series) mergeSeries(merged, buckets);
   const buckets = [...merged.values()].sort((a, b) => a.key - b.key);
-  return { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: intervalMs, rows: seriesRows(c.def, buckets, intervalMs) };
+  return {
+    ...base,
+    took_ms: Math.round(performance.now() - t0),
+    interval_ms: intervalMs,
+    rows: seriesRows(c.def, buckets, intervalMs),
+  };
 }
 
 export interface Served {
@@ -156,7 +221,12 @@ export interface Served {
 }
 
 /** Top-N from every group of every part, summed (composite pages). */
-export async function everyGroupTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, served: readonly Served[]): Promise<ReportRow[]> {
+export async function everyGroupTop(
+  client: Client,
+  cfg: FlowdexConfig,
+  c: CheckedReport,
+  served: readonly Served[],
+): Promise<ReportRow[]> {
   const columns = c.def.groupBy.map((g) => g.column);
   const pages = await Promise.all(served.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)));
   const merged = new Map<string, ReportRow>();
@@ -204,7 +274,13 @@ interface ListRequest {
  * the ranking metric, a third of the per-group work. `unkeyed` counts documents without the key
  * (built before keys existed), which this path cannot rank; only a ranking request asks.
  */
-async function rankedList(client: Client, cfg: FlowdexConfig, c: CheckedReport, k: KeyedIndex, r: ListRequest): Promise<{ list: RankedList; unkeyed: number }> {
+async function rankedList(
+  client: Client,
+  cfg: FlowdexConfig,
+  c: CheckedReport,
+  k: KeyedIndex,
+  r: ListRequest,
+): Promise<{ list: RankedList; unkeyed: number }> {
   const metrics = r.allMetrics ? METRICS : [c.by];
   const body: SearchBody = {
     size: 0,
@@ -212,20 +288,37 @@ async function rankedList(client: Client, cfg: FlowdexConfig, c: CheckedReport, 
     query: reportQuery(c.def, c.options.query, k.range),
     aggs: {
       groups: {
-        terms: { field: k.key.field, size: r.size, order: [{ [c.by]: 'desc' }, { _key: 'asc' }], ...(r.include ? { include: r.include } : {}) },
+        terms: {
+          field: k.key.field,
+          size: r.size,
+          order: [{ [c.by]: 'desc' }, { _key: 'asc' }],
+          ...(r.include ? { include: r.include } : {}),
+        },
         aggs: Object.fromEntries(metrics.map((m) => [m, METRIC_SUMS[m]])),
       },
       ...(r.include ? {} : { unkeyed: { missing: { field: k.key.field } } }),
     },
   };
   const names = r.include ? (['groups'] as const) : (['groups', 'unkeyed'] as const);
-  const aggs = await searchAggs<'groups' | 'unkeyed', { buckets?: TermsBucket[]; sum_other_doc_count?: number; doc_count?: number }>(client, cfg, [k.index], body, names);
+  const aggs = await searchAggs<
+    'groups' | 'unkeyed',
+    { buckets?: TermsBucket[]; sum_other_doc_count?: number; doc_count?: number }
+  >(client, cfg, [k.index], body, names);
   const columns = k.key.groupBy.map((g) => g.column);
   const rows = new Map<string, ReportRow>();
-  for (const b of aggs.groups.buckets ?? []) rows.set(b.key, { ...columnsOf(b.key, columns), flows: subValue(b, 'flows'), bytes: subValue(b, 'bytes'), packets: subValue(b, 'packets') });
+  for (const b of aggs.groups.buckets ?? [])
+    rows.set(b.key, {
+      ...columnsOf(b.key, columns),
+      flows: subValue(b, 'flows'),
+      bytes: subValue(b, 'bytes'),
+      packets: subValue(b, 'packets'),
+    });
   const complete = (aggs.groups.sum_other_doc_count ?? 0) === 0;
   const last = [...rows.values()].pop();
-  return { list: { rows, complete, bound: complete ? 0 : Number(last?.[c.by] ?? 0) }, unkeyed: aggs.unkeyed?.doc_count ?? 0 };
+  return {
+    list: { rows, complete, bound: complete ? 0 : Number(last?.[c.by] ?? 0) },
+    unkeyed: aggs.unkeyed?.doc_count ?? 0,
+  };
 }
 
 /**
@@ -233,7 +326,12 @@ async function rankedList(client: Client, cfg: FlowdexConfig, c: CheckedReport, 
  * (see report/top for why the lists suffice), raw edges summed whole. Undefined when the lists
  * cannot decide or a rollup lacks keys: the caller pages every group instead.
  */
-async function keyedTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, served: readonly Served[]): Promise<ReportRow[] | undefined> {
+async function keyedTop(
+  client: Client,
+  cfg: FlowdexConfig,
+  c: CheckedReport,
+  served: readonly Served[],
+): Promise<ReportRow[] | undefined> {
   const field = groupKeyField(c.def.groupBy);
   const keyed: KeyedIndex[] = [];
   const whole: Served[] = [];
@@ -255,7 +353,10 @@ async function keyedTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, se
   for (let size = Math.max(FIRST_LIST, 4 * c.top); size <= LAST_LIST; size *= 8) {
     const fetched = await Promise.all(keyed.map((k) => rankedList(client, cfg, c, k, { size })));
     if (fetched.some((f) => f.unkeyed > 0)) return undefined;
-    exact ??= mergeGroups((await Promise.all(whole.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)))).flat(), columns);
+    exact ??= mergeGroups(
+      (await Promise.all(whole.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)))).flat(),
+      columns,
+    );
     const lists = fetched.map((f) => f.list);
     for (;;) {
       const step = topStep(exact, lists, c.by, c.top, columns);
@@ -263,7 +364,10 @@ async function keyedTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, se
       if ('longer' in step) break;
       await Promise.all(
         step.lookups.map(async ({ list, keys }) => {
-          const found = await rankedList(client, cfg, c, keyed[list] as KeyedIndex, { size: keys.length, include: keys });
+          const found = await rankedList(client, cfg, c, keyed[list] as KeyedIndex, {
+            size: keys.length,
+            include: keys,
+          });
           addLookups(lists[list] as RankedList, keys, found.list.rows, columns);
         }),
       );
@@ -273,13 +377,27 @@ async function keyedTop(client: Client, cfg: FlowdexConfig, c: CheckedReport, se
 }
 
 /** The answer's rows with every metric summed: ranking read only the ranking one. */
-async function withAllMetrics(client: Client, cfg: FlowdexConfig, c: CheckedReport, keyed: readonly KeyedIndex[], exact: ReadonlyMap<string, ReportRow>, rows: readonly ReportRow[]): Promise<ReportRow[]> {
+async function withAllMetrics(
+  client: Client,
+  cfg: FlowdexConfig,
+  c: CheckedReport,
+  keyed: readonly KeyedIndex[],
+  exact: ReadonlyMap<string, ReportRow>,
+  rows: readonly ReportRow[],
+): Promise<ReportRow[]> {
   const columns = c.def.groupBy.map((g) => g.column);
   const keys = rows.map((r) => groupKey(columns.map((col) => r[col] ?? null)));
   if (keys.length === 0) return [];
-  const detail = await Promise.all(keyed.map((k) => rankedList(client, cfg, c, k, { size: keys.length, include: keys, allMetrics: true })));
+  const detail = await Promise.all(
+    keyed.map((k) => rankedList(client, cfg, c, k, { size: keys.length, include: keys, allMetrics: true })),
+  );
   const merged = new Map<string, ReportRow>();
-  for (const key of keys) mergeGroups([exact.get(key), ...detail.map((d) => d.list.rows.get(key))].filter((r): r is ReportRow => r !== undefined), columns, merged);
+  for (const key of keys)
+    mergeGroups(
+      [exact.get(key), ...detail.map((d) => d.list.rows.get(key))].filter((r): r is ReportRow => r !== undefined),
+      columns,
+      merged,
+    );
   return keys.map((key) => merged.get(key) as ReportRow);
 }
 
@@ -287,11 +405,26 @@ async function withAllMetrics(client: Client, cfg: FlowdexConfig, c: CheckedRepo
 const PARALLEL_REQUESTS = 2;
 
 /** Composite pages over one range followed to the end, merged as they come. */
-async function pagesOf(client: Client, cfg: FlowdexConfig, c: CheckedReport, range: TimeRange, src: Source, columns: readonly string[], into: Map<string, ReportRow>, from?: CompositeKey): Promise<void> {
+async function pagesOf(
+  client: Client,
+  cfg: FlowdexConfig,
+  c: CheckedReport,
+  range: TimeRange,
+  src: Source,
+  columns: readonly string[],
+  into: Map<string, ReportRow>,
+  from?: CompositeKey,
+): Promise<void> {
   let after = from;
   for (;;) {
     const body = buildReportRequest(c.def, { ...c.options, range, ...(after ? { after } : {}) });
-    const res = await search<{ buckets: CompositeBucket[]; after_key?: CompositeKey }>(client, cfg, src, body, 'groups');
+    const res = await search<{ buckets: CompositeBucket[]; after_key?: CompositeKey }>(
+      client,
+      cfg,
+      src,
+      body,
+      'groups',
+    );
     mergeGroups(groupRows(c.def, src.rollup ? res.buckets.map(countFlows) : res.buckets), columns, into);
     if (res.buckets.length < COMPOSITE_PAGE_SIZE || res.after_key === undefined) return;
     after = res.after_key;
@@ -305,22 +438,42 @@ async function pagesOf(client: Client, cfg: FlowdexConfig, c: CheckedReport, ran
  * factors are small, and the days' groups are summed. Daily rollups are not sliced: a day of
  * them holds as many documents as groups, so slicing would ship every document.
  */
-export async function groupsOf(client: Client, cfg: FlowdexConfig, c: CheckedReport, range: TimeRange, src: Source): Promise<ReportRow[]> {
+export async function groupsOf(
+  client: Client,
+  cfg: FlowdexConfig,
+  c: CheckedReport,
+  range: TimeRange,
+  src: Source,
+): Promise<ReportRow[]> {
   const columns = c.def.groupBy.map((g) => g.column);
   const body = buildReportRequest(c.def, { ...c.options, range });
-  const first = await search<{ buckets: CompositeBucket[]; after_key?: CompositeKey }>(client, cfg, src, body, 'groups');
+  const first = await search<{ buckets: CompositeBucket[]; after_key?: CompositeKey }>(
+    client,
+    cfg,
+    src,
+    body,
+    'groups',
+  );
   const firstRows = groupRows(c.def, src.rollup ? first.buckets.map(countFlows) : first.buckets);
   const days = splitByDay([range]);
   const merged = new Map<string, ReportRow>();
   if (first.buckets.length < COMPOSITE_PAGE_SIZE || first.after_key === undefined || days.length === 1 || !src.subDay) {
     mergeGroups(firstRows, columns, merged);
-    if (first.after_key !== undefined && first.buckets.length >= COMPOSITE_PAGE_SIZE) await pagesOf(client, cfg, c, range, src, columns, merged, first.after_key);
+    if (first.after_key !== undefined && first.buckets.length >= COMPOSITE_PAGE_SIZE)
+      await pagesOf(client, cfg, c, range, src, columns, merged, first.after_key);
     return [...merged.values()];
   }
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let d = days[next++]; d !== undefined; d = days[next++]) {
-      const indices = src.indices.filter((n) => indexHoldsDay(cfg.prefix, n, d.from, ROLLUP_SPECS.map((s) => s.name)));
+      const indices = src.indices.filter((n) =>
+        indexHoldsDay(
+          cfg.prefix,
+          n,
+          d.from,
+          ROLLUP_SPECS.map((s) => s.name),
+        ),
+      );
       if (indices.length > 0) await pagesOf(client, cfg, c, d, { ...src, indices }, columns, merged);
     }
   };

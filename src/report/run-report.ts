@@ -46,12 +46,20 @@ export function checkReportRequest(req: ReportRequest, now: number): CheckedRepo
   const def = reportByName(req.report);
   const range = parseTimeRange(req.from, req.to, now);
   const top = req.top ?? DEFAULT_TOP;
-  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new FlowdexError('QUERY_BAD_VALUE', `top must be 1-${MAX_TOP}, got ${req.top}`, { field: 'top' });
+  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
+    throw new FlowdexError('QUERY_BAD_VALUE', `top must be 1-${MAX_TOP}, got ${req.top}`, { field: 'top' });
   const by = req.by ?? def.defaultBy;
-  if (!METRICS.includes(by)) throw new FlowdexError('QUERY_BAD_VALUE', `by must be one of ${METRICS.join(', ')}, got "${by}"`, { field: 'by' });
+  if (!METRICS.includes(by))
+    throw new FlowdexError('QUERY_BAD_VALUE', `by must be one of ${METRICS.join(', ')}, got "${by}"`, { field: 'by' });
   const query = compileQuery(parseAnyQuery(req.query ?? '', now).ast);
   if (def.kind !== 'top') seriesInterval(range, req.interval);
-  return { def, range, top, by, options: { query, range, ...(req.interval !== undefined ? { interval: req.interval } : {}) } };
+  return {
+    def,
+    range,
+    top,
+    by,
+    options: { query, range, ...(req.interval !== undefined ? { interval: req.interval } : {}) },
+  };
 }
 
 /**
@@ -59,7 +67,12 @@ export function checkReportRequest(req: ReportRequest, now: number): CheckedRepo
  * date histogram with every bucket of the range (empty ones included). `served_by` names the
  * existing daily indices searched; `took_ms` is wall time including every page.
  */
-export async function runReport(client: Client, cfg: FlowdexConfig, req: ReportRequest, now: number = Date.now()): Promise<ReportResult> {
+export async function runReport(
+  client: Client,
+  cfg: FlowdexConfig,
+  req: ReportRequest,
+  now: number = Date.now(),
+): Promise<ReportResult> {
   const c = checkReportRequest(req, now);
   // The planner's seam: rollups (with raw edges) answer when they keep every field the report needs.
   const planned = await runPlannedReport(client, cfg, c, analyse(parseAnyQuery(req.query ?? '', now).ast), req.raw);
@@ -69,7 +82,12 @@ export async function runReport(client: Client, cfg: FlowdexConfig, req: ReportR
   const base = { report: c.def.name, served_by: indices, range: c.range, columns: c.def.columns };
   if (c.def.kind === 'top') {
     // Every group over the range (see `groupsOf`), then ranked.
-    const rows = indices.length === 0 ? [] : await everyGroupTop(client, cfg, c, [{ part: { source: 'raw', range: c.range }, src: { indices, rollup: false, subDay: true } }]);
+    const rows =
+      indices.length === 0
+        ? []
+        : await everyGroupTop(client, cfg, c, [
+            { part: { source: 'raw', range: c.range }, src: { indices, rollup: false, subDay: true } },
+          ]);
     return { ...base, took_ms: Math.round(performance.now() - t0), rows };
   }
   const ms = seriesInterval(c.range, c.options.interval);
@@ -77,6 +95,19 @@ export async function runReport(client: Client, cfg: FlowdexConfig, req: ReportR
   const buckets =
     indices.length === 0
       ? alignedBuckets(c.range, ms).map((key): HistogramBucket => ({ key, doc_count: 0 }))
-      : (await searchAggs<'series', { buckets: HistogramBucket[] }>(client, cfg, indices, buildReportRequest(c.def, c.options), ['series'])).series.buckets;
-  return { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: ms, rows: seriesRows(c.def, buckets, ms) };
+      : (
+          await searchAggs<'series', { buckets: HistogramBucket[] }>(
+            client,
+            cfg,
+            indices,
+            buildReportRequest(c.def, c.options),
+            ['series'],
+          )
+        ).series.buckets;
+  return {
+    ...base,
+    took_ms: Math.round(performance.now() - t0),
+    interval_ms: ms,
+    rows: seriesRows(c.def, buckets, ms),
+  };
 }

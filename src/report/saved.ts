@@ -55,20 +55,30 @@ export function slugOf(name: string): string {
 function checkName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_NAME_LENGTH || slugOf(trimmed) === '') {
-    throw new FlowdexError('BAD_REQUEST', `saved query name must be 1-${MAX_NAME_LENGTH} characters with at least one letter or digit, got ${JSON.stringify(name)}`, { field: 'name' });
+    throw new FlowdexError(
+      'BAD_REQUEST',
+      `saved query name must be 1-${MAX_NAME_LENGTH} characters with at least one letter or digit, got ${JSON.stringify(name)}`,
+      { field: 'name' },
+    );
   }
   return trimmed;
 }
 
 /** Only runnable queries are stored: the query parses and the range reads. */
 function checkQuery(query: string, from: string | undefined, to: string | undefined, now: number): void {
-  if (query.length > MAX_QUERY_LENGTH) throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, { field: 'query' });
+  if (query.length > MAX_QUERY_LENGTH)
+    throw new FlowdexError('QUERY_BAD_VALUE', `query is longer than ${MAX_QUERY_LENGTH} characters`, {
+      field: 'query',
+    });
   parseAnyQuery(query, now);
   parseTimeRange(from, to, now);
 }
 
 function checkDescription(d: string): string {
-  if (d.length > MAX_DESCRIPTION_LENGTH) throw new FlowdexError('BAD_REQUEST', `description is longer than ${MAX_DESCRIPTION_LENGTH} characters`, { field: 'description' });
+  if (d.length > MAX_DESCRIPTION_LENGTH)
+    throw new FlowdexError('BAD_REQUEST', `description is longer than ${MAX_DESCRIPTION_LENGTH} characters`, {
+      field: 'description',
+    });
   return d;
 }
 
@@ -131,13 +141,19 @@ async function insert(client: Client, cfg: FlowdexConfig, doc: StoredQuery): Pro
   try {
     await client.index({ index: savedIndex(cfg), id: slug, op_type: 'create', refresh: true, body: doc });
   } catch (e) {
-    if (statusOf(e) === 409) throw new FlowdexError('SAVED_EXISTS', `a saved query named "${doc.name}" already exists`, { field: 'name' });
+    if (statusOf(e) === 409)
+      throw new FlowdexError('SAVED_EXISTS', `a saved query named "${doc.name}" already exists`, { field: 'name' });
     throw toFlowdexError(e, cfg, 'save query');
   }
   return fromSource(slug, doc);
 }
 
-export async function createSaved(client: Client, cfg: FlowdexConfig, input: SavedInput, now: number = Date.now()): Promise<SavedQuery> {
+export async function createSaved(
+  client: Client,
+  cfg: FlowdexConfig,
+  input: SavedInput,
+  now: number = Date.now(),
+): Promise<SavedQuery> {
   const name = checkName(input.name);
   const from = optional(input.from);
   const to = optional(input.to);
@@ -158,7 +174,13 @@ export async function createSaved(client: Client, cfg: FlowdexConfig, input: Sav
  * Changes a saved query. A new name with a new slug is a rename: the new document is created
  * first (so a clash leaves the old one untouched), then the old one deleted.
  */
-export async function updateSaved(client: Client, cfg: FlowdexConfig, name: string, patch: SavedPatch, now: number = Date.now()): Promise<SavedQuery> {
+export async function updateSaved(
+  client: Client,
+  cfg: FlowdexConfig,
+  name: string,
+  patch: SavedPatch,
+  now: number = Date.now(),
+): Promise<SavedQuery> {
   const current = await getSaved(client, cfg, name);
   const next: StoredQuery = {
     name: patch.name !== undefined ? checkName(patch.name) : current.name,
@@ -186,7 +208,13 @@ export async function updateSaved(client: Client, cfg: FlowdexConfig, name: stri
   return fromSource(slug, next);
 }
 
-export function renameSaved(client: Client, cfg: FlowdexConfig, from: string, to: string, now: number = Date.now()): Promise<SavedQuery> {
+export function renameSaved(
+  client: Client,
+  cfg: FlowdexConfig,
+  from: string,
+  to: string,
+  now: number = Date.now(),
+): Promise<SavedQuery> {
   return updateSaved(client, cfg, from, { name: to }, now);
 }
 

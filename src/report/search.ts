@@ -113,17 +113,23 @@ function decodeCursor(text: string, sort: SortSpec): Cursor {
     throw new FlowdexError('BAD_REQUEST', 'cursor belongs to a search with another sort order', { field: 'cursor' });
   }
   const offset = c.offset;
-  if (typeof offset === 'number' && Number.isInteger(offset) && offset > 0 && offset <= MAX_LIMIT) return { offset, sort: c.sort };
+  if (typeof offset === 'number' && Number.isInteger(offset) && offset > 0 && offset <= MAX_LIMIT)
+    return { offset, sort: c.sort };
   // The sort values go back to OpenSearch: exactly one per sort key, each of a type a key can hold.
   const after = c.after;
-  const values = Array.isArray(after) && after.length === 2 && after.every((v) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)));
-  if (typeof c.pit === 'string' && PIT_ID.test(c.pit) && values) return { pit: c.pit, after: after as SortValue[], sort: c.sort };
+  const values =
+    Array.isArray(after) &&
+    after.length === 2 &&
+    after.every((v) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)));
+  if (typeof c.pit === 'string' && PIT_ID.test(c.pit) && values)
+    return { pit: c.pit, after: after as SortValue[], sort: c.sort };
   throw bad();
 }
 
 function checkLimit(limit: number | undefined): number {
   const n = limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new FlowdexError('QUERY_BAD_VALUE', `limit must be 1-${MAX_LIMIT}, got ${limit}`, { field: 'limit' });
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT)
+    throw new FlowdexError('QUERY_BAD_VALUE', `limit must be 1-${MAX_LIMIT}, got ${limit}`, { field: 'limit' });
   return n;
 }
 
@@ -171,7 +177,10 @@ interface PageBody {
 const EXPORT_FILTER_PATH = 'pit_id,hits.hits._source,hits.hits.fields,hits.hits.sort';
 
 async function pitSearch(client: Client, pit: string, body: PageBody, filterPath?: string): Promise<RawSearch> {
-  const params = { body: { ...body, pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } }, ...(filterPath !== undefined ? { filter_path: filterPath } : {}) };
+  const params = {
+    body: { ...body, pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } },
+    ...(filterPath !== undefined ? { filter_path: filterPath } : {}),
+  };
   const res = await client.search(params as Parameters<Client['search']>[0]);
   const b = res.body as unknown as Partial<RawSearch>;
   // filter_path drops an empty hits array altogether.
@@ -184,7 +193,14 @@ async function pitSearch(client: Client, pit: string, body: PageBody, filterPath
  * by a fresh one and the search continues from the same `search_after` values: the sort field
  * keeps its place exactly; only flows tied on it may shift if segments merged meanwhile.
  */
-async function page(client: Client, cfg: FlowdexConfig, indices: string[], pit: string, body: PageBody, filterPath?: string): Promise<{ res: RawSearch; pit: string }> {
+async function page(
+  client: Client,
+  cfg: FlowdexConfig,
+  indices: string[],
+  pit: string,
+  body: PageBody,
+  filterPath?: string,
+): Promise<{ res: RawSearch; pit: string }> {
   try {
     const res = await pitSearch(client, pit, body, filterPath);
     return { res, pit: res.pit_id ?? pit };
@@ -211,7 +227,12 @@ function firstPageSort(sort: SortClause[]): SortClause[] {
 
 async function firstPage(client: Client, cfg: FlowdexConfig, indices: string[], body: PageBody): Promise<RawSearch> {
   try {
-    const res = await client.search({ index: indices.join(','), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<Client['search']>[0]);
+    const res = await client.search({
+      index: indices.join(','),
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      body,
+    } as Parameters<Client['search']>[0]);
     return res.body as unknown as RawSearch;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'search');
@@ -224,7 +245,12 @@ async function firstPage(client: Client, cfg: FlowdexConfig, indices: string[], 
  */
 function refusedCursor(e: unknown): never {
   const cause = e instanceof FlowdexError ? e.cause : e;
-  if (e instanceof FlowdexError && e.code === 'INTERNAL' && cause instanceof errors.ResponseError && cause.statusCode === 400) {
+  if (
+    e instanceof FlowdexError &&
+    e.code === 'INTERNAL' &&
+    cause instanceof errors.ResponseError &&
+    cause.statusCode === 400
+  ) {
     throw new FlowdexError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor' });
   }
   throw e;
@@ -238,28 +264,48 @@ const toHit = (h: RawHit): FlowHit => ({ id: h._id, index: h._index, doc: hydrat
  * the point in time and the last hit's sort values) fetches the next page; the PIT is closed as
  * soon as the last page has been served and otherwise expires by itself.
  */
-export async function searchFlows(client: Client, cfg: FlowdexConfig, req: SearchRequest, now: number = Date.now()): Promise<SearchPage> {
+export async function searchFlows(
+  client: Client,
+  cfg: FlowdexConfig,
+  req: SearchRequest,
+  now: number = Date.now(),
+): Promise<SearchPage> {
   const c = compileRequest(req, now);
   const limit = checkLimit(req.limit);
   const cursor = req.cursor !== undefined && req.cursor !== '' ? decodeCursor(req.cursor, c.sort) : undefined;
   const t0 = performance.now();
   const indices = await existingIndices(client, cfg, c.range);
   const read = { syntax: c.parsed.syntax, flowdex: c.parsed.flowdex };
-  if (indices.length === 0) return { hits: [], total: { value: 0, exact: true }, range: c.range, ...read, served_by: [], took_ms: Math.round(performance.now() - t0) };
+  if (indices.length === 0)
+    return {
+      hits: [],
+      total: { value: 0, exact: true },
+      range: c.range,
+      ...read,
+      served_by: [],
+      took_ms: Math.round(performance.now() - t0),
+    };
   const sort = await sortClauses(client, c.sort);
-  const body: PageBody = { size: limit, query: c.query, sort, track_total_hits: req.exactTotal ? true : TOTAL_HITS_LIMIT };
+  const body: PageBody = {
+    size: limit,
+    query: c.query,
+    sort,
+    track_total_hits: req.exactTotal ? true : TOTAL_HITS_LIMIT,
+  };
   let res: RawSearch;
   let next: string | undefined;
   if (cursor === undefined) {
     res = await firstPage(client, cfg, indices, { ...body, sort: firstPageSort(sort) });
     if (res.hits.hits.length === limit) next = encodeCursor({ offset: limit, sort: c.sort });
   } else {
-    const paged = 'pit' in cursor
-      ? await page(client, cfg, indices, cursor.pit, { ...body, search_after: cursor.after }).catch(refusedCursor)
-      : await page(client, cfg, indices, await openPit(client, cfg, indices), { ...body, from: cursor.offset });
+    const paged =
+      'pit' in cursor
+        ? await page(client, cfg, indices, cursor.pit, { ...body, search_after: cursor.after }).catch(refusedCursor)
+        : await page(client, cfg, indices, await openPit(client, cfg, indices), { ...body, from: cursor.offset });
     res = paged.res;
     const last = res.hits.hits[res.hits.hits.length - 1];
-    if (res.hits.hits.length === limit && last?.sort !== undefined) next = encodeCursor({ pit: paged.pit, after: last.sort, sort: c.sort });
+    if (res.hits.hits.length === limit && last?.sort !== undefined)
+      next = encodeCursor({ pit: paged.pit, after: last.sort, sort: c.sort });
     else await closePit(client, paged.pit);
   }
   const hits = res.hits.hits;
@@ -285,7 +331,10 @@ const MAX_ID_LENGTH = 512;
  */
 export async function getFlow(client: Client, cfg: FlowdexConfig, id: string, index?: string): Promise<FlowHit> {
   const notFound = () => new FlowdexError('NOT_FOUND', `no flow with id "${id.slice(0, 100)}"`, { field: 'id' });
-  if (index !== undefined && !isDailyIndex(cfg.prefix, index)) throw new FlowdexError('NOT_FOUND', `"${index.slice(0, 100)}" is not a flow index of prefix ${cfg.prefix}`, { field: 'index' });
+  if (index !== undefined && !isDailyIndex(cfg.prefix, index))
+    throw new FlowdexError('NOT_FOUND', `"${index.slice(0, 100)}" is not a flow index of prefix ${cfg.prefix}`, {
+      field: 'index',
+    });
   if (id.length === 0 || id.length > MAX_ID_LENGTH) throw notFound();
   try {
     const res = await client.search(
@@ -315,7 +364,9 @@ export function flowCsvRow(doc: FlowDoc): string {
  * index rebuilds `_source` from doc values anyway, field by field; asking for the columns alone
  * skips the rest), plus the protocol number the Community ID is computed from.
  */
-const CSV_DOC_VALUES = [...new Set([...EXPORT_COLUMNS.filter((f) => fieldByName(f)?.computedFrom === undefined), 'network.iana_number'])];
+const CSV_DOC_VALUES = [
+  ...new Set([...EXPORT_COLUMNS.filter((f) => fieldByName(f)?.computedFrom === undefined), 'network.iana_number']),
+];
 
 /** A CSV line from doc-value fields: the same text `flowCsvRow(hydrate(doc))` gives for the stored flow. */
 function docValuesCsvRow(fields: Record<string, Scalar[]> | undefined): string {
@@ -327,7 +378,13 @@ function docValuesCsvRow(fields: Record<string, Scalar[]> | undefined): string {
   const dport = one('destination.port');
   const id =
     typeof src === 'string' && typeof dst === 'string' && typeof proto === 'number'
-      ? communityId(src, dst, proto, typeof sport === 'number' ? sport : undefined, typeof dport === 'number' ? dport : undefined)
+      ? communityId(
+          src,
+          dst,
+          proto,
+          typeof sport === 'number' ? sport : undefined,
+          typeof dport === 'number' ? dport : undefined,
+        )
       : undefined;
   return csvRow(EXPORT_COLUMNS.map((f) => (f === 'network.community_id' ? id : one(f))));
 }
@@ -356,7 +413,21 @@ export async function exportFlows(
   const select: Partial<PageBody> = format === 'csv' ? { _source: false, docvalue_fields: CSV_DOC_VALUES } : {};
   let pit = await openPit(client, cfg, indices);
   const fetch = (after: SortValue[] | undefined, id: string) =>
-    page(client, cfg, indices, id, { size: EXPORT_PAGE_SIZE, query: c.query, sort, track_total_hits: false, ...select, ...(after ? { search_after: after } : {}) }, EXPORT_FILTER_PATH);
+    page(
+      client,
+      cfg,
+      indices,
+      id,
+      {
+        size: EXPORT_PAGE_SIZE,
+        query: c.query,
+        sort,
+        track_total_hits: false,
+        ...select,
+        ...(after ? { search_after: after } : {}),
+      },
+      EXPORT_FILTER_PATH,
+    );
   let rows = 0;
   let pending: ReturnType<typeof fetch> | undefined = fetch(undefined, pit);
   try {
@@ -372,13 +443,21 @@ export async function exportFlows(
         pending.catch(() => undefined);
       }
       if (hits.length > 0) {
-        await write(format === 'csv' ? hits.map((h) => docValuesCsvRow(h.fields)).join('') : hits.map((h) => JSON.stringify(hydrate(h._source)) + '\n').join(''));
+        await write(
+          format === 'csv'
+            ? hits.map((h) => docValuesCsvRow(h.fields)).join('')
+            : hits.map((h) => JSON.stringify(hydrate(h._source)) + '\n').join(''),
+        );
         rows += hits.length;
       }
     }
   } finally {
     // A page still in flight (the writer failed) finishes before its PIT is closed.
-    if (pending !== undefined) await pending.then((r) => (pit = r.pit), () => undefined);
+    if (pending !== undefined)
+      await pending.then(
+        (r) => (pit = r.pit),
+        () => undefined,
+      );
     await closePit(client, pit);
   }
   return { rows };

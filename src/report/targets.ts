@@ -17,7 +17,11 @@ export async function existingIndices(client: Client, cfg: FlowdexConfig, range:
 }
 
 /** Names of the indices matching `patterns`, in one `_resolve/index` call. */
-export async function resolveNames(client: Client, cfg: FlowdexConfig, patterns: readonly string[]): Promise<Set<string>> {
+export async function resolveNames(
+  client: Client,
+  cfg: FlowdexConfig,
+  patterns: readonly string[],
+): Promise<Set<string>> {
   try {
     const res = await client.indices.resolveIndex({ name: patterns.join(',') });
     return new Set(((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name));
@@ -30,10 +34,10 @@ export async function resolveNames(client: Client, cfg: FlowdexConfig, patterns:
 export function dailyIndicesOf(prefix: string, range: TimeRange, names: ReadonlySet<string>): string[] {
   const wanted = indicesFor(prefix, range);
   // Too many days collapse to the wildcard; then every existing daily index may serve.
-  if (wanted.length === 1 && wanted[0] === allFlowIndices(prefix)) return [...names].filter((n) => isDailyIndex(prefix, n)).sort();
+  if (wanted.length === 1 && wanted[0] === allFlowIndices(prefix))
+    return [...names].filter((n) => isDailyIndex(prefix, n)).sort();
   return wanted.filter((n) => names.has(n));
 }
-
 
 /** How long a point in time lives between pages: long enough for a person to click "next". */
 export const PIT_KEEP_ALIVE = '5m';

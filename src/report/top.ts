@@ -36,24 +36,40 @@ function metricOf(row: ReportRow | undefined, metric: Metric): number {
  * One step towards the exact top `top` by `metric`. `exact` holds complete sums of sources that
  * were read whole. Ties are ranked as `rankGroups` ranks them, so the answer equals raw's.
  */
-export function topStep(exact: ReadonlyMap<string, ReportRow>, lists: readonly RankedList[], metric: Metric, top: number, columns: readonly string[]): TopStep {
+export function topStep(
+  exact: ReadonlyMap<string, ReportRow>,
+  lists: readonly RankedList[],
+  metric: Metric,
+  top: number,
+  columns: readonly string[],
+): TopStep {
   const open = lists.map((l, i) => ({ l, i })).filter((x) => !x.l.complete);
   const unseen = open.reduce((sum, x) => sum + x.l.bound, 0);
   const keys = new Set([...exact.keys(), ...lists.flatMap((l) => [...l.rows.keys()])]);
   const bounds = [...keys].map((key) => {
-    const lower = metricOf(exact.get(key), metric) + lists.reduce((sum, l) => sum + metricOf(l.rows.get(key), metric), 0);
+    const lower =
+      metricOf(exact.get(key), metric) + lists.reduce((sum, l) => sum + metricOf(l.rows.get(key), metric), 0);
     const upper = lower + open.reduce((sum, x) => sum + (x.l.rows.has(key) ? 0 : x.l.bound), 0);
     return { key, lower, upper };
   });
   // The top-th largest lower bound: no group whose upper bound is below it can make the top.
-  const threshold = bounds.length < top ? -Infinity : ([...bounds].sort((a, b) => b.lower - a.lower)[top - 1]?.lower ?? -Infinity);
+  const threshold =
+    bounds.length < top ? -Infinity : ([...bounds].sort((a, b) => b.lower - a.lower)[top - 1]?.lower ?? -Infinity);
   const contenders = bounds.filter((b) => b.upper >= threshold).map((b) => b.key);
-  const lookups = open.map((x) => ({ list: x.i, keys: contenders.filter((k) => !x.l.rows.has(k)) })).filter((x) => x.keys.length > 0);
-  if (lookups.length > 0) return lookups.reduce((n, x) => n + x.keys.length, 0) > MAX_LOOKUPS ? { longer: true } : { lookups };
+  const lookups = open
+    .map((x) => ({ list: x.i, keys: contenders.filter((k) => !x.l.rows.has(k)) }))
+    .filter((x) => x.keys.length > 0);
+  if (lookups.length > 0)
+    return lookups.reduce((n, x) => n + x.keys.length, 0) > MAX_LOOKUPS ? { longer: true } : { lookups };
 
   const merged = new Map<string, ReportRow>();
   const parts = [exact, ...lists.map((l) => l.rows)];
-  for (const key of contenders) mergeGroups(parts.flatMap((p) => (p.has(key) ? [p.get(key) as ReportRow] : [])), columns, merged);
+  for (const key of contenders)
+    mergeGroups(
+      parts.flatMap((p) => (p.has(key) ? [p.get(key) as ReportRow] : [])),
+      columns,
+      merged,
+    );
   const rows = rankGroups(merged, metric, top, columns);
   if (open.length === 0) return { rows };
   // A group seen nowhere has at most `unseen`; it could tie with the last row and win on its key.
@@ -62,8 +78,14 @@ export function topStep(exact: ReadonlyMap<string, ReportRow>, lists: readonly R
 }
 
 /** Records looked-up groups in a list: their sums, or zero rows for groups the source lacks. */
-export function addLookups(list: RankedList, keys: readonly string[], found: ReadonlyMap<string, ReportRow>, columns: readonly string[]): void {
-  for (const key of keys) list.rows.set(key, found.get(key) ?? { ...columnsOf(key, columns), flows: 0, bytes: 0, packets: 0 });
+export function addLookups(
+  list: RankedList,
+  keys: readonly string[],
+  found: ReadonlyMap<string, ReportRow>,
+  columns: readonly string[],
+): void {
+  for (const key of keys)
+    list.rows.set(key, found.get(key) ?? { ...columnsOf(key, columns), flows: 0, bytes: 0, packets: 0 });
 }
 
 /** The column values a `groupKey` holds, by column name. */

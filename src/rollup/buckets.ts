@@ -27,9 +27,13 @@ export function narrow(r: TimeRange, step: number): TimeRange {
 /** `r` cut into at most `n` nearly equal ranges on `step` boundaries, in order, none empty. */
 export function splitEven(r: TimeRange, step: number, n: number): TimeRange[] {
   const cuts = [r.from];
-  for (let i = 1; i < n; i++) cuts.push(Math.max(cuts[cuts.length - 1] as number, alignDown(r.from + ((r.to - r.from) * i) / n, step)));
+  for (let i = 1; i < n; i++)
+    cuts.push(Math.max(cuts[cuts.length - 1] as number, alignDown(r.from + ((r.to - r.from) * i) / n, step)));
   cuts.push(r.to);
-  return cuts.slice(1).map((to, i) => ({ from: cuts[i] as number, to })).filter((x) => !isEmpty(x));
+  return cuts
+    .slice(1)
+    .map((to, i) => ({ from: cuts[i] as number, to }))
+    .filter((x) => !isEmpty(x));
 }
 
 export function isEmpty(r: TimeRange): boolean {
@@ -52,7 +56,8 @@ export function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
 export function splitByDay(ranges: readonly TimeRange[]): TimeRange[] {
   const out: TimeRange[] = [];
   for (const r of ranges) {
-    for (let from = r.from; from < r.to; from = alignDown(from, DAY_MS) + DAY_MS) out.push({ from, to: Math.min(r.to, alignDown(from, DAY_MS) + DAY_MS) });
+    for (let from = r.from; from < r.to; from = alignDown(from, DAY_MS) + DAY_MS)
+      out.push({ from, to: Math.min(r.to, alignDown(from, DAY_MS) + DAY_MS) });
   }
   return out;
 }
@@ -70,5 +75,8 @@ export function dirtyWindows(buckets: readonly number[], dirtyMs: number, specMs
  * the same id, so rebuilding a bucket overwrites its documents instead of adding to them.
  */
 export function rollupDocId(spec: string, bucketMs: number, dims: readonly (string | number | null)[]): string {
-  return createHash('sha1').update(JSON.stringify([spec, bucketMs, ...dims])).digest('base64url').slice(0, 16);
+  return createHash('sha1')
+    .update(JSON.stringify([spec, bucketMs, ...dims]))
+    .digest('base64url')
+    .slice(0, 16);
 }

@@ -9,7 +9,18 @@ import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { allFlowIndices, daysWithIndices, indicesFor } from '../store/indices';
 import { allTemplates } from '../store/templates';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
-import { COUNT_FIELD, FIRST_SEEN_FIELD, groupKeysOf, MAX_FIELDS, ROLLUP_SPECS, rollupAlias, rollupIndexFor, specFilterDsl, SUM_FIELDS, type RollupSpec } from './specs';
+import {
+  COUNT_FIELD,
+  FIRST_SEEN_FIELD,
+  groupKeysOf,
+  MAX_FIELDS,
+  ROLLUP_SPECS,
+  rollupAlias,
+  rollupIndexFor,
+  specFilterDsl,
+  SUM_FIELDS,
+  type RollupSpec,
+} from './specs';
 import { MARK_MS, ownerAlive } from './marks';
 import { clearDirty, readDirty, readWatermarks, ROLLUP_FORMAT, writeWatermark, type Watermark } from './state';
 
@@ -29,7 +40,11 @@ interface BuildBody {
   query: QueryDsl;
   aggs: {
     b: {
-      composite: { size: number; sources: Record<string, TermsSource | { date_histogram: { field: string; fixed_interval: string } }>[]; after?: CompositeKey };
+      composite: {
+        size: number;
+        sources: Record<string, TermsSource | { date_histogram: { field: string; fixed_interval: string } }>[];
+        after?: CompositeKey;
+      };
       aggs: Record<string, { sum: { field: string } } | { max: { field: string } } | { min: { field: string } }>;
     };
   };
@@ -54,7 +69,11 @@ export function buildRequest(spec: RollupSpec, window: TimeRange, after?: Compos
         composite: {
           size: PAGE_SIZE,
           sources: [
-            { [TIME_SOURCE]: { date_histogram: { field: '@timestamp', fixed_interval: formatInterval(spec.intervalMs) } } },
+            {
+              [TIME_SOURCE]: {
+                date_histogram: { field: '@timestamp', fixed_interval: formatInterval(spec.intervalMs) },
+              },
+            },
             // missing_bucket keeps flows without the field, so rollup totals equal raw totals.
             ...spec.dimensions.map((d) => ({ [sourceName(d)]: { terms: { field: d, missing_bucket: true } } })),
           ],
@@ -96,7 +115,12 @@ export interface GroupTotals {
 }
 
 /** The rollup document of one group of a spec's bucket, and its deterministic id. Pure. */
-export function docOf(spec: RollupSpec, bucket: number, dims: readonly (string | number | null)[], t: GroupTotals): { id: string; doc: Record<string, unknown> } {
+export function docOf(
+  spec: RollupSpec,
+  bucket: number,
+  dims: readonly (string | number | null)[],
+  t: GroupTotals,
+): { id: string; doc: Record<string, unknown> } {
   const doc: Record<string, unknown> = { '@timestamp': bucket, [COUNT_FIELD]: t.flows };
   const key: CompositeKey = {};
   spec.dimensions.forEach((d, i) => {
@@ -112,10 +136,18 @@ export function docOf(spec: RollupSpec, bucket: number, dims: readonly (string |
 }
 
 /** One rollup document of a composite bucket, and its deterministic id. Pure. */
-export function rollupDoc(spec: RollupSpec, b: BuildBucket): { id: string; bucket: number; doc: Record<string, unknown> } {
+export function rollupDoc(
+  spec: RollupSpec,
+  b: BuildBucket,
+): { id: string; bucket: number; doc: Record<string, unknown> } {
   const bucket = Number(b.key[TIME_SOURCE]);
   const dims = spec.dimensions.map((d) => b.key[sourceName(d)] ?? null);
-  const totals = { flows: b.doc_count, sums: SUM_FIELDS.map((f) => aggValue(b, metricName(f)) ?? 0), maxEnd: aggValue(b, metricName(MAX_FIELDS[0])), minStart: aggValue(b, 'first_seen') };
+  const totals = {
+    flows: b.doc_count,
+    sums: SUM_FIELDS.map((f) => aggValue(b, metricName(f)) ?? 0),
+    maxEnd: aggValue(b, metricName(MAX_FIELDS[0])),
+    minStart: aggValue(b, 'first_seen'),
+  };
   return { ...docOf(spec, bucket, dims, totals), bucket };
 }
 
@@ -129,7 +161,8 @@ export async function bulk(client: Client, lines: unknown[]): Promise<void> {
   const body = res.body as unknown as { errors?: boolean; items?: BulkItem[] };
   if (!body.errors) return;
   const failed = (body.items ?? []).map((i) => Object.values(i)[0]).find((r) => r?.error && r.status !== 404);
-  if (failed?.error) throw new Error(`rollup bulk write refused: ${failed.error.type ?? ''}: ${failed.error.reason ?? ''}`);
+  if (failed?.error)
+    throw new Error(`rollup bulk write refused: ${failed.error.type ?? ''}: ${failed.error.reason ?? ''}`);
 }
 
 /** Creates monthly rollup indices with their spec's alias, once per run. */
@@ -144,7 +177,11 @@ export class RollupIndices {
     if (this.ready.has(index)) return;
     const exists = await this.client.indices.exists({ index });
     // Created by a concurrent run between the check and here: 400, already there with its alias.
-    if (!exists.body) await this.client.indices.create({ index, body: { aliases: { [rollupAlias(this.prefix, spec)]: {} } } }, { ignore: [400] });
+    if (!exists.body)
+      await this.client.indices.create(
+        { index, body: { aliases: { [rollupAlias(this.prefix, spec)]: {} } } },
+        { ignore: [400] },
+      );
     // An index created under an older template lacks newer fields (group keys): add them before
     // the documents that carry them are written. Adding fields is all a mapping update may do.
     else await this.client.indices.putMapping({ index, body: this.mappings() });
@@ -155,7 +192,8 @@ export class RollupIndices {
 
   /** The rollup template's mappings, read from `mappings/` once per run. */
   private mappings(): Record<string, unknown> {
-    this.templateMappings ??= (allTemplates({ prefix: this.prefix }).find((t) => t.name === `${this.prefix}rollup`)?.body.template?.mappings ?? {}) as Record<string, unknown>;
+    this.templateMappings ??= (allTemplates({ prefix: this.prefix }).find((t) => t.name === `${this.prefix}rollup`)
+      ?.body.template?.mappings ?? {}) as Record<string, unknown>;
     return this.templateMappings;
   }
 }
@@ -165,7 +203,12 @@ export class RollupIndices {
  * produced. A window lies in one monthly index; `search_after` on a point in time pages it in
  * `_shard_doc` order, which costs no sort work.
  */
-async function existingIds(client: Client, prefix: string, spec: RollupSpec, window: TimeRange): Promise<Map<string, string>> {
+async function existingIds(
+  client: Client,
+  prefix: string,
+  spec: RollupSpec,
+  window: TimeRange,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const index = rollupIndexFor(prefix, spec, window.from);
   if (!(await client.indices.exists({ index })).body) return out;
@@ -175,9 +218,18 @@ async function existingIds(client: Client, prefix: string, spec: RollupSpec, win
     let after: unknown[] | undefined;
     for (;;) {
       const res = await client.search({
-        body: { size: PAGE_SIZE, _source: false, track_total_hits: false, query: timeFilter(window), pit: { id: pit, keep_alive: '1m' }, sort: [tiebreaker], ...(after ? { search_after: after } : {}) },
+        body: {
+          size: PAGE_SIZE,
+          _source: false,
+          track_total_hits: false,
+          query: timeFilter(window),
+          pit: { id: pit, keep_alive: '1m' },
+          sort: [tiebreaker],
+          ...(after ? { search_after: after } : {}),
+        },
       } as Parameters<Client['search']>[0]);
-      const hits = (res.body as unknown as { hits: { hits: { _id: string; _index: string; sort?: unknown[] }[] } }).hits.hits;
+      const hits = (res.body as unknown as { hits: { hits: { _id: string; _index: string; sort?: unknown[] }[] } }).hits
+        .hits;
       for (const h of hits) out.set(h._id, h._index);
       after = hits[hits.length - 1]?.sort;
       if (hits.length < PAGE_SIZE || after === undefined) return out;
@@ -199,15 +251,28 @@ export interface WindowResult {
  * of the indexing stream (whose flows the rebuilt documents now hold). The stream may have
  * written past the watermark, so every window is swept.
  */
-async function buildWindow(client: Client, prefix: string, spec: RollupSpec, window: TimeRange, indices: RollupIndices): Promise<WindowResult> {
+async function buildWindow(
+  client: Client,
+  prefix: string,
+  spec: RollupSpec,
+  window: TimeRange,
+  indices: RollupIndices,
+): Promise<WindowResult> {
   const stale = await existingIds(client, prefix, spec, window);
   const raw = indicesFor(prefix, window).join(',');
   let written = 0;
   let after: CompositeKey | undefined;
   for (;;) {
     // Every page is a size-0 request of megabytes that is never asked again: caching it only evicts.
-    const res = await client.search({ index: raw, ignore_unavailable: true, allow_no_indices: true, request_cache: false, body: buildRequest(spec, window, after) } as Parameters<Client['search']>[0]);
-    const agg = (res.body as unknown as { aggregations?: { b?: { buckets: BuildBucket[]; after_key?: CompositeKey } } }).aggregations?.b;
+    const res = await client.search({
+      index: raw,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      request_cache: false,
+      body: buildRequest(spec, window, after),
+    } as Parameters<Client['search']>[0]);
+    const agg = (res.body as unknown as { aggregations?: { b?: { buckets: BuildBucket[]; after_key?: CompositeKey } } })
+      .aggregations?.b;
     const buckets = agg?.buckets ?? [];
     const lines: unknown[] = [];
     for (const b of buckets) {
@@ -235,7 +300,9 @@ async function rawExtent(client: Client, prefix: string): Promise<TimeRange | un
     allow_no_indices: true,
     body: { size: 0, aggs: { min: { min: { field: '@timestamp' } }, max: { max: { field: '@timestamp' } } } },
   } as Parameters<Client['search']>[0]);
-  const aggs = (res.body as unknown as { aggregations?: { min?: { value: number | null }; max?: { value: number | null } } }).aggregations;
+  const aggs = (
+    res.body as unknown as { aggregations?: { min?: { value: number | null }; max?: { value: number | null } } }
+  ).aggregations;
   const min = aggs?.min?.value;
   const max = aggs?.max?.value;
   return typeof min === 'number' && typeof max === 'number' ? { from: min, to: max + 1 } : undefined;
@@ -244,7 +311,10 @@ async function rawExtent(client: Client, prefix: string): Promise<TimeRange | un
 /** Day starts of the raw daily indices that exist: one `_resolve/index` instead of a request per empty day. */
 async function rawDays(client: Client, prefix: string): Promise<Set<number>> {
   const res = await client.indices.resolveIndex({ name: allFlowIndices(prefix) });
-  return daysWithIndices(prefix, ((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name));
+  return daysWithIndices(
+    prefix,
+    ((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name),
+  );
 }
 
 export interface UpdateOptions {
@@ -278,13 +348,22 @@ export interface UpdateResult {
  * otherwise: everything on the first run, then what lies past the watermark plus the buckets the
  * indexer marked dirty (late or re-indexed flows).
  */
-export function rangesToBuild(spec: RollupSpec, o: { from?: number; to?: number; rebuild?: boolean }, extent: TimeRange | undefined, wm: Watermark | undefined, dirty: readonly number[]): TimeRange[] {
+export function rangesToBuild(
+  spec: RollupSpec,
+  o: { from?: number; to?: number; rebuild?: boolean },
+  extent: TimeRange | undefined,
+  wm: Watermark | undefined,
+  dirty: readonly number[],
+): TimeRange[] {
   // Documents of an older layout (before group keys) are rebuilt whole, once.
-  if (wm !== undefined && wm.format !== ROLLUP_FORMAT && !o.rebuild && o.from === undefined && o.to === undefined) return rangesToBuild(spec, { rebuild: true }, extent, wm, dirty);
+  if (wm !== undefined && wm.format !== ROLLUP_FORMAT && !o.rebuild && o.from === undefined && o.to === undefined)
+    return rangesToBuild(spec, { rebuild: true }, extent, wm, dirty);
   if (o.rebuild || o.from !== undefined || o.to !== undefined) {
     const from = o.from ?? extent?.from;
     const to = o.to ?? extent?.to;
-    return from === undefined || to === undefined || to <= from ? [] : splitByDay([widen({ from, to }, spec.intervalMs)]);
+    return from === undefined || to === undefined || to <= from
+      ? []
+      : splitByDay([widen({ from, to }, spec.intervalMs)]);
   }
   if (wm === undefined) return extent ? splitByDay([widen(extent, spec.intervalMs)]) : [];
   const ahead = extent && extent.to > wm.built_to ? [widen({ from: wm.built_to, to: extent.to }, spec.intervalMs)] : [];
@@ -300,7 +379,12 @@ export function windowsWithFlows(windows: readonly TimeRange[], days: ReadonlySe
 }
 
 /** The watermark after building `ranges` on top of `prev`. Pure. */
-export function nextWatermark(prev: Watermark | undefined, ranges: readonly TimeRange[], size: RollupSize, now: number): Watermark | undefined {
+export function nextWatermark(
+  prev: Watermark | undefined,
+  ranges: readonly TimeRange[],
+  size: RollupSize,
+  now: number,
+): Watermark | undefined {
   const built = mergeRanges(ranges);
   const first = built[0];
   const last = built[built.length - 1];
@@ -327,7 +411,10 @@ export async function sizeOf(client: Client, index: string): Promise<RollupSize>
     allow_no_indices: true,
     body: { size: 0, track_total_hits: true, aggs: { flows: { sum: { field: COUNT_FIELD } } } },
   } as Parameters<Client['search']>[0]);
-  const body = res.body as unknown as { hits?: { total?: { value?: number } }; aggregations?: { flows?: { value?: number | null } } };
+  const body = res.body as unknown as {
+    hits?: { total?: { value?: number } };
+    aggregations?: { flows?: { value?: number | null } };
+  };
   return { docs: body.hits?.total?.value ?? 0, flows: body.aggregations?.flows?.value ?? 0 };
 }
 
@@ -341,8 +428,17 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
   const prefix = cfg.prefix;
   const specs = o.specs ?? ROLLUP_SPECS;
   try {
-    await client.indices.refresh({ index: allFlowIndices(prefix), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
-    const [extent, watermarks, marked, days] = await Promise.all([rawExtent(client, prefix), readWatermarks(client, prefix), readDirty(client, prefix), rawDays(client, prefix)]);
+    await client.indices.refresh({
+      index: allFlowIndices(prefix),
+      ignore_unavailable: true,
+      allow_no_indices: true,
+    } as Parameters<Client['indices']['refresh']>[0]);
+    const [extent, watermarks, marked, days] = await Promise.all([
+      rawExtent(client, prefix),
+      readWatermarks(client, prefix),
+      readDirty(client, prefix),
+      rawDays(client, prefix),
+    ]);
     // Buckets of a run still indexing are its own to write; rebuilding them now would count twice.
     const now = Date.now();
     const dirty = marked.filter((d) => !ownerAlive(d.owner, now));
@@ -364,10 +460,21 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
         }
       };
       await Promise.all(Array.from({ length: WINDOW_WORKERS }, worker));
-      await client.indices.refresh({ index: rollupAlias(prefix, spec), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]);
-      const wm = nextWatermark(prev, ranges.filter((r) => !isEmpty(r)), await sizeOf(client, rollupAlias(prefix, spec)), o.now ?? Date.now());
+      await client.indices.refresh({
+        index: rollupAlias(prefix, spec),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      } as Parameters<Client['indices']['refresh']>[0]);
+      const wm = nextWatermark(
+        prev,
+        ranges.filter((r) => !isEmpty(r)),
+        await sizeOf(client, rollupAlias(prefix, spec)),
+        o.now ?? Date.now(),
+      );
       if (wm) await writeWatermark(client, prefix, spec.name, wm);
-      o.log?.(`rollup ${spec.name}: ${windows.length} window(s), ${written} written, ${deleted} removed, ${wm?.docs ?? 0} docs`);
+      o.log?.(
+        `rollup ${spec.name}: ${windows.length} window(s), ${written} written, ${deleted} removed, ${wm?.docs ?? 0} docs`,
+      );
       out.push({ spec: spec.name, windows: windows.length, written, deleted, ...(wm ? { watermark: wm } : {}) });
     }
     // Every spec rebuilt every dirty bucket; only a full set of specs may clear them.

@@ -93,7 +93,15 @@ export class RunMarks {
       await this.retry(() => this.client.delete({ index, id: this.id }, { ignore: [404] }));
       return;
     }
-    const owner: Partial<MarkOwner> = this.owned ? { pid: process.pid, host: os.hostname(), heartbeat: Date.now() } : {};
-    await this.retry(() => this.client.index({ index, id: this.id, body: { kind: 'dirty', key: this.runId, updated: new Date().toISOString(), data: { buckets, ...owner } } }));
+    const owner: Partial<MarkOwner> = this.owned
+      ? { pid: process.pid, host: os.hostname(), heartbeat: Date.now() }
+      : {};
+    await this.retry(() =>
+      this.client.index({
+        index,
+        id: this.id,
+        body: { kind: 'dirty', key: this.runId, updated: new Date().toISOString(), data: { buckets, ...owner } },
+      }),
+    );
   }
 }

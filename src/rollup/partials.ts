@@ -98,7 +98,9 @@ export class RollupAggregator {
     this.states = specs.map((spec) => ({
       spec,
       dimIdx: spec.dimensions.map((d) => fields.indexOf(d)),
-      ...(spec.filter ? { filter: { idx: fields.indexOf(spec.filter.field), values: new Set(spec.filter.values) } } : {}),
+      ...(spec.filter
+        ? { filter: { idx: fields.indexOf(spec.filter.field), values: new Set(spec.filter.values) } }
+        : {}),
       buckets: new Map(),
     }));
   }

@@ -46,13 +46,18 @@ export function dslFields(q: QueryDsl): string[] {
   if ('range' in q) return Object.keys(q.range);
   if ('wildcard' in q) return Object.keys(q.wildcard);
   if ('exists' in q) return [q.exists.field];
-  if ('bool' in q) return [...(q.bool.filter ?? []), ...(q.bool.should ?? []), ...(q.bool.must_not ?? [])].flatMap(dslFields);
+  if ('bool' in q)
+    return [...(q.bool.filter ?? []), ...(q.bool.should ?? []), ...(q.bool.must_not ?? [])].flatMap(dslFields);
   return [];
 }
 
 /** Every stored field the report needs besides time: group-by fields, its own filter, the query's fields. */
 export function neededFields(def: ReportDef, queryFields: ReadonlySet<string>): Set<string> {
-  return new Set([...def.groupBy.flatMap((g) => g.fields), ...(def.filter ? dslFields(def.filter) : []), ...queryFields]);
+  return new Set([
+    ...def.groupBy.flatMap((g) => g.fields),
+    ...(def.filter ? dslFields(def.filter) : []),
+    ...queryFields,
+  ]);
 }
 
 export function covers(spec: RollupSpec, fields: ReadonlySet<string>): boolean {
@@ -91,16 +96,26 @@ function rawHolds(range: TimeRange, rawDays: ReadonlySet<number> | undefined): b
   return true;
 }
 
-function candidate(req: PlanRequest, spec: RollupSpec, cov: Coverage | undefined, fields: ReadonlySet<string>, rawPerMs: number | undefined): Candidate | undefined {
+function candidate(
+  req: PlanRequest,
+  spec: RollupSpec,
+  cov: Coverage | undefined,
+  fields: ReadonlySet<string>,
+  rawPerMs: number | undefined,
+): Candidate | undefined {
   if (cov === undefined || !covers(spec, fields)) return undefined;
   // A filtered spec holds only its filter's flows: exact for a report with that very filter alone.
   if (spec.filter && JSON.stringify(specFilterDsl(spec)) !== JSON.stringify(req.def.filter)) return undefined;
   if (req.intervalMs !== undefined && req.intervalMs % spec.intervalMs !== 0) return undefined;
-  const middle = narrow({ from: Math.max(req.range.from, cov.from), to: Math.min(req.range.to, cov.to) }, partStep(req.def, spec, req.intervalMs));
+  const middle = narrow(
+    { from: Math.max(req.range.from, cov.from), to: Math.min(req.range.to, cov.to) },
+    partStep(req.def, spec, req.intervalMs),
+  );
   if (isEmpty(middle)) return undefined;
   const density = docsPerMs(cov);
   if (density === undefined || rawPerMs === undefined) return { spec, middle };
-  if (req.def.kind !== 'top' && density > SERIES_MAX_SHARE * rawPerMs && rawHolds(middle, req.rawDays)) return undefined;
+  if (req.def.kind !== 'top' && density > SERIES_MAX_SHARE * rawPerMs && rawHolds(middle, req.rawDays))
+    return undefined;
   // The edges are read from raw flows; a coarse spec whose middle leaves long edges costs those too.
   const edgeMs = req.range.to - req.range.from - (middle.to - middle.from);
   return { spec, middle, cost: density * (middle.to - middle.from) + rawPerMs * edgeMs };
@@ -117,7 +132,9 @@ function docsPerMs(cov: Coverage): number | undefined {
  */
 function rawDensity(coverage: Readonly<Record<string, Coverage | undefined>>): number | undefined {
   const covered = Object.values(coverage).filter((c): c is Coverage => c !== undefined && c.to > c.from);
-  const all = covered.map((c) => (c.flows !== undefined ? c.flows / (c.to - c.from) : docsPerMs(c))).filter((d): d is number => d !== undefined);
+  const all = covered
+    .map((c) => (c.flows !== undefined ? c.flows / (c.to - c.from) : docsPerMs(c)))
+    .filter((d): d is number => d !== undefined);
   return all.length === 0 ? undefined : Math.max(...all);
 }
 
@@ -132,7 +149,11 @@ function better(a: Candidate, b: Candidate): boolean {
  * interval, and that has been built for part of the range; serves the whole buckets of that
  * part from it and the unaligned or unbuilt edges from raw flows. Anything else is raw.
  */
-export function plan(req: PlanRequest, coverage: Readonly<Record<string, Coverage | undefined>>, specs: readonly RollupSpec[] = ROLLUP_SPECS): Plan {
+export function plan(
+  req: PlanRequest,
+  coverage: Readonly<Record<string, Coverage | undefined>>,
+  specs: readonly RollupSpec[] = ROLLUP_SPECS,
+): Plan {
   const all: Plan = { parts: [{ source: 'raw', range: req.range }] };
   if (req.raw) return { ...all, reason: 'raw requested' };
   const fields = neededFields(req.def, req.queryFields);
@@ -142,7 +163,11 @@ export function plan(req: PlanRequest, coverage: Readonly<Record<string, Coverag
     const c = candidate(req, spec, coverage[spec.name], fields, rawPerMs);
     if (c && (best === undefined || better(c, best))) best = c;
   }
-  if (best === undefined) return { ...all, reason: `no built rollup keeps ${[...fields].sort().join(', ') || 'the time'} at this interval and range` };
+  if (best === undefined)
+    return {
+      ...all,
+      reason: `no built rollup keeps ${[...fields].sort().join(', ') || 'the time'} at this interval and range`,
+    };
   // The edges are planned the same way: a finer rollup serves what a day rollup leaves of a
   // day, raw flows only what no rollup bucket fits.
   const edge = (range: TimeRange): PlanPart[] => plan({ ...req, range }, coverage, specs).parts;

@@ -55,13 +55,25 @@ export const ROLLUP_SPECS: readonly RollupSpec[] = [
   { name: 'traffic-1h', intervalMs: HOUR, dimensions: TRAFFIC },
   { name: 'sources-1d', intervalMs: DAY, dimensions: ['source.ip', 'source.address'] },
   { name: 'destinations-1d', intervalMs: DAY, dimensions: DESTINATIONS },
-  { name: 'web-1d', intervalMs: DAY, dimensions: [...DESTINATIONS, 'destination.port'], filter: { field: 'destination.port', values: [80, 443] } },
+  {
+    name: 'web-1d',
+    intervalMs: DAY,
+    dimensions: [...DESTINATIONS, 'destination.port'],
+    filter: { field: 'destination.port', values: [80, 443] },
+  },
   { name: 'services-1d', intervalMs: DAY, dimensions: ['destination.port', 'network.transport', 'network.protocol'] },
   { name: 'talkers-1d', intervalMs: DAY, dimensions: TALKERS },
 ];
 
 /** Per-bucket sums, under the raw field names so report aggregations read them as they are. */
-export const SUM_FIELDS = ['network.bytes', 'network.packets', 'source.bytes', 'source.packets', 'destination.bytes', 'destination.packets'] as const;
+export const SUM_FIELDS = [
+  'network.bytes',
+  'network.packets',
+  'source.bytes',
+  'source.packets',
+  'destination.bytes',
+  'destination.packets',
+] as const;
 /** Flows in the bucket: what a raw `doc_count` is. Not a raw field. */
 export const COUNT_FIELD = 'flows';
 /** Latest flow end in the bucket (max of `event.end`). */
@@ -106,7 +118,14 @@ export function groupKeysOf(spec: RollupSpec, specs: readonly RollupSpec[] = ROL
     const fields = [...def.groupBy.flatMap((g) => g.fields), ...(def.filter ? dslFieldsOf(def.filter) : [])];
     if (def.kind !== 'top' || !keeps(spec, fields)) continue;
     if (spec.filter && JSON.stringify(specFilterDsl(spec)) !== JSON.stringify(def.filter)) continue;
-    const narrower = specs.some((s) => s !== spec && !s.filter && s.intervalMs === spec.intervalMs && s.dimensions.length < spec.dimensions.length && keeps(s, fields));
+    const narrower = specs.some(
+      (s) =>
+        s !== spec &&
+        !s.filter &&
+        s.intervalMs === spec.intervalMs &&
+        s.dimensions.length < spec.dimensions.length &&
+        keeps(s, fields),
+    );
     if (!narrower) out.set(groupKeyField(def.groupBy), { field: groupKeyField(def.groupBy), groupBy: def.groupBy });
   }
   const keys = [...out.values()];
@@ -143,18 +162,33 @@ export function rollupIndicesFor(prefix: string, spec: RollupSpec, from: number,
 }
 
 /** The UTC month a monthly rollup index holds, or undefined for other names. */
-export function monthOfRollupIndex(prefix: string, name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): TimeRange | undefined {
-  return names.monthOfRollupIndex(prefix, name, specs.map((s) => s.name));
+export function monthOfRollupIndex(
+  prefix: string,
+  name: string,
+  specs: readonly RollupSpec[] = ROLLUP_SPECS,
+): TimeRange | undefined {
+  return names.monthOfRollupIndex(
+    prefix,
+    name,
+    specs.map((s) => s.name),
+  );
 }
 
 /** The first millisecond after the month a monthly rollup index holds, or undefined for other names. */
-export function monthEndOfRollupIndex(prefix: string, name: string, specs: readonly RollupSpec[] = ROLLUP_SPECS): number | undefined {
+export function monthEndOfRollupIndex(
+  prefix: string,
+  name: string,
+  specs: readonly RollupSpec[] = ROLLUP_SPECS,
+): number | undefined {
   return monthOfRollupIndex(prefix, name, specs)?.to;
 }
 
 /** Specs whose fields are all in the catalogue and whose interval divides a day; for tests and setup checks. */
 export function invalidSpecs(specs: readonly RollupSpec[] = ROLLUP_SPECS): string[] {
   return specs
-    .filter((s) => s.intervalMs < 1000 || DAY_MS % s.intervalMs !== 0 || s.dimensions.some((d) => fieldByName(d) === undefined))
+    .filter(
+      (s) =>
+        s.intervalMs < 1000 || DAY_MS % s.intervalMs !== 0 || s.dimensions.some((d) => fieldByName(d) === undefined),
+    )
     .map((s) => s.name);
 }

@@ -45,7 +45,11 @@ async function stateHits<T>(client: Client, prefix: string, kind: 'rollup' | 'di
   // are written with one, so every report reading them skips this request.
   if (kind === 'dirty') await client.indices.refresh({ index: stateIndex(prefix) }, { ignore: [404] });
   const res = await client.search(
-    { index: stateIndex(prefix), seq_no_primary_term: true, body: { size: 10000, query: { term: { kind } } } } as Parameters<Client['search']>[0],
+    {
+      index: stateIndex(prefix),
+      seq_no_primary_term: true,
+      body: { size: 10000, query: { term: { kind } } },
+    } as Parameters<Client['search']>[0],
     { ignore: [404] },
   );
   return (res.body as unknown as { hits?: { hits: Hit<T>[] } }).hits?.hits ?? [];
@@ -73,17 +77,34 @@ export async function readWatermarks(client: Client, prefix: string): Promise<Ma
 
 /** What the planner may use: each spec's built range and size. */
 export function coverageOf(watermarks: ReadonlyMap<string, Watermark>): Record<string, Coverage> {
-  return Object.fromEntries([...watermarks].map(([k, w]) => [k, { from: w.built_from, to: w.built_to, docs: w.docs, ...(w.flows !== undefined ? { flows: w.flows } : {}) }]));
+  return Object.fromEntries(
+    [...watermarks].map(([k, w]) => [
+      k,
+      { from: w.built_from, to: w.built_to, docs: w.docs, ...(w.flows !== undefined ? { flows: w.flows } : {}) },
+    ]),
+  );
 }
 
 export async function writeWatermark(client: Client, prefix: string, spec: string, w: Watermark): Promise<void> {
-  await client.index({ index: stateIndex(prefix), id: stateDocId('rollup', spec), body: { kind: 'rollup', key: spec, updated: w.updated, data: w }, refresh: true });
+  await client.index({
+    index: stateIndex(prefix),
+    id: stateDocId('rollup', spec),
+    body: { kind: 'rollup', key: spec, updated: w.updated, data: w },
+    refresh: true,
+  });
 }
 
 /** Several watermarks in one request (the stream moves them together). */
-export async function writeWatermarks(client: Client, prefix: string, marks: ReadonlyMap<string, Watermark>): Promise<void> {
+export async function writeWatermarks(
+  client: Client,
+  prefix: string,
+  marks: ReadonlyMap<string, Watermark>,
+): Promise<void> {
   if (marks.size === 0) return;
-  const body = [...marks].flatMap(([spec, w]) => [{ index: { _index: stateIndex(prefix), _id: stateDocId('rollup', spec) } }, { kind: 'rollup', key: spec, updated: w.updated, data: w }]);
+  const body = [...marks].flatMap(([spec, w]) => [
+    { index: { _index: stateIndex(prefix), _id: stateDocId('rollup', spec) } },
+    { kind: 'rollup', key: spec, updated: w.updated, data: w },
+  ]);
   const res = await client.bulk({ body, refresh: true });
   if ((res.body as { errors?: boolean }).errors) throw new Error('rollup watermarks not written');
 }
@@ -92,13 +113,22 @@ export async function readDirty(client: Client, prefix: string): Promise<DirtyDo
   const hits = await stateHits<{ data?: { buckets?: number[] } & Partial<MarkOwner> }>(client, prefix, 'dirty');
   return hits.map((h) => {
     const d = h._source?.data;
-    return { id: h._id, buckets: d?.buckets ?? [], owner: { pid: d?.pid, host: d?.host, heartbeat: d?.heartbeat }, seqNo: h._seq_no ?? -1, primaryTerm: h._primary_term ?? -1 };
+    return {
+      id: h._id,
+      buckets: d?.buckets ?? [],
+      owner: { pid: d?.pid, host: d?.host, heartbeat: d?.heartbeat },
+      seqNo: h._seq_no ?? -1,
+      primaryTerm: h._primary_term ?? -1,
+    };
   });
 }
 
 /** Marks rebuilt buckets clean. A document changed since it was read (a newer run's buckets) stays for the next update. */
 export async function clearDirty(client: Client, prefix: string, docs: readonly DirtyDoc[]): Promise<void> {
   for (const d of docs) {
-    await client.delete({ index: stateIndex(prefix), id: d.id, if_seq_no: d.seqNo, if_primary_term: d.primaryTerm }, { ignore: [404, 409] });
+    await client.delete(
+      { index: stateIndex(prefix), id: d.id, if_seq_no: d.seqNo, if_primary_term: d.primaryTerm },
+      { ignore: [404, 409] },
+    );
   }
 }

@@ -79,11 +79,23 @@ export class RollupStream {
   ) {
     this.specs = o.specs ?? ROLLUP_SPECS;
     this.retry = o.retry ?? ((request) => request());
-    this.o = { flushEveryMs: o.flushEveryMs ?? DEFAULTS.flushEveryMs, graceMs: o.graceMs ?? DEFAULTS.graceMs, maxGroups: o.maxGroups ?? DEFAULTS.maxGroups, marksOnly: o.marksOnly ?? false, retry: this.retry, log: o.log };
+    this.o = {
+      flushEveryMs: o.flushEveryMs ?? DEFAULTS.flushEveryMs,
+      graceMs: o.graceMs ?? DEFAULTS.graceMs,
+      maxGroups: o.maxGroups ?? DEFAULTS.maxGroups,
+      marksOnly: o.marksOnly ?? false,
+      retry: this.retry,
+      log: o.log,
+    };
     const fields = factFields(this.specs);
     this.reader = new FactReader(fields);
     this.aggregator = new RollupAggregator(this.specs, fields);
-    this.marks = new RunMarks(client, cfg.prefix, `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`, this.retry);
+    this.marks = new RunMarks(
+      client,
+      cfg.prefix,
+      `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+      this.retry,
+    );
     this.indices = new RollupIndices(client, cfg.prefix);
   }
 
@@ -96,13 +108,22 @@ export class RollupStream {
     const stream = new RollupStream(client, cfg, o);
     if (!stream.o.marksOnly) {
       const retry = stream.retry;
-      const [watermarks, dirty] = await retry(() => Promise.all([readWatermarks(client, cfg.prefix), readDirty(client, cfg.prefix)]));
+      const [watermarks, dirty] = await retry(() =>
+        Promise.all([readWatermarks(client, cfg.prefix), readDirty(client, cfg.prefix)]),
+      );
       const stale = stream.specs.some((s) => watermarks.get(s.name)?.format !== ROLLUP_FORMAT);
-      const rawExists = (await retry(() => client.indices.exists({ index: allFlowIndices(cfg.prefix), allow_no_indices: false }))).body;
+      const rawExists = (
+        await retry(() => client.indices.exists({ index: allFlowIndices(cfg.prefix), allow_no_indices: false }))
+      ).body;
       if (dirty.length > 0 || (stale && rawExists)) {
         await retry(() => bulksSettled(client, cfg.prefix, o.log));
-        const r = await updateRollups(client, cfg, { specs: stream.specs === ROLLUP_SPECS ? undefined : stream.specs, log: o.log });
-        o.log?.(`rollups repaired from raw flows before indexing (${r.specs.reduce((n, s) => n + s.windows, 0)} windows, ${r.took_ms} ms)`);
+        const r = await updateRollups(client, cfg, {
+          specs: stream.specs === ROLLUP_SPECS ? undefined : stream.specs,
+          log: o.log,
+        });
+        o.log?.(
+          `rollups repaired from raw flows before indexing (${r.specs.reduce((n, s) => n + s.windows, 0)} windows, ${r.took_ms} ms)`,
+        );
       }
       stream.timer = setInterval(() => stream.flush('closed'), stream.o.flushEveryMs);
       stream.timer.unref();
@@ -159,9 +180,10 @@ export class RollupStream {
     this.flush('all');
     await this.writes;
     this.throwIfFailed();
-    this.o.log?.(`rollups: ${this.docs} documents written (${this.partials} partial) in ${Math.round(this.writeMs)} ms`);
+    this.o.log?.(
+      `rollups: ${this.docs} documents written (${this.partials} partial) in ${Math.round(this.writeMs)} ms`,
+    );
   }
-
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure.error;
@@ -189,7 +211,9 @@ export class RollupStream {
     try {
       await this.writeBuckets(buckets);
       this.queued = this.queued.filter((q) => q !== queued);
-      await this.marks.settle(new Set([...this.aggregator.heldMarks(), ...this.inflight.keys(), ...this.queued.flatMap((q) => [...q])]));
+      await this.marks.settle(
+        new Set([...this.aggregator.heldMarks(), ...this.inflight.keys(), ...this.queued.flatMap((q) => [...q])]),
+      );
     } finally {
       this.writeMs += performance.now() - t0;
     }
@@ -208,7 +232,10 @@ export class RollupStream {
       added.docs += b.groups.size;
       this.unreported.set(b.spec.name, added);
       const span = this.written.get(b.spec.name);
-      this.written.set(b.spec.name, { from: Math.min(span?.from ?? b.start, b.start), to: Math.max(span?.to ?? 0, b.start + b.spec.intervalMs) });
+      this.written.set(b.spec.name, {
+        from: Math.min(span?.from ?? b.start, b.start),
+        to: Math.max(span?.to ?? 0, b.start + b.spec.intervalMs),
+      });
     }
     for (let i = 0; i < creates.length; i += WRITE_BATCH) {
       const chunk = creates.slice(i, i + WRITE_BATCH);
@@ -217,7 +244,12 @@ export class RollupStream {
       const again = chunk.filter((_, j) => taken[j]);
       if (again.length > 0) {
         const run = `${this.marks.runId}.${++this.seq}`;
-        await this.retry(() => bulk(this.client, again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc])));
+        await this.retry(() =>
+          bulk(
+            this.client,
+            again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc]),
+          ),
+        );
         this.partials += again.length;
       }
       this.docs += chunk.length;
@@ -233,7 +265,13 @@ export class RollupStream {
   private async advanceWatermarks(written: ReadonlySet<string>): Promise<void> {
     if (written.size > 0) {
       const aliases = this.specs.filter((s) => written.has(s.name)).map((s) => rollupAlias(this.cfg.prefix, s));
-      await this.retry(() => this.client.indices.refresh({ index: aliases.join(','), ignore_unavailable: true, allow_no_indices: true } as Parameters<Client['indices']['refresh']>[0]));
+      await this.retry(() =>
+        this.client.indices.refresh({
+          index: aliases.join(','),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        } as Parameters<Client['indices']['refresh']>[0]),
+      );
     }
     const watermarks = await this.retry(() => readWatermarks(this.client, this.cfg.prefix));
     const updated = new Date().toISOString();
@@ -242,9 +280,20 @@ export class RollupStream {
       const prev = watermarks.get(spec.name);
       const next = coveredRange(prev, this.written.get(spec.name), this.aggregator.oldestHeld(spec));
       const added = this.unreported.get(spec.name) ?? { docs: 0, flows: 0 };
-      if (next === undefined || (added.docs === 0 && prev && next.from === prev.built_from && next.to === prev.built_to)) continue;
+      if (
+        next === undefined ||
+        (added.docs === 0 && prev && next.from === prev.built_from && next.to === prev.built_to)
+      )
+        continue;
       // Sizes steer the planner's choice: this run's documents added to what the watermark said.
-      out.set(spec.name, { built_from: next.from, built_to: next.to, updated, docs: (prev?.docs ?? 0) + added.docs, flows: (prev?.flows ?? 0) + added.flows, format: ROLLUP_FORMAT });
+      out.set(spec.name, {
+        built_from: next.from,
+        built_to: next.to,
+        updated,
+        docs: (prev?.docs ?? 0) + added.docs,
+        flows: (prev?.flows ?? 0) + added.flows,
+        format: ROLLUP_FORMAT,
+      });
     }
     await this.retry(() => writeWatermarks(this.client, this.cfg.prefix, out));
     for (const name of out.keys()) this.unreported.delete(name);
@@ -268,8 +317,11 @@ async function bulksSettled(client: Client, prefix: string, log?: (line: string)
   const t0 = Date.now();
   for (let logged = false; Date.now() - t0 < ORPHAN_WAIT_MS; logged = true) {
     const res = await client.tasks.list({ actions: 'indices:data/write/bulk*', detailed: true });
-    const nodes = (res.body as { nodes?: Record<string, { tasks?: Record<string, { description?: string }> }> }).nodes ?? {};
-    const ours = Object.values(nodes).flatMap((n) => Object.values(n.tasks ?? {})).filter((t) => t.description?.includes(flowIndexHead(prefix)));
+    const nodes =
+      (res.body as { nodes?: Record<string, { tasks?: Record<string, { description?: string }> }> }).nodes ?? {};
+    const ours = Object.values(nodes)
+      .flatMap((n) => Object.values(n.tasks ?? {}))
+      .filter((t) => t.description?.includes(flowIndexHead(prefix)));
     if (ours.length === 0) return;
     if (!logged) log?.(`waiting for ${ours.length} bulk request(s) of an earlier run to land before repairing rollups`);
     await new Promise((r) => setTimeout(r, 250));
@@ -280,7 +332,11 @@ async function bulksSettled(client: Client, prefix: string, log?: (line: string)
  * The range a spec's watermark should claim: the previous one widened over what this run wrote,
  * cut at the earliest bucket still held. Undefined when nothing is known. Pure.
  */
-export function coveredRange(prev: Watermark | undefined, written: { from: number; to: number } | undefined, oldestHeld: number | undefined): { from: number; to: number } | undefined {
+export function coveredRange(
+  prev: Watermark | undefined,
+  written: { from: number; to: number } | undefined,
+  oldestHeld: number | undefined,
+): { from: number; to: number } | undefined {
   if (prev === undefined && written === undefined) return undefined;
   const from = Math.min(prev?.built_from ?? Infinity, written?.from ?? Infinity);
   const to = Math.max(prev?.built_to ?? -Infinity, written?.to ?? -Infinity);
@@ -288,9 +344,15 @@ export function coveredRange(prev: Watermark | undefined, written: { from: numbe
 }
 
 /** `create` under each group's own id; true where the id was taken (409). Other refusals throw. */
-async function createAll(client: Client, docs: readonly { index: string; id: string; doc: Record<string, unknown> }[]): Promise<boolean[]> {
+async function createAll(
+  client: Client,
+  docs: readonly { index: string; id: string; doc: Record<string, unknown> }[],
+): Promise<boolean[]> {
   const res = await client.bulk({ body: docs.flatMap((d) => [{ create: { _index: d.index, _id: d.id } }, d.doc]) });
-  const body = res.body as unknown as { errors?: boolean; items?: Record<string, { status?: number; error?: { type?: string; reason?: string } }>[] };
+  const body = res.body as unknown as {
+    errors?: boolean;
+    items?: Record<string, { status?: number; error?: { type?: string; reason?: string } }>[];
+  };
   if (!body.errors) return docs.map(() => false);
   return docs.map((_, i) => {
     const r = Object.values(body.items?.[i] ?? {})[0];

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, errors, Transport, type ApiResponse } from '@opensearch-project/opensearch';
-import type { TransportRequestOptions, TransportRequestParams, TransportRequestPromise } from '@opensearch-project/opensearch/lib/Transport';
+import type {
+  TransportRequestOptions,
+  TransportRequestParams,
+  TransportRequestPromise,
+} from '@opensearch-project/opensearch/lib/Transport';
 import { redactUrl, type FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { currentScope } from './deadline';
@@ -33,13 +37,20 @@ function isRetryable(e: unknown): boolean {
 function deadlineTransport(budgetMs: number): typeof Transport {
   return class DeadlineTransport extends Transport {
     // The stock callback overload is never used by flowdex; every call returns the promise.
-    override request(params: TransportRequestParams, options?: TransportRequestOptions): TransportRequestPromise<ApiResponse> {
+    override request(
+      params: TransportRequestParams,
+      options?: TransportRequestOptions,
+    ): TransportRequestPromise<ApiResponse> {
       const local = new AbortController();
       const done = this.attempts(params, options ?? {}, local.signal);
       return Object.assign(done, { abort: () => local.abort() });
     }
 
-    private async attempts(params: TransportRequestParams, options: TransportRequestOptions, local: AbortSignal): Promise<ApiResponse> {
+    private async attempts(
+      params: TransportRequestParams,
+      options: TransportRequestOptions,
+      local: AbortSignal,
+    ): Promise<ApiResponse> {
       const scope = currentScope();
       const own = typeof options.requestTimeout === 'number' ? options.requestTimeout : budgetMs;
       const deadline = Math.min(Date.now() + own, scope?.deadline ?? Infinity);
@@ -49,8 +60,22 @@ function deadlineTransport(budgetMs: number): typeof Transport {
         const remaining = Math.floor(deadline - Date.now());
         if (remaining <= 0) throw new errors.TimeoutError('Request timed out', {} as ApiResponse);
         if (signals.some((s) => s.aborted)) throw new errors.RequestAbortedError('Request aborted', {} as ApiResponse);
-        const querystring = search ? { ...(options.querystring as Record<string, unknown> | undefined), cancel_after_time_interval: `${remaining}ms` } : options.querystring;
-        const pending = super.request({ ...params }, { ...options, querystring, maxRetries: 0, requestTimeout: remaining, ...(scope?.id !== undefined ? { opaqueId: scope.id } : {}) });
+        const querystring = search
+          ? {
+              ...(options.querystring as Record<string, unknown> | undefined),
+              cancel_after_time_interval: `${remaining}ms`,
+            }
+          : options.querystring;
+        const pending = super.request(
+          { ...params },
+          {
+            ...options,
+            querystring,
+            maxRetries: 0,
+            requestTimeout: remaining,
+            ...(scope?.id !== undefined ? { opaqueId: scope.id } : {}),
+          },
+        );
         const abort = (): void => void pending.abort();
         for (const s of signals) s.addEventListener('abort', abort, { once: true });
         try {
@@ -76,7 +101,10 @@ export function createClient(cfg: FlowdexConfig): Client {
   return new Client({
     node: url.toString(),
     auth: username !== undefined ? { username, password: password ?? '' } : undefined,
-    ssl: url.protocol === 'https:' ? { ca: cfg.caFile ? readFileSync(cfg.caFile) : undefined, rejectUnauthorized: !cfg.insecure } : undefined,
+    ssl:
+      url.protocol === 'https:'
+        ? { ca: cfg.caFile ? readFileSync(cfg.caFile) : undefined, rejectUnauthorized: !cfg.insecure }
+        : undefined,
     Transport: deadlineTransport(cfg.requestTimeoutMs),
     requestTimeout: cfg.requestTimeoutMs,
     maxRetries: RETRIES,
@@ -100,33 +128,78 @@ export function toFlowdexError(e: unknown, cfg: FlowdexConfig, what = 'request')
   if (e instanceof FlowdexError) return e;
   const where = redactUrl(clusterUrl(cfg));
   if (e instanceof errors.TimeoutError) {
-    return new FlowdexError('OPENSEARCH_TIMEOUT', `OpenSearch ${what} at ${where} did not answer within ${cfg.requestTimeoutMs / 1000} s (FLOWDEX_TIMEOUT)`, {}, { cause: e });
+    return new FlowdexError(
+      'OPENSEARCH_TIMEOUT',
+      `OpenSearch ${what} at ${where} did not answer within ${cfg.requestTimeoutMs / 1000} s (FLOWDEX_TIMEOUT)`,
+      {},
+      { cause: e },
+    );
   }
-  if (e instanceof errors.RequestAbortedError) return new FlowdexError('CANCELLED', `OpenSearch ${what} cancelled: the client went away`, {}, { cause: e });
+  if (e instanceof errors.RequestAbortedError)
+    return new FlowdexError('CANCELLED', `OpenSearch ${what} cancelled: the client went away`, {}, { cause: e });
   if (e instanceof errors.ConnectionError || e instanceof errors.NoLivingConnectionsError) {
-    const cause = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|certificate|self.signed/i.exec(e.message)?.[0] ?? e.name;
-    const fix = cfg.opensearchUrl ? 'check OPENSEARCH_URL' : 'start a local node with `flowdex opensearch start` or set OPENSEARCH_URL';
-    return new FlowdexError('OPENSEARCH_UNREACHABLE', `cannot reach OpenSearch at ${where} (${cause}); ${fix}`, {}, { cause: e });
+    const cause =
+      /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|certificate|self.signed/i.exec(e.message)?.[0] ??
+      e.name;
+    const fix = cfg.opensearchUrl
+      ? 'check OPENSEARCH_URL'
+      : 'start a local node with `flowdex opensearch start` or set OPENSEARCH_URL';
+    return new FlowdexError(
+      'OPENSEARCH_UNREACHABLE',
+      `cannot reach OpenSearch at ${where} (${cause}); ${fix}`,
+      {},
+      { cause: e },
+    );
   }
   if (e instanceof errors.ResponseError) {
     const body = e.body as { error?: ErrorBody | string } | undefined;
     const err = body?.error;
     // "all shards failed" says nothing; the first root cause says what the shards refused.
     const root = typeof err === 'object' ? err.root_cause?.[0] : undefined;
-    const reason = typeof err === 'string' ? err : err ? `${err.type ?? ''}: ${err.reason ?? ''}${root?.reason && root.reason !== err.reason ? ` (${root.reason})` : ''}` : e.message;
+    const reason =
+      typeof err === 'string'
+        ? err
+        : err
+          ? `${err.type ?? ''}: ${err.reason ?? ''}${root?.reason && root.reason !== err.reason ? ` (${root.reason})` : ''}`
+          : e.message;
     const status = e.statusCode ?? 0;
     if (status === 401 || status === 403) {
-      return new FlowdexError('OPENSEARCH_ERROR', `OpenSearch at ${where} refused the credentials (HTTP ${status}); check OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD`, {}, { cause: e });
+      return new FlowdexError(
+        'OPENSEARCH_ERROR',
+        `OpenSearch at ${where} refused the credentials (HTTP ${status}); check OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD`,
+        {},
+        { cause: e },
+      );
     }
     if (status === 429 || /task_cancelled|rejected_execution|circuit_breaking/.test(reason)) {
-      return new FlowdexError('OPENSEARCH_BUSY', `OpenSearch is overloaded and refused the ${what} (HTTP ${status}): ${reason}; try again or narrow the query`, {}, { cause: e });
+      return new FlowdexError(
+        'OPENSEARCH_BUSY',
+        `OpenSearch is overloaded and refused the ${what} (HTTP ${status}): ${reason}; try again or narrow the query`,
+        {},
+        { cause: e },
+      );
     }
     if (status >= 400 && status < 500 && status !== 404) {
-      return new FlowdexError('INTERNAL', `OpenSearch refused the ${what} flowdex built (HTTP ${status}): ${reason}`, {}, { cause: e });
+      return new FlowdexError(
+        'INTERNAL',
+        `OpenSearch refused the ${what} flowdex built (HTTP ${status}): ${reason}`,
+        {},
+        { cause: e },
+      );
     }
-    return new FlowdexError('OPENSEARCH_ERROR', `OpenSearch ${what} failed (HTTP ${status}): ${reason}`, {}, { cause: e });
+    return new FlowdexError(
+      'OPENSEARCH_ERROR',
+      `OpenSearch ${what} failed (HTTP ${status}): ${reason}`,
+      {},
+      { cause: e },
+    );
   }
-  return new FlowdexError('OPENSEARCH_ERROR', `OpenSearch ${what} failed: ${e instanceof Error ? e.message : String(e)}`, {}, { cause: e });
+  return new FlowdexError(
+    'OPENSEARCH_ERROR',
+    `OpenSearch ${what} failed: ${e instanceof Error ? e.message : String(e)}`,
+    {},
+    { cause: e },
+  );
 }
 
 export interface ClusterInfo {
@@ -141,7 +214,14 @@ export async function connect(cfg: FlowdexConfig): Promise<{ client: Client; inf
   try {
     const res = await client.info();
     const v = res.body.version as { number: string; distribution?: string };
-    return { client, info: { version: v.number, major: Number(v.number.split('.')[0]), distribution: v.distribution ?? 'elasticsearch' } };
+    return {
+      client,
+      info: {
+        version: v.number,
+        major: Number(v.number.split('.')[0]),
+        distribution: v.distribution ?? 'elasticsearch',
+      },
+    };
   } catch (e) {
     await client.close().catch(() => {});
     throw toFlowdexError(e, cfg, 'connect');

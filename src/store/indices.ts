@@ -118,7 +118,11 @@ export function rollupIndicesFor(prefix: string, spec: string, from: number, to:
   const out: string[] = [];
   if (to <= from) return out;
   const last = new Date(to - 1);
-  for (let d = new Date(Date.UTC(new Date(from).getUTCFullYear(), new Date(from).getUTCMonth(), 1)); d <= last; d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))) {
+  for (
+    let d = new Date(Date.UTC(new Date(from).getUTCFullYear(), new Date(from).getUTCMonth(), 1));
+    d <= last;
+    d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))
+  ) {
     out.push(rollupIndexFor(prefix, spec, d.getTime()));
   }
   return out;
@@ -182,7 +186,14 @@ export function stateDocId(kind: StateKind, key: string): string {
   return `${kind}:${key}`;
 }
 
-const STATE_KINDS: readonly StateKind[] = ['rollup', 'dirty', 'follow', 'collector-templates', 'collector', 'alert-cursor'];
+const STATE_KINDS: readonly StateKind[] = [
+  'rollup',
+  'dirty',
+  'follow',
+  'collector-templates',
+  'collector',
+  'alert-cursor',
+];
 
 /** Kind and key of a state document id, or undefined for an id of no known kind. */
 export function parseStateDocId(id: string): { kind: StateKind; key: string } | undefined {

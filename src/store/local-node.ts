@@ -73,7 +73,11 @@ async function javaMajor(javaBin: string): Promise<number | undefined> {
  * Picks a JDK for the OpenSearch version: 3.x needs Java 21+, 2.x runs on 11–21. Looks at
  * FLOWDEX_JAVA_HOME, JAVA_HOME and every JDK under /usr/lib/jvm; newest suitable wins.
  */
-export async function findJava(version: string, env: NodeJS.ProcessEnv = process.env, jvmDir = '/usr/lib/jvm'): Promise<{ home: string; major: number }> {
+export async function findJava(
+  version: string,
+  env: NodeJS.ProcessEnv = process.env,
+  jvmDir = '/usr/lib/jvm',
+): Promise<{ home: string; major: number }> {
   const min = majorOf(version) >= 3 ? 21 : 11;
   const max = majorOf(version) >= 3 ? 99 : 21;
   const candidates: string[] = [];
@@ -109,13 +113,19 @@ async function fetchDistribution(cfg: LocalNodeConfig, log: Logger): Promise<str
   const artifact = `org.opensearch.distribution.integ-test-zip:opensearch:${cfg.version}:zip`;
   log(`fetching ${artifact} from Maven Central`);
   try {
-    await run('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${p.dist}`], { maxBuffer: 16 << 20 });
+    await run('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${p.dist}`], {
+      maxBuffer: 16 << 20,
+    });
   } catch (e) {
     const out = (e as { stdout?: string; stderr?: string }).stdout ?? '';
     const reason = /ERROR\]\s*(.*)/.exec(out)?.[1]?.slice(0, 300) ?? (e as Error).message.split('\n')[0];
-    throw new FlowdexError('NODE_FETCH_FAILED', `mvn could not fetch ${artifact}: ${reason}; check Maven Central access or pick another FLOWDEX_OPENSEARCH_VERSION`);
+    throw new FlowdexError(
+      'NODE_FETCH_FAILED',
+      `mvn could not fetch ${artifact}: ${reason}; check Maven Central access or pick another FLOWDEX_OPENSEARCH_VERSION`,
+    );
   }
-  if (!existsSync(p.zip)) throw new FlowdexError('NODE_FETCH_FAILED', `mvn reported success but ${p.zip} is missing (artifact ${artifact})`);
+  if (!existsSync(p.zip))
+    throw new FlowdexError('NODE_FETCH_FAILED', `mvn reported success but ${p.zip} is missing (artifact ${artifact})`);
   return p.zip;
 }
 
@@ -197,10 +207,13 @@ interface RootInfo {
 }
 
 /** What answers on the port: an OpenSearch node (its version), something else, or nothing. */
-async function probe(url: string): Promise<{ kind: 'opensearch'; version: string } | { kind: 'other' } | { kind: 'none' }> {
+async function probe(
+  url: string,
+): Promise<{ kind: 'opensearch'; version: string } | { kind: 'other' } | { kind: 'none' }> {
   try {
     const body = (await httpGetJson(url)) as RootInfo;
-    if (body.version?.distribution === 'opensearch' && body.version.number) return { kind: 'opensearch', version: body.version.number };
+    if (body.version?.distribution === 'opensearch' && body.version.number)
+      return { kind: 'opensearch', version: body.version.number };
     return { kind: 'other' };
   } catch {
     return (await portOpen(new URL(url).port)) ? { kind: 'other' } : { kind: 'none' };
@@ -248,17 +261,33 @@ async function tail(file: string, lines: number): Promise<string> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the local node, or reuses one already answering on the port. */
-export async function startNode(cfg: LocalNodeConfig, log: Logger = () => {}, timeoutMs = 180_000): Promise<StartResult> {
+export async function startNode(
+  cfg: LocalNodeConfig,
+  log: Logger = () => {},
+  timeoutMs = 180_000,
+): Promise<StartResult> {
   const t0 = Date.now();
   const url = nodeUrl(cfg);
   const p = paths(cfg);
   const existing = await probe(url);
   if (existing.kind === 'opensearch') {
     const health = await clusterHealth(url);
-    return { url, running: true, version: existing.version, health, pid: await readPid(p.pidFile), managed: true, started: false, startupMs: Date.now() - t0 };
+    return {
+      url,
+      running: true,
+      version: existing.version,
+      health,
+      pid: await readPid(p.pidFile),
+      managed: true,
+      started: false,
+      startupMs: Date.now() - t0,
+    };
   }
   if (existing.kind === 'other') {
-    throw new FlowdexError('NODE_PORT_IN_USE', `port ${cfg.port} on 127.0.0.1 is used by something that is not OpenSearch; free it or pick another with --port / FLOWDEX_OPENSEARCH_PORT`);
+    throw new FlowdexError(
+      'NODE_PORT_IN_USE',
+      `port ${cfg.port} on 127.0.0.1 is used by something that is not OpenSearch; free it or pick another with --port / FLOWDEX_OPENSEARCH_PORT`,
+    );
   }
   const java = await findJava(cfg.version);
   const zip = await fetchDistribution(cfg, log);
@@ -287,13 +316,19 @@ export async function startNode(cfg: LocalNodeConfig, log: Logger = () => {}, ti
   const exitCode: number | null = await new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   await out.close();
   if (exitCode !== 0) {
-    throw new FlowdexError('NODE_START_FAILED', `OpenSearch ${cfg.version} failed to start (exit ${exitCode}); last log lines:\n${await tail(p.stdoutLog, 30)}`);
+    throw new FlowdexError(
+      'NODE_START_FAILED',
+      `OpenSearch ${cfg.version} failed to start (exit ${exitCode}); last log lines:\n${await tail(p.stdoutLog, 30)}`,
+    );
   }
   const logFile = path.join(p.logs, 'flowdex-local.log');
   while (Date.now() - t0 < timeoutMs) {
     const pid = await readPid(p.pidFile);
     if (pid !== undefined && !alive(pid)) {
-      throw new FlowdexError('NODE_START_FAILED', `OpenSearch ${cfg.version} died during start-up; last log lines of ${logFile}:\n${await tail(logFile, 30)}`);
+      throw new FlowdexError(
+        'NODE_START_FAILED',
+        `OpenSearch ${cfg.version} died during start-up; last log lines of ${logFile}:\n${await tail(logFile, 30)}`,
+      );
     }
     const health = await clusterHealth(url).catch(() => undefined);
     if (health === 'green' || health === 'yellow') {
@@ -311,7 +346,10 @@ export async function startNode(cfg: LocalNodeConfig, log: Logger = () => {}, ti
     }
     await sleep(500);
   }
-  throw new FlowdexError('NODE_START_FAILED', `OpenSearch ${cfg.version} did not become healthy within ${timeoutMs / 1000}s; last log lines of ${logFile}:\n${await tail(logFile, 30)}`);
+  throw new FlowdexError(
+    'NODE_START_FAILED',
+    `OpenSearch ${cfg.version} did not become healthy within ${timeoutMs / 1000}s; last log lines of ${logFile}:\n${await tail(logFile, 30)}`,
+  );
 }
 
 async function clusterHealth(url: string): Promise<string | undefined> {
@@ -324,7 +362,14 @@ export async function nodeStatus(cfg: LocalNodeConfig): Promise<NodeStatus> {
   const pid = await readPid(paths(cfg).pidFile);
   const info = await probe(url);
   if (info.kind !== 'opensearch') return { url, running: false, managed: pid !== undefined && alive(pid), pid };
-  return { url, running: true, version: info.version, health: await clusterHealth(url).catch(() => undefined), pid, managed: pid !== undefined && alive(pid) };
+  return {
+    url,
+    running: true,
+    version: info.version,
+    health: await clusterHealth(url).catch(() => undefined),
+    pid,
+    managed: pid !== undefined && alive(pid),
+  };
 }
 
 /** Stops the node flowdex started (by pid) and waits until the process is gone. */

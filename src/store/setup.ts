@@ -24,13 +24,23 @@ export interface SetupReport {
  */
 export async function setup(client: Client, cfg: FlowdexConfig, info: ClusterInfo): Promise<SetupReport> {
   if (info.major < 2) {
-    throw new FlowdexError('OPENSEARCH_ERROR', `flowdex needs OpenSearch 2.x or 3.x, the cluster runs ${info.distribution} ${info.version}`);
+    throw new FlowdexError(
+      'OPENSEARCH_ERROR',
+      `flowdex needs OpenSearch 2.x or 3.x, the cluster runs ${info.distribution} ${info.version}`,
+    );
   }
   const items: SetupItem[] = [];
   try {
-    for (const t of allTemplates({ prefix: cfg.prefix, shards: cfg.shards, replicas: cfg.replicas, derivedSource: info.major >= 3 })) {
+    for (const t of allTemplates({
+      prefix: cfg.prefix,
+      shards: cfg.shards,
+      replicas: cfg.replicas,
+      derivedSource: info.major >= 3,
+    })) {
       const existing = await client.indices.getIndexTemplate({ name: t.name }, { ignore: [404] });
-      const templates = (existing.body as { index_templates?: { index_template: { _meta?: { flowdex_hash?: string } } }[] }).index_templates ?? [];
+      const templates =
+        (existing.body as { index_templates?: { index_template: { _meta?: { flowdex_hash?: string } } }[] })
+          .index_templates ?? [];
       const current = templates[0]?.index_template._meta?.flowdex_hash;
       if (current === t.hash) {
         items.push({ kind: 'template', name: t.name, action: 'unchanged' });

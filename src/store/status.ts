@@ -71,13 +71,24 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
     const [info, health, cat, state, newest] = await Promise.all([
       client.info(),
       client.cluster.health({}),
-      client.cat.indices({ index: `${cfg.prefix}*`, format: 'json', bytes: 'b', expand_wildcards: 'open' }, { ignore: [404] }),
-      client.search(
-        { index: stateIndex(cfg.prefix), body: { size: 1000, query: { terms: { kind: ['rollup', 'dirty'] } }, sort: [{ key: 'asc' }] } },
+      client.cat.indices(
+        { index: `${cfg.prefix}*`, format: 'json', bytes: 'b', expand_wildcards: 'open' },
         { ignore: [404] },
       ),
       client.search(
-        { index: allFlowIndices(cfg.prefix), ignore_unavailable: true, allow_no_indices: true, body: { size: 0, track_total_hits: false, aggs: { newest: { max: { field: '@timestamp' } } } } } as Parameters<Client['search']>[0],
+        {
+          index: stateIndex(cfg.prefix),
+          body: { size: 1000, query: { terms: { kind: ['rollup', 'dirty'] } }, sort: [{ key: 'asc' }] },
+        },
+        { ignore: [404] },
+      ),
+      client.search(
+        {
+          index: allFlowIndices(cfg.prefix),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          body: { size: 0, track_total_hits: false, aggs: { newest: { max: { field: '@timestamp' } } } },
+        } as Parameters<Client['search']>[0],
         { ignore: [404] },
       ),
     ]);
@@ -85,11 +96,20 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
     const h = health.body as { cluster_name: string; status: string; number_of_nodes: number };
     const indices = ((cat.body as CatIndex[] | undefined) ?? [])
       .filter((i): i is CatIndex & { index: string } => typeof i.index === 'string')
-      .map((i) => ({ index: i.index, health: i.health ?? 'unknown', docs: Number(i['docs.count'] ?? 0), size_bytes: Number(i['store.size'] ?? 0) }))
+      .map((i) => ({
+        index: i.index,
+        health: i.health ?? 'unknown',
+        docs: Number(i['docs.count'] ?? 0),
+        size_bytes: Number(i['store.size'] ?? 0),
+      }))
       .sort((a, b) => a.index.localeCompare(b.index));
     const docs = (state.body as { hits?: { hits: { _id: string; _source: StateDoc }[] } }).hits?.hits ?? [];
-    const pending = new Set(docs.filter((d) => d._source.kind === 'dirty').flatMap((d) => d._source.data?.buckets ?? [])).size;
-    const newestFlow = (newest.body as unknown as { aggregations?: { newest?: { value?: number | null } } }).aggregations?.newest?.value ?? null;
+    const pending = new Set(
+      docs.filter((d) => d._source.kind === 'dirty').flatMap((d) => d._source.data?.buckets ?? []),
+    ).size;
+    const newestFlow =
+      (newest.body as unknown as { aggregations?: { newest?: { value?: number | null } } }).aggregations?.newest
+        ?.value ?? null;
     const rawBytes = indices.filter((i) => isDailyIndex(cfg.prefix, i.index)).reduce((n, i) => n + i.size_bytes, 0);
     const rollups = docs
       .filter((d) => d._source.kind === 'rollup')
@@ -105,7 +125,10 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
           docs: own.reduce((n, i) => n + i.docs, 0),
           size_bytes: size,
           size_ratio: rawBytes > 0 ? Math.round((size / rawBytes) * 1000) / 1000 : null,
-          lag_ms: newestFlow !== null && builtTo !== undefined ? Math.max(0, newestFlow + 1 - new Date(builtTo).getTime()) : null,
+          lag_ms:
+            newestFlow !== null && builtTo !== undefined
+              ? Math.max(0, newestFlow + 1 - new Date(builtTo).getTime())
+              : null,
           pending_buckets: pending,
         };
       });

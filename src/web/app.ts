@@ -65,9 +65,16 @@ function requestScope(timeoutMs: number): RequestHandler {
  * deployment it would make browsers fetch styles and post forms over https, which nobody serves.
  */
 function securityHeaders(): RequestHandler {
-  const directives = { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'form-action': ["'self'"] };
+  const directives = {
+    'script-src': ["'self'"],
+    'style-src': ["'self'"],
+    'img-src': ["'self'", 'data:'],
+    'form-action': ["'self'"],
+  };
   const tls = helmet({ contentSecurityPolicy: { useDefaults: true, directives } });
-  const plain = helmet({ contentSecurityPolicy: { useDefaults: true, directives: { ...directives, 'upgrade-insecure-requests': null } } });
+  const plain = helmet({
+    contentSecurityPolicy: { useDefaults: true, directives: { ...directives, 'upgrade-insecure-requests': null } },
+  });
   return (req, res, next) => (req.secure ? tls : plain)(req, res, next);
 }
 
@@ -91,7 +98,15 @@ export function createApp(o: AppOptions): Application {
 
   const api = express.Router();
   api.use(express.json({ limit: BODY_LIMIT }), requireJson);
-  api.use(searchApi(ctx), flowApi(ctx), reportApi(ctx), savedApi(ctx), statusApi(ctx), alertApi(ctx), collectorApi(ctx));
+  api.use(
+    searchApi(ctx),
+    flowApi(ctx),
+    reportApi(ctx),
+    savedApi(ctx),
+    statusApi(ctx),
+    alertApi(ctx),
+    collectorApi(ctx),
+  );
   api.use((req, _res, next) => next(new FlowdexError('NOT_FOUND', `no API endpoint ${req.method} ${req.path}`)));
   app.use('/api', api);
 
@@ -99,7 +114,14 @@ export function createApp(o: AppOptions): Application {
     res.locals.form = formOf(req.query);
     next();
   });
-  app.use(searchPages(ctx), flowPages(ctx), reportPages(ctx), savedPages(ctx, csrf), statusPages(ctx), alertPages(ctx, csrf));
+  app.use(
+    searchPages(ctx),
+    flowPages(ctx),
+    reportPages(ctx),
+    savedPages(ctx, csrf),
+    statusPages(ctx),
+    alertPages(ctx, csrf),
+  );
   app.use((req, _res, next) => next(new FlowdexError('NOT_FOUND', `no page ${req.path}`)));
   app.use(errorMiddleware(ctx.views));
   return app;

@@ -21,7 +21,13 @@ export interface WebContext {
 export const EMPTY_FORM: LayoutModel['form'] = { q: '', from: '', to: '' };
 
 /** Renders a page inside the layout with the request's CSRF token and current query. */
-export function renderPage<M extends object>(ctx: WebContext, res: Response, page: string, layout: Pick<LayoutModel, 'title' | 'nav'>, model: M): void {
+export function renderPage<M extends object>(
+  ctx: WebContext,
+  res: Response,
+  page: string,
+  layout: Pick<LayoutModel, 'title' | 'nav'>,
+  model: M,
+): void {
   const csrf = typeof res.locals.csrf === 'string' ? res.locals.csrf : '';
   const form = (res.locals.form as LayoutModel['form'] | undefined) ?? EMPTY_FORM;
   res.type('html').send(ctx.views.render(page, { ...layout, csrf, form, ...model }));

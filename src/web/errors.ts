@@ -5,10 +5,18 @@ import type { LayoutModel, Views } from './views';
 
 /** The one mapping of error codes to HTTP statuses. */
 export function httpStatus(code: ErrorCode): number {
-  if (code.startsWith('QUERY_') || code === 'BAD_REQUEST' || code === 'CONFIG_INVALID' || code === 'DETECTOR_UNKNOWN') return 400;
+  if (code.startsWith('QUERY_') || code === 'BAD_REQUEST' || code === 'CONFIG_INVALID' || code === 'DETECTOR_UNKNOWN')
+    return 400;
   if (code === 'AUTH_REQUIRED') return 401;
   if (code === 'FORBIDDEN') return 403;
-  if (code === 'NOT_FOUND' || code === 'SAVED_NOT_FOUND' || code === 'REPORT_UNKNOWN' || code === 'MONITOR_NOT_FOUND' || code === 'ALERT_NOT_FOUND') return 404;
+  if (
+    code === 'NOT_FOUND' ||
+    code === 'SAVED_NOT_FOUND' ||
+    code === 'REPORT_UNKNOWN' ||
+    code === 'MONITOR_NOT_FOUND' ||
+    code === 'ALERT_NOT_FOUND'
+  )
+    return 404;
   if (code === 'SAVED_EXISTS' || code === 'MONITOR_EXISTS') return 409;
   if (code === 'TOO_MANY_REQUESTS') return 429;
   // nginx's "client closed request": nobody reads it, but the log says what happened.
@@ -29,14 +37,21 @@ function asFlowdexError(e: unknown, requestId: string): FlowdexError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new FlowdexError('BAD_REQUEST', e instanceof Error ? e.message : 'bad request', { status });
   }
-  return new FlowdexError('INTERNAL', `internal error; the server log has the details under request id ${requestId}`, {}, { cause: e });
+  return new FlowdexError(
+    'INTERNAL',
+    `internal error; the server log has the details under request id ${requestId}`,
+    {},
+    { cause: e },
+  );
 }
 
 /** Server-side failures go to the log with the request id the client was shown. */
 function logFailure(e: FlowdexError, status: number, req: Request, requestId: string): void {
   if (status < 500 || e.code === 'CANCELLED') return;
   const cause = e.cause instanceof Error ? `\n${e.cause.stack ?? e.cause.message}` : '';
-  process.stderr.write(`flowdex web: request ${requestId} ${req.method} ${req.path}: ${e.code} ${e.message}${e.code === 'INTERNAL' ? cause : ''}\n`);
+  process.stderr.write(
+    `flowdex web: request ${requestId} ${req.method} ${req.path}: ${e.code} ${e.message}${e.code === 'INTERNAL' ? cause : ''}\n`,
+  );
 }
 
 export interface ErrorBody {
@@ -45,7 +60,14 @@ export interface ErrorBody {
 
 export function errorBody(e: FlowdexError, requestId?: string): ErrorBody {
   const position = e.context.position;
-  return { error: { code: e.code, message: e.message, ...(position !== undefined ? { position } : {}), ...(requestId !== undefined ? { request_id: requestId } : {}) } };
+  return {
+    error: {
+      code: e.code,
+      message: e.message,
+      ...(position !== undefined ? { position } : {}),
+      ...(requestId !== undefined ? { request_id: requestId } : {}),
+    },
+  };
 }
 
 /** The query a page was running: the route's (`res.locals.form`) or the request's `q`. */
@@ -72,7 +94,8 @@ export function errorMiddleware(views: Views): ErrorRequestHandler {
     const e = asFlowdexError(err, requestId);
     const status = typeof e.context.status === 'number' ? e.context.status : httpStatus(e.code);
     logFailure(e, status, req, requestId);
-    if (e.code === 'TOO_MANY_REQUESTS' && typeof e.context.retryAfter === 'number') res.setHeader('Retry-After', String(e.context.retryAfter));
+    if (e.code === 'TOO_MANY_REQUESTS' && typeof e.context.retryAfter === 'number')
+      res.setHeader('Retry-After', String(e.context.retryAfter));
     res.status(status);
     if (req.path.startsWith('/api/') || req.path.startsWith('/export.')) {
       res.json(errorBody(e, requestId));

@@ -13,7 +13,9 @@ function scaled(v: number, base: number, units: readonly string[]): { n: number;
 }
 
 function short(n: number): string {
-  return Math.abs(n) >= 100 || Number.isInteger(n) ? String(Math.round(n)) : n.toFixed(Math.abs(n) >= 10 ? 1 : 2).replace(/\.?0+$/, '');
+  return Math.abs(n) >= 100 || Number.isInteger(n)
+    ? String(Math.round(n))
+    : n.toFixed(Math.abs(n) >= 10 ? 1 : 2).replace(/\.?0+$/, '');
 }
 
 /** 1234567 → "1.23 MB" (decimal units, as the query language reads `1M`). */
@@ -54,5 +56,9 @@ export function formatDurationNs(ns: number): string {
 export function formatMetric(column: string, v: number): string {
   // AS numbers and ifIndexes are names, not quantities.
   if (column === 'as' || column === 'interface') return String(v);
-  return column.startsWith('bytes') ? formatBytes(v) : column === 'unique' || column.startsWith('flows') || column.startsWith('packets') ? formatCount(v) : formatNumber(v);
+  return column.startsWith('bytes')
+    ? formatBytes(v)
+    : column === 'unique' || column.startsWith('flows') || column.startsWith('packets')
+      ? formatCount(v)
+      : formatNumber(v);
 }

@@ -38,7 +38,8 @@ export function integer(p: Params, name: string, min: number, max: number): numb
   const s = text(p, name);
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < min || n > max) throw bad(name, `must be a whole number from ${min} to ${max}, got "${s}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw bad(name, `must be a whole number from ${min} to ${max}, got "${s}"`);
   return n;
 }
 

@@ -11,7 +11,8 @@ export interface WebAuth {
 /** `user:pass` as given to `--auth` / FLOWDEX_AUTH. */
 export function parseBasicAuth(spec: string): { user: string; password: string } {
   const i = spec.indexOf(':');
-  if (i <= 0 || i === spec.length - 1) throw new FlowdexError('CONFIG_INVALID', 'auth must be user:password with both parts non-empty', { field: 'auth' });
+  if (i <= 0 || i === spec.length - 1)
+    throw new FlowdexError('CONFIG_INVALID', 'auth must be user:password with both parts non-empty', { field: 'auth' });
   return { user: spec.slice(0, i), password: spec.slice(i + 1) };
 }
 
@@ -84,7 +85,11 @@ export function requireAuth(auth: WebAuth, throttle: LoginThrottle = new LoginTh
     const client = req.socket.remoteAddress ?? 'unknown';
     const wait = throttle.blocked(client);
     if (wait !== undefined) {
-      return next(new FlowdexError('TOO_MANY_REQUESTS', `too many failed logins from this address; try again in ${wait} s`, { retryAfter: wait }));
+      return next(
+        new FlowdexError('TOO_MANY_REQUESTS', `too many failed logins from this address; try again in ${wait} s`, {
+          retryAfter: wait,
+        }),
+      );
     }
     if (authorized(req.headers.authorization, auth)) {
       throttle.succeeded(client);
@@ -142,7 +147,12 @@ export class Csrf {
     const body: unknown = req.body;
     const token = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[CSRF_FIELD] : undefined;
     if (nonce === undefined || typeof token !== 'string' || !safeEqual(token, this.sign(nonce))) {
-      return next(new FlowdexError('FORBIDDEN', 'the form is stale or did not come from this site (CSRF token missing or invalid); reload the page and try again'));
+      return next(
+        new FlowdexError(
+          'FORBIDDEN',
+          'the form is stale or did not come from this site (CSRF token missing or invalid); reload the page and try again',
+        ),
+      );
     }
     next();
   };
@@ -154,7 +164,8 @@ export class Csrf {
  */
 export const requireJson: RequestHandler = (req, _res, next) => {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return next();
-  if (!req.is('application/json')) return next(new FlowdexError('BAD_REQUEST', 'API writes need Content-Type: application/json'));
+  if (!req.is('application/json'))
+    return next(new FlowdexError('BAD_REQUEST', 'API writes need Content-Type: application/json'));
   next();
 };
 

@@ -35,9 +35,20 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const port = o.port ?? 3000;
   if (!isLoopback(host) && o.auth === undefined) {
-    throw new FlowdexError('CONFIG_INVALID', `refusing to listen on ${host} without authentication: pass --auth user:password (or FLOWDEX_AUTH / FLOWDEX_TOKEN), or listen on 127.0.0.1`, { field: 'host' });
+    throw new FlowdexError(
+      'CONFIG_INVALID',
+      `refusing to listen on ${host} without authentication: pass --auth user:password (or FLOWDEX_AUTH / FLOWDEX_TOKEN), or listen on 127.0.0.1`,
+      { field: 'host' },
+    );
   }
-  const app = createApp({ client: o.client, config: o.config, auth: o.auth, now: o.now, registry: o.registry, collector: o.collector });
+  const app = createApp({
+    client: o.client,
+    config: o.config,
+    auth: o.auth,
+    now: o.now,
+    registry: o.registry,
+    collector: o.collector,
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);

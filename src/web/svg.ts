@@ -36,7 +36,7 @@ export function niceTicks(max: number, target = 4): number[] {
   if (!(max > 0)) return [0, 1];
   const raw = max / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag);
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
   for (let v = 0; v < max + step - 1e-9 * step; v += step) ticks.push(v);
   return ticks;
@@ -74,17 +74,23 @@ export function timeChart(points: readonly Point[], o: TimeChartOptions): string
   const parts: string[] = [head];
   for (const v of ticks) {
     parts.push(`<line class="grid" x1="${PAD.left}" x2="${width - PAD.right}" y1="${num(y(v))}" y2="${num(y(v))}"/>`);
-    parts.push(`<text class="axis" x="${PAD.left - 6}" y="${num(y(v) + 4)}" text-anchor="end">${escapeXml(label(v))}</text>`);
+    parts.push(
+      `<text class="axis" x="${PAD.left - 6}" y="${num(y(v) + 4)}" text-anchor="end">${escapeXml(label(v))}</text>`,
+    );
   }
   const xTicks = 5;
   for (let i = 0; i <= xTicks; i++) {
     const t = t0 + (span * i) / xTicks;
-    parts.push(`<text class="axis" x="${num(x(t))}" y="${height - 6}" text-anchor="${i === 0 ? 'start' : i === xTicks ? 'end' : 'middle'}">${escapeXml(timeLabel(t, span))}</text>`);
+    parts.push(
+      `<text class="axis" x="${num(x(t))}" y="${height - 6}" text-anchor="${i === 0 ? 'start' : i === xTicks ? 'end' : 'middle'}">${escapeXml(timeLabel(t, span))}</text>`,
+    );
   }
   if (o.kind === 'bars') {
     const w = Math.max(1, (step > 0 ? (step / span) * plotW : plotW / points.length) - 1);
     for (const p of points) {
-      parts.push(`<rect class="bar" x="${num(x(p.t))}" y="${num(y(p.v))}" width="${num(w)}" height="${num(PAD.top + plotH - y(p.v))}"><title>${escapeXml(`${new Date(p.t).toISOString()}: ${label(p.v)}`)}</title></rect>`);
+      parts.push(
+        `<rect class="bar" x="${num(x(p.t))}" y="${num(y(p.v))}" width="${num(w)}" height="${num(PAD.top + plotH - y(p.v))}"><title>${escapeXml(`${new Date(p.t).toISOString()}: ${label(p.v)}`)}</title></rect>`,
+      );
     }
   } else {
     // Points sit in the middle of their interval.
@@ -93,11 +99,16 @@ export function timeChart(points: readonly Point[], o: TimeChartOptions): string
     if (o.kind === 'area') {
       const first = points[0];
       const last = points[points.length - 1];
-      if (first && last) parts.push(`<path class="area" d="${line} L${num(x(last.t + mid))},${num(y(0))} L${num(x(first.t + mid))},${num(y(0))} Z"/>`);
+      if (first && last)
+        parts.push(
+          `<path class="area" d="${line} L${num(x(last.t + mid))},${num(y(0))} L${num(x(first.t + mid))},${num(y(0))} Z"/>`,
+        );
     }
     parts.push(`<path class="line" d="${line}"/>`);
   }
-  parts.push(`<line class="axis-line" x1="${PAD.left}" x2="${width - PAD.right}" y1="${num(y(0))}" y2="${num(y(0))}"/>`);
+  parts.push(
+    `<line class="axis-line" x1="${PAD.left}" x2="${width - PAD.right}" y1="${num(y(0))}" y2="${num(y(0))}"/>`,
+  );
   parts.push('</svg>');
   return parts.join('');
 }

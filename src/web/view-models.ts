@@ -15,7 +15,9 @@ const TARGET_BUCKETS = 96;
 export function autoInterval(range: TimeRange): string {
   const span = range.to - range.from;
   // Past the presets (ranges of years), whole days keep the chart near TARGET_BUCKETS too.
-  return INTERVALS.find((i) => span / intervalMs(i) <= TARGET_BUCKETS) ?? `${Math.ceil(span / TARGET_BUCKETS / 86_400_000)}d`;
+  return (
+    INTERVALS.find((i) => span / intervalMs(i) <= TARGET_BUCKETS) ?? `${Math.ceil(span / TARGET_BUCKETS / 86_400_000)}d`
+  );
 }
 
 /** The interval for the range given as typed, read with the same `now` the core will use. */
@@ -50,7 +52,12 @@ const LABELS: Record<string, string> = {
 
 /** Country and AS of one end, shown beside its address (` · US · AS15169 Google LLC`); empty when not enriched. */
 export function endpointTag(end: FlowDoc['source']): string {
-  const parts = [end.geo?.country_iso_code, end.as?.number !== undefined ? `AS${end.as.number}${end.as.organization?.name ? ` ${end.as.organization.name}` : ''}` : undefined];
+  const parts = [
+    end.geo?.country_iso_code,
+    end.as?.number !== undefined
+      ? `AS${end.as.number}${end.as.organization?.name ? ` ${end.as.organization.name}` : ''}`
+      : undefined,
+  ];
   const shown = parts.filter((p): p is string => p !== undefined);
   return shown.length > 0 ? ` · ${shown.join(' · ')}` : '';
 }
@@ -91,7 +98,13 @@ export function isNumeric(f: FieldDef): boolean {
 export const TABLE_COLUMNS: readonly FieldDef[] = columnFields();
 
 /** A time series report as a chart: `column` over time. */
-export function seriesChart(r: ReportResult, column: string, kind: ChartModel['kind'], title: string, size: Pick<ChartModel, 'width' | 'height'> = {}): ChartModel {
+export function seriesChart(
+  r: ReportResult,
+  column: string,
+  kind: ChartModel['kind'],
+  title: string,
+  size: Pick<ChartModel, 'width' | 'height'> = {},
+): ChartModel {
   return {
     ...size,
     kind,

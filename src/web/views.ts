@@ -50,8 +50,10 @@ function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('number', (v: unknown) => formatNumber(numberArg(v)));
   hb.registerHelper('time', (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? formatTime(v) : ''));
   hb.registerHelper('duration', (v: unknown) => (typeof v === 'number' ? formatDurationNs(v) : ''));
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- report cells are scalars
-  hb.registerHelper('metric', (col: unknown, v: unknown) => (typeof v === 'number' ? formatMetric(String(col), v) : v === null || v === undefined ? '—' : String(v)));
+  hb.registerHelper('metric', (col: unknown, v: unknown) =>
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- report cells are scalars
+    typeof v === 'number' ? formatMetric(String(col), v) : v === null || v === undefined ? '—' : String(v),
+  );
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('url', urlHelper);
   // The only raw HTML a template emits: SVG whose text svg.ts has escaped.

@@ -8,7 +8,8 @@ import { NOW, webFixture, type WebFixture } from '../integration/web/fixture';
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENS = path.join(os.tmpdir(), 'flowdex-screens');
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) process.stderr.write(`skipping browser tests: ${CHROMIUM} is not installed (apt-get install chromium)\n`);
+if (!haveChromium)
+  process.stderr.write(`skipping browser tests: ${CHROMIUM} is not installed (apt-get install chromium)\n`);
 const maybe = haveChromium ? describe : describe.skip;
 
 maybe('explorer in headless Chromium', () => {
@@ -23,7 +24,16 @@ maybe('explorer in headless Chromium', () => {
     server = await serve({ client: f.cluster.client, config: f.cluster.config, port: 0, now: () => NOW });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.on('pageerror', (e) => {
@@ -37,7 +47,8 @@ maybe('explorer in headless Chromium', () => {
     await f?.cluster.cleanup();
   });
 
-  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
+  const shot = (name: string): Promise<Buffer> =>
+    page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
 
   test('search → detail → pivot → save → reopen → dashboard → bad query', async () => {
     await page.goto(server.url);
@@ -81,8 +92,13 @@ maybe('explorer in headless Chromium', () => {
     expect(await panels.count()).toBe(14);
     for (let i = 0; i < 10; i++) {
       const panel = panels.nth(i);
-      const hasData = (await panel.locator('svg.chart path.line').count()) > 0 || (await panel.locator('table.top-n tbody tr td.num').count()) > 0;
-      expect({ panel: await panel.getAttribute('data-report'), hasData }).toEqual({ panel: await panel.getAttribute('data-report'), hasData: true });
+      const hasData =
+        (await panel.locator('svg.chart path.line').count()) > 0 ||
+        (await panel.locator('table.top-n tbody tr td.num').count()) > 0;
+      expect({ panel: await panel.getAttribute('data-report'), hasData }).toEqual({
+        panel: await panel.getAttribute('data-report'),
+        hasData: true,
+      });
       expect(await panel.locator('p.served code').count()).toBeGreaterThan(0);
     }
     await shot('4-reports');

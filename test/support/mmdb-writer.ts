@@ -12,7 +12,6 @@ export class MmdbDouble {
   constructor(readonly value: number) {}
 }
 
-
 function control(type: number, size: number): Buffer {
   const head: number[] = [];
   const ext: number[] = [];
@@ -157,5 +156,12 @@ export function writeMmdb(entries: readonly MmdbEntry[], databaseType = 'flowdex
     build_epoch: 1700000000,
     description: { en: 'flowdex test fixture' },
   });
-  return Buffer.concat([tree, Buffer.alloc(16), ...records, Buffer.from([0xab, 0xcd, 0xef]), Buffer.from('MaxMind.com'), metadata]);
+  return Buffer.concat([
+    tree,
+    Buffer.alloc(16),
+    ...records,
+    Buffer.from([0xab, 0xcd, 0xef]),
+    Buffer.from('MaxMind.com'),
+    metadata,
+  ]);
 }

@@ -15,7 +15,11 @@ export interface TestCluster {
 }
 
 export function testCluster(testFile: string): TestCluster {
-  const stem = path.basename(testFile).replace(/\.test\.ts$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const stem = path
+    .basename(testFile)
+    .replace(/\.test\.ts$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-');
   const prefix = `t-${stem}-${process.pid.toString(36)}-`;
   const config = loadConfig({ prefix });
   const client = createClient(config);
@@ -31,11 +35,19 @@ export function testCluster(testFile: string): TestCluster {
 }
 
 export async function deletePrefix(client: Client, prefix: string): Promise<void> {
-  const cat = await client.cat.indices({ index: `${prefix}*`, format: 'json', expand_wildcards: 'all' }, { ignore: [404] });
-  const names = ((cat.body as { index?: string }[] | undefined) ?? []).map((i) => i.index).filter((n): n is string => !!n);
-  for (let i = 0; i < names.length; i += 50) await client.indices.delete({ index: names.slice(i, i + 50).join(',') }, { ignore: [404] });
+  const cat = await client.cat.indices(
+    { index: `${prefix}*`, format: 'json', expand_wildcards: 'all' },
+    { ignore: [404] },
+  );
+  const names = ((cat.body as { index?: string }[] | undefined) ?? [])
+    .map((i) => i.index)
+    .filter((n): n is string => !!n);
+  for (let i = 0; i < names.length; i += 50)
+    await client.indices.delete({ index: names.slice(i, i + 50).join(',') }, { ignore: [404] });
   const templates = await client.indices.getIndexTemplate({ name: `${prefix}*` }, { ignore: [404] });
-  const tnames = ((templates.body as { index_templates?: { name: string }[] }).index_templates ?? []).map((t) => t.name);
+  const tnames = ((templates.body as { index_templates?: { name: string }[] }).index_templates ?? []).map(
+    (t) => t.name,
+  );
   for (const name of tnames) await client.indices.deleteIndexTemplate({ name }, { ignore: [404] });
 }
 

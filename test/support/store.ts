@@ -22,7 +22,13 @@ export function useStore(tc: TestCluster, ...dirs: string[]): void {
 }
 
 /** Indexes `records` as if read from a file `name`; rejected ones go to `<dir>/<name>.dead-letter.ndjson`. */
-export async function indexRecords(tc: TestCluster, records: Iterable<FlowRecord>, name: string, dir: string, options: Omit<IndexOptions, 'deadLetter'> = {}): Promise<IndexResult> {
+export async function indexRecords(
+  tc: TestCluster,
+  records: Iterable<FlowRecord>,
+  name: string,
+  dir: string,
+  options: Omit<IndexOptions, 'deadLetter'> = {},
+): Promise<IndexResult> {
   async function* items(): AsyncGenerator<ReadItem> {
     let line = 0;
     for (const record of records) yield { kind: 'flow', record, loc: { file: name, line: ++line } };

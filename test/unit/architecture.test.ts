@@ -98,7 +98,9 @@ describe('import graph of src/', () => {
 
   it('has no arrow from model, store or query up to a layer above', () => {
     const upward = Object.entries(ALLOWED).flatMap(([from, allowed]) =>
-      [...(graph.get(from) ?? new Map<string, string>())].filter(([to]) => !allowed.includes(to)).map(([to, why]) => `${from} -> ${to} (${why})`),
+      [...(graph.get(from) ?? new Map<string, string>())]
+        .filter(([to]) => !allowed.includes(to))
+        .map(([to, why]) => `${from} -> ${to} (${why})`),
     );
     expect(upward).toEqual([]);
   });

@@ -10,8 +10,15 @@ type Metric = (typeof METRICS)[number];
 const FLOOR = { flows: 'floor_flows', bytes: 'floor_bytes', packets: 'floor_packets' } as const;
 
 /** One range's values per key, and whether the range had flows at all. */
-async function valuesOf(ctx: DetectorContext, metric: Metric, range: { from: number; to: number }): Promise<{ any: boolean; byKey: Map<string, { key: FindingKey; value: number }> }> {
-  const rows: GroupTotal[] = ctx.group === undefined ? [await windowTotal(ctx, { range })] : await groupTotals(ctx, ctx.group, { by: metric, range });
+async function valuesOf(
+  ctx: DetectorContext,
+  metric: Metric,
+  range: { from: number; to: number },
+): Promise<{ any: boolean; byKey: Map<string, { key: FindingKey; value: number }> }> {
+  const rows: GroupTotal[] =
+    ctx.group === undefined
+      ? [await windowTotal(ctx, { range })]
+      : await groupTotals(ctx, ctx.group, { by: metric, range });
   const byKey = new Map(rows.map((r) => [JSON.stringify(r.key), { key: r.key, value: r[metric] }]));
   return { any: rows.some((r) => r.flows > 0), byKey };
 }
@@ -26,7 +33,19 @@ export const baseline: Detector = {
   name: 'baseline',
   description: 'the window against the same window of recent days, per key: robust z-score or EWMA, with a floor',
   schedule: '1h',
-  defaults: { metric: 'flows', method: 'robust', days: 7, min_days: 3, z: 4, alpha: 0.3, direction: 'up', floor_flows: 100, floor_bytes: 10_000_000, floor_packets: 10_000, severity: 'medium' },
+  defaults: {
+    metric: 'flows',
+    method: 'robust',
+    days: 7,
+    min_days: 3,
+    z: 4,
+    alpha: 0.3,
+    direction: 'up',
+    floor_flows: 100,
+    floor_bytes: 10_000_000,
+    floor_packets: 10_000,
+    severity: 'medium',
+  },
   groups: ['source', 'destination', 'pair', 'service', 'app', 'exporter'],
   async evaluate(ctx) {
     const metric = oneOfParam(ctx.params, 'metric', METRICS);
@@ -38,12 +57,19 @@ export const baseline: Detector = {
     const severity = oneOfParam(ctx.params, 'severity', ['low', 'medium', 'high'] as const);
     const shifts = Array.from({ length: days }, (_, i) => days - i);
     // Oldest first, which the EWMA needs.
-    const history = (await Promise.all(shifts.map((d) => valuesOf(ctx, metric, { from: ctx.window.from - d * DAY_MS, to: ctx.window.to - d * DAY_MS })))).filter((h) => h.any);
+    const history = (
+      await Promise.all(
+        shifts.map((d) =>
+          valuesOf(ctx, metric, { from: ctx.window.from - d * DAY_MS, to: ctx.window.to - d * DAY_MS }),
+        ),
+      )
+    ).filter((h) => h.any);
     if (history.length < num(ctx.params, 'min_days')) return [];
     const now = await valuesOf(ctx, metric, ctx.window);
     const keys = new Map(now.byKey);
     // A key gone quiet is only seen in the history.
-    if (direction !== 'up') for (const h of history) for (const [k, v] of h.byKey) if (!keys.has(k)) keys.set(k, { key: v.key, value: 0 });
+    if (direction !== 'up')
+      for (const h of history) for (const [k, v] of h.byKey) if (!keys.has(k)) keys.set(k, { key: v.key, value: 0 });
     const out: Finding[] = [];
     for (const [k, { key }] of keys) {
       const x = now.byKey.get(k)?.value ?? 0;

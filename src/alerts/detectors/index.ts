@@ -7,4 +7,13 @@ import { threshold } from './threshold';
 import { volumetric } from './volumetric';
 
 /** The built-in detectors, by name. */
-export const BUILT_IN: readonly Detector[] = [threshold, baseline, volumetric, verticalScan, horizontalScan, newTalker, exporterSilent, collectorHealth];
+export const BUILT_IN: readonly Detector[] = [
+  threshold,
+  baseline,
+  volumetric,
+  verticalScan,
+  horizontalScan,
+  newTalker,
+  exporterSilent,
+  collectorHealth,
+];

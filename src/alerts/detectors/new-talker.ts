@@ -5,9 +5,18 @@ import { DAY_MS } from '../../model/time';
 
 /** What "new" is about: a conversation (pair) or a service (host, port, transport). */
 const KINDS = {
-  pair: { sources: { source: { field: 'source.ip' }, destination: { field: 'destination.ip' } }, peer: 'destination.ip', filterColumn: 'source', filterAlias: 'src' },
+  pair: {
+    sources: { source: { field: 'source.ip' }, destination: { field: 'destination.ip' } },
+    peer: 'destination.ip',
+    filterColumn: 'source',
+    filterAlias: 'src',
+  },
   service: {
-    sources: { host: { field: 'destination.ip' }, port: { field: 'destination.port' }, transport: { field: 'network.transport' } },
+    sources: {
+      host: { field: 'destination.ip' },
+      port: { field: 'destination.port' },
+      transport: { field: 'network.transport' },
+    },
     peer: 'source.ip',
     filterColumn: 'host',
     filterAlias: 'dst',
@@ -22,11 +31,20 @@ function keyOf(r: CompositeRow): FindingKey {
   return Object.fromEntries(Object.entries(r.key).map(([k, v]) => [k, v ?? null]));
 }
 
-async function seenKeys(ctx: DetectorContext, kind: Kind, values: readonly string[], range: { from: number; to: number }): Promise<Set<string>> {
+async function seenKeys(
+  ctx: DetectorContext,
+  kind: Kind,
+  values: readonly string[],
+  range: { from: number; to: number },
+): Promise<Set<string>> {
   const k = KINDS[kind];
   const seen = new Set<string>();
   for (let i = 0; i < values.length; i += LIST_CHUNK) {
-    const rows = await ctx.composite(k.sources, {}, { range, extra: listQuery(k.filterAlias, values.slice(i, i + LIST_CHUNK)) });
+    const rows = await ctx.composite(
+      k.sources,
+      {},
+      { range, extra: listQuery(k.filterAlias, values.slice(i, i + LIST_CHUNK)) },
+    );
     for (const r of rows) seen.add(JSON.stringify(keyOf(r)));
   }
   return seen;
@@ -48,11 +66,18 @@ export const newTalker: Detector = {
     const kind = oneOfParam(ctx.params, 'kind', ['pair', 'service'] as const);
     const days = num(ctx.params, 'days');
     const history = { from: ctx.window.from - days * DAY_MS, to: ctx.window.from };
-    const first = await ctx.aggregate<{ first?: { value: number | null } }>({ first: { min: { field: '@timestamp' } } }, { range: history, extra: '' });
-    if (first.first?.value == null || first.first.value > ctx.window.from - num(ctx.params, 'learn_days') * DAY_MS) return [];
+    const first = await ctx.aggregate<{ first?: { value: number | null } }>(
+      { first: { min: { field: '@timestamp' } } },
+      { range: history, extra: '' },
+    );
+    if (first.first?.value == null || first.first.value > ctx.window.from - num(ctx.params, 'learn_days') * DAY_MS)
+      return [];
     const k = KINDS[kind];
     const now = (await ctx.composite(k.sources, { peers: { cardinality: { field: k.peer } } })).filter(
-      (r) => r.flows >= num(ctx.params, 'min_flows') && (r.values.peers ?? 0) >= num(ctx.params, 'min_peers') && Object.values(r.key).every((v) => v !== null),
+      (r) =>
+        r.flows >= num(ctx.params, 'min_flows') &&
+        (r.values.peers ?? 0) >= num(ctx.params, 'min_peers') &&
+        Object.values(r.key).every((v) => v !== null),
     );
     if (now.length === 0) return [];
     const filterValues = [...new Set(now.map((r) => String(r.key[k.filterColumn])))];
@@ -62,8 +87,18 @@ export const newTalker: Detector = {
       .filter((r) => !seen.has(JSON.stringify(keyOf(r))))
       .map((r): Finding => {
         const key = keyOf(r);
-        const what = kind === 'pair' ? `${String(key.source)} → ${String(key.destination)}` : `${String(key.host)}:${String(key.port)}/${String(key.transport)}`;
-        return { key, value: r.flows, threshold: num(ctx.params, 'min_flows'), severity, kind: `new-${kind}`, message: `new ${kind === 'pair' ? 'talker' : 'service'} ${what}: ${r.flows} flows, ${r.values.peers ?? 0} peers, not seen in ${days} days` };
+        const what =
+          kind === 'pair'
+            ? `${String(key.source)} → ${String(key.destination)}`
+            : `${String(key.host)}:${String(key.port)}/${String(key.transport)}`;
+        return {
+          key,
+          value: r.flows,
+          threshold: num(ctx.params, 'min_flows'),
+          severity,
+          kind: `new-${kind}`,
+          message: `new ${kind === 'pair' ? 'talker' : 'service'} ${what}: ${r.flows} flows, ${r.values.peers ?? 0} peers, not seen in ${days} days`,
+        };
       });
   },
 };
@@ -81,12 +116,21 @@ export const exporterSilent: Detector = {
   async evaluate(ctx) {
     const lookback = { from: ctx.window.from - num(ctx.params, 'lookback_minutes') * 60_000, to: ctx.window.from };
     const sources = { exporter: { field: 'observer.ip' } };
-    const before = (await ctx.composite(sources, {}, { range: lookback })).filter((r) => r.flows >= num(ctx.params, 'min_flows') && r.key.exporter !== null);
+    const before = (await ctx.composite(sources, {}, { range: lookback })).filter(
+      (r) => r.flows >= num(ctx.params, 'min_flows') && r.key.exporter !== null,
+    );
     if (before.length === 0) return [];
     const active = new Set((await ctx.composite(sources, {})).map((r) => String(r.key.exporter)));
     const severity = oneOfParam(ctx.params, 'severity', ['low', 'medium', 'high'] as const);
     return before
       .filter((r) => !active.has(String(r.key.exporter)))
-      .map((r): Finding => ({ key: { exporter: r.key.exporter ?? null }, value: 0, threshold: 1, severity, kind: 'silent', message: `exporter ${String(r.key.exporter)} sent no flows (${r.flows} in the ${num(ctx.params, 'lookback_minutes')} minutes before)` }));
+      .map((r): Finding => ({
+        key: { exporter: r.key.exporter ?? null },
+        value: 0,
+        threshold: 1,
+        severity,
+        kind: 'silent',
+        message: `exporter ${String(r.key.exporter)} sent no flows (${r.flows} in the ${num(ctx.params, 'lookback_minutes')} minutes before)`,
+      }));
   },
 };

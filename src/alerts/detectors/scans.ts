@@ -9,7 +9,12 @@ export const SYN_ONLY = 'proto:tcp flags:2';
  * The largest count of distinct `counted` values per (source, `other`) within any minute of
  * the window, over SYN-only flows, keeping keys at or above `limit`.
  */
-async function perMinute(ctx: DetectorContext, other: { field: string; column: string }, counted: string, limit: number): Promise<{ key: FindingKey; value: number; minute: number }[]> {
+async function perMinute(
+  ctx: DetectorContext,
+  other: { field: string; column: string },
+  counted: string,
+  limit: number,
+): Promise<{ key: FindingKey; value: number; minute: number }[]> {
   const rows = await ctx.composite(
     { minute: { field: '@timestamp', interval: MINUTE }, src: { field: 'source.ip' }, other: { field: other.field } },
     { distinct: { cardinality: { field: counted } } },

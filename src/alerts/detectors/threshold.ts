@@ -22,7 +22,10 @@ async function peers(ctx: DetectorContext): Promise<{ key: FindingKey; value: nu
     const res = await ctx.aggregate<{ peers?: { value: number } }>({ peers: { cardinality: { field: 'source.ip' } } });
     return [{ key: {}, value: res.peers?.value ?? 0 }];
   }
-  if (group !== 'source' && group !== 'destination') throw new FlowdexError('BAD_REQUEST', `metric peers groups by source or destination, not ${group}`, { field: 'group' });
+  if (group !== 'source' && group !== 'destination')
+    throw new FlowdexError('BAD_REQUEST', `metric peers groups by source or destination, not ${group}`, {
+      field: 'group',
+    });
   const [own, other] = group === 'source' ? ['source.ip', 'destination.ip'] : ['destination.ip', 'source.ip'];
   const rows = await ctx.composite({ g: { field: own } }, { peers: { cardinality: { field: other } } });
   return rows.map((r) => ({ key: { [group]: r.key.g ?? null }, value: r.values.peers ?? 0 }));
@@ -34,7 +37,8 @@ async function peers(ctx: DetectorContext): Promise<{ key: FindingKey; value: nu
  */
 export const threshold: Detector = {
   name: 'threshold',
-  description: 'a metric over the window above a limit: bytes_per_s, bits_per_s, packets_per_s, flows_per_s, or peers (distinct counterparts)',
+  description:
+    'a metric over the window above a limit: bytes_per_s, bits_per_s, packets_per_s, flows_per_s, or peers (distinct counterparts)',
   schedule: '1m',
   defaults: { metric: 'bits_per_s', above: 100_000_000, severity: 'medium' },
   groups: ['source', 'destination', 'pair', 'service', 'app', 'exporter'],
@@ -45,10 +49,19 @@ export const threshold: Detector = {
     const values =
       metric === 'peers'
         ? await peers(ctx)
-        : (ctx.group === undefined ? [await windowTotal(ctx)] : await groupTotals(ctx, ctx.group, { by: RANK[metric] })).map((t) => ({ key: t.key, value: rate(t, metric, ctx.seconds) }));
+        : (ctx.group === undefined
+            ? [await windowTotal(ctx)]
+            : await groupTotals(ctx, ctx.group, { by: RANK[metric] })
+          ).map((t) => ({ key: t.key, value: rate(t, metric, ctx.seconds) }));
     return values
       .filter((v) => v.value > above)
-      .map((v): Finding => ({ key: v.key, value: v.value, threshold: above, severity, message: `${metric} ${round(v.value)} above ${above}` }));
+      .map((v): Finding => ({
+        key: v.key,
+        value: v.value,
+        threshold: above,
+        severity,
+        message: `${metric} ${round(v.value)} above ${above}`,
+      }));
   },
 };
 

@@ -7,7 +7,9 @@ import { round } from './threshold';
  * UDP source ports of services abused as reflectors (DNS, NTP, SNMP, SSDP, CLDAP, memcached,
  * chargen, QOTD, RPC portmap, NetBIOS, RIP, mDNS, WS-Discovery, ARMS, CoAP).
  */
-export const AMPLIFICATION_PORTS: readonly number[] = [17, 19, 53, 111, 123, 137, 161, 389, 520, 1900, 3283, 3702, 5353, 5683, 11211];
+export const AMPLIFICATION_PORTS: readonly number[] = [
+  17, 19, 53, 111, 123, 137, 161, 389, 520, 1900, 3283, 3702, 5353, 5683, 11211,
+];
 
 interface DestinationBucket {
   key: string;
@@ -24,7 +26,8 @@ interface DestinationBucket {
  */
 export const volumetric: Detector = {
   name: 'volumetric',
-  description: 'attacks per destination: packets/s, bits/s or flows/s above limits from many sources; UDP amplification told apart',
+  description:
+    'attacks per destination: packets/s, bits/s or flows/s above limits from many sources; UDP amplification told apart',
   schedule: '1m',
   defaults: { pps: 20_000, bps: 1_000_000_000, fps: 3_500, min_sources: 10, amplification_share: 0.5, candidates: 100 },
   groups: [],
@@ -32,8 +35,14 @@ export const volumetric: Detector = {
     const [pps, bps, fps] = [num(ctx.params, 'pps'), num(ctx.params, 'bps'), num(ctx.params, 'fps')];
     const s = ctx.seconds;
     // Ranked by packets through the report execution; only the few over a limit are looked at closer.
-    const top = await groupTotals(ctx, 'destination', { by: 'packets', top: Math.max(1, Math.floor(num(ctx.params, 'candidates'))) });
-    const over = top.filter((t) => typeof t.key.destination === 'string' && (t.packets / s > pps || (t.bytes * 8) / s > bps || t.flows / s > fps));
+    const top = await groupTotals(ctx, 'destination', {
+      by: 'packets',
+      top: Math.max(1, Math.floor(num(ctx.params, 'candidates'))),
+    });
+    const over = top.filter(
+      (t) =>
+        typeof t.key.destination === 'string' && (t.packets / s > pps || (t.bytes * 8) / s > bps || t.flows / s > fps),
+    );
     if (over.length === 0) return [];
     const res = await ctx.aggregate<{ dst?: { buckets: DestinationBucket[] } }>(
       {
@@ -42,11 +51,26 @@ export const volumetric: Detector = {
           aggs: {
             sources: { cardinality: { field: 'source.ip' } },
             bytes: { sum: { field: 'network.bytes' } },
-            amp: { filter: { bool: { filter: [{ term: { 'network.transport': 'udp' } }, { terms: { 'source.port': [...AMPLIFICATION_PORTS] } }] } }, aggs: { bytes: { sum: { field: 'network.bytes' } } } },
+            amp: {
+              filter: {
+                bool: {
+                  filter: [
+                    { term: { 'network.transport': 'udp' } },
+                    { terms: { 'source.port': [...AMPLIFICATION_PORTS] } },
+                  ],
+                },
+              },
+              aggs: { bytes: { sum: { field: 'network.bytes' } } },
+            },
           },
         },
       },
-      { extra: listQuery('dst', over.map((t) => String(t.key.destination))) },
+      {
+        extra: listQuery(
+          'dst',
+          over.map((t) => String(t.key.destination)),
+        ),
+      },
     );
     const detail = new Map((res.dst?.buckets ?? []).map((b) => [b.key, b]));
     const out: Finding[] = [];

@@ -12,7 +12,10 @@ export type Expr =
   | { kind: 'neg'; arg: Expr }
   | { kind: 'bin'; op: '+' | '-' | '*' | '/'; left: Expr; right: Expr };
 
-type Token = { t: 'num'; v: number; at: number } | { t: 'str' | 'col'; v: string; at: number } | { t: 'op'; v: string; at: number };
+type Token =
+  | { t: 'num'; v: number; at: number }
+  | { t: 'str' | 'col'; v: string; at: number }
+  | { t: 'op'; v: string; at: number };
 
 function syntax(message: string, position: number): FlowdexError {
   return new FlowdexError('MAPPING_INVALID', `${message} at position ${position + 1}`, { position: position + 1 });
@@ -101,7 +104,8 @@ export function columnsOf(e: Expr): string[] {
 function operand(v: Cell | string | number, field: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const n = typeof v === 'number' ? v : Number(v);
-  if (typeof v === 'boolean' || !Number.isFinite(n)) throw badRecord(field, `${field}: ${JSON.stringify(v)} is not a number`);
+  if (typeof v === 'boolean' || !Number.isFinite(n))
+    throw badRecord(field, `${field}: ${JSON.stringify(v)} is not a number`);
   return n;
 }
 

@@ -11,17 +11,66 @@ type Target = Exclude<keyof FlowRecord, 'format' | 'occurrence'>;
 
 /** Each FlowRecord field a mapping can fill, with the type it gets unless the mapping says otherwise. */
 const TARGETS: Readonly<Record<Target, FieldType>> = {
-  start: 'time', end: 'time', srcIp: 'ip', dstIp: 'ip', srcAddress: 'string', dstAddress: 'string',
-  srcPort: 'int', dstPort: 'int', protocol: 'int', transport: 'string', srcBytes: 'int', srcPackets: 'int',
-  dstBytes: 'int', dstPackets: 'int', bytes: 'int', packets: 'int', tcpFlags: 'int', tos: 'int',
-  samplingRate: 'int', exporter: 'ip', observerName: 'string', inputInterface: 'int', outputInterface: 'int',
-  app: 'string', dnsQuery: 'string', httpHost: 'string', httpUrl: 'string', httpMethod: 'string',
-  httpStatus: 'int', tlsServerName: 'string', tlsVersion: 'string', clientLatencyMs: 'float',
-  serverLatencyMs: 'float', applicationLatencyMs: 'float', clientRetransmissions: 'int', serverRetransmissions: 'int',
-  inputInterfaceName: 'string', outputInterfaceName: 'string', inputPhysicalInterface: 'int', outputPhysicalInterface: 'int',
-  sender: 'ip', srcAs: 'int', dstAs: 'int', nextHop: 'ip', bgpNextHop: 'ip', vlan: 'int', postVlan: 'int', innerVlan: 'int',
-  srcMac: 'string', dstMac: 'string', mplsLabel: 'int', endReason: 'string', natSrcIp: 'ip', natDstIp: 'ip',
-  natSrcPort: 'int', natDstPort: 'int', ingressVrf: 'int', egressVrf: 'int', icmpType: 'int', icmpCode: 'int',
+  start: 'time',
+  end: 'time',
+  srcIp: 'ip',
+  dstIp: 'ip',
+  srcAddress: 'string',
+  dstAddress: 'string',
+  srcPort: 'int',
+  dstPort: 'int',
+  protocol: 'int',
+  transport: 'string',
+  srcBytes: 'int',
+  srcPackets: 'int',
+  dstBytes: 'int',
+  dstPackets: 'int',
+  bytes: 'int',
+  packets: 'int',
+  tcpFlags: 'int',
+  tos: 'int',
+  samplingRate: 'int',
+  exporter: 'ip',
+  observerName: 'string',
+  inputInterface: 'int',
+  outputInterface: 'int',
+  app: 'string',
+  dnsQuery: 'string',
+  httpHost: 'string',
+  httpUrl: 'string',
+  httpMethod: 'string',
+  httpStatus: 'int',
+  tlsServerName: 'string',
+  tlsVersion: 'string',
+  clientLatencyMs: 'float',
+  serverLatencyMs: 'float',
+  applicationLatencyMs: 'float',
+  clientRetransmissions: 'int',
+  serverRetransmissions: 'int',
+  inputInterfaceName: 'string',
+  outputInterfaceName: 'string',
+  inputPhysicalInterface: 'int',
+  outputPhysicalInterface: 'int',
+  sender: 'ip',
+  srcAs: 'int',
+  dstAs: 'int',
+  nextHop: 'ip',
+  bgpNextHop: 'ip',
+  vlan: 'int',
+  postVlan: 'int',
+  innerVlan: 'int',
+  srcMac: 'string',
+  dstMac: 'string',
+  mplsLabel: 'int',
+  endReason: 'string',
+  natSrcIp: 'ip',
+  natDstIp: 'ip',
+  natSrcPort: 'int',
+  natDstPort: 'int',
+  ingressVrf: 'int',
+  egressVrf: 'int',
+  icmpType: 'int',
+  icmpCode: 'int',
 };
 
 export interface FieldRule {
@@ -50,22 +99,34 @@ function invalid(file: string, message: string, field?: string): FlowdexError {
 export function compileMapping(doc: unknown, file: string): Mapping {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalid(file, 'must be a JSON object');
   const { fields, columns } = doc as { fields?: unknown; columns?: unknown };
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) throw invalid(file, '"fields" must be an object of target: expression', 'fields');
-  if (columns !== undefined && !(Array.isArray(columns) && columns.every((c) => typeof c === 'string'))) throw invalid(file, '"columns" must be a list of column names', 'columns');
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
+    throw invalid(file, '"fields" must be an object of target: expression', 'fields');
+  if (columns !== undefined && !(Array.isArray(columns) && columns.every((c) => typeof c === 'string')))
+    throw invalid(file, '"columns" must be a list of column names', 'columns');
   const rules: FieldRule[] = [];
   for (const [target, spec] of Object.entries(fields as Record<string, unknown>)) {
-    if (!(target in TARGETS) ) throw invalid(file, `unknown target field "${target}" (known: ${Object.keys(TARGETS).join(', ')})`, target);
+    if (!(target in TARGETS))
+      throw invalid(file, `unknown target field "${target}" (known: ${Object.keys(TARGETS).join(', ')})`, target);
     const t = target as Target;
-    const rule = typeof spec === 'string' ? { expr: spec } : (spec as { expr?: unknown; type?: unknown; unit?: unknown });
-    if (typeof rule !== 'object' || rule === null || typeof rule.expr !== 'string') throw invalid(file, `${target}: give an expression string or {"expr", "type", "unit"}`, target);
+    const rule =
+      typeof spec === 'string' ? { expr: spec } : (spec as { expr?: unknown; type?: unknown; unit?: unknown });
+    if (typeof rule !== 'object' || rule === null || typeof rule.expr !== 'string')
+      throw invalid(file, `${target}: give an expression string or {"expr", "type", "unit"}`, target);
     const type = rule.type ?? TARGETS[t];
-    if (!['int', 'float', 'ip', 'time', 'string'].includes(type as string)) throw invalid(file, `${target}: unknown type ${JSON.stringify(rule.type)} (int, float, ip, time, string)`, target);
-    if (rule.unit !== undefined && !['s', 'ms', 'iso'].includes(rule.unit as string)) throw invalid(file, `${target}: unknown unit ${JSON.stringify(rule.unit)} (s, ms, iso)`, target);
+    if (!['int', 'float', 'ip', 'time', 'string'].includes(type as string))
+      throw invalid(
+        file,
+        `${target}: unknown type ${JSON.stringify(rule.type)} (int, float, ip, time, string)`,
+        target,
+      );
+    if (rule.unit !== undefined && !['s', 'ms', 'iso'].includes(rule.unit as string))
+      throw invalid(file, `${target}: unknown unit ${JSON.stringify(rule.unit)} (s, ms, iso)`, target);
     let expr: Expr;
     try {
       expr = parseExpr(rule.expr);
     } catch (e) {
-      if (e instanceof FlowdexError) throw invalid(file, `${target}: ${e.message} in ${JSON.stringify(rule.expr)}`, target);
+      if (e instanceof FlowdexError)
+        throw invalid(file, `${target}: ${e.message} in ${JSON.stringify(rule.expr)}`, target);
       throw e;
     }
     rules.push({ target: t, source: rule.expr, expr, type: type as FieldType, unit: rule.unit as Unit | undefined });
@@ -81,7 +142,11 @@ export function checkColumns(m: Mapping, available: readonly string[]): void {
   const missing = m.needs.find((c) => !have.has(c));
   if (missing === undefined) return;
   const rule = m.rules.find((r) => columnsOf(r.expr).includes(missing));
-  throw invalid(m.file, `unknown column "${missing}" in ${rule?.target ?? 'a field'} (input has: ${available.join(', ')})`, rule?.target);
+  throw invalid(
+    m.file,
+    `unknown column "${missing}" in ${rule?.target ?? 'a field'} (input has: ${available.join(', ')})`,
+    rule?.target,
+  );
 }
 
 function coerce(rule: FieldRule, v: string | number): string | number {
@@ -98,7 +163,10 @@ function coerce(rule: FieldRule, v: string | number): string | number {
       const t = toTime(v, rule.unit ?? 'auto');
       if (t === undefined) {
         const why = typeof v === 'string' ? dateTimeProblem(v) : undefined;
-        throw badRecord(target, `${target} is not a ${why ? 'valid ' : ''}time: ${JSON.stringify(v)}${why ? ` (${why})` : ''}`);
+        throw badRecord(
+          target,
+          `${target} is not a ${why ? 'valid ' : ''}time: ${JSON.stringify(v)}${why ? ` (${why})` : ''}`,
+        );
       }
       return t;
     }

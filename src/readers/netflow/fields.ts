@@ -78,7 +78,10 @@ const VLAN_MASK = 0x0fff;
 const END_REASONS = ['', 'idle timeout', 'active timeout', 'end of flow', 'forced end', 'lack of resources'];
 
 /** Read when the record is finished, while its datagram's buffer is still the one decoded. */
-const section = (kind: 'link' | 'ip'): Setter => (s, b, o, n) => void (s.frame = { kind, data: b.subarray(o, o + n) });
+const section =
+  (kind: 'link' | 'ip'): Setter =>
+  (s, b, o, n) =>
+    void (s.frame = { kind, data: b.subarray(o, o + n) });
 
 /** IANA elements (enterprise 0); ids 1–127 are shared by NetFlow v9 and IPFIX. */
 export const IANA_FIELDS = new Map<number, Setter>([

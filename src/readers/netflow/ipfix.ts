@@ -15,7 +15,12 @@ export function decodeIpfix(buf: Buffer, origin: Origin, cache: TemplateCache, s
   const cut = declared > buf.length;
   let length = declared;
   if (declared < IPFIX_HEADER || cut) length = buf.length;
-  if (declared < IPFIX_HEADER) sink.reject(`IPFIX message length ${declared} is shorter than its header; decoding the ${buf.length} bytes present`, origin, 2);
+  if (declared < IPFIX_HEADER)
+    sink.reject(
+      `IPFIX message length ${declared} is shorter than its header; decoding the ${buf.length} bytes present`,
+      origin,
+      2,
+    );
   const header: ExportHeader = { format: 'ipfix', exportMs: buf.readUInt32BE(4) * 1000, domain: buf.readUInt32BE(12) };
   const scope = TemplateCache.scope(origin.exporter, header);
   let o = IPFIX_HEADER;
@@ -27,10 +32,18 @@ export function decodeIpfix(buf: Buffer, origin: Origin, cache: TemplateCache, s
       if (cut && len >= 4 && o + len <= declared) {
         // The cut falls inside this set: the whole data records before it still decode.
         if (id >= 256) cache.dataSet(scope, id, buf, o + 4, length, header, origin, sink);
-        sink.reject(`IPFIX message cut short: ${length} of its ${declared} bytes present, set ${id} lacks its last ${o + len - length}`, origin, length);
+        sink.reject(
+          `IPFIX message cut short: ${length} of its ${declared} bytes present, set ${id} lacks its last ${o + len - length}`,
+          origin,
+          length,
+        );
         return length;
       }
-      sink.reject(`set ${id} claims ${len} bytes but ${length - o} remain in the ${length}-byte message; rest skipped`, origin, o);
+      sink.reject(
+        `set ${id} claims ${len} bytes but ${length - o} remain in the ${length}-byte message; rest skipped`,
+        origin,
+        o,
+      );
       // The bytes the set overran into are part of this one problem, not the start of another message.
       return len < 4 ? length : Math.min(buf.length, Math.max(length, o + len));
     }
@@ -39,11 +52,25 @@ export function decodeIpfix(buf: Buffer, origin: Origin, cache: TemplateCache, s
     else if (id >= 256) cache.dataSet(scope, id, buf, o + 4, end, header, origin, sink);
     o = end;
   }
-  if (cut) sink.reject(`IPFIX message length ${declared} disagrees with the ${buf.length} bytes present; the sets present were decoded`, origin, 2);
+  if (cut)
+    sink.reject(
+      `IPFIX message length ${declared} disagrees with the ${buf.length} bytes present; the sets present were decoded`,
+      origin,
+      2,
+    );
   return length;
 }
 
-function templates(buf: Buffer, start: number, end: number, options: boolean, scope: string, cache: TemplateCache, sink: Sink, origin: Origin): void {
+function templates(
+  buf: Buffer,
+  start: number,
+  end: number,
+  options: boolean,
+  scope: string,
+  cache: TemplateCache,
+  sink: Sink,
+  origin: Origin,
+): void {
   let o = start;
   const headLen = options ? 6 : 4;
   while (o + headLen <= end) {

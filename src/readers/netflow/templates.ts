@@ -59,7 +59,12 @@ export interface Sink {
   skipped(kind: string): void;
 }
 
-export function makeTemplate(id: number, fields: { id: number; enterprise: number; length: number; scope?: boolean }[], options: boolean, v9: boolean): Template {
+export function makeTemplate(
+  id: number,
+  fields: { id: number; enterprise: number; length: number; scope?: boolean }[],
+  options: boolean,
+  v9: boolean,
+): Template {
   let min = 0;
   let variable = false;
   const compiled = fields.map((f) => {
@@ -89,7 +94,12 @@ const UINT32 = 4294967296;
 
 /** Template state in a storable form (no compiled setters), for a collector to persist across restarts. */
 export interface TemplateSnapshot {
-  templates: { scope: string; id: number; options: boolean; fields: { id: number; enterprise: number; length: number; scope?: boolean }[] }[];
+  templates: {
+    scope: string;
+    id: number;
+    options: boolean;
+    fields: { id: number; enterprise: number; length: number; scope?: boolean }[];
+  }[];
   /** Keys start with the scope (`<scope>#<sampler>`, `<scope>#<ifIndex>`). */
   sampling: [string, number][];
   systemInit: [string, number][];
@@ -111,14 +121,28 @@ export class TemplateCache {
       scope: key.slice(0, key.lastIndexOf('#')),
       id: t.id,
       options: t.options,
-      fields: t.fields.map((f) => ({ id: f.id, enterprise: f.enterprise, length: f.length, ...(f.scope ? { scope: true } : {}) })),
+      fields: t.fields.map((f) => ({
+        id: f.id,
+        enterprise: f.enterprise,
+        length: f.length,
+        ...(f.scope ? { scope: true } : {}),
+      })),
     }));
-    return { templates, sampling: [...this.sampling], systemInit: [...this.systemInit], interfaceNames: [...this.interfaceNames] };
+    return {
+      templates,
+      sampling: [...this.sampling],
+      systemInit: [...this.systemInit],
+      interfaceNames: [...this.interfaceNames],
+    };
   }
 
   /** Loads persisted state; templates the exporter sends later replace these. */
   restore(s: TemplateSnapshot): void {
-    for (const t of s.templates) this.templates.set(`${t.scope}#${t.id}`, makeTemplate(t.id, t.fields, t.options, t.scope.includes('|netflow-v9|')));
+    for (const t of s.templates)
+      this.templates.set(
+        `${t.scope}#${t.id}`,
+        makeTemplate(t.id, t.fields, t.options, t.scope.includes('|netflow-v9|')),
+      );
     for (const [k, v] of s.sampling) this.sampling.set(k, v);
     for (const [k, v] of s.systemInit) this.systemInit.set(k, v);
     for (const [k, v] of s.interfaceNames) this.interfaceNames.set(k, v);
@@ -153,13 +177,29 @@ export class TemplateCache {
   }
 
   /** Decodes one data set (body without its 4-byte header), or holds it until its template comes. */
-  dataSet(scope: string, id: number, buf: Buffer, start: number, end: number, header: ExportHeader, origin: Origin, sink: Sink): void {
+  dataSet(
+    scope: string,
+    id: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    header: ExportHeader,
+    origin: Origin,
+    sink: Sink,
+  ): void {
     const t = this.templates.get(`${scope}#${id}`);
     if (t) {
       this.decodeRecords(t, buf, start, end, header, origin, start, sink);
       return;
     }
-    this.held.push({ key: scope, templateId: id, data: Buffer.from(buf.subarray(start, end)), header, origin, at: start });
+    this.held.push({
+      key: scope,
+      templateId: id,
+      data: Buffer.from(buf.subarray(start, end)),
+      header,
+      origin,
+      at: start,
+    });
     if (this.held.length > MAX_HELD_SETS) {
       const dropped = this.held.shift();
       if (dropped) sink.reject(noTemplate(dropped), dropped.origin, dropped.at);
@@ -175,13 +215,25 @@ export class TemplateCache {
     }
     for (const sets of byTemplate.values()) {
       const h = sets[0] as Held;
-      const more = sets.length > 1 ? ` (${sets.length} data sets, ${sets.reduce((n, x) => n + x.data.length, 0)} bytes, the first here)` : '';
+      const more =
+        sets.length > 1
+          ? ` (${sets.length} data sets, ${sets.reduce((n, x) => n + x.data.length, 0)} bytes, the first here)`
+          : '';
       sink.reject(noTemplate(h) + more, h.origin, h.at);
     }
     this.held = [];
   }
 
-  private decodeRecords(t: Template, buf: Buffer, start: number, end: number, header: ExportHeader, origin: Origin, at: number, sink: Sink): void {
+  private decodeRecords(
+    t: Template,
+    buf: Buffer,
+    start: number,
+    end: number,
+    header: ExportHeader,
+    origin: Origin,
+    at: number,
+    sink: Sink,
+  ): void {
     const scope = TemplateCache.scope(origin.exporter, header);
     if (t.minLength === 0) {
       sink.reject(`template ${t.id} describes empty records; data set skipped`, origin, at);
@@ -215,7 +267,11 @@ export class TemplateCache {
         o += len;
       }
       if (!ok) {
-        sink.reject(`record of template ${t.id} runs past the end of its set (variable-length field too long)`, origin, at + (recStart - start));
+        sink.reject(
+          `record of template ${t.id} runs past the end of its set (variable-length field too long)`,
+          origin,
+          at + (recStart - start),
+        );
         return;
       }
       if (t.options) {
@@ -230,7 +286,11 @@ export class TemplateCache {
           this.version++;
         }
         const name = s.interfaceName ?? s.interfaceDescription;
-        if (s.scopeInterface !== undefined && name !== undefined && this.interfaceNames.get(`${scope}#${s.scopeInterface}`) !== name) {
+        if (
+          s.scopeInterface !== undefined &&
+          name !== undefined &&
+          this.interfaceNames.get(`${scope}#${s.scopeInterface}`) !== name
+        ) {
           this.interfaceNames.set(`${scope}#${s.scopeInterface}`, name);
           this.version++;
         }
@@ -245,19 +305,25 @@ export class TemplateCache {
     const r = s.r;
     const fallback = s.observed ?? origin.captureMs ?? h.exportMs;
     const base = h.sysUptime !== undefined ? h.exportMs - h.sysUptime : this.systemInit.get(scope);
-    r.start = s.startAbs ?? fromUptime(base, h.sysUptime, s.firstUptime) ?? fromDelta(h.exportMs, s.startDeltaUs) ?? fallback;
+    r.start =
+      s.startAbs ?? fromUptime(base, h.sysUptime, s.firstUptime) ?? fromDelta(h.exportMs, s.startDeltaUs) ?? fallback;
     const end = s.endAbs ?? fromUptime(base, h.sysUptime, s.lastUptime) ?? fromDelta(h.exportMs, s.endDeltaUs);
     if (end !== undefined) r.end = end;
     if (s.frame) {
       // A record that carries a packet's first bytes instead of (or besides) flow keys.
-      const ip = s.frame.kind === 'link' ? parseEthernet(s.frame.data, 0, s.frame.data.length) : parseIp(s.frame.data, 0, s.frame.data.length);
+      const ip =
+        s.frame.kind === 'link'
+          ? parseEthernet(s.frame.data, 0, s.frame.data.length)
+          : parseIp(s.frame.data, 0, s.frame.data.length);
       if (ip) fillFromPacket(r, s.frame.data, ip);
     }
     if (r.protocol === 1 || r.protocol === 58) icmpFields(r, s.icmpTypeCode);
     const rate = samplingRate(s) ?? this.samplerRate(scope, s.samplerId);
     if (rate !== undefined && rate > 0) r.samplingRate = rate;
-    if (r.inputInterface !== undefined) setIf(r, 'inputInterfaceName', this.interfaceNames.get(`${scope}#${r.inputInterface}`));
-    if (r.outputInterface !== undefined) setIf(r, 'outputInterfaceName', this.interfaceNames.get(`${scope}#${r.outputInterface}`));
+    if (r.inputInterface !== undefined)
+      setIf(r, 'inputInterfaceName', this.interfaceNames.get(`${scope}#${r.inputInterface}`));
+    if (r.outputInterface !== undefined)
+      setIf(r, 'outputInterfaceName', this.interfaceNames.get(`${scope}#${r.outputInterface}`));
     if (origin.exporter !== undefined) r.exporter = origin.exporter;
     return r;
   }
@@ -284,7 +350,11 @@ function samplerKey(scope: string, samplerId: number | undefined): string {
   return `${scope}#${samplerId ?? '*'}`;
 }
 
-function setIf<K extends 'inputInterfaceName' | 'outputInterfaceName'>(r: FlowRecord, key: K, v: string | undefined): void {
+function setIf<K extends 'inputInterfaceName' | 'outputInterfaceName'>(
+  r: FlowRecord,
+  key: K,
+  v: string | undefined,
+): void {
   if (v !== undefined) r[key] = v;
 }
 
@@ -304,7 +374,11 @@ export function icmpFields(r: FlowRecord, typeCode: number | undefined): void {
 }
 
 /** v9 uptimes wrap at 2^32 ms (49.7 days); a first-switched just after export time is clock jitter. */
-function fromUptime(base: number | undefined, sysUptime: number | undefined, t: number | undefined): number | undefined {
+function fromUptime(
+  base: number | undefined,
+  sysUptime: number | undefined,
+  t: number | undefined,
+): number | undefined {
   if (t === undefined || base === undefined) return undefined;
   if (sysUptime === undefined) return base + t;
   let diff = sysUptime - t;

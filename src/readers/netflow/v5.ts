@@ -44,11 +44,19 @@ export function decodeV5(buf: Buffer, origin: Origin, sink: Sink): void {
   }
   // A count that lies is one problem, not thousands of missing records.
   if (present < count) {
-    sink.reject(`NetFlow v5 header counts ${count} records but the datagram holds ${present} (truncated or bad count)`, origin, V5_HEADER + present * V5_RECORD);
+    sink.reject(
+      `NetFlow v5 header counts ${count} records but the datagram holds ${present} (truncated or bad count)`,
+      origin,
+      V5_HEADER + present * V5_RECORD,
+    );
   }
   const whole = Math.floor((buf.length - V5_HEADER) / V5_RECORD);
   if (whole > count) {
-    sink.reject(`NetFlow v5 datagram holds ${whole} records but its header counts ${count}; the ${whole - count} after them are not decoded`, origin, V5_HEADER + count * V5_RECORD);
+    sink.reject(
+      `NetFlow v5 datagram holds ${whole} records but its header counts ${count}; the ${whole - count} after them are not decoded`,
+      origin,
+      V5_HEADER + count * V5_RECORD,
+    );
   }
 }
 

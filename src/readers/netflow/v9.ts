@@ -23,7 +23,11 @@ export function decodeV9(buf: Buffer, origin: Origin, cache: TemplateCache, sink
     if (len < 4 || o + len > buf.length) {
       // Exporters pad datagrams with zeros after the last flowset; that is not an error.
       if (isZero(buf, o, buf.length)) return;
-      sink.reject(`flowset ${id} claims ${len} bytes but ${buf.length - o} remain; rest of datagram skipped`, origin, o);
+      sink.reject(
+        `flowset ${id} claims ${len} bytes but ${buf.length - o} remain; rest of datagram skipped`,
+        origin,
+        o,
+      );
       return;
     }
     const end = o + len;
@@ -34,7 +38,15 @@ export function decodeV9(buf: Buffer, origin: Origin, cache: TemplateCache, sink
   }
 }
 
-function templates(buf: Buffer, start: number, end: number, scope: string, cache: TemplateCache, sink: Sink, origin: Origin): void {
+function templates(
+  buf: Buffer,
+  start: number,
+  end: number,
+  scope: string,
+  cache: TemplateCache,
+  sink: Sink,
+  origin: Origin,
+): void {
   let o = start;
   while (o + 4 <= end) {
     const id = buf.readUInt16BE(o);
@@ -54,7 +66,15 @@ function templates(buf: Buffer, start: number, end: number, scope: string, cache
   }
 }
 
-function optionTemplates(buf: Buffer, start: number, end: number, scope: string, cache: TemplateCache, sink: Sink, origin: Origin): void {
+function optionTemplates(
+  buf: Buffer,
+  start: number,
+  end: number,
+  scope: string,
+  cache: TemplateCache,
+  sink: Sink,
+  origin: Origin,
+): void {
   let o = start;
   while (o + 6 <= end) {
     const id = buf.readUInt16BE(o);
@@ -62,13 +82,22 @@ function optionTemplates(buf: Buffer, start: number, end: number, scope: string,
     const optLen = buf.readUInt16BE(o + 4);
     if (id < 256) return;
     if (scopeLen % 4 || optLen % 4 || o + 6 + scopeLen + optLen > end) {
-      sink.reject(`options template ${id} has scope length ${scopeLen} and option length ${optLen} that do not fit its flowset`, origin, o);
+      sink.reject(
+        `options template ${id} has scope length ${scopeLen} and option length ${optLen} that do not fit its flowset`,
+        origin,
+        o,
+      );
       return;
     }
     const fields = [];
     for (let p = o + 6; p < o + 6 + scopeLen + optLen; p += 4) {
       // Scope types (system, interface…) have setters of their own; ids 1–5 would collide with flow fields.
-      fields.push({ id: buf.readUInt16BE(p), enterprise: 0, length: buf.readUInt16BE(p + 2), scope: p < o + 6 + scopeLen });
+      fields.push({
+        id: buf.readUInt16BE(p),
+        enterprise: 0,
+        length: buf.readUInt16BE(p + 2),
+        scope: p < o + 6 + scopeLen,
+      });
     }
     cache.define(scope, makeTemplate(id, fields, true, true), sink);
     o += 6 + scopeLen + optLen;

@@ -21,7 +21,11 @@ export type LineHandler = (text: string, no: number) => Decoded | undefined;
  * Runs a line handler over an input: every line ends as a flow, a reject, or is skipped as
  * structure, so counts add up. Rejects carry the file, line and field of the problem.
  */
-export async function* driveLines(input: ReaderInput, options: ReaderOptions, handler: LineHandler): AsyncGenerator<ReadItem> {
+export async function* driveLines(
+  input: ReaderInput,
+  options: ReaderOptions,
+  handler: LineHandler,
+): AsyncGenerator<ReadItem> {
   const offset = options.timeOffsetMs ?? 0;
   for await (const batch of splitLines(input.chunks)) {
     for (const { text, no } of batch) {

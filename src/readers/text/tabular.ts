@@ -46,7 +46,8 @@ export function tabularHandler(spec: TabularSpec): LineHandler {
     } catch (e) {
       throw badRecord('json', `invalid JSON: ${(e as Error).message}`);
     }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw badRecord('json', 'a JSON record must be an object');
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+      throw badRecord('json', 'a JSON record must be an object');
     return { record: spec.decode(new JsonRow(obj as Record<string, unknown>)), line, raw: text };
   }
 
@@ -127,7 +128,10 @@ export function firstRecordKeys(lines: readonly string[]): string[] | undefined 
     if (first === '{') {
       const close = lines.findIndex((l, j) => j > i && CLOSE.test(l));
       if (close === -1) return undefined;
-      text = lines.slice(i, close + 1).join('\n').replace(/[,\]]\s*$/, '');
+      text = lines
+        .slice(i, close + 1)
+        .join('\n')
+        .replace(/[,\]]\s*$/, '');
     }
     try {
       const obj: unknown = JSON.parse(text.endsWith(',') ? text.slice(0, -1) : text);

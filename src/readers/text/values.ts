@@ -53,7 +53,8 @@ export function num(row: Row, key: string): number | undefined {
   const v = row.get(key);
   if (!present(v)) return undefined;
   const n = typeof v === 'number' ? v : Number(String(v).trim());
-  if (typeof v === 'boolean' || !Number.isFinite(n)) throw badRecord(key, `${key} is not a number: ${JSON.stringify(v)}`);
+  if (typeof v === 'boolean' || !Number.isFinite(n))
+    throw badRecord(key, `${key} is not a number: ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -64,7 +65,8 @@ const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
 export function counter(row: Row, key: string): number | undefined {
   const n = num(row, key);
   if (n === undefined) return undefined;
-  if (n < 0 || n > MAX_COUNTER || !Number.isInteger(n)) throw badRecord(key, `${key} must be a non-negative integer count, got ${n}`);
+  if (n < 0 || n > MAX_COUNTER || !Number.isInteger(n))
+    throw badRecord(key, `${key} must be a non-negative integer count, got ${n}`);
   return n;
 }
 
@@ -92,7 +94,8 @@ export function secondsToMs(s: number): number {
   return Math.round(s * 1000);
 }
 
-const DATE_TIME = /^(\d{4})[-/](\d\d)[-/](\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(Z|[+-]\d\d(?::?\d\d)?)?$/i;
+const DATE_TIME =
+  /^(\d{4})[-/](\d\d)[-/](\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(Z|[+-]\d\d(?::?\d\d)?)?$/i;
 
 /**
  * Parses a calendar time: ISO 8601 and the `YYYY-MM-DD hh:mm:ss[.frac]` / `YYYY/MM/DD …` forms
@@ -130,7 +133,8 @@ function calendarProblem(m: RegExpExecArray): string | undefined {
   if (Number(s) > 59) return `second ${s} is past 59`;
   if (zone && zone.toUpperCase() !== 'Z') {
     const digits = zone.slice(1).replace(':', '');
-    if (Number(digits.slice(0, 2)) > 23 || Number(digits.slice(2) || '0') > 59) return `zone offset ${zone} is not a time offset`;
+    if (Number(digits.slice(0, 2)) > 23 || Number(digits.slice(2) || '0') > 59)
+      return `zone offset ${zone} is not a time offset`;
   }
   return undefined;
 }

@@ -25,7 +25,12 @@ function monitorOf(p: Params): MonitorInput {
   const params =
     raw !== null && typeof raw === 'object' && !Array.isArray(raw)
       ? (raw as MonitorInput['params'])
-      : parseParamArgs((text(p, 'params', 2000) ?? '').split(/[\n,]+/).map((l) => l.trim()).filter((l) => l !== ''));
+      : parseParamArgs(
+          (text(p, 'params', 2000) ?? '')
+            .split(/[\n,]+/)
+            .map((l) => l.trim())
+            .filter((l) => l !== ''),
+        );
   return {
     name: required(p, 'name', MAX_NAME_LENGTH),
     detector: required(p, 'detector'),
@@ -51,15 +56,43 @@ export function alertPages(ctx: WebContext, csrf: Csrf): Router {
       listAlerts(client, config, { states: ['resolved'], limit: 50 }),
       listMonitors(client, config),
     ]);
-    const detectors = [...registry.detectors.values()].map((d) => ({ ...d, defaultsText: Object.entries(d.defaults).map(([k, v]) => `${k}=${v}`).join(' '), module: registry.modules.get(d.name) }));
-    renderPage(ctx, res, 'alerts', { title: 'Alerts', nav: 'alerts' }, {
-      open: open.map((a) => ({ ...a, active: a.state === 'active', keyText: Object.entries(a.key).map(([k, v]) => `${k} ${v ?? '—'}`).join(' · ') })),
-      resolved: resolved.map((a) => ({ ...a, keyText: Object.entries(a.key).map(([k, v]) => `${k} ${v ?? '—'}`).join(' · ') })),
-      monitors: monitors.map((m) => ({ ...m, paramsText: Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(' ') })),
-      detectors,
-      groups: GROUPS,
-      moduleErrors: registry.errors,
-    });
+    const detectors = [...registry.detectors.values()].map((d) => ({
+      ...d,
+      defaultsText: Object.entries(d.defaults)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+      module: registry.modules.get(d.name),
+    }));
+    renderPage(
+      ctx,
+      res,
+      'alerts',
+      { title: 'Alerts', nav: 'alerts' },
+      {
+        open: open.map((a) => ({
+          ...a,
+          active: a.state === 'active',
+          keyText: Object.entries(a.key)
+            .map(([k, v]) => `${k} ${v ?? '—'}`)
+            .join(' · '),
+        })),
+        resolved: resolved.map((a) => ({
+          ...a,
+          keyText: Object.entries(a.key)
+            .map(([k, v]) => `${k} ${v ?? '—'}`)
+            .join(' · '),
+        })),
+        monitors: monitors.map((m) => ({
+          ...m,
+          paramsText: Object.entries(m.params)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+        })),
+        detectors,
+        groups: GROUPS,
+        moduleErrors: registry.errors,
+      },
+    );
   });
 
   r.post('/alerts/:id/ack', csrf.verify, async (req, res) => {
@@ -87,14 +120,35 @@ export function alertApi(ctx: WebContext): Router {
     const p = req.query as Params;
     const state = oneOf(p, 'state', STATES);
     const monitor = text(p, 'monitor');
-    res.json({ alerts: await listAlerts(client, config, { ...(state ? { states: [state] } : flag(p, 'all') ? {} : { states: ['active', 'acknowledged'] }), ...(monitor ? { monitor } : {}), limit: integer(p, 'limit', 1, 1000) ?? 100 }) });
+    res.json({
+      alerts: await listAlerts(client, config, {
+        ...(state ? { states: [state] } : flag(p, 'all') ? {} : { states: ['active', 'acknowledged'] }),
+        ...(monitor ? { monitor } : {}),
+        limit: integer(p, 'limit', 1, 1000) ?? 100,
+      }),
+    });
   });
   r.post('/alerts/:id/ack', async (req, res) => {
-    res.json(await acknowledgeAlert(client, config, idParam(req), ctx.now(), text(bodyOf(req), 'note', MAX_DESCRIPTION_LENGTH)));
+    res.json(
+      await acknowledgeAlert(
+        client,
+        config,
+        idParam(req),
+        ctx.now(),
+        text(bodyOf(req), 'note', MAX_DESCRIPTION_LENGTH),
+      ),
+    );
   });
   r.get('/detectors', (_req, res) => {
     res.json({
-      detectors: [...registry.detectors.values()].map((d) => ({ name: d.name, description: d.description, schedule: d.schedule, groups: d.groups, defaults: d.defaults, module: registry.modules.get(d.name) ?? null })),
+      detectors: [...registry.detectors.values()].map((d) => ({
+        name: d.name,
+        description: d.description,
+        schedule: d.schedule,
+        groups: d.groups,
+        defaults: d.defaults,
+        module: registry.modules.get(d.name) ?? null,
+      })),
       errors: registry.errors,
     });
   });
@@ -103,7 +157,10 @@ export function alertApi(ctx: WebContext): Router {
   });
   r.post('/monitors', async (req, res) => {
     const m = await createMonitor(client, config, registry, monitorOf(bodyOf(req)), ctx.now());
-    res.status(201).location(`/api/monitors/${encodeURIComponent(m.slug)}`).json(m);
+    res
+      .status(201)
+      .location(`/api/monitors/${encodeURIComponent(m.slug)}`)
+      .json(m);
   });
   r.get('/monitors/:name', async (req, res) => {
     res.json(await getMonitor(client, config, req.params.name));

@@ -33,7 +33,8 @@ export function pivots(doc: FlowDoc): Pivot[] {
   if (src) out.push({ label: 'same source', query: src });
   if (dst) out.push({ label: 'same destination', query: dst });
   if (src && dst) out.push({ label: 'same pair', query: `${src} ${dst}` });
-  if (doc.network.community_id) out.push({ label: 'same Community ID', query: `community_id:${quoteValue(doc.network.community_id)}` });
+  if (doc.network.community_id)
+    out.push({ label: 'same Community ID', query: `community_id:${quoteValue(doc.network.community_id)}` });
   if (dst) {
     const service = [dst];
     if (doc.destination.port !== undefined) service.push(`dport:${doc.destination.port}`);
@@ -41,8 +42,12 @@ export function pivots(doc: FlowDoc): Pivot[] {
     out.push({ label: 'same service', query: service.join(' ') });
   }
   // Enriched fields: the same place, AS and network on either side.
-  for (const [side, label, end, net] of [['src', 'source', doc.source, doc.flow.src_net], ['dst', 'destination', doc.destination, doc.flow.dst_net]] as const) {
-    if (end.geo?.country_iso_code) out.push({ label: `same ${label} country`, query: `${side}_country:${quoteValue(end.geo.country_iso_code)}` });
+  for (const [side, label, end, net] of [
+    ['src', 'source', doc.source, doc.flow.src_net],
+    ['dst', 'destination', doc.destination, doc.flow.dst_net],
+  ] as const) {
+    if (end.geo?.country_iso_code)
+      out.push({ label: `same ${label} country`, query: `${side}_country:${quoteValue(end.geo.country_iso_code)}` });
     if (end.as?.number !== undefined) out.push({ label: `same ${label} AS`, query: `${side}_as:${end.as.number}` });
     if (net?.name) out.push({ label: `same ${label} network`, query: `${side}_net:${quoteValue(net.name)}` });
   }
@@ -55,7 +60,8 @@ export function fieldRows(doc: FlowDoc): { name: string; value: string; descript
   const known = new Set<string>();
   for (const f of FIELDS) {
     known.add(f.name);
-    if (getPath(doc, f.name) !== undefined) rows.push({ name: f.name, value: cellText(f, doc), description: f.description });
+    if (getPath(doc, f.name) !== undefined)
+      rows.push({ name: f.name, value: cellText(f, doc), description: f.description });
   }
   const walk = (v: unknown, path: string): void => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && !('lat' in v && 'lon' in v)) {
@@ -67,7 +73,6 @@ export function fieldRows(doc: FlowDoc): { name: string; value: string; descript
   walk(doc, '');
   return rows;
 }
-
 
 /** Flow detail only reads one daily flow index of this prefix (`getFlow` checks the name exactly). */
 function flowOf(ctx: WebContext, index: string, id: string): Promise<FlowHit> {
@@ -83,15 +88,29 @@ export function flowPages(ctx: WebContext): Router {
     const from = text(p, 'from') ?? new Date(t - DAY_MS).toISOString();
     const to = text(p, 'to') ?? new Date(t + DAY_MS).toISOString();
     res.locals.form = { q: '', from, to };
-    const hosts = [hit.doc.source, hit.doc.destination].map((e) => e.ip ?? e.address).filter((a): a is string => a !== undefined);
-    renderPage(ctx, res, 'flow', { title: 'Flow', nav: 'search' }, {
-      hit,
-      time: formatTime(hit.doc['@timestamp']),
-      fields: fieldRows(hit.doc),
-      pivots: pivots(hit.doc).map((pv) => ({ ...pv, href: `/?${new URLSearchParams({ q: pv.query, from, to }).toString()}` })),
-      hosts: hosts.map((h) => ({ address: h, href: `/host/${encodeURIComponent(h)}?${new URLSearchParams({ from, to }).toString()}` })),
-      json: JSON.stringify(hit.doc, null, 2),
-    });
+    const hosts = [hit.doc.source, hit.doc.destination]
+      .map((e) => e.ip ?? e.address)
+      .filter((a): a is string => a !== undefined);
+    renderPage(
+      ctx,
+      res,
+      'flow',
+      { title: 'Flow', nav: 'search' },
+      {
+        hit,
+        time: formatTime(hit.doc['@timestamp']),
+        fields: fieldRows(hit.doc),
+        pivots: pivots(hit.doc).map((pv) => ({
+          ...pv,
+          href: `/?${new URLSearchParams({ q: pv.query, from, to }).toString()}`,
+        })),
+        hosts: hosts.map((h) => ({
+          address: h,
+          href: `/host/${encodeURIComponent(h)}?${new URLSearchParams({ from, to }).toString()}`,
+        })),
+        json: JSON.stringify(hit.doc, null, 2),
+      },
+    );
   });
 }
 

@@ -30,10 +30,20 @@ function runner(ctx: WebContext, p: Params): (req: ReportRequest) => Promise<Rep
 }
 
 function panel(def: ReportDef, r: ReportResult, range: string): object {
-  const base = { name: def.name, description: def.description, served_by: r.served_by, took_ms: r.took_ms, rows: r.rows.length };
+  const base = {
+    name: def.name,
+    description: def.description,
+    served_by: r.served_by,
+    took_ms: r.took_ms,
+    rows: r.rows.length,
+  };
   if (def.kind === 'top') return { ...base, table: topTable(r, def.defaultBy, range) };
   return def.kind === 'series'
-    ? { ...base, chart: seriesChart(r, 'bytes', 'area', `${def.name}: bytes per interval`), chart2: seriesChart(r, 'flows', 'line', `${def.name}: flows per interval`) }
+    ? {
+        ...base,
+        chart: seriesChart(r, 'bytes', 'area', `${def.name}: bytes per interval`),
+        chart2: seriesChart(r, 'flows', 'line', `${def.name}: flows per interval`),
+      }
     : { ...base, chart: seriesChart(r, 'unique', 'line', `${def.name} per interval`) };
 }
 
@@ -50,7 +60,9 @@ function rangeQuery(p: Params): string {
 /** How the query language names a host on either side, as a source and as a destination. */
 export function hostQueries(address: string): { either: string; src: string; dst: string } {
   const v = quoteValue(address);
-  return isIP(address) !== 0 ? { either: `ip:${v}`, src: `src:${v}`, dst: `dst:${v}` } : { either: `address:${v}`, src: `srcaddr:${v}`, dst: `dstaddr:${v}` };
+  return isIP(address) !== 0
+    ? { either: `ip:${v}`, src: `src:${v}`, dst: `dst:${v}` }
+    : { either: `address:${v}`, src: `srcaddr:${v}`, dst: `dstaddr:${v}` };
 }
 
 export interface HostReport {
@@ -91,17 +103,31 @@ export async function hostReport(ctx: WebContext, address: string, p: Params): P
   const q = hostQueries(address);
   const user = queryText(p);
   const withUser = (hostQ: string): string => (user ? `(${user}) ${hostQ}` : hostQ);
-  const base = (report: ReportName, query: string): ReportRequest => ({ ...reportRequestOf(report, p), query: withUser(query) });
+  const base = (report: ReportName, query: string): ReportRequest => ({
+    ...reportRequestOf(report, p),
+    query: withUser(query),
+  });
   const run = runner(ctx, p);
   const [latest, traffic, destinations, sources, offered, used] = await Promise.all([
-    searchFlows(ctx.client, ctx.config, { query: withUser(q.either), from: text(p, 'from'), to: text(p, 'to'), limit: 1 }, ctx.now()),
+    searchFlows(
+      ctx.client,
+      ctx.config,
+      { query: withUser(q.either), from: text(p, 'from'), to: text(p, 'to'), limit: 1 },
+      ctx.now(),
+    ),
     run(base('traffic', q.either)),
     run(base('top-destinations', q.src)),
     run(base('top-sources', q.dst)),
     run(base('top-services', q.dst)),
     run(base('top-services', q.src)),
   ]);
-  return { address, traffic, peers: { destinations, sources }, services: { offered, used }, about: hostFacts(latest.hits[0]?.doc, address) };
+  return {
+    address,
+    traffic,
+    peers: { destinations, sources },
+    services: { offered, used },
+    about: hostFacts(latest.hits[0]?.doc, address),
+  };
 }
 
 export function reportPages(ctx: WebContext): Router {
@@ -111,34 +137,62 @@ export function reportPages(ctx: WebContext): Router {
     const run = runner(ctx, req.query);
     const results = await Promise.all(defs.map((d) => run(reportRequestOf(d.name, req.query))));
     const range = rangeQuery(req.query);
-    renderPage(ctx, res, 'reports', { title: 'Reports', nav: 'reports' }, {
-      presets: TIME_PRESETS.map((t) => ({ ...t, href: `/reports?${new URLSearchParams({ q: queryText(req.query), from: t.from }).toString()}` })),
-      panels: results.map((result) => panel(reportByName(result.report), result, range)),
-    });
+    renderPage(
+      ctx,
+      res,
+      'reports',
+      { title: 'Reports', nav: 'reports' },
+      {
+        presets: TIME_PRESETS.map((t) => ({
+          ...t,
+          href: `/reports?${new URLSearchParams({ q: queryText(req.query), from: t.from }).toString()}`,
+        })),
+        panels: results.map((result) => panel(reportByName(result.report), result, range)),
+      },
+    );
   });
   r.get('/host/:address', async (req, res) => {
     const h = await hostReport(ctx, req.params.address, req.query);
     const range = rangeQuery(req.query);
     const q = hostQueries(h.address);
-    const pivot = (query: string) => `/?${new URLSearchParams({ q: query, from: text(req.query, 'from') ?? '', to: text(req.query, 'to') ?? '' }).toString()}`;
+    const pivot = (query: string) =>
+      `/?${new URLSearchParams({ q: query, from: text(req.query, 'from') ?? '', to: text(req.query, 'to') ?? '' }).toString()}`;
     const a = h.about;
-    renderPage(ctx, res, 'host', { title: h.address, nav: 'none' }, {
-      address: h.address,
-      facts: [
-        ...(a.country ? [{ label: a.city ? `${a.city}, ${a.country}` : a.country, href: pivot(`country:${a.country}`) }] : []),
-        ...(a.as_number !== undefined ? [{ label: `AS${a.as_number}${a.as_organization ? ` ${a.as_organization}` : ''}`, href: pivot(`as:${a.as_number}`) }] : []),
-        ...(a.network ? [{ label: `network ${a.network}`, href: pivot(`net_name:${quoteValue(a.network)}`) }] : []),
-      ],
-      action: `/host/${encodeURIComponent(h.address)}`,
-      searchHref: `/?${new URLSearchParams({ q: q.either, from: text(req.query, 'from') ?? '', to: text(req.query, 'to') ?? '' }).toString()}`,
-      traffic: { bytes: seriesChart(h.traffic, 'bytes', 'area', `${h.address}: bytes over time`), flows: seriesChart(h.traffic, 'flows', 'line', `${h.address}: flows over time`) },
-      panels: [
-        { title: 'Sends to', sub: h.peers.destinations, table: topTable(h.peers.destinations, 'bytes', range) },
-        { title: 'Receives from', sub: h.peers.sources, table: topTable(h.peers.sources, 'bytes', range) },
-        { title: 'Services offered', sub: h.services.offered, table: topTable(h.services.offered, 'flows', range) },
-        { title: 'Services used', sub: h.services.used, table: topTable(h.services.used, 'flows', range) },
-      ],
-    });
+    renderPage(
+      ctx,
+      res,
+      'host',
+      { title: h.address, nav: 'none' },
+      {
+        address: h.address,
+        facts: [
+          ...(a.country
+            ? [{ label: a.city ? `${a.city}, ${a.country}` : a.country, href: pivot(`country:${a.country}`) }]
+            : []),
+          ...(a.as_number !== undefined
+            ? [
+                {
+                  label: `AS${a.as_number}${a.as_organization ? ` ${a.as_organization}` : ''}`,
+                  href: pivot(`as:${a.as_number}`),
+                },
+              ]
+            : []),
+          ...(a.network ? [{ label: `network ${a.network}`, href: pivot(`net_name:${quoteValue(a.network)}`) }] : []),
+        ],
+        action: `/host/${encodeURIComponent(h.address)}`,
+        searchHref: `/?${new URLSearchParams({ q: q.either, from: text(req.query, 'from') ?? '', to: text(req.query, 'to') ?? '' }).toString()}`,
+        traffic: {
+          bytes: seriesChart(h.traffic, 'bytes', 'area', `${h.address}: bytes over time`),
+          flows: seriesChart(h.traffic, 'flows', 'line', `${h.address}: flows over time`),
+        },
+        panels: [
+          { title: 'Sends to', sub: h.peers.destinations, table: topTable(h.peers.destinations, 'bytes', range) },
+          { title: 'Receives from', sub: h.peers.sources, table: topTable(h.peers.sources, 'bytes', range) },
+          { title: 'Services offered', sub: h.services.offered, table: topTable(h.services.offered, 'flows', range) },
+          { title: 'Services used', sub: h.services.used, table: topTable(h.services.used, 'flows', range) },
+        ],
+      },
+    );
   });
   return r;
 }

@@ -1,5 +1,13 @@
 import { Router, type Request } from 'express';
-import { createSaved, deleteSaved, getSaved, listSaved, updateSaved, type SavedInput, type SavedPatch } from '../../report/saved';
+import {
+  createSaved,
+  deleteSaved,
+  getSaved,
+  listSaved,
+  updateSaved,
+  type SavedInput,
+  type SavedPatch,
+} from '../../report/saved';
 import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_QUERY_LENGTH } from '../../report/saved';
 import { renderPage, type WebContext } from '../context';
 import { required, text, type Params } from '../params';
@@ -51,7 +59,13 @@ export function savedPages(ctx: WebContext, csrf: Csrf): Router {
 
   r.get('/saved', async (_req, res) => {
     const saved = await listSaved(client, config);
-    renderPage(ctx, res, 'saved-list', { title: 'Saved queries', nav: 'saved' }, { saved: saved.map((s) => ({ ...s, href: permalink(s.slug) })) });
+    renderPage(
+      ctx,
+      res,
+      'saved-list',
+      { title: 'Saved queries', nav: 'saved' },
+      { saved: saved.map((s) => ({ ...s, href: permalink(s.slug) })) },
+    );
   });
 
   r.post('/saved', csrf.verify, async (req, res) => {
@@ -64,12 +78,24 @@ export function savedPages(ctx: WebContext, csrf: Csrf): Router {
     const s = await getSaved(client, config, req.params.name);
     res.locals.form = { q: s.query, from: s.from ?? '', to: s.to ?? '' };
     const view = await searchView(ctx, { ...req.query, q: s.query, from: s.from, to: s.to }, permalink(s.slug));
-    renderPage(ctx, res, 'search', { title: s.name, nav: 'saved' }, { ...view, saved: { ...s, href: permalink(s.slug) } });
+    renderPage(
+      ctx,
+      res,
+      'search',
+      { title: s.name, nav: 'saved' },
+      { ...view, saved: { ...s, href: permalink(s.slug) } },
+    );
   });
 
   r.get('/saved/:name/edit', async (req, res) => {
     const s = await getSaved(client, config, req.params.name);
-    renderPage(ctx, res, 'saved-edit', { title: `Edit ${s.name}`, nav: 'saved' }, { saved: { ...s, href: permalink(s.slug) } });
+    renderPage(
+      ctx,
+      res,
+      'saved-edit',
+      { title: `Edit ${s.name}`, nav: 'saved' },
+      { saved: { ...s, href: permalink(s.slug) } },
+    );
   });
 
   r.post('/saved/:name/edit', csrf.verify, async (req, res) => {
@@ -93,7 +119,10 @@ export function savedApi(ctx: WebContext): Router {
   });
   r.post('/saved', async (req, res) => {
     const s = await createSaved(client, config, inputOf(bodyOf(req)), ctx.now());
-    res.status(201).location(`/api${permalink(s.slug)}`).json(s);
+    res
+      .status(201)
+      .location(`/api${permalink(s.slug)}`)
+      .json(s);
   });
   r.get('/saved/:name', async (req, res) => {
     res.json(await getSaved(client, config, req.params.name));
@@ -107,4 +136,3 @@ export function savedApi(ctx: WebContext): Router {
   });
   return r;
 }
-

@@ -4,7 +4,15 @@ import { runReport } from '../../report/run-report';
 import { exportFlows, searchFlows, type SearchPage, type SearchRequest } from '../../report/search';
 import { renderPage, type WebContext } from '../context';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, flag, integer, oneOf, queryText, text, type Params } from '../params';
-import { columnLabel, tableCellText, intervalFor, isNumeric, seriesChart, TABLE_COLUMNS, TIME_PRESETS } from '../view-models';
+import {
+  columnLabel,
+  tableCellText,
+  intervalFor,
+  isNumeric,
+  seriesChart,
+  TABLE_COLUMNS,
+  TIME_PRESETS,
+} from '../view-models';
 
 const MAX_CURSOR_LENGTH = 4096;
 
@@ -38,18 +46,38 @@ export async function searchView(ctx: WebContext, p: Params, base = '/'): Promis
   const interval = intervalFor(req.from, req.to, now);
   const [page, histogram] = await Promise.all([
     searchFlows(ctx.client, ctx.config, req, now),
-    runReport(ctx.client, ctx.config, { report: 'traffic', query: req.query, from: req.from, to: req.to, interval }, now),
+    runReport(
+      ctx.client,
+      ctx.config,
+      { report: 'traffic', query: req.query, from: req.from, to: req.to, interval },
+      now,
+    ),
   ]);
-  const keep = { q: req.query, from: req.from, to: req.to, limit: req.limit === DEFAULT_PAGE_SIZE ? undefined : req.limit };
+  const keep = {
+    q: req.query,
+    from: req.from,
+    to: req.to,
+    limit: req.limit === DEFAULT_PAGE_SIZE ? undefined : req.limit,
+  };
   // Paging pins the range to absolute times, so "now-1h" does not slide between pages.
   const pinned = { ...keep, from: new Date(page.range.from).toISOString(), to: new Date(page.range.to).toISOString() };
   const detailRange = link('', { from: pinned.from, to: pinned.to });
   return {
-    presets: TIME_PRESETS.map((t) => ({ ...t, href: link(base, { q: req.query, from: t.from }), active: req.from === t.from && !req.to })),
+    presets: TIME_PRESETS.map((t) => ({
+      ...t,
+      href: link(base, { q: req.query, from: t.from }),
+      active: req.from === t.from && !req.to,
+    })),
     columns: TABLE_COLUMNS.map((f) => {
       const sorted = req.sort === f.name;
       const order = sorted && req.order !== 'asc' ? 'asc' : 'desc';
-      return { label: columnLabel(f), numeric: isNumeric(f), sorted, order: sorted ? (req.order ?? 'desc') : undefined, href: link(base, { ...keep, sort: f.name, order }) };
+      return {
+        label: columnLabel(f),
+        numeric: isNumeric(f),
+        sorted,
+        order: sorted ? (req.order ?? 'desc') : undefined,
+        href: link(base, { ...keep, sort: f.name, order }),
+      };
     }),
     hits: page.hits.map((h) => ({
       href: `/flow/${encodeURIComponent(h.index)}/${encodeURIComponent(h.id)}${detailRange}`,
@@ -86,7 +114,8 @@ export function searchApi(ctx: WebContext): Router {
   });
   r.get('/export', (req, res) => {
     const format = oneOf(req.query, 'format', ['csv', 'ndjson'] as const);
-    if (format === undefined) throw new FlowdexError('BAD_REQUEST', 'format: required (csv or ndjson)', { field: 'format' });
+    if (format === undefined)
+      throw new FlowdexError('BAD_REQUEST', 'format: required (csv or ndjson)', { field: 'format' });
     return streamExport(ctx, req.query, format, res);
   });
   return r;

@@ -55,18 +55,25 @@ const runs: WindowRun[] = [];
 /** Evaluates the monitors named `<prefix>…` over every window of the day starting at `day`. */
 async function runDay(prefix: string, day: number): Promise<void> {
   const notifier = new Notifier([collect]);
-  runs.push(...(await runDue({ client: tc.client, config: tc.config, registry, notifier }, { now: day + DAY + MIN, since: day, only: MONITORS.map((m) => `${prefix}${m.name}`) })));
+  runs.push(
+    ...(await runDue(
+      { client: tc.client, config: tc.config, registry, notifier },
+      { now: day + DAY + MIN, since: day, only: MONITORS.map((m) => `${prefix}${m.name}`) },
+    )),
+  );
   await notifier.flush();
 }
 
 useStore(tc, dir);
 beforeAll(async () => {
   function* all(): Generator<FlowRecord> {
-    for (let d = 0; d < 5; d++) yield* generateFlows({ flows: FLOWS_PER_DAY, start: T0 + d * DAY, spanMs: DAY, seed: 100 + d });
+    for (let d = 0; d < 5; d++)
+      yield* generateFlows({ flows: FLOWS_PER_DAY, start: T0 + d * DAY, spanMs: DAY, seed: 100 + d });
     for (const e of events) yield* e.flows;
   }
   await indexRecords(tc, all(), 'flows', dir);
-  for (const prefix of ['clean-', 'events-']) for (const m of MONITORS) await createMonitor(tc.client, tc.config, registry, { ...m, name: `${prefix}${m.name}` });
+  for (const prefix of ['clean-', 'events-'])
+    for (const m of MONITORS) await createMonitor(tc.client, tc.config, registry, { ...m, name: `${prefix}${m.name}` });
   await runDay('clean-', CLEAN);
   await runDay('events-', EVENTS);
 }, 600_000);
@@ -91,7 +98,10 @@ test('each injected event raises exactly its alert, within two evaluation interv
   for (const [monitor, labels] of Object.entries(expected)) {
     const mine = evented.filter((a) => a.monitor === monitor);
     const ms = scheduleMs(MONITORS.find((m) => `events-${m.name}` === monitor)?.schedule ?? '');
-    expect({ monitor, keys: mine.map((a) => a.key) }).toEqual({ monitor, keys: labels.map((l) => events.find((e) => e.label === l)?.key) });
+    expect({ monitor, keys: mine.map((a) => a.key) }).toEqual({
+      monitor,
+      keys: labels.map((l) => events.find((e) => e.label === l)?.key),
+    });
     for (const [i, l] of labels.entries()) {
       const e = events.find((x) => x.label === l)!;
       const detectedBy = Date.parse(mine[i]!.first_seen) + ms;
@@ -103,5 +113,9 @@ test('each injected event raises exactly its alert, within two evaluation interv
 
 test('a clean day raises at most one false alert per monitor', async () => {
   const alerts = await listAlerts(tc.client, tc.config, { limit: 1000 });
-  for (const m of MONITORS) expect({ monitor: m.name, alerts: alerts.filter((a) => a.monitor === `clean-${m.name}`).length <= 1 }).toEqual({ monitor: m.name, alerts: true });
+  for (const m of MONITORS)
+    expect({ monitor: m.name, alerts: alerts.filter((a) => a.monitor === `clean-${m.name}`).length <= 1 }).toEqual({
+      monitor: m.name,
+      alerts: true,
+    });
 });

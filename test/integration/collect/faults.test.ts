@@ -63,7 +63,9 @@ function v5Export(n: number, seed: number, bootMs: number): { datagrams: Buffer[
 function decodedIds(datagrams: Buffer[]): string[] {
   const dec = new ExportDecoder();
   const ids: string[] = [];
-  for (const d of datagrams) for (const item of dec.decode(d, { file: 'x', base: 0, exporter: '127.0.0.1' })) if (item.kind === 'flow') ids.push(normalize(item.record).id);
+  for (const d of datagrams)
+    for (const item of dec.decode(d, { file: 'x', base: 0, exporter: '127.0.0.1' }))
+      if (item.kind === 'flow') ids.push(normalize(item.record).id);
   return ids;
 }
 
@@ -72,7 +74,13 @@ async function indexedIds(prefix: string): Promise<string[]> {
   const ids: string[] = [];
   let after: (string | number)[] | undefined;
   for (;;) {
-    const res = await tc.client.search({ index: `${prefix}flows-*`, body: { size: 5000, sort: [{ _id: 'asc' }], _source: false, ...(after ? { search_after: after } : {}) } }, { ignore: [404] });
+    const res = await tc.client.search(
+      {
+        index: `${prefix}flows-*`,
+        body: { size: 5000, sort: [{ _id: 'asc' }], _source: false, ...(after ? { search_after: after } : {}) },
+      },
+      { ignore: [404] },
+    );
     const hits = (res.body as { hits?: { hits: { _id: string; sort: (string | number)[] }[] } }).hits?.hits ?? [];
     ids.push(...hits.map((h) => h._id));
     if (hits.length < 5000) return ids;
@@ -82,7 +90,9 @@ async function indexedIds(prefix: string): Promise<string[]> {
 
 async function clearFlows(): Promise<void> {
   const cat = await tc.client.cat.indices({ index: `${tc.prefix}flows-*`, format: 'json' }, { ignore: [404] });
-  const names = ((cat.body as { index?: string }[] | undefined) ?? []).map((i) => i.index).filter((x): x is string => !!x);
+  const names = ((cat.body as { index?: string }[] | undefined) ?? [])
+    .map((i) => i.index)
+    .filter((x): x is string => !!x);
   if (names.length) await tc.client.indices.delete({ index: names.join(',') });
 }
 
@@ -99,10 +109,20 @@ test('OpenSearch unreachable during a replay, then back: every flow indexed once
   try {
     await sendDatagrams(collector.ports[0] ?? 0, [...first.datagrams, ...second.datagrams]);
     const all = first.datagrams.length + second.datagrams.length;
-    await waitFor('the datagrams to be spooled while OpenSearch is down', () => collector.stats().totals.datagrams === all && collector.stats().opensearch !== 'ok', 30_000, () => collector.stats());
+    await waitFor(
+      'the datagrams to be spooled while OpenSearch is down',
+      () => collector.stats().totals.datagrams === all && collector.stats().opensearch !== 'ok',
+      30_000,
+      () => collector.stats(),
+    );
     expect(collector.stats().totals.indexed).toBe(0);
     p.setUp(true);
-    await waitFor('the spool to drain', () => settled(collector.stats(), all), 60_000, () => collector.stats());
+    await waitFor(
+      'the spool to drain',
+      () => settled(collector.stats(), all),
+      60_000,
+      () => collector.stats(),
+    );
     const s = collector.stats();
     expect(s.totals.flows).toBe(first.ids.length + second.ids.length);
     expect(s.totals.indexed + s.totals.duplicates).toBe(s.totals.flows);
@@ -118,18 +138,28 @@ test('OpenSearch unreachable during a replay, then back: every flow indexed once
 
 /** Payload of the newest datagram in the spool directory. */
 function lastSpooled(dir: string): Buffer | undefined {
-  const segs = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
+  const segs = readdirSync(dir)
+    .filter((f) => f.endsWith('.seg'))
+    .sort();
   const newest = segs[segs.length - 1];
   if (!newest) return undefined;
   const d = decodeSegment(readFileSync(path.join(dir, newest))).datagrams;
   return d[d.length - 1]?.payload;
 }
 
-function cliCollector(url: string, spool: string, port: number): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn('node', [CLI, 'collect', '--listen', `127.0.0.1:${port}`, '--spool', spool, '--status-every', '1s'], {
-    env: { ...process.env, OPENSEARCH_URL: url, FLOWDEX_PREFIX: tc.prefix },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+function cliCollector(
+  url: string,
+  spool: string,
+  port: number,
+): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(
+    'node',
+    [CLI, 'collect', '--listen', `127.0.0.1:${port}`, '--spool', spool, '--status-every', '1s'],
+    {
+      env: { ...process.env, OPENSEARCH_URL: url, FLOWDEX_PREFIX: tc.prefix },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -152,7 +182,12 @@ test('collector killed with SIGKILL mid-replay: the next start replays the spool
     p.setUp(false);
     await sendDatagrams(port, exp.datagrams.slice(150));
     const last = exp.datagrams[exp.datagrams.length - 1] ?? Buffer.alloc(0);
-    await waitFor('the rest to be on disk', () => lastSpooled(spool)?.equals(last) === true, 20_000, () => a.stderr().slice(-500));
+    await waitFor(
+      'the rest to be on disk',
+      () => lastSpooled(spool)?.equals(last) === true,
+      20_000,
+      () => a.stderr().slice(-500),
+    );
     a.child.kill('SIGKILL');
     await a.exited;
   } finally {
@@ -160,7 +195,12 @@ test('collector killed with SIGKILL mid-replay: the next start replays the spool
   }
   expect(readdirSync(spool).some((f) => f.endsWith('.seg'))).toBe(true);
   const b = cliCollector(NODE.toString(), spool, port);
-  await waitFor('the spool to be replayed', async () => (await indexedIds(tc.prefix)).length >= exp.ids.length, 60_000, () => b.stderr().slice(-500));
+  await waitFor(
+    'the spool to be replayed',
+    async () => (await indexedIds(tc.prefix)).length >= exp.ids.length,
+    60_000,
+    () => b.stderr().slice(-500),
+  );
   b.child.kill('SIGTERM');
   expect(await b.exited).toBe(0);
   expect(b.stderr()).toMatch(/replaying \d+ spool segments/);
@@ -187,7 +227,12 @@ test('a restarted collector decodes IPFIX data that arrives before the exporter 
   const two = await startCollector(tc.client, tc.config, spool, { holdTemplateMs: 1 });
   try {
     await sendDatagrams(two.ports[0] ?? 0, after);
-    await waitFor('the second collector to index', () => settled(two.stats(), after.length), 30_000, () => two.stats());
+    await waitFor(
+      'the second collector to index',
+      () => settled(two.stats(), after.length),
+      30_000,
+      () => two.stats(),
+    );
     const s = two.stats();
     expect(s.totals.bad_datagrams).toBe(0);
     expect(s.totals.flows).toBe(16 * after.length);

@@ -8,7 +8,23 @@ import { connect } from '../../../src/store/client';
 import { setup } from '../../../src/store/setup';
 import { testCluster } from '../../support/opensearch';
 import {
-  hasTool, indexTotals, nfdumpTotals, run, SHARED, sendDatagrams, settled, sharedPresent, softflowd, startCollector, startNfcapd, stopProcess, sumTotals, tempDir, tupleKey, waitFor, type Totals,
+  hasTool,
+  indexTotals,
+  nfdumpTotals,
+  run,
+  SHARED,
+  sendDatagrams,
+  settled,
+  sharedPresent,
+  softflowd,
+  startCollector,
+  startNfcapd,
+  stopProcess,
+  sumTotals,
+  tempDir,
+  tupleKey,
+  waitFor,
+  type Totals,
 } from './support';
 
 /**
@@ -20,7 +36,10 @@ import {
 const tc = testCluster(__filename);
 const tools = ['softflowd', 'nfcapd', 'nfdump', 'nfreplay'].filter((t) => !hasTool(t));
 const ready = tools.length === 0 && sharedPresent;
-if (!ready) console.warn(`collect peers test skipped: ${tools.length ? `missing ${tools.join(', ')} (scripts/system-deps.sh test installs them)` : `no ${SHARED}`}`);
+if (!ready)
+  console.warn(
+    `collect peers test skipped: ${tools.length ? `missing ${tools.join(', ')} (scripts/system-deps.sh test installs them)` : `no ${SHARED}`}`,
+  );
 const maybe = ready ? test : test.skip;
 const tmp = tempDir('collect-peers');
 const PCAP = path.join(SHARED, 'flows/stratosphere/test7-malicious.pcap');
@@ -44,7 +63,8 @@ function expectSameTotals(flowdex: Map<string, Totals>, nfdump: Map<string, Tota
   for (const k of new Set([...flowdex.keys(), ...nfdump.keys()])) {
     const a = flowdex.get(k);
     const b = nfdump.get(k);
-    if (JSON.stringify(a) !== JSON.stringify(b)) diff.push(`${k}: flowdex ${JSON.stringify(a)} nfdump ${JSON.stringify(b)}`);
+    if (JSON.stringify(a) !== JSON.stringify(b))
+      diff.push(`${k}: flowdex ${JSON.stringify(a)} nfdump ${JSON.stringify(b)}`);
   }
   expect(diff).toEqual([]);
   expect(sumTotals(flowdex).flows).toBeGreaterThan(100);
@@ -96,12 +116,27 @@ maybe('nfreplay replays an nfcapd file into the collector: same totals as nfdump
   const expected = await nfdumpTotals(['-R', nfDir]);
   const collector = await startCollector(tc.client, cfg, path.join(dir, 'spool'));
   try {
-    for (const f of readdirSync(nfDir).sort()) await run('nfreplay', ['-r', path.join(nfDir, f), '-H', '127.0.0.1', '-p', String(collector.ports[0]), '-v', '9']);
+    for (const f of readdirSync(nfDir).sort())
+      await run('nfreplay', [
+        '-r',
+        path.join(nfDir, f),
+        '-H',
+        '127.0.0.1',
+        '-p',
+        String(collector.ports[0]),
+        '-v',
+        '9',
+      ]);
     const want = sumTotals(expected).flows;
-    await waitFor('the replay to be indexed', () => {
-      const s = collector.stats();
-      return s.totals.flows >= want && settled(s, 1);
-    }, 30_000, () => ({ want, ...collector.stats().totals, exporters: collector.stats().exporters }));
+    await waitFor(
+      'the replay to be indexed',
+      () => {
+        const s = collector.stats();
+        return s.totals.flows >= want && settled(s, 1);
+      },
+      30_000,
+      () => ({ want, ...collector.stats().totals, exporters: collector.stats().exporters }),
+    );
     expect(collector.stats().exporters[0]?.sequence.lost).toBe(0);
   } finally {
     await collector.stop();
@@ -115,20 +150,38 @@ maybe('sFlow v5 datagrams from real agents, sent over UDP, index as the file rea
   const files = readdirSync(root)
     .filter((d) => d.startsWith('sflow'))
     .sort()
-    .flatMap((d) => readdirSync(path.join(root, d)).filter((f) => f.endsWith('.bin')).sort().map((f) => path.join(root, d, f)));
+    .flatMap((d) =>
+      readdirSync(path.join(root, d))
+        .filter((f) => f.endsWith('.bin'))
+        .sort()
+        .map((f) => path.join(root, d, f)),
+    );
   const expected = new Map<string, Totals>();
   for (const f of files) {
     for await (const item of readFlows(f, { format: 'datagram' })) {
       if (item.kind !== 'flow') continue;
       const d = normalize(item.record).doc;
-      const key = tupleKey(d.source.ip ?? '', d.destination.ip ?? '', d.source.port ?? 0, d.destination.port ?? 0, d.network.iana_number ?? 0);
+      const key = tupleKey(
+        d.source.ip ?? '',
+        d.destination.ip ?? '',
+        d.source.port ?? 0,
+        d.destination.port ?? 0,
+        d.network.iana_number ?? 0,
+      );
       const t = expected.get(key) ?? { flows: 0, bytes: 0, packets: 0 };
-      expected.set(key, { flows: t.flows + 1, bytes: t.bytes + (d.network.bytes ?? 0), packets: t.packets + (d.network.packets ?? 0) });
+      expected.set(key, {
+        flows: t.flows + 1,
+        bytes: t.bytes + (d.network.bytes ?? 0),
+        packets: t.packets + (d.network.packets ?? 0),
+      });
     }
   }
   const collector = await startCollector(tc.client, cfg, path.join(tmp, 'sflow-spool'));
   try {
-    await sendDatagrams(collector.ports[0] ?? 0, files.map((f) => readFileSync(f)));
+    await sendDatagrams(
+      collector.ports[0] ?? 0,
+      files.map((f) => readFileSync(f)),
+    );
     await waitFor('the sFlow datagrams to be indexed', () => settled(collector.stats(), files.length));
     expect(collector.stats().exporters[0]?.formats).toEqual(['sflow']);
   } finally {

@@ -19,7 +19,12 @@ export function tempDir(tag: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `flowdex-${tag}-`));
 }
 
-export async function startCollector(client: Client, cfg: FlowdexConfig, spoolDir: string, o: Partial<CollectorOptions> = {}): Promise<Collector> {
+export async function startCollector(
+  client: Client,
+  cfg: FlowdexConfig,
+  spoolDir: string,
+  o: Partial<CollectorOptions> = {},
+): Promise<Collector> {
   const c = new Collector(client, cfg, {
     listen: [parseListen('127.0.0.1:0')],
     spoolDir,
@@ -32,10 +37,16 @@ export async function startCollector(client: Client, cfg: FlowdexConfig, spoolDi
   return c;
 }
 
-export async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 60_000, detail?: () => unknown): Promise<void> {
+export async function waitFor(
+  what: string,
+  ok: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+  detail?: () => unknown,
+): Promise<void> {
   const t0 = Date.now();
   while (!(await ok())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ''}`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`timed out waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -76,7 +87,12 @@ export async function nfdumpTotals(args: string[]): Promise<Map<string, Totals>>
     const c = line.split(',');
     if (c.length < 15 || !/^\d{4}-/.test(c[0] ?? '')) continue;
     const proto = PROTO[(c[7] ?? '').trim()] ?? Number(c[7]);
-    add(out, tupleKey(c[3] ?? '', c[4] ?? '', Number(c[5]), Number(c[6]), proto), Number(c[12]) + Number(c[14]), Number(c[11]) + Number(c[13]));
+    add(
+      out,
+      tupleKey(c[3] ?? '', c[4] ?? '', Number(c[5]), Number(c[6]), proto),
+      Number(c[12]) + Number(c[14]),
+      Number(c[11]) + Number(c[13]),
+    );
   }
   return out;
 }
@@ -93,14 +109,33 @@ export async function indexTotals(client: Client, prefix: string): Promise<Map<s
   const out = new Map<string, Totals>();
   let after: (string | number)[] | undefined;
   for (;;) {
-    const res = await client.search({
-      index: `${prefix}flows-*`,
-      body: { size: 5000, sort: [{ _id: 'asc' }], _source: ['source.ip', 'source.port', 'destination.ip', 'destination.port', 'network'], ...(after ? { search_after: after } : {}) },
-    }, { ignore: [404] });
+    const res = await client.search(
+      {
+        index: `${prefix}flows-*`,
+        body: {
+          size: 5000,
+          sort: [{ _id: 'asc' }],
+          _source: ['source.ip', 'source.port', 'destination.ip', 'destination.port', 'network'],
+          ...(after ? { search_after: after } : {}),
+        },
+      },
+      { ignore: [404] },
+    );
     const hits = (res.body as { hits?: { hits: { _source: Src; sort: (string | number)[] }[] } }).hits?.hits ?? [];
     for (const h of hits) {
       const s = h._source;
-      add(out, tupleKey(s.source?.ip ?? '', s.destination?.ip ?? '', s.source?.port ?? 0, s.destination?.port ?? 0, s.network?.iana_number ?? 0), s.network?.bytes ?? 0, s.network?.packets ?? 0);
+      add(
+        out,
+        tupleKey(
+          s.source?.ip ?? '',
+          s.destination?.ip ?? '',
+          s.source?.port ?? 0,
+          s.destination?.port ?? 0,
+          s.network?.iana_number ?? 0,
+        ),
+        s.network?.bytes ?? 0,
+        s.network?.packets ?? 0,
+      );
     }
     if (hits.length < 5000) return out;
     after = hits[hits.length - 1]?.sort;
@@ -119,7 +154,15 @@ export function sumTotals(m: Map<string, Totals>): Totals {
 
 /** nfcapd storing into `dir` and repeating every datagram to `repeatPort` (flowdex), so both see the same export. */
 export async function startNfcapd(dir: string, port: number, repeatPort?: number): Promise<ChildProcess> {
-  const args = ['-w', dir, '-p', String(port), '-b', '127.0.0.1', ...(repeatPort ? ['-R', `127.0.0.1/${repeatPort}`] : [])];
+  const args = [
+    '-w',
+    dir,
+    '-p',
+    String(port),
+    '-b',
+    '127.0.0.1',
+    ...(repeatPort ? ['-R', `127.0.0.1/${repeatPort}`] : []),
+  ];
   const p = spawn('nfcapd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr?.on('data', (b: Buffer) => (err += b.toString()));
@@ -136,8 +179,25 @@ export async function stopProcess(p: ChildProcess): Promise<void> {
 }
 
 /** softflowd reading a capture and exporting it; returns the datagrams it says it sent. */
-export async function softflowd(pcap: string, port: number, version: 5 | 9 | 10, tmp: string): Promise<{ flows: number; records: number; datagrams: number }> {
-  const { stdout, stderr } = await run('softflowd', ['-r', pcap, '-n', `127.0.0.1:${port}`, '-v', String(version), '-d', '-c', 'none', '-p', path.join(tmp, `softflowd-${version}.pid`)]);
+export async function softflowd(
+  pcap: string,
+  port: number,
+  version: 5 | 9 | 10,
+  tmp: string,
+): Promise<{ flows: number; records: number; datagrams: number }> {
+  const { stdout, stderr } = await run('softflowd', [
+    '-r',
+    pcap,
+    '-n',
+    `127.0.0.1:${port}`,
+    '-v',
+    String(version),
+    '-d',
+    '-c',
+    'none',
+    '-p',
+    path.join(tmp, `softflowd-${version}.pid`),
+  ]);
   const m = /Flows exported: (\d+) \((\d+) records\) in (\d+) packets/.exec(stdout + stderr);
   if (!m) throw new Error(`softflowd said: ${stdout}${stderr}`);
   return { flows: Number(m[1]), records: Number(m[2]), datagrams: Number(m[3]) };

@@ -35,7 +35,11 @@ test('GET /api/collector and the Status page: live, then from the state index af
     expect(c.totals.datagrams).toBe(datagrams.length + 1);
     expect(c.totals.bad_datagrams).toBe(1);
     expect(c.exporters).toHaveLength(1);
-    expect(c.exporters[0]).toMatchObject({ address: '127.0.0.1', formats: ['netflow-v5'], sequence: { lost: 0, resets: 0 } });
+    expect(c.exporters[0]).toMatchObject({
+      address: '127.0.0.1',
+      formats: ['netflow-v5'],
+      sequence: { lost: 0, resets: 0 },
+    });
     expect(c.exporters[0].indexed + c.exporters[0].duplicates).toBe(c.totals.flows);
     expect(Object.keys(c.exporters[0].bad)).toEqual([expect.stringMatching(/unknown version/)]);
     const page = await request(live).get('/status').expect(200);

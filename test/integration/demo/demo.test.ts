@@ -30,7 +30,12 @@ test('loads the demo data so the default view has flows, and a second run adds n
 
   // The generated flows fill the 24 hours before the current hour, so the default view has data.
   const hour = Date.UTC(2026, 10, 23, 12);
-  const traffic = await runReport(client, tc.config, { report: 'traffic', from: String(hour - 86_400_000), to: String(hour), interval: '1h' }, now);
+  const traffic = await runReport(
+    client,
+    tc.config,
+    { report: 'traffic', from: String(hour - 86_400_000), to: String(hour), interval: '1h' },
+    now,
+  );
   expect(traffic.rows.reduce((n, r) => n + Number(r['flows']), 0)).toBe(3000);
   expect(traffic.rows.filter((r) => Number(r['flows']) === 0)).toEqual([]);
 

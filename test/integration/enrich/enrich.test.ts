@@ -23,13 +23,50 @@ const networks = path.join(dir, 'networks.yaml');
 const input = path.join(dir, 'flows.json');
 
 /** nProbe JSON lines: an office host talking to the outside, and the outside talking in. */
-function line(i: number, src: string, dst: string, sport: number, dport: number, bytes: number, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ FIRST_SWITCHED: (T0 + i * 1000) / 1000, LAST_SWITCHED: (T0 + i * 1000) / 1000 + 1, IPV4_SRC_ADDR: src, IPV4_DST_ADDR: dst, L4_SRC_PORT: sport, L4_DST_PORT: dport, PROTOCOL: 6, IN_BYTES: bytes, IN_PKTS: 3, EXPORTER_IPV4_ADDRESS: '192.0.2.1', INPUT_SNMP: 1, OUTPUT_SNMP: 2, ...extra });
+function line(
+  i: number,
+  src: string,
+  dst: string,
+  sport: number,
+  dport: number,
+  bytes: number,
+  extra: Record<string, unknown> = {},
+): string {
+  return JSON.stringify({
+    FIRST_SWITCHED: (T0 + i * 1000) / 1000,
+    LAST_SWITCHED: (T0 + i * 1000) / 1000 + 1,
+    IPV4_SRC_ADDR: src,
+    IPV4_DST_ADDR: dst,
+    L4_SRC_PORT: sport,
+    L4_DST_PORT: dport,
+    PROTOCOL: 6,
+    IN_BYTES: bytes,
+    IN_PKTS: 3,
+    EXPORTER_IPV4_ADDRESS: '192.0.2.1',
+    INPUT_SNMP: 1,
+    OUTPUT_SNMP: 2,
+    ...extra,
+  });
 }
 
 beforeAll(() => {
-  writeFileSync(city, writeMmdb([{ network: '81.2.69.0/24', data: { country: { iso_code: 'GB' }, city: { names: { en: 'London' } }, location: { latitude: 51.5142, longitude: -0.0931 } } }]));
-  writeFileSync(networks, 'networks:\n  10.1.0.0/16: { name: office, role: users, site: hq }\nexporters:\n  192.0.2.1: { name: edge1, interfaces: { 1: ge-0/0/1, 2: ge-0/0/2 } }\n');
+  writeFileSync(
+    city,
+    writeMmdb([
+      {
+        network: '81.2.69.0/24',
+        data: {
+          country: { iso_code: 'GB' },
+          city: { names: { en: 'London' } },
+          location: { latitude: 51.5142, longitude: -0.0931 },
+        },
+      },
+    ]),
+  );
+  writeFileSync(
+    networks,
+    'networks:\n  10.1.0.0/16: { name: office, role: users, site: hq }\nexporters:\n  192.0.2.1: { name: edge1, interfaces: { 1: ge-0/0/1, 2: ge-0/0/2 } }\n',
+  );
   const lines = [
     line(0, '10.1.0.5', '81.2.69.142', 50000, 443, 1000),
     line(1, '10.1.0.5', '8.8.8.8', 50001, 53, 200, { PROTOCOL: 17 }),
@@ -40,13 +77,18 @@ beforeAll(() => {
 });
 
 test('index enriches every flow: geo, AS, networks, direction, exporter and interface names, services; no flow dropped', async () => {
-  const r = spawnSync('node', [CLI, 'index', input, '--format', 'nprobe', '--json', '--geoip-db', city, '--networks', networks, '--no-rollup'], { env, encoding: 'utf8' });
+  const r = spawnSync(
+    'node',
+    [CLI, 'index', input, '--format', 'nprobe', '--json', '--geoip-db', city, '--networks', networks, '--no-rollup'],
+    { env, encoding: 'utf8' },
+  );
   expect(r.stderr).toMatch(/enrich geo: \d+ hits/);
   expect(r.status).toBe(0);
   expect(JSON.parse(r.stdout)).toMatchObject({ read: 4, indexed: 4, rejected: 0 });
   await tc.client.indices.refresh({ index: `${tc.prefix}flows-*` });
 
-  const search = async (q: string) => (await searchFlows(tc.client, tc.config, { query: q, ...RANGE, limit: 10 })).hits.map((h) => h.doc);
+  const search = async (q: string) =>
+    (await searchFlows(tc.client, tc.config, { query: q, ...RANGE, limit: 10 })).hits.map((h) => h.doc);
 
   const [london] = await search('dst_country:GB');
   expect(london?.destination.geo).toMatchObject({ country_iso_code: 'GB', city_name: 'London' });
@@ -55,7 +97,11 @@ test('index enriches every flow: geo, AS, networks, direction, exporter and inte
   expect(london?.destination.geo?.location?.lon).toBeCloseTo(-0.0931, 5);
   expect(london?.network.direction).toBe('outbound');
   expect(london?.flow.src_net).toEqual({ name: 'office', role: 'users', site: 'hq' });
-  expect(london?.observer).toMatchObject({ name: 'edge1', ingress: { interface: { id: 1, name: 'ge-0/0/1' } }, egress: { interface: { id: 2, name: 'ge-0/0/2' } } });
+  expect(london?.observer).toMatchObject({
+    name: 'edge1',
+    ingress: { interface: { id: 1, name: 'ge-0/0/1' } },
+    egress: { interface: { id: 2, name: 'ge-0/0/2' } },
+  });
   expect(london?.network.application).toBe('https');
 
   // The bundled AS table knows Google's resolver; the user's city database does not know it.
@@ -73,7 +119,8 @@ test('index enriches every flow: geo, AS, networks, direction, exporter and inte
 });
 
 test('the enrichment reports answer from the enriched fields', async () => {
-  const run = (report: 'top-countries' | 'direction-mix' | 'top-interfaces') => runReport(tc.client, tc.config, { report, ...RANGE, top: 10 });
+  const run = (report: 'top-countries' | 'direction-mix' | 'top-interfaces') =>
+    runReport(tc.client, tc.config, { report, ...RANGE, top: 10 });
   const countries = await run('top-countries');
   expect(countries.rows.map((r) => [r.country, r.bytes])).toEqual([
     ['GB', 6000],
@@ -87,14 +134,21 @@ test('the enrichment reports answer from the enriched fields', async () => {
     ['internal', 1, 300],
   ]);
   const interfaces = await run('top-interfaces');
-  expect(interfaces.rows).toEqual([expect.objectContaining({ exporter: '192.0.2.1', interface: 1, interface_name: 'ge-0/0/1', flows: 4, bytes: 6500 })]);
+  expect(interfaces.rows).toEqual([
+    expect.objectContaining({ exporter: '192.0.2.1', interface: 1, interface_name: 'ge-0/0/1', flows: 4, bytes: 6500 }),
+  ]);
 });
 
 test('a broken networks file stops the command at start-up with one line naming it', () => {
   const bad = path.join(dir, 'bad.yaml');
   writeFileSync(bad, 'networks:\n  office: 10.0.0.0/8\n');
-  const r = spawnSync('node', [CLI, 'decode', input, '--format', 'nprobe', '--networks', bad], { env, encoding: 'utf8' });
+  const r = spawnSync('node', [CLI, 'decode', input, '--format', 'nprobe', '--networks', bad], {
+    env,
+    encoding: 'utf8',
+  });
   expect(r.status).not.toBe(0);
   expect(r.stdout).toBe('');
-  expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^flowdex: .*bad\.yaml.*networks\.office: "office" is not a CIDR block/)]);
+  expect(r.stderr.trim().split('\n')).toEqual([
+    expect.stringMatching(/^flowdex: .*bad\.yaml.*networks\.office: "office" is not a CIDR block/),
+  ]);
 });

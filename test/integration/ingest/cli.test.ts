@@ -21,16 +21,32 @@ async function count(): Promise<number> {
 }
 
 test('malformed records in the middle go to the dead-letter file; exit 3; the summary adds up', () => {
-  const lines = nprobeLines(flowRecords(500, 2, 3)).trim().split('\n');
-  lines.splice(250, 0, '{"FIRST_SWITCHED": oops', JSON.stringify({ FIRST_SWITCHED: 1710028800, IPV4_SRC_ADDR: '10.0.0.300', IPV4_DST_ADDR: '10.0.0.1' }));
+  const lines = nprobeLines(flowRecords(500, 2, 3))
+    .trim()
+    .split('\n');
+  lines.splice(
+    250,
+    0,
+    '{"FIRST_SWITCHED": oops',
+    JSON.stringify({ FIRST_SWITCHED: 1710028800, IPV4_SRC_ADDR: '10.0.0.300', IPV4_DST_ADDR: '10.0.0.1' }),
+  );
   const file = path.join(dir, 'mixed.json');
   writeFileSync(file, lines.join('\n') + '\n');
   const r = spawnSync('node', [CLI, 'index', file, '--format', 'nprobe', '--json'], { env, encoding: 'utf8' });
   expect(r.stderr).toMatch(/INGEST|rejected/);
   expect(r.status).toBe(3);
   const summary = JSON.parse(r.stdout) as Record<string, unknown>;
-  expect(summary).toMatchObject({ read: 502, indexed: 500, duplicates: 0, rejected: 2, dead_letter: `${file}.dead-letter.ndjson` });
-  const dead = readFileSync(`${file}.dead-letter.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; file: string; line: number });
+  expect(summary).toMatchObject({
+    read: 502,
+    indexed: 500,
+    duplicates: 0,
+    rejected: 2,
+    dead_letter: `${file}.dead-letter.ndjson`,
+  });
+  const dead = readFileSync(`${file}.dead-letter.ndjson`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { reason: string; file: string; line: number });
   expect(dead.map((d) => [d.file, d.line])).toEqual([
     [file, 251],
     [file, 252],
@@ -70,7 +86,8 @@ test('--follow indexes files dropped into a directory once, and resumes after a 
           }
         }, 100);
       });
-    const stop = () => new Promise<number | null>((resolve) => (child.once('exit', (code) => resolve(code)), child.kill('SIGTERM')));
+    const stop = () =>
+      new Promise<number | null>((resolve) => (child.once('exit', (code) => resolve(code)), child.kill('SIGTERM')));
     return { waitFor, stop, err: () => err };
   };
   const drop = (name: string, seed: number, n: number) => {
@@ -105,8 +122,14 @@ if (!existsSync(ASA)) process.stderr.write(`skipping the template-file test: ${A
 // A Cisco ASA exports its NetFlow v9 template and its data in separate datagrams; indexed as two
 // files of one run, the data must find the template (groups.json: 14 data records).
 asaTest('NetFlow v9 templates carry from one input file to the next', () => {
-  const files = ['netflow9_test_cisco_asa_1_tpl.dat', 'netflow9_test_cisco_asa_1_data.dat'].map((f) => path.join(ASA, f));
-  const r = spawnSync('node', [CLI, 'index', ...files, '--json', '--no-rollup', '--dead-letter', path.join(dir, 'asa.dead.ndjson')], { env, encoding: 'utf8' });
+  const files = ['netflow9_test_cisco_asa_1_tpl.dat', 'netflow9_test_cisco_asa_1_data.dat'].map((f) =>
+    path.join(ASA, f),
+  );
+  const r = spawnSync(
+    'node',
+    [CLI, 'index', ...files, '--json', '--no-rollup', '--dead-letter', path.join(dir, 'asa.dead.ndjson')],
+    { env, encoding: 'utf8' },
+  );
   expect(r.status).toBe(0);
   expect(JSON.parse(r.stdout)).toMatchObject({ read: 14, indexed: 14, rejected: 0 });
 });

@@ -32,21 +32,23 @@ export async function* asItems(records: FlowRecord[], file = 'test.ndjson'): Asy
 
 /** nProbe-style JSON lines of the same flows, for CLI tests that read a file. */
 export function nprobeLines(records: FlowRecord[]): string {
-  return records
-    .map((r) =>
-      JSON.stringify({
-        FIRST_SWITCHED: r.start / 1000,
-        LAST_SWITCHED: (r.end ?? r.start) / 1000,
-        IPV4_SRC_ADDR: r.srcIp,
-        IPV4_DST_ADDR: r.dstIp,
-        L4_SRC_PORT: r.srcPort,
-        L4_DST_PORT: r.dstPort,
-        PROTOCOL: r.protocol,
-        IN_BYTES: r.bytes,
-        IN_PKTS: r.packets,
-        OUT_BYTES: 0,
-        OUT_PKTS: 0,
-      }),
-    )
-    .join('\n') + '\n';
+  return (
+    records
+      .map((r) =>
+        JSON.stringify({
+          FIRST_SWITCHED: r.start / 1000,
+          LAST_SWITCHED: (r.end ?? r.start) / 1000,
+          IPV4_SRC_ADDR: r.srcIp,
+          IPV4_DST_ADDR: r.dstIp,
+          L4_SRC_PORT: r.srcPort,
+          L4_DST_PORT: r.dstPort,
+          PROTOCOL: r.protocol,
+          IN_BYTES: r.bytes,
+          IN_PKTS: r.packets,
+          OUT_BYTES: 0,
+          OUT_PKTS: 0,
+        }),
+      )
+      .join('\n') + '\n'
+  );
 }

@@ -39,7 +39,11 @@ test('indexes every flow once; a second run reports all as duplicates and adds n
   expect(await count(`${tc.prefix}flows`)).toBe(6000);
   expect(await count(`${tc.prefix}flows-2024.03.11`)).toBe(2000);
 
-  const settings = await tc.client.indices.getSettings({ index: `${tc.prefix}flows-2024.03.10`, name: 'index.refresh_interval', flat_settings: true });
+  const settings = await tc.client.indices.getSettings({
+    index: `${tc.prefix}flows-2024.03.10`,
+    name: 'index.refresh_interval',
+    flat_settings: true,
+  });
   expect(JSON.stringify(settings.body)).toContain('"index.refresh_interval":"5s"');
 
   const again = await run(asItems(records), 'again');
@@ -48,8 +52,13 @@ test('indexes every flow once; a second run reports all as duplicates and adds n
 
   // Rollups were kept by the indexing stream: every flow counted once, no bucket left marked.
   expect(await readDirty(tc.client, tc.prefix)).toEqual([]);
-  const rolled = await tc.client.search({ index: `${tc.prefix}rollup-traffic-1h`, body: { size: 0, aggs: { flows: { sum: { field: 'flows' } } } } } as Parameters<typeof tc.client.search>[0]);
-  expect((rolled.body as unknown as { aggregations: { flows: { value: number } } }).aggregations.flows.value).toBe(6000);
+  const rolled = await tc.client.search({
+    index: `${tc.prefix}rollup-traffic-1h`,
+    body: { size: 0, aggs: { flows: { sum: { field: 'flows' } } } },
+  } as Parameters<typeof tc.client.search>[0]);
+  expect((rolled.body as unknown as { aggregations: { flows: { value: number } } }).aggregations.flows.value).toBe(
+    6000,
+  );
 });
 
 test('bad records go to the dead-letter file with their reason; the rest is indexed and counts add up', async () => {
@@ -58,14 +67,24 @@ test('bad records go to the dead-letter file with their reason; the rest is inde
     let line = 0;
     for (const record of records) {
       line++;
-      if (line === 100) yield { kind: 'reject', error: new FlowdexError('INPUT_BAD_RECORD', 'not JSON'), loc: { file: 'mixed.json', line }, raw: '{oops' };
-      else if (line === 200) yield { kind: 'flow', record: { ...record, srcIp: '10.0.0.999' }, loc: { file: 'mixed.json', line } };
+      if (line === 100)
+        yield {
+          kind: 'reject',
+          error: new FlowdexError('INPUT_BAD_RECORD', 'not JSON'),
+          loc: { file: 'mixed.json', line },
+          raw: '{oops',
+        };
+      else if (line === 200)
+        yield { kind: 'flow', record: { ...record, srcIp: '10.0.0.999' }, loc: { file: 'mixed.json', line } };
       else yield { kind: 'flow', record, loc: { file: 'mixed.json', line } };
     }
   }
   const r = await run(mixed(), 'mixed');
   expect(r.counts.total).toEqual({ read: 300, indexed: 298, duplicates: 0, rejected: 2 });
-  const lines = readFileSync(r.deadLetter.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = readFileSync(r.deadLetter.path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(lines).toEqual([
     { reason: 'INPUT_BAD_RECORD: not JSON', file: 'mixed.json', line: 100, raw: '{oops' },
     { reason: expect.stringContaining('source.ip') as unknown, file: 'mixed.json', line: 200 },
@@ -73,11 +92,19 @@ test('bad records go to the dead-letter file with their reason; the rest is inde
 });
 
 test('a document the mapping refuses is dead-lettered with the OpenSearch reason', async () => {
-  const [good, bad] = flowRecords(2, 1, 11) as [ReturnType<typeof flowRecords>[number], ReturnType<typeof flowRecords>[number]];
+  const [good, bad] = flowRecords(2, 1, 11) as [
+    ReturnType<typeof flowRecords>[number],
+    ReturnType<typeof flowRecords>[number],
+  ];
   // An HTTP status beyond the short mapping passes normalize but not the mapper.
   const r = await run(asItems([good, { ...bad, httpStatus: 2 ** 40 }], 'refused.json'), 'refused');
   expect(r.counts.total).toEqual({ read: 2, indexed: 1, duplicates: 0, rejected: 1 });
-  const line = JSON.parse(readFileSync(r.deadLetter.path, 'utf8').trim()) as { reason: string; file: string; line: number; doc: { http: { response: { status_code: number } } } };
+  const line = JSON.parse(readFileSync(r.deadLetter.path, 'utf8').trim()) as {
+    reason: string;
+    file: string;
+    line: number;
+    doc: { http: { response: { status_code: number } } };
+  };
   expect(line.reason).toMatch(/mapper_parsing_exception/);
   expect(line).toMatchObject({ file: 'refused.json', line: 2, doc: { http: { response: { status_code: 2 ** 40 } } } });
 });

@@ -9,7 +9,10 @@ const FROM = new Date(DATA_START).toISOString();
 const TO = new Date(DATA_START + DATA_SPAN).toISOString();
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, '--prefix', tc.prefix, ...args], { encoding: 'utf8', env: { ...process.env, OPENSEARCH_URL: tc.config.opensearchUrl } });
+  const r = spawnSync(process.execPath, [CLI, '--prefix', tc.prefix, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, OPENSEARCH_URL: tc.config.opensearchUrl },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -28,9 +31,16 @@ describe('flowdex query', () => {
     expect([long.code, long.err]).toEqual([2, expect.stringMatching(/longer than 4096 characters/)]);
     const bomb = run('query', `host:${'*a'.repeat(300)}*`);
     expect([bomb.code, bomb.err]).toEqual([2, expect.stringMatching(/wildcards; at most 6/)]);
-    for (const [flag, value] of [['--from', 'now-99999999999w'], ['--to', '99999999999w'], ['--from', 'now-14000000w']]) {
+    for (const [flag, value] of [
+      ['--from', 'now-99999999999w'],
+      ['--to', '99999999999w'],
+      ['--from', 'now-14000000w'],
+    ]) {
       const t = run('query', 'dport:53', flag as string, value as string);
-      expect([t.code, t.err]).toEqual([2, expect.stringContaining(`${(flag as string).slice(2)} "${value}" is outside the times flowdex handles`)]);
+      expect([t.code, t.err]).toEqual([
+        2,
+        expect.stringContaining(`${(flag as string).slice(2)} "${value}" is outside the times flowdex handles`),
+      ]);
     }
     const interval = run('report', 'traffic', '--interval', '1s', '--from', 'now-3650d');
     expect([interval.code, interval.err]).toEqual([2, expect.stringMatching(/more than 10000 buckets/)]);
@@ -73,7 +83,11 @@ describe('flowdex query', () => {
   });
 
   test('--explain needs no node', () => {
-    const r = spawnSync(process.execPath, [CLI, '--opensearch', 'http://127.0.0.1:1', 'query', 'dport:443', '--from', FROM, '--to', TO, '--explain'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, '--opensearch', 'http://127.0.0.1:1', 'query', 'dport:443', '--from', FROM, '--to', TO, '--explain'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     const ex = JSON.parse(r.stdout) as { indices: string[]; dsl: unknown; ast: { kind: string } };
     expect(ex.indices).toEqual(['flowdex-flows-2024.05.01', 'flowdex-flows-2024.05.02', 'flowdex-flows-2024.05.03']);
@@ -81,7 +95,9 @@ describe('flowdex query', () => {
   });
 
   test('an unreachable node is a one-line error and exit 1', () => {
-    const r = spawnSync(process.execPath, [CLI, '--opensearch', 'http://127.0.0.1:1', 'query', 'dport:443'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, '--opensearch', 'http://127.0.0.1:1', 'query', 'dport:443'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
@@ -91,7 +107,12 @@ describe('flowdex report', () => {
   test('json shape of DESIGN §9', () => {
     const r = run('report', 'protocols', '--from', FROM, '--to', TO, '--format', 'json');
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { report: string; served_by: string[]; took_ms: number; rows: { transport: string; flows: number }[] };
+    const j = JSON.parse(r.out) as {
+      report: string;
+      served_by: string[];
+      took_ms: number;
+      rows: { transport: string; flows: number }[];
+    };
     expect(Object.keys(j)).toEqual(['report', 'served_by', 'took_ms', 'rows']);
     expect(j.report).toBe('protocols');
     expect(j.served_by).toHaveLength(3);
@@ -101,7 +122,12 @@ describe('flowdex report', () => {
   test('csv and table', () => {
     const csv = run('report', 'traffic', '--from', FROM, '--to', TO, '--interval', '1d', '--format', 'csv');
     expect(csv.code).toBe(0);
-    expect(csv.out.split('\r\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/^time,flows,bytes,packets,flows_per_s/), expect.any(String), expect.any(String), expect.any(String)]);
+    expect(csv.out.split('\r\n').filter((l) => l !== '')).toEqual([
+      expect.stringMatching(/^time,flows,bytes,packets,flows_per_s/),
+      expect.any(String),
+      expect.any(String),
+      expect.any(String),
+    ]);
     const table = run('report', 'top-sources', '--from', FROM, '--to', TO, '--top', '3');
     expect(table.code).toBe(0);
     expect(table.out.trimEnd().split('\n')).toHaveLength(4);
@@ -112,7 +138,11 @@ describe('flowdex report', () => {
     const bad = run('report', 'top-apps', '--query', 'app:');
     expect(bad.code).toBe(2);
     expect(bad.err.split('\n')[1]).toBe('app:');
-    const ex = spawnSync(process.execPath, [CLI, '--opensearch', 'http://127.0.0.1:1', 'report', 'top-pairs', '--explain'], { encoding: 'utf8' });
+    const ex = spawnSync(
+      process.execPath,
+      [CLI, '--opensearch', 'http://127.0.0.1:1', 'report', 'top-pairs', '--explain'],
+      { encoding: 'utf8' },
+    );
     expect(ex.status).toBe(0);
     expect(JSON.parse(ex.stdout)).toHaveProperty('request.aggs.groups.composite');
   });

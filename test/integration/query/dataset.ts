@@ -43,7 +43,10 @@ function deviceFlows(n: number): FlowRecord[] {
 
 export function buildDataset(flows: number, devices: number): Stored[] {
   const byId = new Map<string, Stored>();
-  const records = [...generateFlows({ flows, start: DATA_START, spanMs: DATA_SPAN, seed: 20240501 }), ...deviceFlows(devices)];
+  const records = [
+    ...generateFlows({ flows, start: DATA_START, spanMs: DATA_SPAN, seed: 20240501 }),
+    ...deviceFlows(devices),
+  ];
   for (const r of records) {
     const { id, doc } = normalize(r);
     byId.set(id, { id, doc, time: Date.parse(doc['@timestamp']) });
@@ -57,7 +60,9 @@ export async function indexDataset(client: Client, cfg: FlowdexConfig, data: rea
   await setup(c, cfg, info);
   await c.close();
   for (let i = 0; i < data.length; i += 2000) {
-    const body = data.slice(i, i + 2000).flatMap((s) => [{ index: { _index: indexFor(cfg.prefix, s.time), _id: s.id } }, s.doc]);
+    const body = data
+      .slice(i, i + 2000)
+      .flatMap((s) => [{ index: { _index: indexFor(cfg.prefix, s.time), _id: s.id } }, s.doc]);
     const res = await client.bulk({ body });
     if ((res.body as { errors: boolean }).errors) throw new Error('bulk indexing of the test dataset failed');
   }

@@ -29,7 +29,8 @@ import { testCluster } from '../../support/opensearch';
 
 const HAVE = ['nfdump', 'nfcapd'].every((t) => spawnSync('which', [t]).status === 0);
 const d = HAVE ? describe : describe.skip;
-if (!HAVE) process.stderr.write('nfdump-diff: nfdump/nfcapd not installed (scripts/system-deps.sh installs them); skipping\n');
+if (!HAVE)
+  process.stderr.write('nfdump-diff: nfdump/nfcapd not installed (scripts/system-deps.sh installs them); skipping\n');
 
 const FLOWS = 2500;
 const START = Date.UTC(2024, 4, 1, 0, 0, 0);
@@ -73,13 +74,18 @@ function tuplesOf(out: string): Tuple[] {
 }
 
 function nfdumpTuples(dir: string, filter: string): Tuple[] {
-  return tuplesOf(execFileSync('nfdump', ['-R', dir, '-q', '-N', '-o', FMT, filter], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  return tuplesOf(
+    execFileSync('nfdump', ['-R', dir, '-q', '-N', '-o', FMT, filter], { encoding: 'utf8', maxBuffer: 64 << 20 }),
+  );
 }
 
 /** nfdump's answer to a filter, or undefined when it refuses the filter (as `-Z` would). */
 async function nfdumpAnswer(dir: string, filter: string): Promise<Tuple[] | undefined> {
   try {
-    const { stdout } = await execFileAsync('nfdump', ['-R', dir, '-q', '-N', '-o', FMT, filter], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const { stdout } = await execFileAsync('nfdump', ['-R', dir, '-q', '-N', '-o', FMT, filter], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     return tuplesOf(stdout);
   } catch (e) {
     if (nfdumpAccepts(filter)) throw e;
@@ -177,7 +183,30 @@ const EDGE_CASES = [
 ];
 
 // Syntax errors both must refuse (or accept: `-Z` agreement is checked for every filter).
-const ERRORS = ['port 80 port 443', 'port', 'port != 80', 'src ip 10.0.0.256', 'ip 10.0.0.0/8', 'port 70000', 'proto 300', 'proto foo', 'flags s', 'flags C', 'flags 64', 'bytes > 1.5k', 'duration > 1s', '(port 80', 'port 80)', 'port 80 and', 'in if gt 3', 'if in [1 2]', 'src proto tcp', 'net 10/8', 'as 4294967296', ''];
+const ERRORS = [
+  'port 80 port 443',
+  'port',
+  'port != 80',
+  'src ip 10.0.0.256',
+  'ip 10.0.0.0/8',
+  'port 70000',
+  'proto 300',
+  'proto foo',
+  'flags s',
+  'flags C',
+  'flags 64',
+  'bytes > 1.5k',
+  'duration > 1s',
+  '(port 80',
+  'port 80)',
+  'port 80 and',
+  'in if gt 3',
+  'if in [1 2]',
+  'src proto tcp',
+  'net 10/8',
+  'as 4294967296',
+  '',
+];
 
 /** Filters drawn from the grammar, with values taken from the flows so many of them match something. */
 function generated(n: number, rng: Prng, hosts: string[]): string[] {
@@ -232,7 +261,9 @@ d('nfdump filters select the same flows in nfdump and flowdex', () => {
     const { client, info } = await connect(tc.config);
     await setup(client, tc.config, info);
     await client.close();
-    const r = await indexFiles(tc.client, tc.config, [path.join(tmp, 'flows.pcap')], { deadLetterPath: path.join(tmp, 'dead.ndjson') });
+    const r = await indexFiles(tc.client, tc.config, [path.join(tmp, 'flows.pcap')], {
+      deadLetterPath: path.join(tmp, 'dead.ndjson'),
+    });
     expect(r.summary.rejected).toBe(0);
     await tc.client.indices.refresh({ index: `${tc.prefix}flows-*` });
     hosts = [...new Set(nfdumpTuples(capd, 'any').flatMap((t) => t.split(',').slice(0, 2)))].sort();
@@ -248,8 +279,17 @@ d('nfdump filters select the same flows in nfdump and flowdex', () => {
   /** The 5-tuples flowdex selects, in one plain search (the data set is under one page). */
   async function selected(filter: string): Promise<Tuple[]> {
     const parsed = parseAnyQuery(`nfdump:${filter}`, Date.now());
-    const body = { size: 10000, _source: false, docvalue_fields: FIVE, query: compileFilter(parsed.ast, parseTimeRange(RANGE.from, RANGE.to, Date.now())) };
-    const res = await tc.client.search({ index: `${tc.prefix}flows-*`, body, filter_path: 'hits.hits.fields' } as Parameters<typeof tc.client.search>[0]);
+    const body = {
+      size: 10000,
+      _source: false,
+      docvalue_fields: FIVE,
+      query: compileFilter(parsed.ast, parseTimeRange(RANGE.from, RANGE.to, Date.now())),
+    };
+    const res = await tc.client.search({
+      index: `${tc.prefix}flows-*`,
+      body,
+      filter_path: 'hits.hits.fields',
+    } as Parameters<typeof tc.client.search>[0]);
     const hits = (res.body as { hits?: { hits: { fields: Record<string, (string | number)[]> }[] } }).hits?.hits ?? [];
     return hits.map((h) => FIVE.map((f) => h.fields[f]?.[0] ?? 0).join(',')).sort();
   }
@@ -260,7 +300,9 @@ d('nfdump filters select the same flows in nfdump and flowdex', () => {
       for (const line of chunk.split('\n')) {
         if (line === '') continue;
         const f = JSON.parse(line) as FlowDoc;
-        out.push([f.source.ip, f.destination.ip, f.source.port ?? 0, f.destination.port ?? 0, f.network.iana_number].join(','));
+        out.push(
+          [f.source.ip, f.destination.ip, f.source.port ?? 0, f.destination.port ?? 0, f.network.iana_number].join(','),
+        );
       }
     });
     return out.sort();
@@ -275,7 +317,14 @@ d('nfdump filters select the same flows in nfdump and flowdex', () => {
   it('agree on ≥ 200 filters from the grammar and the edge cases', async () => {
     const t0 = Date.now();
     const rng = new Prng(2026);
-    const filters = [...EDGE_CASES, ...generated(220, rng, hosts.filter((h) => rng.float() < 0.5 || h.startsWith('10.0.')))];
+    const filters = [
+      ...EDGE_CASES,
+      ...generated(
+        220,
+        rng,
+        hosts.filter((h) => rng.float() < 0.5 || h.startsWith('10.0.')),
+      ),
+    ];
     const mismatches: string[] = [];
     let compared = 0;
     let nonEmpty = 0;
@@ -283,17 +332,22 @@ d('nfdump filters select the same flows in nfdump and flowdex', () => {
       const fx = flowdexAccepts(f);
       const [a, b] = await Promise.all([nfdumpAnswer(capd, f), fx ? selected(f) : undefined]);
       if ((a !== undefined) !== fx) {
-        mismatches.push(`${f}: nfdump ${a !== undefined ? 'accepts' : 'refuses'}, flowdex ${fx ? 'accepts' : 'refuses'}`);
+        mismatches.push(
+          `${f}: nfdump ${a !== undefined ? 'accepts' : 'refuses'}, flowdex ${fx ? 'accepts' : 'refuses'}`,
+        );
         return;
       }
       if (a === undefined || b === undefined) return;
       compared++;
       if (a.length > 0) nonEmpty++;
-      if (a.length !== b.length || a.some((t, i) => t !== b[i])) mismatches.push(`${f}: nfdump ${a.length} flows, flowdex ${b.length}`);
+      if (a.length !== b.length || a.some((t, i) => t !== b[i]))
+        mismatches.push(`${f}: nfdump ${a.length} flows, flowdex ${b.length}`);
     };
     // A few filters at a time: nfdump runs while OpenSearch answers.
     for (let i = 0; i < filters.length; i += 4) await Promise.all(filters.slice(i, i + 4).map(check));
-    process.stderr.write(`nfdump-diff: ${filters.length} filters, ${compared} compared, ${nonEmpty} non-empty, ${Date.now() - t0} ms\n`);
+    process.stderr.write(
+      `nfdump-diff: ${filters.length} filters, ${compared} compared, ${nonEmpty} non-empty, ${Date.now() - t0} ms\n`,
+    );
     expect(mismatches).toEqual([]);
     expect(compared).toBeGreaterThanOrEqual(200);
     // Most filters must select something, or agreement would prove little.

@@ -30,19 +30,30 @@ function cmpKey(x: Key, y: Key): number {
 }
 
 /** Top-N computed directly over the documents: sum per group, metric descending, keys ascending. */
-function expectedTop(docs: FlowDoc[], columns: string[], keyOf: (d: FlowDoc) => Key[], metric: Metric, top: number): Row[] {
+function expectedTop(
+  docs: FlowDoc[],
+  columns: string[],
+  keyOf: (d: FlowDoc) => Key[],
+  metric: Metric,
+  top: number,
+): Row[] {
   const groups = new Map<string, Row>();
   for (const d of docs) {
     const key = keyOf(d);
     const id = JSON.stringify(key);
-    const g = groups.get(id) ?? Object.fromEntries([...columns.map((c, i) => [c, key[i] ?? null]), ['flows', 0], ['bytes', 0], ['packets', 0]]);
+    const g =
+      groups.get(id) ??
+      Object.fromEntries([...columns.map((c, i) => [c, key[i] ?? null]), ['flows', 0], ['bytes', 0], ['packets', 0]]);
     g.flows = Number(g.flows) + 1;
     g.bytes = Number(g.bytes) + (d.network.bytes ?? 0);
     g.packets = Number(g.packets) + (d.network.packets ?? 0);
     groups.set(id, g);
   }
   return [...groups.values()]
-    .sort((a, b) => Number(b[metric]) - Number(a[metric]) || columns.reduce((r, c) => r || cmpKey(a[c] ?? null, b[c] ?? null), 0))
+    .sort(
+      (a, b) =>
+        Number(b[metric]) - Number(a[metric]) || columns.reduce((r, c) => r || cmpKey(a[c] ?? null, b[c] ?? null), 0),
+    )
     .slice(0, top);
 }
 
@@ -50,10 +61,22 @@ const TOPS: [ReportName, string[], (d: FlowDoc) => Key[], Metric, (d: FlowDoc) =
   ['top-sources', ['source'], (d) => [addr(d.source)], 'bytes', () => true],
   ['top-destinations', ['destination'], (d) => [addr(d.destination)], 'bytes', () => true],
   ['top-pairs', ['source', 'destination'], (d) => [addr(d.source), addr(d.destination)], 'bytes', () => true],
-  ['top-services', ['port', 'transport'], (d) => [d.destination.port ?? null, d.network.transport ?? null], 'flows', () => true],
+  [
+    'top-services',
+    ['port', 'transport'],
+    (d) => [d.destination.port ?? null, d.network.transport ?? null],
+    'flows',
+    () => true,
+  ],
   ['top-apps', ['app'], (d) => [d.network.protocol ?? null], 'bytes', () => true],
   ['protocols', ['transport'], (d) => [d.network.transport ?? null], 'flows', () => true],
-  ['web-servers', ['destination'], (d) => [addr(d.destination)], 'flows', (d) => d.destination.port === 80 || d.destination.port === 443],
+  [
+    'web-servers',
+    ['destination'],
+    (d) => [addr(d.destination)],
+    'flows',
+    (d) => d.destination.port === 80 || d.destination.port === 443,
+  ],
 ];
 
 describe('top-N reports equal an independent computation', () => {
@@ -65,7 +88,14 @@ describe('top-N reports equal an independent computation', () => {
   });
 
   test('by packets, with a query filter, and device-name groups', async () => {
-    const r = await runReport(tc.client, tc.config, { report: 'top-sources', query: 'proto:tcp not dport:22', by: 'packets', top: 10000, from: FROM, to: TO });
+    const r = await runReport(tc.client, tc.config, {
+      report: 'top-sources',
+      query: 'proto:tcp not dport:22',
+      by: 'packets',
+      top: 10000,
+      from: FROM,
+      to: TO,
+    });
     const docs = inRange.filter((d) => d.network.transport === 'tcp' && d.destination.port !== 22);
     const expected = expectedTop(docs, ['source'], (d) => [addr(d.source)], 'packets', 10000);
     expect(r.rows).toEqual(expected);
@@ -74,7 +104,13 @@ describe('top-N reports equal an independent computation', () => {
 
   test('every group when top exceeds them; composite paging sums exactly', async () => {
     const r = await runReport(tc.client, tc.config, { report: 'top-pairs', top: 10000, from: FROM, to: TO, raw: true });
-    const expected = expectedTop(inRange, ['source', 'destination'], (d) => [addr(d.source), addr(d.destination)], 'bytes', 10000);
+    const expected = expectedTop(
+      inRange,
+      ['source', 'destination'],
+      (d) => [addr(d.source), addr(d.destination)],
+      'bytes',
+      10000,
+    );
     expect(r.rows).toHaveLength(expected.length);
     expect(r.rows).toEqual(expected);
   });
@@ -84,16 +120,31 @@ describe('series reports', () => {
   const HOUR = 3600000;
   const buckets: number[] = [];
   for (let t = Math.floor(FROM_MS / HOUR) * HOUR; t < TO_MS; t += HOUR) buckets.push(t);
-  const inBucket = (t: number) => inRange.filter((d) => Date.parse(d['@timestamp']) >= t && Date.parse(d['@timestamp']) < t + HOUR);
+  const inBucket = (t: number) =>
+    inRange.filter((d) => Date.parse(d['@timestamp']) >= t && Date.parse(d['@timestamp']) < t + HOUR);
 
   test('traffic per hour, with empty buckets and rates', async () => {
-    const r = await runReport(tc.client, tc.config, { report: 'traffic', interval: '1h', from: FROM, to: TO, raw: true });
+    const r = await runReport(tc.client, tc.config, {
+      report: 'traffic',
+      interval: '1h',
+      from: FROM,
+      to: TO,
+      raw: true,
+    });
     expect(r.interval_ms).toBe(HOUR);
     const expected = buckets.map((t) => {
       const docs = inBucket(t);
       const bytes = docs.reduce((s, d) => s + (d.network.bytes ?? 0), 0);
       const packets = docs.reduce((s, d) => s + (d.network.packets ?? 0), 0);
-      return { time: new Date(t).toISOString(), flows: docs.length, bytes, packets, flows_per_s: docs.length / 3600, bytes_per_s: bytes / 3600, packets_per_s: packets / 3600 };
+      return {
+        time: new Date(t).toISOString(),
+        flows: docs.length,
+        bytes,
+        packets,
+        flows_per_s: docs.length / 3600,
+        bytes_per_s: bytes / 3600,
+        packets_per_s: packets / 3600,
+      };
     });
     expect(r.rows).toEqual(expected);
     expect(expected.some((row) => row.flows === 0)).toBe(true);
@@ -109,7 +160,9 @@ describe('series reports', () => {
     for (let t = Math.floor(FROM_MS / SIX) * SIX; t < TO_MS; t += SIX) times.push(t);
     expect(r.rows.map((row) => row.time)).toEqual(times.map((t) => new Date(t).toISOString()));
     times.forEach((t, i) => {
-      const exact = new Set(inRange.filter((d) => Date.parse(d['@timestamp']) >= t && Date.parse(d['@timestamp']) < t + SIX).map(of)).size;
+      const exact = new Set(
+        inRange.filter((d) => Date.parse(d['@timestamp']) >= t && Date.parse(d['@timestamp']) < t + SIX).map(of),
+      ).size;
       const got = Number(r.rows[i]?.unique);
       // Below precision_threshold HyperLogLog++ is near exact; allow 1 %.
       expect(Math.abs(got - exact)).toBeLessThanOrEqual(Math.max(1, exact * 0.01));
@@ -117,14 +170,25 @@ describe('series reports', () => {
   });
 
   test('a range with no index still returns every empty bucket', async () => {
-    const r = await runReport(tc.client, tc.config, { report: 'traffic', interval: '1h', from: '2020-01-01T00:00:00Z', to: '2020-01-01T05:00:00Z' });
+    const r = await runReport(tc.client, tc.config, {
+      report: 'traffic',
+      interval: '1h',
+      from: '2020-01-01T00:00:00Z',
+      to: '2020-01-01T05:00:00Z',
+    });
     expect(r.served_by).toEqual([]);
     expect(r.rows.map((row) => row.flows)).toEqual([0, 0, 0, 0, 0]);
   });
 
   test('bad requests', async () => {
-    await expect(runReport(tc.client, tc.config, { report: 'nope' as ReportName })).rejects.toMatchObject({ code: 'REPORT_UNKNOWN' });
-    await expect(runReport(tc.client, tc.config, { report: 'top-sources', top: 0 })).rejects.toMatchObject({ code: 'QUERY_BAD_VALUE' });
-    await expect(runReport(tc.client, tc.config, { report: 'traffic', query: 'port:(' })).rejects.toMatchObject({ code: 'QUERY_SYNTAX' });
+    await expect(runReport(tc.client, tc.config, { report: 'nope' as ReportName })).rejects.toMatchObject({
+      code: 'REPORT_UNKNOWN',
+    });
+    await expect(runReport(tc.client, tc.config, { report: 'top-sources', top: 0 })).rejects.toMatchObject({
+      code: 'QUERY_BAD_VALUE',
+    });
+    await expect(runReport(tc.client, tc.config, { report: 'traffic', query: 'port:(' })).rejects.toMatchObject({
+      code: 'QUERY_SYNTAX',
+    });
   });
 });

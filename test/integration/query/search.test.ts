@@ -1,6 +1,13 @@
 import type { FlowDoc } from '../../../src/model/flow';
 import { hydrate } from '../../../src/model/normalize';
-import { exportFlows, flowCsvRow, getFlow, searchFlows, type FlowHit, type SearchRequest } from '../../../src/report/search';
+import {
+  exportFlows,
+  flowCsvRow,
+  getFlow,
+  searchFlows,
+  type FlowHit,
+  type SearchRequest,
+} from '../../../src/report/search';
 import { testCluster } from '../../support/opensearch';
 import { buildDataset, DATA_SPAN, DATA_START, inCidr, indexDataset, type Stored } from './dataset';
 
@@ -18,7 +25,13 @@ afterAll(() => tc.cleanup());
 
 const ports = (d: FlowDoc) => [d.source.port, d.destination.port];
 const hosts = (d: FlowDoc) => [d.dns?.question.name, d.url?.domain, d.tls?.client?.server_name];
-const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+const glob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 
 const CASES: [string, (d: FlowDoc) => boolean][] = [
   ['src:10.0.1.10', (d) => d.source.ip === '10.0.1.10'],
@@ -38,8 +51,14 @@ const CASES: [string, (d: FlowDoc) => boolean][] = [
   ['packets<=3', (d) => d.network.packets !== undefined && d.network.packets <= 3],
   ['duration>30s', (d) => (d.event.duration ?? 0) > 30e9],
   ['not dst:10.0.0.0/8', (d) => !inCidr(d.destination.ip, '10.0.0.0/8')],
-  ['(src:10.66.6.6 or dst:10.0.1.10) and dport:443', (d) => (d.source.ip === '10.66.6.6' || d.destination.ip === '10.0.1.10') && d.destination.port === 443],
-  ['app:http or app:ssh dport:22', (d) => d.network.protocol === 'http' || (d.network.protocol === 'ssh' && d.destination.port === 22)],
+  [
+    '(src:10.66.6.6 or dst:10.0.1.10) and dport:443',
+    (d) => (d.source.ip === '10.66.6.6' || d.destination.ip === '10.0.1.10') && d.destination.port === 443,
+  ],
+  [
+    'app:http or app:ssh dport:22',
+    (d) => d.network.protocol === 'http' || (d.network.protocol === 'ssh' && d.destination.port === 22),
+  ],
   ['!proto:tcp sport:123', (d) => d.network.transport !== 'tcp' && d.source.port === 123],
   ['host:*.example.com', (d) => hosts(d).some((h) => h !== undefined && glob('*.example.com').test(h))],
   ['dns:*', (d) => d.dns?.question.name !== undefined],
@@ -71,7 +90,10 @@ describe('searchFlows matches an independent filter', () => {
   });
 
   test.each(CASES)('%s', async (query, keep) => {
-    const expected = inRange.filter((s) => keep(s.doc)).map((s) => s.id).sort();
+    const expected = inRange
+      .filter((s) => keep(s.doc))
+      .map((s) => s.id)
+      .sort();
     const first = await searchFlows(tc.client, tc.config, { query, from: FROM, to: TO, limit: 1000, exactTotal: true });
     expect(first.total).toEqual({ value: expected.length, exact: true });
     const hits = await allPages({ query, from: FROM, to: TO, limit: 1000 });
@@ -84,7 +106,9 @@ describe('paging', () => {
   const sorted = (key: (s: Stored) => number | string | undefined, dir: 1 | -1) =>
     inRange
       .map((s) => key(s))
-      .sort((a, b) => (a === undefined ? (b === undefined ? 0 : 1) : b === undefined ? -1 : (a < b ? -1 : a > b ? 1 : 0) * dir));
+      .sort((a, b) =>
+        a === undefined ? (b === undefined ? 0 : 1) : b === undefined ? -1 : (a < b ? -1 : a > b ? 1 : 0) * dir,
+      );
 
   test.each([
     ['bytes', 'asc', (s: Stored) => s.doc.network.bytes, 1],
@@ -132,10 +156,18 @@ describe('paging', () => {
   test('a range without indices is an empty page; bad input is refused', async () => {
     const empty = await searchFlows(tc.client, tc.config, { query: '', from: '2020-01-01', to: '2020-01-02' });
     expect(empty).toMatchObject({ hits: [], total: { value: 0, exact: true }, served_by: [] });
-    await expect(searchFlows(tc.client, tc.config, { query: 'dport:', from: FROM, to: TO })).rejects.toMatchObject({ code: 'QUERY_SYNTAX' });
-    await expect(searchFlows(tc.client, tc.config, { query: '', limit: 1001 })).rejects.toMatchObject({ code: 'QUERY_BAD_VALUE' });
-    await expect(searchFlows(tc.client, tc.config, { query: '', sort: 'nosuch' })).rejects.toMatchObject({ code: 'QUERY_UNKNOWN_FIELD' });
-    await expect(searchFlows(tc.client, tc.config, { query: '', from: FROM, to: TO, cursor: 'garbage' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(searchFlows(tc.client, tc.config, { query: 'dport:', from: FROM, to: TO })).rejects.toMatchObject({
+      code: 'QUERY_SYNTAX',
+    });
+    await expect(searchFlows(tc.client, tc.config, { query: '', limit: 1001 })).rejects.toMatchObject({
+      code: 'QUERY_BAD_VALUE',
+    });
+    await expect(searchFlows(tc.client, tc.config, { query: '', sort: 'nosuch' })).rejects.toMatchObject({
+      code: 'QUERY_UNKNOWN_FIELD',
+    });
+    await expect(
+      searchFlows(tc.client, tc.config, { query: '', from: FROM, to: TO, cursor: 'garbage' }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
 
@@ -157,24 +189,46 @@ describe('exportFlows', () => {
     });
     const expected = inRange.filter((s) => s.doc.network.transport === 'tcp').length;
     expect(r.rows).toBe(expected);
-    const lines = chunks.join('').split('\r\n').filter((l) => l !== '');
-    expect(lines[0]).toBe('@timestamp,event.duration,source.ip,destination.ip,source.port,destination.port,network.bytes,network.packets,network.transport,network.protocol,network.community_id');
+    const lines = chunks
+      .join('')
+      .split('\r\n')
+      .filter((l) => l !== '');
+    expect(lines[0]).toBe(
+      '@timestamp,event.duration,source.ip,destination.ip,source.port,destination.port,network.bytes,network.packets,network.transport,network.protocol,network.community_id',
+    );
     expect(lines).toHaveLength(expected + 1);
     // Rows are built from doc values, yet read exactly as the stored documents would.
-    const stored = inRange.filter((s) => s.doc.network.transport === 'tcp').map((s) => flowCsvRow(hydrate(s.doc)).replace(/\r\n$/, ''));
+    const stored = inRange
+      .filter((s) => s.doc.network.transport === 'tcp')
+      .map((s) => flowCsvRow(hydrate(s.doc)).replace(/\r\n$/, ''));
     expect(lines.slice(1).sort()).toEqual(stored.sort());
   });
 
   test('ndjson: every document once, across export pages', async () => {
     let text = '';
-    const r = await exportFlows(tc.client, tc.config, { query: '', from: FROM, to: TO, sort: 'bytes' }, 'ndjson', async (c) => {
-      text += c;
-    });
+    const r = await exportFlows(
+      tc.client,
+      tc.config,
+      { query: '', from: FROM, to: TO, sort: 'bytes' },
+      'ndjson',
+      async (c) => {
+        text += c;
+      },
+    );
     expect(r.rows).toBe(inRange.length);
-    const docs = text.trim().split('\n').map((l) => JSON.parse(l) as FlowDoc);
+    const docs = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as FlowDoc);
     // Key order is not part of a document (a source rebuilt from doc values orders keys its own way).
     const canon = (v: unknown): unknown =>
-      v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, c]) => [k, canon(c)])) : v;
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, c]) => [k, canon(c)]),
+          )
+        : v;
     const key = (d: FlowDoc) => JSON.stringify(canon(d));
     expect(docs.map(key).sort()).toEqual(inRange.map((s) => key(hydrate(s.doc))).sort());
   });

@@ -21,14 +21,18 @@ function haveNfdump(): boolean {
 }
 
 const ready = haveNfdump() && existsSync(NFCAPD);
-if (!ready) console.warn('nfdump identical-lines test skipped: needs Debian nfdump (scripts/system-deps.sh test) and ../shared/data');
+if (!ready)
+  console.warn(
+    'nfdump identical-lines test skipped: needs Debian nfdump (scripts/system-deps.sh test) and ../shared/data',
+  );
 const maybe = ready ? describe : describe.skip;
 
 maybe('nfdump CSV with identical lines', () => {
   const tc = testCluster(__filename);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-nfdump-identical-'));
   const env = { ...process.env, FLOWDEX_PREFIX: tc.prefix, TZ: 'UTC' };
-  const nfdump = (...args: string[]): string => execFileSync('nfdump', args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const nfdump = (...args: string[]): string =>
+    execFileSync('nfdump', args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const csv = path.join(dir, 'twice.csv');
   const range = ['--from', '2018-01-12T00:00:00Z', '--to', '2018-01-13T00:00:00Z'];
 
@@ -60,15 +64,28 @@ maybe('nfdump CSV with identical lines', () => {
     expect(first.status).toBe(0);
     const totals = nfdumpTotals();
     expect(totals.flows).toBe(9186);
-    expect(JSON.parse(first.stdout)).toMatchObject({ read: totals.flows, indexed: totals.flows, duplicates: 0, rejected: 0 });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      read: totals.flows,
+      indexed: totals.flows,
+      duplicates: 0,
+      rejected: 0,
+    });
     const again = spawnSync('node', [CLI, 'index', csv, '--format', 'nfdump', '--json'], { env, encoding: 'utf8' });
     expect(JSON.parse(again.stdout)).toMatchObject({ read: totals.flows, indexed: 0, duplicates: totals.flows });
   });
 
   test('totals and top sources equal nfdump over the same flows', () => {
     const totals = nfdumpTotals();
-    const protocols = JSON.parse(execFileSync('node', [CLI, 'report', 'protocols', '--format', 'json', '--raw', ...range], { env, encoding: 'utf8' })) as { rows: { flows: number; bytes: number; packets: number }[] };
-    const sum = protocols.rows.reduce((a, r) => ({ flows: a.flows + r.flows, bytes: a.bytes + r.bytes, packets: a.packets + r.packets }), { flows: 0, bytes: 0, packets: 0 });
+    const protocols = JSON.parse(
+      execFileSync('node', [CLI, 'report', 'protocols', '--format', 'json', '--raw', ...range], {
+        env,
+        encoding: 'utf8',
+      }),
+    ) as { rows: { flows: number; bytes: number; packets: number }[] };
+    const sum = protocols.rows.reduce(
+      (a, r) => ({ flows: a.flows + r.flows, bytes: a.bytes + r.bytes, packets: a.packets + r.packets }),
+      { flows: 0, bytes: 0, packets: 0 },
+    );
     expect(sum).toEqual(totals);
 
     const theirs = nfdump('-R', path.join(dir, 'nf'), '-o', 'csv', '-q', '-s', 'srcip/bytes', '-n', '5')
@@ -77,7 +94,18 @@ maybe('nfdump CSV with identical lines', () => {
       .filter((l) => /^\d{4}-/.test(l))
       .map((l) => l.split(','))
       .map((c) => ({ address: c[4], flows: Number(c[5]), bytes: Number(c[9]) }));
-    const ours = JSON.parse(execFileSync('node', [CLI, 'report', 'top-sources', '--top', '5', '--format', 'json', '--raw', ...range], { env, encoding: 'utf8' })) as { rows: Record<string, unknown>[] };
-    expect(ours.rows.map((r) => ({ address: r['source.ip'] ?? r['address'] ?? r['source'], flows: r.flows, bytes: r.bytes }))).toEqual(theirs);
+    const ours = JSON.parse(
+      execFileSync('node', [CLI, 'report', 'top-sources', '--top', '5', '--format', 'json', '--raw', ...range], {
+        env,
+        encoding: 'utf8',
+      }),
+    ) as { rows: Record<string, unknown>[] };
+    expect(
+      ours.rows.map((r) => ({
+        address: r['source.ip'] ?? r['address'] ?? r['source'],
+        flows: r.flows,
+        bytes: r.bytes,
+      })),
+    ).toEqual(theirs);
   });
 });

@@ -26,8 +26,17 @@ function flows(n: number, start: number, spanMs: number, seed: number): FlowReco
   for (let i = 0; i < n / 20; i++) {
     const t = start + Math.floor((i * spanMs * 20) / n) + 777;
     out.push({
-      format: 'lanl-csv', start: t, end: t + (i % 9) * 1000, srcAddress: `Comp${i % 31}`, dstAddress: `Comp${(i * 7) % 17}`,
-      ...(i % 3 ? { srcPort: 40000 + i, dstPort: [445, 80, 443][i % 3] } : {}), protocol: 6, srcBytes: 40 + i, dstBytes: 90 + i, srcPackets: 1 + (i % 4), dstPackets: 2,
+      format: 'lanl-csv',
+      start: t,
+      end: t + (i % 9) * 1000,
+      srcAddress: `Comp${i % 31}`,
+      dstAddress: `Comp${(i * 7) % 17}`,
+      ...(i % 3 ? { srcPort: 40000 + i, dstPort: [445, 80, 443][i % 3] } : {}),
+      protocol: 6,
+      srcBytes: 40 + i,
+      dstBytes: 90 + i,
+      srcPackets: 1 + (i % 4),
+      dstPackets: 2,
     });
   }
   return out;
@@ -46,7 +55,11 @@ function expectSameAnswer(planned: ReportResult, raw: ReportResult): void {
     return;
   }
   expect(planned.rows.map((r) => r.time)).toEqual(raw.rows.map((r) => r.time));
-  planned.rows.forEach((row, i) => expect(Math.abs(Number(row.unique) - Number(raw.rows[i]?.unique))).toBeLessThanOrEqual(Math.ceil(0.01 * Number(raw.rows[i]?.unique))));
+  planned.rows.forEach((row, i) =>
+    expect(Math.abs(Number(row.unique) - Number(raw.rows[i]?.unique))).toBeLessThanOrEqual(
+      Math.ceil(0.01 * Number(raw.rows[i]?.unique)),
+    ),
+  );
 }
 
 async function compare(req: ReportRequest): Promise<ReportResult> {
@@ -62,11 +75,27 @@ async function rollupSnapshot(): Promise<unknown[]> {
     ROLLUP_SPECS.map(async (spec) => {
       const res = await tc.client.search({
         index: rollupAlias(tc.prefix, spec),
-        body: { size: 0, aggs: { flows: { sum: { field: 'flows' } }, bytes: { sum: { field: 'network.bytes' } }, packets: { sum: { field: 'destination.packets' } }, end: { max: { field: 'event.end' } }, ids: { cardinality: { field: '_id' } } } },
+        body: {
+          size: 0,
+          aggs: {
+            flows: { sum: { field: 'flows' } },
+            bytes: { sum: { field: 'network.bytes' } },
+            packets: { sum: { field: 'destination.packets' } },
+            end: { max: { field: 'event.end' } },
+            ids: { cardinality: { field: '_id' } },
+          },
+        },
         track_total_hits: true,
       } as Parameters<typeof tc.client.search>[0]);
-      const body = res.body as unknown as { hits: { total: { value: number } }; aggregations: Record<string, { value: number }> };
-      return { spec: spec.name, docs: body.hits.total.value, ...Object.fromEntries(Object.entries(body.aggregations).map(([k, v]) => [k, v.value])) };
+      const body = res.body as unknown as {
+        hits: { total: { value: number } };
+        aggregations: Record<string, { value: number }>;
+      };
+      return {
+        spec: spec.name,
+        docs: body.hits.total.value,
+        ...Object.fromEntries(Object.entries(body.aggregations).map(([k, v]) => [k, v.value])),
+      };
     }),
   );
 }
@@ -88,13 +117,27 @@ test('the stream counted late flows once and left no dirty bucket; `flowdex roll
   expect(r.specs.map((s) => s.windows)).toEqual(ROLLUP_SPECS.map(() => 0));
   const planned = await compare({ report: 'traffic', from: iso(T0), to: iso(T0 + 24 * HOUR), interval: '1h' });
   expect(planned.served_by).toEqual([`${tc.prefix}rollup-traffic-1h-2024.03`]);
-  expect(planned.rows.reduce((s, r) => s + Number(r.flows), 0)).toBe(first.filter((f) => f.start < T0 + 24 * HOUR).length + 1500 + 75);
+  expect(planned.rows.reduce((s, r) => s + Number(r.flows), 0)).toBe(
+    first.filter((f) => f.start < T0 + 24 * HOUR).length + 1500 + 75,
+  );
 });
 
 test.each<[string, ReportRequest, string]>([
-  ['traffic per hour, whole range', { report: 'traffic', from: iso(T0), to: iso(T0 + 48 * HOUR), interval: '1h' }, 'traffic-1h'],
-  ['top sources in 10/8', { report: 'top-sources', query: 'src:10.0.0.0/8', from: iso(T0), to: iso(T0 + 48 * HOUR) }, 'sources-1d'],
-  ['top services to 443', { report: 'top-services', query: 'dport:443', from: iso(T0), to: iso(T0 + 48 * HOUR) }, 'services-1d'],
+  [
+    'traffic per hour, whole range',
+    { report: 'traffic', from: iso(T0), to: iso(T0 + 48 * HOUR), interval: '1h' },
+    'traffic-1h',
+  ],
+  [
+    'top sources in 10/8',
+    { report: 'top-sources', query: 'src:10.0.0.0/8', from: iso(T0), to: iso(T0 + 48 * HOUR) },
+    'sources-1d',
+  ],
+  [
+    'top services to 443',
+    { report: 'top-services', query: 'dport:443', from: iso(T0), to: iso(T0 + 48 * HOUR) },
+    'services-1d',
+  ],
   ['web servers', { report: 'web-servers', from: iso(T0), to: iso(T0 + 48 * HOUR), top: 20 }, 'web-1d'],
 ])('%s is served by %s', async (_name, req, spec) => {
   const planned = await compare(req);
@@ -107,7 +150,12 @@ test('a filter no rollup keeps falls back to raw', async () => {
 });
 
 test('unaligned edges come from raw flows, the middle from the rollup', async () => {
-  const planned = await compare({ report: 'top-pairs', from: iso(T0 + 3 * HOUR + 7 * 60_000 + 13_000), to: iso(T0 + 48 * HOUR + 2 * 60_000), top: 25 });
+  const planned = await compare({
+    report: 'top-pairs',
+    from: iso(T0 + 3 * HOUR + 7 * 60_000 + 13_000),
+    to: iso(T0 + 48 * HOUR + 2 * 60_000),
+    top: 25,
+  });
   expect(usesRollup(planned)).toBe(true);
   expect(usesRaw(planned)).toBe(true);
 });
@@ -117,11 +165,19 @@ test('top-N over two monthly rollups ranks stored group keys: one terms list per
   try {
     await compare({ report: 'top-pairs', from: iso(T0), to: iso(T0 + 48 * HOUR), top: 20, by: 'packets' });
     const rollupBodies = spy.mock.calls
-      .map((call) => call[0] as { index?: string; body?: { aggs?: Record<string, { terms?: { include?: string[] }; composite?: unknown }> } })
+      .map(
+        (call) =>
+          call[0] as {
+            index?: string;
+            body?: { aggs?: Record<string, { terms?: { include?: string[] }; composite?: unknown }> };
+          },
+      )
       .filter((p) => p.index?.includes('rollup-talkers-1d'));
     const terms = rollupBodies.map((p) => p.body?.aggs?.groups?.terms).filter((t) => t !== undefined);
     expect(rollupBodies.some((p) => p.body?.aggs?.groups?.composite)).toBe(false);
-    expect(new Set(rollupBodies.map((p) => p.index))).toEqual(new Set([`${tc.prefix}rollup-talkers-1d-2024.03`, `${tc.prefix}rollup-talkers-1d-2024.04`]));
+    expect(new Set(rollupBodies.map((p) => p.index))).toEqual(
+      new Set([`${tc.prefix}rollup-talkers-1d-2024.03`, `${tc.prefix}rollup-talkers-1d-2024.04`]),
+    );
     // More pairs than one list holds: the lists were cut, and groups seen in one month were looked up in the other.
     expect(terms.some((t) => t.include !== undefined)).toBe(true);
   } finally {
@@ -132,8 +188,21 @@ test('top-N over two monthly rollups ranks stored group keys: one terms list per
 test('random reports, filters and ranges: planned equals raw', async () => {
   const rng = new Prng(42);
   // Reports on enriched fields (countries, ASes, direction, interfaces) have no rollup to plan.
-  const names = (Object.keys(REPORTS) as ReportName[]).filter((n) => REPORTS[n].groupBy.every((g) => g.fields.every((f) => ROLLUP_SPECS.some((s) => s.dimensions.includes(f)))));
-  const filters = ['', '', 'proto:tcp', 'app:dns', 'dport:443', 'src:10.0.0.0/8', 'not proto:udp', 'dst:10.0.1.10 or dst:10.0.1.11', 'srcaddr:Comp3', 'bytes>1000'];
+  const names = (Object.keys(REPORTS) as ReportName[]).filter((n) =>
+    REPORTS[n].groupBy.every((g) => g.fields.every((f) => ROLLUP_SPECS.some((s) => s.dimensions.includes(f)))),
+  );
+  const filters = [
+    '',
+    '',
+    'proto:tcp',
+    'app:dns',
+    'dport:443',
+    'src:10.0.0.0/8',
+    'not proto:udp',
+    'dst:10.0.1.10 or dst:10.0.1.11',
+    'srcaddr:Comp3',
+    'bytes>1000',
+  ];
   const intervals = ['15m', '30m', '1h', '5m', '1m'];
   let rollupAnswers = 0;
   for (let i = 0; i < 30; i++) {
@@ -141,7 +210,9 @@ test('random reports, filters and ranges: planned equals raw', async () => {
     const aligned = rng.float() < 0.5;
     // Day rollups serve whole days: the aligned ranges hold the second day whole.
     const from = T0 + (aligned ? rng.int(0, 40) * 15 * 60_000 : rng.int(0, 20 * HOUR));
-    const to = aligned ? T0 + 49 * HOUR - rng.int(0, 4) * 15 * 60_000 : Math.min(T0 + 49 * HOUR, from + rng.int(HOUR, 48 * HOUR));
+    const to = aligned
+      ? T0 + 49 * HOUR - rng.int(0, 4) * 15 * 60_000
+      : Math.min(T0 + 49 * HOUR, from + rng.int(HOUR, 48 * HOUR));
     const req: ReportRequest = {
       report: name,
       query: filters[rng.int(0, filters.length - 1)],
@@ -149,7 +220,14 @@ test('random reports, filters and ranges: planned equals raw', async () => {
       to: iso(to),
       top: rng.int(1, 30),
       by: (['flows', 'bytes', 'packets'] as const)[rng.int(0, 2)],
-      ...(REPORTS[name].kind === 'top' ? {} : { interval: REPORTS[name].kind === 'unique' ? (['15m', '1h'] as const)[rng.int(0, 1)] : (intervals[rng.int(0, intervals.length - 1)]) }),
+      ...(REPORTS[name].kind === 'top'
+        ? {}
+        : {
+            interval:
+              REPORTS[name].kind === 'unique'
+                ? (['15m', '1h'] as const)[rng.int(0, 1)]
+                : intervals[rng.int(0, intervals.length - 1)],
+          }),
     };
     const planned = await compare(req);
     if (usesRollup(planned)) rollupAnswers++;
@@ -159,12 +237,15 @@ test('random reports, filters and ranges: planned equals raw', async () => {
 });
 
 test('rebuilding from raw flows gives the totals the stream wrote, in no more documents', async () => {
-  const totals = (snap: unknown[]) => snap.map((s) => ({ ...(s as Record<string, unknown>), docs: undefined, ids: undefined }));
+  const totals = (snap: unknown[]) =>
+    snap.map((s) => ({ ...(s as Record<string, unknown>), docs: undefined, ids: undefined }));
   const before = await rollupSnapshot();
   await updateRollups(tc.client, tc.config, { rebuild: true, now: NOW });
   const rebuilt = await rollupSnapshot();
   expect(totals(rebuilt)).toEqual(totals(before));
-  rebuilt.forEach((s, i) => expect((s as { docs: number }).docs).toBeLessThanOrEqual((before[i] as { docs: number }).docs));
+  rebuilt.forEach((s, i) =>
+    expect((s as { docs: number }).docs).toBeLessThanOrEqual((before[i] as { docs: number }).docs),
+  );
   // The late flows' groups that already had a document got one of their own: the rebuild merged them.
   expect(rebuilt.some((s, i) => (s as { docs: number }).docs < (before[i] as { docs: number }).docs)).toBe(true);
   await updateRollups(tc.client, tc.config, { rebuild: true, now: NOW });

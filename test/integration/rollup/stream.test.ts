@@ -35,7 +35,10 @@ async function rawCount(): Promise<number> {
 async function rolledUp(spec: string): Promise<number> {
   const index = `${tc.prefix}rollup-${spec}`;
   await tc.client.indices.refresh({ index });
-  const res = await tc.client.search({ index, body: { size: 0, aggs: { flows: { sum: { field: 'flows' } } } } } as Parameters<typeof tc.client.search>[0]);
+  const res = await tc.client.search({
+    index,
+    body: { size: 0, aggs: { flows: { sum: { field: 'flows' } } } },
+  } as Parameters<typeof tc.client.search>[0]);
   return (res.body as unknown as { aggregations: { flows: { value: number } } }).aggregations.flows.value;
 }
 
@@ -80,12 +83,18 @@ test('kill -9 of the indexer between bulk responses and the rollup write: the ne
   expect(JSON.parse(repeat.stdout)).toMatchObject({ indexed: 0 });
   expect(await readDirty(tc.client, tc.prefix)).toEqual([]);
   const total = await rawCount();
-  for (const spec of ['traffic-1m', 'traffic-1h', 'sources-1d', 'destinations-1d', 'services-1d', 'talkers-1d']) expect(await rolledUp(spec)).toBe(total);
+  for (const spec of ['traffic-1m', 'traffic-1h', 'sources-1d', 'destinations-1d', 'services-1d', 'talkers-1d'])
+    expect(await rolledUp(spec)).toBe(total);
 
   const day = { from: iso(DAY), to: iso(DAY + 24 * HOUR) };
   await expectPlannedEqualsRaw({ report: 'traffic', ...day, interval: '1d' });
   await expectPlannedEqualsRaw({ report: 'top-pairs', ...day, top: 20 });
   await expectPlannedEqualsRaw({ report: 'top-services', ...day, top: 20 });
   await expectPlannedEqualsRaw({ report: 'web-servers', ...day, top: 20 });
-  await expectPlannedEqualsRaw({ report: 'traffic', from: iso(DAY + 5 * HOUR), to: iso(DAY + 9 * HOUR), interval: '15m' });
+  await expectPlannedEqualsRaw({
+    report: 'traffic',
+    from: iso(DAY + 5 * HOUR),
+    to: iso(DAY + 9 * HOUR),
+    interval: '15m',
+  });
 }, 300_000);

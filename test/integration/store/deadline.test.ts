@@ -110,9 +110,13 @@ test('the explorer answers a hung node with 504 within its deadline', async () =
 test('the CLI gives up on a hung node after --timeout, naming the cause', async () => {
   const t0 = performance.now();
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [CLI, '--opensearch', h.url, '--timeout', '1s', 'query', 'dport:53'], (err, _out, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [CLI, '--opensearch', h.url, '--timeout', '1s', 'query', 'dport:53'],
+      (err, _out, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr });
+      },
+    );
     void child;
   });
   expect(code).toBe(1);

@@ -11,7 +11,10 @@ const home = mkdtempSync(path.join(os.tmpdir(), 'flowdex-node-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 async function failure(p: Promise<unknown>): Promise<FlowdexError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   if (!(e instanceof FlowdexError)) throw new Error(`expected a FlowdexError, got ${String(e)}`);
   return e;
 }

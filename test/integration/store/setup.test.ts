@@ -27,10 +27,22 @@ describe('flowdex setup against a real node', () => {
       index,
       id: 'one',
       refresh: true,
-      body: { '@timestamp': '2026-11-23T10:00:00Z', source: { ip: '10.1.2.3', port: 51000 }, destination: { ip: '2001:db8::1', port: 443 }, network: { bytes: 1200, transport: 'tcp' }, unknown_field: 'kept in _source only' },
+      body: {
+        '@timestamp': '2026-11-23T10:00:00Z',
+        source: { ip: '10.1.2.3', port: 51000 },
+        destination: { ip: '2001:db8::1', port: 443 },
+        network: { bytes: 1200, transport: 'tcp' },
+        unknown_field: 'kept in _source only',
+      },
     });
-    interface Mapped { type?: string; properties?: Record<string, Mapped> }
-    const mapping = (await cluster.client.indices.getMapping({ index })).body[index]?.mappings as { dynamic?: string; properties: Record<string, Mapped> };
+    interface Mapped {
+      type?: string;
+      properties?: Record<string, Mapped>;
+    }
+    const mapping = (await cluster.client.indices.getMapping({ index })).body[index]?.mappings as {
+      dynamic?: string;
+      properties: Record<string, Mapped>;
+    };
     expect(mapping.dynamic).toBe('false');
     expect(mapping.properties['source']?.properties?.['ip']?.type).toBe('ip');
     expect(mapping.properties['@timestamp']?.type).toBe('date');
@@ -40,7 +52,10 @@ describe('flowdex setup against a real node', () => {
     expect(settings?.codec).toBe('best_compression');
     const alias = await cluster.client.indices.getAlias({ name: `${cluster.prefix}flows` });
     expect(Object.keys(alias.body)).toContain(index);
-    const hit = await cluster.client.search({ index: `${cluster.prefix}flows`, body: { query: { term: { 'destination.ip': '2001:db8::/32' } } } });
+    const hit = await cluster.client.search({
+      index: `${cluster.prefix}flows`,
+      body: { query: { term: { 'destination.ip': '2001:db8::/32' } } },
+    });
     expect(hit.body.hits.hits.map((h) => h._id)).toEqual(['one']);
   });
 

@@ -46,7 +46,10 @@ describe('search', () => {
   });
 
   test('the search page shows the table, total, histogram and sort links', async () => {
-    const res = await request(f.app).get('/').query({ q: 'dport:53', sort: 'network.bytes', order: 'desc' }).expect(200);
+    const res = await request(f.app)
+      .get('/')
+      .query({ q: 'dport:53', sort: 'network.bytes', order: 'desc' })
+      .expect(200);
     const expected = f.docs.filter((d) => d.doc.destination.port === 53).length;
     expect(res.text).toContain(`<strong>${expected.toLocaleString('en-US')}</strong>`);
     expect(res.text).toMatch(/<svg class="chart"[^>]*aria-label="matching flows over time"/);
@@ -66,9 +69,20 @@ describe('search', () => {
   });
 
   test('page size, query length and report top-N are bounded', async () => {
-    expect((await request(f.app).get('/api/search').query({ limit: 1001 }).expect(400)).body.error.code).toBe('BAD_REQUEST');
-    expect((await request(f.app).get('/api/search').query({ q: 'x'.repeat(4097) }).expect(400)).body.error.code).toBe('BAD_REQUEST');
-    expect((await request(f.app).get('/api/report/top-sources').query({ top: 1001 }).expect(400)).body.error.code).toBe('BAD_REQUEST');
+    expect((await request(f.app).get('/api/search').query({ limit: 1001 }).expect(400)).body.error.code).toBe(
+      'BAD_REQUEST',
+    );
+    expect(
+      (
+        await request(f.app)
+          .get('/api/search')
+          .query({ q: 'x'.repeat(4097) })
+          .expect(400)
+      ).body.error.code,
+    ).toBe('BAD_REQUEST');
+    expect((await request(f.app).get('/api/report/top-sources').query({ top: 1001 }).expect(400)).body.error.code).toBe(
+      'BAD_REQUEST',
+    );
   });
 
   test('user text is escaped in pages', async () => {
@@ -84,12 +98,19 @@ describe('flow detail', () => {
     const first = (await request(f.app).get('/api/search?limit=1').expect(200)).body.hits[0];
     const api = await request(f.app).get(`/api/flow/${first.index}/${first.id}`).expect(200);
     const stored = f.docs.find((d) => d.id === first.id)?.doc;
-    expect(api.body.doc).toMatchObject({ '@timestamp': stored?.['@timestamp'], source: { ip: stored?.source.ip, port: stored?.source.port }, network: { bytes: stored?.network.bytes } });
+    expect(api.body.doc).toMatchObject({
+      '@timestamp': stored?.['@timestamp'],
+      source: { ip: stored?.source.ip, port: stored?.source.port },
+      network: { bytes: stored?.network.bytes },
+    });
     const page = await request(f.app).get(`/flow/${first.index}/${first.id}`).expect(200);
-    for (const label of ['same source', 'same destination', 'same pair', 'same Community ID', 'same service']) expect(page.text).toContain(label);
+    for (const label of ['same source', 'same destination', 'same pair', 'same Community ID', 'same service'])
+      expect(page.text).toContain(label);
     const pivot = /<a href="([^"]+)">same pair<\/a>/.exec(page.text)?.[1]?.replace(/&amp;/g, '&') ?? '';
     const q = new URLSearchParams(pivot.slice(2)).get('q') ?? '';
-    const hits = (await request(f.app).get('/api/search').query({ q, limit: 1000 }).expect(200)).body.hits as { id: string }[];
+    const hits = (await request(f.app).get('/api/search').query({ q, limit: 1000 }).expect(200)).body.hits as {
+      id: string;
+    }[];
     expect(hits.map((h) => h.id)).toContain(first.id);
   });
 
@@ -100,8 +121,17 @@ describe('flow detail', () => {
     // An existing flow's id behind anything but exactly its daily index name: lists and patterns
     // would otherwise reach other prefixes' flows and saved queries.
     await request(f.app).get(`/api/flow/${first.index}/${first.id}`).expect(200);
-    for (const index of [`${f.cluster.prefix}flows-x,${first.index}`, `${f.cluster.prefix}flows-x,*`, `${f.cluster.prefix}flows-*`, `${first.index}*`, '_all', '*']) {
-      const res = await request(f.app).get(`/api/flow/${encodeURIComponent(index)}/${first.id}`).expect(404);
+    for (const index of [
+      `${f.cluster.prefix}flows-x,${first.index}`,
+      `${f.cluster.prefix}flows-x,*`,
+      `${f.cluster.prefix}flows-*`,
+      `${first.index}*`,
+      '_all',
+      '*',
+    ]) {
+      const res = await request(f.app)
+        .get(`/api/flow/${encodeURIComponent(index)}/${first.id}`)
+        .expect(404);
       expect(res.body.error.code).toBe('NOT_FOUND');
     }
   });
@@ -113,7 +143,9 @@ describe('reports', () => {
     expect(res.body.served_by.length).toBeGreaterThan(0);
     expect(res.body.rows).toHaveLength(3);
     const top = res.body.rows[0];
-    const count = f.docs.filter((d) => d.doc.destination.port === top.port && d.doc.network.transport === top.transport).length;
+    const count = f.docs.filter(
+      (d) => d.doc.destination.port === top.port && d.doc.network.transport === top.transport,
+    ).length;
     expect(top.flows).toBe(count);
   });
 
@@ -162,21 +194,39 @@ describe('export', () => {
 
 describe('saved queries', () => {
   test('create, list, permalink, rename, update and delete through the API', async () => {
-    const created = await request(f.app).post('/api/saved').send({ name: 'DNS traffic', query: 'dport:53', from: 'now-24h', description: 'resolvers' }).expect(201);
+    const created = await request(f.app)
+      .post('/api/saved')
+      .send({ name: 'DNS traffic', query: 'dport:53', from: 'now-24h', description: 'resolvers' })
+      .expect(201);
     expect(created.body).toMatchObject({ name: 'DNS traffic', slug: 'dns-traffic', query: 'dport:53' });
-    expect((await request(f.app).post('/api/saved').send({ name: 'dns  traffic', query: '' }).expect(409)).body.error.code).toBe('SAVED_EXISTS');
-    expect((await request(f.app).get('/api/saved').expect(200)).body.saved.map((s: { name: string }) => s.name)).toContain('DNS traffic');
+    expect(
+      (await request(f.app).post('/api/saved').send({ name: 'dns  traffic', query: '' }).expect(409)).body.error.code,
+    ).toBe('SAVED_EXISTS');
+    expect(
+      (await request(f.app).get('/api/saved').expect(200)).body.saved.map((s: { name: string }) => s.name),
+    ).toContain('DNS traffic');
 
     const page = await request(f.app).get('/saved/dns-traffic').expect(200);
     const expected = f.docs.filter((d) => d.doc.destination.port === 53).length;
     expect(page.text).toContain(`<strong>${expected.toLocaleString('en-US')}</strong>`);
 
-    const renamed = await request(f.app).put('/api/saved/dns-traffic').send({ name: 'Resolvers', query: 'dport:53 proto:udp' }).expect(200);
-    expect(renamed.body).toMatchObject({ name: 'Resolvers', slug: 'resolvers', query: 'dport:53 proto:udp', description: 'resolvers', created: created.body.created });
+    const renamed = await request(f.app)
+      .put('/api/saved/dns-traffic')
+      .send({ name: 'Resolvers', query: 'dport:53 proto:udp' })
+      .expect(200);
+    expect(renamed.body).toMatchObject({
+      name: 'Resolvers',
+      slug: 'resolvers',
+      query: 'dport:53 proto:udp',
+      description: 'resolvers',
+      created: created.body.created,
+    });
     expect((await request(f.app).get('/api/saved/dns-traffic').expect(404)).body.error.code).toBe('SAVED_NOT_FOUND');
     await request(f.app).get('/saved/resolvers').expect(200);
 
-    expect((await request(f.app).put('/api/saved/resolvers').send({ query: 'dport:' }).expect(400)).body.error.code).toBe('QUERY_SYNTAX');
+    expect(
+      (await request(f.app).put('/api/saved/resolvers').send({ query: 'dport:' }).expect(400)).body.error.code,
+    ).toBe('QUERY_SYNTAX');
     await request(f.app).delete('/api/saved/resolvers').expect(204);
     await request(f.app).delete('/api/saved/resolvers').expect(404);
   });
@@ -190,24 +240,53 @@ describe('saved queries', () => {
   test('forms: create, rename, delete with the CSRF token; without it they are refused', async () => {
     const { cookie, token } = await formToken(f.app);
     await request(f.app).post('/saved').type('form').send({ name: 'web', q: 'proto:tcp' }).expect(403);
-    await request(f.app).post('/saved').set('Cookie', cookie).type('form').send({ name: 'web', q: 'proto:tcp', _csrf: (token[0] === 'x' ? 'y' : 'x') + token.slice(1) }).expect(403);
+    await request(f.app)
+      .post('/saved')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ name: 'web', q: 'proto:tcp', _csrf: (token[0] === 'x' ? 'y' : 'x') + token.slice(1) })
+      .expect(403);
     const other = await formToken(f.app);
-    await request(f.app).post('/saved').set('Cookie', cookie).type('form').send({ name: 'web', q: 'proto:tcp', _csrf: other.token }).expect(403);
+    await request(f.app)
+      .post('/saved')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ name: 'web', q: 'proto:tcp', _csrf: other.token })
+      .expect(403);
     await request(f.app).get('/api/saved/web').expect(404);
 
-    const created = await request(f.app).post('/saved').set('Cookie', cookie).type('form').send({ name: 'web', q: 'proto:tcp', _csrf: token }).expect(303);
+    const created = await request(f.app)
+      .post('/saved')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ name: 'web', q: 'proto:tcp', _csrf: token })
+      .expect(303);
     expect(created.headers.location).toBe('/saved/web');
-    const renamed = await request(f.app).post('/saved/web/edit').set('Cookie', cookie).type('form').send({ name: 'Web TCP', _csrf: token }).expect(303);
+    const renamed = await request(f.app)
+      .post('/saved/web/edit')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ name: 'Web TCP', _csrf: token })
+      .expect(303);
     expect(renamed.headers.location).toBe('/saved/web-tcp');
     expect((await request(f.app).get('/api/saved/web-tcp').expect(200)).body.query).toBe('proto:tcp');
     await request(f.app).post('/saved/web-tcp/delete').set('Cookie', cookie).type('form').send({}).expect(403);
-    await request(f.app).post('/saved/web-tcp/delete').set('Cookie', cookie).type('form').send({ _csrf: token }).expect(303);
+    await request(f.app)
+      .post('/saved/web-tcp/delete')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: token })
+      .expect(303);
     await request(f.app).get('/api/saved/web-tcp').expect(404);
   });
 
   test('API writes must be JSON (a cross-site form cannot reach them)', async () => {
     await request(f.app).post('/api/saved').type('form').send({ name: 'x', query: '' }).expect(400);
-    await request(f.app).post('/api/saved').set('Content-Type', 'text/plain').send('{"name":"x","query":""}').expect(400);
+    await request(f.app)
+      .post('/api/saved')
+      .set('Content-Type', 'text/plain')
+      .send('{"name":"x","query":""}')
+      .expect(400);
     await request(f.app).get('/api/saved/x').expect(404);
   });
 });
@@ -216,7 +295,9 @@ describe('status', () => {
   test('version, health, the prefix indices with counts, and no rollups', async () => {
     const res = await request(f.app).get('/api/status').expect(200);
     expect(res.body.version).toMatch(/^\d+\.\d+/);
-    const flowDocs = res.body.indices.filter((i: { index: string }) => i.index.startsWith(`${f.cluster.prefix}flows-`)).reduce((n: number, i: { docs: number }) => n + i.docs, 0);
+    const flowDocs = res.body.indices
+      .filter((i: { index: string }) => i.index.startsWith(`${f.cluster.prefix}flows-`))
+      .reduce((n: number, i: { docs: number }) => n + i.docs, 0);
     expect(flowDocs).toBe(f.docs.length);
     const page = await request(f.app).get('/status').expect(200);
     expect(page.text).toContain('no rollups');
@@ -226,7 +307,12 @@ describe('status', () => {
 
 describe('auth', () => {
   test('basic auth and bearer token, when configured', async () => {
-    const app = createApp({ client: f.cluster.client, config: f.cluster.config, now: () => NOW, auth: { basic: { user: 'ann', password: 's3cret' }, token: 'tok-123' } });
+    const app = createApp({
+      client: f.cluster.client,
+      config: f.cluster.config,
+      now: () => NOW,
+      auth: { basic: { user: 'ann', password: 's3cret' }, token: 'tok-123' },
+    });
     const none = await request(app).get('/api/status').expect(401);
     expect(none.body.error.code).toBe('AUTH_REQUIRED');
     expect(none.headers['www-authenticate']).toMatch(/^Basic/);
@@ -237,7 +323,12 @@ describe('auth', () => {
   });
 
   test('wrong passwords are throttled per client: after 10 failures even the right one waits', async () => {
-    const app = createApp({ client: f.cluster.client, config: f.cluster.config, now: () => NOW, auth: { basic: { user: 'ann', password: 's3cret' } } });
+    const app = createApp({
+      client: f.cluster.client,
+      config: f.cluster.config,
+      now: () => NOW,
+      auth: { basic: { user: 'ann', password: 's3cret' } },
+    });
     for (let i = 0; i < 10; i++) await request(app).get('/api/status').auth('ann', `guess${i}`).expect(401);
     const blocked = await request(app).get('/api/status').auth('ann', 's3cret').expect(429);
     expect(blocked.body.error.code).toBe('TOO_MANY_REQUESTS');
@@ -252,7 +343,9 @@ describe('auth', () => {
   });
 
   test('serve refuses to listen beyond loopback without auth, and listens on loopback', async () => {
-    await expect(serve({ client: f.cluster.client, config: f.cluster.config, host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(
+      serve({ client: f.cluster.client, config: f.cluster.config, host: '0.0.0.0', port: 0 }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     const s = await serve({ client: f.cluster.client, config: f.cluster.config, port: 0 });
     try {
       expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -270,10 +363,13 @@ describe('OpenSearch down', () => {
   const app = createApp({ client, config: cfg, now: () => NOW });
   afterAll(() => client.close());
 
-  test.each(['/api/search', '/api/status', '/api/report/traffic', '/api/saved', '/api/export?format=csv'])('%s is a 503 JSON error', async (url) => {
-    const res = await request(app).get(url).expect(503);
-    expect(res.body.error.code).toBe('OPENSEARCH_UNREACHABLE');
-  });
+  test.each(['/api/search', '/api/status', '/api/report/traffic', '/api/saved', '/api/export?format=csv'])(
+    '%s is a 503 JSON error',
+    async (url) => {
+      const res = await request(app).get(url).expect(503);
+      expect(res.body.error.code).toBe('OPENSEARCH_UNREACHABLE');
+    },
+  );
 
   test.each(['/', '/reports', '/status', '/saved', '/export.csv'])('%s is a readable 503', async (url) => {
     const res = await request(app).get(url).expect(503);

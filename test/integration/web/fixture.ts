@@ -26,7 +26,10 @@ export async function webFixture(testFile: string, flows = 2000): Promise<WebFix
   await client.close();
   await setup(cluster.client, cluster.config, info);
   const docs = [...generateFlows({ flows, start: START, spanMs: SPAN_MS, seed: 7 })].map(normalize);
-  const body = docs.flatMap((d) => [{ create: { _index: indexFor(cluster.prefix, Date.parse(d.doc['@timestamp'])), _id: d.id } }, d.doc]);
+  const body = docs.flatMap((d) => [
+    { create: { _index: indexFor(cluster.prefix, Date.parse(d.doc['@timestamp'])), _id: d.id } },
+    d.doc,
+  ]);
   const res = await cluster.client.bulk({ body, refresh: true });
   const items = (res.body as { items: { create?: { status: number } }[] }).items;
   // Generated flows may repeat an id; those are duplicates (409), not failures.

@@ -45,19 +45,115 @@ class Gen {
 /** Marks an injected tag: it must never appear unescaped in a page. */
 const MARK = '<fz-x>';
 
-const FIELDS = [...allFieldNames(), 'constructor', '__proto__', 'toString', 'hasOwnProperty', '_index', '_id', 'source', 'flow.community_hash', 'x'];
+const FIELDS = [
+  ...allFieldNames(),
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  '_index',
+  '_id',
+  'source',
+  'flow.community_hash',
+  'x',
+];
 const REPORT_NAMES = [...Object.keys(REPORTS), 'constructor', '__proto__', 'nope', ''];
-const HUGE = ['18446744073709551616', '9'.repeat(400), '1e308', '-1', '-9223372036854775809', '0x10', 'NaN', 'Infinity', '1.5', '99999999999999999999GiB', '1e999'];
+const HUGE = [
+  '18446744073709551616',
+  '9'.repeat(400),
+  '1e308',
+  '-1',
+  '-9223372036854775809',
+  '0x10',
+  'NaN',
+  'Infinity',
+  '1.5',
+  '99999999999999999999GiB',
+  '1e999',
+];
 const TIMES = [
-  'now', 'now-1h', 'now-24h', 'now-7d/d', 'now-99999999999w', '99999999999w', 'now-14000000w', 'now+99999999999d', '2024-05-01', '2024-05-01T06:00:00Z',
-  '2024-02-31', '9999-12-31T23:59:59Z', '0000-01-01', '1969-12-31', '0', '18446744073709551616', '1714543200', '1714543200000', '-5', 'yesterday', '24h', 'now-3650d',
-  '2024-05-01T06:00:00+25:00', 'now/w', '10000-01-01', '',
+  'now',
+  'now-1h',
+  'now-24h',
+  'now-7d/d',
+  'now-99999999999w',
+  '99999999999w',
+  'now-14000000w',
+  'now+99999999999d',
+  '2024-05-01',
+  '2024-05-01T06:00:00Z',
+  '2024-02-31',
+  '9999-12-31T23:59:59Z',
+  '0000-01-01',
+  '1969-12-31',
+  '0',
+  '18446744073709551616',
+  '1714543200',
+  '1714543200000',
+  '-5',
+  'yesterday',
+  '24h',
+  'now-3650d',
+  '2024-05-01T06:00:00+25:00',
+  'now/w',
+  '10000-01-01',
+  '',
 ];
 const VALUES = [
-  '10.0.0.1', '10.0.0.0/8', '192.168.1.0/33', '::1', '2001:db8::/32', '::ffff:1.2.3.4/96', '::ffff:1.2.3.4/64', '::ffff:10.0.0.0/104', 'fe80::1%eth0', '1.2.3.4/32',
-  '443', '65536', '-1', '1M', '10KiB', '30s', '500ms', 'tcp', 'udp', '6', '300', 'dns', '*.example.com', 'foo*', '*', '**', '?', 'a?b', 'CN', '15169',
-  '"quoted \\" value"', '"\\\\"', '"unclosed', '1:LQU9qZlK+B5F3KDmev6m5PMibrg=', '1:bad', '2024-05-01', 'now-1h', '1..10', '10..1', '..5', '10.0.0.1..10.0.0.9',
-  '10.0.0.0/8..10.0.0.9', '{"match_all":{}}', '"}}]', "'", '\\', '%00', MARK, `"${MARK}"`, '\u0000', '\ud800', '😀', 'ﬀ', '‮',
+  '10.0.0.1',
+  '10.0.0.0/8',
+  '192.168.1.0/33',
+  '::1',
+  '2001:db8::/32',
+  '::ffff:1.2.3.4/96',
+  '::ffff:1.2.3.4/64',
+  '::ffff:10.0.0.0/104',
+  'fe80::1%eth0',
+  '1.2.3.4/32',
+  '443',
+  '65536',
+  '-1',
+  '1M',
+  '10KiB',
+  '30s',
+  '500ms',
+  'tcp',
+  'udp',
+  '6',
+  '300',
+  'dns',
+  '*.example.com',
+  'foo*',
+  '*',
+  '**',
+  '?',
+  'a?b',
+  'CN',
+  '15169',
+  '"quoted \\" value"',
+  '"\\\\"',
+  '"unclosed',
+  '1:LQU9qZlK+B5F3KDmev6m5PMibrg=',
+  '1:bad',
+  '2024-05-01',
+  'now-1h',
+  '1..10',
+  '10..1',
+  '..5',
+  '10.0.0.1..10.0.0.9',
+  '10.0.0.0/8..10.0.0.9',
+  '{"match_all":{}}',
+  '"}}]',
+  "'",
+  '\\',
+  '%00',
+  MARK,
+  `"${MARK}"`,
+  '\u0000',
+  '\ud800',
+  '😀',
+  'ﬀ',
+  '‮',
 ];
 
 function wildcardBomb(g: Gen): string {
@@ -117,7 +213,21 @@ function query(g: Gen): string {
     return g.chance(0.5) ? `${'('.repeat(n)}src:10.0.0.1${')'.repeat(n)}` : `${'!'.repeat(n)}dport:53`;
   }
   if (k === 2) return randomText(g, 200);
-  if (k === 3) return g.pick(['{"query":{"match_all":{}}}', '{"script":{"source":"1"}}', '*:*', '_index:*', 'src:10.0.0.1 OR 1=1', "'; DROP", MARK, 'constructor:1', '__proto__:1', 'src>1.2.3.4/32', 'src:::ffff:1.2.3.4/96', 'time>18446744073709551616']);
+  if (k === 3)
+    return g.pick([
+      '{"query":{"match_all":{}}}',
+      '{"script":{"source":"1"}}',
+      '*:*',
+      '_index:*',
+      'src:10.0.0.1 OR 1=1',
+      "'; DROP",
+      MARK,
+      'constructor:1',
+      '__proto__:1',
+      'src>1.2.3.4/32',
+      'src:::ffff:1.2.3.4/96',
+      'time>18446744073709551616',
+    ]);
   if (k === 4) return Array.from({ length: 300 + g.int(400) }, () => `port:${g.int(65536)}`).join(' or ');
   if (k === 5) return 'x'.repeat(g.pick([4095, 4097, 10000]));
   if (k < 8) return '';
@@ -134,19 +244,53 @@ function param(g: Gen, name: string): string | undefined {
     case 'top':
       return g.pick(['1', '10', '1000', '1001', '0', '-1', '1.5', 'abc', ...HUGE]);
     case 'sort':
-      return g.pick([...FIELDS, 'community_id', 'network.community_id', 'bytes:asc', 'geo', 'source.geo.location', 'ip', '_id', '_score', randomText(g, 20)]);
+      return g.pick([
+        ...FIELDS,
+        'community_id',
+        'network.community_id',
+        'bytes:asc',
+        'geo',
+        'source.geo.location',
+        'ip',
+        '_id',
+        '_score',
+        randomText(g, 20),
+      ]);
     case 'order':
       return g.pick(['asc', 'desc', 'up', '']);
     case 'interval':
-      return g.pick(['1s', '1m', '15m', '1h', '1d', '0s', '1ms', '1w', '99999999999d', '1.5m', 'constructor', randomText(g, 10)]);
+      return g.pick([
+        '1s',
+        '1m',
+        '15m',
+        '1h',
+        '1d',
+        '0s',
+        '1ms',
+        '1w',
+        '99999999999d',
+        '1.5m',
+        'constructor',
+        randomText(g, 10),
+      ]);
     case 'by':
       return g.pick(['flows', 'bytes', 'packets', 'constructor', 'x']);
     case 'cursor':
       return g.pick([
         randomText(g, 40),
-        Buffer.from(JSON.stringify({ sort: { field: '@timestamp', order: 'desc' }, pit: randomText(g, 30), after: [g.pick(HUGE), 'x'] })).toString('base64url'),
-        Buffer.from(JSON.stringify({ sort: { field: '@timestamp', order: 'desc' }, offset: g.int(3000) - 5 })).toString('base64url'),
-        Buffer.from(JSON.stringify({ sort: { field: '@timestamp', order: 'desc' }, pit: 'AAAA', after: [1, 2] })).toString('base64url'),
+        Buffer.from(
+          JSON.stringify({
+            sort: { field: '@timestamp', order: 'desc' },
+            pit: randomText(g, 30),
+            after: [g.pick(HUGE), 'x'],
+          }),
+        ).toString('base64url'),
+        Buffer.from(JSON.stringify({ sort: { field: '@timestamp', order: 'desc' }, offset: g.int(3000) - 5 })).toString(
+          'base64url',
+        ),
+        Buffer.from(
+          JSON.stringify({ sort: { field: '@timestamp', order: 'desc' }, pit: 'AAAA', after: [1, 2] }),
+        ).toString('base64url'),
         Buffer.from('null').toString('base64url'),
         Buffer.from(JSON.stringify({ sort: null })).toString('base64url'),
       ]);
@@ -173,7 +317,8 @@ function url(g: Gen, dataRange: { from: string; to: string }): string {
   }
   if (g.chance(0.03)) qs.append('q', 'dport:53');
   // Lone surrogates cannot be percent-encoded as UTF-8; broken escapes are sent as they are.
-  const enc = (s: string): string => encodeURIComponent(Buffer.from(s).toString()) + (g.chance(0.05) ? g.pick(['%', '%ff', '%E0%80', '%00']) : '');
+  const enc = (s: string): string =>
+    encodeURIComponent(Buffer.from(s).toString()) + (g.chance(0.05) ? g.pick(['%', '%ff', '%E0%80', '%00']) : '');
   const k = g.int(100);
   let path: string;
   if (k < 30) path = '/api/search';
@@ -182,12 +327,38 @@ function url(g: Gen, dataRange: { from: string; to: string }): string {
   else if (k < 67) path = '/reports';
   else if (k < 72) path = `/${g.pick(['host', 'api/host'])}/${enc(g.chance(0.5) ? g.pick(VALUES) : randomText(g, 20))}`;
   else if (k < 80) {
-    const index = g.pick([`PREFIX-flows-2024.05.01`, 'PREFIX-flows-x,other-flows-2026.11.20', 'PREFIX-flows-x,*', 'PREFIX-saved-queries', 'PREFIX-flows-2024.13.45', '*', '_all', randomText(g, 20)]);
+    const index = g.pick([
+      `PREFIX-flows-2024.05.01`,
+      'PREFIX-flows-x,other-flows-2026.11.20',
+      'PREFIX-flows-x,*',
+      'PREFIX-saved-queries',
+      'PREFIX-flows-2024.13.45',
+      '*',
+      '_all',
+      randomText(g, 20),
+    ]);
     path = `/${g.pick(['flow', 'api/flow'])}/${enc(index)}/${enc(g.chance(0.5) ? 'abcdefghijkl' : randomText(g, 30))}`;
-  } else if (k < 86) path = `/${g.pick(['saved', 'api/saved'])}/${enc(g.chance(0.5) ? 'constructor' : randomText(g, 30))}`;
+  } else if (k < 86)
+    path = `/${g.pick(['saved', 'api/saved'])}/${enc(g.chance(0.5) ? 'constructor' : randomText(g, 30))}`;
   else if (k < 88) path = g.pick(['/export.csv', '/api/export']);
-  else if (k < 90) path = g.pick(['/status', '/api/status', '/saved', '/api/saved', '/nope', '/static/../package.json', '/%2e%2e/%2e%2e/etc/passwd']);
-  else if (k < 93) path = g.pick(['/alerts', '/api/alerts', '/api/detectors', '/api/monitors', `/api/monitors/${enc(g.chance(0.5) ? 'constructor' : randomText(g, 30))}`]);
+  else if (k < 90)
+    path = g.pick([
+      '/status',
+      '/api/status',
+      '/saved',
+      '/api/saved',
+      '/nope',
+      '/static/../package.json',
+      '/%2e%2e/%2e%2e/etc/passwd',
+    ]);
+  else if (k < 93)
+    path = g.pick([
+      '/alerts',
+      '/api/alerts',
+      '/api/detectors',
+      '/api/monitors',
+      `/api/monitors/${enc(g.chance(0.5) ? 'constructor' : randomText(g, 30))}`,
+    ]);
   else path = `/api/search`;
   const s = qs.toString();
   return `${path}${s ? `?${s}` : ''}`;
@@ -207,7 +378,13 @@ beforeAll(async () => {
   // Enough flows for every report to have rows; few, so setup stays quick.
   f = await webFixture(__filename, 500);
   server = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-    env: { ...process.env, FLOWDEX_PREFIX: f.cluster.prefix, FLOWDEX_AUTH: '', FLOWDEX_TOKEN: '', FLOWDEX_AUTH_FILE: '' },
+    env: {
+      ...process.env,
+      FLOWDEX_PREFIX: f.cluster.prefix,
+      FLOWDEX_AUTH: '',
+      FLOWDEX_TOKEN: '',
+      FLOWDEX_AUTH_FILE: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.on('exit', (code) => {
@@ -246,7 +423,8 @@ test(`${REQUESTS} generated requests: no server error, no crash, nothing unescap
         status = res.status;
         body = await res.text();
         // Pages must escape every payload; JSON may quote it (it is data there, not markup).
-        if (res.headers.get('content-type')?.startsWith('text/html') && body.includes(MARK)) failures.push(`unescaped payload in ${u.slice(0, 200)}`);
+        if (res.headers.get('content-type')?.startsWith('text/html') && body.includes(MARK))
+          failures.push(`unescaped payload in ${u.slice(0, 200)}`);
       } catch (e) {
         status = -1;
         body = String(e);
@@ -260,7 +438,9 @@ test(`${REQUESTS} generated requests: no server error, no crash, nothing unescap
   const wall = performance.now() - t0;
   latencies.sort((a, b) => a - b);
   // Other test files create indices meanwhile (briefly yellow while their shards start): wait for green.
-  const health = (await f.cluster.client.cluster.health({ wait_for_status: 'green', timeout: '30s' })).body as { status: string };
+  const health = (await f.cluster.client.cluster.health({ wait_for_status: 'green', timeout: '30s' })).body as {
+    status: string;
+  };
   process.stderr.write(
     `fuzz: ${urls.length} requests in ${(wall / 1000).toFixed(1)} s, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, ` +
       `latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies[latencies.length - 1] ?? 0).toFixed(1)} ms, node ${health.status}\n`,

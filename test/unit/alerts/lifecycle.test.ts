@@ -3,9 +3,26 @@ import type { Alert, Finding, Monitor } from '../../../src/alerts/types';
 
 const MIN = 60_000;
 const T = Date.UTC(2024, 0, 1, 12);
-const monitor: Monitor = { name: 'Scans', slug: 'scans', description: '', schedule: '1m', query: 'proto:tcp', detector: 'vertical-scan', params: {}, enabled: true, created: '', updated: '' };
+const monitor: Monitor = {
+  name: 'Scans',
+  slug: 'scans',
+  description: '',
+  schedule: '1m',
+  query: 'proto:tcp',
+  detector: 'vertical-scan',
+  params: {},
+  enabled: true,
+  created: '',
+  updated: '',
+};
 const w = (i: number) => ({ from: T + i * MIN, to: T + (i + 1) * MIN });
-const finding = (source: string, value = 150): Finding => ({ key: { source, destination: '10.0.0.1' }, value, threshold: 100, severity: 'medium', message: `scan ${value}` });
+const finding = (source: string, value = 150): Finding => ({
+  key: { source, destination: '10.0.0.1' },
+  value,
+  threshold: 100,
+  severity: 'medium',
+  message: `scan ${value}`,
+});
 
 /** Applies windows in order, keeping every alert's latest version, as the runner does. */
 function run(perWindow: Finding[][]): { alerts: Map<string, Alert>; events: string[] } {
@@ -24,13 +41,33 @@ test('one alert per key while it keeps firing; resolved after two clean windows'
   expect(events).toEqual(['0:raised:a', '4:resolved:a']);
   const [a] = [...alerts.values()];
   expect(alerts.size).toBe(1);
-  expect(a).toMatchObject({ state: 'resolved', windows: 3, first_seen: new Date(w(0).from).toISOString(), last_seen: new Date(w(2).to).toISOString(), resolved_at: new Date(w(4).to).toISOString() });
+  expect(a).toMatchObject({
+    state: 'resolved',
+    windows: 3,
+    first_seen: new Date(w(0).from).toISOString(),
+    last_seen: new Date(w(2).to).toISOString(),
+    resolved_at: new Date(w(4).to).toISOString(),
+  });
   // The largest value of a window with the key twice.
   expect(a?.history.map((h) => h.state)).toEqual(['active', 'resolved']);
 });
 
 test('a single clean window does not resolve; a key back soon after resolving reopens silently (flapping)', () => {
-  const { alerts, events } = run([[finding('a')], [], [finding('a')], [], [], [finding('a')], [], [], [], [], [], [], [finding('a')]]);
+  const { alerts, events } = run([
+    [finding('a')],
+    [],
+    [finding('a')],
+    [],
+    [],
+    [finding('a')],
+    [],
+    [],
+    [],
+    [],
+    [],
+    [],
+    [finding('a')],
+  ]);
   // Resolved at the end of window 7; back in window 12, more than three windows later: a new alert.
   expect(events).toEqual(['0:raised:a', '4:resolved:a', '12:raised:a']);
   const list = [...alerts.values()];
@@ -42,7 +79,10 @@ test('a single clean window does not resolve; a key back soon after resolving re
 test('keys are independent and ids stable', () => {
   const { alerts, events } = run([[finding('a'), finding('b')], [finding('b')], [finding('b')]]);
   expect(events).toEqual(['0:raised:a', '0:raised:b', '2:resolved:a']);
-  expect([...alerts.keys()]).toEqual([`scans:${keyHash({ source: 'a', destination: '10.0.0.1' })}:${w(0).from}`, `scans:${keyHash({ source: 'b', destination: '10.0.0.1' })}:${w(0).from}`]);
+  expect([...alerts.keys()]).toEqual([
+    `scans:${keyHash({ source: 'a', destination: '10.0.0.1' })}:${w(0).from}`,
+    `scans:${keyHash({ source: 'b', destination: '10.0.0.1' })}:${w(0).from}`,
+  ]);
   expect(keyHash({ b: 1, a: 2 })).toBe(keyHash({ a: 2, b: 1 }));
 });
 

@@ -25,26 +25,52 @@ test('windows are aligned to the schedule and whole', () => {
 });
 
 test('parameters from the command line', () => {
-  expect(parseParamArgs(['ports=200', 'kind=service', 'on=true', 'z=3.5'])).toEqual({ ports: 200, kind: 'service', on: true, z: 3.5 });
+  expect(parseParamArgs(['ports=200', 'kind=service', 'on=true', 'z=3.5'])).toEqual({
+    ports: 200,
+    kind: 'service',
+    on: true,
+    z: 3.5,
+  });
   expect(() => parseParamArgs(['ports'])).toThrow(/name=value/);
 });
 
 test('a monitor is checked against its detector', () => {
-  const m = checkMonitor(reg, { name: ' Scans ', detector: 'vertical-scan', params: { ports: 50 }, query: 'dst:10.0.0.0/8' }, NOW);
-  expect(m).toMatchObject({ name: 'Scans', schedule: '1m', params: { ports: 50 }, enabled: true, query: 'dst:10.0.0.0/8' });
+  const m = checkMonitor(
+    reg,
+    { name: ' Scans ', detector: 'vertical-scan', params: { ports: 50 }, query: 'dst:10.0.0.0/8' },
+    NOW,
+  );
+  expect(m).toMatchObject({
+    name: 'Scans',
+    schedule: '1m',
+    params: { ports: 50 },
+    enabled: true,
+    query: 'dst:10.0.0.0/8',
+  });
   expect(() => checkMonitor(reg, { name: 'x', detector: 'nope' }, NOW)).toThrow(/unknown detector "nope"/);
-  expect(() => checkMonitor(reg, { name: 'x', detector: 'vertical-scan', params: { hosts: 5 } }, NOW)).toThrow(/no parameter "hosts"/);
-  expect(() => checkMonitor(reg, { name: 'x', detector: 'vertical-scan', params: { ports: 'many' } }, NOW)).toThrow(/must be a number/);
-  expect(() => checkMonitor(reg, { name: 'x', detector: 'vertical-scan', group: 'source' }, NOW)).toThrow(/keeps its own groups/);
+  expect(() => checkMonitor(reg, { name: 'x', detector: 'vertical-scan', params: { hosts: 5 } }, NOW)).toThrow(
+    /no parameter "hosts"/,
+  );
+  expect(() => checkMonitor(reg, { name: 'x', detector: 'vertical-scan', params: { ports: 'many' } }, NOW)).toThrow(
+    /must be a number/,
+  );
+  expect(() => checkMonitor(reg, { name: 'x', detector: 'vertical-scan', group: 'source' }, NOW)).toThrow(
+    /keeps its own groups/,
+  );
   expect(() => checkMonitor(reg, { name: 'x', detector: 'threshold', query: 'dport:' }, NOW)).toThrow();
   expect(() => checkMonitor(reg, { name: '!!', detector: 'threshold' }, NOW)).toThrow(/name/);
-  expect(checkMonitor(reg, { name: 'x', detector: 'threshold', group: 'destination', schedule: 'every 5m' }, NOW)).toMatchObject({ group: 'destination', schedule: '5m' });
+  expect(
+    checkMonitor(reg, { name: 'x', detector: 'threshold', group: 'destination', schedule: 'every 5m' }, NOW),
+  ).toMatchObject({ group: 'destination', schedule: '5m' });
 });
 
 test('user modules: loaded beside the built-ins, broken ones listed with the reason', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-modules-'));
   try {
-    writeFileSync(path.join(dir, 'good.js'), "exports.detector = { name: 'ssh-brute', description: 'd', schedule: '5m', defaults: { flows: 100 }, groups: [], async evaluate() { return []; } };");
+    writeFileSync(
+      path.join(dir, 'good.js'),
+      "exports.detector = { name: 'ssh-brute', description: 'd', schedule: '5m', defaults: { flows: 100 }, groups: [], async evaluate() { return []; } };",
+    );
     writeFileSync(path.join(dir, 'syntax.js'), 'exports.detector = {');
     writeFileSync(path.join(dir, 'taken.js'), "module.exports = { name: 'threshold', schedule: '1m', evaluate() {} };");
     writeFileSync(path.join(dir, 'notes.txt'), 'not a module');

@@ -7,9 +7,25 @@ import { applyWindow } from '../../../src/alerts/lifecycle';
 import { fileChannel, Notifier, webhookChannel, type Channel } from '../../../src/alerts/notify';
 import type { AlertEvent, Monitor } from '../../../src/alerts/types';
 
-const monitor: Monitor = { name: 'm', slug: 'm', description: '', schedule: '1m', query: '', detector: 'threshold', params: {}, enabled: true, created: '', updated: '' };
+const monitor: Monitor = {
+  name: 'm',
+  slug: 'm',
+  description: '',
+  schedule: '1m',
+  query: '',
+  detector: 'threshold',
+  params: {},
+  enabled: true,
+  created: '',
+  updated: '',
+};
 const T = Date.UTC(2024, 0, 1);
-const event: AlertEvent = applyWindow(monitor, [], [{ key: { destination: '10.0.0.1' }, value: 5, threshold: 1, severity: 'high', message: 'too much' }], { from: T, to: T + 60_000 }).events[0]!;
+const event: AlertEvent = applyWindow(
+  monitor,
+  [],
+  [{ key: { destination: '10.0.0.1' }, value: 5, threshold: 1, severity: 'high', message: 'too much' }],
+  { from: T, to: T + 60_000 },
+).events[0]!;
 
 /** A receiver answering each POST with the next status of `statuses` (then 200), recording bodies. */
 async function receiver(statuses: number[]): Promise<{ url: string; bodies: string[]; close(): Promise<void> }> {
@@ -24,7 +40,11 @@ async function receiver(statuses: number[]): Promise<{ url: string; bodies: stri
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    bodies,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 test('webhook: JSON POST, retried with backoff after 5xx until delivered', async () => {
@@ -34,7 +54,13 @@ test('webhook: JSON POST, retried with backoff after 5xx until delivered', async
     await webhookChannel(rx.url, { backoffMs: 50 }).send(event);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150); // 50 + 100 ms of backoff
     expect(rx.bodies).toHaveLength(3);
-    expect(JSON.parse(rx.bodies[2]!)).toMatchObject({ event: 'raised', monitor: 'm', key: { destination: '10.0.0.1' }, state: 'active', severity: 'high' });
+    expect(JSON.parse(rx.bodies[2]!)).toMatchObject({
+      event: 'raised',
+      monitor: 'm',
+      key: { destination: '10.0.0.1' },
+      state: 'active',
+      severity: 'high',
+    });
   } finally {
     await rx.close();
   }
@@ -48,7 +74,9 @@ test('webhook: a 4xx is not retried; an unreachable receiver fails after every a
   } finally {
     await rx.close();
   }
-  await expect(webhookChannel(rx.url, { attempts: 2, backoffMs: 1 }).send(event)).rejects.toThrow(/failed after retries/);
+  await expect(webhookChannel(rx.url, { attempts: 2, backoffMs: 1 }).send(event)).rejects.toThrow(
+    /failed after retries/,
+  );
   expect(() => webhookChannel('ftp://x')).toThrow(/http/);
 });
 

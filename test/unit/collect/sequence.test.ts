@@ -12,7 +12,12 @@ function v5(sequence: number, count: number, uptime = 10_000, engine = 0): Buffe
 
 describe('sequencePoint', () => {
   test('NetFlow v5 counts flows per engine', () => {
-    expect(sequencePoint(v5(120, 30, 5000, 2), 'netflow-v5')).toEqual({ stream: 'v5/0.2', sequence: 120, units: 30, uptimeMs: 5000 });
+    expect(sequencePoint(v5(120, 30, 5000, 2), 'netflow-v5')).toEqual({
+      stream: 'v5/0.2',
+      sequence: 120,
+      units: 30,
+      uptimeMs: 5000,
+    });
   });
   test('IPFIX numbers data records per observation domain, counted after decoding', () => {
     const b = Buffer.alloc(16);

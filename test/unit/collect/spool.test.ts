@@ -8,7 +8,13 @@ import { reasonKey } from '../../../src/collect/exporters';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-spool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const d = (i: number, address = '192.0.2.1'): SpooledDatagram => ({ receivedMs: 1_700_000_000_000 + i, address, port: 1000 + i, listener: i % 3, payload: Buffer.from(`payload ${i}`) });
+const d = (i: number, address = '192.0.2.1'): SpooledDatagram => ({
+  receivedMs: 1_700_000_000_000 + i,
+  address,
+  port: 1000 + i,
+  listener: i % 3,
+  payload: Buffer.from(`payload ${i}`),
+});
 
 test('records round-trip with receive time, exporter and listener', () => {
   const recs = [d(1), d(2, '2001:db8::1'), d(3)];
@@ -75,7 +81,9 @@ describe('listen addresses', () => {
     ['[::1]:6343', { host: '::1', port: 6343 }],
     ['9995', { host: undefined, port: 9995 }],
   ])('%s', (text, want) => expect(parseListen(text)).toMatchObject(want));
-  test.each(['host:2055', '1.2.3.4:70000', '[::1]', ''])('%s is refused', (text) => expect(() => parseListen(text)).toThrow(/--listen/));
+  test.each(['host:2055', '1.2.3.4:70000', '[::1]', ''])('%s is refused', (text) =>
+    expect(() => parseListen(text)).toThrow(/--listen/),
+  );
   test('IPv4 exporters on a dual-stack socket show as IPv4', () => {
     expect(exporterAddress('::ffff:192.0.2.7')).toBe('192.0.2.7');
     expect(exporterAddress('2001:db8::7')).toBe('2001:db8::7');
@@ -88,10 +96,17 @@ test('kernel drops per port from /proc/net/udp', () => {
     '  120: 0100007F:0807 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 12345 2 0000000000000000 17',
     '  121: 00000000:1283 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 12346 2 0000000000000000 0',
   ].join('\n');
-  expect([...parseProcUdp(text)]).toEqual([[2055, 17], [4739, 0]]);
+  expect([...parseProcUdp(text)]).toEqual([
+    [2055, 17],
+    [4739, 0],
+  ]);
 });
 
 test('bad-datagram reasons group without their numbers', () => {
-  expect(reasonKey('v5 datagram declares 31 records but holds 2')).toBe(reasonKey('v5 datagram declares 7 records but holds 1'));
-  expect(reasonKey('no template 300 for exporter 10.0.0.1 observation domain 1; data set undecodable')).toBe('no template');
+  expect(reasonKey('v5 datagram declares 31 records but holds 2')).toBe(
+    reasonKey('v5 datagram declares 7 records but holds 1'),
+  );
+  expect(reasonKey('no template 300 for exporter 10.0.0.1 observation domain 1; data set undecodable')).toBe(
+    'no template',
+  );
 });

@@ -18,7 +18,10 @@ interface Service {
   ports?: string[];
 }
 
-const compose = YAML.parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = YAML.parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 const services = compose.services;
 const svc = (name: string): Service => {
   const s = services[name];
@@ -48,12 +51,16 @@ describe('docker-compose.yml', () => {
   test('the admin password comes from the env file, never the compose file', () => {
     const example = read('.env.example');
     expect(example).toMatch(/^OPENSEARCH_INITIAL_ADMIN_PASSWORD=\S+$/m);
-    for (const name of ['opensearch', 'opensearch-dashboards']) expect(svc(name).environment?.OPENSEARCH_INITIAL_ADMIN_PASSWORD).toMatch(/^\$\{OPENSEARCH_INITIAL_ADMIN_PASSWORD:\?/);
+    for (const name of ['opensearch', 'opensearch-dashboards'])
+      expect(svc(name).environment?.OPENSEARCH_INITIAL_ADMIN_PASSWORD).toMatch(
+        /^\$\{OPENSEARCH_INITIAL_ADMIN_PASSWORD:\?/,
+      );
     expect(svc('flowdex').environment?.OPENSEARCH_PASSWORD).toMatch(/^\$\{OPENSEARCH_INITIAL_ADMIN_PASSWORD:\?/);
     // Every variable the compose file interpolates is documented in .env.example.
     const used = new Set([...read('docker-compose.yml').matchAll(/(?<!\$)\$\{([A-Z_]+)/g)].map((m) => m[1]));
     expect(used).toContain('FLOWDEX_REPLICAS');
-    for (const v of used) expect({ v, documented: new RegExp(`^${v}=`, 'm').test(example) }).toEqual({ v, documented: true });
+    for (const v of used)
+      expect({ v, documented: new RegExp(`^${v}=`, 'm').test(example) }).toEqual({ v, documented: true });
   });
 
   test('flowdex serves on all interfaces with auth from the environment', () => {
@@ -68,13 +75,20 @@ describe('docker-compose.yml', () => {
   test('the one-shot setup runs setup and the Dashboards import once both are healthy', () => {
     const setup = svc('flowdex-setup');
     expect(setup.command?.join(' ')).toMatch(/flowdex setup && flowdex dashboards import/);
-    expect(setup.depends_on).toEqual({ opensearch: { condition: 'service_healthy' }, 'opensearch-dashboards': { condition: 'service_healthy' } });
+    expect(setup.depends_on).toEqual({
+      opensearch: { condition: 'service_healthy' },
+      'opensearch-dashboards': { condition: 'service_healthy' },
+    });
     expect(setup.environment?.FLOWDEX_DASHBOARDS_URL).toBe('http://opensearch-dashboards:5601');
-    expect(Object.keys(setup.environment ?? {})).toEqual(expect.arrayContaining(['FLOWDEX_SHARDS', 'FLOWDEX_REPLICAS', 'OPENSEARCH_PASSWORD']));
+    expect(Object.keys(setup.environment ?? {})).toEqual(
+      expect.arrayContaining(['FLOWDEX_SHARDS', 'FLOWDEX_REPLICAS', 'OPENSEARCH_PASSWORD']),
+    );
   });
 
   test('profile "cluster" adds two nodes that join the first', () => {
-    const inCluster = Object.entries(services).filter(([, s]) => s.profiles?.includes('cluster')).map(([n]) => n);
+    const inCluster = Object.entries(services)
+      .filter(([, s]) => s.profiles?.includes('cluster'))
+      .map(([n]) => n);
     expect(inCluster.sort()).toEqual(['opensearch-node2', 'opensearch-node3']);
     expect(svc('opensearch').profiles).toBeUndefined();
     for (const name of ['opensearch', ...inCluster]) {

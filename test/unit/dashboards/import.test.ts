@@ -39,7 +39,10 @@ async function stub(reply: (seen: Seen) => Reply): Promise<{ url: string; reques
 }
 
 /** Parts of a multipart/form-data body: name, filename and content of each. */
-function multipart(contentType: string | undefined, body: Buffer): { name?: string; filename?: string; content: string }[] {
+function multipart(
+  contentType: string | undefined,
+  body: Buffer,
+): { name?: string; filename?: string; content: string }[] {
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType ?? '');
   const b = boundary?.[1] ?? boundary?.[2];
   if (b === undefined) throw new Error(`no boundary in ${contentType}`);
@@ -78,7 +81,11 @@ async function started(reply: (seen: Seen) => Reply) {
   return s;
 }
 
-const json = (status: number, body: unknown): Reply => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
+const json = (status: number, body: unknown): Reply => ({
+  status,
+  contentType: 'application/json',
+  body: JSON.stringify(body),
+});
 
 async function rejection(p: Promise<unknown>): Promise<FlowdexError> {
   try {
@@ -94,7 +101,11 @@ describe('importSavedObjects', () => {
   test('posts the ndjson as multipart field "file" with the xsrf and basic auth headers', async () => {
     const s = await started(() => json(200, SUCCESS));
     const ndjson = exportNdjson('flowdex-');
-    const outcome = await importSavedObjects(ndjson, { url: `${s.url}/base/`, username: 'admin', password: 's3cret:x' });
+    const outcome = await importSavedObjects(ndjson, {
+      url: `${s.url}/base/`,
+      username: 'admin',
+      password: 's3cret:x',
+    });
 
     expect(s.requests).toHaveLength(1);
     const req = s.requests[0] as Seen;
@@ -132,8 +143,12 @@ describe('importSavedObjects', () => {
   });
 
   test('401 is one clear line without the password', async () => {
-    const s = await started(() => json(401, { statusCode: 401, error: 'Unauthorized', message: 'Authentication required' }));
-    const e = await rejection(importSavedObjects('{}\n', { url: s.url, username: 'admin', password: 'hunter2-secret' }));
+    const s = await started(() =>
+      json(401, { statusCode: 401, error: 'Unauthorized', message: 'Authentication required' }),
+    );
+    const e = await rejection(
+      importSavedObjects('{}\n', { url: s.url, username: 'admin', password: 'hunter2-secret' }),
+    );
     expect(e.code).toBe('DASHBOARDS_IMPORT_FAILED');
     expect(e.describe()).toBe(`OpenSearch Dashboards at ${s.url} rejected the credentials (HTTP 401)`);
     expect(JSON.stringify({ m: e.describe(), c: e.context })).not.toContain('hunter2');
@@ -162,9 +177,13 @@ describe('importSavedObjects', () => {
   });
 
   test('other HTTP errors carry the Dashboards message', async () => {
-    const s = await started(() => json(415, { statusCode: 415, error: 'Unsupported Media Type', message: 'Invalid file extension .txt' }));
+    const s = await started(() =>
+      json(415, { statusCode: 415, error: 'Unsupported Media Type', message: 'Invalid file extension .txt' }),
+    );
     const e = await rejection(importSavedObjects('{}\n', { url: s.url }));
-    expect(e.describe()).toBe(`OpenSearch Dashboards at ${s.url} refused the import (HTTP 415): Invalid file extension .txt`);
+    expect(e.describe()).toBe(
+      `OpenSearch Dashboards at ${s.url} refused the import (HTTP 415): Invalid file extension .txt`,
+    );
   });
 });
 
@@ -175,7 +194,12 @@ describe('parseImportResponse', () => {
         success: false,
         successCount: 0,
         errors: [
-          { id: 'v', type: 'visualization', title: 'Top services', error: { type: 'missing_references', references: [{ type: 'index-pattern', id: 'p' }] } },
+          {
+            id: 'v',
+            type: 'visualization',
+            title: 'Top services',
+            error: { type: 'missing_references', references: [{ type: 'index-pattern', id: 'p' }] },
+          },
           { id: 'd', type: 'dashboard', meta: { title: 'Net' }, error: { type: 'conflict' } },
         ],
       }),
@@ -191,7 +215,11 @@ describe('parseImportResponse', () => {
 
 describe('flowdex dashboards import', () => {
   async function run(args: string[]): Promise<{ stderr: string; exitCode: number | undefined }> {
-    const program = new Command().exitOverride().option('--username <user>').option('--password <password>').option('--prefix <prefix>');
+    const program = new Command()
+      .exitOverride()
+      .option('--username <user>')
+      .option('--password <password>')
+      .option('--prefix <prefix>');
     registerDashboards(program);
     let stderr = '';
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -210,7 +238,18 @@ describe('flowdex dashboards import', () => {
 
   test('imports the prefix given and reports created and updated objects', async () => {
     const s = await started(() => json(200, SUCCESS));
-    const r = await run(['--prefix', 'acme-', 'dashboards', 'import', '--url', s.url, '--username', 'u', '--password', 'hunter2-secret']);
+    const r = await run([
+      '--prefix',
+      'acme-',
+      'dashboards',
+      'import',
+      '--url',
+      s.url,
+      '--username',
+      'u',
+      '--password',
+      'hunter2-secret',
+    ]);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('updated index-pattern "flowdex-flows*" (a)');
     expect(r.stderr).toContain('imported dashboard "[flowdex] Network flows" (b)');
@@ -220,7 +259,13 @@ describe('flowdex dashboards import', () => {
   });
 
   test('fails with one line when an object is rejected', async () => {
-    const s = await started(() => json(200, { success: false, successCount: 0, errors: [{ id: 'x', type: 'dashboard', title: 'T', error: { type: 'conflict' } }] }));
+    const s = await started(() =>
+      json(200, {
+        success: false,
+        successCount: 0,
+        errors: [{ id: 'x', type: 'dashboard', title: 'T', error: { type: 'conflict' } }],
+      }),
+    );
     const r = await run(['dashboards', 'import', '--url', s.url]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('failed dashboard "T" (x): conflict');

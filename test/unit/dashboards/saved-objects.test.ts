@@ -4,11 +4,20 @@ import { PANELS } from '../../../src/dashboards/panels';
 import { exportNdjson, savedObjectId } from '../../../src/dashboards/saved-objects';
 
 /** The export read back the way Dashboards reads it: from text, trusting nothing. */
-type Obj = { id: string; type: string; attributes: Record<string, unknown>; references: { name: string; type: string; id: string }[]; migrationVersion: Record<string, string> };
+type Obj = {
+  id: string;
+  type: string;
+  attributes: Record<string, unknown>;
+  references: { name: string; type: string; id: string }[];
+  migrationVersion: Record<string, string>;
+};
 
 function parse(ndjson: string): Obj[] {
   expect(ndjson.endsWith('\n')).toBe(true);
-  return ndjson.trimEnd().split('\n').map((line) => JSON.parse(line) as Obj);
+  return ndjson
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Obj);
 }
 
 function jsonAttr(o: Obj, path: string): unknown {
@@ -42,12 +51,15 @@ describe('saved objects export', () => {
     expect(objects).toHaveLength(byId.size);
   });
 
-  test.each(objects.map((o) => [o.type, o.id, o] as const))('%s %s has the attributes, JSON strings and migrationVersion of its type', (type, _id, o) => {
-    for (const a of REQUIRED[type] ?? ['unknown type']) expect(o.attributes).toHaveProperty(a);
-    for (const a of JSON_ATTRS[type] ?? []) expect(() => jsonAttr(o, a)).not.toThrow();
-    expect(typeof o.migrationVersion[type]).toBe('string');
-    expect(Array.isArray(o.references)).toBe(true);
-  });
+  test.each(objects.map((o) => [o.type, o.id, o] as const))(
+    '%s %s has the attributes, JSON strings and migrationVersion of its type',
+    (type, _id, o) => {
+      for (const a of REQUIRED[type] ?? ['unknown type']) expect(o.attributes).toHaveProperty(a);
+      for (const a of JSON_ATTRS[type] ?? []) expect(() => jsonAttr(o, a)).not.toThrow();
+      expect(typeof o.migrationVersion[type]).toBe('string');
+      expect(Array.isArray(o.references)).toBe(true);
+    },
+  );
 
   test('every reference resolves to an object of the export, of the type it claims', () => {
     for (const o of objects) {
@@ -77,21 +89,30 @@ describe('saved objects export', () => {
     for (const v of objects.filter((o) => o.type === 'visualization')) {
       const pattern = byId.get(v.references[0]?.id ?? '');
       expect(pattern?.type).toBe('index-pattern');
-      const fields = new Map((jsonAttr(pattern as Obj, 'fields') as { name: string; aggregatable: boolean }[]).map((f) => [f.name, f]));
+      const fields = new Map(
+        (jsonAttr(pattern as Obj, 'fields') as { name: string; aggregatable: boolean }[]).map((f) => [f.name, f]),
+      );
       const vis = jsonAttr(v, 'visState') as { title: string; aggs: { params: { field?: string } }[] };
       expect(vis.title).toBe(v.attributes.title);
       for (const agg of vis.aggs) {
         if (agg.params.field === undefined) continue;
-        expect({ vis: vis.title, field: agg.params.field, aggregatable: fields.get(agg.params.field)?.aggregatable }).toEqual({ vis: vis.title, field: agg.params.field, aggregatable: true });
+        expect({
+          vis: vis.title,
+          field: agg.params.field,
+          aggregatable: fields.get(agg.params.field)?.aggregatable,
+        }).toEqual({ vis: vis.title, field: agg.params.field, aggregatable: true });
       }
     }
   });
 
   test('terms are ranked by a metric of the same visualization', () => {
     for (const v of objects.filter((o) => o.type === 'visualization')) {
-      const vis = jsonAttr(v, 'visState') as { aggs: { id: string; type: string; schema: string; params: { orderBy?: string } }[] };
+      const vis = jsonAttr(v, 'visState') as {
+        aggs: { id: string; type: string; schema: string; params: { orderBy?: string } }[];
+      };
       const metricIds = new Set(vis.aggs.filter((a) => a.schema === 'metric').map((a) => a.id));
-      for (const a of vis.aggs.filter((x) => x.type === 'terms')) expect(metricIds.has(a.params.orderBy ?? '')).toBe(true);
+      for (const a of vis.aggs.filter((x) => x.type === 'terms'))
+        expect(metricIds.has(a.params.orderBy ?? '')).toBe(true);
     }
   });
 
@@ -104,7 +125,9 @@ describe('saved objects export', () => {
 
   test('rollup panels count flows with sum(flows), never with doc counts', () => {
     const rawPattern = savedObjectId('flowdex-', 'index-pattern:flows');
-    const rollupPanels = objects.filter((o) => o.type === 'visualization' && !o.references.some((r) => r.id === rawPattern));
+    const rollupPanels = objects.filter(
+      (o) => o.type === 'visualization' && !o.references.some((r) => r.id === rawPattern),
+    );
     expect(rollupPanels.length).toBe(PANELS.filter((p) => p.source !== 'flows').length);
     for (const v of rollupPanels) {
       const vis = jsonAttr(v, 'visState') as { aggs: { type: string }[] };
@@ -123,8 +146,13 @@ describe('saved objects export', () => {
   test('the prefix reaches every index pattern title and no default name leaks', () => {
     const text = exportNdjson('acme-');
     expect(text).not.toContain('flowdex-');
-    const titles = parse(text).filter((o) => o.type === 'index-pattern').map((o) => o.attributes.title);
-    expect(titles.sort()).toEqual(['acme-flows*', ...Object.values(ROLLUP_SOURCES).map((r) => `acme-${r.alias}`)].sort());
-    for (const o of parse(text).filter((x) => x.type !== 'index-pattern')) expect(o.attributes.title).toMatch(/^\[acme\] /);
+    const titles = parse(text)
+      .filter((o) => o.type === 'index-pattern')
+      .map((o) => o.attributes.title);
+    expect(titles.sort()).toEqual(
+      ['acme-flows*', ...Object.values(ROLLUP_SOURCES).map((r) => `acme-${r.alias}`)].sort(),
+    );
+    for (const o of parse(text).filter((x) => x.type !== 'index-pattern'))
+      expect(o.attributes.title).toMatch(/^\[acme\] /);
   });
 });

@@ -13,7 +13,18 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-enrich-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function doc(src: string, dst: string, extra: Partial<Parameters<typeof normalize>[0]> = {}): FlowDoc {
-  return normalize({ format: 'test', start: Date.UTC(2026, 0, 1), srcIp: src, dstIp: dst, protocol: 6, srcPort: 50000, dstPort: 443, bytes: 100, packets: 1, ...extra }).doc;
+  return normalize({
+    format: 'test',
+    start: Date.UTC(2026, 0, 1),
+    srcIp: src,
+    dstIp: dst,
+    protocol: 6,
+    srcPort: 50000,
+    dstPort: 443,
+    bytes: 100,
+    packets: 1,
+    ...extra,
+  }).doc;
 }
 
 const geoFile = path.join(dir, 'city.mmdb');
@@ -21,11 +32,33 @@ const asnFile = path.join(dir, 'asn.mmdb');
 writeFileSync(
   geoFile,
   writeMmdb([
-    { network: '81.2.69.0/24', data: { country: { iso_code: 'GB' }, city: { names: { en: 'London' } }, location: { latitude: 51.5142, longitude: -0.0931 } } },
-    { network: '2a02:cf40::/29', data: { country: { iso_code: 'NO' }, city: { names: { en: 'Oslo' } }, location: { latitude: 59.9127, longitude: 10.7461 } } },
+    {
+      network: '81.2.69.0/24',
+      data: {
+        country: { iso_code: 'GB' },
+        city: { names: { en: 'London' } },
+        location: { latitude: 51.5142, longitude: -0.0931 },
+      },
+    },
+    {
+      network: '2a02:cf40::/29',
+      data: {
+        country: { iso_code: 'NO' },
+        city: { names: { en: 'Oslo' } },
+        location: { latitude: 59.9127, longitude: 10.7461 },
+      },
+    },
   ]),
 );
-writeFileSync(asnFile, writeMmdb([{ network: '81.2.69.0/24', data: { autonomous_system_number: 20712, autonomous_system_organization: 'Andrews & Arnold Ltd' } }]));
+writeFileSync(
+  asnFile,
+  writeMmdb([
+    {
+      network: '81.2.69.0/24',
+      data: { autonomous_system_number: 20712, autonomous_system_organization: 'Andrews & Arnold Ltd' },
+    },
+  ]),
+);
 const networksFile = path.join(dir, 'networks.yaml');
 writeFileSync(
   networksFile,
@@ -47,11 +80,28 @@ writeFileSync(
 
 describe('public addresses', () => {
   it.each([
-    ['8.8.8.8', true], ['81.2.69.142', true], ['2606:4700:4700::1111', true],
-    ['10.1.2.3', false], ['172.20.0.1', false], ['192.168.1.1', false], ['127.0.0.1', false], ['169.254.1.1', false],
-    ['100.64.0.1', false], ['192.0.2.7', false], ['198.51.100.1', false], ['203.0.113.9', false], ['224.0.0.251', false],
-    ['255.255.255.255', false], ['0.0.0.0', false], ['::1', false], ['fe80::1', false], ['fd00::1', false], ['2001:db8::1', false],
-    ['ff02::1', false], ['::ffff:8.8.8.8', false], ['not-an-ip', false],
+    ['8.8.8.8', true],
+    ['81.2.69.142', true],
+    ['2606:4700:4700::1111', true],
+    ['10.1.2.3', false],
+    ['172.20.0.1', false],
+    ['192.168.1.1', false],
+    ['127.0.0.1', false],
+    ['169.254.1.1', false],
+    ['100.64.0.1', false],
+    ['192.0.2.7', false],
+    ['198.51.100.1', false],
+    ['203.0.113.9', false],
+    ['224.0.0.251', false],
+    ['255.255.255.255', false],
+    ['0.0.0.0', false],
+    ['::1', false],
+    ['fe80::1', false],
+    ['fd00::1', false],
+    ['2001:db8::1', false],
+    ['ff02::1', false],
+    ['::ffff:8.8.8.8', false],
+    ['not-an-ip', false],
   ])('%s → %s', (ip, expected) => expect(isPublicAddress(ip)).toBe(expected));
 });
 
@@ -78,7 +128,12 @@ describe('direction (ECS network.direction)', () => {
     const d = e.apply(doc('10.9.4.4', '192.0.2.9'));
     expect(d.flow.src_net).toEqual({ name: 'lab', role: 'lab', site: 'basement' });
     expect(d.flow.dst_net).toEqual({ name: 'partner', role: 'external' });
-    expect(e.apply(doc('10.1.1.1', '8.8.8.8')).flow.src_net).toEqual({ name: 'corp', role: 'internal', site: 'hq', tenant: 'acme' });
+    expect(e.apply(doc('10.1.1.1', '8.8.8.8')).flow.src_net).toEqual({
+      name: 'corp',
+      role: 'internal',
+      site: 'hq',
+      tenant: 'acme',
+    });
   });
 });
 
@@ -88,9 +143,17 @@ describe('geo and AS from user databases', () => {
 
   it('fills country, city, location and AS on both sides with the exact database values', () => {
     const d = e.apply(doc('81.2.69.142', '2a02:cf47::1'));
-    expect(d.source.geo).toEqual({ country_iso_code: 'GB', city_name: 'London', location: { lat: 51.5142, lon: -0.0931 } });
+    expect(d.source.geo).toEqual({
+      country_iso_code: 'GB',
+      city_name: 'London',
+      location: { lat: 51.5142, lon: -0.0931 },
+    });
     expect(d.source.as).toEqual({ number: 20712, organization: { name: 'Andrews & Arnold Ltd' } });
-    expect(d.destination.geo).toEqual({ country_iso_code: 'NO', city_name: 'Oslo', location: { lat: 59.9127, lon: 10.7461 } });
+    expect(d.destination.geo).toEqual({
+      country_iso_code: 'NO',
+      city_name: 'Oslo',
+      location: { lat: 59.9127, lon: 10.7461 },
+    });
     expect(d.destination.as).toBeUndefined();
   });
 
@@ -122,8 +185,14 @@ describe('geo and AS from user databases', () => {
     const r = Enrichment.open({ enabled: true, geoipDb: file, watchIntervalMs: 50 });
     try {
       expect(r.apply(doc('81.2.69.1', '10.0.0.1')).source.geo).toEqual({ country_iso_code: 'GB' });
-      writeFileSync(file, writeMmdb([{ network: '81.2.69.0/24', data: { country: { iso_code: 'IE' }, city: { names: { en: 'Dublin' } } } }]));
-      for (let i = 0; i < 400 && r.apply(doc('81.2.69.1', '10.0.0.1')).source.geo?.country_iso_code !== 'IE'; i++) await new Promise((ok) => setTimeout(ok, 20));
+      writeFileSync(
+        file,
+        writeMmdb([
+          { network: '81.2.69.0/24', data: { country: { iso_code: 'IE' }, city: { names: { en: 'Dublin' } } } },
+        ]),
+      );
+      for (let i = 0; i < 400 && r.apply(doc('81.2.69.1', '10.0.0.1')).source.geo?.country_iso_code !== 'IE'; i++)
+        await new Promise((ok) => setTimeout(ok, 20));
       expect(r.apply(doc('81.2.69.1', '10.0.0.1')).source.geo).toEqual({ country_iso_code: 'IE', city_name: 'Dublin' });
       // A damaged new version is refused and the loaded one stays in use.
       writeFileSync(file, 'garbage');
@@ -161,7 +230,12 @@ describe('exporters, services and applications', () => {
   it('names exporters and interfaces from the networks file', () => {
     const d = e.apply(doc('10.0.0.1', '10.0.0.2', { exporter: '192.0.2.1', inputInterface: 1, outputInterface: 2 }));
     expect(d.observer?.name).toBe('edge1');
-    expect(d.observer).toMatchObject({ ip: '192.0.2.1', geo: { name: 'hq' }, ingress: { interface: { id: 1, name: 'ge-0/0/1', alias: 'uplink to ISP' } }, egress: { interface: { id: 2, name: 'ge-0/0/2' } } });
+    expect(d.observer).toMatchObject({
+      ip: '192.0.2.1',
+      geo: { name: 'hq' },
+      ingress: { interface: { id: 1, name: 'ge-0/0/1', alias: 'uplink to ISP' } },
+      egress: { interface: { id: 2, name: 'ge-0/0/2' } },
+    });
   });
 
   it('matches an exporter written in any text form of its address', () => {
@@ -182,15 +256,26 @@ describe('exporters, services and applications', () => {
   });
 
   it.each([
-    [443, 'tcp', 'https'], [80, 'tcp', 'http'], [53, 'udp', 'dns'], [3389, 'tcp', 'rdp'], [2055, 'udp', 'netflow'],
-    [22, 'tcp', 'ssh'], [5432, 'tcp', 'postgresql'], [445, 'tcp', 'smb'], [49999, 'tcp', undefined],
+    [443, 'tcp', 'https'],
+    [80, 'tcp', 'http'],
+    [53, 'udp', 'dns'],
+    [3389, 'tcp', 'rdp'],
+    [2055, 'udp', 'netflow'],
+    [22, 'tcp', 'ssh'],
+    [5432, 'tcp', 'postgresql'],
+    [445, 'tcp', 'smb'],
+    [49999, 'tcp', undefined],
   ])('port %s/%s is %s', (port, transport, name) => expect(serviceName(port, transport)).toBe(name));
 
   it('names the server side: destination, else a named source port, else the lower of two', () => {
     expect(e.apply(doc('10.0.0.1', '10.0.0.2', { srcPort: 50123, dstPort: 22 })).network.application).toBe('ssh');
     expect(e.apply(doc('10.0.0.1', '10.0.0.2', { srcPort: 443, dstPort: 50123 })).network.application).toBe('https');
-    expect(e.apply(doc('10.0.0.1', '10.0.0.2', { srcPort: 8080, dstPort: 53, protocol: 17 })).network.application).toBe('dns');
-    expect(e.apply(doc('10.0.0.1', '10.0.0.2', { srcPort: 50123, dstPort: 50124 })).network.application).toBeUndefined();
+    expect(e.apply(doc('10.0.0.1', '10.0.0.2', { srcPort: 8080, dstPort: 53, protocol: 17 })).network.application).toBe(
+      'dns',
+    );
+    expect(
+      e.apply(doc('10.0.0.1', '10.0.0.2', { srcPort: 50123, dstPort: 50124 })).network.application,
+    ).toBeUndefined();
   });
 
   it('gives nDPI applications their category', () => {
@@ -208,19 +293,35 @@ describe('bad configuration', () => {
     return f;
   };
   it.each([
-    ['bad-cidr.yaml', 'networks:\n  10.0.0.0/33: x\n', /networks file .*bad-cidr\.yaml: networks\.10\.0\.0\.0\/33: .* is not a CIDR block/],
-    ['no-name.yaml', 'networks:\n  10.0.0.0/8: { role: office }\n', /no-name\.yaml: networks\.10\.0\.0\.0\/8: needs a name/],
+    [
+      'bad-cidr.yaml',
+      'networks:\n  10.0.0.0/33: x\n',
+      /networks file .*bad-cidr\.yaml: networks\.10\.0\.0\.0\/33: .* is not a CIDR block/,
+    ],
+    [
+      'no-name.yaml',
+      'networks:\n  10.0.0.0/8: { role: office }\n',
+      /no-name\.yaml: networks\.10\.0\.0\.0\/8: needs a name/,
+    ],
     ['typo.yaml', 'network:\n  10.0.0.0/8: x\n', /typo\.yaml: top level: unknown key "network"/],
     ['bad.json', '{"networks": ', /bad\.json is not valid JSON/],
-    ['bad-if.yaml', 'exporters:\n  192.0.2.1:\n    interfaces:\n      eth0: x\n', /exporters\.192\.0\.2\.1\.interfaces\.eth0: "eth0" is not an ifIndex/],
+    [
+      'bad-if.yaml',
+      'exporters:\n  192.0.2.1:\n    interfaces:\n      eth0: x\n',
+      /exporters\.192\.0\.2\.1\.interfaces\.eth0: "eth0" is not an ifIndex/,
+    ],
   ])('%s', (name, text, message) => {
     const file = write(name, text);
     expect(() => Enrichment.open({ enabled: true, networksFile: file })).toThrow(message);
   });
 
   it('a missing file is named', () => {
-    expect(() => Enrichment.open({ enabled: true, networksFile: path.join(dir, 'missing.yaml') })).toThrow(/networks file .*missing\.yaml cannot be read: ENOENT/);
-    expect(() => Enrichment.open({ enabled: true, asnDb: path.join(dir, 'missing.mmdb') })).toThrow(/AS database .*missing\.mmdb cannot be read/);
+    expect(() => Enrichment.open({ enabled: true, networksFile: path.join(dir, 'missing.yaml') })).toThrow(
+      /networks file .*missing\.yaml cannot be read: ENOENT/,
+    );
+    expect(() => Enrichment.open({ enabled: true, asnDb: path.join(dir, 'missing.mmdb') })).toThrow(
+      /AS database .*missing\.mmdb cannot be read/,
+    );
   });
 
   it('a lookup that throws is counted and the flow goes on', () => {

@@ -12,9 +12,30 @@ describe('MMDB files (fixtures written by test/support/mmdb-writer)', () => {
   writeFileSync(
     city,
     writeMmdb([
-      { network: '81.2.69.0/24', data: { country: { iso_code: 'GB' }, city: { names: { en: 'London' } }, location: { latitude: 51.5142, longitude: -0.0931 } } },
-      { network: '81.2.69.160/27', data: { country: { iso_code: 'GB' }, city: { names: { en: 'Kent' } }, location: { latitude: 51.25, longitude: new MmdbDouble(1) } } },
-      { network: '2a02:cf40::/29', data: { country: { iso_code: 'NO' }, city: { names: { en: 'Oslo' } }, location: { latitude: 59.9127, longitude: 10.7461 } } },
+      {
+        network: '81.2.69.0/24',
+        data: {
+          country: { iso_code: 'GB' },
+          city: { names: { en: 'London' } },
+          location: { latitude: 51.5142, longitude: -0.0931 },
+        },
+      },
+      {
+        network: '81.2.69.160/27',
+        data: {
+          country: { iso_code: 'GB' },
+          city: { names: { en: 'Kent' } },
+          location: { latitude: 51.25, longitude: new MmdbDouble(1) },
+        },
+      },
+      {
+        network: '2a02:cf40::/29',
+        data: {
+          country: { iso_code: 'NO' },
+          city: { names: { en: 'Oslo' } },
+          location: { latitude: 59.9127, longitude: 10.7461 },
+        },
+      },
     ]),
   );
 
@@ -36,7 +57,10 @@ describe('MMDB files (fixtures written by test/support/mmdb-writer)', () => {
     writeFileSync(
       file,
       writeMmdb([
-        { network: '1.128.0.0/11', data: { autonomous_system_number: 1221, autonomous_system_organization: 'Telstra Pty Ltd' } },
+        {
+          network: '1.128.0.0/11',
+          data: { autonomous_system_number: 1221, autonomous_system_organization: 'Telstra Pty Ltd' },
+        },
         { network: '2600::/48', data: { asn: 'AS701', as_name: 'Verizon Business' } },
       ]),
     );
@@ -47,7 +71,9 @@ describe('MMDB files (fixtures written by test/support/mmdb-writer)', () => {
   });
 
   it('names the file and the fault when a database is missing, compressed or not an MMDB', () => {
-    expect(() => new MmdbFile(path.join(dir, 'nope.mmdb'), 'GeoIP')).toThrow(/GeoIP database .*nope\.mmdb cannot be read: ENOENT/);
+    expect(() => new MmdbFile(path.join(dir, 'nope.mmdb'), 'GeoIP')).toThrow(
+      /GeoIP database .*nope\.mmdb cannot be read: ENOENT/,
+    );
     const gz = path.join(dir, 'x.mmdb.gz');
     writeFileSync(gz, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]));
     expect(() => new MmdbFile(gz, 'GeoIP')).toThrow(/x\.mmdb\.gz is gzip-compressed/);

@@ -19,7 +19,22 @@ async function roundTrip(format: GenerateFormat): Promise<FlowRecord[]> {
 }
 
 function key(r: FlowRecord): string {
-  return [r.srcIp, r.dstIp, r.srcPort, r.dstPort, r.icmpType, r.icmpCode, r.protocol, r.srcBytes, r.srcPackets, r.dstBytes ?? 0, r.dstPackets ?? 0, r.start, r.end, r.tcpFlags ?? 0].join(' ');
+  return [
+    r.srcIp,
+    r.dstIp,
+    r.srcPort,
+    r.dstPort,
+    r.icmpType,
+    r.icmpCode,
+    r.protocol,
+    r.srcBytes,
+    r.srcPackets,
+    r.dstBytes ?? 0,
+    r.dstPackets ?? 0,
+    r.start,
+    r.end,
+    r.tcpFlags ?? 0,
+  ].join(' ');
 }
 
 describe('generated pcaps decode back to the generated flows', () => {

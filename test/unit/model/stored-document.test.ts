@@ -4,7 +4,14 @@ import { FlowdexError } from '../../../src/errors';
 import { parseQuery } from '../../../src/query/parser';
 import { compileQuery } from '../../../src/query/compile';
 
-const base = { format: 'test', start: Date.UTC(2026, 10, 23, 10), end: Date.UTC(2026, 10, 23, 10, 0, 2), protocol: 6, bytes: 100, packets: 2 };
+const base = {
+  format: 'test',
+  start: Date.UTC(2026, 10, 23, 10),
+  end: Date.UTC(2026, 10, 23, 10, 0, 2),
+  protocol: 6,
+  bytes: 100,
+  packets: 2,
+};
 
 describe('the stored flow document', () => {
   const a = normalize({ ...base, srcIp: '10.1.2.3', dstIp: '192.0.2.80', srcPort: 51000, dstPort: 443 });
@@ -41,7 +48,9 @@ describe('the stored flow document', () => {
 
   it('is what community_id queries search', () => {
     const id = hydrate(a.doc).network.community_id as string;
-    expect(compileQuery(parseQuery(`community_id:"${id}"`))).toEqual({ bool: { filter: [{ term: { 'flow.community_hash': a.doc.flow.community_hash } }] } });
+    expect(compileQuery(parseQuery(`community_id:"${id}"`))).toEqual({
+      bool: { filter: [{ term: { 'flow.community_hash': a.doc.flow.community_hash } }] },
+    });
     expect(() => parseQuery('community_id:1:abc')).toThrow(FlowdexError);
     expect(() => parseQuery('cid:1:*')).toThrow(/whole value/);
   });

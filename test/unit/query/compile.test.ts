@@ -20,18 +20,49 @@ const cases: [string, QueryDsl][] = [
   ['src:2001:DB8::1', root({ term: { 'source.ip': '2001:db8::1' } })],
   [
     'ip:2001:db8::/32',
-    root({ bool: { should: [{ term: { 'source.ip': '2001:db8::/32' } }, { term: { 'destination.ip': '2001:db8::/32' } }], minimum_should_match: 1 } }),
+    root({
+      bool: {
+        should: [{ term: { 'source.ip': '2001:db8::/32' } }, { term: { 'destination.ip': '2001:db8::/32' } }],
+        minimum_should_match: 1,
+      },
+    }),
   ],
   [
     '10.1.2.3',
-    root({ bool: { should: [{ term: { 'source.ip': '10.1.2.3' } }, { term: { 'destination.ip': '10.1.2.3' } }], minimum_should_match: 1 } }),
+    root({
+      bool: {
+        should: [{ term: { 'source.ip': '10.1.2.3' } }, { term: { 'destination.ip': '10.1.2.3' } }],
+        minimum_should_match: 1,
+      },
+    }),
   ],
   [
     '192.168.0.0/16',
-    root({ bool: { should: [{ term: { 'source.ip': '192.168.0.0/16' } }, { term: { 'destination.ip': '192.168.0.0/16' } }], minimum_should_match: 1 } }),
+    root({
+      bool: {
+        should: [{ term: { 'source.ip': '192.168.0.0/16' } }, { term: { 'destination.ip': '192.168.0.0/16' } }],
+        minimum_should_match: 1,
+      },
+    }),
   ],
-  ['fe80::1', root({ bool: { should: [{ term: { 'source.ip': 'fe80::1' } }, { term: { 'destination.ip': 'fe80::1' } }], minimum_should_match: 1 } })],
-  ['::ffff:10.0.0.1', root({ bool: { should: [{ term: { 'source.ip': '::ffff:10.0.0.1' } }, { term: { 'destination.ip': '::ffff:10.0.0.1' } }], minimum_should_match: 1 } })],
+  [
+    'fe80::1',
+    root({
+      bool: {
+        should: [{ term: { 'source.ip': 'fe80::1' } }, { term: { 'destination.ip': 'fe80::1' } }],
+        minimum_should_match: 1,
+      },
+    }),
+  ],
+  [
+    '::ffff:10.0.0.1',
+    root({
+      bool: {
+        should: [{ term: { 'source.ip': '::ffff:10.0.0.1' } }, { term: { 'destination.ip': '::ffff:10.0.0.1' } }],
+        minimum_should_match: 1,
+      },
+    }),
+  ],
   ['dport:443', root({ term: { 'destination.port': 443 } })],
   ['destination.port:22', root({ term: { 'destination.port': 22 } })],
   ['dport: 443', root({ term: { 'destination.port': 443 } })],
@@ -43,14 +74,24 @@ const cases: [string, QueryDsl][] = [
   ['dport:1000..2000', root({ range: { 'destination.port': { gte: 1000, lte: 2000 } } })],
   [
     'port:(80 or 443)',
-    root({ bool: { should: [{ terms: { 'source.port': [80, 443] } }, { terms: { 'destination.port': [80, 443] } }], minimum_should_match: 1 } }),
+    root({
+      bool: {
+        should: [{ terms: { 'source.port': [80, 443] } }, { terms: { 'destination.port': [80, 443] } }],
+        minimum_should_match: 1,
+      },
+    }),
   ],
   ['dport:(80, 443, 8080)', root({ terms: { 'destination.port': [80, 443, 8080] } })],
   ['dport:(80 OR 80)', root({ term: { 'destination.port': 80 } })],
   ['dport:(22)', root({ term: { 'destination.port': 22 } })],
   [
     'dport:(22 or 1000..2000)',
-    root({ bool: { should: [{ term: { 'destination.port': 22 } }, { range: { 'destination.port': { gte: 1000, lte: 2000 } } }], minimum_should_match: 1 } }),
+    root({
+      bool: {
+        should: [{ term: { 'destination.port': 22 } }, { range: { 'destination.port': { gte: 1000, lte: 2000 } } }],
+        minimum_should_match: 1,
+      },
+    }),
   ],
   ['src:(10.0.0.1 or 10.0.0.0/24)', root({ terms: { 'source.ip': ['10.0.0.1', '10.0.0.0/24'] } })],
   ['proto:tcp', root({ term: { 'network.transport': 'tcp' } })],
@@ -78,11 +119,24 @@ const cases: [string, QueryDsl][] = [
   ['duration:0', root({ term: { 'event.duration': 0 } })],
   [
     'country:CN',
-    root({ bool: { should: [{ term: { 'source.geo.country_iso_code': 'CN' } }, { term: { 'destination.geo.country_iso_code': 'CN' } }], minimum_should_match: 1 } }),
+    root({
+      bool: {
+        should: [
+          { term: { 'source.geo.country_iso_code': 'CN' } },
+          { term: { 'destination.geo.country_iso_code': 'CN' } },
+        ],
+        minimum_should_match: 1,
+      },
+    }),
   ],
   [
     'asn:15169',
-    root({ bool: { should: [{ term: { 'source.as.number': 15169 } }, { term: { 'destination.as.number': 15169 } }], minimum_should_match: 1 } }),
+    root({
+      bool: {
+        should: [{ term: { 'source.as.number': 15169 } }, { term: { 'destination.as.number': 15169 } }],
+        minimum_should_match: 1,
+      },
+    }),
   ],
   ['exporter:192.0.2.1', root({ term: { 'observer.ip': '192.0.2.1' } })],
   // The hash's first 8 bytes are 84 ef ac 37 81 fe 30 6e: as a signed 64-bit number 0x84efac3781fe306e − 2^64
@@ -108,27 +162,51 @@ const cases: [string, QueryDsl][] = [
   ['app:http*', root({ wildcard: { 'network.protocol': { value: 'http*' } } })],
   [
     'app:(dns or tls*)',
-    root({ bool: { should: [{ term: { 'network.protocol': 'dns' } }, { wildcard: { 'network.protocol': { value: 'tls*' } } }], minimum_should_match: 1 } }),
+    root({
+      bool: {
+        should: [{ term: { 'network.protocol': 'dns' } }, { wildcard: { 'network.protocol': { value: 'tls*' } } }],
+        minimum_should_match: 1,
+      },
+    }),
   ],
   ['dns:*', root({ exists: { field: 'dns.question.name' } })],
   ['source.geo.location:*', root({ exists: { field: 'source.geo.location' } })],
   ['time>now-1h', root({ range: { '@timestamp': { gt: NOW - 3600000, format: 'epoch_millis' } } })],
-  ['time:2024-05-01..2024-05-02', root({ range: { '@timestamp': { gte: 1714521600000, lte: 1714608000000, format: 'epoch_millis' } } })],
+  [
+    'time:2024-05-01..2024-05-02',
+    root({ range: { '@timestamp': { gte: 1714521600000, lte: 1714608000000, format: 'epoch_millis' } } }),
+  ],
   ['end<"2024-05-01 10:00:00"', root({ range: { 'event.end': { lt: 1714557600000, format: 'epoch_millis' } } })],
   ['src:10.0.0.1..10.0.0.9', root({ range: { 'source.ip': { gte: '10.0.0.1', lte: '10.0.0.9' } } })],
   ['src>10.0.0.1', root({ range: { 'source.ip': { gt: '10.0.0.1' } } })],
   ['proto:tcp dport:22', root({ term: { 'network.transport': 'tcp' } }, { term: { 'destination.port': 22 } })],
   ['proto:tcp and dport:22', root({ term: { 'network.transport': 'tcp' } }, { term: { 'destination.port': 22 } })],
-  ['proto:tcp AND dport:22 and sport:1', root({ term: { 'network.transport': 'tcp' } }, { term: { 'destination.port': 22 } }, { term: { 'source.port': 1 } })],
+  [
+    'proto:tcp AND dport:22 and sport:1',
+    root(
+      { term: { 'network.transport': 'tcp' } },
+      { term: { 'destination.port': 22 } },
+      { term: { 'source.port': 1 } },
+    ),
+  ],
   [
     'dport:22 or dport:23',
-    root({ bool: { should: [{ term: { 'destination.port': 22 } }, { term: { 'destination.port': 23 } }], minimum_should_match: 1 } }),
+    root({
+      bool: {
+        should: [{ term: { 'destination.port': 22 } }, { term: { 'destination.port': 23 } }],
+        minimum_should_match: 1,
+      },
+    }),
   ],
   [
     'dport:22 OR dport:23 or dport:24',
     root({
       bool: {
-        should: [{ term: { 'destination.port': 22 } }, { term: { 'destination.port': 23 } }, { term: { 'destination.port': 24 } }],
+        should: [
+          { term: { 'destination.port': 22 } },
+          { term: { 'destination.port': 23 } },
+          { term: { 'destination.port': 24 } },
+        ],
         minimum_should_match: 1,
       },
     }),
@@ -141,7 +219,14 @@ const cases: [string, QueryDsl][] = [
     'not ip:10.0.0.0/8',
     root({
       bool: {
-        must_not: [{ bool: { should: [{ term: { 'source.ip': '10.0.0.0/8' } }, { term: { 'destination.ip': '10.0.0.0/8' } }], minimum_should_match: 1 } }],
+        must_not: [
+          {
+            bool: {
+              should: [{ term: { 'source.ip': '10.0.0.0/8' } }, { term: { 'destination.ip': '10.0.0.0/8' } }],
+              minimum_should_match: 1,
+            },
+          },
+        ],
       },
     }),
   ],
@@ -150,27 +235,54 @@ const cases: [string, QueryDsl][] = [
     'sport:1 or dport:2 dport:3',
     root({
       bool: {
-        should: [{ term: { 'source.port': 1 } }, { bool: { filter: [{ term: { 'destination.port': 2 } }, { term: { 'destination.port': 3 } }] } }],
+        should: [
+          { term: { 'source.port': 1 } },
+          { bool: { filter: [{ term: { 'destination.port': 2 } }, { term: { 'destination.port': 3 } }] } },
+        ],
         minimum_should_match: 1,
       },
     }),
   ],
   [
     '(sport:1 or dport:2) dport:3',
-    root({ bool: { should: [{ term: { 'source.port': 1 } }, { term: { 'destination.port': 2 } }], minimum_should_match: 1 } }, { term: { 'destination.port': 3 } }),
+    root(
+      {
+        bool: {
+          should: [{ term: { 'source.port': 1 } }, { term: { 'destination.port': 2 } }],
+          minimum_should_match: 1,
+        },
+      },
+      { term: { 'destination.port': 3 } },
+    ),
   ],
   [
     'not dst:192.168.0.0/16 (src:10.1.2.3 or src:10.1.2.4) and dport:445',
     root(
       { bool: { must_not: [{ term: { 'destination.ip': '192.168.0.0/16' } }] } },
-      { bool: { should: [{ term: { 'source.ip': '10.1.2.3' } }, { term: { 'source.ip': '10.1.2.4' } }], minimum_should_match: 1 } },
+      {
+        bool: {
+          should: [{ term: { 'source.ip': '10.1.2.3' } }, { term: { 'source.ip': '10.1.2.4' } }],
+          minimum_should_match: 1,
+        },
+      },
       { term: { 'destination.port': 445 } },
     ),
   ],
   ['((dport:22))', root({ term: { 'destination.port': 22 } })],
   [
     'not (dport:22 or dport:23)',
-    root({ bool: { must_not: [{ bool: { should: [{ term: { 'destination.port': 22 } }, { term: { 'destination.port': 23 } }], minimum_should_match: 1 } }] } }),
+    root({
+      bool: {
+        must_not: [
+          {
+            bool: {
+              should: [{ term: { 'destination.port': 22 } }, { term: { 'destination.port': 23 } }],
+              minimum_should_match: 1,
+            },
+          },
+        ],
+      },
+    }),
   ],
 ];
 

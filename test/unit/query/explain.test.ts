@@ -24,7 +24,9 @@ describe('explain', () => {
   });
 
   it('reports query errors as the parser does', () => {
-    expect(() => explain({ query: 'dport:', prefix: 'flowdex-', now })).toThrow(expect.objectContaining({ code: 'QUERY_SYNTAX', context: { position: 6 } }));
+    expect(() => explain({ query: 'dport:', prefix: 'flowdex-', now })).toThrow(
+      expect.objectContaining({ code: 'QUERY_SYNTAX', context: { position: 6 } }),
+    );
   });
 
   it('shows an nfdump filter in the flowdex language, with the same DSL', () => {

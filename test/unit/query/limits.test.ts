@@ -2,7 +2,17 @@ import { FlowdexError } from '../../../src/errors';
 import { compileQuery } from '../../../src/query/compile';
 import { alignedBuckets } from '../../../src/query/indices';
 import { isDailyIndex } from '../../../src/store/indices';
-import { bucketCount, checkBucketCount, MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH, MAX_RANGE_DAYS, MAX_TIME_MS, MAX_WILDCARDS } from '../../../src/query/limits';
+import {
+  bucketCount,
+  checkBucketCount,
+  MAX_CONDITIONS,
+  MAX_LIST_VALUES,
+  MAX_NESTING,
+  MAX_QUERY_LENGTH,
+  MAX_RANGE_DAYS,
+  MAX_TIME_MS,
+  MAX_WILDCARDS,
+} from '../../../src/query/limits';
 import { parseQuery } from '../../../src/query/parser';
 import { reportByName, seriesInterval } from '../../../src/query/reports';
 import { parseSort } from '../../../src/report/search';
@@ -33,13 +43,17 @@ describe('query language bounds', () => {
 
   test('query length, list length and condition count are bounded', () => {
     expect(failure(() => parseQuery('x'.repeat(MAX_QUERY_LENGTH + 1))).code).toBe('QUERY_BAD_VALUE');
-    const list = failure(() => parseQuery(`dport:(${Array.from({ length: MAX_LIST_VALUES + 1 }, (_, i) => i).join(',')})`));
+    const list = failure(() =>
+      parseQuery(`dport:(${Array.from({ length: MAX_LIST_VALUES + 1 }, (_, i) => i).join(',')})`),
+    );
     expect(list.code).toBe('QUERY_SYNTAX');
     expect(list.message).toContain(`more than ${MAX_LIST_VALUES} values`);
     // Either-side names count twice: port: is source.port or destination.port.
     const ors = Array.from({ length: MAX_CONDITIONS / 2 + 1 }, (_, i) => `port:${i}`).join(' or ');
     expect(failure(() => parseQuery(ors)).code).toBe('QUERY_BAD_VALUE');
-    expect(() => parseQuery(Array.from({ length: MAX_CONDITIONS / 2 }, (_, i) => `port:${i}`).join(' or '))).not.toThrow();
+    expect(() =>
+      parseQuery(Array.from({ length: MAX_CONDITIONS / 2 }, (_, i) => `port:${i}`).join(' or ')),
+    ).not.toThrow();
   });
 
   test('wildcard bombs are refused before any DSL exists; ordinary patterns pass, runs of * collapse', () => {
@@ -53,7 +67,8 @@ describe('query language bounds', () => {
   });
 
   test('names of Object.prototype are unknown fields, units and keywords', () => {
-    for (const q of ['constructor:1', '__proto__:1', 'toString:x', 'hasOwnProperty:1']) expect(failure(() => parseQuery(q)).code).toBe('QUERY_UNKNOWN_FIELD');
+    for (const q of ['constructor:1', '__proto__:1', 'toString:x', 'hasOwnProperty:1'])
+      expect(failure(() => parseQuery(q)).code).toBe('QUERY_UNKNOWN_FIELD');
     expect(failure(() => parseQuery('bytes>1constructor')).code).toBe('QUERY_BAD_VALUE');
     expect(failure(() => parseQuery('duration>1__proto__')).code).toBe('QUERY_BAD_VALUE');
     expect(failure(() => reportByName('constructor')).code).toBe('REPORT_UNKNOWN');
@@ -66,8 +81,12 @@ describe('query language bounds', () => {
     expect(failure(() => parseQuery('src:::ffff:1.2.3.4/64')).message).toContain('96-128');
     expect(failure(() => parseQuery('ip:fe80::1%eth0')).code).toBe('QUERY_BAD_VALUE');
     // A block on IPv4-mapped addresses is the IPv4 block OpenSearch understands.
-    expect(compileQuery(parseQuery('src:::ffff:10.0.0.0/104'))).toEqual({ bool: { filter: [{ term: { 'source.ip': '10.0.0.0/8' } }] } });
-    expect(compileQuery(parseQuery('src:::ffff:1.2.3.4/96'))).toEqual({ bool: { filter: [{ term: { 'source.ip': '1.2.3.4/0' } }] } });
+    expect(compileQuery(parseQuery('src:::ffff:10.0.0.0/104'))).toEqual({
+      bool: { filter: [{ term: { 'source.ip': '10.0.0.0/8' } }] },
+    });
+    expect(compileQuery(parseQuery('src:::ffff:1.2.3.4/96'))).toEqual({
+      bool: { filter: [{ term: { 'source.ip': '1.2.3.4/0' } }] },
+    });
   });
 
   test('numbers beyond what the field type holds are refused', () => {
@@ -81,7 +100,15 @@ describe('query language bounds', () => {
 });
 
 describe('time bounds', () => {
-  test.each(['now-99999999999w', '99999999999w', 'now-14000000w', 'now+99999999999d', '18446744073709551616', '0000-01-01', '1969-12-31'])('%s is a bad time naming the parameter', (t) => {
+  test.each([
+    'now-99999999999w',
+    '99999999999w',
+    'now-14000000w',
+    'now+99999999999d',
+    '18446744073709551616',
+    '0000-01-01',
+    '1969-12-31',
+  ])('%s is a bad time naming the parameter', (t) => {
     const e = failure(() => parseTimeRange(t, undefined, NOW));
     expect(e.code).toBe('QUERY_BAD_TIME');
     expect(e.context.field).toBe('from');
@@ -103,7 +130,11 @@ describe('time bounds', () => {
 
 describe('bucket counts before arrays', () => {
   test('the count equals the buckets built, for aligned and unaligned ranges', () => {
-    for (const [from, to, ms] of [[0, 86400000, 3600000], [1234, 86400000 + 5, 900000], [59_999, 60_001, 60_000]] as const) {
+    for (const [from, to, ms] of [
+      [0, 86400000, 3600000],
+      [1234, 86400000 + 5, 900000],
+      [59_999, 60_001, 60_000],
+    ] as const) {
       expect(bucketCount(from, to, ms)).toBe(alignedBuckets({ from, to }, ms).length);
     }
   });

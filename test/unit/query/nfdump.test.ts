@@ -113,12 +113,16 @@ describe('nfdump filters build the flowdex AST', () => {
     );
     expect(printQuery(parseNfdump('duration > 90000 and bytes > 1M'))).toBe('duration>90s and bytes>1000000');
     expect(printQuery(parseQuery('sni:"a b" or app:dns', NOW))).toBe('sni:"a b" or app:dns');
-    expect(printQuery(parseQuery('dport:1000..2000 time>=2024-05-01T00:00:00Z', NOW))).toBe('dport:1000..2000 and time>=2024-05-01T00:00:00.000Z');
+    expect(printQuery(parseQuery('dport:1000..2000 time>=2024-05-01T00:00:00Z', NOW))).toBe(
+      'dport:1000..2000 and time>=2024-05-01T00:00:00.000Z',
+    );
   });
 
   it('keeps the meaning of "any" inside a filter', () => {
     const ast = parseNfdump('any and port 80');
-    expect(compileQuery(parseQuery(printQuery(ast), NOW))).toEqual(compileQuery(parseQuery('@timestamp:* port:80', NOW)));
+    expect(compileQuery(parseQuery(printQuery(ast), NOW))).toEqual(
+      compileQuery(parseQuery('@timestamp:* port:80', NOW)),
+    );
   });
 });
 
@@ -244,4 +248,3 @@ describe('a name where an address is expected searches device names', () => {
     expect(errorOf(() => parseQuery('dst:10.0.0.256', NOW)).code).toBe('QUERY_BAD_VALUE');
   });
 });
-

@@ -130,8 +130,24 @@ describe('parseQuery AST', () => {
     expect(parseQuery('proto:tcp  dport:22', NOW)).toEqual({
       kind: 'and',
       children: [
-        { kind: 'pred', name: 'proto', fields: ['network.transport'], type: 'keyword', test: { op: 'eq', values: ['tcp'] }, pos: 0, end: 9 },
-        { kind: 'pred', name: 'dport', fields: ['destination.port'], type: 'integer', test: { op: 'eq', values: [22] }, pos: 11, end: 19 },
+        {
+          kind: 'pred',
+          name: 'proto',
+          fields: ['network.transport'],
+          type: 'keyword',
+          test: { op: 'eq', values: ['tcp'] },
+          pos: 0,
+          end: 9,
+        },
+        {
+          kind: 'pred',
+          name: 'dport',
+          fields: ['destination.port'],
+          type: 'integer',
+          test: { op: 'eq', values: [22] },
+          pos: 11,
+          end: 19,
+        },
       ],
     });
   });
@@ -142,7 +158,10 @@ describe('analyse', () => {
     ['', []],
     ['src:10.0.0.1', ['source.ip']],
     ['ip:10.0.0.1', ['destination.ip', 'source.ip']],
-    ['not (proto:tcp or bytes>1M) host:*.x', ['dns.question.name', 'network.bytes', 'network.transport', 'tls.client.server_name', 'url.domain']],
+    [
+      'not (proto:tcp or bytes>1M) host:*.x',
+      ['dns.question.name', 'network.bytes', 'network.transport', 'tls.client.server_name', 'url.domain'],
+    ],
     ['dport:22 or destination.port:23', ['destination.port']],
     ['time>now-1h', ['@timestamp']],
   ])('%s', (query, fields) => {

@@ -74,7 +74,12 @@ describe('buildReportRequest', () => {
   });
 
   it('top-pairs pages on with after_key', () => {
-    const after = { source_ip: '10.0.0.1', source_address: null, destination_ip: '10.0.0.2', destination_address: null };
+    const after = {
+      source_ip: '10.0.0.1',
+      source_address: null,
+      destination_ip: '10.0.0.2',
+      destination_address: null,
+    };
     const body = buildReportRequest(REPORTS['top-pairs'], { query: { match_all: {} }, range, after, pageSize: 500 });
     expect(body.query).toEqual({ bool: { filter: [time] } });
     expect(body.aggs.groups).toEqual({
@@ -133,7 +138,12 @@ describe('buildReportRequest', () => {
   it('unique-destinations: cardinality of ip and of address per 15 minutes by default', () => {
     const body = buildReportRequest(REPORTS['unique-destinations'], { query: { match_all: {} }, range });
     expect(body.aggs.series).toEqual({
-      date_histogram: { field: '@timestamp', fixed_interval: '15m', min_doc_count: 0, extended_bounds: { min: range.from, max: range.to - 1 } },
+      date_histogram: {
+        field: '@timestamp',
+        fixed_interval: '15m',
+        min_doc_count: 0,
+        extended_bounds: { min: range.from, max: range.to - 1 },
+      },
       aggs: {
         unique_destination_ip: { cardinality: { field: 'destination.ip', precision_threshold: 40000 } },
         unique_destination_address: { cardinality: { field: 'destination.address', precision_threshold: 40000 } },
@@ -142,17 +152,31 @@ describe('buildReportRequest', () => {
   });
 
   it('refuses intervals that make too many buckets', () => {
-    expect(() => buildReportRequest(REPORTS.traffic, { query: { match_all: {} }, range: { from: 0, to: 30 * 86400000 }, interval: '1m' })).toThrow(
-      expect.objectContaining({ code: 'QUERY_BAD_VALUE', context: { field: 'interval' } }),
-    );
+    expect(() =>
+      buildReportRequest(REPORTS.traffic, {
+        query: { match_all: {} },
+        range: { from: 0, to: 30 * 86400000 },
+        interval: '1m',
+      }),
+    ).toThrow(expect.objectContaining({ code: 'QUERY_BAD_VALUE', context: { field: 'interval' } }));
   });
 });
 
 describe('groupRows', () => {
   it('shows the ip, else the device name, else null', () => {
     const buckets: CompositeBucket[] = [
-      { key: { source_ip: '10.0.0.1', source_address: null }, doc_count: 3, bytes: { value: 300 }, packets: { value: 6 } },
-      { key: { source_ip: null, source_address: 'Comp576843' }, doc_count: 2, bytes: { value: 50 }, packets: { value: 2 } },
+      {
+        key: { source_ip: '10.0.0.1', source_address: null },
+        doc_count: 3,
+        bytes: { value: 300 },
+        packets: { value: 6 },
+      },
+      {
+        key: { source_ip: null, source_address: 'Comp576843' },
+        doc_count: 2,
+        bytes: { value: 50 },
+        packets: { value: 2 },
+      },
       { key: { source_ip: null, source_address: null }, doc_count: 1, bytes: { value: null }, packets: { value: 1 } },
     ];
     expect(groupRows(REPORTS['top-sources'], buckets)).toEqual([
@@ -164,7 +188,12 @@ describe('groupRows', () => {
 });
 
 describe('rankTopN', () => {
-  const row = (source: string | null, flows: number, bytes: number, packets = 0): ReportRow => ({ source, flows, bytes, packets });
+  const row = (source: string | null, flows: number, bytes: number, packets = 0): ReportRow => ({
+    source,
+    flows,
+    bytes,
+    packets,
+  });
 
   it('ranks by the metric, largest first, and cuts at top', () => {
     const rows = [row('a', 1, 10), row('b', 5, 30), row('c', 2, 20), row('d', 9, 5)];
@@ -185,7 +214,11 @@ describe('rankTopN', () => {
       { port: 80, transport: 'udp', flows: 1, bytes: 0, packets: 0 },
       { port: 80, transport: 'tcp', flows: 1, bytes: 0, packets: 0 },
     ];
-    expect(rankTopN(rows, 'flows', 3, ['port', 'transport']).map((r) => `${r.port}/${r.transport}`)).toEqual(['80/tcp', '80/udp', '443/tcp']);
+    expect(rankTopN(rows, 'flows', 3, ['port', 'transport']).map((r) => `${r.port}/${r.transport}`)).toEqual([
+      '80/tcp',
+      '80/udp',
+      '443/tcp',
+    ]);
   });
 
   it('sums rows of the same group from different pages before ranking', () => {
@@ -211,13 +244,33 @@ describe('seriesRows', () => {
       { key: Date.UTC(2024, 4, 1, 0, 1), doc_count: 0, bytes: { value: 0 }, packets: { value: 0 } },
     ];
     expect(seriesRows(REPORTS.traffic, buckets, 60000)).toEqual([
-      { time: '2024-05-01T00:00:00.000Z', flows: 60, bytes: 6000, packets: 120, flows_per_s: 1, bytes_per_s: 100, packets_per_s: 2 },
-      { time: '2024-05-01T00:01:00.000Z', flows: 0, bytes: 0, packets: 0, flows_per_s: 0, bytes_per_s: 0, packets_per_s: 0 },
+      {
+        time: '2024-05-01T00:00:00.000Z',
+        flows: 60,
+        bytes: 6000,
+        packets: 120,
+        flows_per_s: 1,
+        bytes_per_s: 100,
+        packets_per_s: 2,
+      },
+      {
+        time: '2024-05-01T00:01:00.000Z',
+        flows: 0,
+        bytes: 0,
+        packets: 0,
+        flows_per_s: 0,
+        bytes_per_s: 0,
+        packets_per_s: 0,
+      },
     ]);
   });
 
   it('unique rows add distinct ips and distinct device names', () => {
-    const buckets: HistogramBucket[] = [{ key: 0, doc_count: 9, unique_source_ip: { value: 4 }, unique_source_address: { value: 3 } }];
-    expect(seriesRows(REPORTS['unique-sources'], buckets, 900000)).toEqual([{ time: '1970-01-01T00:00:00.000Z', unique: 7 }]);
+    const buckets: HistogramBucket[] = [
+      { key: 0, doc_count: 9, unique_source_ip: { value: 4 }, unique_source_address: { value: 3 } },
+    ];
+    expect(seriesRows(REPORTS['unique-sources'], buckets, 900000)).toEqual([
+      { time: '1970-01-01T00:00:00.000Z', unique: 7 },
+    ]);
   });
 });

@@ -65,11 +65,17 @@ test('the generated pcaps hold the expected record counts (sanity, plain files)'
   expect(await countByMember(path.join(dir, 'a.pcap'))).toEqual({ [path.join(dir, 'a.pcap')]: recordsOf(A) });
 });
 
-test.each(['archive.tar', 'archive.tar.bz2', 'archive.tar.gz'])('%s: both members, named archive!member, exact counts', async (name) => {
-  const file = path.join(dir, name);
-  const shown = name.replace(/\.(gz|bz2)$/, '');
-  expect(await countByMember(file)).toEqual({ [`${path.join(dir, shown)}!a.pcap`]: recordsOf(A), [`${path.join(dir, shown)}!b.pcap`]: recordsOf(B) });
-});
+test.each(['archive.tar', 'archive.tar.bz2', 'archive.tar.gz'])(
+  '%s: both members, named archive!member, exact counts',
+  async (name) => {
+    const file = path.join(dir, name);
+    const shown = name.replace(/\.(gz|bz2)$/, '');
+    expect(await countByMember(file)).toEqual({
+      [`${path.join(dir, shown)}!a.pcap`]: recordsOf(A),
+      [`${path.join(dir, shown)}!b.pcap`]: recordsOf(B),
+    });
+  },
+);
 
 test('a.pcap.gz and b.pcap.bz2 decode as the plain files', async () => {
   expect(await countByMember(path.join(dir, 'a.pcap.gz'))).toEqual({ [path.join(dir, 'a.pcap')]: recordsOf(A) });
@@ -86,7 +92,9 @@ test.each([
   writeFileSync(path.join(dir, name), whole.subarray(0, Math.floor(whole.length / 2)));
   const { error, flows, after } = await firstError(path.join(dir, name));
   expect(error).toBeInstanceOf(FlowdexError);
-  expect((error as FlowdexError).describe()).toMatch(new RegExp(`${name.replace(/\./g, '\\.')}(!\\w\\.pcap)?@\\d+: .*(damaged or cut short|truncated)`));
+  expect((error as FlowdexError).describe()).toMatch(
+    new RegExp(`${name.replace(/\./g, '\\.')}(!\\w\\.pcap)?@\\d+: .*(damaged or cut short|truncated)`),
+  );
   expect(after).toBe(0);
   // Half the file: some records before the damage, never more than the whole.
   expect(flows).toBeLessThan(recordsOf(A) + recordsOf(B));

@@ -51,7 +51,8 @@ const DIR = path.join(SHARED_DATA, 'flows/stratosphere');
 });
 
 test('source bytes above the total are rejected', async () => {
-  const text = 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,SrcPkts,Label\n' +
+  const text =
+    'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,SrcPkts,Label\n' +
     '2019/04/04 16:23:00.325010,0.1,udp,10.8.0.69,1,->,8.8.8.8,53,CON,0,0,2,100,150,1,\n' +
     '2019/04/04 16:23:01,0.1,udp,10.8.0.69,1,->,8.8.8.8,53,CON,0,0,2,100,50,1,x\n';
   const got = await readText(argusReader, text);

@@ -27,7 +27,12 @@ async function drain(items: AsyncIterable<ReadItem>): Promise<Result> {
   const out: Result = { flows: [], rejects: [] };
   for await (const item of items) {
     if (item.kind === 'flow') out.flows.push(item.record);
-    else out.rejects.push({ message: item.error.message, file: item.error.context.file, offset: item.error.context.offset });
+    else
+      out.rejects.push({
+        message: item.error.message,
+        file: item.error.context.file,
+        offset: item.error.context.offset,
+      });
   }
   return out;
 }
@@ -78,9 +83,21 @@ function v5(records: number[], count = records.length): Buffer {
 }
 
 type Layout = [id: number, length: number][];
-const LAYOUT_A: Layout = [[8, 4], [12, 4], [1, 4], [2, 4], [4, 1]];
+const LAYOUT_A: Layout = [
+  [8, 4],
+  [12, 4],
+  [1, 4],
+  [2, 4],
+  [4, 1],
+];
 /** The same elements in another order: data decoded with the wrong layout would swap addresses. */
-const LAYOUT_B: Layout = [[12, 4], [8, 4], [4, 1], [1, 4], [2, 4]];
+const LAYOUT_B: Layout = [
+  [12, 4],
+  [8, 4],
+  [4, 1],
+  [1, 4],
+  [2, 4],
+];
 
 function fieldValue(id: number, i: number): Buffer {
   switch (id) {
@@ -99,9 +116,14 @@ function fieldValue(id: number, i: number): Buffer {
   }
 }
 
-const records = (layout: Layout, ids: number[]): Buffer => Buffer.concat(ids.flatMap((i) => layout.map(([id, len]) => fieldValue(id, i).subarray(0, len))));
+const records = (layout: Layout, ids: number[]): Buffer =>
+  Buffer.concat(ids.flatMap((i) => layout.map(([id, len]) => fieldValue(id, i).subarray(0, len))));
 const set = (id: number, body: Buffer, length = body.length + 4): Buffer => Buffer.concat([u16(id), u16(length), body]);
-const templateSet = (setId: number, id: number, layout: Layout): Buffer => set(setId, Buffer.concat([u16(id), u16(layout.length), ...layout.map(([f, len]) => Buffer.concat([u16(f), u16(len)]))]));
+const templateSet = (setId: number, id: number, layout: Layout): Buffer =>
+  set(
+    setId,
+    Buffer.concat([u16(id), u16(layout.length), ...layout.map(([f, len]) => Buffer.concat([u16(f), u16(len)]))]),
+  );
 
 /** v9 and IPFIX differ here only in headers and set ids; the cases run on both. */
 interface Flavor {
@@ -115,7 +137,8 @@ interface Flavor {
 const V9: Flavor = {
   name: 'netflow-v9',
   templateSetId: 0,
-  message: (sets, domain = 7) => Buffer.concat([u16(9), u16(sets.length), u32(3_600_000), u32(T0 / 1000), u32(0), u32(domain), ...sets]),
+  message: (sets, domain = 7) =>
+    Buffer.concat([u16(9), u16(sets.length), u32(3_600_000), u32(T0 / 1000), u32(0), u32(domain), ...sets]),
   domainWord: 'source id',
 };
 
@@ -164,7 +187,10 @@ describe('damaged captures', () => {
       // Neither pcap/pcapng magic nor a NetFlow/IPFIX/sFlow version, and not text either.
       writeFileSync(file, Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 0xff, 0xfe, 0, 0, 0, 0, 0, 0, 7, 7, 7, 7]));
       try {
-        await expect(drain(readFlows(file))).rejects.toMatchObject({ code: 'INPUT_UNKNOWN_FORMAT', context: { file, offset: 0 } });
+        await expect(drain(readFlows(file))).rejects.toMatchObject({
+          code: 'INPUT_UNKNOWN_FORMAT',
+          context: { file, offset: 0 },
+        });
         await expect(drain(readFlows(file))).rejects.toThrow(/cannot tell the format/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -178,7 +204,9 @@ describe('damaged captures', () => {
     async () => {
       const got = await decode(pcapReader, Buffer.concat([u32(0x01020304), Buffer.alloc(60)]));
       expect(got.flows).toHaveLength(0);
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: 0, message: expect.stringMatching(/not a pcap file \(magic 0x1020304\)/) }]);
+      expect(got.rejects).toEqual([
+        { file: 'bad.pcap', offset: 0, message: expect.stringMatching(/not a pcap file \(magic 0x1020304\)/) },
+      ]);
     },
     TIMEOUT,
   );
@@ -187,7 +215,10 @@ describe('damaged captures', () => {
     'forced --format datagram on an unknown version: one reject at 0',
     async () => {
       const got = await decode(datagramReader, Buffer.concat([u16(7), Buffer.alloc(40)]), 'bad.dat');
-      expect(got).toEqual({ flows: [], rejects: [{ file: 'bad.dat', offset: 0, message: expect.stringMatching(/unknown version field/) }] });
+      expect(got).toEqual({
+        flows: [],
+        rejects: [{ file: 'bad.dat', offset: 0, message: expect.stringMatching(/unknown version field/) }],
+      });
     },
     TIMEOUT,
   );
@@ -197,7 +228,10 @@ describe('damaged captures', () => {
     async () => {
       const whole = pcapOf([v5([1])]);
       const got = await decode(pcapReader, whole.subarray(0, 20));
-      expect(got).toEqual({ flows: [], rejects: [{ file: 'bad.pcap', offset: 0, message: 'pcap global header truncated' }] });
+      expect(got).toEqual({
+        flows: [],
+        rejects: [{ file: 'bad.pcap', offset: 0, message: 'pcap global header truncated' }],
+      });
     },
     TIMEOUT,
   );
@@ -209,7 +243,9 @@ describe('damaged captures', () => {
       const whole = pcapOf(payloads);
       const got = await decode(pcapReader, Buffer.concat([whole, Buffer.alloc(10, 0x11)]));
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2, 3]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: whole.length, message: 'truncated frame header (10 of 16 bytes)' }]);
+      expect(got.rejects).toEqual([
+        { file: 'bad.pcap', offset: whole.length, message: 'truncated frame header (10 of 16 bytes)' },
+      ]);
     },
     TIMEOUT,
   );
@@ -221,7 +257,13 @@ describe('damaged captures', () => {
       const whole = pcapOf(payloads);
       const got = await decode(pcapReader, whole.subarray(0, whole.length - 5));
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2, 3, 4, 5]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: frameAt(payloads, 2), message: expect.stringMatching(/truncated frame: header says \d+ bytes/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: frameAt(payloads, 2),
+          message: expect.stringMatching(/truncated frame: header says \d+ bytes/),
+        },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(6);
     },
     TIMEOUT,
@@ -241,7 +283,13 @@ describe('damaged captures', () => {
       const cut = Buffer.concat([head, whole.subarray(frame + 16, rest - 20), whole.subarray(rest)]);
       const got = await decode(pcapReader, cut);
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2, 3, 5]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: payloadAt(payloads, 1) + 24 + 2 * 48, message: expect.stringMatching(/counts 3 records but the datagram holds 2/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: payloadAt(payloads, 1) + 24 + 2 * 48,
+          message: expect.stringMatching(/counts 3 records but the datagram holds 2/),
+        },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(5);
     },
     TIMEOUT,
@@ -255,7 +303,14 @@ const le32 = (v: number): Buffer => {
   b.writeUInt32LE(v >>> 0);
   return b;
 };
-const SHB = Buffer.concat([le32(0x0a0d0d0a), le32(28), le32(0x1a2b3c4d), Buffer.from([1, 0, 0, 0]), Buffer.alloc(8, 0xff), le32(28)]);
+const SHB = Buffer.concat([
+  le32(0x0a0d0d0a),
+  le32(28),
+  le32(0x1a2b3c4d),
+  Buffer.from([1, 0, 0, 0]),
+  Buffer.alloc(8, 0xff),
+  le32(28),
+]);
 const IDB = Buffer.concat([le32(1), le32(20), Buffer.from([1, 0, 0, 0]), le32(65535), le32(20)]);
 
 /** The Ethernet frames PcapWriter builds, re-framed as enhanced packet blocks. */
@@ -270,7 +325,17 @@ function ethernetFrames(payloads: Buffer[]): Buffer[] {
 function epb(frame: Buffer, iface = 0, length?: number): Buffer {
   const padded = Buffer.concat([frame, Buffer.alloc((4 - (frame.length % 4)) % 4)]);
   const total = 32 + padded.length;
-  return Buffer.concat([le32(6), le32(length ?? total), le32(iface), le32(0), le32(0), le32(frame.length), le32(frame.length), padded, le32(total)]);
+  return Buffer.concat([
+    le32(6),
+    le32(length ?? total),
+    le32(iface),
+    le32(0),
+    le32(0),
+    le32(frame.length),
+    le32(frame.length),
+    padded,
+    le32(total),
+  ]);
 }
 
 describe('damaged pcapng', () => {
@@ -282,7 +347,9 @@ describe('damaged pcapng', () => {
       const got = await decode(pcapReader, Buffer.concat(blocks), 'bad.pcapng');
       expect(sortedSources(got)).toEqual(sourcesOf([1, 3]));
       const at = SHB.length + IDB.length + blocks[2]!.length;
-      expect(got.rejects).toEqual([{ file: 'bad.pcapng', offset: at, message: 'packet block names interface 3, which was never described' }]);
+      expect(got.rejects).toEqual([
+        { file: 'bad.pcapng', offset: at, message: 'packet block names interface 3, which was never described' },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(3);
     },
     TIMEOUT,
@@ -295,7 +362,13 @@ describe('damaged pcapng', () => {
       const blocks = [SHB, IDB, epb(a!), epb(b!, 0, 33)];
       const got = await decode(pcapReader, Buffer.concat(blocks), 'bad.pcapng');
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcapng', offset: SHB.length + IDB.length + blocks[2]!.length, message: 'pcapng block length 33 is invalid; rest of file skipped' }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcapng',
+          offset: SHB.length + IDB.length + blocks[2]!.length,
+          message: 'pcapng block length 33 is invalid; rest of file skipped',
+        },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(3);
     },
     TIMEOUT,
@@ -308,7 +381,13 @@ describe('damaged pcapng', () => {
       const whole = Buffer.concat([SHB, IDB, epb(a!), epb(b!)]);
       const got = await decode(pcapReader, whole.subarray(0, whole.length - 6), 'bad.pcapng');
       expect(sortedSources(got)).toEqual(sourcesOf([1]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcapng', offset: whole.length - epb(b!).length, message: expect.stringMatching(/truncated pcapng block/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcapng',
+          offset: whole.length - epb(b!).length,
+          message: expect.stringMatching(/truncated pcapng block/),
+        },
+      ]);
     },
     TIMEOUT,
   );
@@ -323,7 +402,13 @@ describe('NetFlow v5 count that lies', () => {
       const payloads = [v5([1]), v5([2, 3], 3), v5([4])];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2, 3, 4]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: payloadAt(payloads, 1) + 24 + 2 * 48, message: expect.stringMatching(/counts 3 records but the datagram holds 2/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: payloadAt(payloads, 1) + 24 + 2 * 48,
+          message: expect.stringMatching(/counts 3 records but the datagram holds 2/),
+        },
+      ]);
     },
     TIMEOUT,
   );
@@ -334,7 +419,13 @@ describe('NetFlow v5 count that lies', () => {
       const payloads = [v5([1, 2, 3], 2), v5([4])];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2, 4]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: payloadAt(payloads, 0) + 24 + 2 * 48, message: expect.stringMatching(/holds 3 records but its header counts 2/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: payloadAt(payloads, 0) + 24 + 2 * 48,
+          message: expect.stringMatching(/holds 3 records but its header counts 2/),
+        },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(4);
     },
     TIMEOUT,
@@ -356,7 +447,13 @@ describe.each([V9, IPFIX])('$name sets', (f) => {
       const payloads = [f.message([t, good, lying]), f.message([set(256, records(LAYOUT_A, [4]))])];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2, 4]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: payloadAt(payloads, 0) + H + t.length + good.length, message: expect.stringMatching(/set 256 claims 400 bytes/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: payloadAt(payloads, 0) + H + t.length + good.length,
+          message: expect.stringMatching(/set 256 claims 400 bytes/),
+        },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(4);
     },
     TIMEOUT,
@@ -365,11 +462,20 @@ describe.each([V9, IPFIX])('$name sets', (f) => {
   test(
     'a zero-length field in a template is skipped; records decode around it',
     async () => {
-      const layout: Layout = [[8, 4], [96, 0], [12, 4], [1, 4], [2, 4], [4, 1]];
+      const layout: Layout = [
+        [8, 4],
+        [96, 0],
+        [12, 4],
+        [1, 4],
+        [2, 4],
+        [4, 1],
+      ];
       const payloads = [f.message([tpl(256, layout), set(256, records(layout, [1, 2, 3]))])];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(got.rejects).toEqual([]);
-      expect(got.flows.map((r) => [r.srcIp, r.dstIp, r.srcBytes])).toEqual([1, 2, 3].map((i) => [src(i), dst(i), bytesOf(i)]));
+      expect(got.flows.map((r) => [r.srcIp, r.dstIp, r.srcBytes])).toEqual(
+        [1, 2, 3].map((i) => [src(i), dst(i), bytesOf(i)]),
+      );
     },
     TIMEOUT,
   );
@@ -383,7 +489,13 @@ describe.each([V9, IPFIX])('$name sets', (f) => {
       const payloads = [f.message([empty, t, bad, set(256, records(LAYOUT_A, [1]))])];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(sortedSources(got)).toEqual(sourcesOf([1]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: payloadAt(payloads, 0) + H + empty.length + t.length + 4, message: expect.stringMatching(/template 300 describes empty records/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: payloadAt(payloads, 0) + H + empty.length + t.length + 4,
+          message: expect.stringMatching(/template 300 describes empty records/),
+        },
+      ]);
     },
     TIMEOUT,
   );
@@ -410,7 +522,9 @@ describe.each([V9, IPFIX])('$name sets', (f) => {
       ];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(got.rejects).toEqual([]);
-      expect(got.flows.map((r) => [r.srcIp, r.dstIp, r.srcBytes, r.protocol])).toEqual([1, 2, 3, 4].map((i) => [src(i), dst(i), bytesOf(i), 17]));
+      expect(got.flows.map((r) => [r.srcIp, r.dstIp, r.srcBytes, r.protocol])).toEqual(
+        [1, 2, 3, 4].map((i) => [src(i), dst(i), bytesOf(i), 17]),
+      );
     },
     TIMEOUT,
   );
@@ -420,10 +534,19 @@ describe.each([V9, IPFIX])('$name sets', (f) => {
     async () => {
       const t = tpl(256, LAYOUT_A);
       const orphanFirst = set(999, Buffer.alloc(20, 0x42));
-      const payloads = [f.message([t, set(256, records(LAYOUT_A, [1]))], 7), f.message([orphanFirst, set(256, records(LAYOUT_A, [2]))], 7)];
+      const payloads = [
+        f.message([t, set(256, records(LAYOUT_A, [1]))], 7),
+        f.message([orphanFirst, set(256, records(LAYOUT_A, [2]))], 7),
+      ];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: payloadAt(payloads, 1) + H + 4, message: `no template 999 for exporter ${EXPORTER} ${f.domainWord} 7; data set undecodable` }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: payloadAt(payloads, 1) + H + 4,
+          message: `no template 999 for exporter ${EXPORTER} ${f.domainWord} 7; data set undecodable`,
+        },
+      ]);
     },
     TIMEOUT,
   );
@@ -440,7 +563,13 @@ describe('IPFIX message length that lies', () => {
       const payloads = [msg, IPFIX.message([set(256, records(LAYOUT_A, [4]))])];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2, 4]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: payloadAt(payloads, 0) + 16 + t.length + inside.length, message: expect.stringMatching(/after the IPFIX message are not another message/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: payloadAt(payloads, 0) + 16 + t.length + inside.length,
+          message: expect.stringMatching(/after the IPFIX message are not another message/),
+        },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(4);
     },
     TIMEOUT,
@@ -456,7 +585,13 @@ describe('IPFIX message length that lies', () => {
       const payloads = [msg, IPFIX.message([set(256, records(LAYOUT_A, [4]))])];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2, 4]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: payloadAt(payloads, 0) + 2, message: expect.stringMatching(/IPFIX message length \d+ disagrees with the \d+ bytes present/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: payloadAt(payloads, 0) + 2,
+          message: expect.stringMatching(/IPFIX message length \d+ disagrees with the \d+ bytes present/),
+        },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(4);
     },
     TIMEOUT,
@@ -473,7 +608,15 @@ describe('IPFIX message cut short inside a set', () => {
       const cutAt = 16 + t.length + 4 + 2 * 17 + 5;
       const got = await decode(datagramReader, msg.subarray(0, cutAt), 'cut.dat');
       expect(sortedSources(got)).toEqual(sourcesOf([1, 2]));
-      expect(got.rejects).toEqual([{ file: 'cut.dat', offset: cutAt, message: expect.stringMatching(/IPFIX message cut short: \d+ of its \d+ bytes present, set 256 lacks its last 12/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'cut.dat',
+          offset: cutAt,
+          message: expect.stringMatching(
+            /IPFIX message cut short: \d+ of its \d+ bytes present, set 256 lacks its last 12/,
+          ),
+        },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(3);
     },
     TIMEOUT,
@@ -483,11 +626,23 @@ describe('IPFIX message cut short inside a set', () => {
 // ---- sFlow -----------------------------------------------------------------------------------
 
 function sflowSample(i: number, length?: number): Buffer {
-  const rec = Buffer.concat([u32(3), u32(32), u32(100), u32(17), ip(src(i)), ip(dst(i)), u32(5000 + i), u32(53), u32(0), u32(0)]);
+  const rec = Buffer.concat([
+    u32(3),
+    u32(32),
+    u32(100),
+    u32(17),
+    ip(src(i)),
+    ip(dst(i)),
+    u32(5000 + i),
+    u32(53),
+    u32(0),
+    u32(0),
+  ]);
   const body = Buffer.concat([u32(i), u32(1), u32(64), u32(0), u32(0), u32(1), u32(2), u32(1), rec]);
   return Buffer.concat([u32(1), u32(length ?? body.length), body]);
 }
-const sflow = (samples: Buffer[]): Buffer => Buffer.concat([u32(5), u32(1), ip('192.0.2.1'), u32(0), u32(1), u32(1000), u32(samples.length), ...samples]);
+const sflow = (samples: Buffer[]): Buffer =>
+  Buffer.concat([u32(5), u32(1), ip('192.0.2.1'), u32(0), u32(1), u32(1000), u32(samples.length), ...samples]);
 
 describe('sFlow', () => {
   test(
@@ -497,7 +652,13 @@ describe('sFlow', () => {
       const payloads = [sflow([first, sflowSample(2, 5000)]), sflow([sflowSample(3)])];
       const got = await decode(pcapReader, pcapOf(payloads));
       expect(sortedSources(got)).toEqual(sourcesOf([1, 3]));
-      expect(got.rejects).toEqual([{ file: 'bad.pcap', offset: payloadAt(payloads, 0) + 28 + first.length, message: expect.stringMatching(/sample 2 claims 5000 bytes/) }]);
+      expect(got.rejects).toEqual([
+        {
+          file: 'bad.pcap',
+          offset: payloadAt(payloads, 0) + 28 + first.length,
+          message: expect.stringMatching(/sample 2 claims 5000 bytes/),
+        },
+      ]);
       expect(got.flows.length + got.rejects.length).toBe(3);
     },
     TIMEOUT,

@@ -25,7 +25,9 @@ test.each([
   expect(got.flows.map((f) => f.line)).toEqual(expected.flows.map((f) => f.line));
   expected.flows.forEach((e, i) => expect(got.flows[i]?.doc).toMatchObject(e.doc));
   // Counts add up: every non-blank line is a flow or a reject.
-  const lines = readFileSync(path.join(FIXTURES, input), 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+  const lines = readFileSync(path.join(FIXTURES, input), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '').length;
   const header = input.endsWith('flows.csv') ? 1 : 0;
   expect(got.flows.length + got.rejects.length).toBe(lines - header);
 });
@@ -42,7 +44,9 @@ test('nDPI ids map to names, master.app joined like nDPI prints them', () => {
 });
 
 test('LANL CSV with a header, in any column order', async () => {
-  const text = 'srcdevice,dstdevice,time,duration,protocol,srcport,dstport,srcpackets,dstpackets,srcbytes,dstbytes\n' + 'C1,C2,10,1,6,Port9,443,1,2,3,4\n';
+  const text =
+    'srcdevice,dstdevice,time,duration,protocol,srcport,dstport,srcpackets,dstpackets,srcbytes,dstbytes\n' +
+    'C1,C2,10,1,6,Port9,443,1,2,3,4\n';
   const got = await readText(lanlReader, text);
   expect(got.rejects).toEqual([]);
   expect(got.flows[0]?.doc).toMatchObject({

@@ -19,7 +19,9 @@ test.each(GOLDEN)('%s: golden documents agree field by field with the generator 
   const expected = JSON.parse(readFileSync(path.join(FIXTURES, dir, 'flows.expected.json'), 'utf8')) as FlowDoc[];
   const input = [...generateFlows(GOLDEN_OPTS)];
   for (const f of input) {
-    const doc = expected.find((d) => d.source.ip === f.srcIp && d.source.port === f.srcPort && d.destination.ip === f.dstIp);
+    const doc = expected.find(
+      (d) => d.source.ip === f.srcIp && d.source.port === f.srcPort && d.destination.ip === f.dstIp,
+    );
     expect(doc).toMatchObject({
       '@timestamp': new Date(f.start).toISOString(),
       source: { bytes: f.srcBytes, packets: f.srcPackets },

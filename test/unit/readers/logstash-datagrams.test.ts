@@ -35,17 +35,23 @@ describeWithData('logstash-codec-netflow datagrams', () => {
       for (const item of decoder.decode(payload, { file: f, base: 0 })) if (item.kind === 'flow') flows++;
     }
     for (const item of decoder.finish()) if (item.kind === 'flow') flows++;
-    expect({ data: flows, options: decoder.counters.optionRecords }).toEqual({ data: BY_HAND[g.name] ?? g.data_records, options: g.option_records });
+    expect({ data: flows, options: decoder.counters.optionRecords }).toEqual({
+      data: BY_HAND[g.name] ?? g.data_records,
+      options: g.option_records,
+    });
   });
 
-  test.each(groups.filter((g) => g.files.length > 1).map((g) => [g.name, g] as const))('%s: files read one by one through readFlows share templates via a session', async (_name, g) => {
-    const session = new DecoderSession();
-    const items: ReadItem[] = [];
-    for (const f of g.files) for await (const item of readFlows(path.join(DIR, f), { session })) items.push(item);
-    items.push(...session.finish());
-    const flows = items.filter((i) => i.kind === 'flow').length;
-    expect(flows).toBe(BY_HAND[g.name] ?? g.data_records);
-  });
+  test.each(groups.filter((g) => g.files.length > 1).map((g) => [g.name, g] as const))(
+    '%s: files read one by one through readFlows share templates via a session',
+    async (_name, g) => {
+      const session = new DecoderSession();
+      const items: ReadItem[] = [];
+      for (const f of g.files) for await (const item of readFlows(path.join(DIR, f), { session })) items.push(item);
+      items.push(...session.finish());
+      const flows = items.filter((i) => i.kind === 'flow').length;
+      expect(flows).toBe(BY_HAND[g.name] ?? g.data_records);
+    },
+  );
 
   test('without a session each file is on its own: data in a later file has no template', async () => {
     const tpl = path.join(DIR, 'netflow9_test_h3c_netstream_varstring_tpl3281.dat');
@@ -71,9 +77,21 @@ describeWithData('logstash-codec-netflow datagrams', () => {
 
   test('H3C varstring record decodes to the hand-read flow', () => {
     const decoder = new ExportDecoder();
-    decoder.decode(readFileSync(path.join(DIR, 'netflow9_test_h3c_netstream_varstring_tpl3281.dat')), { file: 'tpl', base: 0 });
-    const [item] = decoder.decode(readFileSync(path.join(DIR, 'netflow9_test_h3c_netstream_varstring_data3281.dat')), { file: 'data', base: 0 });
-    expect(item?.kind === 'flow' && item.record).toMatchObject({ srcIp: '20.20.20.20', dstIp: '20.20.255.255', srcPort: 137, dstPort: 137, protocol: 17 });
+    decoder.decode(readFileSync(path.join(DIR, 'netflow9_test_h3c_netstream_varstring_tpl3281.dat')), {
+      file: 'tpl',
+      base: 0,
+    });
+    const [item] = decoder.decode(readFileSync(path.join(DIR, 'netflow9_test_h3c_netstream_varstring_data3281.dat')), {
+      file: 'data',
+      base: 0,
+    });
+    expect(item?.kind === 'flow' && item.record).toMatchObject({
+      srcIp: '20.20.20.20',
+      dstIp: '20.20.255.255',
+      srcPort: 137,
+      dstPort: 137,
+      protocol: 17,
+    });
   });
 
   test('v5 datagram whose count lies: the 30 records present decode, one reject names the offset', () => {

@@ -14,7 +14,8 @@ function nfdumpInstalled(): boolean {
   }
 }
 const HAVE_NFDUMP = nfdumpInstalled();
-if (!HAVE_NFDUMP) console.warn('skipping nfdump comparison: the nfdump binary is not installed (Debian package nfdump)');
+if (!HAVE_NFDUMP)
+  console.warn('skipping nfdump comparison: the nfdump binary is not installed (Debian package nfdump)');
 
 const NFCAPD = path.join(SHARED_DATA, 'flows/stratosphere/test1-malicious.nfdump');
 
@@ -33,11 +34,20 @@ describe('nfdump flags', () => {
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-nfdump-'));
     for (const mode of ['csv', 'json']) {
-      const out = execFileSync('nfdump', ['-r', NFCAPD, '-o', mode], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 64 << 20 });
+      const out = execFileSync('nfdump', ['-r', NFCAPD, '-o', mode], {
+        env: { ...process.env, TZ: 'UTC' },
+        maxBuffer: 64 << 20,
+      });
       writeFileSync(path.join(dir, `flows.${mode}`), out);
     }
     // -q: the records alone, no header line and no summary.
-    writeFileSync(path.join(dir, 'flows.quiet.csv'), execFileSync('nfdump', ['-r', NFCAPD, '-q', '-o', 'csv'], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 64 << 20 }));
+    writeFileSync(
+      path.join(dir, 'flows.quiet.csv'),
+      execFileSync('nfdump', ['-r', NFCAPD, '-q', '-o', 'csv'], {
+        env: { ...process.env, TZ: 'UTC' },
+        maxBuffer: 64 << 20,
+      }),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -47,7 +57,8 @@ describe('nfdump flags', () => {
     expect(got.formats).toEqual(['nfdump']);
     expect(got.rejects).toEqual([]);
     expect(got.flows.length).toBe(4593);
-    const sum = (f: (d: (typeof got.flows)[number]['doc']) => number | undefined): number => got.flows.reduce((a, x) => a + (f(x.doc) ?? 0), 0);
+    const sum = (f: (d: (typeof got.flows)[number]['doc']) => number | undefined): number =>
+      got.flows.reduce((a, x) => a + (f(x.doc) ?? 0), 0);
     expect(sum((d) => d.network.packets)).toBe(4652);
     expect(sum((d) => d.network.bytes)).toBe(241025);
     expect(got.flows.filter((x) => x.doc.network.transport === 'tcp')).toHaveLength(4576);

@@ -20,7 +20,17 @@ interface PmacctRow {
 }
 
 /** pmacct multiplies counters by the sampling rate; flowdex keeps them as exported and records the rate. */
-function key(r: { src: string; dst: string; sp: number; dp: number; proto: string; inIf: number; outIf: number; packets: number; bytes: number }): string {
+function key(r: {
+  src: string;
+  dst: string;
+  sp: number;
+  dp: number;
+  proto: string;
+  inIf: number;
+  outIf: number;
+  packets: number;
+  bytes: number;
+}): string {
   return `${r.src} ${r.sp} > ${r.dst} ${r.dp} ${r.proto} if ${r.inIf}/${r.outIf} ${r.packets}p ${r.bytes}B`;
 }
 
@@ -39,17 +49,39 @@ describeWithData('pmacct NetFlow v9 / IPFIX captures', () => {
   test.each(tests)('%s: same records and key fields as pmacct', async (t) => {
     const dir = path.join(DIR, t);
     const flows: FlowRecord[] = [];
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.pcap')).sort()) flows.push(...(await decode(path.join(dir, f))));
+    for (const f of readdirSync(dir)
+      .filter((x) => x.endsWith('.pcap'))
+      .sort())
+      flows.push(...(await decode(path.join(dir, f))));
     const expected = readFileSync(path.join(dir, 'output-flow-00.json'), 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as PmacctRow)
-      .map((p) => key({ src: p.ip_src, dst: p.ip_dst, sp: p.port_src, dp: p.port_dst, proto: p.ip_proto, inIf: p.iface_in, outIf: p.iface_out, packets: p.packets, bytes: p.bytes }));
+      .map((p) =>
+        key({
+          src: p.ip_src,
+          dst: p.ip_dst,
+          sp: p.port_src,
+          dp: p.port_dst,
+          proto: p.ip_proto,
+          inIf: p.iface_in,
+          outIf: p.iface_out,
+          packets: p.packets,
+          bytes: p.bytes,
+        }),
+      );
     const got = flows.map((f) => {
       const rate = f.samplingRate ?? 1;
       return key({
-        src: f.srcIp ?? '', dst: f.dstIp ?? '', sp: f.srcPort ?? 0, dp: f.dstPort ?? 0, proto: transportName(f.protocol ?? -1),
-        inIf: f.inputInterface ?? 0, outIf: f.outputInterface ?? 0, packets: (f.srcPackets ?? 0) * rate, bytes: (f.srcBytes ?? 0) * rate,
+        src: f.srcIp ?? '',
+        dst: f.dstIp ?? '',
+        sp: f.srcPort ?? 0,
+        dp: f.dstPort ?? 0,
+        proto: transportName(f.protocol ?? -1),
+        inIf: f.inputInterface ?? 0,
+        outIf: f.outputInterface ?? 0,
+        packets: (f.srcPackets ?? 0) * rate,
+        bytes: (f.srcBytes ?? 0) * rate,
       });
     });
     expect(got.sort()).toEqual(expected.sort());

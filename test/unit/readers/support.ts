@@ -22,10 +22,17 @@ export interface Collected {
 export async function collect(items: AsyncIterable<ReadItem>): Promise<Collected> {
   const out: Collected = { flows: [], rejects: [], formats: [] };
   for await (const item of items) {
-    if (item.kind === 'flow') out.flows.push({ record: item.record, doc: normalize(item.record).doc, line: item.loc.line });
+    if (item.kind === 'flow')
+      out.flows.push({ record: item.record, doc: normalize(item.record).doc, line: item.loc.line });
     else {
       const c = item.error.context;
-      out.rejects.push({ code: item.error.code, message: item.error.message, file: c.file, line: c.line, field: c.field });
+      out.rejects.push({
+        code: item.error.code,
+        message: item.error.message,
+        file: c.file,
+        line: c.line,
+        field: c.field,
+      });
     }
   }
   return out;
@@ -40,7 +47,12 @@ export async function readFile(file: string, options: ReaderOptions & { format?:
 }
 
 /** Text through one reader, in small chunks so lines straddle chunk boundaries. */
-export function readText(reader: FlowReader, text: string, options: ReaderOptions = {}, name = 'input'): Promise<Collected> {
+export function readText(
+  reader: FlowReader,
+  text: string,
+  options: ReaderOptions = {},
+  name = 'input',
+): Promise<Collected> {
   async function* chunks(): AsyncGenerator<Buffer> {
     const buf = Buffer.from(text);
     for (let i = 0; i < buf.length; i += 7) yield buf.subarray(i, i + 7);

@@ -99,7 +99,8 @@ function expectedRecord(f: Record<string, string | number>, sflow: boolean): Par
   set('dstIp', f.dst as string | undefined);
   if (f.src_port !== undefined) set('srcPort', num(f.src_port));
   if (f.dst_port !== undefined) set('dstPort', num(f.dst_port));
-  if (f.protocol !== undefined) set('protocol', sflow && f.protocol === 'hopopt' ? 58 : (PROTOCOLS[String(f.protocol)] ?? num(f.protocol)));
+  if (f.protocol !== undefined)
+    set('protocol', sflow && f.protocol === 'hopopt' ? 58 : (PROTOCOLS[String(f.protocol)] ?? num(f.protocol)));
   // sFlow: the sampled IP packet's length (its header's, as NetFlow counts octets); NetFlow/IPFIX: delta or total counters.
   const ipLength = f.ipv4_total_len ?? (f.ipv6_total_len !== undefined ? num(f.ipv6_total_len) + 40 : undefined);
   const bytes = ipLength ?? f.l2_bytes ?? f.in_bytes ?? f.in_total_bytes;
@@ -126,7 +127,8 @@ function expectedRecord(f: Record<string, string | number>, sflow: boolean): Par
   return r;
 }
 
-const sortKey = (r: Partial<FlowRecord>): string => [r.srcIp, r.dstIp, r.srcPort, r.dstPort, r.srcBytes, r.inputInterface].join('|');
+const sortKey = (r: Partial<FlowRecord>): string =>
+  [r.srcIp, r.dstIp, r.srcPort, r.dstPort, r.srcBytes, r.inputInterface].join('|');
 
 interface Decoded {
   flows: FlowRecord[];
@@ -139,10 +141,14 @@ function decodeCase(name: string): Decoded {
   const dir = path.join(DIR, name);
   const decoder = new ExportDecoder();
   const items: ReadItem[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.bin')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.bin'))
+    .sort()) {
     // As the datagram reader does: the file's time stands in for the capture time sFlow lacks.
     const file = path.join(dir, f);
-    items.push(...decoder.decode(readFileSync(file), { file: f, base: 0, captureMs: Math.floor(statSync(file).mtimeMs) }));
+    items.push(
+      ...decoder.decode(readFileSync(file), { file: f, base: 0, captureMs: Math.floor(statSync(file).mtimeMs) }),
+    );
   }
   items.push(...decoder.finish());
   return {
@@ -161,9 +167,22 @@ function expectedLines(name: string): Line[] {
 }
 
 /** Telegraf also emits sFlow counter samples and discards as `netflow` lines; flows have addresses. */
-const isFlow = (l: Line): boolean => l.measurement === 'netflow' && (l.fields.src !== undefined || l.fields.dst !== undefined);
+const isFlow = (l: Line): boolean =>
+  l.measurement === 'netflow' && (l.fields.src !== undefined || l.fields.dst !== undefined);
 
-const CASES = ['netflow_v5_example', 'netflow_v9_example', 'netflow_v9_options', 'ipfix_example', 'ipfix_options', 'ipfix_pen_35632', 'issue_13305', 'sflow_v5_example', 'sflow_issue_15375', 'sflow_issue_15918', 'sflow_issue_18876'];
+const CASES = [
+  'netflow_v5_example',
+  'netflow_v9_example',
+  'netflow_v9_options',
+  'ipfix_example',
+  'ipfix_options',
+  'ipfix_pen_35632',
+  'issue_13305',
+  'sflow_v5_example',
+  'sflow_issue_15375',
+  'sflow_issue_15918',
+  'sflow_issue_18876',
+];
 
 describeWithData('Telegraf NetFlow/sFlow test cases', () => {
   test.each(CASES)('%s: same flows, same decoded fields', (name) => {
@@ -190,7 +209,9 @@ describeWithData('Telegraf NetFlow/sFlow test cases', () => {
     // 292 bytes; message length 290; sets: 2 (132 bytes) at 16, 256 (60) at 148, 257 (84) at 208 → ends at 292 > 290.
     const got = decodeCase('issue_14370');
     const [v4] = expectedLines('issue_14370').filter(isFlow);
-    expect(got.rejects).toEqual(['message.bin@208: set 257 claims 84 bytes but 82 remain in the 290-byte message; rest skipped']);
+    expect(got.rejects).toEqual([
+      'message.bin@208: set 257 claims 84 bytes but 82 remain in the 290-byte message; rest skipped',
+    ]);
     expect(got.flows).toHaveLength(1);
     expect(got.flows[0]).toMatchObject(expectedRecord(v4?.fields ?? {}, false));
   });
@@ -223,6 +244,10 @@ describeWithData('Telegraf NetFlow/sFlow test cases', () => {
   });
 
   test('the line parser keeps quoted commas and spaces', () => {
-    expect(parseLine('m,source=a,version=IPFIX app_desc="a, b c",n=5u 123')).toEqual({ measurement: 'm', tags: { source: 'a', version: 'IPFIX' }, fields: { app_desc: 'a, b c', n: 5 } });
+    expect(parseLine('m,source=a,version=IPFIX app_desc="a, b c",n=5u 123')).toEqual({
+      measurement: 'm',
+      tags: { source: 'a', version: 'IPFIX' },
+      fields: { app_desc: 'a, b c', n: 5 },
+    });
   });
 });

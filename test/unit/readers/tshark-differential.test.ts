@@ -35,19 +35,46 @@ const HAVE_TSHARK = haveTshark();
 
 /** Deliberate differences, applied to tshark's values before comparing. */
 export const CONVENTIONS = {
-  'dual-stack': 'templates carrying IPv4 and IPv6 fields: tshark lists both, flowdex keeps the non-zero family; compared with the non-zero one',
+  'dual-stack':
+    'templates carrying IPv4 and IPv6 fields: tshark lists both, flowdex keeps the non-zero family; compared with the non-zero one',
   icmp: 'ICMP: flowdex stores type and code in flow.icmp.* and ports 0; compared as type × 256 + code against icmpTypeCode (IE 32/139) or, when that is absent or 0, the destination port',
-  'tcp-flags': 'TCP flags: flowdex keeps the 8 flag bits (some exporters put the header length in the upper bits of IE 6); compared masked to 0xff',
-  'sflow-internal': 'sFlow interface 0x3FFFFFFF means "internal": flowdex stores no interface, tshark prints 1073741823',
-  'sflow-bytes': 'sFlow bytes: flowdex counts the sampled IP packet (ip.len; IPv6 40 + payload length), as NetFlow octet counters do, not the frame with FCS',
-  'uptime-wrap': 'NetFlow v5/v9 uptime stamps wrap at 2^32 ms (49.7 days): a first-switched just before the wrap is before the export; tshark adds it as if after',
-  'ipfix-uptime': 'IPFIX flowStart/EndSysUpTime (IE 22/21) count from systemInitTimeMilliseconds (IE 160, options data): flowdex adds it, tshark prints the epoch',
-  'zero-uptime': 'an uptime stamp of 0 (v9 FIRST_SWITCHED, IPFIX flowStartSysUpTime) is the moment the exporter booted; tshark prints it as the epoch (1970)',
-  'held-data': 'data sets that arrive before their template: flowdex holds them and decodes them when the template comes; tshark cannot decode them (counted apart, not compared)',
+  'tcp-flags':
+    'TCP flags: flowdex keeps the 8 flag bits (some exporters put the header length in the upper bits of IE 6); compared masked to 0xff',
+  'sflow-internal':
+    'sFlow interface 0x3FFFFFFF means "internal": flowdex stores no interface, tshark prints 1073741823',
+  'sflow-bytes':
+    'sFlow bytes: flowdex counts the sampled IP packet (ip.len; IPv6 40 + payload length), as NetFlow octet counters do, not the frame with FCS',
+  'uptime-wrap':
+    'NetFlow v5/v9 uptime stamps wrap at 2^32 ms (49.7 days): a first-switched just before the wrap is before the export; tshark adds it as if after',
+  'ipfix-uptime':
+    'IPFIX flowStart/EndSysUpTime (IE 22/21) count from systemInitTimeMilliseconds (IE 160, options data): flowdex adds it, tshark prints the epoch',
+  'zero-uptime':
+    'an uptime stamp of 0 (v9 FIRST_SWITCHED, IPFIX flowStartSysUpTime) is the moment the exporter booted; tshark prints it as the epoch (1970)',
+  'held-data':
+    'data sets that arrive before their template: flowdex holds them and decodes them when the template comes; tshark cannot decode them (counted apart, not compared)',
   'zero-vlan': 'VLAN id 0 (priority tag only) and AS 0 mean "none": flowdex leaves them unset where tshark prints 0',
 } as const;
 
-type Cmp = Partial<Record<'src' | 'dst' | 'sport' | 'dport' | 'proto' | 'bytes' | 'packets' | 'in' | 'out' | 'tos' | 'flags' | 'start' | 'end' | 'sampling' | 'exporter', string | number>>;
+type Cmp = Partial<
+  Record<
+    | 'src'
+    | 'dst'
+    | 'sport'
+    | 'dport'
+    | 'proto'
+    | 'bytes'
+    | 'packets'
+    | 'in'
+    | 'out'
+    | 'tos'
+    | 'flags'
+    | 'start'
+    | 'end'
+    | 'sampling'
+    | 'exporter',
+    string | number
+  >
+>;
 
 interface Input {
   name: string;
@@ -60,25 +87,49 @@ function datagramGroups(): Input[] {
   const frame = (groups: string[][], name: string): void => {
     const chunks: Buffer[] = [];
     groups.forEach((files, i) => {
-      const w = new PcapWriter(`10.250.${Math.floor(i / 250)}.${(i % 250) + 1}`, (c) => void chunks.push(Buffer.from(c)));
+      const w = new PcapWriter(
+        `10.250.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+        (c) => void chunks.push(Buffer.from(c)),
+      );
       files.forEach((f, j) => w.write(readFileSync(f), Date.UTC(2024, 0, 1) + i * 1000 + j));
       w.flush();
     });
     // One global header, then every group's frames.
-    out.push({ name, pcap: Buffer.concat(chunks.map((c, i) => (i === 0 || c.readUInt32LE(0) !== 0xa1b2c3d4 ? c : c.subarray(24)))) });
+    out.push({
+      name,
+      pcap: Buffer.concat(chunks.map((c, i) => (i === 0 || c.readUInt32LE(0) !== 0xa1b2c3d4 ? c : c.subarray(24)))),
+    });
   };
   const logstash = path.join(SHARED_DATA, 'datagrams/logstash-codec-netflow');
   const groups = JSON.parse(readFileSync(path.join(logstash, 'groups.json'), 'utf8')) as { files: string[] }[];
-  frame(groups.map((g) => g.files.map((f) => path.join(logstash, f))), 'logstash-codec-netflow');
+  frame(
+    groups.map((g) => g.files.map((f) => path.join(logstash, f))),
+    'logstash-codec-netflow',
+  );
   const telegraf = path.join(SHARED_DATA, 'datagrams/telegraf');
-  const cases = readdirSync(telegraf, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  frame(cases.map((c) => readdirSync(path.join(telegraf, c)).filter((f) => f.endsWith('.bin')).sort().map((f) => path.join(telegraf, c, f))), 'telegraf');
+  const cases = readdirSync(telegraf, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  frame(
+    cases.map((c) =>
+      readdirSync(path.join(telegraf, c))
+        .filter((f) => f.endsWith('.bin'))
+        .sort()
+        .map((f) => path.join(telegraf, c, f)),
+    ),
+    'telegraf',
+  );
   return out;
 }
 
 function inputs(): Input[] {
   const pmacct = path.join(SHARED_DATA, 'pcap/pmacct');
-  const shared = readdirSync(pmacct, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort().map((d) => ({ name: `pmacct/${d}`, pcap: readFileSync(path.join(pmacct, d, 'traffic-00.pcap')) }));
+  const shared = readdirSync(pmacct, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .map((d) => ({ name: `pmacct/${d}`, pcap: readFileSync(path.join(pmacct, d, 'traffic-00.pcap')) }));
   return [...shared, ...datagramGroups(), ...exportCases().map((c) => ({ name: `generated/${c.name}`, pcap: c.pcap }))];
 }
 
@@ -93,7 +144,8 @@ async function flowdexSide(pcap: Buffer): Promise<{ perFrame: Map<number, FlowRe
     if (!ip || ip.protocol !== 17) continue;
     const payload = item.frame.data.subarray(ip.l4 + 8, ip.end);
     const format = exportFormat(payload, false);
-    if (format) decodeAs.add(`udp.port==${item.frame.data.readUInt16BE(ip.l4 + 2)},${format === 'sflow' ? 'sflow' : 'cflow'}`);
+    if (format)
+      decodeAs.add(`udp.port==${item.frame.data.readUInt16BE(ip.l4 + 2)},${format === 'sflow' ? 'sflow' : 'cflow'}`);
   }
   const perFrame = new Map<number, FlowRecord[]>();
   const placed = new Map<number, { at: number; record: FlowRecord }[]>();
@@ -112,7 +164,11 @@ async function flowdexSide(pcap: Buffer): Promise<{ perFrame: Map<number, FlowRe
     placed.set(lo, list);
   }
   // Held data sets come out when their template arrives; in the frame they sit where they were sent.
-  for (const [frame, list] of placed) perFrame.set(frame, list.sort((a, b) => a.at - b.at).map((x) => x.record));
+  for (const [frame, list] of placed)
+    perFrame.set(
+      frame,
+      list.sort((a, b) => a.at - b.at).map((x) => x.record),
+    );
   return { perFrame, decodeAs: [...decodeAs] };
 }
 
@@ -166,7 +222,15 @@ function absTime(v: unknown): number | undefined {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- tshark JSON values are strings
   const m = /^(\w{3})\s+(\d+), (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d{3})/.exec(String(first(v) ?? ''));
   if (!m) return undefined;
-  return Date.UTC(Number(m[3]), MONTHS.indexOf(m[1] ?? ''), Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7]));
+  return Date.UTC(
+    Number(m[3]),
+    MONTHS.indexOf(m[1] ?? ''),
+    Number(m[2]),
+    Number(m[4]),
+    Number(m[5]),
+    Number(m[6]),
+    Number(m[7]),
+  );
 }
 
 /** PSAMP (RFC 5476): random n-out-of-N is population / size; count-based is (interval + space) / interval. */
@@ -183,7 +247,8 @@ function psampRate(f: Tree): number | undefined {
 /** tshark's records of one cflow PDU, with the header facts the times and sampling need. */
 function cflowRecords(c: Tree, exporter: string, samplers: Map<string, number>, optionTemplates: Set<string>): Cmp[] {
   const version = num(c['cflow.version']);
-  const unixMs = (num(find(c, 'cflow.unix_secs')) ?? 0) * 1000 + Math.floor((num(find(c, 'cflow.unix_nsecs')) ?? 0) / 1e6);
+  const unixMs =
+    (num(find(c, 'cflow.unix_secs')) ?? 0) * 1000 + Math.floor((num(find(c, 'cflow.unix_nsecs')) ?? 0) / 1e6);
   const uptimeMs = Math.round((num(c['cflow.sysuptime']) ?? 0) * 1000);
   const domain = num(c['cflow.source_id']) ?? num(c['cflow.od_id']) ?? 0;
   const out: Cmp[] = [];
@@ -196,7 +261,10 @@ function cflowRecords(c: Tree, exporter: string, samplers: Map<string, number>, 
     }
     const setId = /\[id=(\d+)\]/.exec(setKey)?.[1];
     const options = setId !== undefined && optionTemplates.has(`${exporter}|${domain}|${setId}`);
-    const flows = version === 5 ? [[setKey, set] as const].filter(([k]) => k.startsWith('pdu ')) : Object.entries(set).filter(([k]) => /^Flow \d+$/.test(k));
+    const flows =
+      version === 5
+        ? [[setKey, set] as const].filter(([k]) => k.startsWith('pdu '))
+        : Object.entries(set).filter(([k]) => /^Flow \d+$/.test(k));
     for (const [, raw] of flows) {
       if (typeof raw !== 'object' || Array.isArray(raw)) continue;
       const f = raw;
@@ -243,16 +311,23 @@ function cflowRecords(c: Tree, exporter: string, samplers: Map<string, number>, 
       };
       // CONVENTIONS['ipfix-uptime']: IPFIX uptime stamps count from the exporter's system init time.
       const init = version === 10 ? samplers.get(`init|${exporter}|${domain}`) : undefined;
-      const since = (t: number | undefined): number | undefined => (t !== undefined && init !== undefined ? init + Math.round(t * 1000) : undefined);
+      const since = (t: number | undefined): number | undefined =>
+        t !== undefined && init !== undefined ? init + Math.round(t * 1000) : undefined;
       // CONVENTIONS['zero-uptime']: tshark prints an uptime stamp of 0 as the epoch.
       const relStart = abs === 0 ? 0 : rel;
       const relStop = absEnd === 0 ? 0 : relEnd;
-      const fromRel = (t: number | undefined): number | undefined => (version === 10 ? since(t) : t !== undefined ? unixMs - uptimeMs + uptime(t) : undefined);
+      const fromRel = (t: number | undefined): number | undefined =>
+        version === 10 ? since(t) : t !== undefined ? unixMs - uptimeMs + uptime(t) : undefined;
       set1('start', (abs === 0 ? undefined : abs) ?? fromRel(relStart));
       set1('end', (absEnd === 0 ? undefined : absEnd) ?? fromRel(relStop));
       const inRecord = num(f['cflow.sampling_interval']);
       const sampler = num(f['cflow.sampler_id']) ?? num(f['cflow.selector_id']);
-      const rate = v5rate ? v5rate & 0x3fff : (inRecord ?? (sampler !== undefined ? (samplers.get(`${exporter}|${domain}|${sampler}`) ?? samplers.get(`${exporter}|${domain}|*`)) : undefined));
+      const rate = v5rate
+        ? v5rate & 0x3fff
+        : (inRecord ??
+          (sampler !== undefined
+            ? (samplers.get(`${exporter}|${domain}|${sampler}`) ?? samplers.get(`${exporter}|${domain}|*`))
+            : undefined));
       set1('sampling', rate || undefined);
       out.push(r);
     }
@@ -262,13 +337,21 @@ function cflowRecords(c: Tree, exporter: string, samplers: Map<string, number>, 
 
 function sflowRecords(s: Tree): Cmp[] {
   const out: Cmp[] = [];
-  const samples = Object.entries(s).flatMap(([k, v]) => (/^(Expanded )?[Ff]low sample/.test(k) ? (Array.isArray(v) ? v : [v]) : []));
+  const samples = Object.entries(s).flatMap(([k, v]) =>
+    /^(Expanded )?[Ff]low sample/.test(k) ? (Array.isArray(v) ? v : [v]) : [],
+  );
   for (const sample of samples) {
     if (typeof sample !== 'object') continue;
     const h = find(sample, 'sflow_245.header_tree') as Tree | undefined;
-    const r: Cmp = { exporter: String(first(s['sflow_245.agent'])), packets: 1, sampling: num(find(sample, 'sflow.flow_sample.sampling_rate')) };
+    const r: Cmp = {
+      exporter: String(first(s['sflow_245.agent'])),
+      packets: 1,
+      sampling: num(find(sample, 'sflow.flow_sample.sampling_rate')),
+    };
     const iface = (dir: 'input' | 'output'): number | undefined => {
-      const v = num(find(sample, `sflow.flow_sample.${dir}_interface_value`)) ?? num(find(sample, `sflow.flow_sample.${dir}_interface`));
+      const v =
+        num(find(sample, `sflow.flow_sample.${dir}_interface_value`)) ??
+        num(find(sample, `sflow.flow_sample.${dir}_interface`));
       return v === 0x3fffffff ? undefined : v;
     };
     const input = iface('input');
@@ -297,7 +380,9 @@ function sflowRecords(s: Tree): Cmp[] {
       const icmp = find(h, 'icmp') ?? find(h, 'icmpv6');
       if (icmp && (proto === 1 || proto === 58)) {
         r.sport = 0;
-        r.dport = ((num(find(icmp, proto === 1 ? 'icmp.type' : 'icmpv6.type')) ?? 0) << 8) | (num(find(icmp, proto === 1 ? 'icmp.code' : 'icmpv6.code')) ?? 0);
+        r.dport =
+          ((num(find(icmp, proto === 1 ? 'icmp.type' : 'icmpv6.type')) ?? 0) << 8) |
+          (num(find(icmp, proto === 1 ? 'icmp.code' : 'icmpv6.code')) ?? 0);
       }
     }
     out.push(r);
@@ -350,7 +435,11 @@ async function compare(input: Input, dir: string, tally: Tally): Promise<void> {
     const src = String(first(find(layers.ip, 'ip.src')));
     const cflow = layers.cflow as Tree | Tree[] | undefined;
     const sflow = layers.sflow as Tree | undefined;
-    const theirs = sflow ? sflowRecords(sflow) : cflow ? (Array.isArray(cflow) ? cflow : [cflow]).flatMap((c) => cflowRecords(c, src, samplers, optionTemplates)) : [];
+    const theirs = sflow
+      ? sflowRecords(sflow)
+      : cflow
+        ? (Array.isArray(cflow) ? cflow : [cflow]).flatMap((c) => cflowRecords(c, src, samplers, optionTemplates))
+        : [];
     const ours = (perFrame.get(frame) ?? []).map((r) => flowdexCmp(r, sflow !== undefined));
     // Records pair up in order, or by their 5-tuple where flowdex also decoded sets tshark could
     // not (data that came before its template: CONVENTIONS['held-data']).
@@ -361,13 +450,15 @@ async function compare(input: Input, dir: string, tally: Tally): Promise<void> {
       if (j < 0) j = ours.findIndex((_, k) => !used.has(k));
       if (j >= 0) used.add(j);
       const o = j >= 0 ? ours[j] : undefined;
-      if (!o) tally.differences.push(`${input.name} frame ${frame + 1} record ${i + 1}: tshark decoded it, flowdex did not`);
+      if (!o)
+        tally.differences.push(`${input.name} frame ${frame + 1} record ${i + 1}: tshark decoded it, flowdex did not`);
       tally.records++;
       for (const [k, v] of Object.entries(t)) {
         tally.fields++;
         const mine = o?.[k as keyof Cmp];
         if (mine === v) tally.agree++;
-        else tally.differences.push(`${input.name} frame ${frame + 1} record ${i + 1} ${k}: tshark ${v}, flowdex ${mine}`);
+        else
+          tally.differences.push(`${input.name} frame ${frame + 1} record ${i + 1} ${k}: tshark ${v}, flowdex ${mine}`);
       }
     });
     tally.flowdexOnly += ours.length - used.size;
@@ -375,7 +466,10 @@ async function compare(input: Input, dir: string, tally: Tally): Promise<void> {
 }
 
 const maybe = HAVE_TSHARK && HAVE_SHARED_DATA ? describe : describe.skip;
-if (!HAVE_TSHARK) console.warn('tshark differential test skipped: Debian tshark is not installed (scripts/system-deps.sh test installs it)');
+if (!HAVE_TSHARK)
+  console.warn(
+    'tshark differential test skipped: Debian tshark is not installed (scripts/system-deps.sh test installs it)',
+  );
 else if (!HAVE_SHARED_DATA) console.warn(`tshark differential test skipped: ${SHARED_DATA} is absent`);
 
 maybe('flowdex and tshark decode the same records alike', () => {
@@ -388,7 +482,9 @@ maybe('flowdex and tshark decode the same records alike', () => {
     // Two tshark processes at a time: one per core.
     for (let i = 0; i < all.length; i += 2) await Promise.all(all.slice(i, i + 2).map((x) => compare(x, dir, tally)));
     rmSync(dir, { recursive: true, force: true });
-    console.log(`tshark differential: ${tally.records} records, ${tally.fields} field values compared, ${tally.agree} agree (${((100 * tally.agree) / Math.max(1, tally.fields)).toFixed(3)} %); ${tally.flowdexOnly} records only flowdex decoded`);
+    console.log(
+      `tshark differential: ${tally.records} records, ${tally.fields} field values compared, ${tally.agree} agree (${((100 * tally.agree) / Math.max(1, tally.fields)).toFixed(3)} %); ${tally.flowdexOnly} records only flowdex decoded`,
+    );
   }, 120_000);
 
   test('tshark found records to compare in every kind of input', () => {

@@ -39,7 +39,9 @@ const FLOWS = path.join(SHARED_DATA, 'flows');
   test('JSON record read by hand, service kept as app, relative time shifted', async () => {
     // {"ts":279.103822,… "10.0.2.15":44927 → "1.1.1.1":80 tcp http, duration 0.527…, orig_pkts 7, orig_ip_bytes 952, resp_pkts 14, resp_ip_bytes 12878}
     const offset = Date.UTC(2020, 0, 1);
-    const got = await readFile(path.join(FLOWS, 'stratosphere/test15-malicious-zeek-dir/conn.log'), { timeOffsetMs: offset });
+    const got = await readFile(path.join(FLOWS, 'stratosphere/test15-malicious-zeek-dir/conn.log'), {
+      timeOffsetMs: offset,
+    });
     expect(got.flows.length).toBe(2);
     expect(got.flows[0]?.doc).toMatchObject({
       '@timestamp': '2020-01-01T00:04:39.104Z',
@@ -63,7 +65,12 @@ const FLOWS = path.join(SHARED_DATA, 'flows');
 });
 
 describe('Zeek TSV edge cases', () => {
-  const header = ['#separator \\x09', '#unset_field\t-', '#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_ip_bytes\tresp_ip_bytes\torig_pkts\tresp_pkts', '#types\ttime\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tcount\tcount'];
+  const header = [
+    '#separator \\x09',
+    '#unset_field\t-',
+    '#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_ip_bytes\tresp_ip_bytes\torig_pkts\tresp_pkts',
+    '#types\ttime\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tcount\tcount',
+  ];
   test('bad rows are rejected with line and field; good rows around them decode', async () => {
     const text = [
       ...header,

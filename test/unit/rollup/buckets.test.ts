@@ -1,18 +1,42 @@
 import { allTemplates } from '../../../src/store/templates';
 import { DATA_SOURCES, ROLLUP_SOURCES } from '../../../src/dashboards/index-patterns';
 import { fieldByName } from '../../../src/model/fields';
-import { dirtyWindows, mergeRanges, narrow, rollupDocId, splitByDay, splitEven, widen } from '../../../src/rollup/buckets';
+import {
+  dirtyWindows,
+  mergeRanges,
+  narrow,
+  rollupDocId,
+  splitByDay,
+  splitEven,
+  widen,
+} from '../../../src/rollup/buckets';
 import { nextWatermark, rangesToBuild, rollupDoc, windowsWithFlows } from '../../../src/rollup/builder';
 import { expiredRollupIndices } from '../../../src/rollup/prune';
 import { ROLLUP_FORMAT } from '../../../src/rollup/state';
-import { groupKeysOf, invalidSpecs, KEY_OBJECT, monthEndOfRollupIndex, monthOfRollupIndex, ROLLUP_SPECS, rollupIndexFor, rollupIndicesFor, specByName, storedFields, type RollupSpec } from '../../../src/rollup/specs';
+import {
+  groupKeysOf,
+  invalidSpecs,
+  KEY_OBJECT,
+  monthEndOfRollupIndex,
+  monthOfRollupIndex,
+  ROLLUP_SPECS,
+  rollupIndexFor,
+  rollupIndicesFor,
+  specByName,
+  storedFields,
+  type RollupSpec,
+} from '../../../src/rollup/specs';
 import { daysWithIndices } from '../../../src/store/indices';
 
 const M = 60_000;
 const D = 86_400_000;
 const T0 = Date.UTC(2024, 2, 10);
 // A finer spec than the shipped ones, as a deployment may configure: bucket math is tested on it.
-const talkers: RollupSpec = { name: 'talkers-15m', intervalMs: 15 * M, dimensions: ['source.ip', 'source.address', 'destination.ip', 'destination.address'] };
+const talkers: RollupSpec = {
+  name: 'talkers-15m',
+  intervalMs: 15 * M,
+  dimensions: ['source.ip', 'source.address', 'destination.ip', 'destination.address'],
+};
 const traffic = specByName('traffic-1m')!;
 
 test('widen and narrow to whole buckets', () => {
@@ -22,12 +46,29 @@ test('widen and narrow to whole buckets', () => {
 });
 
 test('merge and split by day', () => {
-  expect(mergeRanges([{ from: 5, to: 9 }, { from: 0, to: 5 }, { from: 20, to: 30 }, { from: 3, to: 3 }])).toEqual([{ from: 0, to: 9 }, { from: 20, to: 30 }]);
-  expect(splitByDay([{ from: T0 - M, to: T0 + D + M }])).toEqual([{ from: T0 - M, to: T0 }, { from: T0, to: T0 + D }, { from: T0 + D, to: T0 + D + M }]);
+  expect(
+    mergeRanges([
+      { from: 5, to: 9 },
+      { from: 0, to: 5 },
+      { from: 20, to: 30 },
+      { from: 3, to: 3 },
+    ]),
+  ).toEqual([
+    { from: 0, to: 9 },
+    { from: 20, to: 30 },
+  ]);
+  expect(splitByDay([{ from: T0 - M, to: T0 + D + M }])).toEqual([
+    { from: T0 - M, to: T0 },
+    { from: T0, to: T0 + D },
+    { from: T0 + D, to: T0 + D + M },
+  ]);
 });
 
 test('dirty 15-minute buckets become whole spec windows', () => {
-  expect(dirtyWindows([T0, T0 + 15 * M, T0 + 60 * M], 15 * M, M)).toEqual([{ from: T0, to: T0 + 30 * M }, { from: T0 + 60 * M, to: T0 + 75 * M }]);
+  expect(dirtyWindows([T0, T0 + 15 * M, T0 + 60 * M], 15 * M, M)).toEqual([
+    { from: T0, to: T0 + 30 * M },
+    { from: T0 + 60 * M, to: T0 + 75 * M },
+  ]);
   expect(dirtyWindows([T0 + 15 * M], 15 * M, 60 * M)).toEqual([{ from: T0, to: T0 + 60 * M }]);
 });
 
@@ -43,37 +84,72 @@ test('what to build: first run, past the watermark, dirty buckets, explicit rang
   const extent = { from: T0 + 3 * M + 5, to: T0 + D / 2 };
   expect(rangesToBuild(talkers, {}, extent, undefined, [])).toEqual([{ from: T0, to: T0 + D / 2 }]);
   const wm = { built_from: T0, built_to: T0 + 6 * 60 * M, updated: '', docs: 1, format: ROLLUP_FORMAT };
-  expect(rangesToBuild(talkers, {}, extent, wm, [T0 + 15 * M])).toEqual([{ from: T0 + 15 * M, to: T0 + 30 * M }, { from: T0 + 6 * 60 * M, to: T0 + D / 2 }]);
+  expect(rangesToBuild(talkers, {}, extent, wm, [T0 + 15 * M])).toEqual([
+    { from: T0 + 15 * M, to: T0 + 30 * M },
+    { from: T0 + 6 * 60 * M, to: T0 + D / 2 },
+  ]);
   expect(rangesToBuild(talkers, {}, { from: T0, to: T0 + 6 * 60 * M }, wm, [])).toEqual([]);
   expect(rangesToBuild(traffic, { from: T0 + 90_500 }, extent, wm, [])).toEqual([{ from: T0 + M, to: T0 + D / 2 }]);
   expect(rangesToBuild(traffic, { rebuild: true }, undefined, wm, [])).toEqual([]);
   // Documents of an older layout (no format, before group keys): everything again, once.
   const { format: _, ...older } = wm;
-  expect(rangesToBuild(talkers, {}, { from: T0, to: T0 + 6 * 60 * M }, older, [])).toEqual([{ from: T0, to: T0 + 6 * 60 * M }]);
-  expect(rangesToBuild(talkers, { from: T0 + 30 * M }, { from: T0, to: T0 + 6 * 60 * M }, older, [])).toEqual([{ from: T0 + 30 * M, to: T0 + 6 * 60 * M }]);
+  expect(rangesToBuild(talkers, {}, { from: T0, to: T0 + 6 * 60 * M }, older, [])).toEqual([
+    { from: T0, to: T0 + 6 * 60 * M },
+  ]);
+  expect(rangesToBuild(talkers, { from: T0 + 30 * M }, { from: T0, to: T0 + 6 * 60 * M }, older, [])).toEqual([
+    { from: T0 + 30 * M, to: T0 + 6 * 60 * M },
+  ]);
 });
 
 test('only days with a raw index are built', () => {
-  const days = daysWithIndices('p-', ['p-flows-2024.03.10', 'p-flows-2024.03.12', 'p-flows-x', 'q-flows-2024.03.11', 'p-rollup-traffic-1m-2024.03']);
+  const days = daysWithIndices('p-', [
+    'p-flows-2024.03.10',
+    'p-flows-2024.03.12',
+    'p-flows-x',
+    'q-flows-2024.03.11',
+    'p-rollup-traffic-1m-2024.03',
+  ]);
   expect([...days]).toEqual([Date.UTC(2024, 2, 10), Date.UTC(2024, 2, 12)]);
   const windows = splitByDay([{ from: Date.UTC(2024, 2, 10, 6), to: Date.UTC(2024, 2, 13) }]);
-  expect(windowsWithFlows(windows, days)).toEqual([{ from: Date.UTC(2024, 2, 10, 6), to: Date.UTC(2024, 2, 11) }, { from: Date.UTC(2024, 2, 12), to: Date.UTC(2024, 2, 13) }]);
+  expect(windowsWithFlows(windows, days)).toEqual([
+    { from: Date.UTC(2024, 2, 10, 6), to: Date.UTC(2024, 2, 11) },
+    { from: Date.UTC(2024, 2, 12), to: Date.UTC(2024, 2, 13) },
+  ]);
 });
 
 test('watermarks only grow', () => {
   const prev = { built_from: T0, built_to: T0 + D, updated: 'x', docs: 5 };
-  expect(nextWatermark(prev, [{ from: T0 + D, to: T0 + 2 * D }], { docs: 9, flows: 20 }, T0)).toEqual({ built_from: T0, built_to: T0 + 2 * D, updated: new Date(T0).toISOString(), docs: 9, flows: 20, format: ROLLUP_FORMAT });
+  expect(nextWatermark(prev, [{ from: T0 + D, to: T0 + 2 * D }], { docs: 9, flows: 20 }, T0)).toEqual({
+    built_from: T0,
+    built_to: T0 + 2 * D,
+    updated: new Date(T0).toISOString(),
+    docs: 9,
+    flows: 20,
+    format: ROLLUP_FORMAT,
+  });
   expect(nextWatermark(prev, [{ from: T0 + M, to: T0 + 2 * M }], { docs: 5, flows: 7 }, T0)?.built_to).toBe(T0 + D);
   expect(nextWatermark(undefined, [], { docs: 0, flows: 0 }, T0)).toBeUndefined();
 });
 
 test('monthly index names round-trip and retention keeps partial months', () => {
   expect(rollupIndexFor('p-', talkers, T0)).toBe('p-rollup-talkers-15m-2024.03');
-  expect(rollupIndicesFor('p-', talkers, Date.UTC(2023, 11, 31), Date.UTC(2024, 1, 1, 0, 0, 1))).toEqual(['p-rollup-talkers-15m-2023.12', 'p-rollup-talkers-15m-2024.01', 'p-rollup-talkers-15m-2024.02']);
+  expect(rollupIndicesFor('p-', talkers, Date.UTC(2023, 11, 31), Date.UTC(2024, 1, 1, 0, 0, 1))).toEqual([
+    'p-rollup-talkers-15m-2023.12',
+    'p-rollup-talkers-15m-2024.01',
+    'p-rollup-talkers-15m-2024.02',
+  ]);
   expect(monthEndOfRollupIndex('p-', 'p-rollup-talkers-1d-2024.03')).toBe(Date.UTC(2024, 3, 1));
   expect(monthEndOfRollupIndex('p-', 'p-flows-2024.03.01')).toBeUndefined();
-  const names = ['p-rollup-traffic-1m-2024.01', 'p-rollup-traffic-1m-2024.02', 'p-rollup-traffic-1m-2024.03', 'p-flows-2024.01.01'];
-  expect(expiredRollupIndices('p-', names, 30 * D, Date.UTC(2024, 2, 31))).toEqual(['p-rollup-traffic-1m-2024.01', 'p-rollup-traffic-1m-2024.02']);
+  const names = [
+    'p-rollup-traffic-1m-2024.01',
+    'p-rollup-traffic-1m-2024.02',
+    'p-rollup-traffic-1m-2024.03',
+    'p-flows-2024.01.01',
+  ];
+  expect(expiredRollupIndices('p-', names, 30 * D, Date.UTC(2024, 2, 31))).toEqual([
+    'p-rollup-traffic-1m-2024.01',
+    'p-rollup-traffic-1m-2024.02',
+  ]);
   expect(expiredRollupIndices('p-', names, 31 * D, Date.UTC(2024, 2, 31))).toEqual(['p-rollup-traffic-1m-2024.01']);
 });
 
@@ -88,7 +164,10 @@ test('specs, the rollup template and the Dashboards sources agree with the field
       expect(props).toContain(`"${leaf}":{"type":"${type ?? (f === 'flows' ? 'long' : 'date')}"`);
     }
     // Group keys are ranked by terms aggregations: doc-values keywords, ordinals built at refresh.
-    for (const k of groupKeysOf(spec)) expect(props).toContain(`"${k.field.slice(KEY_OBJECT.length + 1)}":{"type":"keyword","index":false,"eager_global_ordinals":true}`);
+    for (const k of groupKeysOf(spec))
+      expect(props).toContain(
+        `"${k.field.slice(KEY_OBJECT.length + 1)}":{"type":"keyword","index":false,"eager_global_ordinals":true}`,
+      );
     const source = Object.values(ROLLUP_SOURCES).find((s) => s.alias === `rollup-${spec.name}`);
     expect(source?.fields).toEqual(storedFields(spec).filter((f) => f !== 'event.start'));
   }
@@ -96,7 +175,10 @@ test('specs, the rollup template and the Dashboards sources agree with the field
 });
 
 test('each spec stores the group key of every top-N report whose fields it keeps, unless a narrower spec of its interval does', () => {
-  const keys = (name: string) => groupKeysOf(specByName(name)!).map((k) => k.field).sort();
+  const keys = (name: string) =>
+    groupKeysOf(specByName(name)!)
+      .map((k) => k.field)
+      .sort();
   expect(keys('talkers-1d')).toEqual(['key.source_destination']);
   expect(keys('services-1d')).toEqual(['key.app', 'key.port_transport', 'key.transport']);
   // The web servers' spec keeps only the flows of its filter: it keys the report with that filter.
@@ -114,15 +196,32 @@ test('a rollup document holds its group keys: each column its first present fiel
   });
   // Sources and destinations are keyed by their own day specs; the pairs' spec keys only pairs.
   expect(doc.key).toEqual({ source_destination: '["Comp7","10.0.0.1"]' });
-  expect(doc).toMatchObject({ flows: 3, network: { bytes: 120 }, source: { address: 'Comp7' }, destination: { ip: '10.0.0.1', address: 'Comp9' } });
-  const services = rollupDoc(specByName('services-1d')!, { key: { t: T0, destination_port: null, network_transport: 'icmp', network_protocol: null }, doc_count: 1 });
+  expect(doc).toMatchObject({
+    flows: 3,
+    network: { bytes: 120 },
+    source: { address: 'Comp7' },
+    destination: { ip: '10.0.0.1', address: 'Comp9' },
+  });
+  const services = rollupDoc(specByName('services-1d')!, {
+    key: { t: T0, destination_port: null, network_transport: 'icmp', network_protocol: null },
+    doc_count: 1,
+  });
   expect(services.doc.key).toEqual({ port_transport: '[null,"icmp"]', transport: '["icmp"]', app: '[null]' });
 });
 
 test('ranges split evenly on bucket boundaries, never into empty pieces', () => {
-  expect(splitEven({ from: T0, to: T0 + 30 * D }, D, 2)).toEqual([{ from: T0, to: T0 + 15 * D }, { from: T0 + 15 * D, to: T0 + 30 * D }]);
-  expect(splitEven({ from: T0, to: T0 + 3 * D }, D, 2)).toEqual([{ from: T0, to: T0 + D }, { from: T0 + D, to: T0 + 3 * D }]);
+  expect(splitEven({ from: T0, to: T0 + 30 * D }, D, 2)).toEqual([
+    { from: T0, to: T0 + 15 * D },
+    { from: T0 + 15 * D, to: T0 + 30 * D },
+  ]);
+  expect(splitEven({ from: T0, to: T0 + 3 * D }, D, 2)).toEqual([
+    { from: T0, to: T0 + D },
+    { from: T0 + D, to: T0 + 3 * D },
+  ]);
   expect(splitEven({ from: T0, to: T0 + D }, D, 2)).toEqual([{ from: T0, to: T0 + D }]);
   expect(splitEven({ from: T0, to: T0 }, D, 2)).toEqual([]);
-  expect(monthOfRollupIndex('p-', 'p-rollup-talkers-1d-2024.12')).toEqual({ from: Date.UTC(2024, 11, 1), to: Date.UTC(2025, 0, 1) });
+  expect(monthOfRollupIndex('p-', 'p-rollup-talkers-1d-2024.12')).toEqual({
+    from: Date.UTC(2024, 11, 1),
+    to: Date.UTC(2025, 0, 1),
+  });
 });

@@ -13,15 +13,39 @@ const specs: RollupSpec[] = [traffic, web];
 const fields = factFields(specs);
 const reader = new FactReader(fields);
 
-function flow(ts: number, port: number, transport: string, bytes: number, end?: number): ReturnType<FactReader['read']> {
-  const doc = { '@timestamp': new Date(ts).toISOString(), event: { end: new Date(end ?? ts + 500).toISOString() }, destination: { ip: '10.0.0.1', port, bytes: 1 }, network: { transport, bytes, packets: 2 } };
+function flow(
+  ts: number,
+  port: number,
+  transport: string,
+  bytes: number,
+  end?: number,
+): ReturnType<FactReader['read']> {
+  const doc = {
+    '@timestamp': new Date(ts).toISOString(),
+    event: { end: new Date(end ?? ts + 500).toISOString() },
+    destination: { ip: '10.0.0.1', port, bytes: 1 },
+    network: { transport, bytes, packets: 2 },
+  };
   return reader.read(doc, ts);
 }
 
 test('facts: the fields specs group and filter by, sums, and the end time', () => {
-  expect(fields).toEqual(['network.transport', 'network.protocol', 'destination.ip', 'destination.address', 'destination.port']);
+  expect(fields).toEqual([
+    'network.transport',
+    'network.protocol',
+    'destination.ip',
+    'destination.address',
+    'destination.port',
+  ]);
   const f = flow(T0 + 5, 443, 'tcp', 900, T0 + 2000);
-  expect(f).toEqual({ ts: T0 + 5, end: T0 + 2000, values: ['tcp', null, '10.0.0.1', null, 443], sums: SUM_FIELDS.map((s) => ({ 'network.bytes': 900, 'network.packets': 2, 'destination.bytes': 1 })[s as string] ?? 0) });
+  expect(f).toEqual({
+    ts: T0 + 5,
+    end: T0 + 2000,
+    values: ['tcp', null, '10.0.0.1', null, 443],
+    sums: SUM_FIELDS.map(
+      (s) => ({ 'network.bytes': 900, 'network.packets': 2, 'destination.bytes': 1 })[s as string] ?? 0,
+    ),
+  });
 });
 
 test('groups are summed per spec bucket; a filtered spec keeps only its flows; closed buckets leave first', () => {
@@ -42,16 +66,30 @@ test('groups are summed per spec bucket; a filtered spec keeps only its flows; c
   expect(tcp?.sums[SUM_FIELDS.indexOf('network.bytes')]).toBe(150);
   expect(agg.groups).toBe(3);
   const rest = agg.takeAll();
-  expect(rest.map((b) => [b.spec.name, b.start]).sort()).toEqual([['traffic-1m', T0 + 3 * M], ['web-1d', T0]]);
+  expect(rest.map((b) => [b.spec.name, b.start]).sort()).toEqual([
+    ['traffic-1m', T0 + 3 * M],
+    ['web-1d', T0],
+  ]);
   expect(rest.find((b) => b.spec === web)?.groups.size).toBe(2);
   expect(agg.groups).toBe(0);
   expect(agg.heldMarks().size).toBe(0);
 });
 
 test('a group written from the stream is the document a build from raw writes', () => {
-  const { id, doc } = docOf(web, T0, ['10.0.0.1', null, 443], { flows: 2, sums: SUM_FIELDS.map(() => 3), maxEnd: T0 + 9, minStart: T0 + 1 });
+  const { id, doc } = docOf(web, T0, ['10.0.0.1', null, 443], {
+    flows: 2,
+    sums: SUM_FIELDS.map(() => 3),
+    maxEnd: T0 + 9,
+    minStart: T0 + 1,
+  });
   expect(id).toHaveLength(16);
-  expect(doc).toMatchObject({ '@timestamp': T0, flows: 2, destination: { ip: '10.0.0.1', port: 443, bytes: 3 }, event: { end: T0 + 9, start: T0 + 1 }, key: { destination: '["10.0.0.1"]' } });
+  expect(doc).toMatchObject({
+    '@timestamp': T0,
+    flows: 2,
+    destination: { ip: '10.0.0.1', port: 443, bytes: 3 },
+    event: { end: T0 + 9, start: T0 + 1 },
+    key: { destination: '["10.0.0.1"]' },
+  });
 });
 
 test('watermarks: widened over what was written, cut back to a bucket still held', () => {

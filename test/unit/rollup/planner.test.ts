@@ -1,5 +1,13 @@
 import { REPORTS } from '../../../src/query/reports';
-import { covers, dslFields, neededFields, plan as planWith, type Coverage, type Plan, type PlanRequest } from '../../../src/rollup/planner';
+import {
+  covers,
+  dslFields,
+  neededFields,
+  plan as planWith,
+  type Coverage,
+  type Plan,
+  type PlanRequest,
+} from '../../../src/rollup/planner';
 import { ROLLUP_SPECS, specByName, type RollupSpec } from '../../../src/rollup/specs';
 
 // The shipped specs plus two finer ones a deployment may configure: the planner's choices
@@ -8,7 +16,11 @@ const TALKERS = ['source.ip', 'source.address', 'destination.ip', 'destination.a
 const SPECS: readonly RollupSpec[] = [
   ...ROLLUP_SPECS,
   { name: 'talkers-15m', intervalMs: 15 * 60_000, dimensions: TALKERS },
-  { name: 'services-15m', intervalMs: 15 * 60_000, dimensions: ['destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'] },
+  {
+    name: 'services-15m',
+    intervalMs: 15 * 60_000,
+    dimensions: ['destination.ip', 'destination.address', 'destination.port', 'network.transport', 'network.protocol'],
+  },
 ];
 const plan = (r: PlanRequest, c: Readonly<Record<string, Coverage | undefined>>): Plan => planWith(r, c, SPECS);
 
@@ -22,13 +34,28 @@ function req(over: Partial<PlanRequest> & Pick<PlanRequest, 'def'>): PlanRequest
 }
 
 function summary(p: ReturnType<typeof plan>): string[] {
-  return p.parts.map((x) => `${x.source === 'raw' ? 'raw' : x.spec.name} ${(x.range.from - T0) / M}-${(x.range.to - T0) / M}`);
+  return p.parts.map(
+    (x) => `${x.source === 'raw' ? 'raw' : x.spec.name} ${(x.range.from - T0) / M}-${(x.range.to - T0) / M}`,
+  );
 }
 
 describe('coverage', () => {
   test('needed fields: group-by, the report filter and the query', () => {
-    expect([...neededFields(REPORTS['web-servers'], new Set(['network.transport']))].sort()).toEqual(['destination.address', 'destination.ip', 'destination.port', 'network.transport']);
-    expect(dslFields({ bool: { filter: [{ term: { a: 1 } }], must_not: [{ range: { b: { gt: 1 } } }], should: [{ exists: { field: 'c' } }] } }).sort()).toEqual(['a', 'b', 'c']);
+    expect([...neededFields(REPORTS['web-servers'], new Set(['network.transport']))].sort()).toEqual([
+      'destination.address',
+      'destination.ip',
+      'destination.port',
+      'network.transport',
+    ]);
+    expect(
+      dslFields({
+        bool: {
+          filter: [{ term: { a: 1 } }],
+          must_not: [{ range: { b: { gt: 1 } } }],
+          should: [{ exists: { field: 'c' } }],
+        },
+      }).sort(),
+    ).toEqual(['a', 'b', 'c']);
   });
 
   test.each([
@@ -54,7 +81,9 @@ describe('coverage', () => {
 
   test('raw: true forces raw; an unbuilt spec is not used', () => {
     expect(plan(req({ def: REPORTS['top-sources'], raw: true }), built).reason).toBe('raw requested');
-    expect(summary(plan(req({ def: REPORTS['top-sources'] }), { 'traffic-1m': built['traffic-1m'] }))).toEqual(['raw 0-1440']);
+    expect(summary(plan(req({ def: REPORTS['top-sources'] }), { 'traffic-1m': built['traffic-1m'] }))).toEqual([
+      'raw 0-1440',
+    ]);
   });
 
   test('covers is exact about dimensions', () => {
@@ -64,7 +93,9 @@ describe('coverage', () => {
   });
 
   test('known sizes pick the smaller rollup over the coarser one', () => {
-    const sized = Object.fromEntries(Object.entries(built).map(([name, c]) => [name, { ...c, docs: name === 'traffic-1m' ? 1000 : 50_000 }]));
+    const sized = Object.fromEntries(
+      Object.entries(built).map(([name, c]) => [name, { ...c, docs: name === 'traffic-1m' ? 1000 : 50_000 }]),
+    );
     expect(summary(plan(req({ def: REPORTS.protocols }), sized))).toEqual(['traffic-1m 0-1440']);
     expect(summary(plan(req({ def: REPORTS.protocols }), built))).toEqual(['services-1d 0-1440']);
   });
@@ -72,9 +103,15 @@ describe('coverage', () => {
   test('raw edges count: a day spec serves whole days, a finer one a range with long edges', () => {
     // Documents per hour: traffic-1m 200 (so raw holds at least that many), talkers-15m 100, talkers-1d 10.
     const perHour: Record<string, number> = { 'traffic-1m': 200, 'talkers-15m': 100, 'talkers-1d': 10 };
-    const sized = Object.fromEntries(Object.entries(perHour).map(([name, n]) => [name, { from: T0, to: T0 + 48 * H, docs: n * 48 }]));
-    expect(summary(plan(req({ def: REPORTS['top-sources'], range: { from: T0, to: T0 + 48 * H } }), sized))).toEqual(['talkers-1d 0-2880']);
-    expect(summary(plan(req({ def: REPORTS['top-sources'], range: { from: T0 + H, to: T0 + 48 * H } }), sized))).toEqual(['talkers-15m 60-2880']);
+    const sized = Object.fromEntries(
+      Object.entries(perHour).map(([name, n]) => [name, { from: T0, to: T0 + 48 * H, docs: n * 48 }]),
+    );
+    expect(summary(plan(req({ def: REPORTS['top-sources'], range: { from: T0, to: T0 + 48 * H } }), sized))).toEqual([
+      'talkers-1d 0-2880',
+    ]);
+    expect(
+      summary(plan(req({ def: REPORTS['top-sources'], range: { from: T0 + H, to: T0 + 48 * H } }), sized)),
+    ).toEqual(['talkers-15m 60-2880']);
   });
 });
 
@@ -96,7 +133,11 @@ describe('raw against rollup', () => {
   });
 
   test('a top-N report takes the rollup at any saving', () => {
-    expect(summary(plan(req({ def: REPORTS['top-pairs'], range: { from: T0 + H, to: T0 + 24 * H }, rawDays: days(2) }), sized))).toEqual(['talkers-15m 60-1440']);
+    expect(
+      summary(
+        plan(req({ def: REPORTS['top-pairs'], range: { from: T0 + H, to: T0 + 24 * H }, rawDays: days(2) }), sized),
+      ),
+    ).toEqual(['talkers-15m 60-1440']);
   });
 });
 
@@ -120,24 +161,43 @@ describe('interval divisibility', () => {
 describe('edge split', () => {
   const range = { from: T0 + 7 * M + 13_000, to: T0 + 10 * H + 2 * M };
   test('sums: edges to the rollup interval from raw', () => {
-    expect(summary(plan(req({ def: REPORTS['top-pairs'], range }), built))).toEqual(['raw 7.216666666666667-15', 'talkers-15m 15-600', 'raw 600-602']);
+    expect(summary(plan(req({ def: REPORTS['top-pairs'], range }), built))).toEqual([
+      'raw 7.216666666666667-15',
+      'talkers-15m 15-600',
+      'raw 600-602',
+    ]);
   });
 
   test('distinct counts: whole request buckets from one source', () => {
-    expect(summary(plan(req({ def: REPORTS['unique-sources'], range, intervalMs: H }), built))).toEqual(['raw 7.216666666666667-60', 'talkers-15m 60-600', 'raw 600-602']);
+    expect(summary(plan(req({ def: REPORTS['unique-sources'], range, intervalMs: H }), built))).toEqual([
+      'raw 7.216666666666667-60',
+      'talkers-15m 60-600',
+      'raw 600-602',
+    ]);
   });
 
   test('edges are planned in turn: a finer rollup serves what the day rollup leaves, raw only the rest', () => {
     const longer = { from: T0 + H + 7 * M + 13_000, to: T0 + 48 * H + 30 * M };
-    expect(summary(plan(req({ def: REPORTS['top-pairs'], range: longer }), built))).toEqual(['raw 67.21666666666667-75', 'talkers-15m 75-1440', 'talkers-1d 1440-2880', 'raw 2880-2910']);
+    expect(summary(plan(req({ def: REPORTS['top-pairs'], range: longer }), built))).toEqual([
+      'raw 67.21666666666667-75',
+      'talkers-15m 75-1440',
+      'talkers-1d 1440-2880',
+      'raw 2880-2910',
+    ]);
   });
 
   test('only built time comes from the rollup', () => {
     const partly = { 'talkers-15m': { from: T0 + 2 * H, to: T0 + 5 * H } };
-    expect(summary(plan(req({ def: REPORTS['top-sources'] }), partly))).toEqual(['raw 0-120', 'talkers-15m 120-300', 'raw 300-1440']);
+    expect(summary(plan(req({ def: REPORTS['top-sources'] }), partly))).toEqual([
+      'raw 0-120',
+      'talkers-15m 120-300',
+      'raw 300-1440',
+    ]);
   });
 
   test('a range inside one rollup bucket is raw', () => {
-    expect(summary(plan(req({ def: REPORTS['top-sources'], range: { from: T0 + M, to: T0 + 14 * M } }), built))).toEqual(['raw 1-14']);
+    expect(
+      summary(plan(req({ def: REPORTS['top-sources'], range: { from: T0 + M, to: T0 + 14 * M } }), built)),
+    ).toEqual(['raw 1-14']);
   });
 });

@@ -20,7 +20,13 @@ function rankedList(src: Source, metric: Metric, size: number): RankedList {
 }
 
 /** Drives topStep to the end as run.ts does, with lookups answered from the sources themselves. */
-function drive(exact: Map<string, ReportRow>, sources: Source[], metric: Metric, top: number, size: number): { rows?: ReportRow[]; lookups: number } {
+function drive(
+  exact: Map<string, ReportRow>,
+  sources: Source[],
+  metric: Metric,
+  top: number,
+  size: number,
+): { rows?: ReportRow[]; lookups: number } {
   const lists = sources.map((s) => rankedList(s, metric, size));
   let lookups = 0;
   for (let guard = 0; guard < 5; guard++) {
@@ -30,7 +36,12 @@ function drive(exact: Map<string, ReportRow>, sources: Source[], metric: Metric,
     for (const l of step.lookups) {
       lookups += l.keys.length;
       const src = sources[l.list] as Source;
-      addLookups(lists[l.list] as RankedList, l.keys, new Map(l.keys.flatMap((k) => (src.has(k) ? [[k, src.get(k) as ReportRow]] : []))), COLUMNS);
+      addLookups(
+        lists[l.list] as RankedList,
+        l.keys,
+        new Map(l.keys.flatMap((k) => (src.has(k) ? [[k, src.get(k) as ReportRow]] : []))),
+        COLUMNS,
+      );
     }
   }
   throw new Error('topStep did not settle');
@@ -47,7 +58,18 @@ function randomSource(rng: Prng, zipf: Zipf, groups: number): Source {
   for (let i = 0; i < groups; i++) {
     const g = zipf.sample(rng);
     // mergeGroups keys rows by groupKey, as rollups store them.
-    mergeGroups([row(g % 7 === 0 ? null : `10.0.${g % 5}.${g}`, g % 11 === 0 ? null : 1000 + (g % 97), 1 + rng.int(0, 3), rng.int(0, 50) * 10)], COLUMNS, src);
+    mergeGroups(
+      [
+        row(
+          g % 7 === 0 ? null : `10.0.${g % 5}.${g}`,
+          g % 11 === 0 ? null : 1000 + (g % 97),
+          1 + rng.int(0, 3),
+          rng.int(0, 50) * 10,
+        ),
+      ],
+      COLUMNS,
+      src,
+    );
   }
   return src;
 }
@@ -75,7 +97,9 @@ test('ranked lists, lookups and raw sums give exactly the top-N of everything (r
 });
 
 test('lists that hold everything decide even when all groups tie', () => {
-  const a: Source = new Map([row('a', 1, 1, 5), row('b', 1, 1, 5)].map((r) => [groupKey([r.source ?? null, r.port ?? null]), r]));
+  const a: Source = new Map(
+    [row('a', 1, 1, 5), row('b', 1, 1, 5)].map((r) => [groupKey([r.source ?? null, r.port ?? null]), r]),
+  );
   const b: Source = new Map([row('c', null, 1, 5)].map((r) => [groupKey([r.source ?? null, r.port ?? null]), r]));
   const got = drive(new Map(), [a, b], 'bytes', 2, 10);
   expect(got.rows?.map((r) => r.source)).toEqual(['a', 'b']);

@@ -5,7 +5,12 @@ import { MAX_CONDITIONS } from '../../../src/query/limits';
 
 describe('configuration', () => {
   it('reads environment and lets options win', () => {
-    const env = { OPENSEARCH_URL: 'https://os:9200', FLOWDEX_PREFIX: 'lab-', OPENSEARCH_USERNAME: 'u', FLOWDEX_REPLICAS: '1' };
+    const env = {
+      OPENSEARCH_URL: 'https://os:9200',
+      FLOWDEX_PREFIX: 'lab-',
+      OPENSEARCH_USERNAME: 'u',
+      FLOWDEX_REPLICAS: '1',
+    };
     const c = loadConfig({ prefix: 'cli-' }, env);
     expect(c.opensearchUrl).toBe('https://os:9200');
     expect(c.prefix).toBe('cli-');
@@ -46,7 +51,8 @@ describe('request timeout', () => {
     expect(loadConfig({ timeout: '2m' }, { FLOWDEX_TIMEOUT: '5s' }).requestTimeoutMs).toBe(120_000);
     expect(parseTimeout('1500ms')).toBe(1_500);
     expect(parseTimeout('45')).toBe(45_000);
-    for (const bad of ['0', '1ms', '2h', 'soon', '-1s']) expect(() => parseTimeout(bad)).toThrow(/timeout must be a duration/);
+    for (const bad of ['0', '1ms', '2h', 'soon', '-1s'])
+      expect(() => parseTimeout(bad)).toThrow(/timeout must be a duration/);
   });
 });
 

@@ -20,7 +20,13 @@ import {
 } from '../../../src/store/indices';
 
 // Times across year ends, a leap day, the epoch and the last millisecond of a day.
-const TIMES = [0, Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2024, 1, 29, 12), Date.UTC(2024, 11, 31, 23, 59), Date.UTC(2026, 10, 28, 0, 0, 0, 1)];
+const TIMES = [
+  0,
+  Date.UTC(1999, 11, 31, 23, 59, 59, 999),
+  Date.UTC(2024, 1, 29, 12),
+  Date.UTC(2024, 11, 31, 23, 59),
+  Date.UTC(2026, 10, 28, 0, 0, 0, 1),
+];
 const SPECS = ['traffic-1m', 'talkers-15m', 'sources-1d'];
 
 describe('daily flow indices', () => {
@@ -36,7 +42,16 @@ describe('daily flow indices', () => {
   });
 
   it('rejects names that are not a real day of the prefix', () => {
-    for (const n of ['p-flows-2024.02.30', 'p-flows-2024.13.01', 'p-flows-24.01.01', 'p-flows-2024.01.01x', 'p-flows-*', 'p-flows', 'p-rollup-traffic-1m-2024.01', 'p-state']) {
+    for (const n of [
+      'p-flows-2024.02.30',
+      'p-flows-2024.13.01',
+      'p-flows-24.01.01',
+      'p-flows-2024.01.01x',
+      'p-flows-*',
+      'p-flows',
+      'p-rollup-traffic-1m-2024.01',
+      'p-state',
+    ]) {
       expect(dayOfIndex('p-', n)).toBeUndefined();
       expect(isDailyIndex('p-', n)).toBe(false);
     }

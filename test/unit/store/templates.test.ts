@@ -20,7 +20,7 @@ function flowsTemplate(prefix = 'flowdex-'): IndexTemplateBody {
 }
 
 describe('raw flow mapping', () => {
-  const mapped = flatten((flowsTemplate().template?.mappings?.properties ?? {}));
+  const mapped = flatten(flowsTemplate().template?.mappings?.properties ?? {});
 
   it('maps every stored catalogue field with the catalogue type', () => {
     for (const f of storedFields()) {
@@ -38,8 +38,10 @@ describe('raw flow mapping', () => {
   });
 
   it('builds no index structures for display-only and doc-values-only fields', () => {
-    for (const f of FIELDS.filter((x) => x.indexed === false || x.docValuesOnly)) expect({ f: f.name, index: mapped.get(f.name)?.index }).toEqual({ f: f.name, index: false });
-    for (const f of storedFields().filter((x) => x.indexed !== false && !x.docValuesOnly)) expect({ f: f.name, index: mapped.get(f.name)?.index }).toEqual({ f: f.name, index: undefined });
+    for (const f of FIELDS.filter((x) => x.indexed === false || x.docValuesOnly))
+      expect({ f: f.name, index: mapped.get(f.name)?.index }).toEqual({ f: f.name, index: false });
+    for (const f of storedFields().filter((x) => x.indexed !== false && !x.docValuesOnly))
+      expect({ f: f.name, index: mapped.get(f.name)?.index }).toEqual({ f: f.name, index: undefined });
   });
 
   it('is tuned as DESIGN §3 says', () => {
@@ -75,6 +77,8 @@ describe('template rendering', () => {
   });
 
   it('is deterministic', () => {
-    expect(allTemplates({ prefix: 'x-' }).map((t) => t.hash)).toEqual(allTemplates({ prefix: 'x-' }).map((t) => t.hash));
+    expect(allTemplates({ prefix: 'x-' }).map((t) => t.hash)).toEqual(
+      allTemplates({ prefix: 'x-' }).map((t) => t.hash),
+    );
   });
 });

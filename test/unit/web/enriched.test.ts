@@ -5,7 +5,15 @@ import { endpointTag, tableCellText, TABLE_COLUMNS } from '../../../src/web/view
 import { formatMetric } from '../../../src/web/format';
 
 const doc = () => {
-  const d = normalize({ format: 'test', start: 0, srcIp: '10.1.0.5', dstIp: '8.8.8.8', protocol: 17, srcPort: 5000, dstPort: 53 }).doc;
+  const d = normalize({
+    format: 'test',
+    start: 0,
+    srcIp: '10.1.0.5',
+    dstIp: '8.8.8.8',
+    protocol: 17,
+    srcPort: 5000,
+    dstPort: 53,
+  }).doc;
   d.destination.geo = { country_iso_code: 'US', city_name: 'Mountain View' };
   d.destination.as = { number: 15169, organization: { name: 'Google LLC' } };
   d.flow.src_net = { name: 'office' };
@@ -23,7 +31,12 @@ describe('enriched fields in the explorer', () => {
   });
 
   it('tells a host page what enrichment stored about the host, from the side it is on', () => {
-    expect(hostFacts(doc(), '8.8.8.8')).toEqual({ country: 'US', city: 'Mountain View', as_number: 15169, as_organization: 'Google LLC' });
+    expect(hostFacts(doc(), '8.8.8.8')).toEqual({
+      country: 'US',
+      city: 'Mountain View',
+      as_number: 15169,
+      as_organization: 'Google LLC',
+    });
     expect(hostFacts(doc(), '10.1.0.5')).toEqual({ network: 'office' });
     expect(hostFacts(undefined, '10.1.0.5')).toEqual({});
   });

@@ -17,7 +17,9 @@ describe('svg', () => {
   test('bars: one rect per point, heights proportional, inside the plot', () => {
     const points = [0, 1, 2, 3].map((i) => ({ t: i * 60_000, v: i * 10 }));
     const svg = timeChart(points, { kind: 'bars', title: 't', stepMs: 60_000, width: 400, height: 200 });
-    const heights = [...svg.matchAll(/<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"/g)].map((m) => Number(m[1]));
+    const heights = [...svg.matchAll(/<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"/g)].map(
+      (m) => Number(m[1]),
+    );
     expect(heights).toHaveLength(4);
     expect(heights[0]).toBe(0);
     expect((heights[2] ?? 0) / (heights[1] ?? 1)).toBeCloseTo(2, 1);
@@ -25,7 +27,13 @@ describe('svg', () => {
   });
 
   test('area chart has a closed area and a line; no data says so', () => {
-    const svg = timeChart([{ t: 0, v: 5 }, { t: 1000, v: 7 }], { kind: 'area', title: 't', unit: 'bytes' });
+    const svg = timeChart(
+      [
+        { t: 0, v: 5 },
+        { t: 1000, v: 7 },
+      ],
+      { kind: 'area', title: 't', unit: 'bytes' },
+    );
     expect(svg).toMatch(/<path class="area" d="M[^"]+Z"\/>/);
     expect(svg).toContain('<path class="line"');
     expect(svg).toContain('8 B');

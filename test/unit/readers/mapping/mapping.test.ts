@@ -57,11 +57,19 @@ describe('expression language', () => {
 
 describe('mapping files', () => {
   test('bad mappings name the file and the field', () => {
-    expect(() => compileMapping({ fields: { start: 'ts', sourceIp: 'a' } }, 'm.json')).toThrow(/mapping m.json: unknown target field "sourceIp"/);
-    expect(() => compileMapping({ fields: { start: 'ts * ' } }, 'm.json')).toThrow(/mapping m.json: start: expression ends too early/);
+    expect(() => compileMapping({ fields: { start: 'ts', sourceIp: 'a' } }, 'm.json')).toThrow(
+      /mapping m.json: unknown target field "sourceIp"/,
+    );
+    expect(() => compileMapping({ fields: { start: 'ts * ' } }, 'm.json')).toThrow(
+      /mapping m.json: start: expression ends too early/,
+    );
     expect(() => compileMapping({ fields: { srcIp: 'a' } }, 'm.json')).toThrow(/must give "start"/);
-    expect(() => compileMapping({ fields: { start: { expr: 'ts', unit: 'h' } } }, 'm.json')).toThrow(/start: unknown unit "h"/);
-    expect(() => compileMapping({ fields: { start: { expr: 'ts', type: 'date' } } }, 'm.json')).toThrow(/start: unknown type "date"/);
+    expect(() => compileMapping({ fields: { start: { expr: 'ts', unit: 'h' } } }, 'm.json')).toThrow(
+      /start: unknown unit "h"/,
+    );
+    expect(() => compileMapping({ fields: { start: { expr: 'ts', type: 'date' } } }, 'm.json')).toThrow(
+      /start: unknown type "date"/,
+    );
   });
 
   describe('reading through a mapping', () => {
@@ -94,7 +102,10 @@ describe('mapping files', () => {
           '"1700000003000",0.5,"10.0.0.1","10.0.0.2",80,1600,"1,600"',
         ].join('\n'),
       );
-      writeFileSync(path.join(dir, 'flows.jsonl'), '{"ts_ms":1700000000000,"dur_s":2,"src":"10.0.0.1","dst":"10.0.0.2","dport":443,"bits":8000,"bits_per_packet":800}\n');
+      writeFileSync(
+        path.join(dir, 'flows.jsonl'),
+        '{"ts_ms":1700000000000,"dur_s":2,"src":"10.0.0.1","dst":"10.0.0.2","dport":443,"bits":8000,"bits_per_packet":800}\n',
+      );
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -118,14 +129,18 @@ describe('mapping files', () => {
     });
 
     test('JSON lines through the same mapping', async () => {
-      const got = await collect(readFlows(path.join(dir, 'flows.jsonl'), { format: 'mapped', mappingFile: path.join(dir, 'map.json') }));
+      const got = await collect(
+        readFlows(path.join(dir, 'flows.jsonl'), { format: 'mapped', mappingFile: path.join(dir, 'map.json') }),
+      );
       expect(got.rejects).toEqual([]);
       expect(got.flows[0]?.doc.network).toMatchObject({ bytes: 1000, packets: 10 });
     });
 
     test('a column the input lacks stops the read, naming mapping and field', async () => {
       for (const input of ['flows.csv', 'flows.jsonl']) {
-        await expect(collect(readFlows(path.join(dir, input), { mappingFile: path.join(dir, 'bad-column.json') }))).rejects.toMatchObject({
+        await expect(
+          collect(readFlows(path.join(dir, input), { mappingFile: path.join(dir, 'bad-column.json') })),
+        ).rejects.toMatchObject({
           code: 'MAPPING_INVALID',
           message: expect.stringMatching(/bad-column.json: unknown column "source" in srcIp/),
         });

@@ -16,7 +16,9 @@ describe('calendar dates are taken as written, never rolled over', () => {
     const line = `${when},2025-01-01 00:00:01,1.000,10.0.0.1,10.0.0.2,1,2,TCP,........,0,0,1,84,0,0,1,2,192.0.2.1`;
     const got = await readText(nfdumpReader, `${header}\n${line}\n`, {}, 'n.csv');
     expect(got.flows).toEqual([]);
-    expect(got.rejects).toEqual([expect.objectContaining({ file: 'n.csv', line: 2, field: 'ts', message: expect.stringMatching(why) })]);
+    expect(got.rejects).toEqual([
+      expect.objectContaining({ file: 'n.csv', line: 2, field: 'ts', message: expect.stringMatching(why) }),
+    ]);
   });
 
   test('leap days and zone offsets that exist are read', () => {
@@ -25,8 +27,17 @@ describe('calendar dates are taken as written, never rolled over', () => {
   });
 
   test('Argus start times are checked the same way', async () => {
-    const text = ['StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label', '2011/02/30 10:00:00.0,1.0,tcp,10.0.0.1,1,->,10.0.0.2,2,S_,0,0,2,120,60,x'].join('\n');
+    const text = [
+      'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label',
+      '2011/02/30 10:00:00.0,1.0,tcp,10.0.0.1,1,->,10.0.0.2,2,S_,0,0,2,120,60,x',
+    ].join('\n');
     const got = await readText(argusReader, text, {}, 'a.binetflow');
-    expect(got.rejects).toEqual([expect.objectContaining({ line: 2, field: 'StartTime', message: expect.stringMatching(/day 30 does not exist in 2011-02/) })]);
+    expect(got.rejects).toEqual([
+      expect.objectContaining({
+        line: 2,
+        field: 'StartTime',
+        message: expect.stringMatching(/day 30 does not exist in 2011-02/),
+      }),
+    ]);
   });
 });

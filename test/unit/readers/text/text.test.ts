@@ -13,7 +13,14 @@ async function lines(parts: (string | Buffer)[]): Promise<[string, number][]> {
 
 test('lines: CRLF, BOM, a multi-byte character split across chunks, no final newline', async () => {
   const euro = Buffer.from('€'); // 3 bytes
-  expect(await lines(['\ufeffa,b\r\n', 'x', euro.subarray(0, 1), Buffer.concat([euro.subarray(1), Buffer.from('\n\nlast')])])).toEqual([
+  expect(
+    await lines([
+      '\ufeffa,b\r\n',
+      'x',
+      euro.subarray(0, 1),
+      Buffer.concat([euro.subarray(1), Buffer.from('\n\nlast')]),
+    ]),
+  ).toEqual([
     ['a,b', 1],
     ['x€', 2],
     ['', 3],
