@@ -296,7 +296,10 @@ export async function startNode(
   const asRoot = isRoot();
   if (asRoot) {
     await ensureUser(cfg.user);
-    await run('chown', ['-R', `${cfg.user}:`, cfg.home]);
+    // Only this node's files: a recursive chown of the whole home races with other nodes
+    // running from it (segment files vanish mid-walk and chown fails).
+    await run('chown', [`${cfg.user}:`, cfg.home]);
+    await run('chown', ['-R', `${cfg.user}:`, p.install, p.node]);
   }
   await fs.rm(p.pidFile, { force: true });
   const env = {
