@@ -232,7 +232,8 @@ export class Spool {
   stats(): SpoolStats {
     return {
       bytes: this.bytes,
-      segments: this.sealedSegs.length + (this.active ? 1 : 0),
+      // Datagrams received this turn and not yet written belong to the active segment-to-be.
+      segments: this.sealedSegs.length + (this.active || this.pendingBytes ? 1 : 0),
       refused: this.refused,
       maxBytes: this.maxBytes,
     };

@@ -199,7 +199,7 @@ export async function softflowd(
     path.join(tmp, `softflowd-${version}.pid`),
   ]);
   const m = /Flows exported: (\d+) \((\d+) records\) in (\d+) packets/.exec(stdout + stderr);
-  if (!m) throw new Error(`softflowd said: ${stdout}${stderr}`);
+  if (!m || m[3] === '0') throw new Error(`softflowd exported nothing: ${stdout}${stderr}`);
   return { flows: Number(m[1]), records: Number(m[2]), datagrams: Number(m[3]) };
 }
 
