@@ -7,7 +7,7 @@ import { explain } from '../../src/query/explain';
 import { checkSyntax, parseAnyQuery, withSyntax } from '../../src/query/syntax';
 import type { SearchRequest } from '../../src/report/search';
 import { parseSort } from '../../src/query/sort';
-import { action, configOf, log, writeOut } from '../common';
+import { action, configOf, connectLogged, log, writeOut } from '../common';
 import { formatTable, printQueryError, wholeNumber } from '../format';
 
 interface QueryOptions {
@@ -81,7 +81,7 @@ export function registerQuery(program: Command): void {
             import('../../src/store/client'),
             import('../../src/report/search'),
           ]);
-          const { client } = await connect(cfg);
+          const { client } = await connectLogged(cfg);
           try {
             if (o.all) {
               const r = await exportFlows(client, cfg, req, o.format === 'csv' ? 'csv' : 'ndjson', writeOut, now);
