@@ -77,10 +77,7 @@ export function registerQuery(program: Command): void {
             return;
           }
           // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
-          const [{ connect }, { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows }] = await Promise.all([
-            import('../../src/store/client'),
-            import('../../src/report/search'),
-          ]);
+          const { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows } = await import('../../src/report/search');
           const { client } = await connectLogged(cfg);
           try {
             if (o.all) {
