@@ -35,6 +35,14 @@ const DEFAULTS = { flushEveryMs: 10_000, graceMs: 5 * 60_000, maxGroups: 500_000
 
 /** Documents per rollup bulk request. */
 const WRITE_BATCH = 5000;
+/** Rollup bulk requests in flight: the node indexes two at once on two cores. */
+const WRITE_WORKERS = 2;
+
+interface Create {
+  index: string;
+  id: string;
+  doc: Record<string, unknown>;
+}
 
 /** What the indexer needs to know of a document to keep rollups: its facts and its mark. */
 export interface StreamDoc {
@@ -248,16 +256,19 @@ export class RollupStream {
   }
 
   private async writeBuckets(buckets: readonly OpenBucket[]): Promise<void> {
-    const creates: { spec: RollupSpec; index: string; id: string; doc: Record<string, unknown> }[] = [];
+    const creates: Create[] = [];
+    const indexOf = (b: OpenBucket) => rollupIndexFor(this.cfg.prefix, b.spec, b.start);
+    // New monthly indices are created together: the node batches their cluster-state updates.
+    const needed = new Map(buckets.map((b) => [indexOf(b), b.spec]));
+    await Promise.all([...needed].map(([index, spec]) => this.retry(() => this.indices.ensure(spec, index))));
     for (const b of buckets) {
-      const index = rollupIndexFor(this.cfg.prefix, b.spec, b.start);
-      await this.retry(() => this.indices.ensure(b.spec, index));
+      const index = indexOf(b);
       const added = this.unreported.get(b.spec.name) ?? { docs: 0, flows: 0 };
-      for (const g of b.groups.values()) {
-        creates.push({ spec: b.spec, index, ...docOf(b.spec, b.start, g.dims, g) });
+      for (const g of b.groups) {
+        creates.push({ index, ...docOf(b.spec, b.start, g.dims, g) });
         added.flows += g.flows;
       }
-      added.docs += b.groups.size;
+      added.docs += b.groups.length;
       this.unreported.set(b.spec.name, added);
       const span = this.written.get(b.spec.name);
       this.written.set(b.spec.name, {
@@ -265,24 +276,31 @@ export class RollupStream {
         to: Math.max(span?.to ?? 0, b.start + b.spec.intervalMs),
       });
     }
-    for (let i = 0; i < creates.length; i += WRITE_BATCH) {
-      const chunk = creates.slice(i, i + WRITE_BATCH);
-      const taken = await this.retry(() => createAll(this.client, chunk));
-      // The group already has a document (an earlier write or run): this one gets an id of its own.
-      const again = chunk.filter((_, j) => taken[j]);
-      if (again.length > 0) {
-        const run = `${this.marks.runId}.${++this.seq}`;
-        await this.retry(() =>
-          bulk(
-            this.client,
-            again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc]),
-          ),
-        );
-        this.partials += again.length;
-      }
-      this.docs += chunk.length;
-    }
+    const chunks: Create[][] = [];
+    for (let i = 0; i < creates.length; i += WRITE_BATCH) chunks.push(creates.slice(i, i + WRITE_BATCH));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let c = chunks[next++]; c !== undefined; c = chunks[next++]) await this.writeChunk(c);
+    };
+    await Promise.all(Array.from({ length: WRITE_WORKERS }, worker));
     await this.advanceWatermarks(new Set(buckets.map((b) => b.spec.name)));
+  }
+
+  private async writeChunk(chunk: readonly Create[]): Promise<void> {
+    const taken = await this.retry(() => createAll(this.client, chunk));
+    // The group already has a document (an earlier write or run): this one gets an id of its own.
+    const again = chunk.filter((_, j) => taken[j]);
+    if (again.length > 0) {
+      const run = `${this.marks.runId}.${++this.seq}`;
+      await this.retry(() =>
+        bulk(
+          this.client,
+          again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc]),
+        ),
+      );
+      this.partials += again.length;
+    }
+    this.docs += chunk.length;
   }
 
   /**
