@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from './client';
 import { allFlowIndices, isDailyIndex, monthOfRollupIndex, stateIndex } from './indices';
-import { refreshStatus, restoreAbandoned, type RefreshStatus } from './refresh';
+import { refreshStatus, type RefreshStatus } from './refresh';
 
 export interface IndexStatus {
   index: string;
@@ -69,8 +69,6 @@ function isoOrNull(v: string | number | undefined): string | null {
 export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise<ClusterStatus> {
   const started = Date.now();
   try {
-    // A long-running explorer repairs what an indexer that is gone left, as every command does at start.
-    await restoreAbandoned(client, cfg.prefix).catch(() => undefined);
     // Dirty marks are written without a refresh; the count must see them.
     await client.indices.refresh({ index: stateIndex(cfg.prefix) }, { ignore: [404] });
     const [info, health, cat, state, newest, refresh] = await Promise.all([

@@ -299,8 +299,10 @@ describe('status', () => {
       .filter((i: { index: string }) => i.index.startsWith(`${f.cluster.prefix}flows-`))
       .reduce((n: number, i: { docs: number }) => n + i.docs, 0);
     expect(flowDocs).toBe(f.docs.length);
+    expect(res.body.refresh).toEqual({ relaxed: [], last_restore: null });
     const page = await request(f.app).get('/status').expect(200);
     expect(page.text).toContain('no rollups');
+    expect(page.text).toContain('refresh is on for every daily index');
     expect(page.text).toContain(`${f.cluster.prefix}saved-queries`);
   });
 });
