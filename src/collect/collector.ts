@@ -381,8 +381,10 @@ export class Collector {
   stats(): CollectorStats {
     const drops = kernelDrops(this.listeners.info);
     const snap = this.session.templates.snapshot();
+    const held = this.session.templates.heldByExporter();
     const exporters = this.book.snapshot(
       (address) => snap.templates.filter((t) => t.scope.startsWith(`${address}|`)).length,
+      (address) => held.get(address)?.sets ?? 0,
     );
     const t = this.totals;
     return {
