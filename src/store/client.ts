@@ -55,11 +55,13 @@ function deadlineTransport(budgetMs: number): typeof Transport {
       const own = typeof options.requestTimeout === 'number' ? options.requestTimeout : budgetMs;
       const deadline = Math.min(Date.now() + own, scope?.deadline ?? Infinity);
       const search = /\/_search$/.test(params.path) && (params.method === 'GET' || params.method === 'POST');
-      const signals = [local, ...(scope?.signal ? [scope.signal] : [])];
+      // One signal per request: an explorer page fans out into dozens of concurrent requests under
+      // one scope, and a listener each on the scope's signal would trip MaxListenersExceededWarning.
+      const signal = scope?.signal ? AbortSignal.any([local, scope.signal]) : local;
       for (let attempt = 0; ; attempt++) {
         const remaining = Math.floor(deadline - Date.now());
         if (remaining <= 0) throw new errors.TimeoutError('Request timed out', {} as ApiResponse);
-        if (signals.some((s) => s.aborted)) throw new errors.RequestAbortedError('Request aborted', {} as ApiResponse);
+        if (signal.aborted) throw new errors.RequestAbortedError('Request aborted', {} as ApiResponse);
         const querystring = search
           ? {
               ...(options.querystring as Record<string, unknown> | undefined),
@@ -77,13 +79,13 @@ function deadlineTransport(budgetMs: number): typeof Transport {
           },
         );
         const abort = (): void => void pending.abort();
-        for (const s of signals) s.addEventListener('abort', abort, { once: true });
+        signal.addEventListener('abort', abort, { once: true });
         try {
           return await pending;
         } catch (e) {
           if (!isRetryable(e) || attempt >= RETRIES || deadline - Date.now() < MIN_ATTEMPT_MS * 2) throw e;
         } finally {
-          for (const s of signals) s.removeEventListener('abort', abort);
+          signal.removeEventListener('abort', abort);
         }
         await sleep(MIN_ATTEMPT_MS * 2 ** attempt);
       }
