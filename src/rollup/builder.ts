@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { FlowdexError } from '../errors';
 import type { FlowdexConfig } from '../config';
 import { allOf, timeFilter } from '../query/compile';
 import type { CompositeKey, QueryDsl, TermsSource } from '../query/dsl';
@@ -193,8 +194,13 @@ export async function bulk(client: Client, lines: unknown[]): Promise<void> {
   const body = res.body as unknown as { errors?: boolean; items?: BulkItem[] };
   if (!body.errors) return;
   const failed = (body.items ?? []).map((i) => Object.values(i)[0]).find((r) => r?.error && r.status !== 404);
-  if (failed?.error)
-    throw new Error(`rollup bulk write refused: ${failed.error.type ?? ''}: ${failed.error.reason ?? ''}`);
+  if (failed?.error) {
+    const reason = `rollup bulk write refused: ${failed.error.type ?? ''}: ${failed.error.reason ?? ''}`;
+    // Pushed back (429) or blocked: the writes are idempotent (own ids), so the caller's retry may resend them all.
+    if (failed.status === 429 || failed.error.type === 'cluster_block_exception')
+      throw new FlowdexError('OPENSEARCH_BUSY', reason);
+    throw new Error(reason);
+  }
 }
 
 /** Creates monthly rollup indices with their spec's alias, once per run. */
