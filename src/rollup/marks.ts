@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Client } from '@opensearch-project/opensearch';
-import { stateDocId, stateIndex } from '../store/indices';
+import { DIRTY_MARKS, type MarkOwner } from '../store/state';
 
 /** Marks are 15-minute buckets of flow start: every spec interval is a multiple or a divisor. */
 export const MARK_MS = 15 * 60_000;
@@ -13,13 +13,6 @@ export const MARK_MS = 15 * 60_000;
  * a run leaves behind (killed, failed, or `--no-rollup`) is rebuilt from raw flows by the next
  * `flowdex index` or `flowdex rollup`; buckets of a run still alive are left to it.
  */
-export interface MarkOwner {
-  pid: number;
-  host: string;
-  /** Epoch ms of the owner's last write. */
-  heartbeat: number;
-}
-
 /** A run on another host counts as gone when it has not written for this long. */
 const REMOTE_TIMEOUT_MS = 5 * 60_000;
 
@@ -41,7 +34,8 @@ export function ownerAlive(owner: Partial<MarkOwner> | undefined, now: number, h
 export class RunMarks {
   private written = new Set<number>();
   private chain: Promise<void> = Promise.resolve();
-  readonly id: string;
+  /** The marks document's key, `run:<run id>`. */
+  private readonly key: string;
 
   private owned = true;
 
@@ -51,7 +45,7 @@ export class RunMarks {
     readonly runId: string,
     private readonly retry: <T>(request: () => Promise<T>) => Promise<T> = (request) => request(),
   ) {
-    this.id = stateDocId('dirty', `run:${runId}`);
+    this.key = `run:${runId}`;
   }
 
   /** Resolves once every bucket of `marks` is recorded (only new ones cost a write). */
@@ -88,20 +82,13 @@ export class RunMarks {
   }
 
   private async write(buckets: number[]): Promise<void> {
-    const index = stateIndex(this.prefix);
     if (buckets.length === 0) {
-      await this.retry(() => this.client.delete({ index, id: this.id }, { ignore: [404] }));
+      await this.retry(() => DIRTY_MARKS.remove(this.client, this.prefix, this.key));
       return;
     }
     const owner: Partial<MarkOwner> = this.owned
       ? { pid: process.pid, host: os.hostname(), heartbeat: Date.now() }
       : {};
-    await this.retry(() =>
-      this.client.index({
-        index,
-        id: this.id,
-        body: { kind: 'dirty', key: this.runId, updated: new Date().toISOString(), data: { buckets, ...owner } },
-      }),
-    );
+    await this.retry(() => DIRTY_MARKS.put(this.client, this.prefix, this.key, { buckets, ...owner }));
   }
 }

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { loadStats } from '../../collect/state';
 import type { CollectorStats } from '../../collect/stats';
-import { stateIndex } from '../../store/indices';
 import type { WebContext } from '../context';
 
 export interface CollectorView {
@@ -13,7 +12,7 @@ export interface CollectorView {
 /** The running collector's stats, or what collectors on this prefix last wrote to `<prefix>state`. */
 export async function collectorView(ctx: WebContext): Promise<CollectorView> {
   if (ctx.collector) return { source: 'live', collectors: [ctx.collector()] };
-  return { source: 'state', collectors: await loadStats(ctx.client, stateIndex(ctx.config.prefix)) };
+  return { source: 'state', collectors: await loadStats(ctx.client, ctx.config.prefix) };
 }
 
 export function collectorApi(ctx: WebContext): Router {
