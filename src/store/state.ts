@@ -138,7 +138,13 @@ export function stateKind<T>(kind: StateKind, read: (data: unknown) => T | undef
       ]);
       if (body.length === 0) return;
       const res = await client.bulk({ body, ...(o.refresh ? { refresh: true } : {}) });
-      if ((res.body as { errors?: boolean }).errors) throw new Error(`${kind} state documents not written`);
+      const b = res.body as { errors?: boolean; items?: { index?: { _id?: string; error?: { reason?: string } } }[] };
+      if (b.errors) {
+        const failed = b.items?.find((i) => i.index?.error)?.index;
+        throw new Error(
+          `${kind} state document ${failed?._id ?? ''} not written: ${failed?.error?.reason ?? 'unknown'}`,
+        );
+      }
     },
     async remove(client, prefix, key, o = {}) {
       await client.delete(
