@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { DIRTY_MARKS, WATERMARKS, type MarkOwner, type StateVersion, type Watermark } from '../store/state';
+import type { RunOwner } from '../store/run-owner';
+import { DIRTY_MARKS, WATERMARKS, type StateVersion, type Watermark } from '../store/state';
 import type { Coverage } from './planner';
 
 export type { Watermark } from '../store/state';
@@ -18,7 +19,7 @@ export interface DirtyDoc {
   key: string;
   buckets: number[];
   /** The run that wrote the marks; absent in marks of older versions. */
-  owner?: Partial<MarkOwner>;
+  owner?: Partial<RunOwner>;
   version: StateVersion;
 }
 

@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { stateDocId, stateIndex, type StateKind } from './indices';
+import type { RunOwner } from './run-owner';
 
 /**
  * The one reader and writer of `<prefix>state`. Every document there is an envelope
@@ -188,19 +189,11 @@ export const WATERMARKS = stateKind<Watermark>('rollup', (d) =>
     : undefined,
 );
 
-/** The process that holds a run's dirty marks; absent in marks of older versions and in released ones. */
-export interface MarkOwner {
-  pid: number;
-  host: string;
-  /** Epoch ms of the owner's latest write. */
-  heartbeat: number;
-}
-
 /**
  * One indexing run's dirty 15-minute buckets (kind `dirty`, key `run:<id>`): marked before flows
  * are sent, cleared when their rollup documents exist. Written without a refresh.
  */
-export interface DirtyMarks extends Partial<MarkOwner> {
+export interface DirtyMarks extends Partial<RunOwner> {
   buckets: number[];
 }
 

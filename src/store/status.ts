@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from './client';
 import { allFlowIndices, isDailyIndex, monthOfRollupIndex } from './indices';
+import { refreshStatus, restoreAbandoned, type RefreshStatus } from './refresh';
 import { DIRTY_MARKS, WATERMARKS } from './state';
 
 export interface IndexStatus {
@@ -40,6 +41,8 @@ export interface ClusterStatus {
   prefix: string;
   indices: IndexStatus[];
   rollups: RollupStatus[];
+  /** Daily indices with refresh off (a load running, or one that ended without turning it back on), and the last repair. */
+  refresh: RefreshStatus;
   took_ms: number;
 }
 
@@ -60,7 +63,9 @@ function isoOrNull(v: string | number | undefined): string | null {
 export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise<ClusterStatus> {
   const started = Date.now();
   try {
-    const [info, health, cat, watermarks, dirty, newest] = await Promise.all([
+    // A long-running explorer repairs what an indexer that is gone left, as every command does at start.
+    await restoreAbandoned(client, cfg.prefix).catch(() => undefined);
+    const [info, health, cat, watermarks, dirty, newest, refresh] = await Promise.all([
       client.info(),
       client.cluster.health({}),
       client.cat.indices(
@@ -79,6 +84,7 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
         } as Parameters<Client['search']>[0],
         { ignore: [404] },
       ),
+      refreshStatus(client, cfg.prefix),
     ]);
     const version = info.body.version as { number: string; distribution?: string };
     const h = health.body as { cluster_name: string; status: string; number_of_nodes: number };
@@ -123,6 +129,7 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
       prefix: cfg.prefix,
       indices,
       rollups,
+      refresh,
       took_ms: Date.now() - started,
     };
   } catch (e) {
