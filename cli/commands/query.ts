@@ -77,9 +77,10 @@ export function registerQuery(program: Command): void {
             return;
           }
           // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
-          const [{ connect }, { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows }] = await Promise.all([
+          const [{ connect }, { searchFlows }, { EXPORT_COLUMNS, exportFlows, flowCsvRow }] = await Promise.all([
             import('../../src/store/client'),
             import('../../src/report/search'),
+            import('../../src/report/export'),
           ]);
           const { client } = await connect(cfg);
           try {
