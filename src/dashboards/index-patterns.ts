@@ -9,6 +9,9 @@ const SUMS = [
   'source.packets',
   'destination.bytes',
   'destination.packets',
+  'flow.sampled.packets',
+  'flow.sampled.variance.packets',
+  'flow.sampled.variance.bytes',
   'event.end',
 ] as const;
 const TRAFFIC = [...SUMS, 'network.transport', 'network.protocol'] as const;
@@ -60,6 +63,7 @@ const KIBANA_TYPE: Record<FieldType, string> = {
   integer: 'number',
   short: 'number',
   float: 'number',
+  double: 'number',
   geo_point: 'geo_point',
 };
 
