@@ -335,6 +335,16 @@ export function subValue(bucket: object, name: string): number {
   return 0;
 }
 
+/** A bucket's moments (see MOMENTS); none when no sampled flow fed it, so unsampled rows stay as they were. */
+export function momentsOf(bucket: object): Partial<Record<Moment, number>> {
+  const out: Partial<Record<Moment, number>> = {};
+  for (const m of MOMENTS) {
+    const v = subValue(bucket, m);
+    if (v !== 0) out[m] = v;
+  }
+  return out;
+}
+
 /** What a group column shows for one composite key: its first present field (ip, else address). */
 export function columnValue(g: GroupColumn, key: CompositeKey): string | number | null {
   return g.fields.map((f) => key[sourceName(f)] ?? null).find((v) => v !== null) ?? null;
@@ -356,7 +366,7 @@ export function groupRows(def: ReportDef, buckets: readonly CompositeBucket[]): 
     row.flows = b.doc_count;
     row.bytes = subValue(b, 'bytes');
     row.packets = subValue(b, 'packets');
-    for (const m of MOMENTS) row[m] = subValue(b, m);
+    Object.assign(row, momentsOf(b));
     return row;
   });
 }
@@ -404,7 +414,8 @@ export function mergeGroups(
     if (seen === undefined) {
       into.set(key, { ...row });
     } else {
-      for (const m of SUMMED) seen[m] = Number(seen[m] ?? 0) + Number(row[m] ?? 0);
+      for (const m of SUMMED)
+        if (seen[m] !== undefined || row[m] !== undefined) seen[m] = Number(seen[m] ?? 0) + Number(row[m] ?? 0);
     }
   }
   return into;
@@ -444,7 +455,7 @@ export function seriesRows(def: ReportDef, buckets: readonly HistogramBucket[], 
       flows_per_s: b.doc_count / seconds,
       bytes_per_s: bytes / seconds,
       packets_per_s: packets / seconds,
-      ...Object.fromEntries(MOMENTS.map((m) => [m, subValue(b, m)])),
+      ...momentsOf(b),
     };
   });
 }

@@ -9,7 +9,7 @@ import {
   groupKey,
   groupRows,
   mergeGroups,
-  MOMENTS,
+  momentsOf,
   rankGroups,
   reportQuery,
   seriesInterval,
@@ -366,7 +366,7 @@ async function rankedList(
       flows: subValue(b, 'flows'),
       bytes: subValue(b, 'bytes'),
       packets: subValue(b, 'packets'),
-      ...(r.allMetrics ? Object.fromEntries(MOMENTS.map((m) => [m, subValue(b, m)])) : {}),
+      ...(r.allMetrics ? momentsOf(b) : {}),
     });
   const complete = (aggs.groups.sum_other_doc_count ?? 0) === 0;
   const last = [...rows.values()].pop();
