@@ -10,6 +10,7 @@ import { redactUrl, type FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { currentScope } from './deadline';
 import { nodeUrl } from './local-node';
+import { restoreAbandoned, type RestoreReport } from './refresh';
 
 /** The URL flowdex talks to: OPENSEARCH_URL, else the local node's. */
 export function clusterUrl(cfg: FlowdexConfig): string {
@@ -55,11 +56,13 @@ function deadlineTransport(budgetMs: number): typeof Transport {
       const own = typeof options.requestTimeout === 'number' ? options.requestTimeout : budgetMs;
       const deadline = Math.min(Date.now() + own, scope?.deadline ?? Infinity);
       const search = /\/_search$/.test(params.path) && (params.method === 'GET' || params.method === 'POST');
-      const signals = [local, ...(scope?.signal ? [scope.signal] : [])];
+      // One signal per request: an explorer page fans out into dozens of concurrent requests under
+      // one scope, and a listener each on the scope's signal would trip MaxListenersExceededWarning.
+      const signal = scope?.signal ? AbortSignal.any([local, scope.signal]) : local;
       for (let attempt = 0; ; attempt++) {
         const remaining = Math.floor(deadline - Date.now());
         if (remaining <= 0) throw new errors.TimeoutError('Request timed out', {} as ApiResponse);
-        if (signals.some((s) => s.aborted)) throw new errors.RequestAbortedError('Request aborted', {} as ApiResponse);
+        if (signal.aborted) throw new errors.RequestAbortedError('Request aborted', {} as ApiResponse);
         const querystring = search
           ? {
               ...(options.querystring as Record<string, unknown> | undefined),
@@ -77,13 +80,13 @@ function deadlineTransport(budgetMs: number): typeof Transport {
           },
         );
         const abort = (): void => void pending.abort();
-        for (const s of signals) s.addEventListener('abort', abort, { once: true });
+        signal.addEventListener('abort', abort, { once: true });
         try {
           return await pending;
         } catch (e) {
           if (!isRetryable(e) || attempt >= RETRIES || deadline - Date.now() < MIN_ATTEMPT_MS * 2) throw e;
         } finally {
-          for (const s of signals) s.removeEventListener('abort', abort);
+          signal.removeEventListener('abort', abort);
         }
         await sleep(MIN_ATTEMPT_MS * 2 ** attempt);
       }
@@ -208,24 +211,33 @@ export interface ClusterInfo {
   distribution: string;
 }
 
-/** Connects and checks the cluster answers; the first call of every command that needs OpenSearch. */
-export async function connect(cfg: FlowdexConfig): Promise<{ client: Client; info: ClusterInfo }> {
+/**
+ * Connects and checks the cluster answers; the first call of every command that needs OpenSearch.
+ * It also turns refresh back on where an indexer that is gone left it off (store/refresh), so
+ * whatever command runs next makes those flows searchable; a failure there is reported, not thrown.
+ */
+export async function connect(
+  cfg: FlowdexConfig,
+): Promise<{ client: Client; info: ClusterInfo; refresh: RestoreReport }> {
   const client = createClient(cfg);
+  let info: ClusterInfo;
   try {
     const res = await client.info();
     const v = res.body.version as { number: string; distribution?: string };
-    return {
-      client,
-      info: {
-        version: v.number,
-        major: Number(v.number.split('.')[0]),
-        distribution: v.distribution ?? 'elasticsearch',
-      },
+    info = {
+      version: v.number,
+      major: Number(v.number.split('.')[0]),
+      distribution: v.distribution ?? 'elasticsearch',
     };
   } catch (e) {
     await client.close().catch(() => {});
     throw toFlowdexError(e, cfg, 'connect');
   }
+  const refresh = await restoreAbandoned(client, cfg.prefix).catch((e: unknown): RestoreReport => ({
+    restored: [],
+    failed: [{ index: `${cfg.prefix}flows-*`, reason: toFlowdexError(e, cfg, 'refresh check').message }],
+  }));
+  return { client, info, refresh };
 }
 
 const majors = new WeakMap<Client, Promise<number>>();

@@ -28,9 +28,18 @@ export function mappingsDir(): string {
   throw new FlowdexError('CONFIG_INVALID', `cannot find the mappings/ folder above ${__dirname}`);
 }
 
+/**
+ * Templates whose indices take the configured shard count: the daily flow indices, where writes
+ * and searches spread over the nodes. A monthly rollup index stays one shard (its `terms`
+ * aggregation then returns exact top-N groups); state, saved queries and alerts are small.
+ */
+const SHARDED = new Set(['flows']);
+
 export interface RenderOptions {
   prefix: string;
+  /** Primary shards of each daily flow index; the template's own (1) when unset. */
   shards?: number;
+  /** Replicas of every index flowdex creates; the templates' own (0) when unset. */
   replicas?: number;
   /**
    * Rebuild `_source` from doc values instead of storing it (OpenSearch 3.x): a third less
@@ -50,7 +59,7 @@ export function renderTemplate(file: string, o: RenderOptions): RenderedTemplate
   }
   const template = body.template ?? {};
   const index = { ...(template.settings?.index ?? {}) };
-  if (o.shards !== undefined) index.number_of_shards = o.shards;
+  if (o.shards !== undefined && SHARDED.has(stem)) index.number_of_shards = o.shards;
   if (o.replicas !== undefined) index.number_of_replicas = o.replicas;
   if (o.derivedSource === false) delete (index as Record<string, unknown>)['derived_source.enabled'];
   body.template = { ...template, settings: { ...template.settings, index } };

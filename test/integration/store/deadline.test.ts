@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -134,4 +135,28 @@ test('clean-up run outside an aborted scope still reaches the node', async () =>
     await expect(outsideScope(() => client.info())).resolves.toMatchObject({ statusCode: 200 });
   });
   await client.close();
+});
+
+test('many concurrent requests under one scope add no listener to its signal and still abort together', async () => {
+  const cfg = loadConfig({ prefix: 'deadline-' });
+  const client = createClient(cfg);
+  const gone = new AbortController();
+  try {
+    await withScope({ signal: gone.signal }, async () => {
+      // Held open by the node (it never has 99 nodes): all 30 are in flight at once.
+      const pending = Array.from({ length: 30 }, () =>
+        client.cluster.health({ wait_for_nodes: '>=99', timeout: '10s' }),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      // Each listener on the one scope signal counts towards MaxListenersExceededWarning (10).
+      expect(getEventListeners(gone.signal, 'abort').length).toBeLessThanOrEqual(1);
+      gone.abort();
+      const settled = await Promise.allSettled(pending);
+      expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).name : s.status))).toEqual(
+        Array(30).fill('RequestAbortedError'),
+      );
+    });
+  } finally {
+    await client.close();
+  }
 });

@@ -63,6 +63,26 @@ describe('docker-compose.yml', () => {
       expect({ v, documented: new RegExp(`^${v}=`, 'm').test(example) }).toEqual({ v, documented: true });
   });
 
+  test('every flowdex service installs templates with the same shards and replicas', () => {
+    // `flowdex serve` runs setup too: one without the settings would reset the cluster's templates.
+    for (const name of ['flowdex', 'flowdex-setup'])
+      expect({
+        name,
+        FLOWDEX_SHARDS: svc(name).environment?.FLOWDEX_SHARDS,
+        FLOWDEX_REPLICAS: svc(name).environment?.FLOWDEX_REPLICAS,
+      }).toEqual({
+        name,
+        FLOWDEX_SHARDS: '${FLOWDEX_SHARDS:-1}',
+        FLOWDEX_REPLICAS: '${FLOWDEX_REPLICAS:-0}',
+      });
+    // The cluster profile's nodes join the node every flowdex service talks to.
+    for (const name of ['opensearch-node2', 'opensearch-node3']) {
+      expect(svc(name).profiles).toEqual(['cluster']);
+      expect(svc(name).environment?.['discovery.seed_hosts']).toBe('opensearch');
+      expect(svc(name).environment?.['cluster.name']).toBe(svc('opensearch').environment?.['cluster.name']);
+    }
+  });
+
   test('flowdex serves on all interfaces with auth from the environment', () => {
     const flowdex = svc('flowdex');
     expect(flowdex.build).toBe('.');

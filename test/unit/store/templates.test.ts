@@ -76,6 +76,24 @@ describe('template rendering', () => {
     expect([index['number_of_shards'], index['number_of_replicas']]).toEqual([3, 1]);
   });
 
+  it('gives every index the replicas, but keeps rollup and bookkeeping indices at one shard', () => {
+    const all = allTemplates({ prefix: 'x-', shards: 3, replicas: 2 });
+    const settings = Object.fromEntries(
+      all.map((t) => {
+        const index = t.body.template?.settings?.index as Record<string, unknown>;
+        return [t.name, [index['number_of_shards'], index['number_of_replicas']]];
+      }),
+    );
+    expect(settings).toEqual({
+      'x-alerts': [1, 2],
+      'x-flows': [3, 2],
+      'x-monitors': [1, 2],
+      'x-rollup': [1, 2],
+      'x-saved-queries': [1, 2],
+      'x-state': [1, 2],
+    });
+  });
+
   it('is deterministic', () => {
     expect(allTemplates({ prefix: 'x-' }).map((t) => t.hash)).toEqual(
       allTemplates({ prefix: 'x-' }).map((t) => t.hash),
