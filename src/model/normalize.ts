@@ -398,11 +398,34 @@ export function hydrate(stored: FlowDoc): FlowDoc {
   )
     return doc;
   const icmp = doc.flow?.icmp;
-  const typed = (network.iana_number === 1 || network.iana_number === 58) && icmp?.type !== undefined;
-  const id = typed
-    ? lastCommunityId(source.ip, destination.ip, network.iana_number, icmp.type, icmp.code ?? 0)
-    : lastCommunityId(source.ip, destination.ip, network.iana_number, source.port, destination.port);
+  const id = storedCommunityId(
+    source.ip,
+    destination.ip,
+    network.iana_number,
+    source.port,
+    destination.port,
+    icmp?.type,
+    icmp?.code,
+  );
   return id === undefined ? doc : { ...doc, network: { ...network, community_id: id } };
+}
+
+/**
+ * The Community ID of a stored flow's fields: ICMP flows hash their type and code in place of
+ * ports (as `normalize` did), everything else its ports.
+ */
+export function storedCommunityId(
+  src: string,
+  dst: string,
+  proto: number,
+  sport: number | undefined,
+  dport: number | undefined,
+  icmpType: number | undefined,
+  icmpCode: number | undefined,
+): string | undefined {
+  return (proto === 1 || proto === 58) && icmpType !== undefined
+    ? lastCommunityId(src, dst, proto, icmpType, icmpCode ?? 0)
+    : lastCommunityId(src, dst, proto, sport, dport);
 }
 
 /**
