@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +38,22 @@ afterAll(async () => {
   await stopNode(node);
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
+
+/**
+ * One request on its own connection: a reused keep-alive connection can be closed by the server
+ * just as the client sends on it, and that race would be blamed on the cluster.
+ */
+function get(url: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', (e) => resolve(e.message));
+      })
+      .on('error', (e) => resolve(e.message));
+  });
+}
 
 async function health(url: string): Promise<{ status: string; number_of_nodes: number }> {
   const res = await fetch(`${url}/_cluster/health`);
@@ -82,8 +99,9 @@ test('a data node killed mid-ingest and mid-query: nothing acknowledged lost, ex
 async function failover(client: Client, server: RunningServer): Promise<void> {
   const range = `from=${new Date(T0).toISOString()}&to=${new Date(T0 + DAY).toISOString()}`;
   const paths = [`api/search?q=dport:443&${range}`, `api/report/top-sources?${range}`, `api/report/protocols?${range}`];
-  const answers: { status: number; afterKill: boolean }[] = [];
+  const answers: { status: number | string; afterKill: boolean }[] = [];
   let killedAt: number | undefined;
+  let failover: Promise<void> | undefined;
   let inFlightAtKill = 0;
   let inFlight = 0;
   let ingesting = true;
@@ -91,28 +109,37 @@ async function failover(client: Client, server: RunningServer): Promise<void> {
   const queries = Array.from({ length: 4 }, async (_, k) => {
     for (let i = k; ingesting; i++) {
       inFlight++;
-      const res = await fetch(server.url + paths[i % paths.length]);
-      await res.arrayBuffer();
+      const status = await get(server.url + paths[i % paths.length]);
       inFlight--;
-      answers.push({ status: res.status, afterKill: killedAt !== undefined });
+      answers.push({ status, afterKill: killedAt !== undefined });
     }
   });
 
   const victim = (await nodeStatus(node)).members[2];
   expect(victim?.pid).toBeDefined();
-  const N = 40_000;
+  const N = 20_000;
   const records = flowRecords(N, 1, 7);
   async function* withKill(): AsyncGenerator<ReadItem> {
     let i = 0;
     for await (const item of asItems(records)) {
-      if (++i === 12_000) {
+      if (++i === 6_000) {
+        // Left alone, OpenSearch rebuilds a lost node's replicas on the survivors after a minute
+        // (green on two nodes); held for the node's return, the cluster stays yellow until it rejoins.
+        await client.indices.putSettings({
+          index: `${cfg.prefix}*`,
+          body: { 'index.unassigned.node_left.delayed_timeout': '10m' },
+        });
         inFlightAtKill = inFlight;
         process.kill(victim?.pid ?? 0, 'SIGKILL');
         killedAt = Date.now();
+        failover = until(cfg.opensearchUrl ?? '', (h) => h.number_of_nodes === 2).then(() => {
+          timings.kill_to_node_left_s = (Date.now() - (killedAt ?? 0)) / 1000;
+        });
       }
       yield item;
     }
   }
+  const ingestStart = Date.now();
   const deadLetter = new DeadLetter(path.join(dir, 'cluster.dead-letter.ndjson'));
   const r = await indexItems(client, cfg, withKill(), { deadLetter, flushBytes: 256 * 1024 }).finally(() => {
     ingesting = false;
@@ -124,10 +151,11 @@ async function failover(client: Client, server: RunningServer): Promise<void> {
   expect(t.indexed + t.duplicates).toBe(N);
 
   // The node is gone for good: the cluster goes yellow (every shard kept one copy), not red.
-  await until(cfg.opensearchUrl ?? '', (h) => h.number_of_nodes === 2);
+  await failover;
+  timings.ingest_s = (Date.now() - ingestStart) / 1000;
   expect((await health(cfg.opensearchUrl ?? '')).status).toBe('yellow');
-  timings.failover_to_yellow_s = (Date.now() - (killedAt ?? 0)) / 1000;
 
+  timings.queries_answered = answers.length;
   // The explorer answered every request, before, during and after the kill.
   expect(inFlightAtKill).toBeGreaterThan(0);
   expect(answers.filter((a) => a.afterKill).length).toBeGreaterThan(0);
