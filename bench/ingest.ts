@@ -131,7 +131,7 @@ export const ingestSuite: BenchSuite = {
 
       const entries = await entriesOf(file, b.prefix);
       const bodies = bodiesOf(entries);
-      const tuning = new DailyIndices(client, { relaxRefresh: true, giveUpAfterMs: 60_000 });
+      const tuning = new DailyIndices(client, b.prefix, { relaxRefresh: true, giveUpAfterMs: 60_000 });
       for (const index of new Set(entries.map((e) => e.index))) await tuning.ensure(index);
       t = process.hrtime.bigint();
       await postAll(client, bodies);

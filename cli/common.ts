@@ -3,6 +3,7 @@ import { loadConfig, type ConfigOverrides, type FlowdexConfig } from '../src/con
 import type { Enrichment, EnrichOverrides } from '../src/enrich/pipeline';
 import { formatStats } from '../src/enrich/stats';
 import { errorMessage, exitCodeFor } from '../src/errors';
+import type { connect } from '../src/store/client';
 
 /**
  * The configuration from the global options of the program a command belongs to. Only the
@@ -65,4 +66,18 @@ export async function openEnrichment(o: EnrichOverrides): Promise<Enrichment> {
 /** Logs each enricher's counters at the end of a run. */
 export function logEnrichment(e: Enrichment): void {
   for (const s of e.stats()) log(formatStats(s));
+}
+
+/**
+ * `connect`, saying on stderr where refresh was found left off by an indexer that is gone and
+ * turned back on (or could not be).
+ */
+export async function connectLogged(cfg: FlowdexConfig): Promise<Awaited<ReturnType<typeof connect>>> {
+  // Loaded on demand: commands that need no OpenSearch should not pay for its client at start-up.
+  const c = await (await import('../src/store/client')).connect(cfg);
+  const { restored, failed } = c.refresh;
+  if (restored.length > 0)
+    log(`flowdex: refresh was left off by an indexer that did not finish; turned back on for ${restored.join(', ')}`);
+  for (const f of failed) log(`flowdex: refresh left off on ${f.index} could not be turned back on: ${f.reason}`);
+  return c;
 }

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'MAPPING_INVALID'
   | 'INGEST_FAILED'
   | 'INGEST_REJECTED'
+  | 'ROLLUP_INCOMPLETE'
   | 'QUERY_SYNTAX'
   | 'QUERY_UNKNOWN_FIELD'
   | 'QUERY_BAD_VALUE'
@@ -95,7 +96,7 @@ export function exitCodeFor(e: unknown): number {
     e.code === 'DETECTOR_UNKNOWN'
   )
     return EXIT.USAGE;
-  if (e.code === 'INGEST_REJECTED') return EXIT.PARTIAL;
+  if (e.code === 'INGEST_REJECTED' || e.code === 'ROLLUP_INCOMPLETE') return EXIT.PARTIAL;
   return EXIT.FAILURE;
 }
 

@@ -13,8 +13,7 @@ import type { FlowdexConfig } from '../../src/config';
 import { FlowdexError } from '../../src/errors';
 import { parseTime } from '../../src/query/time';
 import { intervalMs } from '../../src/query/units';
-import { connect } from '../../src/store/client';
-import { action, configOf, log, writeOut } from '../common';
+import { action, configOf, connectLogged, log, writeOut } from '../common';
 import { formatTable } from '../format';
 
 /** Runs `fn` with a connected client and the detector registry (built-ins and FLOWDEX_MODULES). */
@@ -25,7 +24,7 @@ async function withAlerts(
   const cfg = configOf(cmd);
   const reg = loadRegistry();
   for (const e of reg.errors) log(`flowdex: module not loaded: ${e.message}`);
-  const { client } = await connect(cfg);
+  const { client } = await connectLogged(cfg);
   try {
     return await fn(client, cfg, reg);
   } finally {

@@ -6,10 +6,10 @@ import type { FlowdexConfig } from '../../src/config';
 import { FlowdexError } from '../../src/errors';
 import { durationMs } from '../../src/ingest/prune';
 import { parseQuantity } from '../../src/query/units';
-import { connect, createClient } from '../../src/store/client';
+import { createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
 import type { EnrichOverrides } from '../../src/enrich/pipeline';
-import { action, configOf, enrichOptions, log, logEnrichment, openEnrichment } from '../common';
+import { action, configOf, connectLogged, enrichOptions, log, logEnrichment, openEnrichment } from '../common';
 
 export interface CollectCliOptions extends EnrichOverrides {
   listen: string[];
@@ -86,7 +86,7 @@ export function withCollectOptions(cmd: Command): Command {
 /** Connects and installs templates; the collector retries it until it succeeds, spooling meanwhile. */
 export function setupWhenReady(cfg: FlowdexConfig): () => Promise<void> {
   return async () => {
-    const c = await connect(cfg);
+    const c = await connectLogged(cfg);
     try {
       await setup(c.client, cfg, c.info);
     } finally {

@@ -6,10 +6,9 @@ import { parseListen } from '../../src/collect/listener';
 import type { Command } from 'commander';
 import { loadDemoData } from '../../src/demo';
 import { FlowdexError } from '../../src/errors';
-import { connect } from '../../src/store/client';
 import { startNode } from '../../src/store/local-node';
 import { setup } from '../../src/store/setup';
-import { action, configOf, log, openEnrichment } from '../common';
+import { action, configOf, connectLogged, log, openEnrichment } from '../common';
 import { parsePort, serveUntilStopped } from './serve';
 
 /** The README's main job: node up, indices set up, sample flows indexed, rollups built, explorer served. */
@@ -40,7 +39,7 @@ export function registerDemo(program: Command): void {
               : `OpenSearch ${node.version} already running at ${node.url}`,
           );
         }
-        const { client, info } = await connect(cfg);
+        const { client, info } = await connectLogged(cfg);
         const report = await setup(client, cfg, info);
         const changed = report.items.filter((i) => i.action !== 'unchanged').length;
         log(

@@ -4,10 +4,9 @@ import { indexFiles, type IndexFilesOptions } from '../../src/ingest/files';
 import { follow } from '../../src/ingest/follow';
 import { durationMs } from '../../src/ingest/prune';
 import { formatCounts, formatSummary, summarize, type IngestSummary } from '../../src/ingest/summary';
-import { connect } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
 import type { EnrichOverrides } from '../../src/enrich/pipeline';
-import { action, configOf, enrichOptions, log, logEnrichment, openEnrichment } from '../common';
+import { action, configOf, connectLogged, enrichOptions, log, logEnrichment, openEnrichment } from '../common';
 
 interface IndexCliOptions extends EnrichOverrides {
   format?: string;
@@ -100,15 +99,17 @@ export function registerIndex(program: Command): void {
         throw new FlowdexError('BAD_REQUEST', `--time-offset needs seconds, got "${opts.timeOffset}"`, {
           field: '--time-offset',
         });
-      const { client, info } = await connect(cfg);
+      const { client, info } = await connectLogged(cfg);
       const stop = interruptible();
       try {
         await setup(client, cfg, info);
         let summary: IngestSummary;
+        let rollupsIncomplete: string | undefined;
         if (paths.length > 0) {
           const r = await indexFiles(client, cfg, paths, { ...options, signal: stop.signal });
           for (const [file, c] of r.perFile) log(`${file}: ${formatCounts(c)}`);
           summary = r.summary;
+          rollupsIncomplete = r.rollupsIncomplete;
         } else {
           const t0 = Date.now();
           const dir = opts.follow as string;
@@ -120,19 +121,28 @@ export function registerIndex(program: Command): void {
             onFile: (file, r) =>
               log(r === 'already indexed' ? `${file}: already indexed` : `${file}: ${formatCounts(r.summary)}`),
           });
-          summary = summarize(totals, null, Date.now() - t0);
+          summary = summarize(totals, null, Date.now() - t0, opts.rollup ? 'kept' : 'deferred');
         }
         logEnrichment(enrich);
         printSummary(summary, opts.json);
         // A signal is how a follower is meant to stop, so only a one-shot run reports it.
         const interrupted = stop.exitCode();
         if (interrupted !== undefined && paths.length > 0) return interrupted;
+        const rollupError =
+          rollupsIncomplete !== undefined
+            ? new FlowdexError(
+                'ROLLUP_INCOMPLETE',
+                `every flow is accounted for, but rollups could not be written (${rollupsIncomplete}); their buckets are marked dirty: run \`flowdex rollup\``,
+              )
+            : undefined;
         if (summary.rejected > 0) {
+          if (rollupError) log(`flowdex: ${rollupError.describe()}`);
           throw new FlowdexError(
             'INGEST_REJECTED',
             `${summary.rejected} of ${summary.read} records rejected${summary.dead_letter ? `; see ${summary.dead_letter}` : ''}`,
           );
         }
+        if (rollupError) throw rollupError;
         return 0;
       } finally {
         enrich.close();

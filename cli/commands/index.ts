@@ -21,6 +21,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   query: async () => (await import('./query')).registerQuery,
   report: async () => (await import('./report')).registerReport,
   rollup: async () => (await import('./rollup')).registerRollup,
+  status: async () => (await import('./status')).registerStatus,
   alerts: async () => (await import('./alerts')).registerAlerts,
   collect: async () => (await import('./collect')).registerCollect,
 };

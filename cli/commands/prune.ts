@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { durationMs, prune } from '../../src/ingest/prune';
 import { pruneRollups } from '../../src/rollup/prune';
-import { connect } from '../../src/store/client';
-import { action, configOf, log } from '../common';
+import { action, configOf, connectLogged, log } from '../common';
 
 export function registerPrune(program: Command): void {
   program
@@ -20,7 +19,7 @@ export function registerPrune(program: Command): void {
         const olderThan = durationMs(opts.olderThan, '--older-than');
         const rollupsOlderThan =
           opts.rollupsOlderThan !== undefined ? durationMs(opts.rollupsOlderThan, '--rollups-older-than') : undefined;
-        const { client } = await connect(cfg);
+        const { client } = await connectLogged(cfg);
         try {
           const r = await prune(client, cfg, olderThan, { dryRun: opts.dryRun });
           for (const index of r.indices) process.stdout.write(`${r.deleted ? 'deleted' : 'would delete'} ${index}\n`);

@@ -7,7 +7,7 @@ import { explain } from '../../src/query/explain';
 import { checkSyntax, parseAnyQuery, withSyntax } from '../../src/query/syntax';
 import type { SearchRequest } from '../../src/report/search';
 import { parseSort } from '../../src/query/sort';
-import { action, configOf, log, writeOut } from '../common';
+import { action, configOf, connectLogged, log, writeOut } from '../common';
 import { formatTable, printQueryError, wholeNumber } from '../format';
 
 interface QueryOptions {
@@ -77,11 +77,8 @@ export function registerQuery(program: Command): void {
             return;
           }
           // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
-          const [{ connect }, { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows }] = await Promise.all([
-            import('../../src/store/client'),
-            import('../../src/report/search'),
-          ]);
-          const { client } = await connect(cfg);
+          const { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows } = await import('../../src/report/search');
+          const { client } = await connectLogged(cfg);
           try {
             if (o.all) {
               const r = await exportFlows(client, cfg, req, o.format === 'csv' ? 'csv' : 'ndjson', writeOut, now);

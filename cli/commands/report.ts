@@ -5,8 +5,7 @@ import { indicesFor } from '../../src/store/indices';
 import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../../src/query/reports';
 import { checkReportRequest, runReport, type ReportRequest } from '../../src/report/run-report';
 import { checkSyntax, withSyntax } from '../../src/query/syntax';
-import { connect } from '../../src/store/client';
-import { action, configOf, log, writeOut } from '../common';
+import { action, configOf, connectLogged, log, writeOut } from '../common';
 import { formatTable, printQueryError, wholeNumber } from '../format';
 
 interface ReportOptions {
@@ -69,7 +68,7 @@ export function registerReport(program: Command): void {
             await writeOut(JSON.stringify(explanation, null, 2) + '\n');
             return;
           }
-          const { client } = await connect(cfg);
+          const { client } = await connectLogged(cfg);
           try {
             const r = await runReport(client, cfg, req, now);
             if (o.format === 'json')

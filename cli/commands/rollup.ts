@@ -2,10 +2,9 @@ import type { Command } from 'commander';
 import { durationMs } from '../../src/ingest/prune';
 import { parseTime } from '../../src/query/time';
 import { updateRollups, type UpdateResult } from '../../src/rollup/builder';
-import { connect } from '../../src/store/client';
 import { clusterStatus, type RollupStatus } from '../../src/store/status';
 import { setup } from '../../src/store/setup';
-import { action, configOf, log } from '../common';
+import { action, configOf, connectLogged, log } from '../common';
 
 interface RollupCliOptions {
   from?: string;
@@ -53,7 +52,7 @@ export function registerRollup(program: Command): void {
       action(async (opts: RollupCliOptions, cmd: Command) => {
         const cfg = configOf(cmd);
         if (opts.status) {
-          const { client } = await connect(cfg);
+          const { client } = await connectLogged(cfg);
           try {
             printStatus((await clusterStatus(client, cfg)).rollups, opts.json);
           } finally {
@@ -67,7 +66,7 @@ export function registerRollup(program: Command): void {
           to: opts.to !== undefined ? parseTime(opts.to, now, 'to') : undefined,
         };
         const every = durationMs(opts.every, '--every');
-        const { client, info } = await connect(cfg);
+        const { client, info } = await connectLogged(cfg);
         const stop = new AbortController();
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal);

@@ -1,17 +1,16 @@
 import type { Command } from 'commander';
 import { createSaved, deleteSaved, getSaved, listSaved, renameSaved } from '../../src/report/saved';
 import { searchFlows } from '../../src/report/search';
-import { connect } from '../../src/store/client';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../../src/config';
-import { action, configOf, log, writeOut } from '../common';
+import { action, configOf, connectLogged, log, writeOut } from '../common';
 import { formatTable } from '../format';
 import { flowTable } from './query';
 
 /** Runs `fn` with a connected client, closing it afterwards. */
 async function withClient(cmd: Command, fn: (client: Client, cfg: FlowdexConfig) => Promise<void>): Promise<void> {
   const cfg = configOf(cmd);
-  const { client } = await connect(cfg);
+  const { client } = await connectLogged(cfg);
   try {
     await fn(client, cfg);
   } finally {

@@ -4,11 +4,11 @@ import { loadRegistry } from '../../src/alerts/modules';
 import { channelsOf, Notifier } from '../../src/alerts/notify';
 import { startRunner } from '../../src/alerts/runner';
 import { errorMessage, FlowdexError } from '../../src/errors';
-import { connect, createClient } from '../../src/store/client';
+import { createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
 import { serve, type ServeOptions } from '../../src/web/server';
 import { parseBasicAuth, type WebAuth } from '../../src/web/security';
-import { action, configOf, log, openEnrichment } from '../common';
+import { action, configOf, connectLogged, log, openEnrichment } from '../common';
 import { collectorOptions, setupWhenReady, withCollectOptions, type CollectCliOptions } from './collect';
 import { Collector } from '../../src/collect/collector';
 
@@ -83,7 +83,7 @@ export function registerServe(program: Command): void {
         // The explorer starts even when the cluster is down: pages say so and recover when it is back.
         let client;
         try {
-          const c = await connect(cfg);
+          const c = await connectLogged(cfg);
           await setup(c.client, cfg, c.info);
           client = c.client;
         } catch (e) {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { connect } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
-import { action, configOf, log } from '../common';
+import { action, configOf, connectLogged, log } from '../common';
 
 export function registerSetup(program: Command): void {
   program
@@ -11,7 +10,7 @@ export function registerSetup(program: Command): void {
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
         const cfg = configOf(cmd);
-        const { client, info } = await connect(cfg);
+        const { client, info } = await connectLogged(cfg);
         try {
           const report = await setup(client, cfg, info);
           if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');

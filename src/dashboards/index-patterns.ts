@@ -1,34 +1,34 @@
 import { FIELDS, fieldByName, type FieldDef, type FieldType } from '../model/fields';
+import { COUNT_FIELD, FIRST_SEEN_FIELD, ROLLUP_SPECS, storedFields } from '../rollup/specs';
+import { rollupAlias } from '../store/indices';
 
-const SUMS = [
-  '@timestamp',
-  'flows',
-  'network.bytes',
-  'network.packets',
-  'source.bytes',
-  'source.packets',
-  'destination.bytes',
-  'destination.packets',
-  'event.end',
-] as const;
-const TRAFFIC = [...SUMS, 'network.transport', 'network.protocol'] as const;
-const TALKERS = [...SUMS, 'source.ip', 'source.address', 'destination.ip', 'destination.address'] as const;
-const SERVICES = [...SUMS, 'destination.port', 'network.transport', 'network.protocol'] as const;
-const WEB = [...SUMS, 'destination.ip', 'destination.address', 'destination.port'] as const;
+/** A rollup the dashboards read: its spec, its alias without the index prefix, and the fields it keeps. */
+export interface RollupSource {
+  spec: string;
+  alias: string;
+  fields: readonly string[];
+}
 
 /**
- * The rollup aliases the dashboards read and the fields each keeps. This is the one place to
- * align with the rollup specs: names are the alias without the index prefix.
+ * Derived from the rollup spec; the first-seen time stays out, as Dashboards charts by bucket time.
+ * A name of no spec is a programming error, met when the module loads.
  */
+function rollupSource(name: string): RollupSource {
+  const spec = ROLLUP_SPECS.find((s) => s.name === name);
+  if (!spec) throw new Error(`no rollup spec ${name} for Dashboards`);
+  return { spec: name, alias: rollupAlias('', name), fields: storedFields(spec).filter((f) => f !== FIRST_SEEN_FIELD) };
+}
+
+/** The rollups the dashboards read, under the names their panels use. */
 export const ROLLUP_SOURCES = {
-  traffic: { alias: 'rollup-traffic-1m', fields: TRAFFIC },
-  traffic_hourly: { alias: 'rollup-traffic-1h', fields: TRAFFIC },
-  sources_daily: { alias: 'rollup-sources-1d', fields: [...SUMS, 'source.ip', 'source.address'] },
-  destinations_daily: { alias: 'rollup-destinations-1d', fields: [...SUMS, 'destination.ip', 'destination.address'] },
-  web: { alias: 'rollup-web-1d', fields: WEB },
-  services: { alias: 'rollup-services-1d', fields: SERVICES },
-  talkers: { alias: 'rollup-talkers-1d', fields: TALKERS },
-} as const satisfies Record<string, { alias: string; fields: readonly string[] }>;
+  traffic: rollupSource('traffic-1m'),
+  traffic_hourly: rollupSource('traffic-1h'),
+  sources_daily: rollupSource('sources-1d'),
+  destinations_daily: rollupSource('destinations-1d'),
+  web: rollupSource('web-1d'),
+  services: rollupSource('services-1d'),
+  talkers: rollupSource('talkers-1d'),
+} as const satisfies Record<string, RollupSource>;
 
 export type RollupKey = keyof typeof ROLLUP_SOURCES;
 
@@ -38,7 +38,12 @@ export type DataSource = 'flows' | RollupKey;
 export const DATA_SOURCES: readonly DataSource[] = ['flows', ...(Object.keys(ROLLUP_SOURCES) as RollupKey[])];
 
 /** The per-bucket flow count a rollup stores; not a raw-flow field, so not in the catalogue. */
-const ROLLUP_COUNT_FIELD: FieldDef = { name: 'flows', type: 'long', aliases: [], description: 'flows in the bucket' };
+const ROLLUP_COUNT_FIELD: FieldDef = {
+  name: COUNT_FIELD,
+  type: 'long',
+  aliases: [],
+  description: 'flows in the bucket',
+};
 
 /** One entry of an index pattern's `fields` list, as Dashboards stores it. */
 export interface IndexPatternField {
@@ -131,7 +136,7 @@ function rollupFieldDef(name: string): FieldDef {
 
 /** The index pattern's title: what Dashboards searches (a wildcard or an alias). */
 export function patternTitle(prefix: string, source: DataSource): string {
-  return source === 'flows' ? `${prefix}flows*` : `${prefix}${ROLLUP_SOURCES[source].alias}`;
+  return source === 'flows' ? `${prefix}flows*` : rollupAlias(prefix, ROLLUP_SOURCES[source].spec);
 }
 
 /** The fields list of a source's index pattern, derived from the field catalogue. */

@@ -209,6 +209,17 @@ function srh(next: number, segment: string): Buffer {
 // ---- the cases ---------------------------------------------------------------------------------
 
 const COMMON = (start: number): Ie[] => [ie(152, 8, start), ie(153, 8, start + 1500), ie(1, 8, 1500), ie(2, 8, 3)];
+
+/** The same times and counters in either dialect; v9 gives times as uptimes (export at T0 + 60 s, one hour after boot). */
+const timesAndCounters = (v9: boolean, start: number): Ie[] =>
+  v9
+    ? [
+        ie(22, 4, 3_600_000 - 60_000 + (start - T0)),
+        ie(21, 4, 3_600_000 - 60_000 + (start - T0) + 1500),
+        ie(1, 8, 1500),
+        ie(2, 8, 3),
+      ]
+    : COMMON(start);
 const commonFlow = (start: number): Partial<FlowRecord> => ({
   start,
   end: start + 1500,
@@ -260,14 +271,7 @@ function dualStack(v9: boolean): ExportCase {
     ie(7, 2, 51000),
     ie(11, 2, 443),
     ie(4, 1, 6),
-    ...(v9
-      ? [
-          ie(22, 4, 3_600_000 - 60_000 + (start - T0)),
-          ie(21, 4, 3_600_000 - 60_000 + (start - T0) + 1500),
-          ie(1, 8, 1500),
-          ie(2, 8, 3),
-        ]
-      : COMMON(start)),
+    ...timesAndCounters(v9, start),
   ];
   const records = [rec(v4, undefined, T0), rec(undefined, v6, T0 + 1000)];
   const template = records[0] ?? [];
@@ -313,14 +317,7 @@ function samplers(v9: boolean): ExportCase {
     ie(11, 2, 53),
     ie(4, 1, 17),
     ie(sampler, 2, s),
-    ...(v9
-      ? [
-          ie(22, 4, 3_600_000 - 60_000 + (start - T0)),
-          ie(21, 4, 3_600_000 - 60_000 + (start - T0) + 1500),
-          ie(1, 8, 1500),
-          ie(2, 8, 3),
-        ]
-      : COMMON(start)),
+    ...timesAndCounters(v9, start),
   ];
   const data = [rec(1, T0), rec(2, T0 + 10), rec(1, T0 + 20)];
   return {

@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { SourceLocation } from '../model/flow';
 import type { FlowFacts } from '../rollup/partials';
+import { isBlock } from './retry';
 
 /** One document on its way to OpenSearch, with what is needed to account for it afterwards. */
 export interface BulkEntry {
@@ -70,8 +71,9 @@ export function classifyItem(r: BulkItemResult | undefined): ItemOutcome {
     return { kind: 'rejected', reason: 'no result for this document in the bulk response' };
   if (status === 200 || status === 201) return { kind: 'indexed' };
   if (status === 409) return { kind: 'duplicate' };
-  // es_rejected_execution: the write queue is full; the document is fine, try it again later.
-  if (status === 429) return { kind: 'retry', reason: reasonOf(r) };
+  // es_rejected_execution: the write queue is full; a block: writes are refused until it is lifted.
+  // Either way the document is fine, try it again later.
+  if (status === 429 || isBlock(r.error?.type)) return { kind: 'retry', reason: reasonOf(r) };
   return { kind: 'rejected', reason: reasonOf(r) };
 }
 

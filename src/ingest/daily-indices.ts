@@ -1,11 +1,14 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { withRetry } from './retry';
+import { RelaxedRecord, REFRESH_OFF } from '../store/refresh';
+import { withRetry, type RetryOptions } from './retry';
 
 export interface DailyIndicesOptions {
   /** Turn refresh off on touched indices during the load. @default true */
   relaxRefresh: boolean;
   giveUpAfterMs: number;
   signal?: AbortSignal;
+  /** Told each failure that will be retried (the indexer's "not accepting writes" line). */
+  onRetry?: RetryOptions['onRetry'];
   /**
    * With refresh off, refresh the touched indices this often anyway, so that flows become
    * searchable (and counted by reports) while a long load runs. @default 30 s
@@ -15,7 +18,9 @@ export interface DailyIndicesOptions {
 
 /**
  * The daily indices one run writes to: created on demand (the template supplies mappings and
- * settings), refresh turned off while loading, and put back afterwards.
+ * settings), refresh turned off while loading, and put back afterwards. Each index is recorded
+ * before its refresh goes off (store/refresh), so a run that never gets to put it back (killed,
+ * the node gone for longer than the retries) leaves a record the next flowdex command acts on.
  */
 export class DailyIndices {
   private readonly prepared = new Map<string, Promise<void>>();
@@ -24,15 +29,20 @@ export class DailyIndices {
 
   private readonly timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<unknown> = Promise.resolve();
+  private readonly record: RelaxedRecord;
 
   constructor(
     private readonly client: Client,
+    prefix: string,
     private readonly o: DailyIndicesOptions,
   ) {
+    this.record = new RelaxedRecord(client, prefix);
     if (o.relaxRefresh) {
       // One refresh at a time; a slow one is not stacked on.
       this.timer = setInterval(() => {
-        this.refreshing = this.refreshing.then(() => this.refreshTouched().catch(() => undefined));
+        this.refreshing = this.refreshing.then(() =>
+          Promise.all([this.refreshTouched(), this.record.heartbeat()]).catch(() => undefined),
+        );
       }, o.searchableWithinMs ?? 30_000);
       this.timer.unref();
     }
@@ -66,8 +76,10 @@ export class DailyIndices {
     const settings = (res.body as Record<string, { settings?: Record<string, string> }>)[index]?.settings ?? {};
     const current = settings['index.refresh_interval'];
     // "-1" means a concurrent load relaxed it; the default is the best value to return to then.
-    this.original.set(index, current === undefined || current === '-1' ? null : current);
-    await this.client.indices.putSettings({ index, body: { index: { refresh_interval: '-1' } } });
+    const restoreTo = current === undefined || current === REFRESH_OFF ? null : current;
+    this.original.set(index, restoreTo);
+    await this.record.add(index, restoreTo);
+    await this.client.indices.putSettings({ index, body: { index: { refresh_interval: REFRESH_OFF } } });
   }
 
   /** Restores refresh intervals and refreshes, so everything indexed is searchable when this returns. */
@@ -86,6 +98,7 @@ export class DailyIndices {
       );
     }
     this.original.clear();
+    await this.retrying(() => this.record.clear());
     for (let i = 0; i < names.length; i += 50) {
       const chunk = names.slice(i, i + 50).join(',');
       await this.retrying(() => this.client.indices.refresh({ index: chunk, ignore_unavailable: true }));
@@ -93,6 +106,6 @@ export class DailyIndices {
   }
 
   private retrying<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, { giveUpAfterMs: this.o.giveUpAfterMs, signal: this.o.signal });
+    return withRetry(fn, { giveUpAfterMs: this.o.giveUpAfterMs, signal: this.o.signal, onRetry: this.o.onRetry });
   }
 }

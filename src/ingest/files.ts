@@ -27,6 +27,8 @@ export interface IndexFilesResult {
   /** Counts per file read, in input order. */
   perFile: [string, Counts][];
   interrupted: boolean;
+  /** Why rollups are missing for some flows (see IndexResult). */
+  rollupsIncomplete?: string;
 }
 
 export function defaultDeadLetterPath(firstInput: string | undefined): string {
@@ -86,9 +88,15 @@ export async function indexFiles(
       },
     );
     return {
-      summary: summarize(counts.total, deadLetter.usedPath, Date.now() - t0),
+      summary: summarize(
+        counts.total,
+        deadLetter.usedPath,
+        Date.now() - t0,
+        r.rollupsIncomplete ? 'dirty' : o.rollup?.marksOnly ? 'deferred' : 'kept',
+      ),
       perFile: perFileCounts(files, counts),
       interrupted: r.interrupted,
+      ...(r.rollupsIncomplete ? { rollupsIncomplete: r.rollupsIncomplete } : {}),
     };
   } finally {
     display?.stop();

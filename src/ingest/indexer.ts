@@ -10,7 +10,7 @@ import { RollupStream, type RollupStreamOptions } from '../rollup/stream';
 import { Batch, type BulkEntry } from './bulk';
 import { DailyIndices } from './daily-indices';
 import type { DeadLetter } from './dead-letter';
-import { isTransient, withRetry } from './retry';
+import { describeFailure, isTransient, WaitReporter, withRetry } from './retry';
 import { BulkSender, type SendListener } from './sender';
 import { addCounts, zeroCounts, type Counts } from './summary';
 
@@ -66,6 +66,11 @@ export interface IndexResult {
   indices: string[];
   /** True when the signal stopped reading before the input ended. */
   interrupted: boolean;
+  /**
+   * Why rollups are missing for some of this run's flows (OpenSearch refused them beyond the
+   * retries); the buckets are marked dirty for `flowdex rollup`. Absent when rollups are whole.
+   */
+  rollupsIncomplete?: string;
 }
 
 const DEFAULTS = { concurrency: 2, flushBytes: 5 * 1024 * 1024, flushIntervalMs: 1000, giveUpAfterMs: 10 * 60_000 };
@@ -147,12 +152,19 @@ export async function indexItems(
   const giveUpAfterMs = o.giveUpAfterMs ?? DEFAULTS.giveUpAfterMs;
   const concurrency = o.concurrency ?? DEFAULTS.concurrency;
   const counts = o.counts ?? new RunCounts();
+  const waiting = new WaitReporter(o.log, giveUpAfterMs);
+  const onRetry = (e: unknown) => waiting.failed(describeFailure(e));
   const rollups = await RollupStream.open(client, cfg, {
     log: o.log,
-    retry: (request) => withRetry(request, { giveUpAfterMs, signal: o.signal }),
+    retry: (request) => withRetry(request, { giveUpAfterMs, signal: o.signal, onRetry }),
     ...o.rollup,
   });
-  const indices = new DailyIndices(client, { relaxRefresh: o.relaxRefresh ?? true, giveUpAfterMs, signal: o.signal });
+  const indices = new DailyIndices(client, cfg.prefix, {
+    relaxRefresh: o.relaxRefresh ?? true,
+    giveUpAfterMs,
+    signal: o.signal,
+    onRetry,
+  });
   const sender = new BulkSender(client, { concurrency, maxRate: o.maxRate, giveUpAfterMs, signal: o.signal });
   const listener: SendListener = {
     indexed: (e) => {
@@ -164,10 +176,8 @@ export async function indexItems(
       counts.bump(e.loc.file, 'rejected');
       await o.deadLetter.rejectDoc(reason, e.loc, e.source);
     },
-    retrying: (what, attempt, delay) => {
-      if (attempt === 0 || attempt % 10 === 0)
-        o.log?.(`OpenSearch not accepting writes (${what}); retrying in ${delay} ms`);
-    },
+    retrying: (reason) => waiting.failed(reason),
+    accepted: () => waiting.succeeded(),
     beforeSend: (entries) => rollups.beforeSend(entries),
     settled: (entries) => rollups.settled(entries),
   };
@@ -187,6 +197,7 @@ export async function indexItems(
 
   let interrupted = false;
   let finished = false;
+  let rollupsIncomplete: string | undefined;
   try {
     for await (const item of items) {
       if (item.kind === 'reject') {
@@ -220,7 +231,7 @@ export async function indexItems(
       }
     }
     await batcher.drain();
-    await rollups.finish();
+    rollupsIncomplete = (await rollups.finish()).incomplete;
     finished = true;
   } finally {
     clearInterval(timer);
@@ -229,7 +240,7 @@ export async function indexItems(
     await sender.stop();
     await indices.finish();
   }
-  return { counts, indices: indices.touched, interrupted };
+  return { counts, indices: indices.touched, interrupted, ...(rollupsIncomplete ? { rollupsIncomplete } : {}) };
 }
 
 /** Wraps an unexpected pipeline failure with what was achieved before it. */

@@ -1,7 +1,22 @@
 import { errors } from '@opensearch-project/opensearch';
+import { isFlowdexError } from '../errors';
+import { backoffDelay, type BackoffOptions } from '../store/backoff';
 
 /** Whole-request failures worth waiting out: the node is busy, restarting or unreachable. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+/**
+ * A block (`index.blocks.write`, the flood-stage `read_only_allow_delete`, a cluster-wide one) is
+ * lifted by an operator or by freed disk; what it refused can be written then.
+ */
+export function isBlock(type: string | undefined): boolean {
+  return type === 'cluster_block_exception';
+}
+
+function errorType(e: InstanceType<typeof errors.ResponseError>): string | undefined {
+  const err = (e.body as { error?: { type?: string } | string } | undefined)?.error;
+  return typeof err === 'object' ? err.type : undefined;
+}
 
 export function isTransient(e: unknown): boolean {
   if (
@@ -10,29 +25,58 @@ export function isTransient(e: unknown): boolean {
     e instanceof errors.NoLivingConnectionsError
   )
     return true;
-  if (e instanceof errors.ResponseError) return RETRYABLE_STATUS.has(e.statusCode ?? 0);
-  return false;
+  if (e instanceof errors.ResponseError) return RETRYABLE_STATUS.has(e.statusCode ?? 0) || isBlock(errorType(e));
+  // Raised where a request went through but its documents were pushed back, and resending is safe.
+  return isFlowdexError(e) && e.code === 'OPENSEARCH_BUSY';
 }
 
-export interface BackoffOptions {
-  /** First delay. @default 100 */
-  baseMs?: number;
-  /** Longest single delay. @default 10000 */
-  maxMs?: number;
-  /** Random source in [0, 1), replaceable for tests. */
-  random?: () => number;
+/** A retried failure in a few words for the operator: why OpenSearch did not take the request. */
+export function describeFailure(e: unknown): string {
+  if (e instanceof errors.ConnectionError || e instanceof errors.NoLivingConnectionsError)
+    return `unreachable: ${e.message}`;
+  if (e instanceof errors.TimeoutError) return 'no answer in time';
+  if (e instanceof errors.ResponseError) {
+    const err = (e.body as { error?: { type?: string; reason?: string } | string } | undefined)?.error;
+    const what = typeof err === 'object' ? `${err.type ?? ''}: ${err.reason ?? ''}` : (err ?? e.message);
+    return `HTTP ${e.statusCode ?? '?'} ${what}`;
+  }
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**
- * Delay before retry number `attempt` (0-based): exponential with "full jitter", so clients
- * that failed together do not come back together.
+ * Progress lines while OpenSearch refuses writes (down, unreachable, blocked, overloaded): one when
+ * the trouble starts, one every `everyMs` while it lasts, one when writes are accepted again.
  */
-export function backoffDelay(attempt: number, o: BackoffOptions = {}): number {
-  const base = o.baseMs ?? 100;
-  const max = o.maxMs ?? 10_000;
-  const ceiling = Math.min(max, base * 2 ** Math.min(attempt, 30));
-  return Math.round((o.random ?? Math.random)() * ceiling);
+export class WaitReporter {
+  private since: number | undefined;
+  private lastLine = 0;
+
+  constructor(
+    private readonly log: ((line: string) => void) | undefined,
+    private readonly giveUpAfterMs: number,
+    private readonly everyMs = 5000,
+  ) {}
+
+  failed(reason: string): void {
+    const now = Date.now();
+    this.since ??= now;
+    if (now - this.lastLine < this.everyMs) return;
+    this.lastLine = now;
+    const waited = Math.round((now - this.since) / 1000);
+    const left = Math.max(0, Math.round((this.since + this.giveUpAfterMs - now) / 1000));
+    this.log?.(`OpenSearch not accepting writes (${reason}); retrying for ${left} s more (waited ${waited} s)`);
+  }
+
+  /** A write went through; ends the wait if there was one. */
+  succeeded(): void {
+    if (this.since === undefined) return;
+    this.log?.(`OpenSearch accepting writes again after ${Math.round((Date.now() - this.since) / 1000)} s`);
+    this.since = undefined;
+    this.lastLine = 0;
+  }
 }
+
+export { backoffDelay, type BackoffOptions };
 
 export interface RetryOptions extends BackoffOptions {
   /** Stop retrying once this long has passed since the first failure. */
@@ -42,7 +86,8 @@ export interface RetryOptions extends BackoffOptions {
   signal?: AbortSignal;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(done, ms);
     function done() {

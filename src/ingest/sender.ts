@@ -2,14 +2,17 @@ import type { Client } from '@opensearch-project/opensearch';
 import Bottleneck from 'bottleneck';
 import { FlowdexError } from '../errors';
 import { bulkBody, classifyResponse, postBulk, type BulkEntry } from './bulk';
-import { backoffDelay, withRetry } from './retry';
+import { backoffDelay, describeFailure, sleep, withRetry } from './retry';
 
 /** What happened to each document of a batch; the sender reports, the pipeline accounts. */
 export interface SendListener {
   indexed(e: BulkEntry): void;
   duplicate(e: BulkEntry): void;
   rejected(e: BulkEntry, reason: string): Promise<void>;
-  retrying?(what: string, attempt: number, delayMs: number): void;
+  /** A request (or some of its documents) will be sent again: OpenSearch did not take it, for `reason`. */
+  retrying?(reason: string): void;
+  /** A request went through whole. */
+  accepted?(): void;
   /** Before a batch is first sent (rollup marks are recorded here). */
   beforeSend?(entries: readonly BulkEntry[]): Promise<void>;
   /** Once every document of a batch is accounted for. */
@@ -24,8 +27,6 @@ export interface SenderOptions {
   giveUpAfterMs: number;
   signal?: AbortSignal;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Sends batches through two gates: a reservoir of flows per second (only with `maxRate`) and a
@@ -63,12 +64,13 @@ export class BulkSender {
   /** Sends, then resends documents the node pushed back (per-document 429) until none is left. */
   private async sendUntilSettled(entries: BulkEntry[], listener: SendListener): Promise<void> {
     let pending = entries;
+    let againReason = '';
     const t0 = Date.now();
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0 && Date.now() - t0 > this.o.giveUpAfterMs) {
         throw new FlowdexError(
           'INGEST_FAILED',
-          `OpenSearch kept pushing back ${pending.length} documents (429) for ${Math.round(this.o.giveUpAfterMs / 1000)} s; giving up`,
+          `OpenSearch kept refusing ${pending.length} documents (${againReason}) for ${Math.round(this.o.giveUpAfterMs / 1000)} s; giving up`,
           { file: pending[0]?.loc.file },
         );
       }
@@ -76,23 +78,25 @@ export class BulkSender {
       const res = await withRetry(() => postBulk(this.client, body), {
         giveUpAfterMs: this.o.giveUpAfterMs,
         signal: this.o.signal,
-        onRetry: (e, attempt, delay) => listener.retrying?.(e instanceof Error ? e.message : String(e), attempt, delay),
+        onRetry: (e) => listener.retrying?.(describeFailure(e)),
       });
       const outcomes = classifyResponse(res, pending.length);
       const again: BulkEntry[] = [];
+      againReason = '';
       for (let i = 0; i < pending.length; i++) {
         const e = pending[i] as BulkEntry;
         const out = outcomes[i];
         if (out?.kind === 'indexed') listener.indexed(e);
         else if (out?.kind === 'duplicate') listener.duplicate(e);
-        else if (out?.kind === 'retry') again.push(e);
-        else await listener.rejected(e, out?.reason ?? 'unknown');
+        else if (out?.kind === 'retry') {
+          again.push(e);
+          againReason ||= out.reason;
+        } else await listener.rejected(e, out?.reason ?? 'unknown');
       }
       if (again.length > 0) {
-        const delay = backoffDelay(round, { baseMs: 200 });
-        listener.retrying?.(`${again.length} documents pushed back (429)`, round, delay);
-        await sleep(delay);
-      }
+        listener.retrying?.(`${again.length} documents pushed back: ${againReason}`);
+        await sleep(backoffDelay(round, { baseMs: 200 }));
+      } else listener.accepted?.();
       pending = again;
     }
   }

@@ -30,8 +30,28 @@ export interface FieldDef {
    * searches the stored field named here instead.
    */
   computedFrom?: string;
+  /** Column heading in the explorer; the ECS name when unset. */
+  label?: string;
+  /**
+   * The form stored values take: `lower` is lower-cased by normalization (and query values with
+   * it), `mac` is the ECS MAC form (upper-case hex pairs joined by hyphens).
+   */
+  form?: 'lower' | 'mac';
+  /**
+   * Values the field means, narrower than its storage type: normalization rejects a value outside
+   * it, and the query language rejects a numeric value outside it.
+   */
+  range?: readonly [number, number];
+  /** Filled by the enrichment stage (src/enrich) rather than by readers and normalization. */
+  enriched?: boolean;
+  /** What a rollup bucket keeps of it: a per-bucket sum or maximum (rollup/specs lists them in order). */
+  rollup?: 'sum' | 'max';
   description: string;
 }
+
+const PORT: readonly [number, number] = [0, 65535];
+const BYTE: readonly [number, number] = [0, 255];
+const VLAN: readonly [number, number] = [0, 4095];
 
 export const FIELDS: readonly FieldDef[] = [
   {
@@ -39,15 +59,24 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'date',
     aliases: ['time', 'start'],
     column: true,
+    label: 'Time',
     description: 'flow start (first packet)',
   },
-  { name: 'event.end', type: 'date', aliases: ['end'], docValuesOnly: true, description: 'flow end (last packet)' },
+  {
+    name: 'event.end',
+    type: 'date',
+    aliases: ['end'],
+    docValuesOnly: true,
+    rollup: 'max',
+    description: 'flow end (last packet)',
+  },
   {
     name: 'event.duration',
     type: 'long',
     aliases: ['duration'],
     unit: 'duration_ns',
     column: true,
+    label: 'Duration',
     description: 'duration in nanoseconds',
   },
   {
@@ -55,6 +84,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'ip',
     aliases: ['src', 'srcip', 'src_ip', 'sip'],
     column: true,
+    label: 'Source',
     description: 'source address',
   },
   {
@@ -62,6 +92,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'ip',
     aliases: ['dst', 'dstip', 'dst_ip', 'dip'],
     column: true,
+    label: 'Destination',
     description: 'destination address',
   },
   {
@@ -81,6 +112,8 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'integer',
     aliases: ['sport', 'srcport', 'src_port'],
     column: true,
+    label: 'Src port',
+    range: PORT,
     description: 'source port',
   },
   {
@@ -88,6 +121,8 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'integer',
     aliases: ['dport', 'dstport', 'dst_port'],
     column: true,
+    label: 'Dst port',
+    range: PORT,
     description: 'destination port',
   },
   {
@@ -96,6 +131,7 @@ export const FIELDS: readonly FieldDef[] = [
     aliases: ['sbytes', 'src_bytes'],
     unit: 'bytes',
     docValuesOnly: true,
+    rollup: 'sum',
     description: 'bytes sent by the source',
   },
   {
@@ -104,6 +140,7 @@ export const FIELDS: readonly FieldDef[] = [
     aliases: ['spackets', 'src_packets'],
     unit: 'count',
     docValuesOnly: true,
+    rollup: 'sum',
     description: 'packets sent by the source',
   },
   {
@@ -112,6 +149,7 @@ export const FIELDS: readonly FieldDef[] = [
     aliases: ['dbytes', 'dst_bytes'],
     unit: 'bytes',
     docValuesOnly: true,
+    rollup: 'sum',
     description: 'bytes sent by the destination',
   },
   {
@@ -120,6 +158,7 @@ export const FIELDS: readonly FieldDef[] = [
     aliases: ['dpackets', 'dst_packets'],
     unit: 'count',
     docValuesOnly: true,
+    rollup: 'sum',
     description: 'packets sent by the destination',
   },
   {
@@ -128,6 +167,8 @@ export const FIELDS: readonly FieldDef[] = [
     aliases: ['bytes', 'byt'],
     unit: 'bytes',
     column: true,
+    label: 'Bytes',
+    rollup: 'sum',
     description: 'bytes in both directions',
   },
   {
@@ -136,6 +177,8 @@ export const FIELDS: readonly FieldDef[] = [
     aliases: ['packets', 'pkts', 'pkt'],
     unit: 'count',
     column: true,
+    label: 'Packets',
+    rollup: 'sum',
     description: 'packets in both directions',
   },
   {
@@ -143,6 +186,8 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['proto', 'transport'],
     column: true,
+    label: 'Transport',
+    form: 'lower',
     description: 'tcp, udp, icmp, …',
   },
   {
@@ -150,6 +195,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'short',
     aliases: ['protocol', 'proto_number'],
     docValuesOnly: true,
+    range: BYTE,
     description: 'IP protocol number',
   },
   {
@@ -157,6 +203,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['ipversion', 'inet'],
     docValuesOnly: true,
+    form: 'lower',
     description: 'ipv4 or ipv6',
   },
   {
@@ -164,6 +211,8 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['app', 'l7', 'application'],
     column: true,
+    label: 'App',
+    form: 'lower',
     description: 'L7 application (nDPI name)',
   },
   {
@@ -184,19 +233,40 @@ export const FIELDS: readonly FieldDef[] = [
     name: 'network.direction',
     type: 'keyword',
     aliases: ['direction'],
+    form: 'lower',
+    enriched: true,
     description: 'inbound/outbound/internal/external',
   },
-  { name: 'source.geo.country_iso_code', type: 'keyword', aliases: ['src_country'], description: 'source country' },
+  {
+    name: 'source.geo.country_iso_code',
+    type: 'keyword',
+    aliases: ['src_country'],
+    enriched: true,
+    description: 'source country',
+  },
   {
     name: 'destination.geo.country_iso_code',
     type: 'keyword',
     aliases: ['dst_country'],
+    enriched: true,
     description: 'destination country',
   },
-  { name: 'source.geo.city_name', type: 'keyword', aliases: ['src_city'], description: 'source city' },
-  { name: 'destination.geo.city_name', type: 'keyword', aliases: ['dst_city'], description: 'destination city' },
-  { name: 'source.geo.location', type: 'geo_point', aliases: [], description: 'source location' },
-  { name: 'destination.geo.location', type: 'geo_point', aliases: [], description: 'destination location' },
+  { name: 'source.geo.city_name', type: 'keyword', aliases: ['src_city'], enriched: true, description: 'source city' },
+  {
+    name: 'destination.geo.city_name',
+    type: 'keyword',
+    aliases: ['dst_city'],
+    enriched: true,
+    description: 'destination city',
+  },
+  { name: 'source.geo.location', type: 'geo_point', aliases: [], enriched: true, description: 'source location' },
+  {
+    name: 'destination.geo.location',
+    type: 'geo_point',
+    aliases: [],
+    enriched: true,
+    description: 'destination location',
+  },
   { name: 'source.as.number', type: 'long', aliases: ['src_asn', 'srcas', 'src_as'], description: 'source AS number' },
   {
     name: 'destination.as.number',
@@ -208,12 +278,14 @@ export const FIELDS: readonly FieldDef[] = [
     name: 'source.as.organization.name',
     type: 'keyword',
     aliases: ['src_asorg'],
+    enriched: true,
     description: 'source AS organization',
   },
   {
     name: 'destination.as.organization.name',
     type: 'keyword',
     aliases: ['dst_asorg'],
+    enriched: true,
     description: 'destination AS organization',
   },
   {
@@ -353,24 +425,39 @@ export const FIELDS: readonly FieldDef[] = [
     aliases: ['out_if_name', 'out_ifname'],
     description: 'output interface name (exporter options data)',
   },
-  { name: 'network.vlan.id', type: 'keyword', aliases: ['vlan', 'src_vlan', 'svln'], description: 'ingress VLAN id' },
+  {
+    name: 'network.vlan.id',
+    type: 'keyword',
+    aliases: ['vlan', 'src_vlan', 'svln'],
+    range: VLAN,
+    description: 'ingress VLAN id',
+  },
   {
     name: 'observer.egress.vlan.id',
     type: 'keyword',
     aliases: ['post_vlan', 'dst_vlan', 'dvln'],
+    range: VLAN,
     description: 'egress (post) VLAN id',
   },
   {
     name: 'network.inner.vlan.id',
     type: 'keyword',
     aliases: ['inner_vlan', 'customer_vlan'],
+    range: VLAN,
     description: 'inner (customer) VLAN id of QinQ',
   },
-  { name: 'source.mac', type: 'keyword', aliases: ['src_mac', 'smac', 'insrcmac'], description: 'source MAC address' },
+  {
+    name: 'source.mac',
+    type: 'keyword',
+    aliases: ['src_mac', 'smac', 'insrcmac'],
+    form: 'mac',
+    description: 'source MAC address',
+  },
   {
     name: 'destination.mac',
     type: 'keyword',
     aliases: ['dst_mac', 'dmac', 'indstmac'],
+    form: 'mac',
     description: 'destination MAC address',
   },
   {
@@ -378,6 +465,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'integer',
     aliases: ['mpls', 'mpls_label', 'mpls1'],
     docValuesOnly: true,
+    range: [0, 0xfffff],
     description: 'top MPLS label',
   },
   {
@@ -385,6 +473,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['end_reason', 'flow_end_reason'],
     docValuesOnly: true,
+    form: 'lower',
     description:
       'why the exporter ended the flow (idle timeout, active timeout, end of flow, forced end, lack of resources)',
   },
@@ -405,6 +494,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'integer',
     aliases: ['nat_sport', 'nsp', 'src_nat_port'],
     docValuesOnly: true,
+    range: PORT,
     description: 'source port after NAT',
   },
   {
@@ -412,6 +502,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'integer',
     aliases: ['nat_dport', 'ndp', 'dst_nat_port'],
     docValuesOnly: true,
+    range: PORT,
     description: 'destination port after NAT',
   },
   {
@@ -433,6 +524,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'short',
     aliases: ['icmp_type', 'icmptype'],
     docValuesOnly: true,
+    range: BYTE,
     description: 'ICMP type',
   },
   {
@@ -440,6 +532,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'short',
     aliases: ['icmp_code', 'icmpcode'],
     docValuesOnly: true,
+    range: BYTE,
     description: 'ICMP code',
   },
   {
@@ -454,6 +547,7 @@ export const FIELDS: readonly FieldDef[] = [
     name: 'network.application',
     type: 'keyword',
     aliases: ['service', 'svc'],
+    enriched: true,
     description: 'service name of the server port (IANA registry)',
   },
   {
@@ -461,18 +555,21 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['category', 'app_category'],
     docValuesOnly: true,
+    enriched: true,
     description: 'nDPI category of the L7 application',
   },
   {
     name: 'flow.src_net.name',
     type: 'keyword',
     aliases: ['src_net', 'src_net_name'],
+    enriched: true,
     description: "source's network (networks file)",
   },
   {
     name: 'flow.dst_net.name',
     type: 'keyword',
     aliases: ['dst_net', 'dst_net_name'],
+    enriched: true,
     description: "destination's network (networks file)",
   },
   {
@@ -480,6 +577,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['src_role'],
     docValuesOnly: true,
+    enriched: true,
     description: "role of the source's network",
   },
   {
@@ -487,6 +585,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['dst_role'],
     docValuesOnly: true,
+    enriched: true,
     description: "role of the destination's network",
   },
   {
@@ -494,6 +593,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['src_site'],
     docValuesOnly: true,
+    enriched: true,
     description: "site of the source's network",
   },
   {
@@ -501,6 +601,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['dst_site'],
     docValuesOnly: true,
+    enriched: true,
     description: "site of the destination's network",
   },
   {
@@ -508,6 +609,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['src_tenant'],
     docValuesOnly: true,
+    enriched: true,
     description: "tenant of the source's network",
   },
   {
@@ -515,6 +617,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['dst_tenant'],
     docValuesOnly: true,
+    enriched: true,
     description: "tenant of the destination's network",
   },
   {
@@ -522,6 +625,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['exporter_site'],
     docValuesOnly: true,
+    enriched: true,
     description: "exporter's site (networks file)",
   },
   {
@@ -529,6 +633,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['in_if_description'],
     docValuesOnly: true,
+    enriched: true,
     description: 'input interface description (networks file)',
   },
   {
@@ -536,6 +641,7 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'keyword',
     aliases: ['out_if_description'],
     docValuesOnly: true,
+    enriched: true,
     description: 'output interface description (networks file)',
   },
 ];
@@ -609,6 +715,13 @@ export function allFieldNames(): string[] {
 /** Fields that exist in the index mapping (everything not computed on read). */
 export function storedFields(): FieldDef[] {
   return FIELDS.filter((f) => f.computedFrom === undefined);
+}
+
+/** The catalogue's range of a field; a field without one is a programming error, met at module load. */
+export function rangeOf(name: string): readonly [number, number] {
+  const range = byName.get(name)?.range;
+  if (!range) throw new Error(`the field catalogue gives ${name} no range`);
+  return range;
 }
 
 /** Columns of the results table and of CSV export, in order. */

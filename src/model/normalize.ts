@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { communityHash, communityId } from './community-id';
+import { rangeOf } from './fields';
 import type { EndpointFields, FlowDoc, FlowRecord, IdentifiedFlow, InterfaceFields } from './flow';
 import { ianaNumber, transportName } from './protocols';
 
@@ -20,9 +21,18 @@ function checkCounter(field: string, v: number | undefined): number | undefined 
   return v;
 }
 
+// Value ranges come from the field catalogue, read once rather than per flow.
+const [PORT_MIN, PORT_MAX] = rangeOf('source.port');
+const IANA_MAX = rangeOf('network.iana_number')[1];
+const ICMP_TYPE_MAX = rangeOf('flow.icmp.type')[1];
+const ICMP_CODE_MAX = rangeOf('flow.icmp.code')[1];
+const VLAN_MAX = rangeOf('network.vlan.id')[1];
+const MPLS_MAX = rangeOf('flow.mpls.top_label')[1];
+
 function checkPort(field: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < 0 || v > 65535) throw bad(field, `${field} must be a port 0-65535, got ${v}`);
+  if (!Number.isInteger(v) || v < PORT_MIN || v > PORT_MAX)
+    throw bad(field, `${field} must be a port ${PORT_MIN}-${PORT_MAX}, got ${v}`);
   return v;
 }
 
@@ -69,7 +79,7 @@ export function ecsMac(field: string, v: string | undefined): string | undefined
 }
 
 function vlanId(field: string, v: number | undefined): { id: string } | undefined {
-  const id = checkUint(field, v, 4095);
+  const id = checkUint(field, v, VLAN_MAX);
   return id === undefined ? undefined : { id: String(id) };
 }
 
@@ -163,15 +173,15 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
 
   let iana = r.protocol;
   if (iana === undefined && r.transport !== undefined) iana = ianaNumber(r.transport);
-  if (iana !== undefined && (!Number.isInteger(iana) || iana < 0 || iana > 255))
-    throw bad('network.iana_number', `protocol must be 0-255, got ${iana}`);
+  if (iana !== undefined && (!Number.isInteger(iana) || iana < 0 || iana > IANA_MAX))
+    throw bad('network.iana_number', `protocol must be 0-${IANA_MAX}, got ${iana}`);
   const transport = iana !== undefined ? transportName(iana) : r.transport?.toLowerCase();
 
   const end = r.end !== undefined && r.end >= r.start ? r.end : undefined;
   const ipVersion = srcIp !== undefined ? ipVersionOf(srcIp) : dstIp !== undefined ? ipVersionOf(dstIp) : 0;
   const icmp = iana === 1 || iana === 58;
-  const icmpType = checkUint('flow.icmp.type', r.icmpType, 255);
-  const icmpCode = checkUint('flow.icmp.code', r.icmpCode, 255);
+  const icmpType = checkUint('flow.icmp.type', r.icmpType, ICMP_TYPE_MAX);
+  const icmpCode = checkUint('flow.icmp.code', r.icmpCode, ICMP_CODE_MAX);
   // Community ID hashes ICMP type and code where the ports would be (its specification, §ICMP).
   const cidSport = icmp && icmpType !== undefined ? icmpType : srcPort;
   const cidDport = icmp && icmpType !== undefined ? (icmpCode ?? 0) : dstPort;
@@ -242,9 +252,9 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
           : undefined,
       mpls:
         r.mplsLabel !== undefined
-          ? { top_label: checkUint('flow.mpls.top_label', r.mplsLabel, 0xfffff) as number }
+          ? { top_label: checkUint('flow.mpls.top_label', r.mplsLabel, MPLS_MAX) as number }
           : undefined,
-      end_reason: text(r.endReason),
+      end_reason: text(r.endReason?.toLowerCase()),
       vrf:
         r.ingressVrf !== undefined || r.egressVrf !== undefined
           ? compact({

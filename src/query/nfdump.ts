@@ -4,6 +4,7 @@ import { ianaNumber } from '../model/protocols';
 import type { Ast, Predicate, Test } from './ast';
 import { flagMask, valuesWithFlags } from './flags';
 import { MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH, MAX_VALUE_LENGTH } from './limits';
+import { expectEnd, syntax } from './parser';
 import { lookupField, parseIpOrCidr } from './values';
 
 /*
@@ -43,10 +44,6 @@ interface Tok {
 
 const PUNCT: Record<string, Kind> = { '(': 'lparen', ')': 'rparen', '[': 'lbracket', ']': 'rbracket', ',': 'comma' };
 const WORD_END = /[\s()[\],=<>!&|]/;
-
-function syntax(message: string, position: number): FlowdexError {
-  return new FlowdexError('QUERY_SYNTAX', message, { position });
-}
 
 function tokenize(text: string): Tok[] {
   const out: Tok[] = [];
@@ -199,14 +196,7 @@ class NfdumpParser {
     if (this.peek().kind === 'eof') return { kind: 'all' };
     const ast = this.orExpr();
     const t = this.peek();
-    if (t.kind !== 'eof') {
-      throw syntax(
-        t.kind === 'rparen'
-          ? `unmatched ")" at ${t.pos}`
-          : `expected "and", "or" or the end of the filter at ${t.pos}, got ${this.describe(t)}`,
-        t.pos,
-      );
-    }
+    expectEnd(t, this.describe(t), 'filter');
     return ast;
   }
 

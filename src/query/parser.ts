@@ -31,8 +31,19 @@ function describe(t: Token): string {
   return t.kind === 'string' ? 'a quoted string' : `"${t.value}"`;
 }
 
-function syntax(message: string, position: number): FlowdexError {
+export function syntax(message: string, position: number): FlowdexError {
   return new FlowdexError('QUERY_SYNTAX', message, { position });
+}
+
+/** Both front ends end alike: only the end may follow the expression, and a stray ")" is named as such. */
+export function expectEnd(t: { kind: string; pos: number }, found: string, what: 'query' | 'filter'): void {
+  if (t.kind === 'eof') return;
+  throw syntax(
+    t.kind === 'rparen'
+      ? `unmatched ")" at ${t.pos}`
+      : `expected "and", "or" or the end of the ${what} at ${t.pos}, got ${found}`,
+    t.pos,
+  );
 }
 
 const FIELD_NAME = /^[A-Za-z@_][\w.@]*$/;
@@ -65,14 +76,7 @@ class Parser {
     if (this.peek().kind === 'eof') return { kind: 'all' };
     const ast = this.orExpr();
     const t = this.peek();
-    if (t.kind !== 'eof') {
-      throw syntax(
-        t.kind === 'rparen'
-          ? `unmatched ")" at ${t.pos}`
-          : `expected "and", "or" or the end of the query at ${t.pos}, got ${describe(t)}`,
-        t.pos,
-      );
-    }
+    expectEnd(t, describe(t), 'query');
     return ast;
   }
 

@@ -6,21 +6,9 @@ import { ianaNumber, transportName } from '../model/protocols';
 import type { Test } from './ast';
 import type { Scalar } from './dsl';
 import { flagMask, valuesWithFlags } from './flags';
-import { MAX_VALUE_LENGTH, MAX_WILDCARD_LENGTH, MAX_WILDCARDS, own } from './limits';
+import { MAX_VALUE_LENGTH, MAX_WILDCARD_LENGTH, MAX_WILDCARDS } from './limits';
 import { parseTime } from './time';
 import { parseDurationNs, parseQuantity } from './units';
-
-/** Keyword fields whose stored values normalization lower-cases; values are lower-cased to match. */
-const LOWER_CASE_FIELDS = new Set([
-  'network.transport',
-  'network.protocol',
-  'network.type',
-  'network.direction',
-  'flow.end_reason',
-]);
-
-/** MAC fields are stored in the ECS form; `aa:bb:cc:dd:ee:ff` and `aabb.ccdd.eeff` are read as it. */
-const MAC_FIELDS = new Set(['source.mac', 'destination.mac']);
 
 const INT_LIMITS: Partial<Record<FieldType, [number, number]>> = {
   short: [-32768, 32767],
@@ -28,18 +16,6 @@ const INT_LIMITS: Partial<Record<FieldType, [number, number]>> = {
   long: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
   // OpenSearch refuses non-finite floats; beyond this a 32-bit float is infinite.
   float: [-3.4e38, 3.4e38],
-};
-
-/** Fields whose meaning is narrower than their storage type. */
-const FIELD_LIMITS: Record<string, [number, number]> = {
-  'source.port': [0, 65535],
-  'destination.port': [0, 65535],
-  'network.iana_number': [0, 255],
-  'source.nat.port': [0, 65535],
-  'destination.nat.port': [0, 65535],
-  'flow.icmp.type': [0, 255],
-  'flow.icmp.code': [0, 255],
-  'flow.mpls.top_label': [0, 1048575],
 };
 
 export type Comparison = '>' | '>=' | '<' | '<=';
@@ -196,7 +172,7 @@ function numericValue(raw: string, f: ResolvedField, pos: number): number {
   if (v === undefined || !Number.isFinite(v) || (def.type !== 'float' && !Number.isInteger(v))) {
     throw badValue(`"${raw}" is not ${UNIT_HELP[unit] ?? 'a number'} for ${f.name}`, f, pos);
   }
-  const limits = own(FIELD_LIMITS, def.name) ?? INT_LIMITS[def.type];
+  const limits = def.range ?? INT_LIMITS[def.type];
   if (limits && (v < limits[0] || v > limits[1])) {
     throw badValue(`${raw} is out of range for ${f.name} (${limits[0]} to ${limits[1]})`, f, pos);
   }
@@ -213,16 +189,13 @@ function keywordValue(raw: string, f: ResolvedField, pos = 0): Scalar {
   }
   // proto:6 means tcp: the stored transport is the name normalization derived from the number.
   if (def.name === 'network.transport' && /^\d+$/.test(raw)) return transportName(Number(raw));
-  if (
-    MAC_FIELDS.has(def.name) &&
-    /^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$|^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(raw)
-  ) {
+  if (def.form === 'mac' && /^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$|^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(raw)) {
     return raw
       .replace(/[:.-]/g, '')
       .toUpperCase()
       .replace(/(..)(?!$)/g, '$1-');
   }
-  return LOWER_CASE_FIELDS.has(def.name) ? raw.toLowerCase() : raw;
+  return def.form === 'lower' ? raw.toLowerCase() : raw;
 }
 
 function dateValue(raw: string, f: ResolvedField, pos: number, now: number): number {

@@ -1,8 +1,9 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { FlowdexError } from '../errors';
 import type { FlowdexConfig } from '../config';
 import { allOf, timeFilter } from '../query/compile';
 import type { CompositeKey, QueryDsl, TermsSource } from '../query/dsl';
-import { columnValue, groupKey, sourceName } from '../query/reports';
+import { groupKey, sourceName } from '../query/reports';
 import type { TimeRange } from '../model/time';
 import { formatInterval } from '../query/units';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
@@ -89,17 +90,6 @@ export function buildRequest(spec: RollupSpec, window: TimeRange, after?: Compos
   };
 }
 
-function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
-  if (path === '@timestamp') {
-    doc[path] = value;
-    return;
-  }
-  const parts = path.split('.');
-  let cur = doc;
-  for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
-  cur[parts[parts.length - 1] as string] = value;
-}
-
 function aggValue(b: BuildBucket, name: string): number | null {
   const v = b[name];
   return v !== null && typeof v === 'object' && 'value' in v && typeof v.value === 'number' ? v.value : null;
@@ -114,6 +104,48 @@ export interface GroupTotals {
   minStart: number | null;
 }
 
+/**
+ * Where a spec's documents put each value, worked out once per spec: documents are built for
+ * every group the stream or a rebuild writes, so paths are not split and group-key columns not
+ * looked up per document.
+ */
+interface DocLayout {
+  dims: string[][];
+  sums: string[][];
+  maxEnd: string[];
+  firstSeen: string[];
+  /** Per group key: its path and, per column, the positions of its fields among the dimensions. */
+  keys: { path: string[]; columns: number[][] }[];
+}
+
+const layouts = new WeakMap<RollupSpec, DocLayout>();
+
+function layoutOf(spec: RollupSpec): DocLayout {
+  let l = layouts.get(spec);
+  if (!l) {
+    const split = (f: string) => (f === '@timestamp' ? [f] : f.split('.'));
+    l = {
+      dims: spec.dimensions.map(split),
+      sums: SUM_FIELDS.map(split),
+      maxEnd: split(MAX_FIELDS[0]),
+      firstSeen: split(FIRST_SEEN_FIELD),
+      keys: groupKeysOf(spec).map((k) => ({
+        path: split(k.field),
+        columns: k.groupBy.map((g) => g.fields.map((f) => spec.dimensions.indexOf(f)).filter((i) => i >= 0)),
+      })),
+    };
+    layouts.set(spec, l);
+  }
+  return l;
+}
+
+function put(doc: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let cur = doc;
+  const last = path.length - 1;
+  for (let i = 0; i < last; i++) cur = (cur[path[i] as string] ??= {}) as Record<string, unknown>;
+  cur[path[last] as string] = value;
+}
+
 /** The rollup document of one group of a spec's bucket, and its deterministic id. Pure. */
 export function docOf(
   spec: RollupSpec,
@@ -121,17 +153,18 @@ export function docOf(
   dims: readonly (string | number | null)[],
   t: GroupTotals,
 ): { id: string; doc: Record<string, unknown> } {
+  const l = layoutOf(spec);
   const doc: Record<string, unknown> = { '@timestamp': bucket, [COUNT_FIELD]: t.flows };
-  const key: CompositeKey = {};
-  spec.dimensions.forEach((d, i) => {
+  for (let i = 0; i < l.dims.length; i++) {
     const v = dims[i] ?? null;
-    key[sourceName(d)] = v;
-    if (v !== null) setPath(doc, d, v);
-  });
-  SUM_FIELDS.forEach((f, i) => setPath(doc, f, t.sums[i] ?? 0));
-  for (const f of MAX_FIELDS) if (t.maxEnd !== null) setPath(doc, f, t.maxEnd);
-  if (t.minStart !== null) setPath(doc, FIRST_SEEN_FIELD, t.minStart);
-  for (const k of groupKeysOf(spec)) setPath(doc, k.field, groupKey(k.groupBy.map((g) => columnValue(g, key))));
+    if (v !== null) put(doc, l.dims[i] as string[], v);
+  }
+  for (let i = 0; i < l.sums.length; i++) put(doc, l.sums[i] as string[], t.sums[i] ?? 0);
+  if (t.maxEnd !== null) put(doc, l.maxEnd, t.maxEnd);
+  if (t.minStart !== null) put(doc, l.firstSeen, t.minStart);
+  // A column's value is its first field that has one (columnValue's rule).
+  for (const k of l.keys)
+    put(doc, k.path, groupKey(k.columns.map((c) => c.map((i) => dims[i] ?? null).find((v) => v !== null) ?? null)));
   return { id: rollupDocId(spec.name, bucket, dims), doc };
 }
 
@@ -161,20 +194,36 @@ export async function bulk(client: Client, lines: unknown[]): Promise<void> {
   const body = res.body as unknown as { errors?: boolean; items?: BulkItem[] };
   if (!body.errors) return;
   const failed = (body.items ?? []).map((i) => Object.values(i)[0]).find((r) => r?.error && r.status !== 404);
-  if (failed?.error)
-    throw new Error(`rollup bulk write refused: ${failed.error.type ?? ''}: ${failed.error.reason ?? ''}`);
+  if (failed?.error) {
+    const reason = `rollup bulk write refused: ${failed.error.type ?? ''}: ${failed.error.reason ?? ''}`;
+    // Pushed back (429) or blocked: the writes are idempotent (own ids), so the caller's retry may resend them all.
+    if (failed.status === 429 || failed.error.type === 'cluster_block_exception')
+      throw new FlowdexError('OPENSEARCH_BUSY', reason);
+    throw new Error(reason);
+  }
 }
 
 /** Creates monthly rollup indices with their spec's alias, once per run. */
 export class RollupIndices {
-  private readonly ready = new Set<string>();
+  private readonly ready = new Map<string, Promise<void>>();
   constructor(
     private readonly client: Client,
     private readonly prefix: string,
   ) {}
 
-  async ensure(spec: RollupSpec, index: string): Promise<void> {
-    if (this.ready.has(index)) return;
+  /** Resolves once the index exists with its alias and current mappings; asked again, the same answer. */
+  ensure(spec: RollupSpec, index: string): Promise<void> {
+    let p = this.ready.get(index);
+    if (!p) {
+      p = this.create(spec, index);
+      this.ready.set(index, p);
+      // A failure is not remembered: the caller's retry asks again.
+      p.catch(() => this.ready.delete(index));
+    }
+    return p;
+  }
+
+  private async create(spec: RollupSpec, index: string): Promise<void> {
     const exists = await this.client.indices.exists({ index });
     // Created by a concurrent run between the check and here: 400, already there with its alias.
     if (!exists.body)
@@ -185,7 +234,6 @@ export class RollupIndices {
     // An index created under an older template lacks newer fields (group keys): add them before
     // the documents that carry them are written. Adding fields is all a mapping update may do.
     else await this.client.indices.putMapping({ index, body: this.mappings() });
-    this.ready.add(index);
   }
 
   private templateMappings: Record<string, unknown> | undefined;

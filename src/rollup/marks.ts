@@ -1,6 +1,6 @@
-import os from 'node:os';
 import type { Client } from '@opensearch-project/opensearch';
 import { stateDocId, stateIndex } from '../store/indices';
+import { currentOwner, ownerAlive, type RunOwner } from '../store/run-owner';
 
 /** Marks are 15-minute buckets of flow start: every spec interval is a multiple or a divisor. */
 export const MARK_MS = 15 * 60_000;
@@ -13,29 +13,8 @@ export const MARK_MS = 15 * 60_000;
  * a run leaves behind (killed, failed, or `--no-rollup`) is rebuilt from raw flows by the next
  * `flowdex index` or `flowdex rollup`; buckets of a run still alive are left to it.
  */
-export interface MarkOwner {
-  pid: number;
-  host: string;
-  /** Epoch ms of the owner's last write. */
-  heartbeat: number;
-}
-
-/** A run on another host counts as gone when it has not written for this long. */
-const REMOTE_TIMEOUT_MS = 5 * 60_000;
-
-/** Whether the run that wrote marks may still write rollups for them. Older marks have no owner. */
-export function ownerAlive(owner: Partial<MarkOwner> | undefined, now: number, host = os.hostname()): boolean {
-  if (owner?.pid === undefined || owner.host === undefined) return false;
-  if (owner.host !== host) return now - (owner.heartbeat ?? 0) < REMOTE_TIMEOUT_MS;
-  if (owner.pid === process.pid) return true;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists under another user.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export type MarkOwner = RunOwner;
+export { ownerAlive };
 
 /** This run's marks document: written before flows are sent, shrunk as rollups catch up. */
 export class RunMarks {
@@ -93,9 +72,7 @@ export class RunMarks {
       await this.retry(() => this.client.delete({ index, id: this.id }, { ignore: [404] }));
       return;
     }
-    const owner: Partial<MarkOwner> = this.owned
-      ? { pid: process.pid, host: os.hostname(), heartbeat: Date.now() }
-      : {};
+    const owner: Partial<MarkOwner> = this.owned ? currentOwner() : {};
     await this.retry(() =>
       this.client.index({
         index,

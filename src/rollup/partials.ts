@@ -72,15 +72,44 @@ export interface GroupAgg {
 export interface OpenBucket {
   spec: RollupSpec;
   start: number;
-  groups: Map<string, GroupAgg>;
+  /** In order of their first flow. */
+  groups: GroupAgg[];
   marks: Set<number>;
+}
+
+/**
+ * A bucket's groups found by their dimension values, one Map level per dimension: a flow's
+ * group is found without building a key string (Map tells 80 from "80" and null apart).
+ */
+type GroupIndex = Map<string | number | null, GroupIndex | GroupAgg>;
+
+interface HeldBucket extends OpenBucket {
+  index: GroupIndex;
 }
 
 interface SpecState {
   spec: RollupSpec;
   dimIdx: number[];
-  filter?: { idx: number; values: ReadonlySet<string | number> };
-  buckets: Map<number, OpenBucket>;
+  filter?: { idx: number; values: ReadonlySet<string | number | null> };
+  buckets: Map<number, HeldBucket>;
+  /** The last bucket a flow went to: input in rough time order mostly hits it again. */
+  last: HeldBucket | undefined;
+  /**
+   * Summed from a finer spec's groups as its buckets leave, not per flow: the spec keeps a
+   * subset of the parent's dimensions (their positions in the parent's) over a multiple of its
+   * interval, so the totals are the same and each flow costs one group lookup fewer.
+   */
+  parent?: { state: SpecState; dimIdx: number[] };
+}
+
+/** Whether `fine`'s groups sum up to `coarse`'s exactly: same filter, every dimension, a dividing interval. */
+function derivable(coarse: RollupSpec, fine: RollupSpec): boolean {
+  return (
+    coarse !== fine &&
+    JSON.stringify(coarse.filter ?? null) === JSON.stringify(fine.filter ?? null) &&
+    coarse.intervalMs % fine.intervalMs === 0 &&
+    coarse.dimensions.every((d) => fine.dimensions.includes(d))
+  );
 }
 
 /**
@@ -95,15 +124,31 @@ export class RollupAggregator {
   newest = Number.NEGATIVE_INFINITY;
 
   constructor(specs: readonly RollupSpec[], fields: readonly string[]) {
-    this.states = specs.map((spec) => ({
+    const states: SpecState[] = specs.map((spec) => ({
       spec,
       dimIdx: spec.dimensions.map((d) => fields.indexOf(d)),
       ...(spec.filter
         ? { filter: { idx: fields.indexOf(spec.filter.field), values: new Set(spec.filter.values) } }
         : {}),
       buckets: new Map(),
+      last: undefined,
     }));
+    // Parents are specs nothing else derives into (derivability is transitive, so every
+    // derivable spec has one); the narrowest is the cheapest to sum from.
+    const bases = states.filter((s) => !specs.some((o) => derivable(s.spec, o)));
+    for (const s of states) {
+      if (bases.includes(s)) continue;
+      const p = bases
+        .filter((b) => derivable(s.spec, b.spec))
+        .sort((a, b) => a.spec.dimensions.length - b.spec.dimensions.length)[0] as SpecState;
+      s.parent = { state: p, dimIdx: s.spec.dimensions.map((d) => p.spec.dimensions.indexOf(d)) };
+    }
+    // Parents first: taking a parent's buckets fills its children's.
+    this.states = [...bases, ...states.filter((s) => s.parent)];
+    this.bases = bases;
   }
+
+  private readonly bases: SpecState[];
 
   /** Groups held over every spec and bucket. */
   get groups(): number {
@@ -113,24 +158,70 @@ export class RollupAggregator {
   add(f: FlowFacts): void {
     if (f.ts > this.newest) this.newest = f.ts;
     const mark = alignDown(f.ts, MARK_MS);
-    for (const s of this.states) {
-      if (s.filter && !s.filter.values.has(f.values[s.filter.idx] as string | number)) continue;
-      const start = alignDown(f.ts, s.spec.intervalMs);
-      let b = s.buckets.get(start);
-      if (!b) s.buckets.set(start, (b = { spec: s.spec, start, groups: new Map(), marks: new Set() }));
+    const values = f.values;
+    for (const s of this.bases) {
+      if (s.filter && !s.filter.values.has(values[s.filter.idx] ?? null)) continue;
+      const b = this.bucketOf(s, alignDown(f.ts, s.spec.intervalMs));
       b.marks.add(mark);
-      const dims = s.dimIdx.map((i) => f.values[i] ?? null);
-      const key = JSON.stringify(dims);
-      let g = b.groups.get(key);
-      if (!g) {
-        b.groups.set(key, (g = { dims, flows: 0, sums: SUM_FIELDS.map(() => 0), maxEnd: null, minStart: f.ts }));
-        this.held++;
-      }
+      const g = this.groupOf(b, s.dimIdx, values, f.ts);
       g.flows++;
-      for (let i = 0; i < f.sums.length; i++) g.sums[i] = (g.sums[i] as number) + (f.sums[i] as number);
+      const sums = g.sums;
+      for (let i = 0; i < sums.length; i++) sums[i] = (sums[i] as number) + (f.sums[i] as number);
       if (f.end !== null && (g.maxEnd === null || f.end > g.maxEnd)) g.maxEnd = f.end;
       if (f.ts < g.minStart) g.minStart = f.ts;
     }
+  }
+
+  private bucketOf(s: SpecState, start: number): HeldBucket {
+    let b = s.last;
+    if (b?.start !== start) {
+      b = s.buckets.get(start);
+      if (!b) s.buckets.set(start, (b = { spec: s.spec, start, groups: [], marks: new Set(), index: new Map() }));
+      s.last = b;
+    }
+    return b;
+  }
+
+  /** Adds a parent's bucket, leaving now, to the buckets of the specs summed from it. */
+  private feed(parent: SpecState, from: OpenBucket): void {
+    for (const s of this.states) {
+      if (s.parent?.state !== parent) continue;
+      const b = this.bucketOf(s, alignDown(from.start, s.spec.intervalMs));
+      for (const m of from.marks) b.marks.add(m);
+      for (const pg of from.groups) {
+        const g = this.groupOf(b, s.parent.dimIdx, pg.dims, pg.minStart);
+        g.flows += pg.flows;
+        for (let i = 0; i < g.sums.length; i++) g.sums[i] = (g.sums[i] as number) + (pg.sums[i] as number);
+        if (pg.maxEnd !== null && (g.maxEnd === null || pg.maxEnd > g.maxEnd)) g.maxEnd = pg.maxEnd;
+        if (pg.minStart < g.minStart) g.minStart = pg.minStart;
+      }
+    }
+  }
+
+  private groupOf(b: HeldBucket, dimIdx: readonly number[], values: FlowFacts['values'], ts: number): GroupAgg {
+    let level = b.index;
+    const last = dimIdx.length - 1;
+    for (let d = 0; d < last; d++) {
+      const v = values[dimIdx[d] as number] ?? null;
+      let next = level.get(v) as GroupIndex | undefined;
+      if (!next) level.set(v, (next = new Map()));
+      level = next;
+    }
+    const v = values[dimIdx[last] as number] ?? null;
+    let g = level.get(v) as GroupAgg | undefined;
+    if (!g) {
+      g = {
+        dims: dimIdx.map((i) => values[i] ?? null),
+        flows: 0,
+        sums: SUM_FIELDS.map(() => 0),
+        maxEnd: null,
+        minStart: ts,
+      };
+      level.set(v, g);
+      b.groups.push(g);
+      this.held++;
+    }
+    return g;
   }
 
   /** Buckets that ended at least `graceMs` before the newest flow: later flows are unlikely to reach them. */
@@ -147,6 +238,9 @@ export class RollupAggregator {
     const s = this.states.find((x) => x.spec === spec);
     let min: number | undefined;
     for (const start of s?.buckets.keys() ?? []) if (min === undefined || start < min) min = start;
+    // Flows still in the parent's buckets are this spec's too.
+    const p = s?.parent && this.oldestHeld(s.parent.state.spec);
+    if (p !== undefined && s) min = Math.min(min ?? Infinity, alignDown(p, s.spec.intervalMs));
     return min;
   }
 
@@ -163,8 +257,11 @@ export class RollupAggregator {
       for (const [start, b] of s.buckets) {
         if (!pick(b)) continue;
         s.buckets.delete(start);
-        this.held -= b.groups.size;
-        out.push(b);
+        if (s.last === b) s.last = undefined;
+        this.held -= b.groups.length;
+        const leaving = { spec: b.spec, start: b.start, groups: b.groups, marks: b.marks };
+        this.feed(s, leaving);
+        out.push(leaving);
       }
     }
     return out;

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FlowdexError } from '../errors';
+import { backoffDelay } from '../store/backoff';
 import { allFlowIndices, flowIndexHead } from '../store/indices';
 import { alignDown } from './buckets';
 import { bulk, docOf, RollupIndices, updateRollups } from './builder';
@@ -32,6 +35,14 @@ const DEFAULTS = { flushEveryMs: 10_000, graceMs: 5 * 60_000, maxGroups: 500_000
 
 /** Documents per rollup bulk request. */
 const WRITE_BATCH = 5000;
+/** Rollup bulk requests in flight: the node indexes two at once on two cores. */
+const WRITE_WORKERS = 2;
+
+interface Create {
+  index: string;
+  id: string;
+  doc: Record<string, unknown>;
+}
 
 /** What the indexer needs to know of a document to keep rollups: its facts and its mark. */
 export interface StreamDoc {
@@ -56,7 +67,8 @@ export class RollupStream {
   private readonly inflight = new Map<number, number>();
   private readonly written = new Map<string, { from: number; to: number }>();
   private writes: Promise<void> = Promise.resolve();
-  private failure: { error: unknown } | undefined;
+  /** Why rollups stopped being written: the run goes on, keeping only marks for the repair. */
+  private failure: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private lastHeld = -1;
@@ -117,13 +129,18 @@ export class RollupStream {
       ).body;
       if (dirty.length > 0 || (stale && rawExists)) {
         await retry(() => bulksSettled(client, cfg.prefix, o.log));
-        const r = await updateRollups(client, cfg, {
-          specs: stream.specs === ROLLUP_SPECS ? undefined : stream.specs,
-          log: o.log,
-        });
-        o.log?.(
-          `rollups repaired from raw flows before indexing (${r.specs.reduce((n, s) => n + s.windows, 0)} windows, ${r.took_ms} ms)`,
-        );
+        try {
+          const r = await retry(() =>
+            updateRollups(client, cfg, { specs: stream.specs === ROLLUP_SPECS ? undefined : stream.specs, log: o.log }),
+          );
+          o.log?.(
+            `rollups repaired from raw flows before indexing (${r.specs.reduce((n, s) => n + s.windows, 0)} windows, ${r.took_ms} ms)`,
+          );
+        } catch (e) {
+          // The stream only adds to rollups that are right; without the repair it keeps marks only.
+          stream.fail(e, 'repairing rollups before indexing');
+          return stream;
+        }
       }
       stream.timer = setInterval(() => stream.flush('closed'), stream.o.flushEveryMs);
       stream.timer.unref();
@@ -138,7 +155,6 @@ export class RollupStream {
 
   /** Records the marks of a request's documents; resolves once they are stored. */
   async beforeSend(docs: readonly StreamDoc[]): Promise<void> {
-    this.throwIfFailed();
     const marks = new Set<number>();
     for (const d of docs) {
       const m = alignDown(d.ts, MARK_MS);
@@ -159,7 +175,7 @@ export class RollupStream {
   }
 
   created(d: StreamDoc): void {
-    if (d.facts) this.aggregator.add(d.facts);
+    if (d.facts && this.failure === undefined) this.aggregator.add(d.facts);
   }
 
   /** A request's outcomes are accounted: its created flows are held, the rest needs nothing. */
@@ -173,24 +189,46 @@ export class RollupStream {
     if (!this.o.marksOnly && this.aggregator.groups >= this.o.maxGroups) this.flush('all');
   }
 
-  /** Writes everything held, brings watermarks forward and drops this run's marks. */
-  async finish(): Promise<void> {
+  /**
+   * Writes everything held, brings watermarks forward and drops this run's marks. When rollups
+   * could not be written, the marks are handed to the repair instead and the reason returned:
+   * every flow is indexed all the same, and `flowdex rollup` (or the next run) builds the buckets.
+   */
+  async finish(): Promise<{ incomplete?: string }> {
     if (this.timer) clearInterval(this.timer);
-    if (this.o.marksOnly) return this.release();
+    if (this.o.marksOnly) {
+      await this.release();
+      return {};
+    }
     this.flush('all');
     await this.writes;
-    this.throwIfFailed();
+    if (this.failure !== undefined) {
+      await this.release();
+      return { incomplete: this.failure };
+    }
     this.o.log?.(
       `rollups: ${this.docs} documents written (${this.partials} partial) in ${Math.round(this.writeMs)} ms`,
     );
+    return {};
   }
 
-  private throwIfFailed(): void {
-    if (this.failure) throw this.failure.error;
+  /**
+   * Stops writing rollups for the rest of the run (OpenSearch refused them beyond the retries):
+   * what is held is dropped, and the marks recorded from now on are never settled, so the
+   * repair rebuilds every bucket this run touched.
+   */
+  private fail(e: unknown, stage: string): void {
+    if (this.failure !== undefined) return;
+    const reason = `${stage}: ${e instanceof Error ? e.message : String(e)}`;
+    this.failure = reason;
+    if (this.timer) clearInterval(this.timer);
+    this.aggregator.takeAll();
+    this.o.log?.(`rollups not kept for the rest of this run (${reason}); \`flowdex rollup\` builds them later`);
   }
 
   /** Queues a write of the closed (or all) buckets; writes run one at a time, in order. */
   private flush(which: 'closed' | 'all'): void {
+    if (this.failure !== undefined) return;
     const buckets = which === 'all' ? this.aggregator.takeAll() : this.aggregator.closed(this.o.graceMs);
     // Nothing to write and nothing new held since the last look: the watermarks are right.
     const held = this.aggregator.groups;
@@ -200,10 +238,8 @@ export class RollupStream {
     const queued = new Set(buckets.flatMap((b) => [...b.marks]));
     this.queued.push(queued);
     this.writes = this.writes
-      .then(() => (this.failure ? undefined : this.write(buckets, queued)))
-      .catch((error: unknown) => {
-        this.failure ??= { error };
-      });
+      .then(() => (this.failure !== undefined ? undefined : this.write(buckets, queued)))
+      .catch((error: unknown) => this.fail(error, 'writing rollups'));
   }
 
   private async write(buckets: readonly OpenBucket[], queued: ReadonlySet<number>): Promise<void> {
@@ -220,16 +256,19 @@ export class RollupStream {
   }
 
   private async writeBuckets(buckets: readonly OpenBucket[]): Promise<void> {
-    const creates: { spec: RollupSpec; index: string; id: string; doc: Record<string, unknown> }[] = [];
+    const creates: Create[] = [];
+    const indexOf = (b: OpenBucket) => rollupIndexFor(this.cfg.prefix, b.spec, b.start);
+    // New monthly indices are created together: the node batches their cluster-state updates.
+    const needed = new Map(buckets.map((b) => [indexOf(b), b.spec]));
+    await Promise.all([...needed].map(([index, spec]) => this.retry(() => this.indices.ensure(spec, index))));
     for (const b of buckets) {
-      const index = rollupIndexFor(this.cfg.prefix, b.spec, b.start);
-      await this.retry(() => this.indices.ensure(b.spec, index));
+      const index = indexOf(b);
       const added = this.unreported.get(b.spec.name) ?? { docs: 0, flows: 0 };
-      for (const g of b.groups.values()) {
-        creates.push({ spec: b.spec, index, ...docOf(b.spec, b.start, g.dims, g) });
+      for (const g of b.groups) {
+        creates.push({ index, ...docOf(b.spec, b.start, g.dims, g) });
         added.flows += g.flows;
       }
-      added.docs += b.groups.size;
+      added.docs += b.groups.length;
       this.unreported.set(b.spec.name, added);
       const span = this.written.get(b.spec.name);
       this.written.set(b.spec.name, {
@@ -237,24 +276,31 @@ export class RollupStream {
         to: Math.max(span?.to ?? 0, b.start + b.spec.intervalMs),
       });
     }
-    for (let i = 0; i < creates.length; i += WRITE_BATCH) {
-      const chunk = creates.slice(i, i + WRITE_BATCH);
-      const taken = await this.retry(() => createAll(this.client, chunk));
-      // The group already has a document (an earlier write or run): this one gets an id of its own.
-      const again = chunk.filter((_, j) => taken[j]);
-      if (again.length > 0) {
-        const run = `${this.marks.runId}.${++this.seq}`;
-        await this.retry(() =>
-          bulk(
-            this.client,
-            again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc]),
-          ),
-        );
-        this.partials += again.length;
-      }
-      this.docs += chunk.length;
-    }
+    const chunks: Create[][] = [];
+    for (let i = 0; i < creates.length; i += WRITE_BATCH) chunks.push(creates.slice(i, i + WRITE_BATCH));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let c = chunks[next++]; c !== undefined; c = chunks[next++]) await this.writeChunk(c);
+    };
+    await Promise.all(Array.from({ length: WRITE_WORKERS }, worker));
     await this.advanceWatermarks(new Set(buckets.map((b) => b.spec.name)));
+  }
+
+  private async writeChunk(chunk: readonly Create[]): Promise<void> {
+    const taken = await this.retry(() => createAll(this.client, chunk));
+    // The group already has a document (an earlier write or run): this one gets an id of its own.
+    const again = chunk.filter((_, j) => taken[j]);
+    if (again.length > 0) {
+      const run = `${this.marks.runId}.${++this.seq}`;
+      await this.retry(() =>
+        bulk(
+          this.client,
+          again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc]),
+        ),
+      );
+      this.partials += again.length;
+    }
+    this.docs += chunk.length;
   }
 
   /**
@@ -343,21 +389,46 @@ export function coveredRange(
   return { from, to: oldestHeld === undefined ? to : Math.max(from, Math.min(to, oldestHeld)) };
 }
 
-/** `create` under each group's own id; true where the id was taken (409). Other refusals throw. */
+/** Rounds of resending documents a rollup `create` had pushed back (429, a block) before giving up. */
+const CREATE_ROUNDS = 10;
+
+/**
+ * `create` under each group's own id; true where the id was taken (409). Documents pushed back
+ * are sent again on their own (resending the whole request would find its own creates taken);
+ * other refusals throw.
+ */
 async function createAll(
   client: Client,
   docs: readonly { index: string; id: string; doc: Record<string, unknown> }[],
 ): Promise<boolean[]> {
-  const res = await client.bulk({ body: docs.flatMap((d) => [{ create: { _index: d.index, _id: d.id } }, d.doc]) });
-  const body = res.body as unknown as {
-    errors?: boolean;
-    items?: Record<string, { status?: number; error?: { type?: string; reason?: string } }>[];
-  };
-  if (!body.errors) return docs.map(() => false);
-  return docs.map((_, i) => {
-    const r = Object.values(body.items?.[i] ?? {})[0];
-    if (r?.status === 409) return true;
-    if (r?.error) throw new Error(`rollup write refused: ${r.error.type ?? ''}: ${r.error.reason ?? ''}`);
-    return false;
-  });
+  const taken = docs.map(() => false);
+  let pending = docs.map((_, i) => i);
+  for (let round = 0; pending.length > 0; round++) {
+    if (round > 0) await sleep(backoffDelay(round - 1, { baseMs: 200 }));
+    const res = await client.bulk({
+      body: pending.flatMap((i) => {
+        const d = docs[i] as (typeof docs)[number];
+        return [{ create: { _index: d.index, _id: d.id } }, d.doc];
+      }),
+    });
+    const body = res.body as unknown as {
+      errors?: boolean;
+      items?: Record<string, { status?: number; error?: { type?: string; reason?: string } }>[];
+    };
+    if (!body.errors) return taken;
+    const again: number[] = [];
+    let reason = '';
+    pending.forEach((docIndex, j) => {
+      const r = Object.values(body.items?.[j] ?? {})[0];
+      if (r?.status === 409) taken[docIndex] = true;
+      else if (r?.status === 429 || r?.error?.type === 'cluster_block_exception') {
+        again.push(docIndex);
+        reason ||= `${r.error?.type ?? ''}: ${r.error?.reason ?? ''}`;
+      } else if (r?.error) throw new Error(`rollup write refused: ${r.error.type ?? ''}: ${r.error.reason ?? ''}`);
+    });
+    if (again.length > 0 && round + 1 >= CREATE_ROUNDS)
+      throw new FlowdexError('OPENSEARCH_ERROR', `rollup writes kept being pushed back (${reason})`);
+    pending = again;
+  }
+  return taken;
 }

@@ -10,6 +10,7 @@ import { redactUrl, type FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { currentScope } from './deadline';
 import { nodeUrl } from './local-node';
+import { restoreAbandoned, type RestoreReport } from './refresh';
 
 /** The URL flowdex talks to: OPENSEARCH_URL, else the local node's. */
 export function clusterUrl(cfg: FlowdexConfig): string {
@@ -210,24 +211,33 @@ export interface ClusterInfo {
   distribution: string;
 }
 
-/** Connects and checks the cluster answers; the first call of every command that needs OpenSearch. */
-export async function connect(cfg: FlowdexConfig): Promise<{ client: Client; info: ClusterInfo }> {
+/**
+ * Connects and checks the cluster answers; the first call of every command that needs OpenSearch.
+ * It also turns refresh back on where an indexer that is gone left it off (store/refresh), so
+ * whatever command runs next makes those flows searchable; a failure there is reported, not thrown.
+ */
+export async function connect(
+  cfg: FlowdexConfig,
+): Promise<{ client: Client; info: ClusterInfo; refresh: RestoreReport }> {
   const client = createClient(cfg);
+  let info: ClusterInfo;
   try {
     const res = await client.info();
     const v = res.body.version as { number: string; distribution?: string };
-    return {
-      client,
-      info: {
-        version: v.number,
-        major: Number(v.number.split('.')[0]),
-        distribution: v.distribution ?? 'elasticsearch',
-      },
+    info = {
+      version: v.number,
+      major: Number(v.number.split('.')[0]),
+      distribution: v.distribution ?? 'elasticsearch',
     };
   } catch (e) {
     await client.close().catch(() => {});
     throw toFlowdexError(e, cfg, 'connect');
   }
+  const refresh = await restoreAbandoned(client, cfg.prefix).catch((e: unknown): RestoreReport => ({
+    restored: [],
+    failed: [{ index: `${cfg.prefix}flows-*`, reason: toFlowdexError(e, cfg, 'refresh check').message }],
+  }));
+  return { client, info, refresh };
 }
 
 const majors = new WeakMap<Client, Promise<number>>();

@@ -177,9 +177,12 @@ export function fixedIndices(prefix: string): string[] {
 /**
  * The kinds of document in `<prefix>state`: rollup watermarks (key: spec), dirty buckets (key:
  * `YYYY.MM.DD`), follow checkpoints (key: `<dir>:<file name>`), the collector's templates (key:
- * scope) and stats (key: collector name), and each monitor's evaluation cursor (key: monitor slug).
+ * scope) and stats (key: collector name), each monitor's evaluation cursor (key: monitor slug), and
+ * the daily indices a run turned refresh off on (key: `run:<run id>`, or `restored` for the last
+ * repair of a run that ended without turning it back on).
  */
-export type StateKind = 'rollup' | 'dirty' | 'follow' | 'collector-templates' | 'collector' | 'alert-cursor';
+export type StateKind =
+  'rollup' | 'dirty' | 'follow' | 'collector-templates' | 'collector' | 'alert-cursor' | 'refresh';
 
 /** `<kind>:<key>`, the id of a state document. */
 export function stateDocId(kind: StateKind, key: string): string {
@@ -193,6 +196,7 @@ const STATE_KINDS: readonly StateKind[] = [
   'collector-templates',
   'collector',
   'alert-cursor',
+  'refresh',
 ];
 
 /** Kind and key of a state document id, or undefined for an id of no known kind. */

@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from './client';
 import { allFlowIndices, isDailyIndex, monthOfRollupIndex, stateIndex } from './indices';
+import { refreshStatus, restoreAbandoned, type RefreshStatus } from './refresh';
 
 export interface IndexStatus {
   index: string;
@@ -39,6 +40,8 @@ export interface ClusterStatus {
   prefix: string;
   indices: IndexStatus[];
   rollups: RollupStatus[];
+  /** Daily indices with refresh off (a load running, or one that ended without turning it back on), and the last repair. */
+  refresh: RefreshStatus;
   took_ms: number;
 }
 
@@ -66,9 +69,11 @@ function isoOrNull(v: string | number | undefined): string | null {
 export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise<ClusterStatus> {
   const started = Date.now();
   try {
+    // A long-running explorer repairs what an indexer that is gone left, as every command does at start.
+    await restoreAbandoned(client, cfg.prefix).catch(() => undefined);
     // Dirty marks are written without a refresh; the count must see them.
     await client.indices.refresh({ index: stateIndex(cfg.prefix) }, { ignore: [404] });
-    const [info, health, cat, state, newest] = await Promise.all([
+    const [info, health, cat, state, newest, refresh] = await Promise.all([
       client.info(),
       client.cluster.health({}),
       client.cat.indices(
@@ -91,6 +96,7 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
         } as Parameters<Client['search']>[0],
         { ignore: [404] },
       ),
+      refreshStatus(client, cfg.prefix),
     ]);
     const version = info.body.version as { number: string; distribution?: string };
     const h = health.body as { cluster_name: string; status: string; number_of_nodes: number };
@@ -141,6 +147,7 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
       prefix: cfg.prefix,
       indices,
       rollups,
+      refresh,
       took_ms: Date.now() - started,
     };
   } catch (e) {

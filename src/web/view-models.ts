@@ -37,19 +37,6 @@ export function addressOf(end: FlowDoc['source']): string {
   return end.ip ?? end.address ?? '';
 }
 
-const LABELS: Record<string, string> = {
-  '@timestamp': 'Time',
-  'event.duration': 'Duration',
-  'source.ip': 'Source',
-  'destination.ip': 'Destination',
-  'source.port': 'Src port',
-  'destination.port': 'Dst port',
-  'network.bytes': 'Bytes',
-  'network.packets': 'Packets',
-  'network.transport': 'Transport',
-  'network.protocol': 'App',
-};
-
 /** Country and AS of one end, shown beside its address (` · US · AS15169 Google LLC`); empty when not enriched. */
 export function endpointTag(end: FlowDoc['source']): string {
   const parts = [
@@ -70,7 +57,7 @@ export function tableCellText(f: FieldDef, doc: FlowDoc): string {
 }
 
 export function columnLabel(f: FieldDef): string {
-  return LABELS[f.name] ?? f.name;
+  return f.label ?? f.name;
 }
 
 /** One table cell, formatted by the field's type and unit. */

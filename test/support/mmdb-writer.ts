@@ -92,6 +92,16 @@ interface Node {
 }
 
 /** Builds an MMDB file holding the entries (more specific networks may sit inside larger ones). */
+/** A city record the enrichment tests share: 81.2.69.0/24 in London. */
+export const LONDON: MmdbEntry = {
+  network: '81.2.69.0/24',
+  data: {
+    country: { iso_code: 'GB' },
+    city: { names: { en: 'London' } },
+    location: { latitude: 51.5142, longitude: -0.0931 },
+  },
+};
+
 export function writeMmdb(entries: readonly MmdbEntry[], databaseType = 'flowdex-test'): Buffer {
   // Data section: each entry's record once; records are addressed by their offset.
   const records: Buffer[] = [];

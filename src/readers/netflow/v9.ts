@@ -31,22 +31,26 @@ export function decodeV9(buf: Buffer, origin: Origin, cache: TemplateCache, sink
       return;
     }
     const end = o + len;
-    if (id === 0) templates(buf, o + 4, end, scope, cache, sink, origin);
-    else if (id === 1) optionTemplates(buf, o + 4, end, scope, cache, sink, origin);
+    const set: FlowSet = { buf, start: o + 4, end, scope, cache, sink, origin };
+    if (id === 0) templates(set);
+    else if (id === 1) optionTemplates(set);
     else if (id >= 256) cache.dataSet(scope, id, buf, o + 4, end, header, origin, sink);
     o = end;
   }
 }
 
-function templates(
-  buf: Buffer,
-  start: number,
-  end: number,
-  scope: string,
-  cache: TemplateCache,
-  sink: Sink,
-  origin: Origin,
-): void {
+/** A template or options-template flowset: its bytes and where its templates go. */
+interface FlowSet {
+  buf: Buffer;
+  start: number;
+  end: number;
+  scope: string;
+  cache: TemplateCache;
+  sink: Sink;
+  origin: Origin;
+}
+
+function templates({ buf, start, end, scope, cache, sink, origin }: FlowSet): void {
   let o = start;
   while (o + 4 <= end) {
     const id = buf.readUInt16BE(o);
@@ -66,15 +70,7 @@ function templates(
   }
 }
 
-function optionTemplates(
-  buf: Buffer,
-  start: number,
-  end: number,
-  scope: string,
-  cache: TemplateCache,
-  sink: Sink,
-  origin: Origin,
-): void {
+function optionTemplates({ buf, start, end, scope, cache, sink, origin }: FlowSet): void {
   let o = start;
   while (o + 6 <= end) {
     const id = buf.readUInt16BE(o);

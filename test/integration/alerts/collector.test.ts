@@ -45,6 +45,7 @@ function exporter(
     duplicates: 0,
     rejected: 0,
     templates: 2,
+    held_sets: 0,
     sequence: { lost, reordered: 0, resets: 0, streams: 1 },
     bad: noTemplate ? { 'no template': noTemplate } : {},
   };

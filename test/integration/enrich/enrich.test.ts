@@ -5,7 +5,7 @@ import path from 'node:path';
 import { runReport } from '../../../src/report/run-report';
 import { searchFlows } from '../../../src/report/search';
 import { CLI, testCluster } from '../../support/opensearch';
-import { writeMmdb } from '../../support/mmdb-writer';
+import { LONDON, writeMmdb } from '../../support/mmdb-writer';
 
 const tc = testCluster(__filename);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-enrich-it-'));
@@ -50,19 +50,7 @@ function line(
 }
 
 beforeAll(() => {
-  writeFileSync(
-    city,
-    writeMmdb([
-      {
-        network: '81.2.69.0/24',
-        data: {
-          country: { iso_code: 'GB' },
-          city: { names: { en: 'London' } },
-          location: { latitude: 51.5142, longitude: -0.0931 },
-        },
-      },
-    ]),
-  );
+  writeFileSync(city, writeMmdb([LONDON]));
   writeFileSync(
     networks,
     'networks:\n  10.1.0.0/16: { name: office, role: users, site: hq }\nexporters:\n  192.0.2.1: { name: edge1, interfaces: { 1: ge-0/0/1, 2: ge-0/0/2 } }\n',

@@ -7,7 +7,7 @@ import { Enrichment } from '../../../src/enrich/pipeline';
 import { ndpiCategory, serviceName } from '../../../src/enrich/services';
 import type { FlowDoc } from '../../../src/model/flow';
 import { normalize } from '../../../src/model/normalize';
-import { writeMmdb } from '../../support/mmdb-writer';
+import { LONDON, writeMmdb } from '../../support/mmdb-writer';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-enrich-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,14 +32,7 @@ const asnFile = path.join(dir, 'asn.mmdb');
 writeFileSync(
   geoFile,
   writeMmdb([
-    {
-      network: '81.2.69.0/24',
-      data: {
-        country: { iso_code: 'GB' },
-        city: { names: { en: 'London' } },
-        location: { latitude: 51.5142, longitude: -0.0931 },
-      },
-    },
+    LONDON,
     {
       network: '2a02:cf40::/29',
       data: {

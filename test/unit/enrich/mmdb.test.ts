@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MmdbFile, asOf, geoOf } from '../../../src/enrich/mmdb';
-import { MmdbDouble, writeMmdb } from '../../support/mmdb-writer';
+import { LONDON, MmdbDouble, writeMmdb } from '../../support/mmdb-writer';
 
 describe('MMDB files (fixtures written by test/support/mmdb-writer)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-mmdb-'));
@@ -12,14 +12,7 @@ describe('MMDB files (fixtures written by test/support/mmdb-writer)', () => {
   writeFileSync(
     city,
     writeMmdb([
-      {
-        network: '81.2.69.0/24',
-        data: {
-          country: { iso_code: 'GB' },
-          city: { names: { en: 'London' } },
-          location: { latitude: 51.5142, longitude: -0.0931 },
-        },
-      },
+      LONDON,
       {
         network: '81.2.69.160/27',
         data: {

@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@opensearch-project/opensearch';
+import { allFlowIndices, stateDocId, stateIndex } from './indices';
+import { currentOwner, ownerAlive, type RunOwner } from './run-owner';
+
+/**
+ * Refresh turned off during a load must come back however the load ends. A run records each daily
+ * index before it turns refresh off on it (`<prefix>state`, id `refresh:run:<run id>`, data
+ * `{indices: {name: interval to restore | null}, pid, host, heartbeat}`) and deletes the record
+ * once it has turned refresh back on. A record whose run is gone (killed, crashed, the node lost
+ * the restore) marks indices every later flowdex command puts back (`restoreAbandoned`).
+ */
+
+/** The interval `-1` stands for "refresh off". */
+export const REFRESH_OFF = '-1';
+
+/** Rewrite a live run's record at least this often, so runs on other hosts see it alive. */
+const HEARTBEAT_MS = 60_000;
+
+interface RecordData extends Partial<RunOwner> {
+  /** Index → refresh interval to restore (null: the default). */
+  indices?: Record<string, string | null>;
+  started?: string;
+}
+
+interface RecordSource {
+  kind?: string;
+  key?: string;
+  updated?: string;
+  data?: RecordData & { at?: string; runs?: Partial<RunOwner>[] };
+}
+
+interface Hit {
+  _id: string;
+  _source?: RecordSource;
+  _seq_no?: number;
+  _primary_term?: number;
+}
+
+/** One run's record of the indices it turned refresh off on. */
+export class RelaxedRecord {
+  private readonly indices: Record<string, string | null> = {};
+  private readonly started = new Date().toISOString();
+  private lastWrite = 0;
+  private chain: Promise<void> = Promise.resolve();
+  readonly id = stateDocId('refresh', `run:${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`);
+
+  constructor(
+    private readonly client: Client,
+    private readonly prefix: string,
+  ) {}
+
+  /** Resolves once `index` is recorded: only then may its refresh be turned off. */
+  add(index: string, restoreTo: string | null): Promise<void> {
+    this.indices[index] = restoreTo;
+    return this.write();
+  }
+
+  /** Keeps a long run visibly alive to other hosts. */
+  heartbeat(): Promise<void> {
+    if (Object.keys(this.indices).length === 0 || Date.now() - this.lastWrite < HEARTBEAT_MS) return this.chain;
+    return this.write();
+  }
+
+  /** Every recorded index is restored: the record goes. */
+  async clear(): Promise<void> {
+    this.chain = this.chain
+      .catch(() => undefined)
+      .then(async () => {
+        await this.client.delete({ index: stateIndex(this.prefix), id: this.id, refresh: true }, { ignore: [404] });
+      });
+    await this.chain;
+  }
+
+  private write(): Promise<void> {
+    const body: RecordSource = {
+      kind: 'refresh',
+      key: this.id,
+      updated: new Date().toISOString(),
+      data: { indices: { ...this.indices }, started: this.started, ...currentOwner() },
+    };
+    this.lastWrite = Date.now();
+    // Refreshed, so that a command starting a moment later sees the record before the setting.
+    // A failed write must not fail the retries after it.
+    this.chain = this.chain
+      .catch(() => undefined)
+      .then(async () => {
+        await this.client.index({ index: stateIndex(this.prefix), id: this.id, body, refresh: true });
+      });
+    return this.chain;
+  }
+}
+
+/** Daily indices whose refresh is off right now. */
+async function relaxedIndices(client: Client, prefix: string): Promise<string[]> {
+  const res = await client.indices.getSettings(
+    {
+      index: allFlowIndices(prefix),
+      name: 'index.refresh_interval',
+      flat_settings: true,
+      allow_no_indices: true,
+      expand_wildcards: 'open',
+    } as Parameters<Client['indices']['getSettings']>[0],
+    { ignore: [404] },
+  );
+  const body = (res.body ?? {}) as Record<string, { settings?: Record<string, string> }>;
+  return Object.entries(body)
+    .filter(([, v]) => v.settings?.['index.refresh_interval'] === REFRESH_OFF)
+    .map(([k]) => k)
+    .sort();
+}
+
+async function records(client: Client, prefix: string): Promise<Hit[]> {
+  const res = await client.search(
+    {
+      index: stateIndex(prefix),
+      seq_no_primary_term: true,
+      body: { size: 1000, query: { term: { kind: 'refresh' } } },
+    } as Parameters<Client['search']>[0],
+    { ignore: [404] },
+  );
+  return (res.body as unknown as { hits?: { hits: Hit[] } }).hits?.hits ?? [];
+}
+
+const RESTORED_ID = (prefix: string) => ({ index: stateIndex(prefix), id: stateDocId('refresh', 'restored') });
+
+export interface RestoreReport {
+  /** Indices whose refresh was turned back on. */
+  restored: string[];
+  /** Indices that could not be (a block, missing rights); tried again by the next command. */
+  failed: { index: string; reason: string }[];
+}
+
+/**
+ * Turns refresh back on where a run that is gone left it off, refreshes those indices (their
+ * flows become searchable at once) and notes the repair for `flowdex status`. Indices of a run
+ * still alive are left to it. Settings are read before records: a live run records an index
+ * before it turns refresh off, so an index seen off is seen with its record.
+ */
+export async function restoreAbandoned(client: Client, prefix: string): Promise<RestoreReport> {
+  const report: RestoreReport = { restored: [], failed: [] };
+  const off = await relaxedIndices(client, prefix);
+  if (off.length === 0) return report;
+  const now = Date.now();
+  const hits = (await records(client, prefix)).filter((h) => h._id !== RESTORED_ID(prefix).id);
+  const live = new Set<string>();
+  const restoreTo = new Map<string, string | null>();
+  const dead: Hit[] = [];
+  for (const h of hits) {
+    const d = h._source?.data ?? {};
+    if (ownerAlive(d, now)) Object.keys(d.indices ?? {}).forEach((i) => live.add(i));
+    else {
+      dead.push(h);
+      for (const [i, v] of Object.entries(d.indices ?? {})) if (!restoreTo.has(i) || v !== null) restoreTo.set(i, v);
+    }
+  }
+  const orphans = off.filter((i) => !live.has(i));
+  if (orphans.length === 0) return report;
+  for (const index of orphans) {
+    const value = restoreTo.get(index);
+    try {
+      // Through the transport because the typed API does not accept null, which resets a setting.
+      await client.transport.request({
+        method: 'PUT',
+        path: `/${encodeURIComponent(index)}/_settings`,
+        body: { index: { refresh_interval: value === undefined || value === REFRESH_OFF ? null : value } },
+      });
+      report.restored.push(index);
+    } catch (e) {
+      report.failed.push({ index, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  if (report.restored.length > 0) {
+    await client.indices.refresh({ index: report.restored.join(','), ignore_unavailable: true });
+    await client.index({
+      ...RESTORED_ID(prefix),
+      refresh: true,
+      body: {
+        kind: 'refresh',
+        key: 'restored',
+        updated: new Date().toISOString(),
+        data: {
+          at: new Date().toISOString(),
+          indices: Object.fromEntries(report.restored.map((i) => [i, restoreTo.get(i) ?? null])),
+          runs: dead.map((h) => ({ pid: h._source?.data?.pid, host: h._source?.data?.host })),
+        },
+      },
+    });
+  }
+  if (report.failed.length === 0) {
+    // A record changed meanwhile (its run wrote a heartbeat) is not ours to drop.
+    for (const h of dead)
+      await client.delete(
+        {
+          index: stateIndex(prefix),
+          id: h._id,
+          refresh: true,
+          if_seq_no: h._seq_no,
+          if_primary_term: h._primary_term,
+        },
+        { ignore: [404, 409] },
+      );
+  }
+  return report;
+}
+
+/** What `flowdex status` says of refresh: indices with it off now, and the last repair. */
+export interface RefreshStatus {
+  /** Daily indices with refresh off, each with the run that turned it off when that run is alive. */
+  relaxed: { index: string; run: { pid: number; host: string; since: string } | null }[];
+  /** The last time a command turned refresh back on after a run that ended without doing so. */
+  last_restore: { at: string; indices: string[]; runs: { pid: number | null; host: string | null }[] } | null;
+}
+
+export async function refreshStatus(client: Client, prefix: string): Promise<RefreshStatus> {
+  const [off, hits] = await Promise.all([relaxedIndices(client, prefix), records(client, prefix)]);
+  const now = Date.now();
+  const owners = new Map<string, { pid: number; host: string; since: string }>();
+  let last: RefreshStatus['last_restore'] = null;
+  for (const h of hits) {
+    const d = h._source?.data ?? {};
+    if (h._id === RESTORED_ID(prefix).id) {
+      last = {
+        at: d.at ?? h._source?.updated ?? '',
+        indices: Object.keys(d.indices ?? {}).sort(),
+        runs: (d.runs ?? []).map((r) => ({ pid: r.pid ?? null, host: r.host ?? null })),
+      };
+    } else if (ownerAlive(d, now) && d.pid !== undefined && d.host !== undefined) {
+      for (const i of Object.keys(d.indices ?? {}))
+        owners.set(i, { pid: d.pid, host: d.host, since: d.started ?? h._source?.updated ?? '' });
+    }
+  }
+  return { relaxed: off.map((index) => ({ index, run: owners.get(index) ?? null })), last_restore: last };
+}
