@@ -14,7 +14,7 @@ import { compileFilter } from '../../../src/query/compile';
 import { parseNfdump } from '../../../src/query/nfdump';
 import { parseAnyQuery } from '../../../src/query/syntax';
 import { parseTimeRange } from '../../../src/query/time';
-import { exportFlows } from '../../../src/report/search';
+import { exportFlows } from '../../../src/report/export';
 import { connect } from '../../../src/store/client';
 import { setup } from '../../../src/store/setup';
 import { testCluster } from '../../support/opensearch';
