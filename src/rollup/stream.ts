@@ -231,7 +231,7 @@ export class RollupStream {
     if (this.toCompact.size === 0) return;
     const dirty = await this.retry(() => readDirty(this.client, this.cfg.prefix));
     const now = Date.now();
-    const others = dirty.filter((d) => d.id !== this.marks.id && ownerAlive(d.owner, now)).flatMap((d) => d.buckets);
+    const others = dirty.filter((d) => d.key !== this.marks.key && ownerAlive(d.owner, now)).flatMap((d) => d.buckets);
     const held = this.aggregator.heldMarks();
     for (const [spec, starts] of this.toCompact) {
       const busy = dirtyWindows([...others, ...held], MARK_MS, spec.intervalMs);
