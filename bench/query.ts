@@ -14,7 +14,7 @@ const OWN_PREFIX = 'bench-query-';
 const DAY = 86400000;
 
 /** Flows under the prefix and their time span; nothing when the prefix holds no flows. */
-async function dataSpan(
+export async function dataSpan(
   client: Client,
   prefix: string,
 ): Promise<{ flows: number; from: number; to: number } | undefined> {
@@ -41,7 +41,7 @@ async function dataSpan(
 }
 
 /** Generated flows over three days, bulk-indexed after setup, for runs without indexed data. */
-async function indexOwn(client: Client, cfg: FlowdexConfig, flows: number): Promise<void> {
+export async function indexOwn(client: Client, cfg: FlowdexConfig, flows: number): Promise<void> {
   const { client: c, info } = await connect(cfg);
   await setup(c, cfg, info);
   await c.close();

@@ -4,6 +4,7 @@ import { decodeSuite } from './decode';
 import { decodeTextSuite } from './decode-text';
 import { enrichSuite } from './enrich';
 import { ingestSuite } from './ingest';
+import { loadSuite } from './load';
 import { peersSuite } from './peers';
 import { querySuite } from './query';
 import { rollupSuite } from './rollup';
@@ -22,6 +23,7 @@ export const SUITES: BenchSuite[] = [
   rollupSuite,
   peersSuite,
   webSuite,
+  loadSuite,
   alertsSuite,
   collectSuite,
 ];

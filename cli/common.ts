@@ -7,12 +7,12 @@ import type { connect } from '../src/store/client';
 
 /**
  * The configuration from the global options of the program a command belongs to. Only the
- * `opensearch` commands read node options (`--port`, `--version`, `--heap`) as such; elsewhere
+ * `opensearch` commands read node options (`--port`, `--version`, `--heap`, `--nodes`) as such; elsewhere
  * `--port` means the command's own port (the explorer's) and must not move the cluster.
  */
 export function configOf(cmd: Command, o: { nodeOptions?: boolean } = {}): FlowdexConfig {
-  const { port, version, heap, ...rest } = cmd.optsWithGlobals<ConfigOverrides>();
-  return loadConfig(o.nodeOptions ? { ...rest, port, version, heap } : rest);
+  const { port, version, heap, nodes, ...rest } = cmd.optsWithGlobals<ConfigOverrides>();
+  return loadConfig(o.nodeOptions ? { ...rest, port, version, heap, nodes } : rest);
 }
 
 /**

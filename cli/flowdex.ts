@@ -24,6 +24,12 @@ async function main(): Promise<void> {
     .showHelpAfterError();
   // Only the command at hand is loaded; help and unknown commands need them all.
   const named = commandOf(process.argv.slice(2));
+  // The version needs no command module: answered before any is loaded.
+  const args = process.argv.slice(2);
+  if (named === undefined && args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(version() + '\n');
+    return;
+  }
   // Only without a command: `opensearch start --version V` names the node's version.
   if (named === undefined) program.version(version(), '-V, --version', 'print the flowdex version');
   const wanted = named !== undefined ? [named] : Object.keys(COMMANDS);

@@ -28,8 +28,10 @@ export interface FlowdexConfig {
 export interface LocalNodeConfig {
   /** @default "3.5.0" */
   version: string;
-  /** @default 9200 */
+  /** HTTP port of the (first) node; node `i` of a cluster takes `port + i`, transport 100 above. @default 9200 */
   port: number;
+  /** Nodes of the local cluster, all on 127.0.0.1; 1 is a single node. @default 1 */
+  nodes: number;
   /** @default "1g" */
   heap: string;
   /** Where distributions, data and logs live. @default "/var/tmp/flowdex" */
@@ -48,6 +50,7 @@ export interface ConfigOverrides {
   version?: string;
   port?: string | number;
   heap?: string;
+  nodes?: string | number;
   timeout?: string;
 }
 
@@ -91,6 +94,15 @@ export function loadConfig(o: ConfigOverrides = {}, env: NodeJS.ProcessEnv = pro
   const port = Number(o.port ?? env.FLOWDEX_OPENSEARCH_PORT ?? 9200);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new FlowdexError('CONFIG_INVALID', `port must be 1-65535, got ${o.port}`, { field: 'port' });
+  const nodes = Number(o.nodes ?? env.FLOWDEX_OPENSEARCH_NODES ?? 1);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9 || port + nodes - 1 > 65535 - 100)
+    throw new FlowdexError(
+      'CONFIG_INVALID',
+      `nodes must be 1-9 with ports left above ${port}, got ${o.nodes ?? env.FLOWDEX_OPENSEARCH_NODES}`,
+      {
+        field: 'nodes',
+      },
+    );
   const url = o.opensearch ?? env.OPENSEARCH_URL;
   if (url !== undefined && url !== '') {
     try {
@@ -114,6 +126,7 @@ export function loadConfig(o: ConfigOverrides = {}, env: NodeJS.ProcessEnv = pro
     node: {
       version: o.version ?? env.FLOWDEX_OPENSEARCH_VERSION ?? DEFAULT_OPENSEARCH_VERSION,
       port,
+      nodes,
       heap: o.heap ?? env.FLOWDEX_OPENSEARCH_HEAP ?? '1g',
       home: env.FLOWDEX_HOME ?? '/var/tmp/flowdex',
       user: env.FLOWDEX_OPENSEARCH_USER ?? 'flowdex',

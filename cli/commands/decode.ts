@@ -66,7 +66,7 @@ export function registerDecode(program: Command): void {
             continue;
           }
           try {
-            lines += JSON.stringify(hydrate(enrich.apply(normalize(item.record).doc))) + '\n';
+            lines += JSON.stringify(hydrate(enrich.apply(normalize(item.record, enrich.sampling).doc))) + '\n';
             decoded++;
             countDecoded(stats, item.record);
           } catch (e) {

@@ -77,7 +77,10 @@ export function registerQuery(program: Command): void {
             return;
           }
           // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
-          const { EXPORT_COLUMNS, exportFlows, flowCsvRow, searchFlows } = await import('../../src/report/search');
+          const [{ searchFlows }, { EXPORT_COLUMNS, exportFlows, flowCsvRow }] = await Promise.all([
+            import('../../src/report/search'),
+            import('../../src/report/export'),
+          ]);
           const { client } = await connectLogged(cfg);
           try {
             if (o.all) {

@@ -6,6 +6,8 @@ import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../..
 import { checkReportRequest, runReport, type ReportRequest } from '../../src/report/run-report';
 import { checkSyntax, withSyntax } from '../../src/query/syntax';
 import { action, configOf, connectLogged, log, writeOut } from '../common';
+import { estimateText, ratesText } from '../../src/query/sampling';
+import type { BoundedRow, ReportResult } from '../../src/query/reports';
 import { formatTable, printQueryError, wholeNumber } from '../format';
 
 interface ReportOptions {
@@ -71,20 +73,31 @@ export function registerReport(program: Command): void {
           const { client } = await connectLogged(cfg);
           try {
             const r = await runReport(client, cfg, req, now);
-            if (o.format === 'json')
-              await writeOut(
-                JSON.stringify({ report: r.report, served_by: r.served_by, took_ms: r.took_ms, rows: r.rows }) + '\n',
-              );
-            else if (o.format === 'csv')
-              await writeOut(csvRow(r.columns) + r.rows.map((row) => csvRow(r.columns.map((c) => row[c]))).join(''));
-            else
+            if (o.format === 'json') {
+              const { report, served_by, took_ms, rows, total, sampled, sampling_rates } = r;
+              const json = { report, served_by, took_ms, rows, total, sampled, sampling_rates };
+              await writeOut(JSON.stringify(json) + '\n');
+            } else if (o.format === 'csv') {
+              // Sampled answers add each row's ± (95 %) and whether its order against the next is open.
+              const extra = r.sampled ? ['bytes_error', 'packets_error', 'overlaps_next'] : [];
+              const cells = (row: BoundedRow) => [
+                ...r.columns.map((c) => row[c]),
+                ...(r.sampled ? [row.error?.bytes, row.error?.packets, row.error?.overlaps_next === true] : []),
+              ];
+              await writeOut(csvRow([...r.columns, ...extra]) + r.rows.map((row) => csvRow(cells(row))).join(''));
+            } else {
+              const show = (row: BoundedRow, c: string) =>
+                (estimateText(row, c, String) ?? String(row[c] ?? '')) +
+                (c === checked.by && row.error?.overlaps_next ? ' ~' : '');
               await writeOut(
                 formatTable(
                   r.columns,
-                  r.rows.map((row) => r.columns.map((c) => row[c])),
+                  r.rows.map((row) => r.columns.map((c) => (row.error ? show(row, c) : row[c]))),
                 ),
               );
+            }
             log(`${r.report}: ${r.rows.length} rows from ${r.served_by.length} indices in ${r.took_ms} ms`);
+            if (r.sampled && o.format === 'table') log(samplingNote(r, checked.by));
           } finally {
             await client.close();
           }
@@ -95,4 +108,17 @@ export function registerReport(program: Command): void {
         }
       }),
     );
+}
+
+/** What `≈`, `±` and `~` mean, with the rates and the total, for a sampled answer. */
+function samplingNote(r: ReportResult, by: Metric): string {
+  const total = r.total;
+  const totalText = total
+    ? ['flows', 'bytes', 'packets'].map((c) => `${c} ${estimateText(total, c, String) ?? String(total[c])}`).join(', ')
+    : '';
+  return (
+    `estimates from sampled flows (${ratesText(r.sampling_rates ?? [])}): ≈ value ±95 % bound; ` +
+    `~ marks a row whose ${by} are not separated from the next row's` +
+    (totalText ? `\ntotal: ${totalText}` : '')
+  );
 }

@@ -10,7 +10,8 @@ import { stateIndex } from '../store/indices';
 import { DecoderSession, ExportDecoder, exportFormat } from '../readers/export-decoder';
 import type { ReadItem } from '../readers/types';
 import { ExporterBook } from './exporters';
-import { kernelDrops, Listeners, sysctlHint, type ListenSpec, type Received } from './listener';
+import { kernelDrops, sysctlHint, type ListenSpec } from './listener';
+import { Receiver } from './receiver';
 import { sequencePoint } from './sequence';
 import { Spool, type SpooledDatagram } from './spool';
 import { loadTemplates, saveStats, saveTemplates } from './state';
@@ -61,6 +62,8 @@ const SAMPLES = 5;
 /** Datagrams decoded between turns of the event loop, so sockets keep being read. */
 const DECODE_SLICE = 64;
 
+/** Received bytes the receive thread may queue for this one before refusing (and counting) datagrams. */
+const RECEIVE_QUEUE_BYTES = 256 * 1024 ** 2;
 /** Spool read per indexing run. */
 const BATCH_BYTES = 16 * 1024 ** 2;
 /** A segment not indexed after this long is reported (the node is slow or unreachable). */
@@ -69,8 +72,8 @@ const WAIT_REPORT_S = 5;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Collector {
-  private readonly listeners = new Listeners();
   private readonly spool: Spool;
+  private readonly listeners: Receiver;
   private readonly session = new DecoderSession();
   private readonly decoder: ExportDecoder;
   private readonly book = new ExporterBook();
@@ -105,6 +108,33 @@ export class Collector {
         ),
     });
     this.decoder = new ExportDecoder({ session: this.session });
+    let warned = false;
+    let behind = false;
+    this.listeners = new Receiver({
+      maxInFlightBytes: RECEIVE_QUEUE_BYTES,
+      recvBufferBytes: o.recvBufferBytes ?? 32 * 1024 ** 2,
+      onBatch: (records, count, payloadBytes, refused) => {
+        this.totals.datagrams += count + refused;
+        this.totals.bytes += payloadBytes;
+        this.spool.appendRecords(records, count);
+        if (refused) {
+          this.spool.countRefused(refused);
+          if (!behind)
+            o.log(
+              `collect: warning: spooling fell ${RECEIVE_QUEUE_BYTES / 1024 ** 2} MiB behind the sockets; ${refused} datagrams refused and counted`,
+            );
+        }
+        behind = refused > 0;
+      },
+      onCapped: (info, want) => {
+        if (warned) return;
+        warned = true;
+        o.log(
+          `collect: warning: the kernel capped the receive buffer of ${info.listen} at ${info.recvBufferBytes} bytes (asked ${want}); bursts may be dropped. Raise the limit: ${sysctlHint(want)}`,
+        );
+      },
+      onError: (listen, message) => o.log(`collect: socket ${listen}: ${message}`),
+    });
     this.deadLetter = new DeadLetter(o.deadLetterPath ?? path.join(o.spoolDir, 'collect.dead-letter.ndjson'), {
       append: true,
     });
@@ -123,20 +153,7 @@ export class Collector {
       this.o.log(
         `collect: replaying ${left.segments} spool segments (${(left.bytes / 1024 ** 2).toFixed(1)} MiB) left by an earlier run`,
       );
-    const asked = this.o.recvBufferBytes ?? 32 * 1024 ** 2;
-    let warned = false;
-    await this.listeners.bind(this.o.listen, {
-      recvBufferBytes: asked,
-      onMessage: (r) => this.receive(r),
-      onCapped: (info, want) => {
-        if (warned) return;
-        warned = true;
-        this.o.log(
-          `collect: warning: the kernel capped the receive buffer of ${info.listen} at ${info.recvBufferBytes} bytes (asked ${want}); bursts may be dropped. Raise the limit: ${sysctlHint(want)}`,
-        );
-      },
-      onError: (listen, e) => this.o.log(`collect: socket ${listen}: ${e.message}`),
-    });
+    await this.listeners.bind(this.o.listen);
     for (const l of this.listeners.info)
       this.o.log(`collect: listening on ${l.family === 'udp6' ? `[${l.address}]` : l.address}:${l.port} (${l.listen})`);
     this.consumer = this.consume();
@@ -175,19 +192,6 @@ export class Collector {
       );
   }
 
-  /** The receive path: append to the spool, nothing else. */
-  private receive(r: Received): void {
-    this.totals.datagrams++;
-    this.totals.bytes += r.payload.length;
-    this.spool.append({
-      receivedMs: Date.now(),
-      address: r.address,
-      port: r.port,
-      listener: r.listener,
-      payload: r.payload,
-    });
-  }
-
   /**
    * Waits for OpenSearch to be set up (`ready`), then restores exporter templates; decoding starts
    * only after both, so data replayed from the spool meets the templates of the last run.
@@ -198,7 +202,7 @@ export class Collector {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.o.ready?.();
-        const snap = await loadTemplates(this.client, this.stateIndex);
+        const snap = await loadTemplates(this.client, this.cfg.prefix);
         this.session.templates.restore(snap);
         this.savedVersion = this.session.templates.version;
         if (snap.templates.length)
@@ -347,14 +351,14 @@ export class Collector {
     const cache = this.session.templates;
     if (this.o.index === false || cache.version === this.savedVersion) return;
     const version = cache.version;
-    await saveTemplates(this.client, this.stateIndex, cache.snapshot());
+    await saveTemplates(this.client, this.cfg.prefix, cache.snapshot());
     this.savedVersion = version;
   }
 
   private async persist(): Promise<void> {
     if (this.o.index === false) return;
     await this.persistTemplates();
-    await saveStats(this.client, this.stateIndex, this.name, this.stats());
+    await saveStats(this.client, this.cfg.prefix, this.name, this.stats());
   }
 
   private tick(): void {
@@ -368,7 +372,7 @@ export class Collector {
     this.book.mark(now);
     const s = this.stats();
     if ((this.o.statusEveryMs ?? 10_000) > 0) this.o.log(statusLine(s));
-    if (this.o.index !== false) saveStats(this.client, this.stateIndex, this.name, s).catch(() => undefined);
+    if (this.o.index !== false) saveStats(this.client, this.cfg.prefix, this.name, s).catch(() => undefined);
   }
 
   private writeState(): string {
@@ -381,8 +385,10 @@ export class Collector {
   stats(): CollectorStats {
     const drops = kernelDrops(this.listeners.info);
     const snap = this.session.templates.snapshot();
+    const held = this.session.templates.heldByExporter();
     const exporters = this.book.snapshot(
       (address) => snap.templates.filter((t) => t.scope.startsWith(`${address}|`)).length,
+      (address) => held.get(address)?.sets ?? 0,
     );
     const t = this.totals;
     return {

@@ -19,6 +19,8 @@ export interface ExporterSnapshot {
   duplicates: number;
   rejected: number;
   templates: number;
+  /** Data sets waiting for their template (bounded per exporter; beyond it, or too late, they count as "no template"). */
+  held_sets: number;
   /** Sequence accounting summed over the exporter's streams (engines, domains, sub-agents). */
   sequence: SequenceCounts & { streams: number };
   /** Undecodable datagrams or sets, by reason; "no template" among them. */
@@ -112,7 +114,7 @@ export class ExporterBook {
     return this.byAddress.size;
   }
 
-  snapshot(templatesOf: (address: string) => number): ExporterSnapshot[] {
+  snapshot(templatesOf: (address: string) => number, heldOf: (address: string) => number): ExporterSnapshot[] {
     return [...this.byAddress.values()]
       .sort((a, b) => a.address.localeCompare(b.address))
       .map((e) => {
@@ -135,6 +137,7 @@ export class ExporterBook {
           duplicates: e.duplicates,
           rejected: e.rejected,
           templates: templatesOf(e.address),
+          held_sets: heldOf(e.address),
           sequence: seq,
           bad: Object.fromEntries([...e.bad].sort(([a], [b]) => a.localeCompare(b))),
         };

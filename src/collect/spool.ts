@@ -139,23 +139,49 @@ export class Spool {
 
   /** Queues a datagram for the next write; false when the spool is full and it was refused. */
   append(d: SpooledDatagram): boolean {
-    const rec = encodeRecord(d);
-    if (this.bytes + rec.length > this.maxBytes) {
-      this.refused++;
-      if (!this.full) {
-        this.full = true;
-        this.o.onFull?.(this.bytes);
+    return this.appendRecords(encodeRecord(d), 1) === 0;
+  }
+
+  /**
+   * Queues `count` encoded records (a batch from the receive thread) for the next write. Near the
+   * cap, whole records are taken while they fit; returns how many were refused.
+   */
+  appendRecords(records: Buffer, count: number): number {
+    let take = records.length;
+    let taken = count;
+    if (this.bytes + take > this.maxBytes) {
+      take = 0;
+      taken = 0;
+      while (take + 4 <= records.length) {
+        const len = 4 + records.readUInt32BE(take);
+        if (this.bytes + take + len > this.maxBytes) break;
+        take += len;
+        taken++;
       }
-      return false;
     }
-    this.full = false;
-    this.pending.push(rec);
-    this.pendingBytes += rec.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+    if (take) {
+      this.pending.push(take === records.length ? records : records.subarray(0, take));
+      this.pendingBytes += take;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     }
-    return true;
+    if (taken === count) {
+      this.full = false;
+      return 0;
+    }
+    this.refused += count - taken;
+    if (!this.full) {
+      this.full = true;
+      this.o.onFull?.(this.bytes);
+    }
+    return count - taken;
+  }
+
+  /** Datagrams turned away before reaching the spool (the receive thread's queue was full), counted with the refused. */
+  countRefused(n: number): void {
+    this.refused += n;
   }
 
   /** Writes what was received this turn: one system call for many datagrams. */

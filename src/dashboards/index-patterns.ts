@@ -65,6 +65,7 @@ const KIBANA_TYPE: Record<FieldType, string> = {
   integer: 'number',
   short: 'number',
   float: 'number',
+  double: 'number',
   geo_point: 'geo_point',
 };
 

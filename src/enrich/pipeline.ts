@@ -7,7 +7,9 @@ import { AsEnricher, GeoEnricher, type AsSource } from './geo';
 import { MmdbFile } from './mmdb';
 import { NetworkEnricher } from './networks';
 import { AppCategoryEnricher, ServiceEnricher } from './services';
+import { envRates, mergeRates, NO_RATES, samplingPolicy, type SamplingRates } from './sampling';
 import { loadSiteConfig } from './site-config';
+import { RECORDED_RATE, type SamplingPolicy } from '../model/sampling';
 import type { EnricherStats } from './stats';
 import type { Enricher } from './types';
 
@@ -25,6 +27,8 @@ export interface EnrichConfig {
   cacheSize?: number;
   /** How often user databases are checked for changes. @default 5000 */
   watchIntervalMs?: number;
+  /** Sampling rates from the environment; they come before the networks file's. */
+  samplingRates?: SamplingRates;
 }
 
 export interface EnrichOverrides {
@@ -42,6 +46,7 @@ export function enrichConfig(o: EnrichOverrides = {}, env: NodeJS.ProcessEnv = p
     geoipDb: nonEmpty(o.geoipDb ?? env.FLOWDEX_GEOIP_DB),
     asnDb: nonEmpty(o.asnDb ?? env.FLOWDEX_ASN_DB),
     networksFile: nonEmpty(o.networks ?? env.FLOWDEX_NETWORKS),
+    samplingRates: envRates(env),
   };
 }
 
@@ -66,7 +71,14 @@ export const BUNDLED = {
  * error naming it; after that nothing a lookup does can drop a flow.
  */
 export class Enrichment {
-  private constructor(readonly enrichers: readonly Enricher[]) {}
+  /**
+   * `sampling`: the configured rates normalize applies before this stage (they come from the same
+   * networks file, and apply with enrichment off too).
+   */
+  private constructor(
+    readonly enrichers: readonly Enricher[],
+    readonly sampling: SamplingPolicy = RECORDED_RATE,
+  ) {}
 
   /** No enrichers: `apply` leaves documents as they are. */
   static none(): Enrichment {
@@ -74,8 +86,9 @@ export class Enrichment {
   }
 
   static open(cfg: EnrichConfig, log?: (line: string) => void): Enrichment {
-    if (!cfg.enabled) return Enrichment.none();
     const site = cfg.networksFile !== undefined ? loadSiteConfig(cfg.networksFile) : undefined;
+    const sampling = samplingPolicy(mergeRates(cfg.samplingRates ?? NO_RATES, site?.sampling ?? NO_RATES));
+    if (!cfg.enabled) return new Enrichment([], sampling);
     const onReload = (file: string) => (error?: Error) =>
       log?.(error ? `${error.message}; keeping the loaded version` : `reloaded ${file}`);
     const geoFile = cfg.geoipDb ?? BUNDLED.country();
@@ -101,7 +114,7 @@ export class Enrichment {
     const enrichers: Enricher[] = [geo, new AsEnricher(asSource, cfg.cacheSize)];
     if (site !== undefined && site.networks.length > 0) enrichers.push(new NetworkEnricher(site.networks));
     enrichers.push(new ExporterEnricher(site?.exporters), new ServiceEnricher(), new AppCategoryEnricher());
-    return new Enrichment(enrichers);
+    return new Enrichment(enrichers, sampling);
   }
 
   /** Enriches one normalized document in place; an enricher that throws is counted and skipped. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { FlowdexError } from '../errors';
 import { canonicalIp, parsePrefix, type Prefix } from './ip';
+import { NO_RATES, rateRule, type RateRule, type SamplingRates } from './sampling';
 
 /** One of the operator's networks. */
 export interface NetworkDef {
@@ -32,6 +33,8 @@ export interface SiteConfig {
   networks: NetworkDef[];
   /** Exporter address (canonical text form) → its names. */
   exporters: Map<string, ExporterDef>;
+  /** Configured sampling rates by exporter address or subnet. */
+  sampling: SamplingRates;
 }
 
 type Rec = Record<string, unknown>;
@@ -103,6 +106,22 @@ function exporter(file: string, addr: string, v: unknown): ExporterDef {
   return { ...(name ? { name } : {}), ...(site ? { site } : {}), interfaces };
 }
 
+function rateRules(file: string, where: string, v: unknown): RateRule[] {
+  if (v === undefined) return [];
+  if (!isRec(v)) throw bad(file, where, 'expected exporter address or CIDR: rate (1 in N packets)');
+  return Object.entries(v).map(([cidr, rate]) => rateRule(cidr, rate, `${where}.${cidr}`, `networks file ${file}`));
+}
+
+function sampling(file: string, v: unknown): SamplingRates {
+  if (v === undefined) return NO_RATES;
+  if (!isRec(v)) throw bad(file, 'sampling', 'expected { defaults, overrides }');
+  only(file, 'sampling', v, ['defaults', 'overrides']);
+  return {
+    defaults: rateRules(file, 'sampling.defaults', v.defaults),
+    overrides: rateRules(file, 'sampling.overrides', v.overrides),
+  };
+}
+
 /** Reads and checks the networks file (YAML or JSON); any fault is one error naming the file and the entry. */
 export function loadSiteConfig(file: string): SiteConfig {
   let raw: string;
@@ -125,8 +144,8 @@ export function loadSiteConfig(file: string): SiteConfig {
       { file },
     );
   }
-  if (!isRec(doc)) throw bad(file, 'top level', 'expected a map with "networks" and/or "exporters"');
-  only(file, 'top level', doc, ['networks', 'exporters']);
+  if (!isRec(doc)) throw bad(file, 'top level', 'expected a map with "networks", "exporters" and/or "sampling"');
+  only(file, 'top level', doc, ['networks', 'exporters', 'sampling']);
   if (doc.networks !== undefined && !isRec(doc.networks))
     throw bad(file, 'networks', 'expected CIDR: name or CIDR: { name, role, site, tenant }');
   if (doc.exporters !== undefined && !isRec(doc.exporters))
@@ -137,5 +156,5 @@ export function loadSiteConfig(file: string): SiteConfig {
   const exporters = new Map<string, ExporterDef>();
   for (const [addr, v] of Object.entries(doc.exporters ?? {}))
     exporters.set(canonicalIp(addr) ?? addr, exporter(file, addr, v));
-  return { file, networks, exporters };
+  return { file, networks, exporters, sampling: sampling(file, doc.sampling) };
 }

@@ -205,7 +205,7 @@ export async function indexItems(
       } else {
         let entry: BulkEntry;
         try {
-          const { id, doc } = normalize(item.record);
+          const { id, doc } = normalize(item.record, o.enrich?.sampling);
           o.enrich?.apply(doc);
           const facts = rollups.facts(doc as unknown as Record<string, unknown>, item.record.start);
           entry = {

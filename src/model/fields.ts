@@ -4,7 +4,7 @@
  * planner asks it which fields a rollup keeps.
  */
 
-export type FieldType = 'date' | 'ip' | 'keyword' | 'long' | 'integer' | 'short' | 'float' | 'geo_point';
+export type FieldType = 'date' | 'ip' | 'keyword' | 'long' | 'integer' | 'short' | 'float' | 'double' | 'geo_point';
 
 /** How the query language reads a value for this field. */
 export type ValueUnit = 'bytes' | 'count' | 'duration_ns' | 'plain';
@@ -328,7 +328,72 @@ export const FIELDS: readonly FieldDef[] = [
     type: 'long',
     aliases: ['sampling', 'sampling_rate'],
     docValuesOnly: true,
-    description: '1 in N packets sampled',
+    description: "1 in N packets sampled (the rate applied: the record's, else a configured one)",
+  },
+  {
+    name: 'flow.sampled.bytes',
+    type: 'long',
+    aliases: ['sampled_bytes'],
+    unit: 'bytes',
+    docValuesOnly: true,
+    description: 'bytes as exported by a sampling exporter (network.bytes holds the estimate)',
+  },
+  {
+    name: 'flow.sampled.packets',
+    type: 'long',
+    aliases: ['sampled_packets'],
+    unit: 'count',
+    docValuesOnly: true,
+    rollup: 'sum',
+    description: 'packets as exported by a sampling exporter (network.packets holds the estimate)',
+  },
+  {
+    name: 'flow.sampled.source.bytes',
+    type: 'long',
+    aliases: [],
+    unit: 'bytes',
+    docValuesOnly: true,
+    description: 'source bytes as exported (sampled)',
+  },
+  {
+    name: 'flow.sampled.source.packets',
+    type: 'long',
+    aliases: [],
+    unit: 'count',
+    docValuesOnly: true,
+    description: 'source packets as exported (sampled)',
+  },
+  {
+    name: 'flow.sampled.destination.bytes',
+    type: 'long',
+    aliases: [],
+    unit: 'bytes',
+    docValuesOnly: true,
+    description: 'destination bytes as exported (sampled)',
+  },
+  {
+    name: 'flow.sampled.destination.packets',
+    type: 'long',
+    aliases: [],
+    unit: 'count',
+    docValuesOnly: true,
+    description: 'destination packets as exported (sampled)',
+  },
+  {
+    name: 'flow.sampled.variance.bytes',
+    type: 'double',
+    aliases: [],
+    docValuesOnly: true,
+    rollup: 'sum',
+    description: 'variance of the byte estimate (summed into error bounds)',
+  },
+  {
+    name: 'flow.sampled.variance.packets',
+    type: 'double',
+    aliases: [],
+    docValuesOnly: true,
+    rollup: 'sum',
+    description: 'variance of the packet estimate (summed into error bounds)',
   },
   {
     name: 'flow.format',

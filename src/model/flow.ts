@@ -61,7 +61,10 @@ export interface FlowDoc {
     community_hash?: number;
     tcp_flags?: number;
     tos?: number;
+    /** 1 in N packets sampled: the rate that applied (the record's, a configured default or an override). */
     sampling_rate?: number;
+    /** Counters as exported by a sampling exporter (network.* and per-direction fields hold estimates). */
+    sampled?: SampledCounters;
     /** UDP source of the export datagram, when the exporter field names another address (sFlow agent). */
     sender_ip?: string;
     next_hop?: string;
@@ -82,6 +85,18 @@ export interface FlowDoc {
   url?: { domain?: string; original?: string };
   http?: { request?: { method?: string }; response?: { status_code?: number } };
   tls?: { version?: string; client?: { server_name?: string } };
+}
+
+/**
+ * A sampled flow's raw counters beside the estimates, and the variance terms reports sum into
+ * error bounds (model/sampling `varianceTerms`).
+ */
+export interface SampledCounters {
+  bytes?: number;
+  packets?: number;
+  source?: { bytes?: number; packets?: number };
+  destination?: { bytes?: number; packets?: number };
+  variance: { bytes: number; packets: number };
 }
 
 export interface InterfaceFields {

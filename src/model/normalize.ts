@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { communityHash, communityId } from './community-id';
 import { rangeOf } from './fields';
-import type { EndpointFields, FlowDoc, FlowRecord, IdentifiedFlow, InterfaceFields } from './flow';
+import type { EndpointFields, FlowDoc, FlowRecord, IdentifiedFlow, InterfaceFields, SampledCounters } from './flow';
+import { RECORDED_RATE, varianceTerms, type SamplingPolicy } from './sampling';
 import { ianaNumber, transportName } from './protocols';
 
 /** Latest plausible flow time; anything later is a decoding error, not a flow. */
@@ -152,8 +153,52 @@ export function flowId(r: FlowRecord): string {
   return hash('sha1', key, 'base64url').slice(0, 12);
 }
 
-/** Turns a reader's flat record into the stored document. Throws INPUT_BAD_RECORD naming the field. */
-export function normalize(r: FlowRecord): IdentifiedFlow {
+/** Counters of one flow, as exported or as estimated. */
+interface Counters {
+  srcBytes: number | undefined;
+  dstBytes: number | undefined;
+  srcPackets: number | undefined;
+  dstPackets: number | undefined;
+  bytes: number | undefined;
+  packets: number | undefined;
+}
+
+function times(field: string, v: number | undefined, rate: number): number | undefined {
+  return v === undefined ? undefined : checkCounter(`${field} (estimated, ×${rate})`, v * rate);
+}
+
+/**
+ * The estimates of a sampled flow (counters × rate) and its raw counters beside them. Scaling
+ * happens here and nowhere else: readers keep counters as exported, so a record is scaled exactly
+ * once, and its id (from the record) stays the same on re-indexing.
+ */
+function scaled(c: Counters, rate: number): { estimates: Counters; sampled: SampledCounters } {
+  const estimates: Counters = {
+    srcBytes: times('source.bytes', c.srcBytes, rate),
+    dstBytes: times('destination.bytes', c.dstBytes, rate),
+    srcPackets: times('source.packets', c.srcPackets, rate),
+    dstPackets: times('destination.packets', c.dstPackets, rate),
+    bytes: times('network.bytes', c.bytes, rate),
+    packets: times('network.packets', c.packets, rate),
+  };
+  const side = (bytes: number | undefined, packets: number | undefined) =>
+    bytes !== undefined || packets !== undefined ? compact({ bytes, packets }) : undefined;
+  const sampled: SampledCounters = compact({
+    bytes: c.bytes,
+    packets: c.packets,
+    source: side(c.srcBytes, c.srcPackets),
+    destination: side(c.dstBytes, c.dstPackets),
+    variance: varianceTerms(rate, c.packets ?? 0, c.bytes ?? 0),
+  });
+  return { estimates, sampled };
+}
+
+/**
+ * Turns a reader's flat record into the stored document. Throws INPUT_BAD_RECORD naming the field.
+ * `sampling` decides the record's rate (configured defaults and overrides); a rate above 1 turns
+ * the counters into estimates (see `scaled`).
+ */
+export function normalize(r: FlowRecord, sampling: SamplingPolicy = RECORDED_RATE): IdentifiedFlow {
   if (!Number.isFinite(r.start) || r.start < 0 || r.start > MAX_TIME_MS)
     throw bad('start', `flow start is not a valid time: ${r.start}`);
   if (r.end !== undefined && (!Number.isFinite(r.end) || r.end < 0 || r.end > MAX_TIME_MS))
@@ -162,12 +207,19 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
   const dstIp = checkIp('destination.ip', r.dstIp);
   const srcPort = checkPort('source.port', r.srcPort);
   const dstPort = checkPort('destination.port', r.dstPort);
-  const srcBytes = checkCounter('source.bytes', r.srcBytes);
-  const dstBytes = checkCounter('destination.bytes', r.dstBytes);
-  const srcPackets = checkCounter('source.packets', r.srcPackets);
-  const dstPackets = checkCounter('destination.packets', r.dstPackets);
-  const bytes = checkCounter('network.bytes', r.bytes) ?? sum(srcBytes, dstBytes);
-  const packets = checkCounter('network.packets', r.packets) ?? sum(srcPackets, dstPackets);
+  const exported: Counters = {
+    srcBytes: checkCounter('source.bytes', r.srcBytes),
+    dstBytes: checkCounter('destination.bytes', r.dstBytes),
+    srcPackets: checkCounter('source.packets', r.srcPackets),
+    dstPackets: checkCounter('destination.packets', r.dstPackets),
+    bytes: undefined,
+    packets: undefined,
+  };
+  exported.bytes = checkCounter('network.bytes', r.bytes) ?? sum(exported.srcBytes, exported.dstBytes);
+  exported.packets = checkCounter('network.packets', r.packets) ?? sum(exported.srcPackets, exported.dstPackets);
+  const rate = checkUint('flow.sampling_rate', sampling.rateFor(r.exporter, r.samplingRate), UINT32_MAX);
+  const sampledFlow = rate !== undefined && rate > 1 ? scaled(exported, rate) : undefined;
+  const { srcBytes, dstBytes, srcPackets, dstPackets, bytes, packets } = sampledFlow?.estimates ?? exported;
   if (srcIp === undefined && r.srcAddress === undefined) throw bad('source.ip', 'flow has no source address');
   if (dstIp === undefined && r.dstAddress === undefined) throw bad('destination.ip', 'flow has no destination address');
 
@@ -239,7 +291,8 @@ export function normalize(r: FlowRecord): IdentifiedFlow {
           : undefined,
       tcp_flags: r.tcpFlags,
       tos: r.tos,
-      sampling_rate: checkUint('flow.sampling_rate', r.samplingRate, UINT32_MAX),
+      sampling_rate: rate,
+      sampled: sampledFlow?.sampled,
       sender_ip: r.sender !== undefined && r.sender !== r.exporter ? checkIp('flow.sender_ip', r.sender) : undefined,
       next_hop: checkIp('flow.next_hop', r.nextHop),
       bgp_next_hop: checkIp('flow.bgp_next_hop', r.bgpNextHop),
@@ -345,11 +398,34 @@ export function hydrate(stored: FlowDoc): FlowDoc {
   )
     return doc;
   const icmp = doc.flow?.icmp;
-  const typed = (network.iana_number === 1 || network.iana_number === 58) && icmp?.type !== undefined;
-  const id = typed
-    ? lastCommunityId(source.ip, destination.ip, network.iana_number, icmp.type, icmp.code ?? 0)
-    : lastCommunityId(source.ip, destination.ip, network.iana_number, source.port, destination.port);
+  const id = storedCommunityId(
+    source.ip,
+    destination.ip,
+    network.iana_number,
+    source.port,
+    destination.port,
+    icmp?.type,
+    icmp?.code,
+  );
   return id === undefined ? doc : { ...doc, network: { ...network, community_id: id } };
+}
+
+/**
+ * The Community ID of a stored flow's fields: ICMP flows hash their type and code in place of
+ * ports (as `normalize` did), everything else its ports.
+ */
+export function storedCommunityId(
+  src: string,
+  dst: string,
+  proto: number,
+  sport: number | undefined,
+  dport: number | undefined,
+  icmpType: number | undefined,
+  icmpCode: number | undefined,
+): string | undefined {
+  return (proto === 1 || proto === 58) && icmpType !== undefined
+    ? lastCommunityId(src, dst, proto, icmpType, icmpCode ?? 0)
+    : lastCommunityId(src, dst, proto, sport, dport);
 }
 
 /**

@@ -194,10 +194,24 @@ export function reportQuery(def: ReportDef, query: QueryDsl, range: TimeRange): 
   return allOf(query, ...(def.filter ? [def.filter] : []), timeFilter(range));
 }
 
-/** The report's metric sums besides the flow count. */
-export const SUMS: Readonly<Record<'bytes' | 'packets', AggregationDsl>> = {
+/**
+ * Sums sampled flows' error bounds are built from (query/sampling): sampled packets and the
+ * variance terms of the packet and byte estimates. Rows carry them beside the metrics, summed
+ * like them, until the answer is built; rollups keep the same fields.
+ */
+export const MOMENTS = ['sampled_packets', 'var_packets', 'var_bytes'] as const;
+export type Moment = (typeof MOMENTS)[number];
+
+/** Everything summed per group: the metrics and the moments. */
+export const SUMMED: readonly (Metric | Moment)[] = [...METRICS, ...MOMENTS];
+
+/** The report's sums besides the flow count: the metrics, then the moments. */
+export const SUMS: Readonly<Record<'bytes' | 'packets' | Moment, AggregationDsl>> = {
   bytes: { sum: { field: 'network.bytes' } },
   packets: { sum: { field: 'network.packets' } },
+  sampled_packets: { sum: { field: 'flow.sampled.packets' } },
+  var_packets: { sum: { field: 'flow.sampled.variance.packets' } },
+  var_bytes: { sum: { field: 'flow.sampled.variance.bytes' } },
 };
 
 /**
@@ -279,8 +293,22 @@ export interface HistogramBucket {
   [sub: string]: ValueAgg | number | string | undefined;
 }
 
-/** One output row: group columns (or `time`) and numbers; `null` where a flow had no value. */
-export type ReportRow = Record<string, string | number | null>;
+/** A row's or a total's 95 % error bounds (± in the metric's unit), when sampled flows fed it. */
+export interface ErrorBound {
+  bytes: number;
+  packets: number;
+  /** Ranked rows: this row's interval overlaps the next row's, so their order is not established. */
+  overlaps_next?: boolean;
+}
+
+/** A cell of a row: a group column's value, or a number; `null` where a flow had no value. */
+export type ReportCell = string | number | null;
+
+/** One row: group columns (or `time`) and numbers. */
+export type ReportRow = Record<string, ReportCell>;
+
+/** A row of an answer: `error` beside the metrics when sampled flows fed it (query/sampling). */
+export type BoundedRow = ReportRow & { error?: ErrorBound };
 
 /** A report's answer; `report --format json` prints report, served_by, took_ms and rows (DESIGN §9). */
 export interface ReportResult {
@@ -291,7 +319,13 @@ export interface ReportResult {
   /** Series and unique reports: the bucket width. */
   interval_ms?: number;
   columns: string[];
-  rows: ReportRow[];
+  rows: BoundedRow[];
+  /** Totals over everything the report covers (not only the rows shown), with their bounds. */
+  total?: BoundedRow;
+  /** Whether sampled flows fed the answer (its numbers are then estimates). */
+  sampled?: boolean;
+  /** The 1-in-N rates of the sampled flows that fed it. */
+  sampling_rates?: number[];
 }
 
 /** A sub-aggregation's value in a bucket, 0 when it has none. */
@@ -299,6 +333,16 @@ export function subValue(bucket: object, name: string): number {
   const agg = (bucket as Record<string, unknown>)[name];
   if (agg !== null && typeof agg === 'object' && 'value' in agg && typeof agg.value === 'number') return agg.value;
   return 0;
+}
+
+/** A bucket's moments (see MOMENTS); none when no sampled flow fed it, so unsampled rows stay as they were. */
+export function momentsOf(bucket: object): Partial<Record<Moment, number>> {
+  const out: Partial<Record<Moment, number>> = {};
+  for (const m of MOMENTS) {
+    const v = subValue(bucket, m);
+    if (v !== 0) out[m] = v;
+  }
+  return out;
 }
 
 /** What a group column shows for one composite key: its first present field (ip, else address). */
@@ -322,6 +366,7 @@ export function groupRows(def: ReportDef, buckets: readonly CompositeBucket[]): 
     row.flows = b.doc_count;
     row.bytes = subValue(b, 'bytes');
     row.packets = subValue(b, 'packets');
+    Object.assign(row, momentsOf(b));
     return row;
   });
 }
@@ -369,7 +414,8 @@ export function mergeGroups(
     if (seen === undefined) {
       into.set(key, { ...row });
     } else {
-      for (const m of METRICS) seen[m] = Number(seen[m] ?? 0) + Number(row[m] ?? 0);
+      for (const m of SUMMED)
+        if (seen[m] !== undefined || row[m] !== undefined) seen[m] = Number(seen[m] ?? 0) + Number(row[m] ?? 0);
     }
   }
   return into;
@@ -409,6 +455,7 @@ export function seriesRows(def: ReportDef, buckets: readonly HistogramBucket[], 
       flows_per_s: b.doc_count / seconds,
       bytes_per_s: bytes / seconds,
       packets_per_s: packets / seconds,
+      ...momentsOf(b),
     };
   });
 }

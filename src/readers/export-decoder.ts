@@ -1,7 +1,7 @@
 import { FlowdexError, type ErrorCode } from '../errors';
 import type { FlowRecord } from '../model/flow';
 import { decodeIpfix } from './netflow/ipfix';
-import { TemplateCache, type Origin, type Sink } from './netflow/templates';
+import { TemplateCache, type HeldLimits, type Origin, type Sink } from './netflow/templates';
 import { decodeV5, V5_HEADER, V5_RECORD } from './netflow/v5';
 import { decodeV9 } from './netflow/v9';
 import { decodeSflow } from './sflow';
@@ -70,7 +70,11 @@ export interface DecoderCounters {
  * `ReaderOptions.session`; the caller ends the run with `finish`.
  */
 export class DecoderSession {
-  readonly templates = new TemplateCache();
+  readonly templates: TemplateCache;
+
+  constructor(held: Partial<HeldLimits> = {}) {
+    this.templates = new TemplateCache(held);
+  }
 
   /** End of the run: data sets that never got their template become rejects. */
   finish(options: ReaderOptions = {}): ReadItem[] {

@@ -9,16 +9,18 @@ import {
   groupKey,
   groupRows,
   mergeGroups,
-  METRICS,
+  momentsOf,
   rankGroups,
   reportQuery,
   seriesInterval,
+  SUMMED,
   SUMS,
   seriesRows,
   subValue,
   type CompositeBucket,
   type HistogramBucket,
   type Metric,
+  type Moment,
   type ReportDef,
   type ReportOptions,
   type ReportResult,
@@ -42,6 +44,8 @@ import {
 } from '../rollup/specs';
 import { coverageOf, readWatermarks } from '../rollup/state';
 import { addLookups, columnsOf, topStep, type RankedList } from './top';
+import { sumRows, withBounds } from '../query/sampling';
+import { allOf } from '../query/compile';
 
 /** A validated report request, as `checkReportRequest` gives it. */
 export interface CheckedReport {
@@ -186,8 +190,11 @@ export async function runPlannedReport(
     .map((part, i) => ({ part, src: sources[i] as Source }))
     .filter((x) => x.src.indices.length > 0);
   if (intervalMs === undefined) {
-    const rows = (await keyedTop(client, cfg, c, served)) ?? (await everyGroupTop(client, cfg, c, served));
-    return { ...base, took_ms: Math.round(performance.now() - t0), rows };
+    const [rows, total] = await Promise.all([
+      keyedTop(client, cfg, c, served).then((r) => r ?? everyGroupTop(client, cfg, c, served)),
+      totalOf(client, cfg, c, served),
+    ]);
+    return withBounds({ ...base, took_ms: Math.round(performance.now() - t0), rows }, c.def.kind, c.by, total);
   }
 
   const series = await Promise.all(
@@ -207,12 +214,56 @@ export async function runPlannedReport(
   );
   for (const buckets of series) mergeSeries(merged, buckets);
   const buckets = [...merged.values()].sort((a, b) => a.key - b.key);
-  return {
-    ...base,
-    took_ms: Math.round(performance.now() - t0),
-    interval_ms: intervalMs,
-    rows: seriesRows(c.def, buckets, intervalMs),
+  return withBounds(
+    {
+      ...base,
+      took_ms: Math.round(performance.now() - t0),
+      interval_ms: intervalMs,
+      rows: seriesRows(c.def, buckets, intervalMs),
+    },
+    c.def.kind,
+    c.by,
+  );
+}
+
+/**
+ * The report's totals over every group (not only the top rows), with the moments their bounds
+ * need: one sum per part, rollups counting their `flows`.
+ */
+export async function totalOf(
+  client: Client,
+  cfg: FlowdexConfig,
+  c: CheckedReport,
+  served: readonly Served[],
+): Promise<ReportRow> {
+  const parts = await Promise.all(
+    served.map(async ({ part, src }): Promise<ReportRow> => {
+      const body: SearchBody = {
+        size: 0,
+        track_total_hits: false,
+        query: reportQuery(c.def, c.options.query, part.range),
+        aggs: { total: { filter: { match_all: {} }, aggs: SUMS } },
+      };
+      const found = await search<{ doc_count: number }>(client, cfg, src, body, 'total');
+      const t = src.rollup ? countFlows(found) : found;
+      return { flows: t.doc_count, ...Object.fromEntries(Object.keys(SUMS).map((m) => [m, subValue(t, m)])) };
+    }),
+  );
+  return sumRows(parts);
+}
+
+/** Rates a sampled answer's flows were sampled at (raw flows know them; rollups do not keep them). */
+export async function samplingRatesOf(client: Client, cfg: FlowdexConfig, c: CheckedReport): Promise<number[]> {
+  const indices = dailyIndicesOf(cfg.prefix, c.range, await resolveNames(client, cfg, [allFlowIndices(cfg.prefix)]));
+  if (indices.length === 0) return [];
+  const body: SearchBody = {
+    size: 0,
+    track_total_hits: false,
+    query: allOf(reportQuery(c.def, c.options.query, c.range), { exists: { field: 'flow.sampled.variance.packets' } }),
+    aggs: { rates: { terms: { field: 'flow.sampling_rate', size: 20, order: [{ _key: 'asc' }] } } },
   };
+  const aggs = await searchAggs<'rates', { buckets: { key: number }[] }>(client, cfg, indices, body, ['rates']);
+  return aggs.rates.buckets.map((b) => b.key);
 }
 
 export interface Served {
@@ -258,7 +309,10 @@ interface TermsBucket {
 }
 
 /** A rollup's sum of each report metric (its `flows` field counts flows). */
-const METRIC_SUMS: Readonly<Record<Metric, AggregationDsl>> = { ...SUMS, flows: { sum: { field: COUNT_FIELD } } };
+const METRIC_SUMS: Readonly<Record<Metric | Moment, AggregationDsl>> = {
+  ...SUMS,
+  flows: { sum: { field: COUNT_FIELD } },
+};
 
 interface ListRequest {
   size: number;
@@ -281,7 +335,7 @@ async function rankedList(
   k: KeyedIndex,
   r: ListRequest,
 ): Promise<{ list: RankedList; unkeyed: number }> {
-  const metrics = r.allMetrics ? METRICS : [c.by];
+  const metrics = r.allMetrics ? SUMMED : [c.by];
   const body: SearchBody = {
     size: 0,
     track_total_hits: false,
@@ -312,6 +366,7 @@ async function rankedList(
       flows: subValue(b, 'flows'),
       bytes: subValue(b, 'bytes'),
       packets: subValue(b, 'packets'),
+      ...(r.allMetrics ? momentsOf(b) : {}),
     });
   const complete = (aggs.groups.sum_other_doc_count ?? 0) === 0;
   const last = [...rows.values()].pop();

@@ -1,7 +1,8 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { everyGroupTop, runPlannedReport, searchAggs, type CheckedReport } from './planned';
+import { everyGroupTop, runPlannedReport, samplingRatesOf, searchAggs, totalOf, type CheckedReport } from './planned';
+import { withBounds } from '../query/sampling';
 import { analyse } from '../query/analyse';
 import { compileQuery } from '../query/compile';
 import { alignedBuckets } from '../query/indices';
@@ -76,19 +77,25 @@ export async function runReport(
   const c = checkReportRequest(req, now);
   // The planner's seam: rollups (with raw edges) answer when they keep every field the report needs.
   const planned = await runPlannedReport(client, cfg, c, analyse(parseAnyQuery(req.query ?? '', now).ast), req.raw);
-  if (planned) return planned;
+  const answer = planned ?? (await rawReport(client, cfg, c));
+  return answer.sampled ? { ...answer, sampling_rates: await samplingRatesOf(client, cfg, c) } : answer;
+}
+
+/** The report from raw flow indices alone. */
+async function rawReport(client: Client, cfg: FlowdexConfig, c: CheckedReport): Promise<ReportResult> {
   const t0 = performance.now();
   const indices = await existingIndices(client, cfg, c.range);
   const base = { report: c.def.name, served_by: indices, range: c.range, columns: c.def.columns };
   if (c.def.kind === 'top') {
     // Every group over the range (see `groupsOf`), then ranked.
-    const rows =
+    const served = [
+      { part: { source: 'raw' as const, range: c.range }, src: { indices, rollup: false, subDay: true } },
+    ];
+    const [rows, total] =
       indices.length === 0
-        ? []
-        : await everyGroupTop(client, cfg, c, [
-            { part: { source: 'raw', range: c.range }, src: { indices, rollup: false, subDay: true } },
-          ]);
-    return { ...base, took_ms: Math.round(performance.now() - t0), rows };
+        ? [[], undefined]
+        : await Promise.all([everyGroupTop(client, cfg, c, served), totalOf(client, cfg, c, served)]);
+    return withBounds({ ...base, took_ms: Math.round(performance.now() - t0), rows }, c.def.kind, c.by, total);
   }
   const ms = seriesInterval(c.range, c.options.interval);
   // No index at all still yields the full series of empty buckets, as the histogram would.
@@ -104,10 +111,9 @@ export async function runReport(
             ['series'],
           )
         ).series.buckets;
-  return {
-    ...base,
-    took_ms: Math.round(performance.now() - t0),
-    interval_ms: ms,
-    rows: seriesRows(c.def, buckets, ms),
-  };
+  return withBounds(
+    { ...base, took_ms: Math.round(performance.now() - t0), interval_ms: ms, rows: seriesRows(c.def, buckets, ms) },
+    c.def.kind,
+    c.by,
+  );
 }

@@ -1,14 +1,12 @@
 import { errors, type Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { communityId } from '../model/community-id';
-import { columnFields, fieldByName, getPath, resolveField } from '../model/fields';
+import { resolveField } from '../model/fields';
 import type { FlowDoc } from '../model/flow';
 import { hydrate } from '../model/normalize';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
 import { allFlowIndices, isDailyIndex } from '../store/indices';
 import { compileFilter } from '../query/compile';
-import { csvRow } from '../query/csv';
 import type { QueryDsl, Scalar } from '../query/dsl';
 import { parseAnyQuery, type ParsedQuery } from '../query/syntax';
 import { parseSort, type SortSpec } from '../query/sort';
@@ -56,16 +54,9 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
 /** Counting stops here unless an exact total is asked for (counting everything costs). */
 export const TOTAL_HITS_LIMIT = 10000;
-/**
- * Export page size: the largest a search returns by default (`index.max_result_window`); each
- * page costs a round trip and a sort, so bigger is faster, and 10 000 flows stay a few MB.
- */
-export const EXPORT_PAGE_SIZE = 10000;
-/** CSV export columns: the results table's, plus the community id for pivoting elsewhere. */
-export const EXPORT_COLUMNS: readonly string[] = [...columnFields().map((f) => f.name), 'network.community_id'];
 
-type SortValue = string | number | null;
-type SortClause = Record<string, { order: 'asc' | 'desc'; missing?: string } | 'asc'>;
+export type SortValue = string | number | null;
+export type SortClause = Record<string, { order: 'asc' | 'desc'; missing?: string } | 'asc'>;
 
 export { parseSort, type SortSpec } from '../query/sort';
 
@@ -76,7 +67,7 @@ export { parseSort, type SortSpec } from '../query/sort';
  * paging tests), so keyword sorts break ties on `_id` instead (exact, at the price of loading ids
  * into heap for those sorts). No other doc-values field is unique per flow.
  */
-async function sortClauses(client: Client, s: SortSpec): Promise<SortClause[]> {
+export async function sortClauses(client: Client, s: SortSpec): Promise<SortClause[]> {
   const keyword = resolveField(s.field)?.[0]?.type === 'keyword';
   // Keywords get an explicit "missing" sentinel so flows without the field still sort last.
   const missing = keyword ? (s.order === 'asc' ? KEYWORD_MAX : '') : '_last';
@@ -133,7 +124,7 @@ function checkLimit(limit: number | undefined): number {
   return n;
 }
 
-interface Compiled {
+export interface Compiled {
   parsed: ParsedQuery;
   range: TimeRange;
   query: QueryDsl;
@@ -141,14 +132,14 @@ interface Compiled {
 }
 
 /** Parses everything the user typed before the cluster is asked anything. */
-function compileRequest(req: SearchRequest, now: number): Compiled {
+export function compileRequest(req: SearchRequest, now: number): Compiled {
   const range = parseTimeRange(req.from, req.to, now);
   const sort = parseSort(req.sort, req.order);
   const parsed = parseAnyQuery(req.query, now);
   return { parsed, range, sort, query: compileFilter(parsed.ast, range) };
 }
 
-interface RawHit {
+export interface RawHit {
   _id: string;
   _index: string;
   _source: FlowDoc;
@@ -157,24 +148,24 @@ interface RawHit {
   sort?: SortValue[];
 }
 
-interface RawSearch {
+export interface RawSearch {
   pit_id?: string;
   hits: { total?: { value: number; relation: 'eq' | 'gte' }; hits: RawHit[] };
+  aggregations?: Record<string, { buckets?: { key: number; doc_count: number }[] }>;
 }
 
-interface PageBody {
+export interface PageBody {
   size: number;
   from?: number;
   query: QueryDsl;
   _source?: false;
+  stored_fields?: '_none_';
   docvalue_fields?: string[];
   sort: SortClause[];
   track_total_hits: boolean | number;
   search_after?: SortValue[];
+  aggs?: Record<string, unknown>;
 }
-
-/** Export responses keep only what export reads: less JSON to write, send and parse. */
-const EXPORT_FILTER_PATH = 'pit_id,hits.hits._source,hits.hits.fields,hits.hits.sort';
 
 async function pitSearch(client: Client, pit: string, body: PageBody, filterPath?: string): Promise<RawSearch> {
   const params = {
@@ -193,7 +184,7 @@ async function pitSearch(client: Client, pit: string, body: PageBody, filterPath
  * by a fresh one and the search continues from the same `search_after` values: the sort field
  * keeps its place exactly; only flows tied on it may shift if segments merged meanwhile.
  */
-async function page(
+export async function page(
   client: Client,
   cfg: FlowdexConfig,
   indices: string[],
@@ -352,113 +343,4 @@ export async function getFlow(client: Client, cfg: FlowdexConfig, id: string, in
   } catch (e) {
     throw toFlowdexError(e, cfg, 'get flow');
   }
-}
-
-/** One flow as a CSV line of `EXPORT_COLUMNS`. */
-export function flowCsvRow(doc: FlowDoc): string {
-  return csvRow(EXPORT_COLUMNS.map((f) => getPath(doc, f)));
-}
-
-/**
- * What CSV export asks for instead of `_source`: the stored columns as doc values (the flow
- * index rebuilds `_source` from doc values anyway, field by field; asking for the columns alone
- * skips the rest), plus the protocol number the Community ID is computed from.
- */
-const CSV_DOC_VALUES = [
-  ...new Set([...EXPORT_COLUMNS.filter((f) => fieldByName(f)?.computedFrom === undefined), 'network.iana_number']),
-];
-
-/** A CSV line from doc-value fields: the same text `flowCsvRow(hydrate(doc))` gives for the stored flow. */
-function docValuesCsvRow(fields: Record<string, Scalar[]> | undefined): string {
-  const one = (f: string): Scalar | undefined => fields?.[f]?.[0];
-  const src = one('source.ip');
-  const dst = one('destination.ip');
-  const proto = one('network.iana_number');
-  const sport = one('source.port');
-  const dport = one('destination.port');
-  const id =
-    typeof src === 'string' && typeof dst === 'string' && typeof proto === 'number'
-      ? communityId(
-          src,
-          dst,
-          proto,
-          typeof sport === 'number' ? sport : undefined,
-          typeof dport === 'number' ? dport : undefined,
-        )
-      : undefined;
-  return csvRow(EXPORT_COLUMNS.map((f) => (f === 'network.community_id' ? id : one(f))));
-}
-
-/**
- * Every match, streamed: CSV (header, then `EXPORT_COLUMNS`) or NDJSON (documents as stored).
- * Pages of `EXPORT_PAGE_SIZE` on one point in time; the next page is asked for as soon as a page
- * arrives (its `search_after` is known then), so the cluster searches while this process
- * formats and writes. `write` is awaited before another page is asked for, so a slow reader
- * holds the export back with at most two pages in memory; the PIT is closed at the end, on
- * error too. `limit` and `cursor` of the request are ignored.
- */
-export async function exportFlows(
-  client: Client,
-  cfg: FlowdexConfig,
-  req: SearchRequest,
-  format: 'csv' | 'ndjson',
-  write: (chunk: string) => Promise<void> | void,
-  now: number = Date.now(),
-): Promise<{ rows: number }> {
-  const c = compileRequest(req, now);
-  if (format === 'csv') await write(csvRow(EXPORT_COLUMNS));
-  const indices = await existingIndices(client, cfg, c.range);
-  if (indices.length === 0) return { rows: 0 };
-  const sort = await sortClauses(client, c.sort);
-  const select: Partial<PageBody> = format === 'csv' ? { _source: false, docvalue_fields: CSV_DOC_VALUES } : {};
-  let pit = await openPit(client, cfg, indices);
-  const fetch = (after: SortValue[] | undefined, id: string) =>
-    page(
-      client,
-      cfg,
-      indices,
-      id,
-      {
-        size: EXPORT_PAGE_SIZE,
-        query: c.query,
-        sort,
-        track_total_hits: false,
-        ...select,
-        ...(after ? { search_after: after } : {}),
-      },
-      EXPORT_FILTER_PATH,
-    );
-  let rows = 0;
-  let pending: ReturnType<typeof fetch> | undefined = fetch(undefined, pit);
-  try {
-    while (pending !== undefined) {
-      const r: Awaited<ReturnType<typeof fetch>> = await pending;
-      pending = undefined;
-      pit = r.pit;
-      const hits = r.res.hits.hits;
-      const last = hits[hits.length - 1];
-      if (hits.length === EXPORT_PAGE_SIZE && last?.sort !== undefined) {
-        pending = fetch(last.sort, pit);
-        // Awaited on the next turn; until then a failure must not count as unhandled.
-        pending.catch(() => undefined);
-      }
-      if (hits.length > 0) {
-        await write(
-          format === 'csv'
-            ? hits.map((h) => docValuesCsvRow(h.fields)).join('')
-            : hits.map((h) => JSON.stringify(hydrate(h._source)) + '\n').join(''),
-        );
-        rows += hits.length;
-      }
-    }
-  } finally {
-    // A page still in flight (the writer failed) finishes before its PIT is closed.
-    if (pending !== undefined)
-      await pending.then(
-        (r) => (pit = r.pit),
-        () => undefined,
-      );
-    await closePit(client, pit);
-  }
-  return { rows };
 }

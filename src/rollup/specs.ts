@@ -73,6 +73,10 @@ export const SUM_FIELDS = [
   'source.packets',
   'destination.bytes',
   'destination.packets',
+  // What sampled flows' error bounds need (query/sampling): sampled packets and variance terms.
+  'flow.sampled.packets',
+  'flow.sampled.variance.packets',
+  'flow.sampled.variance.bytes',
 ] as const;
 /** Flows in the bucket: what a raw `doc_count` is. Not a raw field. */
 export const COUNT_FIELD = 'flows';

@@ -9,18 +9,32 @@ import { FlowdexError } from '../errors';
 const run = promisify(execFile);
 
 /**
- * A real single-node OpenSearch managed by flowdex: OpenSearch's own `integ-test-zip`
- * distribution from Maven Central, fetched with `mvn`, unpacked once under `home`, started
- * as an unprivileged user (OpenSearch refuses root) and stopped by its pid.
+ * A real OpenSearch managed by flowdex, one node or a cluster of `nodes` on 127.0.0.1:
+ * OpenSearch's own `integ-test-zip` distribution from Maven Central, fetched with `mvn`,
+ * unpacked once under `home`, each node started as an unprivileged user (OpenSearch refuses
+ * root) with its own ports, data and logs, and stopped by its pid.
  */
 
-export interface NodeStatus {
+/** One node of the local cluster. */
+export interface MemberStatus {
+  name: string;
   url: string;
+  running: boolean;
+  pid?: number;
+}
+
+export interface NodeStatus {
+  /** The first node's URL: the one flowdex talks to. */
+  url: string;
+  /** True when any node answers. */
   running: boolean;
   version?: string;
   health?: string;
+  /** The first node's pid. */
   pid?: number;
   managed: boolean;
+  /** Every node, the first one first. */
+  members: MemberStatus[];
 }
 
 export interface StartResult extends NodeStatus {
@@ -35,10 +49,21 @@ export function nodeUrl(cfg: LocalNodeConfig): string {
   return `http://127.0.0.1:${cfg.port}`;
 }
 
-function paths(cfg: LocalNodeConfig) {
+/** HTTP port of node `i`; its transport port is 100 above. */
+const portOf = (cfg: LocalNodeConfig, i: number): number => cfg.port + i;
+const nameOf = (cfg: LocalNodeConfig, i: number): string => `flowdex-${portOf(cfg, i)}`;
+const urlOf = (cfg: LocalNodeConfig, i: number): string => `http://127.0.0.1:${portOf(cfg, i)}`;
+const indicesOf = (cfg: LocalNodeConfig): number[] => Array.from({ length: Math.max(1, cfg.nodes) }, (_, i) => i);
+const clusterName = (cfg: LocalNodeConfig): string => (cfg.nodes > 1 ? `flowdex-cluster-${cfg.port}` : 'flowdex-local');
+
+function paths(cfg: LocalNodeConfig, i = 0) {
   const dist = path.join(cfg.home, 'dist');
   const install = path.join(cfg.home, `opensearch-${cfg.version}`);
-  const node = path.join(cfg.home, `node-${cfg.version}-${cfg.port}`);
+  // A cluster's nodes live apart from single nodes: a node's data belongs to one cluster for good.
+  const node =
+    cfg.nodes > 1
+      ? path.join(cfg.home, `cluster-${cfg.version}-${cfg.port}`, nameOf(cfg, i))
+      : path.join(cfg.home, `node-${cfg.version}-${cfg.port}`);
   return {
     dist,
     zip: path.join(dist, `opensearch-${cfg.version}.zip`),
@@ -171,14 +196,24 @@ export const NODE_GUARDS: readonly string[] = [
   'search.allow_expensive_queries: true',
 ];
 
-export function yamlConfig(cfg: LocalNodeConfig, p: { data: string; logs: string }): string {
+/** The `opensearch.yml` of node `i`: one node alone, or one of `cfg.nodes` that find each other. */
+export function yamlConfig(cfg: LocalNodeConfig, p: { data: string; logs: string }, i = 0): string {
+  const all = indicesOf(cfg);
+  const discovery =
+    cfg.nodes > 1
+      ? [
+          `discovery.seed_hosts: [${all.map((k) => `"127.0.0.1:${portOf(cfg, k) + 100}"`).join(', ')}]`,
+          // Read only when the cluster first forms; a node that restarts rejoins by its stored state.
+          `cluster.initial_cluster_manager_nodes: [${all.map((k) => `"${nameOf(cfg, k)}"`).join(', ')}]`,
+        ]
+      : ['discovery.type: single-node'];
   return [
-    'cluster.name: flowdex-local',
-    `node.name: flowdex-${cfg.port}`,
-    'discovery.type: single-node',
+    `cluster.name: ${clusterName(cfg)}`,
+    `node.name: ${nameOf(cfg, i)}`,
+    ...discovery,
     'network.host: 127.0.0.1',
-    `http.port: ${cfg.port}`,
-    `transport.port: ${cfg.port + 100}`,
+    `http.port: ${portOf(cfg, i)}`,
+    `transport.port: ${portOf(cfg, i) + 100}`,
     `path.data: ${p.data}`,
     `path.logs: ${p.logs}`,
     // A laptop or CI disk at 90 % must not turn indices read-only mid-test.
@@ -189,12 +224,12 @@ export function yamlConfig(cfg: LocalNodeConfig, p: { data: string; logs: string
 }
 
 /** Writes the node's own config dir (copied from the distribution) so installs stay pristine and shareable. */
-async function prepareNodeDir(cfg: LocalNodeConfig): Promise<void> {
-  const p = paths(cfg);
+async function prepareNodeDir(cfg: LocalNodeConfig, i: number): Promise<void> {
+  const p = paths(cfg, i);
   await fs.mkdir(p.data, { recursive: true });
   await fs.mkdir(p.logs, { recursive: true });
   if (!existsSync(p.config)) await fs.cp(path.join(p.install, 'config'), p.config, { recursive: true });
-  await fs.writeFile(path.join(p.config, 'opensearch.yml'), yamlConfig(cfg, p));
+  await fs.writeFile(path.join(p.config, 'opensearch.yml'), yamlConfig(cfg, p, i));
 }
 
 async function httpGetJson(url: string, timeoutMs = 2000): Promise<unknown> {
@@ -260,47 +295,20 @@ async function tail(file: string, lines: number): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the local node, or reuses one already answering on the port. */
-export async function startNode(
+type Launched = { i: number; logFile: string };
+
+/** Launches node `i` as a daemon; resolves once `bin/opensearch -d` has forked it. */
+async function launch(
   cfg: LocalNodeConfig,
-  log: Logger = () => {},
-  timeoutMs = 180_000,
-): Promise<StartResult> {
-  const t0 = Date.now();
-  const url = nodeUrl(cfg);
-  const p = paths(cfg);
-  const existing = await probe(url);
-  if (existing.kind === 'opensearch') {
-    const health = await clusterHealth(url);
-    return {
-      url,
-      running: true,
-      version: existing.version,
-      health,
-      pid: await readPid(p.pidFile),
-      managed: true,
-      started: false,
-      startupMs: Date.now() - t0,
-    };
-  }
-  if (existing.kind === 'other') {
-    throw new FlowdexError(
-      'NODE_PORT_IN_USE',
-      `port ${cfg.port} on 127.0.0.1 is used by something that is not OpenSearch; free it or pick another with --port / FLOWDEX_OPENSEARCH_PORT`,
-    );
-  }
-  const java = await findJava(cfg.version);
-  const zip = await fetchDistribution(cfg, log);
-  await unpack(cfg, zip, log);
-  await prepareNodeDir(cfg);
-  const asRoot = isRoot();
-  if (asRoot) {
-    await ensureUser(cfg.user);
-    // Only this node's files: a recursive chown of the whole home races with other nodes
-    // running from it (segment files vanish mid-walk and chown fails).
-    await run('chown', [`${cfg.user}:`, cfg.home]);
-    await run('chown', ['-R', `${cfg.user}:`, p.install, p.node]);
-  }
+  i: number,
+  java: { home: string; major: number },
+  log: Logger,
+): Promise<Launched> {
+  const p = paths(cfg, i);
+  await prepareNodeDir(cfg, i);
+  // Only this node's files: a recursive chown of the whole home races with other nodes
+  // running from it (segment files vanish mid-walk and chown fails).
+  if (isRoot()) await run('chown', ['-R', `${cfg.user}:`, p.node]);
   await fs.rm(p.pidFile, { force: true });
   const env = {
     OPENSEARCH_JAVA_HOME: java.home,
@@ -310,10 +318,10 @@ export async function startNode(
   const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const bin = path.join(p.install, 'bin', 'opensearch');
   const args = ['-d', '-p', p.pidFile];
-  const [cmd, cmdArgs] = asRoot
+  const [cmd, cmdArgs] = isRoot()
     ? ['runuser', ['-u', cfg.user, '--', 'env', ...envArgs, bin, ...args]]
     : ['env', [...envArgs, bin, ...args]];
-  log(`starting OpenSearch ${cfg.version} on ${url} (Java ${java.major}, heap ${cfg.heap})`);
+  log(`starting OpenSearch ${cfg.version} on ${urlOf(cfg, i)} (Java ${java.major}, heap ${cfg.heap})`);
   const out = await fs.open(p.stdoutLog, 'w');
   const child = spawn(cmd, cmdArgs, { stdio: ['ignore', out.fd, out.fd], detached: true, cwd: p.node });
   const exitCode: number | null = await new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -321,74 +329,145 @@ export async function startNode(
   if (exitCode !== 0) {
     throw new FlowdexError(
       'NODE_START_FAILED',
-      `OpenSearch ${cfg.version} failed to start (exit ${exitCode}); last log lines:\n${await tail(p.stdoutLog, 30)}`,
+      `OpenSearch ${cfg.version} failed to start on ${urlOf(cfg, i)} (exit ${exitCode}); last log lines:\n${await tail(p.stdoutLog, 30)}`,
     );
   }
-  const logFile = path.join(p.logs, 'flowdex-local.log');
-  while (Date.now() - t0 < timeoutMs) {
-    const pid = await readPid(p.pidFile);
-    if (pid !== undefined && !alive(pid)) {
-      throw new FlowdexError(
-        'NODE_START_FAILED',
-        `OpenSearch ${cfg.version} died during start-up; last log lines of ${logFile}:\n${await tail(logFile, 30)}`,
-      );
+  return { i, logFile: path.join(p.logs, `${clusterName(cfg)}.log`) };
+}
+
+interface Health {
+  status?: string;
+  number_of_nodes?: number;
+}
+
+/** The cluster's health as the first node that answers sees it. */
+async function anyHealth(cfg: LocalNodeConfig): Promise<Health | undefined> {
+  for (const i of indicesOf(cfg)) {
+    const h = (await httpGetJson(`${urlOf(cfg, i)}/_cluster/health`).catch(() => undefined)) as Health | undefined;
+    if (h?.status) return h;
+  }
+  return undefined;
+}
+
+/**
+ * Starts the local node, or each of the cluster's `cfg.nodes` nodes that is not answering yet
+ * (so a node that died is restarted the same way), and waits until all of them have joined
+ * and the cluster is yellow or green. Nodes already running are reused.
+ */
+export async function startNode(
+  cfg: LocalNodeConfig,
+  log: Logger = () => {},
+  // A loaded 2-core box takes minutes to bring up several JVMs at once.
+  timeoutMs = 120_000 + 60_000 * cfg.nodes,
+): Promise<StartResult> {
+  const t0 = Date.now();
+  const all = indicesOf(cfg);
+  const probes = await Promise.all(all.map((i) => probe(urlOf(cfg, i))));
+  const busy = all.find((i) => probes[i]?.kind === 'other');
+  if (busy !== undefined) {
+    throw new FlowdexError(
+      'NODE_PORT_IN_USE',
+      `port ${portOf(cfg, busy)} on 127.0.0.1 is used by something that is not OpenSearch; free it or pick another with --port / FLOWDEX_OPENSEARCH_PORT`,
+    );
+  }
+  const missing = all.filter((i) => probes[i]?.kind === 'none');
+  let launched: Launched[] = [];
+  if (missing.length > 0) {
+    const java = await findJava(cfg.version);
+    const zip = await fetchDistribution(cfg, log);
+    await unpack(cfg, zip, log);
+    if (isRoot()) {
+      await ensureUser(cfg.user);
+      await run('chown', [`${cfg.user}:`, cfg.home]);
+      await run('chown', ['-R', `${cfg.user}:`, paths(cfg).install]);
+      if (cfg.nodes > 1) await run('chown', [`${cfg.user}:`, path.dirname(paths(cfg).node)]).catch(() => {});
     }
-    const health = await clusterHealth(url).catch(() => undefined);
-    if (health === 'green' || health === 'yellow') {
-      const info = await probe(url);
+    launched = await Promise.all(missing.map((i) => launch(cfg, i, java, log)));
+  }
+  const want = all.length;
+  while (Date.now() - t0 < timeoutMs) {
+    for (const l of launched) {
+      const pid = await readPid(paths(cfg, l.i).pidFile);
+      if (pid !== undefined && !alive(pid)) {
+        throw new FlowdexError(
+          'NODE_START_FAILED',
+          `OpenSearch ${cfg.version} on ${urlOf(cfg, l.i)} died during start-up; last log lines of ${l.logFile}:\n${await tail(l.logFile, 30)}`,
+        );
+      }
+    }
+    const h = await anyHealth(cfg);
+    if ((h?.status === 'green' || h?.status === 'yellow') && (h.number_of_nodes ?? 0) >= want) {
+      const s = await nodeStatus(cfg);
       return {
-        url,
+        ...s,
         running: true,
-        version: info.kind === 'opensearch' ? info.version : cfg.version,
-        health,
-        pid,
-        managed: true,
-        started: true,
+        version: s.version ?? cfg.version,
+        health: h.status,
+        started: launched.length > 0,
         startupMs: Date.now() - t0,
       };
     }
     await sleep(500);
   }
+  const logFile = launched[0]?.logFile ?? path.join(paths(cfg).logs, `${clusterName(cfg)}.log`);
   throw new FlowdexError(
     'NODE_START_FAILED',
-    `OpenSearch ${cfg.version} did not become healthy within ${timeoutMs / 1000}s; last log lines of ${logFile}:\n${await tail(logFile, 30)}`,
+    `OpenSearch ${cfg.version} did not become healthy with ${want} node(s) within ${timeoutMs / 1000}s; last log lines of ${logFile}:\n${await tail(logFile, 30)}`,
   );
 }
 
-async function clusterHealth(url: string): Promise<string | undefined> {
-  const body = (await httpGetJson(`${url}/_cluster/health`)) as { status?: string };
-  return body.status;
-}
-
-export async function nodeStatus(cfg: LocalNodeConfig): Promise<NodeStatus> {
-  const url = nodeUrl(cfg);
-  const pid = await readPid(paths(cfg).pidFile);
-  const info = await probe(url);
-  if (info.kind !== 'opensearch') return { url, running: false, managed: pid !== undefined && alive(pid), pid };
+async function memberStatus(cfg: LocalNodeConfig, i: number): Promise<MemberStatus & { version?: string }> {
+  const url = urlOf(cfg, i);
+  const [pid, info] = await Promise.all([readPid(paths(cfg, i).pidFile), probe(url)]);
   return {
+    name: nameOf(cfg, i),
     url,
-    running: true,
-    version: info.version,
-    health: await clusterHealth(url).catch(() => undefined),
-    pid,
-    managed: pid !== undefined && alive(pid),
+    running: info.kind === 'opensearch',
+    ...(pid !== undefined && alive(pid) ? { pid } : {}),
+    ...(info.kind === 'opensearch' ? { version: info.version } : {}),
   };
 }
 
-/** Stops the node flowdex started (by pid) and waits until the process is gone. */
-export async function stopNode(cfg: LocalNodeConfig, timeoutMs = 60_000): Promise<{ stopped: boolean; pid?: number }> {
-  const p = paths(cfg);
-  const pid = await readPid(p.pidFile);
-  if (pid === undefined || !alive(pid)) {
-    await fs.rm(p.pidFile, { force: true });
-    return { stopped: false };
-  }
-  process.kill(pid, 'SIGTERM');
-  const t0 = Date.now();
-  while (alive(pid)) {
-    if (Date.now() - t0 > timeoutMs) process.kill(pid, 'SIGKILL');
-    await sleep(200);
-  }
-  await fs.rm(p.pidFile, { force: true });
-  return { stopped: true, pid };
+export async function nodeStatus(cfg: LocalNodeConfig): Promise<NodeStatus> {
+  const all = await Promise.all(indicesOf(cfg).map((i) => memberStatus(cfg, i)));
+  const members = all.map(({ version: _v, ...m }) => m);
+  const first = all[0];
+  const up = all.find((m) => m.running);
+  const pid = first?.pid ?? (await readPid(paths(cfg).pidFile));
+  return {
+    url: urlOf(cfg, 0),
+    running: up !== undefined,
+    ...(up?.version ? { version: up.version } : {}),
+    ...(up ? { health: (await anyHealth(cfg))?.status } : {}),
+    pid,
+    managed: all.some((m) => m.pid !== undefined),
+    members,
+  };
+}
+
+/** Stops the node(s) flowdex started (by pid) and waits until each process is gone. */
+export async function stopNode(
+  cfg: LocalNodeConfig,
+  timeoutMs = 60_000,
+): Promise<{ stopped: boolean; pid?: number; pids: number[] }> {
+  const stopped = await Promise.all(
+    indicesOf(cfg).map(async (i) => {
+      const p = paths(cfg, i);
+      const pid = await readPid(p.pidFile);
+      if (pid === undefined || !alive(pid)) {
+        await fs.rm(p.pidFile, { force: true });
+        return undefined;
+      }
+      process.kill(pid, 'SIGTERM');
+      const t0 = Date.now();
+      while (alive(pid)) {
+        if (Date.now() - t0 > timeoutMs) process.kill(pid, 'SIGKILL');
+        await sleep(200);
+      }
+      await fs.rm(p.pidFile, { force: true });
+      return pid;
+    }),
+  );
+  const pids = stopped.filter((p): p is number => p !== undefined);
+  return { stopped: pids.length > 0, ...(pids[0] !== undefined ? { pid: pids[0] } : {}), pids };
 }

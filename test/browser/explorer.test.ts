@@ -113,7 +113,17 @@ maybe('explorer in headless Chromium', () => {
     expect(await page.inputValue('input[name="q"]')).toBe('dport:443 and (src:10.0.0.1');
     await shot('5-bad-query');
 
+    // The syntax toggle: an nfdump filter, and the same search in the flowdex language beside it.
+    await page.goto(server.url);
+    await page.fill('input[name="q"]', 'dst port 53');
+    await page.selectOption('select[name="syntax"]', 'nfdump');
+    await page.click('form.search button[type="submit"]');
+    await page.waitForSelector('p.read code');
+    expect(await page.textContent('p.read code')).toMatch(/dport:53/);
+    expect(await page.inputValue('input[name="q"]')).toBe('nfdump:dst port 53');
+    await shot('6-nfdump');
+
     await page.goto(`${server.url}status`);
-    await shot('6-status');
+    await shot('7-status');
   });
 });

@@ -87,8 +87,25 @@ interface Held {
   at: number;
 }
 
-/** Data sets held while waiting for their template, across all exporters. */
-export const MAX_HELD_SETS = 256;
+/**
+ * Bounds on data sets held while waiting for their template. Per exporter, so one exporter's
+ * flood of template-less data gives up its own oldest sets and never another exporter's; the
+ * memory cap over all of them evicts from whichever exporter holds the most bytes.
+ */
+export interface HeldLimits {
+  /** @default 256 */
+  setsPerExporter: number;
+  /** @default 64 MiB */
+  totalBytes: number;
+}
+
+export const DEFAULT_HELD_LIMITS: HeldLimits = { setsPerExporter: 256, totalBytes: 64 * 1024 ** 2 };
+
+/** One exporter's held sets, oldest first. */
+interface HeldQueue {
+  sets: Held[];
+  bytes: number;
+}
 
 const UINT32 = 4294967296;
 
@@ -112,9 +129,21 @@ export class TemplateCache {
   private readonly systemInit = new Map<string, number>();
   /** Interface names from options data, by scope and ifIndex. */
   private readonly interfaceNames = new Map<string, string>();
-  private held: Held[] = [];
+  /** Held data sets by exporter address. */
+  private readonly held = new Map<string, HeldQueue>();
+  private heldBytes = 0;
+  private readonly limits: HeldLimits;
   /** Bumped on every template or options change, so a collector knows when to persist. */
   version = 0;
+
+  constructor(limits: Partial<HeldLimits> = {}) {
+    this.limits = { ...DEFAULT_HELD_LIMITS, ...limits };
+  }
+
+  /** Data sets and bytes waiting for a template, per exporter address. */
+  heldByExporter(): Map<string, { sets: number; bytes: number }> {
+    return new Map([...this.held].map(([k, q]) => [k, { sets: q.sets.length, bytes: q.bytes }]));
+  }
 
   snapshot(): TemplateSnapshot {
     const templates = [...this.templates].map(([key, t]) => ({
@@ -150,10 +179,15 @@ export class TemplateCache {
 
   /** Held data that arrived (capture time) before `beforeMs` gives up waiting: rejected as "no template". */
   expireHeld(beforeMs: number, sink: Sink): void {
-    const old = this.held.filter((h) => (h.origin.captureMs ?? 0) < beforeMs);
-    if (!old.length) return;
-    this.held = this.held.filter((h) => (h.origin.captureMs ?? 0) >= beforeMs);
-    for (const h of old) sink.reject(noTemplate(h), h.origin, h.at);
+    for (const [exporter, q] of this.held) {
+      const old = q.sets.filter((h) => (h.origin.captureMs ?? 0) < beforeMs);
+      if (!old.length) continue;
+      this.setHeld(
+        exporter,
+        q.sets.filter((h) => (h.origin.captureMs ?? 0) >= beforeMs),
+      );
+      for (const h of old) sink.reject(noTemplate(h), h.origin, h.at);
+    }
   }
 
   static scope(exporter: string | undefined, header: ExportHeader): string {
@@ -165,10 +199,15 @@ export class TemplateCache {
     this.templates.set(`${scope}#${t.id}`, t);
     this.version++;
     sink.template();
-    if (!this.held.length) return;
-    const waiting = this.held.filter((h) => h.key === scope && h.templateId === t.id);
+    const exporter = exporterOf(scope);
+    const q = this.held.get(exporter);
+    if (!q) return;
+    const waiting = q.sets.filter((h) => h.key === scope && h.templateId === t.id);
     if (!waiting.length) return;
-    this.held = this.held.filter((h) => !(h.key === scope && h.templateId === t.id));
+    this.setHeld(
+      exporter,
+      q.sets.filter((h) => !(h.key === scope && h.templateId === t.id)),
+    );
     for (const h of waiting) this.decodeRecords(t, h.data, 0, h.data.length, h.header, h.origin, h.at, sink);
   }
 
@@ -192,27 +231,52 @@ export class TemplateCache {
       this.decodeRecords(t, buf, start, end, header, origin, start, sink);
       return;
     }
-    this.held.push({
-      key: scope,
-      templateId: id,
-      data: Buffer.from(buf.subarray(start, end)),
-      header,
-      origin,
-      at: start,
-    });
-    if (this.held.length > MAX_HELD_SETS) {
-      const dropped = this.held.shift();
-      if (dropped) sink.reject(noTemplate(dropped), dropped.origin, dropped.at);
+    const exporter = exporterOf(scope);
+    let q = this.held.get(exporter);
+    if (!q) this.held.set(exporter, (q = { sets: [], bytes: 0 }));
+    const data = Buffer.from(buf.subarray(start, end));
+    q.sets.push({ key: scope, templateId: id, data, header, origin, at: start });
+    q.bytes += data.length;
+    this.heldBytes += data.length;
+    if (q.sets.length > this.limits.setsPerExporter) this.evictOldest(exporter, sink);
+    while (this.heldBytes > this.limits.totalBytes) {
+      let largest: string | undefined;
+      let most = -1;
+      for (const [k, x] of this.held)
+        if (x.bytes > most) {
+          largest = k;
+          most = x.bytes;
+        }
+      if (largest === undefined) break;
+      this.evictOldest(largest, sink);
     }
+  }
+
+  /** Gives up an exporter's oldest held set: it counts as "no template". */
+  private evictOldest(exporter: string, sink: Sink): void {
+    const q = this.held.get(exporter);
+    const dropped = q?.sets[0];
+    if (!q || !dropped) return;
+    this.setHeld(exporter, q.sets.slice(1));
+    sink.reject(noTemplate(dropped), dropped.origin, dropped.at);
+  }
+
+  private setHeld(exporter: string, sets: Held[]): void {
+    const before = this.held.get(exporter)?.bytes ?? 0;
+    const bytes = sets.reduce((n, h) => n + h.data.length, 0);
+    this.heldBytes += bytes - before;
+    if (sets.length) this.held.set(exporter, { sets, bytes });
+    else this.held.delete(exporter);
   }
 
   /** End of input: whatever still waits has no template, reported once per missing template. */
   finish(sink: Sink): void {
     const byTemplate = new Map<string, Held[]>();
-    for (const h of this.held) {
-      const k = `${h.key}#${h.templateId}`;
-      byTemplate.set(k, [...(byTemplate.get(k) ?? []), h]);
-    }
+    for (const q of this.held.values())
+      for (const h of q.sets) {
+        const k = `${h.key}#${h.templateId}`;
+        byTemplate.set(k, [...(byTemplate.get(k) ?? []), h]);
+      }
     for (const sets of byTemplate.values()) {
       const h = sets[0] as Held;
       const more =
@@ -221,7 +285,8 @@ export class TemplateCache {
           : '';
       sink.reject(noTemplate(h) + more, h.origin, h.at);
     }
-    this.held = [];
+    this.held.clear();
+    this.heldBytes = 0;
   }
 
   private decodeRecords(
@@ -396,6 +461,11 @@ function samplingRate(s: Scratch): number | undefined {
 
 function fromDelta(exportMs: number, deltaUs: number | undefined): number | undefined {
   return deltaUs === undefined ? undefined : exportMs - Math.round(deltaUs / 1000);
+}
+
+/** The exporter address a scope (`<exporter>|<format>|<domain>`) starts with. */
+function exporterOf(scope: string): string {
+  return scope.slice(0, scope.indexOf('|'));
 }
 
 function noTemplate(h: Held): string {

@@ -1,7 +1,8 @@
 import { Router, type Response } from 'express';
 import { FlowdexError } from '../../errors';
 import { runReport } from '../../report/run-report';
-import { exportFlows, searchFlows, type SearchPage, type SearchRequest } from '../../report/search';
+import { exportFlows } from '../../report/export';
+import { searchFlows, type SearchPage, type SearchRequest } from '../../report/search';
 import { renderPage, type WebContext } from '../context';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, flag, integer, oneOf, queryText, text, type Params } from '../params';
 import {

@@ -45,6 +45,7 @@ function exporter(
     duplicates: 0,
     rejected: 0,
     templates: 2,
+    held_sets: 0,
     sequence: { lost, reordered: 0, resets: 0, streams: 1 },
     bad: noTemplate ? { 'no template': noTemplate } : {},
   };
@@ -74,7 +75,7 @@ async function report(updated: number, exporters: ExporterSnapshot[]): Promise<v
     opensearch: 'ok',
     exporters,
   };
-  await saveStats(tc.client, stateIndex(tc.prefix), stats.name, stats);
+  await saveStats(tc.client, tc.prefix, stats.name, stats);
   await tc.client.indices.refresh({ index: stateIndex(tc.prefix) });
 }
 

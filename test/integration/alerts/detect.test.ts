@@ -76,7 +76,7 @@ beforeAll(async () => {
     for (const m of MONITORS) await createMonitor(tc.client, tc.config, registry, { ...m, name: `${prefix}${m.name}` });
   await runDay('clean-', CLEAN);
   await runDay('events-', EVENTS);
-}, 600_000);
+});
 
 test('every evaluation ran without error', () => {
   expect(runs.filter((r) => r.error)).toEqual([]);

@@ -7,7 +7,7 @@ import { searchFlows } from '../../../src/report/search';
 import { setup } from '../../../src/store/setup';
 import { connect } from '../../../src/store/client';
 import { testCluster } from '../../support/opensearch';
-import { sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
+import { HANG_MS, sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
 
 const tc = testCluster(__filename);
 const tmp = tempDir('collect-enrich');
@@ -56,7 +56,7 @@ test('the collector enriches live flows: AS, network, direction, exporter name a
     await waitFor(
       'the collector to index',
       () => settled(collector.stats(), datagrams.length) && collector.stats().totals.indexed >= 2,
-      60_000,
+      HANG_MS,
       () => collector.stats(),
     );
   } finally {

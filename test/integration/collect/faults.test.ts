@@ -11,7 +11,7 @@ import { createClient } from '../../../src/store/client';
 import { CLI, testCluster } from '../../support/opensearch';
 import { useStore } from '../../support/store';
 import { flowRecords } from '../ingest/fixtures';
-import { sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
+import { HANG_MS, sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
 
 /**
  * Faults behind and in front of the collector: OpenSearch unreachable (a proxy that refuses, then
@@ -112,7 +112,7 @@ test('OpenSearch unreachable during a replay, then back: every flow indexed once
     await waitFor(
       'the datagrams to be spooled while OpenSearch is down',
       () => collector.stats().totals.datagrams === all && collector.stats().opensearch !== 'ok',
-      30_000,
+      HANG_MS,
       () => collector.stats(),
     );
     expect(collector.stats().totals.indexed).toBe(0);
@@ -120,7 +120,7 @@ test('OpenSearch unreachable during a replay, then back: every flow indexed once
     await waitFor(
       'the spool to drain',
       () => settled(collector.stats(), all),
-      60_000,
+      HANG_MS,
       () => collector.stats(),
     );
     const s = collector.stats();
@@ -174,18 +174,18 @@ test('collector killed with SIGKILL mid-replay: the next start replays the spool
   const exp = v5Export(6000, 3, T_BOOT);
   const a = cliCollector(p.url, spool, port);
   try {
-    await waitFor('the collector to listen', () => a.stderr().includes('listening on'), 20_000);
+    await waitFor('the collector to listen', () => a.stderr().includes('listening on'));
     await sendDatagrams(port, exp.datagrams.slice(0, 150));
     // Half indexed, then OpenSearch goes away and the rest piles up in the spool.
     p.setUp(true);
-    await waitFor('some flows to be indexed', async () => (await indexedIds(tc.prefix)).length > 0, 30_000);
+    await waitFor('some flows to be indexed', async () => (await indexedIds(tc.prefix)).length > 0);
     p.setUp(false);
     await sendDatagrams(port, exp.datagrams.slice(150));
     const last = exp.datagrams[exp.datagrams.length - 1] ?? Buffer.alloc(0);
     await waitFor(
       'the rest to be on disk',
       () => lastSpooled(spool)?.equals(last) === true,
-      20_000,
+      HANG_MS,
       () => a.stderr().slice(-500),
     );
     a.child.kill('SIGKILL');
@@ -198,7 +198,7 @@ test('collector killed with SIGKILL mid-replay: the next start replays the spool
   await waitFor(
     'the spool to be replayed',
     async () => (await indexedIds(tc.prefix)).length >= exp.ids.length,
-    60_000,
+    HANG_MS,
     () => b.stderr().slice(-500),
   );
   b.child.kill('SIGTERM');
@@ -230,7 +230,7 @@ test('a restarted collector decodes IPFIX data that arrives before the exporter 
     await waitFor(
       'the second collector to index',
       () => settled(two.stats(), after.length),
-      30_000,
+      HANG_MS,
       () => two.stats(),
     );
     const s = two.stats();

@@ -23,6 +23,7 @@ import {
   sumTotals,
   tempDir,
   tupleKey,
+  HANG_MS,
   waitFor,
   type Totals,
 } from './support';
@@ -134,7 +135,7 @@ maybe('nfreplay replays an nfcapd file into the collector: same totals as nfdump
         const s = collector.stats();
         return s.totals.flows >= want && settled(s, 1);
       },
-      30_000,
+      HANG_MS,
       () => ({ want, ...collector.stats().totals, exporters: collector.stats().exporters }),
     );
     expect(collector.stats().exporters[0]?.sequence.lost).toBe(0);

@@ -37,10 +37,13 @@ export async function startCollector(
   return c;
 }
 
+/** How long a wait may take before it counts as a hang: generous, since CI boxes are shared and slow. */
+export const HANG_MS = 240_000;
+
 export async function waitFor(
   what: string,
   ok: () => boolean | Promise<boolean>,
-  timeoutMs = 60_000,
+  timeoutMs = HANG_MS,
   detail?: () => unknown,
 ): Promise<void> {
   const t0 = Date.now();

@@ -21,11 +21,11 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-fault-'));
 
 beforeAll(async () => {
   await startNode(node);
-}, 300_000);
+});
 afterAll(async () => {
   await stopNode(node);
   rmSync(dir, { recursive: true, force: true });
-}, 120_000);
+});
 
 test('a node that goes away mid-run and comes back: the run completes with the exact count', async () => {
   const { client, info } = await connect(cfg);
@@ -58,4 +58,4 @@ test('a node that goes away mid-run and comes back: the run completes with the e
   const res = await client.count({ index: `${cfg.prefix}flows-*` });
   expect((res.body as { count: number }).count).toBe(N);
   await client.close();
-}, 400_000);
+});

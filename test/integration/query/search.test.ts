@@ -1,13 +1,7 @@
 import type { FlowDoc } from '../../../src/model/flow';
 import { hydrate } from '../../../src/model/normalize';
-import {
-  exportFlows,
-  flowCsvRow,
-  getFlow,
-  searchFlows,
-  type FlowHit,
-  type SearchRequest,
-} from '../../../src/report/search';
+import { exportFlows, flowCsvRow } from '../../../src/report/export';
+import { getFlow, searchFlows, type FlowHit, type SearchRequest } from '../../../src/report/search';
 import { testCluster } from '../../support/opensearch';
 import { buildDataset, DATA_SPAN, DATA_START, inCidr, indexDataset, type Stored } from './dataset';
 
@@ -202,6 +196,33 @@ describe('exportFlows', () => {
       .filter((s) => s.doc.network.transport === 'tcp')
       .map((s) => flowCsvRow(hydrate(s.doc)).replace(/\r\n$/, ''));
     expect(lines.slice(1).sort()).toEqual(stored.sort());
+  });
+
+  // One page per flow over two hours: dense buckets, a finer histogram, paging within a chunk.
+  test.each([
+    ['desc', 40, TO],
+    ['asc', 40, TO],
+    ['desc', 1, new Date(Date.parse(FROM) + 2 * 3600000).toISOString()],
+  ] as const)('csv in time order (%s), chunked by a histogram into pages of %d', async (order, pageSize, to) => {
+    let text = '';
+    const r = await exportFlows(
+      tc.client,
+      tc.config,
+      { query: '', from: FROM, to, order },
+      'csv',
+      (c) => {
+        text += c;
+      },
+      Date.now(),
+      { pageSize, concurrency: 3 },
+    );
+    const expected = inRange.filter((s) => s.time < Date.parse(to));
+    expect(r.rows).toBe(expected.length);
+    const lines = text.split('\r\n').slice(1, -1);
+    expect(lines.slice().sort()).toEqual(expected.map((s) => flowCsvRow(hydrate(s.doc)).replace(/\r\n$/, '')).sort());
+    const times = lines.map((l) => Date.parse(l.slice(0, l.indexOf(','))));
+    const sorted = times.slice().sort((x, y) => (order === 'asc' ? x - y : y - x));
+    expect(times).toEqual(sorted);
   });
 
   test('ndjson: every document once, across export pages', async () => {

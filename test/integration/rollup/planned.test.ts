@@ -172,7 +172,8 @@ test('top-N over two monthly rollups ranks stored group keys: one terms list per
             body?: { aggs?: Record<string, { terms?: { include?: string[] }; composite?: unknown }> };
           },
       )
-      .filter((p) => p.index?.includes('rollup-talkers-1d'));
+      // The groups' requests; the report's total is one plain sum beside them.
+      .filter((p) => p.index?.includes('rollup-talkers-1d') && p.body?.aggs?.total === undefined);
     const terms = rollupBodies.map((p) => p.body?.aggs?.groups?.terms).filter((t) => t !== undefined);
     expect(rollupBodies.some((p) => p.body?.aggs?.groups?.composite)).toBe(false);
     expect(new Set(rollupBodies.map((p) => p.index))).toEqual(
@@ -246,8 +247,10 @@ test('rebuilding from raw flows gives the totals the stream wrote, in no more do
   rebuilt.forEach((s, i) =>
     expect((s as { docs: number }).docs).toBeLessThanOrEqual((before[i] as { docs: number }).docs),
   );
-  // The late flows' groups that already had a document got one of their own: the rebuild merged them.
-  expect(rebuilt.some((s, i) => (s as { docs: number }).docs < (before[i] as { docs: number }).docs)).toBe(true);
+  // The late flows' groups that already had a document got one of their own, and the late run
+  // merged them when it finished (compaction): the stream left as few documents as a rebuild.
+  const docs = (snap: unknown[]) => snap.map((s) => (s as { docs: number }).docs);
+  expect(docs(rebuilt)).toEqual(docs(before));
   await updateRollups(tc.client, tc.config, { rebuild: true, now: NOW });
   expect(await rollupSnapshot()).toEqual(rebuilt);
   // An incremental run with nothing new touches no window.

@@ -97,4 +97,4 @@ test('kill -9 of the indexer between bulk responses and the rollup write: the ne
     to: iso(DAY + 9 * HOUR),
     interval: '15m',
   });
-}, 300_000);
+});

@@ -57,6 +57,28 @@ describe('search', () => {
     expect((res.text.match(/class="detail"/g) ?? []).length).toBe(Math.min(50, expected));
   });
 
+  test('an nfdump filter in the box: same matches, and the page shows it in the flowdex language', async () => {
+    const expected = f.docs.filter((d) => d.doc.destination.port === 53 && d.doc.network.transport === 'udp').length;
+    expect(expected).toBeGreaterThan(0);
+    // Told apart by itself, and forced by the toggle (the page carries it on as the prefix).
+    for (const query of [{ q: 'dst port 53 and proto udp' }, { q: 'dst port 53 and proto udp', syntax: 'nfdump' }]) {
+      const res = await request(f.app).get('/').query(query).expect(200);
+      expect(res.text).toContain(`<strong>${expected.toLocaleString('en-US')}</strong>`);
+      expect(res.text).toMatch(/nfdump filter; in the flowdex language: <code>[^<]*dport:53[^<]*<\/code>/);
+    }
+    const api = await request(f.app).get('/api/search').query({ q: 'nfdump:dst port 53 and proto udp' }).expect(200);
+    expect(api.body.total).toEqual({ value: expected, exact: true });
+    expect(api.body.syntax).toBe('nfdump');
+    const same = await request(f.app)
+      .get('/api/search')
+      .query({ q: api.body.flowdex as string })
+      .expect(200);
+    expect(same.body.total).toEqual(api.body.total);
+    // A flowdex query shows no such line.
+    const plain = await request(f.app).get('/').query({ q: 'dport:53' }).expect(200);
+    expect(plain.text).not.toContain('nfdump filter; in the flowdex language');
+  });
+
   test('a bad query is a 400 with the position, and the page shows a caret under it', async () => {
     const api = await request(f.app).get('/api/search').query({ q: 'dport:443 and bytes>' }).expect(400);
     expect(api.body.error.code).toMatch(/^QUERY_/);

@@ -25,7 +25,7 @@ export async function webFixture(testFile: string, flows = 2000): Promise<WebFix
   const { client, info } = await connect(cluster.config);
   await client.close();
   await setup(cluster.client, cluster.config, info);
-  const docs = [...generateFlows({ flows, start: START, spanMs: SPAN_MS, seed: 7 })].map(normalize);
+  const docs = [...generateFlows({ flows, start: START, spanMs: SPAN_MS, seed: 7 })].map((r) => normalize(r));
   const body = docs.flatMap((d) => [
     { create: { _index: indexFor(cluster.prefix, Date.parse(d.doc['@timestamp'])), _id: d.id } },
     d.doc,

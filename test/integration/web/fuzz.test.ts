@@ -453,5 +453,4 @@ test(`${REQUESTS} generated requests: no server error, no crash, nothing unescap
   expect(latencies).toHaveLength(REQUESTS);
   expect(statuses.get(200) ?? 0).toBeGreaterThan(REQUESTS / 20);
   expect(statuses.get(400) ?? 0).toBeGreaterThan(REQUESTS / 4);
-  // 5,000 requests take ~13 s on a quiet box; the limit only catches a hang, never a slow shared machine.
-}, 900_000);
+});

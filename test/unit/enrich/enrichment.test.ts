@@ -194,7 +194,7 @@ describe('geo and AS from user databases', () => {
     } finally {
       r.close();
     }
-  }, 20_000);
+  });
 });
 
 describe('the bundled databases (DB-IP Lite country, ip-location-db AS)', () => {

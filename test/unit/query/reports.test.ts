@@ -15,7 +15,14 @@ import {
 const range = { from: Date.UTC(2024, 4, 1), to: Date.UTC(2024, 4, 2) };
 const time = { range: { '@timestamp': { gte: range.from, lt: range.to, format: 'epoch_millis' } } };
 const tcp: QueryDsl = { bool: { filter: [{ term: { 'network.transport': 'tcp' } }] } };
-const sums = { bytes: { sum: { field: 'network.bytes' } }, packets: { sum: { field: 'network.packets' } } };
+const sums = {
+  bytes: { sum: { field: 'network.bytes' } },
+  packets: { sum: { field: 'network.packets' } },
+  // What error bounds over sampled flows are built from (query/sampling).
+  sampled_packets: { sum: { field: 'flow.sampled.packets' } },
+  var_packets: { sum: { field: 'flow.sampled.variance.packets' } },
+  var_bytes: { sum: { field: 'flow.sampled.variance.bytes' } },
+};
 
 describe('REPORTS', () => {
   it('has the ten reports of the design and the four of enrichment', () => {

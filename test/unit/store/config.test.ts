@@ -67,3 +67,32 @@ describe('local node guards', () => {
     expect(yml).toContain('search.allow_expensive_queries: true');
   });
 });
+
+describe('local cluster', () => {
+  test('one node by default, alone; --nodes over FLOWDEX_OPENSEARCH_NODES, bounded', () => {
+    expect(loadConfig({}, {}).node.nodes).toBe(1);
+    expect(loadConfig({}, { FLOWDEX_OPENSEARCH_NODES: '3' }).node.nodes).toBe(3);
+    expect(loadConfig({ nodes: '2' }, { FLOWDEX_OPENSEARCH_NODES: '3' }).node.nodes).toBe(2);
+    for (const bad of ['0', '10', 'x', '1.5'])
+      expect(() => loadConfig({ nodes: bad }, {})).toThrow(/nodes must be 1-9/);
+    const yml = yamlConfig(loadConfig({}, {}).node, { data: '/d', logs: '/l' });
+    expect(yml).toContain('discovery.type: single-node');
+    expect(yml).not.toContain('discovery.seed_hosts');
+  });
+
+  test('each node of a cluster has its own ports and name, and all find each other', () => {
+    const node = loadConfig({ nodes: 3, port: 9301 }, {}).node;
+    const ymls = [0, 1, 2].map((i) => yamlConfig(node, { data: `/d${i}`, logs: `/l${i}` }, i));
+    ymls.forEach((yml, i) => {
+      expect(yml).toContain(`node.name: flowdex-${9301 + i}`);
+      expect(yml).toContain(`http.port: ${9301 + i}`);
+      expect(yml).toContain(`transport.port: ${9401 + i}`);
+      expect(yml).toContain(`path.data: /d${i}`);
+      expect(yml).toContain('cluster.name: flowdex-cluster-9301');
+      expect(yml).toContain('discovery.seed_hosts: ["127.0.0.1:9401", "127.0.0.1:9402", "127.0.0.1:9403"]');
+      expect(yml).toContain('cluster.initial_cluster_manager_nodes: ["flowdex-9301", "flowdex-9302", "flowdex-9303"]');
+      expect(yml).not.toContain('single-node');
+      expect(yml).toContain('search_backpressure.mode: enforced');
+    });
+  });
+});
