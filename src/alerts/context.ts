@@ -10,7 +10,7 @@ import { dailyIndicesOf, resolveNames } from '../report/targets';
 import type { TimeRange } from '../model/time';
 import { formatInterval } from '../query/units';
 import { searchAggs } from '../report/planned';
-import { allFlowIndices, stateIndex } from '../store/indices';
+import { allFlowIndices } from '../store/indices';
 import type { CompositeRow, DetectorContext, Monitor, Params } from './types';
 
 /** Two query-language filters that must both hold; either may be empty. */
@@ -88,7 +88,7 @@ export function detectorContext(i: ContextInput): DetectorContext {
     ): Promise<T> {
       return ((await rawAggs<T>(aggs, o.range ?? i.window, o.extra ?? '')) ?? {}) as T;
     },
-    collectors: () => loadStats(client, stateIndex(config.prefix)),
+    collectors: () => loadStats(client, config.prefix),
     async composite(sources, sub, o = {}) {
       const range = o.range ?? i.window;
       const srcs = Object.entries(sources).map(([name, s]): Record<string, TermsSource | DateHistogramSource> => ({

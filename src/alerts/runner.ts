@@ -3,7 +3,7 @@ import type { FlowdexConfig } from '../config';
 import { errorMessage } from '../errors';
 import type { TimeRange } from '../model/time';
 import { toFlowdexError } from '../store/client';
-import { stateDocId, stateIndex } from '../store/indices';
+import { ALERT_CURSORS, type AlertCursor, type StateEntry } from '../store/state';
 import { detectorContext, indexNamesOnce } from './context';
 import { applyWindow, DEFAULT_POLICY, type LifecyclePolicy } from './lifecycle';
 import { listMonitors } from './monitors';
@@ -50,28 +50,11 @@ export async function evaluateMonitor(
   return { findings, took_ms: Math.round((performance.now() - t0) * 10) / 10 };
 }
 
-interface Cursor {
-  to: number;
-  seqNo?: number;
-  primaryTerm?: number;
-}
-
-const cursorId = (slug: string): string => stateDocId('alert-cursor', slug);
+type Cursor = StateEntry<AlertCursor>;
 
 async function readCursor(client: Client, cfg: FlowdexConfig, slug: string): Promise<Cursor | undefined> {
   try {
-    const res = await client.get({ index: stateIndex(cfg.prefix), id: cursorId(slug) }, { ignore: [404] });
-    const b = res.body as {
-      found?: boolean;
-      _seq_no?: number;
-      _primary_term?: number;
-      _source?: { data?: { to?: number } };
-    };
-    if (!b.found || typeof b._source?.data?.to !== 'number') return undefined;
-    return {
-      to: b._source.data.to,
-      ...(b._seq_no !== undefined ? { seqNo: b._seq_no, primaryTerm: b._primary_term } : {}),
-    };
+    return await ALERT_CURSORS.get(client, cfg.prefix, slug);
   } catch (e) {
     throw toFlowdexError(e, cfg, 'read alert cursor');
   }
@@ -90,22 +73,16 @@ async function claim(
   cursor: Cursor | undefined,
   window: TimeRange,
 ): Promise<boolean> {
-  const body = { kind: 'alert-cursor', key: slug, updated: new Date().toISOString(), data: { to: window.to } };
   try {
-    const res = await client.index(
-      cursor?.seqNo !== undefined
-        ? {
-            index: stateIndex(cfg.prefix),
-            id: cursorId(slug),
-            body,
-            if_seq_no: cursor.seqNo,
-            if_primary_term: cursor.primaryTerm,
-          }
-        : { index: stateIndex(cfg.prefix), id: cursorId(slug), body, op_type: 'create' },
+    const written = await ALERT_CURSORS.put(
+      client,
+      cfg.prefix,
+      slug,
+      { to: window.to },
+      cursor ? { ifVersion: cursor.version } : { create: true },
     );
-    return res.body.result === 'created' || res.body.result === 'updated';
+    return written === 'written';
   } catch (e) {
-    if ((e as { meta?: { statusCode?: number } }).meta?.statusCode === 409) return false;
     throw toFlowdexError(e, cfg, 'claim alert window');
   }
 }
@@ -139,7 +116,7 @@ export async function runMonitor(deps: RunnerDeps, monitor: Monitor, o: RunOptio
   const ms = scheduleMs(monitor.schedule);
   const until = o.now - (o.delayMs ?? 60_000);
   const cursor = await readCursor(client, config, monitor.slug);
-  const start = cursor?.to ?? o.since ?? lastWindow(until, ms).from;
+  const start = cursor?.data.to ?? o.since ?? lastWindow(until, ms).from;
   const windows = windowsBetween(start, until, ms).slice(0, o.maxWindows ?? 1440);
   const out: WindowRun[] = [];
   if (windows.length === 0) return out;

@@ -202,7 +202,7 @@ export class Collector {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.o.ready?.();
-        const snap = await loadTemplates(this.client, this.stateIndex);
+        const snap = await loadTemplates(this.client, this.cfg.prefix);
         this.session.templates.restore(snap);
         this.savedVersion = this.session.templates.version;
         if (snap.templates.length)
@@ -351,14 +351,14 @@ export class Collector {
     const cache = this.session.templates;
     if (this.o.index === false || cache.version === this.savedVersion) return;
     const version = cache.version;
-    await saveTemplates(this.client, this.stateIndex, cache.snapshot());
+    await saveTemplates(this.client, this.cfg.prefix, cache.snapshot());
     this.savedVersion = version;
   }
 
   private async persist(): Promise<void> {
     if (this.o.index === false) return;
     await this.persistTemplates();
-    await saveStats(this.client, this.stateIndex, this.name, this.stats());
+    await saveStats(this.client, this.cfg.prefix, this.name, this.stats());
   }
 
   private tick(): void {
@@ -372,7 +372,7 @@ export class Collector {
     this.book.mark(now);
     const s = this.stats();
     if ((this.o.statusEveryMs ?? 10_000) > 0) this.o.log(statusLine(s));
-    if (this.o.index !== false) saveStats(this.client, this.stateIndex, this.name, s).catch(() => undefined);
+    if (this.o.index !== false) saveStats(this.client, this.cfg.prefix, this.name, s).catch(() => undefined);
   }
 
   private writeState(): string {

@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { TemplateSnapshot } from '../readers/netflow/templates';
-import { stateDocId } from '../store/indices';
+import { stateKind } from '../store/state';
 import type { CollectorStats } from './stats';
 
 /**
@@ -11,9 +11,6 @@ import type { CollectorStats } from './stats';
  * - `collector:<name>` (kind `collector`): the latest stats of a running collector, which
  *   `serve` shows when the collector runs in another process.
  */
-
-const TEMPLATES = 'collector-templates' as const;
-const STATS = 'collector' as const;
 
 /** One scope's part of a template snapshot. */
 type ScopeState = TemplateSnapshot;
@@ -33,67 +30,46 @@ function byScope(s: TemplateSnapshot): Map<string, ScopeState> {
   return out;
 }
 
+const TEMPLATE_STATE = stateKind<ScopeState>('collector-templates', (d) => {
+  const x = d as Partial<ScopeState> | undefined;
+  return x === undefined || x === null
+    ? undefined
+    : {
+        templates: x.templates ?? [],
+        sampling: x.sampling ?? [],
+        systemInit: x.systemInit ?? [],
+        interfaceNames: x.interfaceNames ?? [],
+      };
+});
+
+const STATS_STATE = stateKind<CollectorStats>('collector', (d) =>
+  typeof (d as Partial<CollectorStats> | undefined)?.updated === 'string' ? (d as CollectorStats) : undefined,
+);
+
 /** Writes every scope's state in one bulk request, visible at once to a collector starting next. */
-export async function saveTemplates(client: Client, stateIndex: string, s: TemplateSnapshot): Promise<void> {
+export async function saveTemplates(client: Client, prefix: string, s: TemplateSnapshot): Promise<void> {
   const updated = new Date().toISOString();
-  let body = '';
-  for (const [scope, data] of byScope(s)) {
-    body += `${JSON.stringify({ index: { _index: stateIndex, _id: stateDocId(TEMPLATES, scope) } })}\n${JSON.stringify({ kind: TEMPLATES, key: scope, updated, data })}\n`;
-  }
-  if (body)
-    await client.transport.request({
-      method: 'POST',
-      path: '/_bulk',
-      bulkBody: body,
-      querystring: { filter_path: 'errors', refresh: 'true' },
-    });
-}
-
-interface Hit<T> {
-  _id: string;
-  _source: { key?: string; updated?: string; data?: T };
-}
-
-async function allOfKind<T>(client: Client, stateIndex: string, kind: string): Promise<Hit<T>[]> {
-  const res = await client.search(
-    { index: stateIndex, body: { size: 10_000, query: { term: { kind } } } },
-    { ignore: [404] },
-  );
-  return (res.body as { hits?: { hits: Hit<T>[] } }).hits?.hits ?? [];
+  const entries = [...byScope(s)].map(([key, data]) => ({ key, data, updated }));
+  await TEMPLATE_STATE.putMany(client, prefix, entries, { refresh: true });
 }
 
 /** Every persisted scope, merged into one snapshot. */
-export async function loadTemplates(client: Client, stateIndex: string): Promise<TemplateSnapshot> {
+export async function loadTemplates(client: Client, prefix: string): Promise<TemplateSnapshot> {
   const out: TemplateSnapshot = { templates: [], sampling: [], systemInit: [], interfaceNames: [] };
-  for (const h of await allOfKind<ScopeState>(client, stateIndex, TEMPLATES)) {
-    const d = h._source.data;
-    if (!d) continue;
-    out.templates.push(...(d.templates ?? []));
-    out.sampling.push(...(d.sampling ?? []));
-    out.systemInit.push(...(d.systemInit ?? []));
-    out.interfaceNames.push(...(d.interfaceNames ?? []));
+  for (const { data } of await TEMPLATE_STATE.list(client, prefix)) {
+    out.templates.push(...data.templates);
+    out.sampling.push(...data.sampling);
+    out.systemInit.push(...data.systemInit);
+    out.interfaceNames.push(...data.interfaceNames);
   }
   return out;
 }
 
-export async function saveStats(
-  client: Client,
-  stateIndex: string,
-  name: string,
-  stats: CollectorStats,
-): Promise<void> {
-  await client.index({
-    index: stateIndex,
-    id: stateDocId(STATS, name),
-    body: { kind: STATS, key: name, updated: stats.updated, data: stats },
-  });
+export async function saveStats(client: Client, prefix: string, name: string, stats: CollectorStats): Promise<void> {
+  await STATS_STATE.put(client, prefix, name, stats, { updated: stats.updated });
 }
 
 /** Stats every collector on this prefix last wrote, newest first. */
-export async function loadStats(client: Client, stateIndex: string): Promise<CollectorStats[]> {
-  const hits = await allOfKind<CollectorStats>(client, stateIndex, STATS);
-  return hits
-    .map((h) => h._source.data)
-    .filter((d): d is CollectorStats => d !== undefined)
-    .sort((a, b) => b.updated.localeCompare(a.updated));
+export async function loadStats(client: Client, prefix: string): Promise<CollectorStats[]> {
+  return (await STATS_STATE.list(client, prefix)).map((e) => e.data).sort((a, b) => b.updated.localeCompare(a.updated));
 }

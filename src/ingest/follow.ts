@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
-import { stateDocId, stateIndex as stateIndexOf } from '../store/indices';
+import { stateKind } from '../store/state';
 import { indexFiles, type IndexFilesOptions, type IndexFilesResult } from './files';
 import { isIgnoredName } from './inputs';
 import { withRetry } from './retry';
@@ -58,10 +58,15 @@ export interface Checkpoint {
   counts: Counts;
 }
 
-/** State document id of a followed file: `follow:<absolute directory>:<file name>`. */
-export function checkpointId(dir: string, name: string): string {
-  return stateDocId('follow', `${path.resolve(dir)}:${name}`);
-}
+/** Checkpoints of followed files, keyed `<absolute directory>:<file name>`. */
+const CHECKPOINTS = stateKind<Checkpoint>('follow', (d) => {
+  const c = d as Partial<Checkpoint> | undefined;
+  return typeof c?.size === 'number' && typeof c.mtimeMs === 'number' && c.counts !== undefined
+    ? { size: c.size, mtimeMs: c.mtimeMs, counts: c.counts }
+    : undefined;
+});
+
+const checkpointKey = (dir: string, name: string): string => `${path.resolve(dir)}:${name}`;
 
 async function listFiles(dir: string): Promise<FileStat[]> {
   const out: FileStat[] = [];
@@ -94,17 +99,13 @@ const pause = (ms: number, signal: AbortSignal) =>
  * when the signal stops it.
  */
 export async function follow(client: Client, cfg: FlowdexConfig, dir: string, o: FollowOptions): Promise<Counts> {
-  const stateIndex = stateIndexOf(cfg.prefix);
   const tracker = new CompletionTracker();
   const totals = zeroCounts();
   const retry = { giveUpAfterMs: o.giveUpAfterMs ?? 10 * 60_000, signal: o.signal };
 
   const checkpointOf = async (name: string): Promise<Checkpoint | undefined> => {
-    const res = await withRetry(
-      () => client.get({ index: stateIndex, id: checkpointId(dir, name) }, { ignore: [404] }),
-      retry,
-    );
-    return (res.body as { _source?: { data?: Checkpoint } })._source?.data;
+    const entry = await withRetry(() => CHECKPOINTS.get(client, cfg.prefix, checkpointKey(dir, name)), retry);
+    return entry?.data;
   };
 
   while (!o.signal.aborted) {
@@ -126,15 +127,7 @@ export async function follow(client: Client, cfg: FlowdexConfig, dir: string, o:
       // An interrupted file is not checkpointed: the next start reads it again, ids dedupe it.
       if (result.interrupted) break;
       const checkpoint: Checkpoint = { size: st.size, mtimeMs: st.mtimeMs, counts: result.summary };
-      await withRetry(
-        () =>
-          client.index({
-            index: stateIndex,
-            id: checkpointId(dir, name),
-            body: { kind: 'follow', key: path.resolve(file), updated: new Date().toISOString(), data: checkpoint },
-          }),
-        retry,
-      );
+      await withRetry(() => CHECKPOINTS.put(client, cfg.prefix, checkpointKey(dir, name), checkpoint), retry);
     }
     await pause(o.pollMs ?? 1000, o.signal);
   }

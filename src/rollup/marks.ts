@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { stateDocId, stateIndex } from '../store/indices';
 import { currentOwner, ownerAlive, type RunOwner } from '../store/run-owner';
+import { DIRTY_MARKS } from '../store/state';
 
 /** Marks are 15-minute buckets of flow start: every spec interval is a multiple or a divisor. */
 export const MARK_MS = 15 * 60_000;
@@ -20,7 +20,8 @@ export { ownerAlive };
 export class RunMarks {
   private written = new Set<number>();
   private chain: Promise<void> = Promise.resolve();
-  readonly id: string;
+  /** The marks document's key, `run:<run id>`. */
+  private readonly key: string;
 
   private owned = true;
 
@@ -30,7 +31,7 @@ export class RunMarks {
     readonly runId: string,
     private readonly retry: <T>(request: () => Promise<T>) => Promise<T> = (request) => request(),
   ) {
-    this.id = stateDocId('dirty', `run:${runId}`);
+    this.key = `run:${runId}`;
   }
 
   /** Resolves once every bucket of `marks` is recorded (only new ones cost a write). */
@@ -67,18 +68,11 @@ export class RunMarks {
   }
 
   private async write(buckets: number[]): Promise<void> {
-    const index = stateIndex(this.prefix);
     if (buckets.length === 0) {
-      await this.retry(() => this.client.delete({ index, id: this.id }, { ignore: [404] }));
+      await this.retry(() => DIRTY_MARKS.remove(this.client, this.prefix, this.key));
       return;
     }
     const owner: Partial<MarkOwner> = this.owned ? currentOwner() : {};
-    await this.retry(() =>
-      this.client.index({
-        index,
-        id: this.id,
-        body: { kind: 'dirty', key: this.runId, updated: new Date().toISOString(), data: { buckets, ...owner } },
-      }),
-    );
+    await this.retry(() => DIRTY_MARKS.put(this.client, this.prefix, this.key, { buckets, ...owner }));
   }
 }

@@ -1,8 +1,9 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from './client';
-import { allFlowIndices, isDailyIndex, monthOfRollupIndex, stateIndex } from './indices';
+import { allFlowIndices, isDailyIndex, monthOfRollupIndex } from './indices';
 import { refreshStatus, restoreAbandoned, type RefreshStatus } from './refresh';
+import { DIRTY_MARKS, WATERMARKS } from './state';
 
 export interface IndexStatus {
   index: string;
@@ -52,13 +53,6 @@ interface CatIndex {
   'store.size'?: string | null;
 }
 
-interface StateDoc {
-  kind?: string;
-  key?: string;
-  updated?: string | number;
-  data?: { built_to?: string | number; buckets?: number[] };
-}
-
 function isoOrNull(v: string | number | undefined): string | null {
   if (v === undefined) return null;
   const d = new Date(v);
@@ -71,22 +65,16 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
   try {
     // A long-running explorer repairs what an indexer that is gone left, as every command does at start.
     await restoreAbandoned(client, cfg.prefix).catch(() => undefined);
-    // Dirty marks are written without a refresh; the count must see them.
-    await client.indices.refresh({ index: stateIndex(cfg.prefix) }, { ignore: [404] });
-    const [info, health, cat, state, newest, refresh] = await Promise.all([
+    const [info, health, cat, watermarks, dirty, newest, refresh] = await Promise.all([
       client.info(),
       client.cluster.health({}),
       client.cat.indices(
         { index: `${cfg.prefix}*`, format: 'json', bytes: 'b', expand_wildcards: 'open' },
         { ignore: [404] },
       ),
-      client.search(
-        {
-          index: stateIndex(cfg.prefix),
-          body: { size: 1000, query: { terms: { kind: ['rollup', 'dirty'] } }, sort: [{ key: 'asc' }] },
-        },
-        { ignore: [404] },
-      ),
+      WATERMARKS.list(client, cfg.prefix),
+      // Dirty marks are written without a refresh; the count must see them.
+      DIRTY_MARKS.list(client, cfg.prefix, { refresh: true }),
       client.search(
         {
           index: allFlowIndices(cfg.prefix),
@@ -109,32 +97,26 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
         size_bytes: Number(i['store.size'] ?? 0),
       }))
       .sort((a, b) => a.index.localeCompare(b.index));
-    const docs = (state.body as { hits?: { hits: { _id: string; _source: StateDoc }[] } }).hits?.hits ?? [];
-    const pending = new Set(
-      docs.filter((d) => d._source.kind === 'dirty').flatMap((d) => d._source.data?.buckets ?? []),
-    ).size;
+    const pending = new Set(dirty.flatMap((d) => d.data.buckets)).size;
     const newestFlow =
       (newest.body as unknown as { aggregations?: { newest?: { value?: number | null } } }).aggregations?.newest
         ?.value ?? null;
     const rawBytes = indices.filter((i) => isDailyIndex(cfg.prefix, i.index)).reduce((n, i) => n + i.size_bytes, 0);
-    const rollups = docs
-      .filter((d) => d._source.kind === 'rollup')
+    const rollups = watermarks
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .map((d): RollupStatus => {
-        const key = d._source.key ?? d._id;
+        const key = d.key;
         const own = indices.filter((i) => monthOfRollupIndex(cfg.prefix, i.index, [key]) !== undefined);
         const size = own.reduce((n, i) => n + i.size_bytes, 0);
-        const builtTo = d._source.data?.built_to;
+        const builtTo = d.data.built_to;
         return {
           key,
-          updated: isoOrNull(d._source.updated),
+          updated: isoOrNull(d.updated),
           watermark: isoOrNull(builtTo),
           docs: own.reduce((n, i) => n + i.docs, 0),
           size_bytes: size,
           size_ratio: rawBytes > 0 ? Math.round((size / rawBytes) * 1000) / 1000 : null,
-          lag_ms:
-            newestFlow !== null && builtTo !== undefined
-              ? Math.max(0, newestFlow + 1 - new Date(builtTo).getTime())
-              : null,
+          lag_ms: newestFlow !== null ? Math.max(0, newestFlow + 1 - builtTo) : null,
           pending_buckets: pending,
         };
       });

@@ -75,7 +75,7 @@ async function report(updated: number, exporters: ExporterSnapshot[]): Promise<v
     opensearch: 'ok',
     exporters,
   };
-  await saveStats(tc.client, stateIndex(tc.prefix), stats.name, stats);
+  await saveStats(tc.client, tc.prefix, stats.name, stats);
   await tc.client.indices.refresh({ index: stateIndex(tc.prefix) });
 }
 
