@@ -4,6 +4,7 @@ import { intervalMs, parseTimeRange, type TimeRange } from '../query';
 import { flagColumn } from '../query/flags';
 import type { ReportResult } from '../report/run-report';
 import { formatBytes, formatDurationNs, formatMetric, formatNumber, formatTime } from './format';
+import { estimateText, ratesText } from '../query/sampling';
 import type { ChartModel } from './views';
 
 /** Intervals the pages choose from, finest first. */
@@ -117,12 +118,37 @@ export function topTable(r: ReportResult, metric: string, range = ''): TopTable 
       cells: r.columns.map((c) => {
         const v = row[c] ?? null;
         const isAddress = (c === 'source' || c === 'destination') && typeof v === 'string';
+        const shown = typeof v === 'number' ? formatMetric(c, v) : v === null ? '—' : v;
+        // Sampled rows: ≈ estimate ± its 95 % bound; ~ where the order against the next row is open.
+        const estimated = estimateText(row, c, (n) => formatMetric(c, n))
+          ?.replace(/^≈/, '≈ ')
+          .replace(' ±', ' ± ');
+        const open = c === metric && row.error?.overlaps_next ? ' ~' : '';
         return {
-          text: typeof v === 'number' ? formatMetric(c, v) : v === null ? '—' : v,
+          text: (estimated ?? shown) + open,
           numeric: typeof v === 'number',
           ...(isAddress ? { href: `/host/${encodeURIComponent(v)}${range}` } : {}),
         };
       }),
     })),
+  };
+}
+
+/** What a panel says about a sampled answer: the rates that applied and its total with bounds. */
+export interface SamplingNote {
+  rates: string;
+  total: string;
+}
+
+export function samplingNote(r: ReportResult): SamplingNote | undefined {
+  if (!r.sampled) return undefined;
+  const total = r.total;
+  const part = (c: string) =>
+    total
+      ? `${c} ${(estimateText(total, c, (n) => formatMetric(c, n)) ?? formatMetric(c, Number(total[c] ?? 0))).replace(/^≈/, '≈ ').replace(' ±', ' ± ')}`
+      : '';
+  return {
+    rates: ratesText(r.sampling_rates ?? []),
+    total: total ? ['flows', 'bytes', 'packets'].map(part).join(', ') : '',
   };
 }

@@ -6,7 +6,7 @@ import { searchFlows } from '../../report/search';
 import type { EndpointFields, FlowDoc } from '../../model/flow';
 import { renderPage, type WebContext } from '../context';
 import { MAX_TOP, flag, integer, oneOf, queryText, text, type Params } from '../params';
-import { intervalFor, seriesChart, TIME_PRESETS, topTable } from '../view-models';
+import { intervalFor, samplingNote, seriesChart, TIME_PRESETS, topTable } from '../view-models';
 import { quoteValue } from './flow';
 
 /** A report request from query parameters (`q` or `query`, from, to, top, interval, by, raw). */
@@ -36,6 +36,7 @@ function panel(def: ReportDef, r: ReportResult, range: string): object {
     served_by: r.served_by,
     took_ms: r.took_ms,
     rows: r.rows.length,
+    sampling: samplingNote(r),
   };
   if (def.kind === 'top') return { ...base, table: topTable(r, def.defaultBy, range) };
   return def.kind === 'series'
