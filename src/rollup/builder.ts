@@ -393,8 +393,10 @@ export interface UpdateResult {
 
 /**
  * The ranges a spec must (re)build. Pure. Explicit ranges and `rebuild` are taken as asked;
- * otherwise: everything on the first run, then what lies past the watermark plus the buckets the
- * indexer marked dirty (late or re-indexed flows).
+ * otherwise: everything on the first run, then the buckets runs left marked (killed, failed,
+ * `--no-rollup`). Nothing past the watermark is built from raw flows for its own sake: every
+ * run marks its flows before sending them, so a flow in no rollup document is in a mark, and a
+ * live run's unmarked buckets are its own to write (building them too would count them twice).
  */
 export function rangesToBuild(
   spec: RollupSpec,
@@ -414,8 +416,17 @@ export function rangesToBuild(
       : splitByDay([widen({ from, to }, spec.intervalMs)]);
   }
   if (wm === undefined) return extent ? splitByDay([widen(extent, spec.intervalMs)]) : [];
-  const ahead = extent && extent.to > wm.built_to ? [widen({ from: wm.built_to, to: extent.to }, spec.intervalMs)] : [];
-  return splitByDay(mergeRanges([...ahead, ...dirtyWindows(dirty, MARK_MS, spec.intervalMs)]));
+  return splitByDay(dirtyWindows(dirty, MARK_MS, spec.intervalMs));
+}
+
+/** The windows that hold no bucket a live run still writes (`live`: its 15-minute marks). Pure. */
+export function awayFromLiveRuns(
+  spec: RollupSpec,
+  windows: readonly TimeRange[],
+  live: readonly number[],
+): TimeRange[] {
+  const busy = dirtyWindows(live, MARK_MS, spec.intervalMs);
+  return windows.filter((w) => !busy.some((b) => b.from < w.to && w.from < b.to));
 }
 
 /**
@@ -491,11 +502,16 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
     const now = Date.now();
     const dirty = marked.filter((d) => !ownerAlive(d.owner, now));
     const dirtyBuckets = dirty.flatMap((d) => d.buckets);
+    const live = marked.filter((d) => ownerAlive(d.owner, now)).flatMap((d) => d.buckets);
+    let deferred = 0;
     const indices = new RollupIndices(client, prefix);
     const out: SpecUpdate[] = [];
     for (const spec of specs) {
       const prev = watermarks.get(spec.name);
-      const ranges = rangesToBuild(spec, o, extent, prev, dirtyBuckets);
+      // A live run writes its buckets from memory: rebuilding one now would count its flows twice.
+      const wanted = rangesToBuild(spec, o, extent, prev, dirtyBuckets);
+      const ranges = awayFromLiveRuns(spec, wanted, live);
+      deferred += wanted.length - ranges.length;
       const windows = windowsWithFlows(ranges, days);
       let written = 0;
       let deleted = 0;
@@ -526,7 +542,9 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
       out.push({ spec: spec.name, windows: windows.length, written, deleted, ...(wm ? { watermark: wm } : {}) });
     }
     // Every spec rebuilt every dirty bucket; only a full set of specs may clear them.
-    if (o.specs === undefined) await clearDirty(client, prefix, dirty);
+    if (deferred > 0)
+      o.log?.(`rollup: ${deferred} window(s) left for later: a live indexing run still writes their buckets`);
+    else if (o.specs === undefined) await clearDirty(client, prefix, dirty);
     return { specs: out, took_ms: Date.now() - t0 };
   } catch (e) {
     throw toFlowdexError(e, cfg, 'rollup');

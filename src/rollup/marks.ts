@@ -21,7 +21,7 @@ export class RunMarks {
   private written = new Set<number>();
   private chain: Promise<void> = Promise.resolve();
   /** The marks document's key, `run:<run id>`. */
-  private readonly key: string;
+  readonly key: string;
 
   private owned = true;
 

@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowdexError } from '../errors';
 import { backoffDelay } from '../store/backoff';
 import { allFlowIndices, flowIndexHead } from '../store/indices';
-import { alignDown } from './buckets';
+import { alignDown, dirtyWindows, mergeRanges, splitByDay } from './buckets';
 import { bulk, docOf, RollupIndices, updateRollups } from './builder';
-import { MARK_MS, RunMarks } from './marks';
+import { compactWindow } from './compact';
+import { MARK_MS, ownerAlive, RunMarks } from './marks';
 import { FactReader, factFields, RollupAggregator, type FlowFacts, type OpenBucket } from './partials';
 import { ROLLUP_SPECS, rollupAlias, rollupIndexFor, type RollupSpec } from './specs';
 import { readDirty, readWatermarks, ROLLUP_FORMAT, writeWatermarks, type Watermark } from './state';
@@ -39,6 +40,8 @@ const WRITE_BATCH = 5000;
 const WRITE_WORKERS = 2;
 
 interface Create {
+  spec: RollupSpec;
+  bucket: number;
   index: string;
   id: string;
   doc: Record<string, unknown>;
@@ -83,6 +86,10 @@ export class RollupStream {
   docs = 0;
   /** Wall time spent writing rollup documents, watermarks and marks. */
   writeMs = 0;
+  /** Rollup documents merged away by compaction. */
+  compacted = 0;
+  /** Buckets (per spec, by start) this run wrote a partial into: compacted once closed. */
+  private readonly toCompact = new Map<RollupSpec, Set<number>>();
 
   private constructor(
     private readonly client: Client,
@@ -200,6 +207,7 @@ export class RollupStream {
       await this.release();
       return {};
     }
+    this.finishing = true;
     this.flush('all');
     await this.writes;
     if (this.failure !== undefined) {
@@ -207,9 +215,52 @@ export class RollupStream {
       return { incomplete: this.failure };
     }
     this.o.log?.(
-      `rollups: ${this.docs} documents written (${this.partials} partial) in ${Math.round(this.writeMs)} ms`,
+      `rollups: ${this.docs} documents written (${this.partials} partial, ${this.compacted} merged away) in ${Math.round(this.writeMs)} ms`,
     );
     return {};
+  }
+
+  private finishing = false;
+
+  /**
+   * Merges the partials of buckets this run wrote more than once, once the stream holds none of
+   * their flows and it has moved past them (or is finishing). Buckets another live run may still
+   * write wait for a later compaction (that run's, or the next one's).
+   */
+  private async compactClosed(all: boolean): Promise<void> {
+    if (this.toCompact.size === 0) return;
+    const dirty = await this.retry(() => readDirty(this.client, this.cfg.prefix));
+    const now = Date.now();
+    const others = dirty.filter((d) => d.key !== this.marks.key && ownerAlive(d.owner, now)).flatMap((d) => d.buckets);
+    const held = this.aggregator.heldMarks();
+    for (const [spec, starts] of this.toCompact) {
+      const busy = dirtyWindows([...others, ...held], MARK_MS, spec.intervalMs);
+      const ready = [...starts].filter((start) => {
+        const end = start + spec.intervalMs;
+        const closed = all || end + this.o.graceMs <= this.aggregator.newest;
+        return closed && !busy.some((b) => b.from < end && start < b.to);
+      });
+      // Neighbouring buckets are merged in one pass per day (a day lies in one monthly index).
+      const windows = splitByDay(mergeRanges(ready.map((start) => ({ from: start, to: start + spec.intervalMs }))));
+      // Marked while merging: a merge cut short (a crash, a refusal) is rebuilt by the repair.
+      const marks: number[] = [];
+      for (const w of windows) for (let m = alignDown(w.from, MARK_MS); m < w.to; m += MARK_MS) marks.push(m);
+      if (marks.length > 0) await this.marks.mark(marks);
+      for (const window of windows) {
+        const r = await this.retry(() => compactWindow(this.client, this.cfg.prefix, spec, window));
+        this.compacted += r.before - r.after;
+      }
+      for (const start of ready) starts.delete(start);
+      if (starts.size === 0) this.toCompact.delete(spec);
+    }
+    if (this.compacted > 0)
+      await this.retry(() =>
+        this.client.indices.refresh({
+          index: this.specs.map((s) => rollupAlias(this.cfg.prefix, s)).join(','),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        } as Parameters<Client['indices']['refresh']>[0]),
+      );
   }
 
   /**
@@ -238,14 +289,19 @@ export class RollupStream {
     const queued = new Set(buckets.flatMap((b) => [...b.marks]));
     this.queued.push(queued);
     this.writes = this.writes
-      .then(() => (this.failure !== undefined ? undefined : this.write(buckets, queued)))
+      .then(() => (this.failure !== undefined ? undefined : this.write(buckets, queued, which)))
       .catch((error: unknown) => this.fail(error, 'writing rollups'));
   }
 
-  private async write(buckets: readonly OpenBucket[], queued: ReadonlySet<number>): Promise<void> {
+  private async write(
+    buckets: readonly OpenBucket[],
+    queued: ReadonlySet<number>,
+    which: 'closed' | 'all',
+  ): Promise<void> {
     const t0 = performance.now();
     try {
       await this.writeBuckets(buckets);
+      await this.compactClosed(which === 'all' && this.finishing);
       this.queued = this.queued.filter((q) => q !== queued);
       await this.marks.settle(
         new Set([...this.aggregator.heldMarks(), ...this.inflight.keys(), ...this.queued.flatMap((q) => [...q])]),
@@ -265,7 +321,7 @@ export class RollupStream {
       const index = indexOf(b);
       const added = this.unreported.get(b.spec.name) ?? { docs: 0, flows: 0 };
       for (const g of b.groups) {
-        creates.push({ index, ...docOf(b.spec, b.start, g.dims, g) });
+        creates.push({ spec: b.spec, bucket: b.start, index, ...docOf(b.spec, b.start, g.dims, g) });
         added.flows += g.flows;
       }
       added.docs += b.groups.length;
@@ -299,6 +355,11 @@ export class RollupStream {
         ),
       );
       this.partials += again.length;
+      for (const c of again) {
+        let set = this.toCompact.get(c.spec);
+        if (!set) this.toCompact.set(c.spec, (set = new Set()));
+        set.add(c.bucket);
+      }
     }
     this.docs += chunk.length;
   }

@@ -96,3 +96,67 @@ export class HttpFaultProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/**
+ * A TCP proxy that can hang: connections are still accepted and kept open, but nothing is
+ * forwarded either way, as with a node stuck in a long pause. `resume` cuts the connections whose
+ * traffic was swallowed (their requests got no answer and never will) and forwards again.
+ */
+export class HangingProxy {
+  private server: net.Server | undefined;
+  private hung = false;
+  private readonly conns = new Set<{ client: net.Socket; upstream: net.Socket; swallowed: boolean }>();
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.target);
+      const c = { client, upstream, swallowed: false };
+      this.conns.add(c);
+      const pass = (to: net.Socket) => (data: Buffer) => {
+        if (this.hung) c.swallowed = true;
+        else to.write(data);
+      };
+      client.on('data', pass(upstream));
+      upstream.on('data', pass(client));
+      for (const s of [client, upstream]) {
+        s.on('error', () => s.destroy());
+        s.on('close', () => {
+          client.destroy();
+          upstream.destroy();
+          this.conns.delete(c);
+        });
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    this.server = server;
+  }
+
+  hang(): void {
+    this.hung = true;
+  }
+
+  resume(): void {
+    this.hung = false;
+    for (const c of this.conns)
+      if (c.swallowed) {
+        c.client.destroy();
+        c.upstream.destroy();
+      }
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.conns) {
+      c.client.destroy();
+      c.upstream.destroy();
+    }
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

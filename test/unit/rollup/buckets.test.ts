@@ -10,7 +10,13 @@ import {
   splitEven,
   widen,
 } from '../../../src/rollup/buckets';
-import { nextWatermark, rangesToBuild, rollupDoc, windowsWithFlows } from '../../../src/rollup/builder';
+import {
+  awayFromLiveRuns,
+  nextWatermark,
+  rangesToBuild,
+  rollupDoc,
+  windowsWithFlows,
+} from '../../../src/rollup/builder';
 import { expiredRollupIndices } from '../../../src/rollup/prune';
 import { ROLLUP_FORMAT } from '../../../src/rollup/state';
 import {
@@ -84,10 +90,8 @@ test('what to build: first run, past the watermark, dirty buckets, explicit rang
   const extent = { from: T0 + 3 * M + 5, to: T0 + D / 2 };
   expect(rangesToBuild(talkers, {}, extent, undefined, [])).toEqual([{ from: T0, to: T0 + D / 2 }]);
   const wm = { built_from: T0, built_to: T0 + 6 * 60 * M, updated: '', docs: 1, format: ROLLUP_FORMAT };
-  expect(rangesToBuild(talkers, {}, extent, wm, [T0 + 15 * M])).toEqual([
-    { from: T0 + 15 * M, to: T0 + 30 * M },
-    { from: T0 + 6 * 60 * M, to: T0 + D / 2 },
-  ]);
+  // Past the watermark only marked buckets: every run marks its flows before sending them.
+  expect(rangesToBuild(talkers, {}, extent, wm, [T0 + 15 * M])).toEqual([{ from: T0 + 15 * M, to: T0 + 30 * M }]);
   expect(rangesToBuild(talkers, {}, { from: T0, to: T0 + 6 * 60 * M }, wm, [])).toEqual([]);
   expect(rangesToBuild(traffic, { from: T0 + 90_500 }, extent, wm, [])).toEqual([{ from: T0 + M, to: T0 + D / 2 }]);
   expect(rangesToBuild(traffic, { rebuild: true }, undefined, wm, [])).toEqual([]);
@@ -99,6 +103,18 @@ test('what to build: first run, past the watermark, dirty buckets, explicit rang
   expect(rangesToBuild(talkers, { from: T0 + 30 * M }, { from: T0, to: T0 + 6 * 60 * M }, older, [])).toEqual([
     { from: T0 + 30 * M, to: T0 + 6 * 60 * M },
   ]);
+});
+
+test('windows holding a bucket of a live run are left to it', () => {
+  const day = specByName('talkers-1d')!;
+  const windows = [
+    { from: T0, to: T0 + D },
+    { from: T0 + D, to: T0 + 2 * D },
+  ];
+  expect(awayFromLiveRuns(day, windows, [])).toEqual(windows);
+  expect(awayFromLiveRuns(day, windows, [T0 + D + 15 * M])).toEqual([windows[0]]);
+  expect(awayFromLiveRuns(traffic, [{ from: T0, to: T0 + M }], [T0 + 15 * M])).toEqual([{ from: T0, to: T0 + M }]);
+  expect(awayFromLiveRuns(traffic, [{ from: T0 + 15 * M, to: T0 + 16 * M }], [T0 + 15 * M])).toEqual([]);
 });
 
 test('only days with a raw index are built', () => {
