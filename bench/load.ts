@@ -71,7 +71,8 @@ export const loadSuite: BenchSuite = {
       for (const r of requests) await (await fetch(explorer.url + r)).arrayBuffer();
       const rssBefore = rssOf(pid);
       const ms: number[] = [];
-      let errors = 0;
+      const errors = new Map<string, number>();
+      const fail = (why: string) => errors.set(why, (errors.get(why) ?? 0) + 1);
       const t0 = performance.now();
       const end = t0 + DURATION_MS;
       await Promise.all(
@@ -81,9 +82,9 @@ export const loadSuite: BenchSuite = {
             try {
               const res = await fetch(explorer!.url + requests[i % requests.length]);
               await res.arrayBuffer();
-              if (res.status !== 200) errors++;
-            } catch {
-              errors++;
+              if (res.status !== 200) fail(`HTTP ${res.status}`);
+            } catch (e) {
+              fail((e as Error).message);
             }
             ms.push(performance.now() - started);
           }
@@ -91,6 +92,7 @@ export const loadSuite: BenchSuite = {
       );
       const seconds = (performance.now() - t0) / 1000;
       const rssAfter = rssOf(pid);
+      const failed = [...errors.values()].reduce((a, b) => a + b, 0);
       ms.sort((a, b) => a - b);
       const note = `${CONCURRENCY} clients, ${Math.round(seconds)} s, ${ms.length} requests over ${span.flows} flows, search + report API`;
       const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}): BenchResult => ({
@@ -106,7 +108,11 @@ export const loadSuite: BenchSuite = {
         row('latency p50', Math.round(percentile(ms, 50)), 'ms'),
         row('latency p95', Math.round(percentile(ms, 95)), 'ms'),
         row('latency p99', Math.round(percentile(ms, 99)), 'ms'),
-        row('errors', errors, 'requests', { goal: '0', met: errors === 0 }),
+        row('errors', failed, 'requests', {
+          goal: '0',
+          met: failed === 0,
+          note: [...errors].map(([why, n]) => `${why} ×${n}`).join(', ') || 'none',
+        }),
         row('explorer RSS before', Math.round(rssBefore / 2 ** 20), 'MiB'),
         row('explorer RSS after', Math.round(rssAfter / 2 ** 20), 'MiB'),
       ];

@@ -73,11 +73,17 @@ export function sumRows(rows: readonly ReportRow[]): ReportRow {
   return total;
 }
 
+/** Whether any of these rows was fed by sampled flows. */
+export function anySampled(rows: readonly ReportRow[]): boolean {
+  return rows.some((r) => boundOf(r) !== undefined);
+}
+
 /**
  * The answer as users get it: bounds per row and for the total, ranked rows marked where the
  * order is not established, moments dropped. `total` is the report's total with its moments
- * (every group, not only the rows shown); series total their buckets. Unique reports are counts
- * of addresses and stay as they are.
+ * (every group, not only the rows shown; top-N callers fetch it when a shown row is sampled),
+ * series total their buckets. Answers over unsampled flows keep their plain shape (no total, no
+ * `sampled`). Unique reports are counts of addresses and stay as they are.
  */
 export function withBounds(
   result: ReportResult,
@@ -86,11 +92,14 @@ export function withBounds(
   total?: ReportRow,
 ): ReportResult {
   if (kind === 'unique') return result;
-  const whole = total ?? sumRows(result.rows);
+  const whole = total ?? (kind === 'series' ? sumRows(result.rows) : undefined);
   const rows = result.rows.map(bounded);
+  const sampled = anySampled(result.rows) || (whole !== undefined && boundOf(whole) !== undefined);
+  if (!sampled) return { ...result, rows };
   if (kind === 'top') markOverlaps(rows, by);
-  const sumTotal = bounded(Object.fromEntries([...METRICS, ...MOMENTS].map((m) => [m, Number(whole[m] ?? 0)])));
-  return { ...result, rows, total: sumTotal, sampled: boundOf(whole) !== undefined };
+  const sumTotal =
+    whole && bounded(Object.fromEntries([...METRICS, ...MOMENTS].map((m) => [m, Number(whole[m] ?? 0)])));
+  return { ...result, rows, ...(sumTotal ? { total: sumTotal } : {}), sampled: true };
 }
 
 /** Columns whose values are estimates over sampled flows, and the bound each reads. */

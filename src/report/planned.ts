@@ -44,7 +44,7 @@ import {
 } from '../rollup/specs';
 import { coverageOf, readWatermarks } from '../rollup/state';
 import { addLookups, columnsOf, topStep, type RankedList } from './top';
-import { sumRows, withBounds } from '../query/sampling';
+import { anySampled, sumRows, withBounds } from '../query/sampling';
 import { allOf } from '../query/compile';
 
 /** A validated report request, as `checkReportRequest` gives it. */
@@ -190,10 +190,8 @@ export async function runPlannedReport(
     .map((part, i) => ({ part, src: sources[i] as Source }))
     .filter((x) => x.src.indices.length > 0);
   if (intervalMs === undefined) {
-    const [rows, total] = await Promise.all([
-      keyedTop(client, cfg, c, served).then((r) => r ?? everyGroupTop(client, cfg, c, served)),
-      totalOf(client, cfg, c, served),
-    ]);
+    const rows = (await keyedTop(client, cfg, c, served)) ?? (await everyGroupTop(client, cfg, c, served));
+    const total = anySampled(rows) ? await totalOf(client, cfg, c, served) : undefined;
     return withBounds({ ...base, took_ms: Math.round(performance.now() - t0), rows }, c.def.kind, c.by, total);
   }
 

@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { everyGroupTop, runPlannedReport, samplingRatesOf, searchAggs, totalOf, type CheckedReport } from './planned';
-import { withBounds } from '../query/sampling';
+import { anySampled, withBounds } from '../query/sampling';
 import { analyse } from '../query/analyse';
 import { compileQuery } from '../query/compile';
 import { alignedBuckets } from '../query/indices';
@@ -91,10 +91,8 @@ async function rawReport(client: Client, cfg: FlowdexConfig, c: CheckedReport): 
     const served = [
       { part: { source: 'raw' as const, range: c.range }, src: { indices, rollup: false, subDay: true } },
     ];
-    const [rows, total] =
-      indices.length === 0
-        ? [[], undefined]
-        : await Promise.all([everyGroupTop(client, cfg, c, served), totalOf(client, cfg, c, served)]);
+    const rows = indices.length === 0 ? [] : await everyGroupTop(client, cfg, c, served);
+    const total = anySampled(rows) ? await totalOf(client, cfg, c, served) : undefined;
     return withBounds({ ...base, took_ms: Math.round(performance.now() - t0), rows }, c.def.kind, c.by, total);
   }
   const ms = seriesInterval(c.range, c.options.interval);

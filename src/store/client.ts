@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, errors, Transport, type ApiResponse } from '@opensearch-project/opensearch';
 import type {
+  ApiError,
+  TransportRequestCallback,
   TransportRequestOptions,
   TransportRequestParams,
   TransportRequestPromise,
@@ -37,14 +39,30 @@ function isRetryable(e: unknown): boolean {
  */
 function deadlineTransport(budgetMs: number): typeof Transport {
   return class DeadlineTransport extends Transport {
-    // The stock callback overload is never used by flowdex; every call returns the promise.
     override request(
       params: TransportRequestParams,
       options?: TransportRequestOptions,
-    ): TransportRequestPromise<ApiResponse> {
+    ): TransportRequestPromise<ApiResponse>;
+    override request(
+      params: TransportRequestParams,
+      options: TransportRequestOptions | undefined,
+      callback: (err: ApiError | null, result: ApiResponse) => void,
+    ): TransportRequestCallback;
+    // The client's helpers (helpers.bulk, scrollSearch) call the callback form; flowdex's own calls take the promise.
+    override request(
+      params: TransportRequestParams,
+      options?: TransportRequestOptions,
+      callback?: (err: ApiError | null, result: ApiResponse) => void,
+    ): TransportRequestPromise<ApiResponse> | TransportRequestCallback {
       const local = new AbortController();
       const done = this.attempts(params, options ?? {}, local.signal);
-      return Object.assign(done, { abort: () => local.abort() });
+      const abort = (): void => local.abort();
+      if (!callback) return Object.assign(done, { abort });
+      done.then(
+        (result) => callback(null, result),
+        (e: ApiError & { meta?: ApiResponse }) => callback(e, e.meta ?? ({} as ApiResponse)),
+      );
+      return { abort };
     }
 
     private async attempts(

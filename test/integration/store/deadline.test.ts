@@ -160,3 +160,26 @@ test('many concurrent requests under one scope add no listener to its signal and
     await client.close();
   }
 });
+
+test("the client's own helpers, which call the transport with a callback, get their answers and errors", async () => {
+  const client = createClient(loadConfig({ prefix: 'deadline-' }));
+  const index = `deadline-helpers-${process.pid}`;
+  try {
+    const stats = await client.helpers.bulk({
+      datasource: Array.from({ length: 100 }, (_, i) => ({ n: i })),
+      onDocument: () => ({ create: { _index: index } }),
+      refreshOnCompletion: index,
+    });
+    expect(stats).toMatchObject({ total: 100, successful: 100, failed: 0 });
+    const hits: unknown[] = [];
+    for await (const page of client.helpers.scrollSearch({ index, body: { size: 30 } }))
+      hits.push(...(page.body as { hits: { hits: unknown[] } }).hits.hits);
+    expect(hits).toHaveLength(100);
+    await expect(
+      client.helpers.bulk({ datasource: [{ n: 1 }], onDocument: () => ({ create: { _index: '_bad' } }), retries: 0 }),
+    ).resolves.toMatchObject({ failed: 1 });
+  } finally {
+    await client.indices.delete({ index }, { ignore: [404] });
+    await client.close();
+  }
+});

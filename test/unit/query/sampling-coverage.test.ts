@@ -147,7 +147,7 @@ test('unsampled traffic gets no bounds and its estimates are its counters', () =
     'series',
     'bytes',
   );
-  expect(answer.sampled).toBe(false);
+  expect(answer.sampled).toBeUndefined();
   expect(answer.rows[0]?.error).toBeUndefined();
   expect(answer.total?.error).toBeUndefined();
   expect(answer.rows[0]?.bytes).toBe(truth.reduce((s, f) => s + (f.srcBytes ?? 0) + (f.dstBytes ?? 0), 0));

@@ -1,5 +1,5 @@
 import type { ReportResult } from '../../../src/query/reports';
-import { withBounds } from '../../../src/query/sampling';
+import { sumRows, withBounds } from '../../../src/query/sampling';
 import { samplingNote, topTable } from '../../../src/web/view-models';
 
 /** A ranked answer over sampled flows as the report layer returns it (bounds from moments). */
@@ -16,7 +16,7 @@ function answer(): ReportResult {
   const rows = [row('10.0.0.1', 400, 1000), row('10.0.0.2', 390, 1000), row('10.0.0.3', 9, 1)];
   const base = { report: 'top-sources' as const, served_by: [], took_ms: 0, range: { from: 0, to: 1 }, rows };
   return {
-    ...withBounds({ ...base, columns: ['source', 'flows', 'bytes', 'packets'] }, 'top', 'bytes'),
+    ...withBounds({ ...base, columns: ['source', 'flows', 'bytes', 'packets'] }, 'top', 'bytes', sumRows(rows)),
     sampling_rates: [1000],
   };
 }
