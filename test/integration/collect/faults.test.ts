@@ -191,17 +191,22 @@ test('collector killed with SIGKILL mid-replay: the next start replays the spool
     a.child.kill('SIGKILL');
     await a.exited;
   } finally {
+    // A failed wait must not leave a collector writing into the shared node after the test.
+    if (a.child.exitCode === null) a.child.kill('SIGKILL');
     await p.close();
   }
   expect(readdirSync(spool).some((f) => f.endsWith('.seg'))).toBe(true);
   const b = cliCollector(NODE.toString(), spool, port);
-  await waitFor(
-    'the spool to be replayed',
-    async () => (await indexedIds(tc.prefix)).length >= exp.ids.length,
-    HANG_MS,
-    () => b.stderr().slice(-500),
-  );
-  b.child.kill('SIGTERM');
+  try {
+    await waitFor(
+      'the spool to be replayed',
+      async () => (await indexedIds(tc.prefix)).length >= exp.ids.length,
+      HANG_MS,
+      () => b.stderr().slice(-500),
+    );
+  } finally {
+    b.child.kill('SIGTERM');
+  }
   expect(await b.exited).toBe(0);
   expect(b.stderr()).toMatch(/replaying \d+ spool segments/);
   expect(readdirSync(spool).filter((f) => f.endsWith('.seg'))).toEqual([]);

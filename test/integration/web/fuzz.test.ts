@@ -437,10 +437,14 @@ test(`${REQUESTS} generated requests: no server error, no crash, nothing unescap
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const wall = performance.now() - t0;
   latencies.sort((a, b) => a - b);
-  // Other test files create indices meanwhile (briefly yellow while their shards start): wait for green.
-  const health = (await f.cluster.client.cluster.health({ wait_for_status: 'green', timeout: '30s' })).body as {
-    status: string;
-  };
+  // The node survived with this test's indices whole; other test files' indices (starting shards,
+  // a fault test's leftovers) are theirs to judge. The client waits longer than the server does.
+  const health = (
+    await f.cluster.client.cluster.health(
+      { index: `${f.cluster.prefix}*`, wait_for_status: 'green', timeout: '60s' },
+      { requestTimeout: 90_000 },
+    )
+  ).body as { status: string };
   process.stderr.write(
     `fuzz: ${urls.length} requests in ${(wall / 1000).toFixed(1)} s, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, ` +
       `latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies[latencies.length - 1] ?? 0).toFixed(1)} ms, node ${health.status}\n`,
