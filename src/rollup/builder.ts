@@ -261,29 +261,40 @@ async function existingIds(
   const index = rollupIndexFor(prefix, spec, window.from);
   if (!(await client.indices.exists({ index })).body) return out;
   const pit = (await client.createPit({ index: [index], keep_alive: '1m' })).body.pit_id;
-  const tiebreaker = await uniqueSortKey(client);
   try {
-    let after: unknown[] | undefined;
-    for (;;) {
-      const res = await client.search({
-        body: {
-          size: PAGE_SIZE,
-          _source: false,
-          track_total_hits: false,
-          query: timeFilter(window),
-          pit: { id: pit, keep_alive: '1m' },
-          sort: [tiebreaker],
-          ...(after ? { search_after: after } : {}),
-        },
-      } as Parameters<Client['search']>[0]);
-      const hits = (res.body as unknown as { hits: { hits: { _id: string; _index: string; sort?: unknown[] }[] } }).hits
-        .hits;
-      for (const h of hits) out.set(h._id, h._index);
-      after = hits[hits.length - 1]?.sort;
-      if (hits.length < PAGE_SIZE || after === undefined) return out;
-    }
+    await eachIdAt(client, pit, window, (id, idx) => out.set(id, idx));
+    return out;
   } finally {
     await client.deletePit({ body: { pit_id: [pit] } }, { ignore: [404] });
+  }
+}
+
+/** Every rollup document of `window` in a point in time, page by page: its id and index. */
+export async function eachIdAt(
+  client: Client,
+  pit: string,
+  window: TimeRange,
+  each: (id: string, index: string) => void,
+): Promise<void> {
+  const tiebreaker = await uniqueSortKey(client);
+  let after: unknown[] | undefined;
+  for (;;) {
+    const res = await client.search({
+      body: {
+        size: PAGE_SIZE,
+        _source: false,
+        track_total_hits: false,
+        query: timeFilter(window),
+        pit: { id: pit, keep_alive: '1m' },
+        sort: [tiebreaker],
+        ...(after ? { search_after: after } : {}),
+      },
+    } as Parameters<Client['search']>[0]);
+    const hits = (res.body as unknown as { hits: { hits: { _id: string; _index: string; sort?: unknown[] }[] } }).hits
+      .hits;
+    for (const h of hits) each(h._id, h._index);
+    after = hits[hits.length - 1]?.sort;
+    if (hits.length < PAGE_SIZE || after === undefined) return;
   }
 }
 

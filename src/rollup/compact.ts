@@ -4,8 +4,7 @@ import type { CompositeKey } from '../query/dsl';
 import { sourceName } from '../query/reports';
 import type { TimeRange } from '../model/time';
 import { formatInterval } from '../query/units';
-import { uniqueSortKey } from '../store/client';
-import { bulk, docOf, type GroupTotals } from './builder';
+import { bulk, docOf, eachIdAt, type GroupTotals } from './builder';
 import { COUNT_FIELD, FIRST_SEEN_FIELD, MAX_FIELDS, rollupIndexFor, SUM_FIELDS, type RollupSpec } from './specs';
 
 /**
@@ -128,23 +127,6 @@ export async function compactWindow(
 /** Ids of the documents of `window` in a point in time. */
 async function idsAt(client: Client, pit: string, window: TimeRange): Promise<Set<string>> {
   const out = new Set<string>();
-  const tiebreaker = await uniqueSortKey(client);
-  let after: unknown[] | undefined;
-  for (;;) {
-    const res = await client.search({
-      body: {
-        size: PAGE_SIZE,
-        _source: false,
-        track_total_hits: false,
-        query: timeFilter(window),
-        pit: { id: pit, keep_alive: '1m' },
-        sort: [tiebreaker],
-        ...(after ? { search_after: after } : {}),
-      },
-    } as Parameters<Client['search']>[0]);
-    const hits = (res.body as unknown as { hits: { hits: { _id: string; sort?: unknown[] }[] } }).hits.hits;
-    for (const h of hits) out.add(h._id);
-    after = hits[hits.length - 1]?.sort;
-    if (hits.length < PAGE_SIZE || after === undefined) return out;
-  }
+  await eachIdAt(client, pit, window, (id) => out.add(id));
+  return out;
 }

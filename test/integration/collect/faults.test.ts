@@ -11,7 +11,7 @@ import { createClient } from '../../../src/store/client';
 import { CLI, testCluster } from '../../support/opensearch';
 import { useStore } from '../../support/store';
 import { flowRecords } from '../ingest/fixtures';
-import { HANG_MS, sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
+import { HANG_MS, indexedIds, sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
 
 /**
  * Faults behind and in front of the collector: OpenSearch unreachable (a proxy that refuses, then
@@ -69,25 +69,6 @@ function decodedIds(datagrams: Buffer[]): string[] {
   return ids;
 }
 
-async function indexedIds(prefix: string): Promise<string[]> {
-  await tc.client.indices.refresh({ index: `${prefix}flows-*`, ignore_unavailable: true, allow_no_indices: true });
-  const ids: string[] = [];
-  let after: (string | number)[] | undefined;
-  for (;;) {
-    const res = await tc.client.search(
-      {
-        index: `${prefix}flows-*`,
-        body: { size: 5000, sort: [{ _id: 'asc' }], _source: false, ...(after ? { search_after: after } : {}) },
-      },
-      { ignore: [404] },
-    );
-    const hits = (res.body as { hits?: { hits: { _id: string; sort: (string | number)[] }[] } }).hits?.hits ?? [];
-    ids.push(...hits.map((h) => h._id));
-    if (hits.length < 5000) return ids;
-    after = hits[hits.length - 1]?.sort;
-  }
-}
-
 async function clearFlows(): Promise<void> {
   const cat = await tc.client.cat.indices({ index: `${tc.prefix}flows-*`, format: 'json' }, { ignore: [404] });
   const names = ((cat.body as { index?: string }[] | undefined) ?? [])
@@ -133,7 +114,7 @@ test('OpenSearch unreachable during a replay, then back: every flow indexed once
     await client.close();
     await p.close();
   }
-  expect((await indexedIds(tc.prefix)).sort()).toEqual([...first.ids, ...second.ids].sort());
+  expect((await indexedIds(tc.client, tc.prefix)).sort()).toEqual([...first.ids, ...second.ids].sort());
 });
 
 /** Payload of the newest datagram in the spool directory. */
@@ -178,7 +159,7 @@ test('collector killed with SIGKILL mid-replay: the next start replays the spool
     await sendDatagrams(port, exp.datagrams.slice(0, 150));
     // Half indexed, then OpenSearch goes away and the rest piles up in the spool.
     p.setUp(true);
-    await waitFor('some flows to be indexed', async () => (await indexedIds(tc.prefix)).length > 0);
+    await waitFor('some flows to be indexed', async () => (await indexedIds(tc.client, tc.prefix)).length > 0);
     p.setUp(false);
     await sendDatagrams(port, exp.datagrams.slice(150));
     const last = exp.datagrams[exp.datagrams.length - 1] ?? Buffer.alloc(0);
@@ -200,7 +181,7 @@ test('collector killed with SIGKILL mid-replay: the next start replays the spool
   try {
     await waitFor(
       'the spool to be replayed',
-      async () => (await indexedIds(tc.prefix)).length >= exp.ids.length,
+      async () => (await indexedIds(tc.client, tc.prefix)).length >= exp.ids.length,
       HANG_MS,
       () => b.stderr().slice(-500),
     );
@@ -210,7 +191,7 @@ test('collector killed with SIGKILL mid-replay: the next start replays the spool
   expect(await b.exited).toBe(0);
   expect(b.stderr()).toMatch(/replaying \d+ spool segments/);
   expect(readdirSync(spool).filter((f) => f.endsWith('.seg'))).toEqual([]);
-  expect((await indexedIds(tc.prefix)).sort()).toEqual([...exp.ids].sort());
+  expect((await indexedIds(tc.client, tc.prefix)).sort()).toEqual([...exp.ids].sort());
 });
 
 test('a restarted collector decodes IPFIX data that arrives before the exporter repeats its templates', async () => {
@@ -244,5 +225,5 @@ test('a restarted collector decodes IPFIX data that arrives before the exporter 
   } finally {
     await two.stop();
   }
-  expect((await indexedIds(tc.prefix)).sort()).toEqual(ids.slice(0, 16 * TEMPLATE_EVERY).sort());
+  expect((await indexedIds(tc.client, tc.prefix)).sort()).toEqual(ids.slice(0, 16 * TEMPLATE_EVERY).sort());
 });

@@ -8,7 +8,7 @@ import { testCluster } from '../../support/opensearch';
 import { HangingProxy } from '../../support/proxy';
 import { useStore } from '../../support/store';
 import { flowRecords } from '../ingest/fixtures';
-import { sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
+import { indexedIds, sendDatagrams, settled, startCollector, tempDir, waitFor } from './support';
 
 /**
  * OpenSearch that accepts connections but stops answering (a proxy in front of the shared node
@@ -31,25 +31,6 @@ function v5Export(n: number, seed: number): { datagrams: Buffer[]; ids: string[]
     for (const item of dec.decode(d, { file: 'x', base: 0, exporter: '127.0.0.1' }))
       if (item.kind === 'flow') ids.push(normalize(item.record).id);
   return { datagrams, ids };
-}
-
-async function indexedIds(prefix: string): Promise<string[]> {
-  await tc.client.indices.refresh({ index: `${prefix}flows-*`, ignore_unavailable: true, allow_no_indices: true });
-  const ids: string[] = [];
-  let after: (string | number)[] | undefined;
-  for (;;) {
-    const res = await tc.client.search(
-      {
-        index: `${prefix}flows-*`,
-        body: { size: 5000, sort: [{ _id: 'asc' }], _source: false, ...(after ? { search_after: after } : {}) },
-      },
-      { ignore: [404] },
-    );
-    const hits = (res.body as { hits?: { hits: { _id: string; sort: (string | number)[] }[] } }).hits?.hits ?? [];
-    ids.push(...hits.map((h) => h._id));
-    if (hits.length < 5000) return ids;
-    after = hits[hits.length - 1]?.sort;
-  }
 }
 
 test('OpenSearch hung mid-stream: datagrams keep going to the spool, the wait is reported, and every flow is indexed once it answers', async () => {
@@ -109,5 +90,5 @@ test('OpenSearch hung mid-stream: datagrams keep going to the spool, the wait is
     await client.close();
     await proxy.stop();
   }
-  expect((await indexedIds(tc.prefix)).sort()).toEqual([...first.ids, ...second.ids].sort());
+  expect((await indexedIds(tc.client, tc.prefix)).sort()).toEqual([...first.ids, ...second.ids].sort());
 });

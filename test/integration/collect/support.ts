@@ -145,6 +145,26 @@ export async function indexTotals(client: Client, prefix: string): Promise<Map<s
   }
 }
 
+/** The ids of every flow a prefix holds, after a refresh. */
+export async function indexedIds(client: Client, prefix: string): Promise<string[]> {
+  await client.indices.refresh({ index: `${prefix}flows-*`, ignore_unavailable: true, allow_no_indices: true });
+  const ids: string[] = [];
+  let after: (string | number)[] | undefined;
+  for (;;) {
+    const res = await client.search(
+      {
+        index: `${prefix}flows-*`,
+        body: { size: 5000, sort: [{ _id: 'asc' }], _source: false, ...(after ? { search_after: after } : {}) },
+      },
+      { ignore: [404] },
+    );
+    const hits = (res.body as { hits?: { hits: { _id: string; sort: (string | number)[] }[] } }).hits?.hits ?? [];
+    ids.push(...hits.map((h) => h._id));
+    if (hits.length < 5000) return ids;
+    after = hits[hits.length - 1]?.sort;
+  }
+}
+
 export function sumTotals(m: Map<string, Totals>): Totals {
   const t = { flows: 0, bytes: 0, packets: 0 };
   for (const v of m.values()) {
