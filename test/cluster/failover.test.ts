@@ -123,6 +123,13 @@ async function failover(client: Client, server: RunningServer): Promise<void> {
     let i = 0;
     for await (const item of asItems(records)) {
       if (++i === 6_000) {
+        // Replicas = 1 protects what has a started replica: an index created a moment ago (a rollup
+        // month) whose replica is still starting goes red with its primary's node. Kill once every
+        // copy is up, as an operator's cluster is before a node dies.
+        await client.cluster.health(
+          { index: `${cfg.prefix}*`, wait_for_status: 'green', timeout: '120s' },
+          { requestTimeout: 150_000 },
+        );
         // Left alone, OpenSearch rebuilds a lost node's replicas on the survivors after a minute
         // (green on two nodes); held for the node's return, the cluster stays yellow until it rejoins.
         await client.indices.putSettings({
