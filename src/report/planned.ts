@@ -28,7 +28,7 @@ import {
 } from '../query/reports';
 import { dailyIndicesOf, resolveNames } from './targets';
 import type { TimeRange } from '../model/time';
-import { toFlowdexError } from '../store/client';
+import { searchIndices, toFlowdexError } from '../store/client';
 import { allFlowIndices, daysWithIndices, indexHoldsDay } from '../store/indices';
 import { DAY_MS, splitByDay, splitEven } from '../rollup/buckets';
 import { plan, type PlanPart } from '../rollup/planner';
@@ -91,12 +91,7 @@ export async function searchAggs<K extends string, T>(
 ): Promise<Record<K, T>> {
   let aggs: Record<string, T | undefined> | undefined;
   try {
-    const res = await client.search({
-      index: indices.join(','),
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      body,
-    } as Parameters<Client['search']>[0]);
+    const res = await searchIndices(client, indices, body);
     aggs = (res.body as unknown as { aggregations?: Record<string, T> }).aggregations;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'report');

@@ -4,7 +4,7 @@ import { FlowdexError } from '../errors';
 import { resolveField } from '../model/fields';
 import type { FlowDoc } from '../model/flow';
 import { hydrate } from '../model/normalize';
-import { toFlowdexError, uniqueSortKey } from '../store/client';
+import { searchIndices, toFlowdexError, uniqueSortKey } from '../store/client';
 import { allFlowIndices, isDailyIndex } from '../store/indices';
 import { compileFilter } from '../query/compile';
 import type { QueryDsl, Scalar } from '../query/dsl';
@@ -218,13 +218,8 @@ function firstPageSort(sort: SortClause[]): SortClause[] {
 
 async function firstPage(client: Client, cfg: FlowdexConfig, indices: string[], body: PageBody): Promise<RawSearch> {
   try {
-    const res = await client.search({
-      index: indices.join(','),
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      body,
-    } as Parameters<Client['search']>[0]);
-    return res.body as unknown as RawSearch;
+    const res = await searchIndices(client, indices, body);
+    return res.body as RawSearch;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'search');
   }

@@ -281,3 +281,13 @@ export function clusterMajor(client: Client): Promise<number> {
 export async function uniqueSortKey(client: Client): Promise<{ _shard_doc: 'asc' } | { _id: 'asc' }> {
   return (await clusterMajor(client)) >= 3 ? { _shard_doc: 'asc' } : { _id: 'asc' };
 }
+
+/** One search over a list of indices, some of which may not exist (yet): missing ones count as empty. */
+export function searchIndices(client: Client, indices: readonly string[], body: object): Promise<ApiResponse> {
+  return client.search({
+    index: indices.join(','),
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    body,
+  } as Parameters<Client['search']>[0]);
+}
