@@ -91,11 +91,11 @@ export class NetworkTable {
       const { prefix } = n;
       if (prefix.version === 4) {
         let m = v4.get(prefix.length);
-        if (!m) v4.set(prefix.length, (m = new Map()));
+        if (!m) v4.set(prefix.length, (m = new Map<number, NetworkDef>()));
         if (!m.has(prefix.v4)) m.set(prefix.v4, n);
       } else {
         let m = v6.get(prefix.length);
-        if (!m) v6.set(prefix.length, (m = new Map()));
+        if (!m) v6.set(prefix.length, (m = new Map<string, NetworkDef>()));
         const key = prefix.v6.join(':');
         if (!m.has(key)) m.set(key, n);
       }
