@@ -1,7 +1,8 @@
 import { FlowdexError } from '../errors';
 import { compileQuery } from '../query/compile';
 import { DEFAULT_TOP, METRICS, reportByName, seriesInterval, type Metric, type ReportName } from '../query/reports';
-import { parseAnyQuery } from '../query/syntax';
+import type { Ast } from '../query/ast';
+import { readQuery } from '../query/syntax';
 import { parseTimeRange } from '../query/time';
 import type { CheckedReport } from './planned';
 
@@ -11,6 +12,8 @@ export interface ReportRequest {
   report: ReportName;
   /** Query language filter. @default "" (every flow) */
   query?: string;
+  /** A condition composed by code (host page, pivots), required besides `query`. */
+  filter?: Ast;
   from?: string;
   to?: string;
   /** Groups of a top-N report. @default 10 */
@@ -35,7 +38,7 @@ export function checkReportRequest(req: ReportRequest, now: number): CheckedRepo
   const by = req.by ?? def.defaultBy;
   if (!METRICS.includes(by))
     throw new FlowdexError('QUERY_BAD_VALUE', `by must be one of ${METRICS.join(', ')}, got "${by}"`, { field: 'by' });
-  const query = compileQuery(parseAnyQuery(req.query ?? '', now).ast);
+  const query = compileQuery(readQuery(req.query ?? '', now, req.filter).ast);
   if (def.kind !== 'top') seriesInterval(range, req.interval);
   return {
     def,

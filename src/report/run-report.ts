@@ -4,7 +4,7 @@ import { everyGroupTop, runPlannedReport, samplingRatesOf, searchAggs, totalOf, 
 import { anySampled, withBounds } from '../query/sampling';
 import { analyse } from '../query/analyse';
 import { alignedBuckets } from '../query/indices';
-import { parseAnyQuery } from '../query/syntax';
+import { readQuery } from '../query/syntax';
 import {
   buildReportRequest,
   seriesInterval,
@@ -32,7 +32,13 @@ export async function runReport(
 ): Promise<ReportResult> {
   const c = checkReportRequest(req, now);
   // The planner's seam: rollups (with raw edges) answer when they keep every field the report needs.
-  const planned = await runPlannedReport(client, cfg, c, analyse(parseAnyQuery(req.query ?? '', now).ast), req.raw);
+  const planned = await runPlannedReport(
+    client,
+    cfg,
+    c,
+    analyse(readQuery(req.query ?? '', now, req.filter).ast),
+    req.raw,
+  );
   const answer = planned ?? (await rawReport(client, cfg, c));
   return answer.sampled ? { ...answer, sampling_rates: await samplingRatesOf(client, cfg, c) } : answer;
 }
