@@ -4,6 +4,7 @@ import { csvRow } from '../../src/query/csv';
 import { indicesFor } from '../../src/store/indices';
 import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../../src/query/reports';
 import { checkReportRequest, runReport, type ReportRequest } from '../../src/report/run-report';
+import { configuredSpeeds, withUtilization } from '../../src/report/utilization';
 import { checkSyntax, withSyntax } from '../../src/query/syntax';
 import { action, configOf, connectLogged, log, writeOut } from '../common';
 import { estimateText, ratesText } from '../../src/query/sampling';
@@ -72,7 +73,7 @@ export function registerReport(program: Command): void {
           }
           const { client } = await connectLogged(cfg);
           try {
-            const r = await runReport(client, cfg, req, now);
+            const r = withUtilization(await runReport(client, cfg, req, now), configuredSpeeds());
             if (o.format === 'json') {
               const { report, served_by, took_ms, rows, total, sampled, sampling_rates } = r;
               const json = { report, served_by, took_ms, rows, total, sampled, sampling_rates };
