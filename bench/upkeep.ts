@@ -99,7 +99,8 @@ export const upkeepSuite: BenchSuite = {
           range: { from: START, to: START + DAY, flows: own },
         });
     const { flows: count, from, to } = flows().range;
-    const plain = loadConfig({ opensearch: url, prefix: 'bench-upkeep-a-' });
+    // Beside a shared prefix, under it: a run of the suite at another scale may use bench-upkeep-a-.
+    const plain = loadConfig({ opensearch: url, prefix: prefix ? `${prefix}no-rollup-` : 'bench-upkeep-a-' });
     const kept = loadConfig({ opensearch: url, prefix: prefix ?? 'bench-upkeep-b-' });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-bench-upkeep-'));
     const { client } = await connect(plain);
