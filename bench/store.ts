@@ -60,8 +60,11 @@ export interface BenchRange {
 }
 
 export interface BenchData extends BenchRange {
-  /** The flows were indexed by this run (false: an earlier run left them under a shared prefix). */
-  indexedHere: boolean;
+  /**
+   * Seconds this run took to index the flows, rollups kept from the stream; absent when an
+   * earlier run left them under the shared prefix.
+   */
+  indexedInS?: number;
 }
 
 /** Flows under the prefix and their time span; nothing when the prefix holds no flows. */
@@ -101,10 +104,10 @@ export async function benchData(
   range: BenchRange,
 ): Promise<BenchData> {
   const found = s.shared ? await dataSpan(s.client, s.cfg.prefix) : undefined;
-  if (found)
-    return { from: alignDown(found.from, DAY), to: alignUp(found.to, DAY), flows: found.flows, indexedHere: false };
+  if (found) return { from: alignDown(found.from, DAY), to: alignUp(found.to, DAY), flows: found.flows };
+  const t0 = performance.now();
   await freshlyIndexed(s.client, s.cfg, s.info, s.dir, items);
-  return { ...range, indexedHere: true };
+  return { ...range, indexedInS: (performance.now() - t0) / 1000 };
 }
 
 /**
