@@ -1,67 +1,23 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
-import { FlowdexError } from '../errors';
 import { everyGroupTop, runPlannedReport, samplingRatesOf, searchAggs, totalOf, type CheckedReport } from './planned';
 import { anySampled, withBounds } from '../query/sampling';
 import { analyse } from '../query/analyse';
-import { compileQuery } from '../query/compile';
 import { alignedBuckets } from '../query/indices';
-import { parseAnyQuery } from '../query/syntax';
+import { readQuery } from '../query/syntax';
 import {
   buildReportRequest,
-  DEFAULT_TOP,
-  METRICS,
-  reportByName,
   seriesInterval,
   seriesRows,
   type HistogramBucket,
-  type Metric,
-  type ReportName,
   type ReportResult,
 } from '../query/reports';
 import { existingIndices } from './targets';
-import { parseTimeRange } from '../query/time';
+import { checkReportRequest, type ReportRequest } from './check';
 
 export type { ReportResult, ReportRow } from '../query/reports';
 
-export interface ReportRequest {
-  report: ReportName;
-  /** Query language filter. @default "" (every flow) */
-  query?: string;
-  from?: string;
-  to?: string;
-  /** Groups of a top-N report. @default 10 */
-  top?: number;
-  /** Series bucket width. @default "15m" */
-  interval?: string;
-  /** Ranking metric of a top-N report; the report's own default when absent. */
-  by?: Metric;
-  /** Force raw indices even when a rollup could serve. */
-  raw?: boolean;
-}
-
-export const MAX_TOP = 10000;
-
-/** Validates the request and compiles its query; pure, so `--explain` runs it without a node. */
-export function checkReportRequest(req: ReportRequest, now: number): CheckedReport {
-  const def = reportByName(req.report);
-  const range = parseTimeRange(req.from, req.to, now);
-  const top = req.top ?? DEFAULT_TOP;
-  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
-    throw new FlowdexError('QUERY_BAD_VALUE', `top must be 1-${MAX_TOP}, got ${req.top}`, { field: 'top' });
-  const by = req.by ?? def.defaultBy;
-  if (!METRICS.includes(by))
-    throw new FlowdexError('QUERY_BAD_VALUE', `by must be one of ${METRICS.join(', ')}, got "${by}"`, { field: 'by' });
-  const query = compileQuery(parseAnyQuery(req.query ?? '', now).ast);
-  if (def.kind !== 'top') seriesInterval(range, req.interval);
-  return {
-    def,
-    range,
-    top,
-    by,
-    options: { query, range, ...(req.interval !== undefined ? { interval: req.interval } : {}) },
-  };
-}
+export { checkReportRequest, MAX_TOP, type ReportRequest } from './check';
 
 /**
  * Runs a named report: exact top-N by paging composite aggregations to completion, or one
@@ -76,7 +32,13 @@ export async function runReport(
 ): Promise<ReportResult> {
   const c = checkReportRequest(req, now);
   // The planner's seam: rollups (with raw edges) answer when they keep every field the report needs.
-  const planned = await runPlannedReport(client, cfg, c, analyse(parseAnyQuery(req.query ?? '', now).ast), req.raw);
+  const planned = await runPlannedReport(
+    client,
+    cfg,
+    c,
+    analyse(readQuery(req.query ?? '', now, req.filter).ast),
+    req.raw,
+  );
   const answer = planned ?? (await rawReport(client, cfg, c));
   return answer.sampled ? { ...answer, sampling_rates: await samplingRatesOf(client, cfg, c) } : answer;
 }
