@@ -183,7 +183,11 @@ export class RollupAggregator {
     let b = s.last;
     if (b?.start !== start) {
       b = s.buckets.get(start);
-      if (!b) s.buckets.set(start, (b = { spec: s.spec, start, groups: [], marks: new Set(), index: new Map(), lastMark: NaN }));
+      if (!b)
+        s.buckets.set(
+          start,
+          (b = { spec: s.spec, start, groups: [], marks: new Set(), index: new Map(), lastMark: NaN }),
+        );
       s.last = b;
     }
     return b;

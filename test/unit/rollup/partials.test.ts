@@ -31,13 +31,7 @@ function flow(
 }
 
 test('facts: the fields specs group and filter by, sums, and the end time', () => {
-  expect(fields).toEqual([
-    'network.transport',
-    'network.protocol',
-    'server.ip',
-    'server.address',
-    'server.port',
-  ]);
+  expect(fields).toEqual(['network.transport', 'network.protocol', 'server.ip', 'server.address', 'server.port']);
   const f = flow(T0 + 5, 443, 'tcp', 900, T0 + 2000);
   expect(f).toEqual({
     ts: T0 + 5,
