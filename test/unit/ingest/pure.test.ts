@@ -3,7 +3,7 @@ import { CompletionTracker } from '../../../src/ingest/follow';
 import { globToRegExp, isIgnoredName } from '../../../src/ingest/inputs';
 import { progressLine } from '../../../src/ingest/progress';
 import { durationMs, expiredIndices } from '../../../src/ingest/prune';
-import { backoffDelay } from '../../../src/ingest/retry';
+import { backoffDelay, waitLine } from '../../../src/ingest/retry';
 import { dayOfIndex, indexFor } from '../../../src/store/indices';
 
 describe('daily index naming', () => {
@@ -37,6 +37,15 @@ test('backoff grows exponentially, is capped, and is jittered below the ceiling'
   expect(backoffDelay(3, { random: () => 0.5 })).toBe(400);
   expect(backoffDelay(40, { random: () => 0.999 })).toBe(9990);
   expect(backoffDelay(5, { random: () => 0 })).toBe(0);
+});
+
+test('the wait line counts down to --give-up-after, and says it waits for the node when there is no deadline', () => {
+  expect(waitLine('HTTP 503', 12_400, 60_000)).toBe(
+    'OpenSearch not accepting writes (HTTP 503); retrying for 48 s more (waited 12 s)',
+  );
+  expect(waitLine('unreachable: ECONNREFUSED', 7_000, Number.POSITIVE_INFINITY)).toBe(
+    'OpenSearch not accepting writes (unreachable: ECONNREFUSED); retrying until it is back (waited 7 s)',
+  );
 });
 
 test('bulk items: created, duplicate, pushed back, refused', () => {
