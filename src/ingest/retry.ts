@@ -64,7 +64,10 @@ export class WaitReporter {
     this.lastLine = now;
     const waited = Math.round((now - this.since) / 1000);
     const left = Math.max(0, Math.round((this.since + this.giveUpAfterMs - now) / 1000));
-    this.log?.(`OpenSearch not accepting writes (${reason}); retrying for ${left} s more (waited ${waited} s)`);
+    // describeFailure's "unreachable: …": the node is not there at all, which the operator fixes elsewhere.
+    const away = /^unreachable: (.*)$/s.exec(reason);
+    const state = away ? `unreachable (${away[1]})` : `not accepting writes (${reason})`;
+    this.log?.(`OpenSearch ${state}; retrying for ${left} s more (waited ${waited} s)`);
   }
 
   /** A write went through; ends the wait if there was one. */

@@ -3,7 +3,7 @@ import { CompletionTracker } from '../../../src/ingest/follow';
 import { globToRegExp, isIgnoredName } from '../../../src/ingest/inputs';
 import { progressLine } from '../../../src/ingest/progress';
 import { durationMs, expiredIndices } from '../../../src/ingest/prune';
-import { backoffDelay } from '../../../src/ingest/retry';
+import { backoffDelay, WaitReporter } from '../../../src/ingest/retry';
 import { dayOfIndex, indexFor } from '../../../src/store/indices';
 
 describe('daily index naming', () => {
@@ -111,4 +111,21 @@ test('progress line shows a bar and ETA only when the total is known', () => {
     '[#####.....]  50% 500 B/1.0 kB 5000 flows, 5000 flows/s, ETA 1s',
   );
   expect(progressLine({ counts, bytesRead: 2_500_000 }, 2000)).toBe('2.5 MB read, 5000 flows, 2500 flows/s');
+});
+
+test('wait lines: the node unreachable and writes refused are told apart, then the end of the wait', () => {
+  const lines: string[] = [];
+  const w = new WaitReporter((l) => lines.push(l), 600_000, 0);
+  w.failed('unreachable: connect ECONNREFUSED 127.0.0.1:9');
+  w.failed('HTTP 429 circuit_breaking_exception: [parent] Data too large');
+  w.succeeded();
+  w.succeeded();
+  expect(lines).toHaveLength(3);
+  expect(lines[0]).toMatch(
+    /^OpenSearch unreachable \(connect ECONNREFUSED 127\.0\.0\.1:9\); retrying for 600 s more \(waited 0 s\)$/,
+  );
+  expect(lines[1]).toMatch(
+    /^OpenSearch not accepting writes \(HTTP 429 circuit_breaking_exception: .*\); retrying for \d+ s more/,
+  );
+  expect(lines[2]).toMatch(/^OpenSearch accepting writes again after \d+ s$/);
 });
