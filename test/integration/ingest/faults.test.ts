@@ -342,7 +342,7 @@ test('a 429 on rollup writes that outlasts --give-up-after: exit 3 with the summ
     const { code, stdout } = await r.done;
     expect({ code, stderr: r.lines.join('\n') }).toEqual({
       code: 3,
-      stderr: expect.stringContaining('ROLLUP_INCOMPLETE') as string,
+      stderr: expect.stringContaining('rollups could not be written') as string,
     });
     const sum = summaryOf(stdout);
     expect(sum.rollups).toBe('dirty');
