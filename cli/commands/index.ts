@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   saved: async () => (await import('./saved')).registerSaved,
   query: async () => (await import('./query')).registerQuery,
   report: async () => (await import('./report')).registerReport,
+  host: async () => (await import('./host')).registerHost,
   rollup: async () => (await import('./rollup')).registerRollup,
   status: async () => (await import('./status')).registerStatus,
   alerts: async () => (await import('./alerts')).registerAlerts,

@@ -75,6 +75,24 @@ function notFound(name: string): FlowdexError {
   return new FlowdexError('MONITOR_NOT_FOUND', `no monitor named "${name}"`, { field: 'name' });
 }
 
+/** Writes a monitor; `create` refuses a name already taken, `index` replaces it. */
+async function storeMonitor(
+  client: Client,
+  cfg: FlowdexConfig,
+  slug: string,
+  doc: StoredMonitor,
+  opType: 'create' | 'index',
+): Promise<Monitor> {
+  try {
+    await client.index({ index: monitorsIndex(cfg), id: slug, op_type: opType, refresh: true, body: doc });
+  } catch (e) {
+    if (opType === 'create' && (e as { meta?: { statusCode?: number } }).meta?.statusCode === 409)
+      throw new FlowdexError('MONITOR_EXISTS', `a monitor named "${doc.name}" already exists`, { field: 'name' });
+    throw toFlowdexError(e, cfg, 'save monitor');
+  }
+  return fromSource(slug, doc);
+}
+
 export async function createMonitor(
   client: Client,
   cfg: FlowdexConfig,
@@ -83,15 +101,7 @@ export async function createMonitor(
   now: number = Date.now(),
 ): Promise<Monitor> {
   const doc = checkMonitor(reg, input, now);
-  const slug = slugOf(doc.name);
-  try {
-    await client.index({ index: monitorsIndex(cfg), id: slug, op_type: 'create', refresh: true, body: doc });
-  } catch (e) {
-    if ((e as { meta?: { statusCode?: number } }).meta?.statusCode === 409)
-      throw new FlowdexError('MONITOR_EXISTS', `a monitor named "${doc.name}" already exists`, { field: 'name' });
-    throw toFlowdexError(e, cfg, 'save monitor');
-  }
-  return fromSource(slug, doc);
+  return storeMonitor(client, cfg, slugOf(doc.name), doc, 'create');
 }
 
 /** Replaces a monitor's definition under the same name (its alerts keep their history). */
@@ -104,12 +114,7 @@ export async function updateMonitor(
 ): Promise<Monitor> {
   const current = await getMonitor(client, cfg, input.name);
   const doc = checkMonitor(reg, { ...input, name: current.name }, now, current.created);
-  try {
-    await client.index({ index: monitorsIndex(cfg), id: current.slug, refresh: true, body: doc });
-  } catch (e) {
-    throw toFlowdexError(e, cfg, 'update monitor');
-  }
-  return fromSource(current.slug, doc);
+  return storeMonitor(client, cfg, current.slug, doc, 'index');
 }
 
 export async function listMonitors(client: Client, cfg: FlowdexConfig): Promise<Monitor[]> {

@@ -5,7 +5,8 @@ import type { FlowdexConfig } from '../config';
 import { errorMessage } from '../errors';
 import type { Enrichment } from '../enrich/pipeline';
 import { DeadLetter } from '../ingest/dead-letter';
-import { indexItems } from '../ingest/indexer';
+import { indexItems, type Outcome } from '../ingest/indexer';
+import type { SourceLocation } from '../model/flow';
 import { stateIndex } from '../store/indices';
 import { DecoderSession, ExportDecoder, exportFormat } from '../readers/export-decoder';
 import type { ReadItem } from '../readers/types';
@@ -20,9 +21,11 @@ import { statusLine, type CollectorStats } from './stats';
 /**
  * `flowdex collect`: UDP listeners → spool (every datagram, on disk, in arrival order) → decode
  * with per-exporter template state → the indexer. The receive side only appends to the spool; one
- * consumer takes sealed segments in order, so a slow or absent OpenSearch only makes the spool
- * grow, a restart replays what was not yet accounted for, and deterministic document ids turn
- * replayed flows into counted duplicates rather than doubles.
+ * long indexing run reads sealed segments in order as they come and deletes each once every flow
+ * decoded from it is settled, so a slow or absent OpenSearch only makes the spool grow, a restart
+ * replays what was not yet accounted for, and deterministic document ids turn replayed flows into
+ * counted duplicates rather than doubles. The run's fixed costs (rollup state, refreshes, rollup
+ * writes of whole buckets) are paid once, not per segment.
  */
 
 export interface CollectorOptions {
@@ -55,8 +58,6 @@ export interface CollectorOptions {
   log: (line: string) => void;
 }
 
-/** Never give up on OpenSearch: the spool holds what it cannot take yet. */
-const FOREVER_MS = 100 * 365 * 86_400_000;
 /** Bad datagrams kept whole in the dead-letter file, per exporter and reason. */
 const SAMPLES = 5;
 /** Datagrams decoded between turns of the event loop, so sockets keep being read. */
@@ -64,12 +65,28 @@ const DECODE_SLICE = 64;
 
 /** Received bytes the receive thread may queue for this one before refusing (and counting) datagrams. */
 const RECEIVE_QUEUE_BYTES = 256 * 1024 ** 2;
-/** Spool read per indexing run. */
-const BATCH_BYTES = 16 * 1024 ** 2;
 /** A segment not indexed after this long is reported (the node is slow or unreachable). */
 const WAIT_REPORT_S = 5;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+type OutcomeCounts = Record<Outcome, number>;
+
+/** A spool segment being indexed: deleted once every flow decoded from it is settled. */
+interface SegmentTally {
+  n: number;
+  /** When it was read: a segment waiting long means OpenSearch is slow or unreachable. */
+  since: number;
+  /** Flows handed to the indexer; final once `decoded`. */
+  flows: number;
+  decoded: boolean;
+  settled: number;
+  /**
+   * Outcomes per exporter (`udp:<address>`), added to the totals when the segment is deleted; a
+   * failed run drops them with the segment, which its retry reads again.
+   */
+  outcomes: Map<string, OutcomeCounts>;
+}
 
 export class Collector {
   private readonly spool: Spool;
@@ -86,8 +103,11 @@ export class Collector {
   private stopping = false;
   private savedVersion = 0;
   private opensearch = 'ok';
-  /** The segment being indexed and since when: a long wait means OpenSearch is slow or down. */
-  private inProgress: { n: number; since: number } | undefined;
+  /** Segments of the current indexing run not yet deleted, oldest first. */
+  private tallies: SegmentTally[] = [];
+  /** The segment each flow handed to the indexer came from (its location object is passed through). */
+  private readonly tallyOf = new WeakMap<SourceLocation, SegmentTally>();
+  private acking: Promise<void> = Promise.resolve();
   /** Segments whose datagrams are already in the exporter counters (a retried segment is not counted twice). */
   private readonly counted = new Set<number>();
   private readonly totals = { datagrams: 0, bytes: 0, flows: 0, indexed: 0, duplicates: 0, rejected: 0, bad: 0 };
@@ -222,71 +242,65 @@ export class Collector {
   private async consume(): Promise<void> {
     if (!(await this.prepare())) return;
     for (;;) {
-      const batch = this.nextBatch();
-      if (!batch.length) {
-        if (this.stopping) return;
-        await this.spool.whenSealed();
-        continue;
-      }
-      this.inProgress ??= { n: batch[0] ?? 0, since: Date.now() };
       try {
-        await this.processSegments(batch);
-        this.inProgress = undefined;
-        for (const n of batch) {
-          this.spool.remove(n);
-          this.counted.delete(n);
-        }
-        this.opensearch = 'ok';
-        await this.persistTemplates();
+        await this.indexRun();
+        return;
       } catch (e) {
         if (this.abort.signal.aborted) return;
         this.opensearch = errorMessage(e);
+        await this.acking;
         this.o.log(
-          `collect: spool segments ${batch[0]}-${batch[batch.length - 1]} not indexed yet (${this.opensearch}); retrying`,
+          `collect: indexing stopped at spool segment ${this.tallies[0]?.n ?? '-'} (${this.opensearch}); reading it again`,
         );
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
   }
 
-  /** The oldest sealed segments, up to BATCH_BYTES: one indexing run each, so its fixed costs (refresh, bookkeeping) are shared. */
-  private nextBatch(): number[] {
-    const out: number[] = [];
-    let bytes = 0;
-    for (const s of this.spool.sealedSizes()) {
-      if (out.length && bytes + s.bytes > BATCH_BYTES) break;
-      out.push(s.n);
-      bytes += s.bytes;
-    }
-    return out;
-  }
-
-  private async processSegments(batch: number[]): Promise<void> {
-    const items = this.decodeSegments(batch);
+  /**
+   * One indexing run over the spool, from its oldest segment to the last one sealed before
+   * `stop`: bulk requests are filled across segment boundaries, and rollups are kept by one
+   * stream for the whole run.
+   */
+  private async indexRun(): Promise<void> {
+    this.tallies = [];
+    const items = this.decodeSpool();
     if (this.o.index === false) {
-      for await (const item of items) if (item.kind === 'flow') this.totals.indexed++;
+      for await (const item of items) {
+        this.settle(item.loc, 'indexed');
+        if (this.abort.signal.aborted) break;
+      }
+      await this.acking;
       return;
     }
-    const r = await indexItems(this.client, this.cfg, items, {
+    await indexItems(this.client, this.cfg, items, {
       deadLetter: this.deadLetter,
       relaxRefresh: false,
-      giveUpAfterMs: FOREVER_MS,
+      // Never give up on OpenSearch: the spool holds what it cannot take yet.
+      giveUpAfterMs: Number.POSITIVE_INFINITY,
       signal: this.abort.signal,
       enrich: this.o.enrich,
+      onSettled: (loc, outcome) => this.settle(loc, outcome),
       log: (line) => {
         this.opensearch = line;
         this.o.log(`collect: ${line}`);
       },
     });
-    if (r.interrupted) throw new Error('stopped before the segments were indexed');
-    for (const [file, c] of r.counts.perFile) this.book.indexedCounts(file.replace(/^udp:/, ''), c);
-    this.totals.indexed += r.counts.total.indexed;
-    this.totals.duplicates += r.counts.total.duplicates;
-    this.totals.rejected += r.counts.total.rejected;
+    await this.acking;
   }
 
-  private async *decodeSegments(batch: number[]): AsyncGenerator<ReadItem> {
-    for (const n of batch) {
+  /** Sealed segments in order, as they come, until the spool is closed; each one's flows tallied. */
+  private async *decodeSpool(): AsyncGenerator<ReadItem> {
+    for (let last = -1; ; ) {
+      const n = this.spool.sealedAfter(last);
+      if (n === undefined) {
+        if (this.stopping) return;
+        await this.spool.whenSealed(last);
+        continue;
+      }
+      last = n;
+      const tally: SegmentTally = { n, since: Date.now(), flows: 0, decoded: false, settled: 0, outcomes: new Map() };
+      this.tallies.push(tally);
       const seg = await this.spool.read(n);
       const first = !this.counted.has(n);
       this.counted.add(n);
@@ -294,7 +308,50 @@ export class Collector {
         this.o.log(
           `collect: spool segment ${n} ends in ${seg.partialBytes} bytes of a torn record (the process was killed mid-write); ignored`,
         );
-      yield* this.decodeAll(seg.datagrams, first);
+      for await (const item of this.decodeAll(seg.datagrams, first)) {
+        this.tallyOf.set(item.loc, tally);
+        tally.flows++;
+        yield item;
+      }
+      tally.decoded = true;
+      this.ack();
+    }
+  }
+
+  private settle(loc: SourceLocation, outcome: Outcome): void {
+    const tally = this.tallyOf.get(loc);
+    if (!tally) return;
+    let c = tally.outcomes.get(loc.file);
+    if (!c) tally.outcomes.set(loc.file, (c = { indexed: 0, duplicates: 0, rejected: 0 }));
+    c[outcome]++;
+    tally.settled++;
+    if (tally.decoded && tally.settled >= tally.flows) this.ack();
+  }
+
+  /** Deletes the leading segments whose every flow is settled, and counts their outcomes. */
+  private ack(): void {
+    this.acking = this.acking
+      .then(() => this.deleteSettled())
+      .catch((e: unknown) => this.o.log(`collect: spool segment not deleted: ${errorMessage(e)}`));
+  }
+
+  private async deleteSettled(): Promise<void> {
+    const tallies = this.tallies;
+    for (let t = tallies[0]; t && t.decoded && t.settled >= t.flows; t = tallies[0]) {
+      // Templates learnt from a segment are saved before the segment goes.
+      await this.persistTemplates().catch((e: unknown) => {
+        this.o.log(`collect: exporter templates not saved yet (${errorMessage(e)}); trying again later`);
+      });
+      tallies.shift();
+      for (const [file, c] of t.outcomes) {
+        this.totals.indexed += c.indexed;
+        this.totals.duplicates += c.duplicates;
+        this.totals.rejected += c.rejected;
+        if (this.o.index !== false) this.book.indexedCounts(file.replace(/^udp:/, ''), c);
+      }
+      this.counted.delete(t.n);
+      this.opensearch = 'ok';
+      this.spool.remove(t.n);
     }
   }
 
@@ -376,7 +433,7 @@ export class Collector {
   }
 
   private writeState(): string {
-    const p = this.inProgress;
+    const p = this.tallies[0];
     const secs = p ? Math.floor((Date.now() - p.since) / 1000) : 0;
     if (!p || secs < WAIT_REPORT_S) return this.opensearch;
     return `waiting ${secs} s to index spool segment ${p.n}${this.opensearch === 'ok' ? '' : ` (${this.opensearch})`}`;

@@ -8,7 +8,7 @@ import { FlowdexError } from '../errors';
  * so a slow or absent OpenSearch, a SIGTERM or a `kill -9` loses nothing that reached the process.
  * Append-only segment files `<16-digit number>.seg`, written with synchronous writes once per
  * event-loop turn and sealed by size or age; the indexing side reads sealed segments in order and
- * deletes each once every flow in it is accounted for.
+ * deletes each once every flow in it is accounted for (possibly while later ones are being read).
  *
  * Record layout (big-endian): u32 length of the rest, f64 receive time (epoch ms), u16 exporter
  * port, u8 listener index, u8 address length, address (ASCII), payload.
@@ -218,14 +218,14 @@ export class Spool {
     return this.sealedSegs.map((s) => s.n);
   }
 
-  /** Sealed segments with their sizes, oldest first. */
-  sealedSizes(): readonly { n: number; bytes: number }[] {
-    return this.sealedSegs;
+  /** The oldest sealed segment numbered above `after`. */
+  sealedAfter(after: number): number | undefined {
+    return this.sealedSegs.find((s) => s.n > after)?.n;
   }
 
-  /** Resolves when a segment is sealed (or at once when one is waiting). */
-  whenSealed(): Promise<void> {
-    if (this.sealedSegs.length) return Promise.resolve();
+  /** Resolves when a segment numbered above `after` is sealed (at once when one is), or on `wake`. */
+  whenSealed(after = -1): Promise<void> {
+    if (this.sealedAfter(after) !== undefined) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

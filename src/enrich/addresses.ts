@@ -1,4 +1,4 @@
-import { contains, parseIp, parsePrefix, type Prefix } from './ip';
+import { contains, parseIpv4, parseIpv6, parsePrefix, type ParsedIp, type Prefix } from './ip';
 
 /**
  * Address blocks that never have a place or an owner on the public Internet: private, shared,
@@ -36,13 +36,24 @@ const SPECIAL = [
   'ff00::/8',
 ].map((c) => parsePrefix(c) as Prefix);
 
+/** The IPv4 blocks as inclusive first, last number pairs in one flat list: a check is a few integer compares. */
+const SPECIAL_V4 = SPECIAL.filter((p) => p.version === 4).flatMap((p) => [p.v4, p.v4 + 2 ** (32 - p.length) - 1]);
+const SPECIAL_V6 = SPECIAL.filter((p) => p.version === 6);
+
 /**
  * True for an address that can be looked up in a geo or AS database. 2001::/23 (IETF protocol
  * assignments) counts as special as a whole although a few blocks in it are routed.
  */
 export function isPublicAddress(ip: string): boolean {
-  const parsed = parseIp(ip);
-  if (parsed === undefined) return false;
-  for (const p of SPECIAL) if (contains(p, parsed)) return false;
+  const v4 = parseIpv4(ip);
+  if (v4 !== undefined) {
+    for (let i = 0; i < SPECIAL_V4.length; i += 2)
+      if (v4 >= (SPECIAL_V4[i] as number) && v4 <= (SPECIAL_V4[i + 1] as number)) return false;
+    return true;
+  }
+  const v6 = parseIpv6(ip);
+  if (v6 === undefined) return false;
+  const parsed: ParsedIp = { version: 6, v6 };
+  for (const p of SPECIAL_V6) if (contains(p, parsed)) return false;
   return true;
 }

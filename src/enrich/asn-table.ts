@@ -30,9 +30,9 @@ export class AsnTable implements AsLookup {
 
   constructor(v4File: string, v6File: string) {
     // One organization per AS number: ranges keep only the number, names are read once per AS.
-    const org = (asn: number, text: string, a: number, b: number): void => {
+    const org = (asn: number, buf: Buffer, a: number, b: number): void => {
       if (this.orgByAsn.has(asn)) return;
-      let name = text.slice(a, b);
+      let name = buf.toString('utf8', a, b);
       if (name.startsWith('"')) name = name.slice(1, -1).replace(/""/g, '"');
       this.orgByAsn.set(asn, this.orgs.length);
       this.orgs.push(name);
@@ -116,55 +116,60 @@ function hi64(ip: string): bigint | undefined {
   );
 }
 
-/** The first 64 bits of a decimal 128-bit number in text[a, b). */
-function upper64(text: string, a: number, b: number): bigint | undefined {
-  const digits = text.slice(a, b);
+/** The first 64 bits of a decimal 128-bit number in buf[a, b). */
+function upper64(buf: Buffer, a: number, b: number): bigint | undefined {
+  const digits = buf.toString('latin1', a, b);
   return /^\d{1,39}$/.test(digits) ? BigInt(digits) >> 64n : undefined;
 }
 
-/** A decimal number in text[a, b), or undefined. */
-function decimal(text: string, a: number, b: number): number | undefined {
+/** A decimal number in buf[a, b), or undefined. */
+function decimal(buf: Buffer, a: number, b: number): number | undefined {
   if (b <= a) return undefined;
   let n = 0;
   for (let i = a; i < b; i++) {
-    const c = text.charCodeAt(i) - 48;
+    const c = (buf[i] as number) - 48;
     if (c < 0 || c > 9) return undefined;
     n = n * 10 + c;
   }
   return n;
 }
 
+const NL = 10;
+const CR = 13;
+const COMMA = 44;
+
 /**
  * `start,end,asn,organization` lines into typed arrays sized by a first count of lines; the
- * organization may be quoted with "" escapes.
+ * organization may be quoted with "" escapes. Parsed from the file's bytes: only the organization
+ * names become strings, each its own (slices of one decoded text would keep all of it alive).
  */
 function readRanges<K extends Float64Array | BigUint64Array>(
   file: string,
   alloc: (n: number) => K,
-  key: (text: string, a: number, b: number) => (K extends BigUint64Array ? bigint : number) | undefined,
-  org: (asn: number, text: string, a: number, b: number) => void,
+  key: (buf: Buffer, a: number, b: number) => (K extends BigUint64Array ? bigint : number) | undefined,
+  org: (asn: number, buf: Buffer, a: number, b: number) => void,
 ): Ranges<K> {
-  let text: string;
+  let text: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file);
   } catch (e) {
     throw new FlowdexError('CONFIG_INVALID', `AS database ${file} cannot be read: ${(e as Error).message}`, { file });
   }
   let lines = 0;
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
-  if (!text.endsWith('\n')) lines++;
+  for (let at = text.indexOf(NL); at >= 0; at = text.indexOf(NL, at + 1)) lines++;
+  if (text.length > 0 && text[text.length - 1] !== NL) lines++;
   const r: Ranges<K> = { start: alloc(lines), end: alloc(lines), asn: new Uint32Array(lines) };
   let n = 0;
   let line = 0;
   let at = 0;
   while (at < text.length) {
-    let nl = text.indexOf('\n', at);
+    let nl = text.indexOf(NL, at);
     if (nl < 0) nl = text.length;
     line++;
     if (nl > at) {
-      const c1 = text.indexOf(',', at);
-      const c2 = c1 < 0 || c1 > nl ? -1 : text.indexOf(',', c1 + 1);
-      const c3 = c2 < 0 || c2 > nl ? -1 : text.indexOf(',', c2 + 1);
+      const c1 = text.indexOf(COMMA, at);
+      const c2 = c1 < 0 || c1 > nl ? -1 : text.indexOf(COMMA, c1 + 1);
+      const c3 = c2 < 0 || c2 > nl ? -1 : text.indexOf(COMMA, c2 + 1);
       const start = c3 > 0 && c3 < nl ? key(text, at, c1) : undefined;
       const end = start !== undefined ? key(text, c1 + 1, c2) : undefined;
       const asn = end !== undefined ? decimal(text, c2 + 1, c3) : undefined;
@@ -175,7 +180,7 @@ function readRanges<K extends Float64Array | BigUint64Array>(
           { file, line },
         );
       }
-      org(asn, text, c3 + 1, text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+      org(asn, text, c3 + 1, text[nl - 1] === CR ? nl - 1 : nl);
       r.start[n] = start;
       r.end[n] = end;
       r.asn[n] = asn;

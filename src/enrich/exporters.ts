@@ -1,4 +1,4 @@
-import type { FlowDoc } from '../model/flow';
+import type { FlowDoc, InterfaceFields } from '../model/flow';
 import { canonicalIp } from './ip';
 import type { ExporterDef, InterfaceDef } from './site-config';
 import { zeroStats, type EnricherStats } from './stats';
@@ -18,14 +18,22 @@ export class ExporterEnricher implements Enricher {
   private readonly learned = new Map<string, Map<number, string>>();
 
   /** Exporter address as it appears on flows → its configured names (any text form of the address). */
-  private readonly defs = new Map<string, ExporterDef | null>();
+  private readonly defs = new Map<string, Configured | null>();
 
   constructor(private readonly exporters: ReadonlyMap<string, ExporterDef> = new Map()) {}
 
-  private configured(ip: string): ExporterDef | undefined {
-    let def = this.defs.get(ip);
-    if (def === undefined) this.defs.set(ip, (def = this.exporters.get(canonicalIp(ip) ?? ip) ?? null));
-    return def ?? undefined;
+  private configured(ip: string): Configured | undefined {
+    let c = this.defs.get(ip);
+    if (c === undefined) {
+      const def = this.exporters.get(canonicalIp(ip) ?? ip);
+      // The site object is shared by every flow of the exporter (documents are only serialized).
+      c =
+        def === undefined
+          ? null
+          : { def, site: def.site === undefined ? undefined : Object.freeze({ name: def.site }) };
+      this.defs.set(ip, c);
+    }
+    return c ?? undefined;
   }
 
   enrich(doc: FlowDoc): void {
@@ -33,33 +41,40 @@ export class ExporterEnricher implements Enricher {
     if (o?.ip === undefined) return;
     const s = this.stats;
     s.lookups++;
-    const exporter = o.ip;
-    const def = this.configured(exporter);
-    let learned = this.learned.get(exporter);
+    const c = this.configured(o.ip);
     let filled = false;
-    if (def?.name !== undefined) {
-      o.name = def.name;
+    if (c?.def.name !== undefined) {
+      o.name = c.def.name;
       filled = true;
     }
-    if (def?.site !== undefined) {
-      o.geo = { name: def.site };
+    if (c?.site !== undefined) {
+      o.geo = c.site;
       filled = true;
     }
-    for (const side of [o.ingress?.interface, o.egress?.interface]) {
-      if (side?.id === undefined) continue;
-      if (side.name !== undefined && learned?.get(side.id) !== side.name) {
-        if (!learned) this.learned.set(exporter, (learned = new Map<number, string>()));
-        learned.set(side.id, side.name);
-      }
-      const configured: InterfaceDef | undefined = def?.interfaces.get(side.id);
-      const name = configured?.name ?? side.name ?? learned?.get(side.id);
-      if (name !== undefined) {
-        side.name = name;
-        filled = true;
-      }
-      if (configured?.description !== undefined) side.alias = configured.description;
-    }
+    if (o.ingress?.interface && this.nameInterface(o.ip, c?.def, o.ingress.interface)) filled = true;
+    if (o.egress?.interface && this.nameInterface(o.ip, c?.def, o.egress.interface)) filled = true;
     if (filled) s.hits++;
     else s.misses++;
   }
+
+  /** Names one interface of a flow (and learns the name the flow carries); true when it has one. */
+  private nameInterface(exporter: string, def: ExporterDef | undefined, side: InterfaceFields): boolean {
+    if (side.id === undefined) return false;
+    let learned = this.learned.get(exporter);
+    if (side.name !== undefined && learned?.get(side.id) !== side.name) {
+      if (!learned) this.learned.set(exporter, (learned = new Map<number, string>()));
+      learned.set(side.id, side.name);
+    }
+    const configured: InterfaceDef | undefined = def?.interfaces.get(side.id);
+    if (configured?.description !== undefined) side.alias = configured.description;
+    const name = configured?.name ?? side.name ?? learned?.get(side.id);
+    if (name === undefined) return false;
+    side.name = name;
+    return true;
+  }
+}
+
+interface Configured {
+  def: ExporterDef;
+  site?: { readonly name: string };
 }

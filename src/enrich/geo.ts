@@ -6,20 +6,23 @@ import { asOf, geoOf, type MmdbFile } from './mmdb';
 import { zeroStats, type EnricherStats } from './stats';
 import type { Enricher } from './types';
 
+/** A cached verdict: a private or special address, not looked up. */
+const SKIPPED = Symbol('skipped');
+
 /**
  * Per-address lookups for public addresses on both sides of a flow, cached; shared by the geo
  * and AS enrichers. Answers are frozen and shared between documents (they are only serialized).
  */
 abstract class AddressEnricher<T extends object> implements Enricher {
   readonly stats: EnricherStats;
-  protected readonly cache: AddressCache<T>;
+  protected readonly cache: AddressCache<T | typeof SKIPPED>;
 
   constructor(
     readonly name: string,
     cacheSize?: number,
   ) {
     this.stats = zeroStats(name);
-    this.cache = new AddressCache<T>(cacheSize);
+    this.cache = new AddressCache<T | typeof SKIPPED>(cacheSize);
   }
 
   /** The database's answer, undefined when it has none. May throw on a damaged record. */
@@ -40,9 +43,15 @@ abstract class AddressEnricher<T extends object> implements Enricher {
   resolve(ip: string): T | undefined {
     const s = this.stats;
     let value = this.cache.get(ip);
+    if (value === SKIPPED) {
+      s.skipped++;
+      return undefined;
+    }
     if (value !== undefined) {
       s.cached++;
     } else if (!isPublicAddress(ip)) {
+      // Remembered too: a private address is then one Map get, like a public one.
+      this.cache.set(ip, SKIPPED);
       s.skipped++;
       return undefined;
     } else {

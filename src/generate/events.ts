@@ -1,5 +1,5 @@
 import type { FlowRecord } from '../model/flow';
-import { GENERATED_FORMAT, GENERATOR_EXPORTER } from './flows';
+import { GENERATED_FORMAT, GENERATOR_EXPORTER, synProbe } from './flows';
 import { Prng } from './prng';
 
 /**
@@ -30,22 +30,7 @@ export const NEW_SERVICE = { host: '10.1.3.3', port: 8443 };
 export const SILENT_EXPORTER = '192.0.2.20';
 
 function syn(start: number, src: string, dst: string, dstPort: number, rng: Prng): FlowRecord {
-  return {
-    format: GENERATED_FORMAT,
-    start,
-    end: start,
-    srcIp: src,
-    dstIp: dst,
-    srcPort: rng.int(32768, 60999),
-    dstPort,
-    protocol: 6,
-    tcpFlags: 0x02,
-    srcBytes: 44,
-    srcPackets: 1,
-    dstBytes: 0,
-    dstPackets: 0,
-    exporter: GENERATOR_EXPORTER,
-  };
+  return { ...synProbe(start, src, dst, rng.int(32768, 60999), dstPort), exporter: GENERATOR_EXPORTER };
 }
 
 /** 300 ports of one host in 40 s, one SYN each, nothing answered (nmap's default connect scan). */

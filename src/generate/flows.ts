@@ -87,6 +87,25 @@ function v6Twin(ip: string): string {
   return twin;
 }
 
+/** One unanswered TCP SYN (a scanner's probe), as the generators emit it. */
+export function synProbe(start: number, srcIp: string, dstIp: string, srcPort: number, dstPort: number): FlowRecord {
+  return {
+    format: GENERATED_FORMAT,
+    start,
+    end: start,
+    srcIp,
+    dstIp,
+    srcPort,
+    dstPort,
+    protocol: 6,
+    tcpFlags: 0x02,
+    srcBytes: 44,
+    srcPackets: 1,
+    dstBytes: 0,
+    dstPackets: 0,
+  };
+}
+
 export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
   const rng = new Prng(opts.seed);
   const inZipf = new Zipf(INTERNAL_HOSTS, 1.1);
@@ -173,21 +192,7 @@ export function* generateFlows(opts: GenerateOptions): Generator<FlowRecord> {
       };
     } else if (kind < 0.85) {
       // The scanner: one SYN per port, no answer.
-      r = {
-        format: GENERATED_FORMAT,
-        start,
-        end: start,
-        srcIp: SCANNER,
-        dstIp: scanTarget,
-        srcPort: sport,
-        dstPort: rng.int(1, 10000),
-        protocol: 6,
-        tcpFlags: 0x02,
-        srcBytes: 44,
-        srcPackets: 1,
-        dstBytes: 0,
-        dstPackets: 0,
-      };
+      r = synProbe(start, SCANNER, scanTarget, sport, rng.int(1, 10000));
     } else if (kind < 0.87) {
       r = {
         format: GENERATED_FORMAT,

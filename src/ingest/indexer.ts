@@ -39,8 +39,16 @@ export interface IndexOptions {
   enrich?: Enrichment;
   /** Live counters (the progress display reads them); a fresh one when absent. */
   counts?: RunCounts;
+  /**
+   * Told each item's final outcome (a rejection once its dead letter is written): the collector
+   * deletes a spool segment when every flow read from it is settled.
+   */
+  onSettled?: (loc: SourceLocation, outcome: Outcome) => void;
   log?: (line: string) => void;
 }
+
+/** What became of an item in the end. */
+export type Outcome = Exclude<keyof Counts, 'read'>;
 
 /** Totals and per-input-file counts, updated as documents are read and acknowledged. */
 export class RunCounts {
@@ -170,11 +178,16 @@ export async function indexItems(
     indexed: (e) => {
       counts.bump(e.loc.file, 'indexed');
       rollups.created(e);
+      o.onSettled?.(e.loc, 'indexed');
     },
-    duplicate: (e) => counts.bump(e.loc.file, 'duplicates'),
+    duplicate: (e) => {
+      counts.bump(e.loc.file, 'duplicates');
+      o.onSettled?.(e.loc, 'duplicates');
+    },
     rejected: async (e, reason) => {
       counts.bump(e.loc.file, 'rejected');
       await o.deadLetter.rejectDoc(reason, e.loc, e.source);
+      o.onSettled?.(e.loc, 'rejected');
     },
     retrying: (reason) => waiting.failed(reason),
     accepted: () => waiting.succeeded(),
@@ -193,6 +206,7 @@ export async function indexItems(
     counts.bump(loc.file, 'read');
     counts.bump(loc.file, 'rejected');
     await o.deadLetter.reject(reason, loc, raw);
+    o.onSettled?.(loc, 'rejected');
   };
 
   let interrupted = false;

@@ -46,7 +46,17 @@ export function describeFailure(e: unknown): string {
 /**
  * Progress lines while OpenSearch refuses writes (down, unreachable, blocked, overloaded): one when
  * the trouble starts, one every `everyMs` while it lasts, one when writes are accepted again.
+ * `giveUpAfterMs` may be `Infinity` (the collector never gives up: its spool holds the data).
  */
+/** The line for a wait of `waitedMs` so far; without a deadline it says it waits until the node is back. */
+export function waitLine(reason: string, waitedMs: number, giveUpAfterMs: number): string {
+  const waited = Math.round(waitedMs / 1000);
+  const until = Number.isFinite(giveUpAfterMs)
+    ? `for ${Math.max(0, Math.round((giveUpAfterMs - waitedMs) / 1000))} s more`
+    : 'until it is back';
+  return `OpenSearch not accepting writes (${reason}); retrying ${until} (waited ${waited} s)`;
+}
+
 export class WaitReporter {
   private since: number | undefined;
   private lastLine = 0;
@@ -62,12 +72,7 @@ export class WaitReporter {
     this.since ??= now;
     if (now - this.lastLine < this.everyMs) return;
     this.lastLine = now;
-    const waited = Math.round((now - this.since) / 1000);
-    const left = Math.max(0, Math.round((this.since + this.giveUpAfterMs - now) / 1000));
-    // describeFailure's "unreachable: …": the node is not there at all, which the operator fixes elsewhere.
-    const away = /^unreachable: (.*)$/s.exec(reason);
-    const state = away ? `unreachable (${away[1]})` : `not accepting writes (${reason})`;
-    this.log?.(`OpenSearch ${state}; retrying for ${left} s more (waited ${waited} s)`);
+    this.log?.(waitLine(reason, now - this.since, this.giveUpAfterMs));
   }
 
   /** A write went through; ends the wait if there was one. */
@@ -82,7 +87,7 @@ export class WaitReporter {
 export { backoffDelay, type BackoffOptions };
 
 export interface RetryOptions extends BackoffOptions {
-  /** Stop retrying once this long has passed since the first failure. */
+  /** Stop retrying once this long has passed since the first failure; `Infinity` never stops. */
   giveUpAfterMs: number;
   /** Told each failure that will be retried (for a log line). */
   onRetry?: (e: unknown, attempt: number, delayMs: number) => void;

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { ianaNumber } from '../model/protocols';
 import type { Ast, Predicate, Test } from './ast';
+import { predicateOf } from './build';
 import { flagMask, valuesWithFlags } from './flags';
 import { MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH, MAX_VALUE_LENGTH } from './limits';
 import { expectEnd, syntax } from './parser';
@@ -534,7 +535,7 @@ class NfdumpParser {
         { position: pos, field: 'query' },
       );
     }
-    return { kind: 'pred', name, fields: f.defs.map((d) => d.computedFrom ?? d.name), type: f.type, test, pos, end };
+    return predicateOf(f, test, pos, end);
   }
 }
 

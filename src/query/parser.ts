@@ -1,6 +1,7 @@
 import { FlowdexError } from '../errors';
 import { resolveField } from '../model/fields';
 import type { Ast, Predicate, Test } from './ast';
+import { predicateOf } from './build';
 import type { Scalar } from './dsl';
 import { tokenize, type Token } from './lexer';
 import { MAX_CONDITIONS, MAX_LIST_VALUES, MAX_NESTING, MAX_QUERY_LENGTH } from './limits';
@@ -269,15 +270,7 @@ class Parser {
         { position: pos, field: 'query' },
       );
     }
-    return {
-      kind: 'pred',
-      name: field.name,
-      fields: field.defs.map((d) => d.computedFrom ?? d.name),
-      type: field.type,
-      test,
-      pos,
-      end,
-    };
+    return predicateOf(field, test, pos, end);
   }
 }
 

@@ -46,7 +46,7 @@ function nameOf(p: Predicate): string {
 }
 
 /** A predicate's text, and whether it is several conditions joined by `and`. */
-function predicate(p: Predicate): { text: string; compound: boolean } {
+function predicate(p: Predicate, quoteKeywords: boolean): { text: string; compound: boolean } {
   const name = nameOf(p);
   const t = p.test;
   switch (t.op) {
@@ -57,7 +57,7 @@ function predicate(p: Predicate): { text: string; compound: boolean } {
     case 'eq': {
       const mask = p.fields[0] === 'flow.tcp_flags' ? maskOfValues(t.values) : undefined;
       if (mask !== undefined) return { text: `${name}:${maskLetters(mask)}`, compound: false };
-      const values = t.values.map((v) => valueText(p, v, false));
+      const values = t.values.map((v) => valueText(p, v, quoteKeywords));
       return {
         text: values.length === 1 ? `${name}:${values[0]}` : `${name}:(${values.join(' or ')})`,
         compound: false,
@@ -75,24 +75,24 @@ function predicate(p: Predicate): { text: string; compound: boolean } {
   }
 }
 
-function node(ast: Ast): { text: string; prec: number } {
+function node(ast: Ast, quoteKeywords: boolean): { text: string; prec: number } {
   // Precedence: 3 atom, 2 and, 1 or; `not` takes an atom.
   switch (ast.kind) {
     case 'all':
       // Nested "every flow" (nfdump's `any`): every flow has a start time.
       return { text: '@timestamp:*', prec: 3 };
     case 'pred': {
-      const p = predicate(ast);
+      const p = predicate(ast, quoteKeywords);
       return { text: p.text, prec: p.compound ? 2 : 3 };
     }
     case 'not': {
-      const inner = node(ast.child);
+      const inner = node(ast.child, quoteKeywords);
       return { text: `not ${wrap(inner, 3)}`, prec: 3 };
     }
     case 'and':
-      return { text: ast.children.map((c) => wrap(node(c), 2)).join(' and '), prec: 2 };
+      return { text: ast.children.map((c) => wrap(node(c, quoteKeywords), 2)).join(' and '), prec: 2 };
     case 'or':
-      return { text: ast.children.map((c) => wrap(node(c), 1)).join(' or '), prec: 1 };
+      return { text: ast.children.map((c) => wrap(node(c, quoteKeywords), 1)).join(' or '), prec: 1 };
   }
 }
 
@@ -100,7 +100,10 @@ function wrap(n: { text: string; prec: number }, min: number): string {
   return n.prec >= min ? n.text : `(${n.text})`;
 }
 
-/** The flowdex query for an AST; the empty string for "every flow". */
-export function printQuery(ast: Ast): string {
-  return ast.kind === 'all' ? '' : node(ast).text;
+/**
+ * The flowdex query for an AST; the empty string for "every flow". `quoteKeywords` quotes every
+ * name value, as built queries want: a value taken from a stored flow must stay one literal value.
+ */
+export function printQuery(ast: Ast, o: { quoteKeywords?: boolean } = {}): string {
+  return ast.kind === 'all' ? '' : node(ast, o.quoteKeywords === true).text;
 }

@@ -1,6 +1,7 @@
 import { FlowdexError } from '../errors';
 import { allOf, timeFilter } from './compile';
 import type { AggregationDsl, CompositeKey, QueryDsl, SearchBody, TermsSource } from './dsl';
+import { ENDPOINT_FIELDS } from '../model/endpoint';
 import type { TimeRange } from '../model/time';
 import { checkBucketCount, own } from './limits';
 import { formatInterval, intervalMs } from './units';
@@ -27,7 +28,7 @@ export const METRICS: readonly Metric[] = ['flows', 'bytes', 'packets'];
 
 /**
  * A report column fed by one or more stored fields; the first one present in a flow is shown.
- * "Address" columns read `source.ip` and fall back to `source.address` (device names).
+ * "Address" columns read `source.ip` and fall back to `source.address` (device names): model/endpoint's rule.
  */
 export interface GroupColumn {
   column: string;
@@ -49,8 +50,8 @@ export interface ReportDef {
   columns: string[];
 }
 
-const SOURCE: GroupColumn = { column: 'source', fields: ['source.ip', 'source.address'] };
-const DESTINATION: GroupColumn = { column: 'destination', fields: ['destination.ip', 'destination.address'] };
+const SOURCE: GroupColumn = { column: 'source', fields: [...ENDPOINT_FIELDS.source] };
+const DESTINATION: GroupColumn = { column: 'destination', fields: [...ENDPOINT_FIELDS.destination] };
 const TOTALS = ['flows', 'bytes', 'packets'];
 const RATES = ['flows_per_s', 'bytes_per_s', 'packets_per_s'];
 

@@ -1,5 +1,6 @@
 import { FlowdexError } from '../errors';
 import type { Ast } from './ast';
+import { allOfAsts } from './build';
 import { parseNfdump, startsLikeNfdump } from './nfdump';
 import { parseQuery } from './parser';
 import { printQuery } from './print';
@@ -91,4 +92,15 @@ export function checkSyntax(value: string | undefined): QuerySyntax | undefined 
     });
   }
   return value as QuerySyntax;
+}
+
+/**
+ * The user's query and a condition composed by code, both required: combined as ASTs (never as
+ * text), and shown in the flowdex language.
+ */
+export function readQuery(text: string, now: number, also?: Ast): ParsedQuery {
+  const parsed = parseAnyQuery(text, now);
+  if (also === undefined) return parsed;
+  const ast = allOfAsts(parsed.ast, also);
+  return { ast, syntax: parsed.syntax, flowdex: printQuery(ast, { quoteKeywords: true }) };
 }

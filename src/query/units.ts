@@ -1,4 +1,5 @@
 import { FlowdexError } from '../errors';
+import type { TimeRange } from '../model/time';
 import { own } from './limits';
 
 /**
@@ -92,4 +93,18 @@ export function formatInterval(ms: number): string {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
+}
+
+/** Chart intervals the pages and the host report choose from, finest first. */
+const INTERVALS = ['1m', '5m', '15m', '30m', '1h', '3h', '6h', '12h', '1d', '7d'];
+/** About this many bars or points per chart: readable, and cheap to aggregate. */
+const TARGET_BUCKETS = 96;
+
+/** The finest interval that keeps a chart of `range` near TARGET_BUCKETS buckets. */
+export function autoInterval(range: TimeRange): string {
+  const span = range.to - range.from;
+  // Past the presets (ranges of years), whole days keep the chart near TARGET_BUCKETS too.
+  return (
+    INTERVALS.find((i) => span / intervalMs(i) <= TARGET_BUCKETS) ?? `${Math.ceil(span / TARGET_BUCKETS / 86_400_000)}d`
+  );
 }

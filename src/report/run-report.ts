@@ -6,7 +6,8 @@ import { anySampled, withBounds } from '../query/sampling';
 import { analyse } from '../query/analyse';
 import { compileQuery } from '../query/compile';
 import { alignedBuckets } from '../query/indices';
-import { parseAnyQuery } from '../query/syntax';
+import type { Ast } from '../query/ast';
+import { readQuery } from '../query/syntax';
 import {
   buildReportRequest,
   DEFAULT_TOP,
@@ -28,6 +29,8 @@ export interface ReportRequest {
   report: ReportName;
   /** Query language filter. @default "" (every flow) */
   query?: string;
+  /** A condition composed by code (host page, pivots), required besides `query`. */
+  filter?: Ast;
   from?: string;
   to?: string;
   /** Groups of a top-N report. @default 10 */
@@ -52,7 +55,7 @@ export function checkReportRequest(req: ReportRequest, now: number): CheckedRepo
   const by = req.by ?? def.defaultBy;
   if (!METRICS.includes(by))
     throw new FlowdexError('QUERY_BAD_VALUE', `by must be one of ${METRICS.join(', ')}, got "${by}"`, { field: 'by' });
-  const query = compileQuery(parseAnyQuery(req.query ?? '', now).ast);
+  const query = compileQuery(readQuery(req.query ?? '', now, req.filter).ast);
   if (def.kind !== 'top') seriesInterval(range, req.interval);
   return {
     def,
@@ -76,7 +79,13 @@ export async function runReport(
 ): Promise<ReportResult> {
   const c = checkReportRequest(req, now);
   // The planner's seam: rollups (with raw edges) answer when they keep every field the report needs.
-  const planned = await runPlannedReport(client, cfg, c, analyse(parseAnyQuery(req.query ?? '', now).ast), req.raw);
+  const planned = await runPlannedReport(
+    client,
+    cfg,
+    c,
+    analyse(readQuery(req.query ?? '', now, req.filter).ast),
+    req.raw,
+  );
   const answer = planned ?? (await rawReport(client, cfg, c));
   return answer.sampled ? { ...answer, sampling_rates: await samplingRatesOf(client, cfg, c) } : answer;
 }

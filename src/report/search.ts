@@ -8,7 +8,8 @@ import { searchIndices, toFlowdexError, uniqueSortKey } from '../store/client';
 import { allFlowIndices, isDailyIndex } from '../store/indices';
 import { compileFilter } from '../query/compile';
 import type { QueryDsl, Scalar } from '../query/dsl';
-import { parseAnyQuery, type ParsedQuery } from '../query/syntax';
+import type { Ast } from '../query/ast';
+import { readQuery, type ParsedQuery } from '../query/syntax';
 import { parseSort, type SortSpec } from '../query/sort';
 import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';
 import { parseTimeRange } from '../query/time';
@@ -17,6 +18,8 @@ import type { TimeRange } from '../model/time';
 export interface SearchRequest {
   /** Query language text; empty matches every flow. */
   query: string;
+  /** A condition composed by code (host page, pivots), required besides `query`. */
+  filter?: Ast;
   from?: string;
   to?: string;
   /** Hits per page. @default 50 (at most 1000) */
@@ -135,7 +138,7 @@ export interface Compiled {
 export function compileRequest(req: SearchRequest, now: number): Compiled {
   const range = parseTimeRange(req.from, req.to, now);
   const sort = parseSort(req.sort, req.order);
-  const parsed = parseAnyQuery(req.query, now);
+  const parsed = readQuery(req.query, now, req.filter);
   return { parsed, range, sort, query: compileFilter(parsed.ast, range) };
 }
 

@@ -1,25 +1,13 @@
 import { columnFields, getPath, type FieldDef } from '../model/fields';
+import { endpointName } from '../model/endpoint';
 import type { FlowDoc } from '../model/flow';
-import { intervalMs, parseTimeRange, type TimeRange } from '../query';
+import { parseTimeRange } from '../query';
+import { autoInterval } from '../query/units';
 import { flagColumn } from '../query/flags';
 import type { ReportResult } from '../report/run-report';
 import { formatBytes, formatDurationNs, formatMetric, formatNumber, formatTime } from './format';
 import { estimateText, ratesText } from '../query/sampling';
 import type { ChartModel } from './views';
-
-/** Intervals the pages choose from, finest first. */
-const INTERVALS = ['1m', '5m', '15m', '30m', '1h', '3h', '6h', '12h', '1d', '7d'];
-/** About this many bars or points per chart: readable, and cheap to aggregate. */
-const TARGET_BUCKETS = 96;
-
-/** The finest interval that keeps a chart of `range` near TARGET_BUCKETS buckets. */
-export function autoInterval(range: TimeRange): string {
-  const span = range.to - range.from;
-  // Past the presets (ranges of years), whole days keep the chart near TARGET_BUCKETS too.
-  return (
-    INTERVALS.find((i) => span / intervalMs(i) <= TARGET_BUCKETS) ?? `${Math.ceil(span / TARGET_BUCKETS / 86_400_000)}d`
-  );
-}
 
 /** The interval for the range given as typed, read with the same `now` the core will use. */
 export function intervalFor(from: string | undefined, to: string | undefined, now: number): string {
@@ -35,7 +23,7 @@ export const TIME_PRESETS = [
 
 /** "source" columns show the ip, else the device name (DESIGN §7 "address"). */
 export function addressOf(end: FlowDoc['source']): string {
-  return end.ip ?? end.address ?? '';
+  return endpointName(end) ?? '';
 }
 
 /** Country and AS of one end, shown beside its address (` · US · AS15169 Google LLC`); empty when not enriched. */

@@ -1,13 +1,11 @@
-import { isIP } from 'node:net';
 import { Router } from 'express';
 import { METRICS, REPORTS, reportByName, type ReportDef, type ReportName } from '../../query/reports';
 import { runReport, type ReportRequest, type ReportResult } from '../../report/run-report';
-import { searchFlows } from '../../report/search';
-import type { EndpointFields, FlowDoc } from '../../model/flow';
+import { explainReport } from '../../report/explain';
+import { factPivots, hostReport, hostSearch, type HostRequest } from '../../report/host';
 import { renderPage, type WebContext } from '../context';
 import { MAX_TOP, flag, integer, oneOf, queryText, text, type Params } from '../params';
 import { intervalFor, samplingNote, seriesChart, TIME_PRESETS, topTable } from '../view-models';
-import { quoteValue } from './flow';
 
 /** A report request from query parameters (`q` or `query`, from, to, top, interval, by, raw). */
 export function reportRequestOf(report: ReportName, p: Params): ReportRequest {
@@ -22,10 +20,15 @@ export function reportRequestOf(report: ReportName, p: Params): ReportRequest {
   };
 }
 
+/** The series interval of a page: as asked, else the chart interval of its range. */
+function pageInterval(p: Params, now: number): string {
+  return text(p, 'interval', 16) ?? intervalFor(text(p, 'from'), text(p, 'to'), now);
+}
+
 /** Runs the reports of one page: all share one `now` and one interval, so their charts line up. */
 function runner(ctx: WebContext, p: Params): (req: ReportRequest) => Promise<ReportResult> {
   const now = ctx.now();
-  const interval = text(p, 'interval', 16) ?? intervalFor(text(p, 'from'), text(p, 'to'), now);
+  const interval = pageInterval(p, now);
   return (req) => runReport(ctx.client, ctx.config, { ...req, interval }, now);
 }
 
@@ -58,76 +61,19 @@ function rangeQuery(p: Params): string {
   return s ? `?${s}` : '';
 }
 
-/** How the query language names a host on either side, as a source and as a destination. */
-export function hostQueries(address: string): { either: string; src: string; dst: string } {
-  const v = quoteValue(address);
-  return isIP(address) !== 0
-    ? { either: `ip:${v}`, src: `src:${v}`, dst: `dst:${v}` }
-    : { either: `address:${v}`, src: `srcaddr:${v}`, dst: `dstaddr:${v}` };
-}
-
-export interface HostReport {
-  address: string;
-  traffic: ReportResult;
-  /** Who the host sent to, and who sent to it. */
-  peers: { destinations: ReportResult; sources: ReportResult };
-  /** Services the host offered (as destination) and used (as source). */
-  services: { offered: ReportResult; used: ReportResult };
-  /** What enrichment stored about the host on its latest flow: place, AS, network. */
-  about: HostFacts;
-}
-
-export interface HostFacts {
-  country?: string;
-  city?: string;
-  as_number?: number;
-  as_organization?: string;
-  network?: string;
-}
-
-/** The host's side of a flow as facts; empty when the flow was not enriched. */
-export function hostFacts(doc: FlowDoc | undefined, address: string): HostFacts {
-  if (doc === undefined) return {};
-  const isSource = doc.source.ip === address || doc.source.address === address;
-  const end: EndpointFields = isSource ? doc.source : doc.destination;
-  const net = isSource ? doc.flow.src_net : doc.flow.dst_net;
-  return {
-    ...(end.geo?.country_iso_code ? { country: end.geo.country_iso_code } : {}),
-    ...(end.geo?.city_name ? { city: end.geo.city_name } : {}),
-    ...(end.as?.number !== undefined ? { as_number: end.as.number } : {}),
-    ...(end.as?.organization?.name ? { as_organization: end.as.organization.name } : {}),
-    ...(net?.name ? { network: net.name } : {}),
-  };
-}
-
-export async function hostReport(ctx: WebContext, address: string, p: Params): Promise<HostReport> {
-  const q = hostQueries(address);
-  const user = queryText(p);
-  const withUser = (hostQ: string): string => (user ? `(${user}) ${hostQ}` : hostQ);
-  const base = (report: ReportName, query: string): ReportRequest => ({
-    ...reportRequestOf(report, p),
-    query: withUser(query),
-  });
-  const run = runner(ctx, p);
-  const [latest, traffic, destinations, sources, offered, used] = await Promise.all([
-    searchFlows(
-      ctx.client,
-      ctx.config,
-      { query: withUser(q.either), from: text(p, 'from'), to: text(p, 'to'), limit: 1 },
-      ctx.now(),
-    ),
-    run(base('traffic', q.either)),
-    run(base('top-destinations', q.src)),
-    run(base('top-sources', q.dst)),
-    run(base('top-services', q.dst)),
-    run(base('top-services', q.src)),
-  ]);
+/** The host report a host page or `/api/host` asks for: the page's filter, range and options. */
+function hostRequestOf(address: string, p: Params): HostRequest {
+  const interval = text(p, 'interval', 16);
+  const { query, from, to, top, by, raw } = reportRequestOf('traffic', p);
   return {
     address,
-    traffic,
-    peers: { destinations, sources },
-    services: { offered, used },
-    about: hostFacts(latest.hits[0]?.doc, address),
+    ...(query !== undefined ? { query } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(top !== undefined ? { top } : {}),
+    ...(by !== undefined ? { by } : {}),
+    ...(interval !== undefined ? { interval } : {}),
+    ...(raw !== undefined ? { raw } : {}),
   };
 }
 
@@ -153,12 +99,10 @@ export function reportPages(ctx: WebContext): Router {
     );
   });
   r.get('/host/:address', async (req, res) => {
-    const h = await hostReport(ctx, req.params.address, req.query);
+    const h = await hostReport(ctx.client, ctx.config, hostRequestOf(req.params.address, req.query), ctx.now());
     const range = rangeQuery(req.query);
-    const q = hostQueries(h.address);
     const pivot = (query: string) =>
       `/?${new URLSearchParams({ q: query, from: text(req.query, 'from') ?? '', to: text(req.query, 'to') ?? '' }).toString()}`;
-    const a = h.about;
     renderPage(
       ctx,
       res,
@@ -166,22 +110,9 @@ export function reportPages(ctx: WebContext): Router {
       { title: h.address, nav: 'none' },
       {
         address: h.address,
-        facts: [
-          ...(a.country
-            ? [{ label: a.city ? `${a.city}, ${a.country}` : a.country, href: pivot(`country:${a.country}`) }]
-            : []),
-          ...(a.as_number !== undefined
-            ? [
-                {
-                  label: `AS${a.as_number}${a.as_organization ? ` ${a.as_organization}` : ''}`,
-                  href: pivot(`as:${a.as_number}`),
-                },
-              ]
-            : []),
-          ...(a.network ? [{ label: `network ${a.network}`, href: pivot(`net_name:${quoteValue(a.network)}`) }] : []),
-        ],
+        facts: factPivots(h.about).map((f) => ({ label: f.label, href: pivot(f.query) })),
         action: `/host/${encodeURIComponent(h.address)}`,
-        searchHref: `/?${new URLSearchParams({ q: q.either, from: text(req.query, 'from') ?? '', to: text(req.query, 'to') ?? '' }).toString()}`,
+        searchHref: pivot(hostSearch(h.address)),
         traffic: {
           bytes: seriesChart(h.traffic, 'bytes', 'area', `${h.address}: bytes over time`),
           flows: seriesChart(h.traffic, 'flows', 'line', `${h.address}: flows over time`),
@@ -202,10 +133,17 @@ export function reportApi(ctx: WebContext): Router {
   const r = Router();
   r.get('/report/:name', async (req, res) => {
     const def = reportByName(req.params.name);
+    if (flag(req.query, 'explain')) {
+      // The plan and what each step would read, instead of the answer.
+      const now = ctx.now();
+      const request = { ...reportRequestOf(def.name, req.query), interval: pageInterval(req.query, now) };
+      res.json(await explainReport(ctx.client, ctx.config, request, now));
+      return;
+    }
     res.json(await runner(ctx, req.query)(reportRequestOf(def.name, req.query)));
   });
   r.get('/host/:address', async (req, res) => {
-    res.json(await hostReport(ctx, req.params.address, req.query));
+    res.json(await hostReport(ctx.client, ctx.config, hostRequestOf(req.params.address, req.query), ctx.now()));
   });
   return r;
 }

@@ -1,6 +1,6 @@
 import { normalize } from '../../../src/model/normalize';
-import { pivots } from '../../../src/web/routes/flow';
-import { hostFacts } from '../../../src/web/routes/reports';
+import { pivots } from '../../../src/report/pivots';
+import { hostFacts } from '../../../src/report/host';
 import { endpointTag, tableCellText, TABLE_COLUMNS } from '../../../src/web/view-models';
 import { formatMetric } from '../../../src/web/format';
 
