@@ -123,9 +123,9 @@ function deadlineTransport(budgetMs: number): typeof Transport {
 export function createClient(cfg: FlowdexConfig): Client {
   const urls = clusterUrls(cfg);
   // Credentials are the cluster's, so the first node that carries them speaks for every node.
-  const url = urls.find((u) => u.username) ?? (urls[0] as URL);
-  const username = cfg.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
-  const password = cfg.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  const url = urls.find((u) => u.username);
+  const username = cfg.username ?? (url ? decodeURIComponent(url.username) : undefined);
+  const password = cfg.password ?? (url?.password ? decodeURIComponent(url.password) : undefined);
   for (const u of urls) {
     u.username = '';
     u.password = '';
