@@ -10,7 +10,7 @@ import type {
 } from '@opensearch-project/opensearch/lib/Transport';
 import { redactUrl, type FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { currentScope } from './deadline';
+import { currentScope, notePartial } from './deadline';
 import { nodeUrl } from './local-node';
 import { restoreAbandoned, type RestoreReport } from './refresh';
 
@@ -107,7 +107,9 @@ function deadlineTransport(budgetMs: number): typeof Transport {
         const abort = (): void => void pending.abort();
         signal.addEventListener('abort', abort, { once: true });
         try {
-          return await pending;
+          const res = await pending;
+          if (search && scope?.partial) notePartial(scope.partial, res.body);
+          return res;
         } catch (e) {
           if (!isRetryable(e) || attempt >= RETRIES || deadline - Date.now() < MIN_ATTEMPT_MS * 2) throw e;
         } finally {
