@@ -6,7 +6,7 @@ import { explainReport } from '../../src/report/explain';
 import { csvRow } from '../../src/query/csv';
 import { indicesFor } from '../../src/store/indices';
 import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../../src/query/reports';
-import { checkReportRequest, runReport, type ReportRequest } from '../../src/report/run-report';
+import { checkReportRequest, type ReportRequest } from '../../src/report/check';
 import { checkSyntax, withSyntax } from '../../src/query/syntax';
 import { action, configOf, connectLogged, log, writeOut } from '../common';
 import { estimateText, ratesText } from '../../src/query/sampling';
@@ -67,9 +67,12 @@ export function registerReport(program: Command): void {
             await writeOut(JSON.stringify(await explanation(cfg, req, now), null, 2) + '\n');
             return;
           }
+          // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
+          const { runReport } = await import('../../src/report/run-report');
+          const { configuredSpeeds, withUtilization } = await import('../../src/report/utilization');
           const { client } = await connectLogged(cfg);
           try {
-            const r = await runReport(client, cfg, req, now);
+            const r = withUtilization(await runReport(client, cfg, req, now), configuredSpeeds());
             if (o.format === 'json') {
               const { report, served_by, took_ms, rows, total, sampled, sampling_rates } = r;
               const json = { report, served_by, took_ms, rows, total, sampled, sampling_rates };
