@@ -8,6 +8,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY cli ./cli
 COPY bench ./bench
+COPY scripts ./scripts
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled output only.

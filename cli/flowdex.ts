@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { commandOf, COMMANDS } from './commands';
 
+/** The package's own version, from the first package.json above this file that names flowdex (compiled or bundled). */
 function version(): string {
-  // dist/cli/flowdex.js → the package's own package.json.
-  return (JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'flowdex' && pkg.version !== undefined) return pkg.version;
+  }
+  throw new Error(`no flowdex package.json above ${__dirname}`);
 }
 
 async function main(): Promise<void> {

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { FlowdexError } from '../../src/errors';
+import type { Client } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../../src/config';
+import { FlowdexError, isFlowdexError } from '../../src/errors';
+import { explainReport } from '../../src/report/explain';
 import { csvRow } from '../../src/query/csv';
 import { indicesFor } from '../../src/store/indices';
 import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../../src/query/reports';
-import { checkReportRequest, runReport, type ReportRequest } from '../../src/report/run-report';
+import { checkReportRequest, type ReportRequest } from '../../src/report/check';
 import { checkSyntax, withSyntax } from '../../src/query/syntax';
 import { action, configOf, connectLogged, log, writeOut } from '../common';
 import { estimateText, ratesText } from '../../src/query/sampling';
@@ -37,7 +40,7 @@ export function registerReport(program: Command): void {
     .option('--interval <span>', 'bucket width of a time series, e.g. 15m')
     .option('--by <metric>', 'rank top-N reports by bytes, flows or packets')
     .option('--format <format>', 'table, json or csv', 'table')
-    .option('--explain', 'print the plan, indices and request instead of running it')
+    .option('--explain', 'print the plan (rollups, raw edges, indices, documents each reads) instead of running it')
     .option('--raw', 'answer from raw flow indices even when a rollup could')
     .action(
       action(async (name: string, o: ReportOptions, cmd: Command) => {
@@ -61,15 +64,11 @@ export function registerReport(program: Command): void {
         try {
           const checked = checkReportRequest(req, now);
           if (o.explain) {
-            // The raw request; whether a rollup answers instead is decided when the report runs.
-            const explanation = {
-              report: checked.def.name,
-              indices: indicesFor(cfg.prefix, checked.range),
-              request: buildReportRequest(checked.def, checked.options),
-            };
-            await writeOut(JSON.stringify(explanation, null, 2) + '\n');
+            await writeOut(JSON.stringify(await explanation(cfg, req, now), null, 2) + '\n');
             return;
           }
+          // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
+          const { runReport } = await import('../../src/report/run-report');
           const { client } = await connectLogged(cfg);
           try {
             const r = await runReport(client, cfg, req, now);
@@ -108,6 +107,29 @@ export function registerReport(program: Command): void {
         }
       }),
     );
+}
+
+/**
+ * The plan with its document counts from the node; with no node to ask, the request and the
+ * daily indices alone (the plan depends on which rollups and indices exist).
+ */
+async function explanation(cfg: FlowdexConfig, req: ReportRequest, now: number): Promise<object> {
+  let client: Client | undefined;
+  try {
+    client = (await connectLogged(cfg)).client;
+    return await explainReport(client, cfg, req, now);
+  } catch (e) {
+    if (!isFlowdexError(e) || e.code !== 'OPENSEARCH_UNREACHABLE') throw e;
+    log(`flowdex: ${e.message}; printing the raw request without a plan`);
+    const checked = checkReportRequest(req, now);
+    return {
+      report: checked.def.name,
+      indices: indicesFor(cfg.prefix, checked.range),
+      request: buildReportRequest(checked.def, checked.options),
+    };
+  } finally {
+    await client?.close();
+  }
 }
 
 /** What `≈`, `±` and `~` mean, with the rates and the total, for a sampled answer. */

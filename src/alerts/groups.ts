@@ -1,6 +1,6 @@
 import { FlowdexError } from '../errors';
 import type { Metric, ReportName, ReportRow } from '../query/reports';
-import { MAX_TOP } from '../report/run-report';
+import { MAX_TOP } from '../report/check';
 import type { TimeRange } from '../model/time';
 import type { DetectorContext, FindingKey, GroupName } from './types';
 

@@ -140,19 +140,16 @@ export function mergeSeries(into: Map<number, HistogramBucket>, buckets: readonl
 }
 
 /**
- * Runs a report from the rollups the planner picks, raw flows serving the edges: top-N groups
- * are summed over all parts before ranking, series buckets summed per time. Returns undefined
- * when raw flows serve everything (the caller's raw path answers).
+ * The planner's parts for a report, each with the existing indices that serve it (none for a
+ * part whose indices are all missing): rollups where their watermarks cover the range and they
+ * keep every field the report needs, raw flows at the edges and for the rest.
  */
-export async function runPlannedReport(
+export async function planParts(
   client: Client,
   cfg: FlowdexConfig,
   c: CheckedReport,
   queryFields: ReadonlySet<string>,
-  raw = false,
-): Promise<ReportResult | undefined> {
-  if (raw) return undefined;
-  const t0 = performance.now();
+): Promise<Served[]> {
   const intervalMs = c.def.kind === 'top' ? undefined : seriesInterval(c.range, c.options.interval);
   let coverage;
   try {
@@ -175,15 +172,31 @@ export async function runPlannedReport(
     },
     coverage,
   );
-  if (!p.parts.some((part) => part.source === 'rollup')) return undefined;
-  const sources = p.parts.map((part) => sourceOf(cfg.prefix, names, part));
-  const served_by = sources.flatMap((s) => s.indices);
+  return p.parts.map((part) => ({ part, src: sourceOf(cfg.prefix, names, part) }));
+}
+
+/**
+ * Runs a report from the rollups the planner picks, raw flows serving the edges: top-N groups
+ * are summed over all parts before ranking, series buckets summed per time. Returns undefined
+ * when raw flows serve everything (the caller's raw path answers).
+ */
+export async function runPlannedReport(
+  client: Client,
+  cfg: FlowdexConfig,
+  c: CheckedReport,
+  queryFields: ReadonlySet<string>,
+  raw = false,
+): Promise<ReportResult | undefined> {
+  if (raw) return undefined;
+  const t0 = performance.now();
+  const intervalMs = c.def.kind === 'top' ? undefined : seriesInterval(c.range, c.options.interval);
+  const all = await planParts(client, cfg, c, queryFields);
+  if (!all.some(({ part }) => part.source === 'rollup')) return undefined;
+  const served_by = all.flatMap(({ src }) => src.indices);
   const base = { report: c.def.name, served_by, range: c.range, columns: c.def.columns };
 
   // Parts are independent requests: run them together, merge in part order.
-  const served = p.parts
-    .map((part, i) => ({ part, src: sources[i] as Source }))
-    .filter((x) => x.src.indices.length > 0);
+  const served = all.filter((x) => x.src.indices.length > 0);
   if (intervalMs === undefined) {
     const rows = (await keyedTop(client, cfg, c, served)) ?? (await everyGroupTop(client, cfg, c, served));
     const total = anySampled(rows) ? await totalOf(client, cfg, c, served) : undefined;

@@ -1,70 +1,23 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
-import { FlowdexError } from '../errors';
 import { everyGroupTop, runPlannedReport, samplingRatesOf, searchAggs, totalOf, type CheckedReport } from './planned';
 import { anySampled, withBounds } from '../query/sampling';
 import { analyse } from '../query/analyse';
-import { compileQuery } from '../query/compile';
 import { alignedBuckets } from '../query/indices';
-import type { Ast } from '../query/ast';
 import { readQuery } from '../query/syntax';
 import {
   buildReportRequest,
-  DEFAULT_TOP,
-  METRICS,
-  reportByName,
   seriesInterval,
   seriesRows,
   type HistogramBucket,
-  type Metric,
-  type ReportName,
   type ReportResult,
 } from '../query/reports';
 import { existingIndices } from './targets';
-import { parseTimeRange } from '../query/time';
+import { checkReportRequest, type ReportRequest } from './check';
 
 export type { ReportResult, ReportRow } from '../query/reports';
 
-export interface ReportRequest {
-  report: ReportName;
-  /** Query language filter. @default "" (every flow) */
-  query?: string;
-  /** A condition composed by code (host page, pivots), required besides `query`. */
-  filter?: Ast;
-  from?: string;
-  to?: string;
-  /** Groups of a top-N report. @default 10 */
-  top?: number;
-  /** Series bucket width. @default "15m" */
-  interval?: string;
-  /** Ranking metric of a top-N report; the report's own default when absent. */
-  by?: Metric;
-  /** Force raw indices even when a rollup could serve. */
-  raw?: boolean;
-}
-
-export const MAX_TOP = 10000;
-
-/** Validates the request and compiles its query; pure, so `--explain` runs it without a node. */
-export function checkReportRequest(req: ReportRequest, now: number): CheckedReport {
-  const def = reportByName(req.report);
-  const range = parseTimeRange(req.from, req.to, now);
-  const top = req.top ?? DEFAULT_TOP;
-  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
-    throw new FlowdexError('QUERY_BAD_VALUE', `top must be 1-${MAX_TOP}, got ${req.top}`, { field: 'top' });
-  const by = req.by ?? def.defaultBy;
-  if (!METRICS.includes(by))
-    throw new FlowdexError('QUERY_BAD_VALUE', `by must be one of ${METRICS.join(', ')}, got "${by}"`, { field: 'by' });
-  const query = compileQuery(readQuery(req.query ?? '', now, req.filter).ast);
-  if (def.kind !== 'top') seriesInterval(range, req.interval);
-  return {
-    def,
-    range,
-    top,
-    by,
-    options: { query, range, ...(req.interval !== undefined ? { interval: req.interval } : {}) },
-  };
-}
+export { checkReportRequest, MAX_TOP, type ReportRequest } from './check';
 
 /**
  * Runs a named report: exact top-N by paging composite aggregations to completion, or one

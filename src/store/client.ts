@@ -291,3 +291,14 @@ export function searchIndices(client: Client, indices: readonly string[], body: 
     body,
   } as Parameters<Client['search']>[0]);
 }
+
+/** How many documents of `indices` match `query`; missing indices count as empty. */
+export async function countIndices(client: Client, indices: readonly string[], query: object): Promise<number> {
+  const res = await client.count({
+    index: indices.join(','),
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    body: { query },
+  } as Parameters<Client['count']>[0]);
+  return (res.body as { count: number }).count;
+}

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { METRICS, REPORTS, reportByName, type ReportDef, type ReportName } from '../../query/reports';
 import { runReport, type ReportRequest, type ReportResult } from '../../report/run-report';
+import { explainReport } from '../../report/explain';
 import { factPivots, hostReport, hostSearch, type HostRequest } from '../../report/host';
 import { renderPage, type WebContext } from '../context';
 import { MAX_TOP, flag, integer, oneOf, queryText, text, type Params } from '../params';
@@ -19,10 +20,15 @@ export function reportRequestOf(report: ReportName, p: Params): ReportRequest {
   };
 }
 
+/** The series interval of a page: as asked, else the chart interval of its range. */
+function pageInterval(p: Params, now: number): string {
+  return text(p, 'interval', 16) ?? intervalFor(text(p, 'from'), text(p, 'to'), now);
+}
+
 /** Runs the reports of one page: all share one `now` and one interval, so their charts line up. */
 function runner(ctx: WebContext, p: Params): (req: ReportRequest) => Promise<ReportResult> {
   const now = ctx.now();
-  const interval = text(p, 'interval', 16) ?? intervalFor(text(p, 'from'), text(p, 'to'), now);
+  const interval = pageInterval(p, now);
   return (req) => runReport(ctx.client, ctx.config, { ...req, interval }, now);
 }
 
@@ -127,6 +133,13 @@ export function reportApi(ctx: WebContext): Router {
   const r = Router();
   r.get('/report/:name', async (req, res) => {
     const def = reportByName(req.params.name);
+    if (flag(req.query, 'explain')) {
+      // The plan and what each step would read, instead of the answer.
+      const now = ctx.now();
+      const request = { ...reportRequestOf(def.name, req.query), interval: pageInterval(req.query, now) };
+      res.json(await explainReport(ctx.client, ctx.config, request, now));
+      return;
+    }
     res.json(await runner(ctx, req.query)(reportRequestOf(def.name, req.query)));
   });
   r.get('/host/:address', async (req, res) => {

@@ -133,6 +133,14 @@ describe('flowdex report', () => {
     expect(table.out.trimEnd().split('\n')).toHaveLength(4);
   });
 
+  test('--explain with a node prints the plan and the documents each step reads', () => {
+    const r = run('report', 'top-destinations', '--query', 'dport:443', '--from', FROM, '--to', TO, '--explain');
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.out) as { plan: { documents: number; steps: { source: string; indices: string[] }[] } };
+    expect(e.plan.documents).toBe(data.filter((s) => s.doc.destination.port === 443).length);
+    expect(e.plan.steps.flatMap((s) => s.indices).length).toBeGreaterThan(0);
+  });
+
   test('unknown report and bad filter exit 2; --explain needs no node', () => {
     expect(run('report', 'nope').code).toBe(2);
     const bad = run('report', 'top-apps', '--query', 'app:');

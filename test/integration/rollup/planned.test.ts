@@ -5,6 +5,7 @@ import { generateFlows } from '../../../src/generate/flows';
 import { Prng } from '../../../src/generate/prng';
 import { prune } from '../../../src/ingest/prune';
 import type { FlowRecord } from '../../../src/model/flow';
+import { explainReport } from '../../../src/report/explain';
 import { runReport, type ReportRequest } from '../../../src/report/run-report';
 import { REPORTS, type ReportName, type ReportResult } from '../../../src/query/reports';
 import { updateRollups } from '../../../src/rollup/builder';
@@ -158,6 +159,42 @@ test('unaligned edges come from raw flows, the middle from the rollup', async ()
   });
   expect(usesRollup(planned)).toBe(true);
   expect(usesRaw(planned)).toBe(true);
+});
+
+test('explain names the steps the report runs on, and what each reads', async () => {
+  const req: ReportRequest = {
+    report: 'top-pairs',
+    query: 'src:10.0.0.0/8',
+    from: iso(T0 + 3 * HOUR + 7 * 60_000 + 13_000),
+    to: iso(T0 + 48 * HOUR + 2 * 60_000),
+  };
+  const e = await explainReport(tc.client, tc.config, req, NOW);
+  const planned = await report(req);
+  expect(e.plan.served_by).toBe('rollup');
+  expect(e.plan.steps.flatMap((s) => s.indices)).toEqual(planned.served_by);
+  const raw = e.plan.steps.filter((s) => s.source === 'raw');
+  const rolled = e.plan.steps.filter((s) => s.source === 'rollup');
+  expect(raw.length).toBeGreaterThan(0);
+  expect(rolled.length).toBeGreaterThan(0);
+  for (const s of rolled) for (const i of s.indices) expect(i).toContain(`rollup-${s.spec}-`);
+  // A raw step reads the flows its range holds; a rollup step fewer documents than its flows.
+  const flowsIn = async (from: string, to: string) =>
+    (await report({ ...req, report: 'traffic', from, to, raw: true, interval: '1d' })).rows.reduce(
+      (n, r) => n + Number(r.flows),
+      0,
+    );
+  for (const s of raw) expect(s.documents).toBe(await flowsIn(s.from, s.to));
+  for (const s of rolled) {
+    expect(s.documents).toBeGreaterThan(0);
+    expect(s.documents).toBeLessThan(await flowsIn(s.from, s.to));
+  }
+  expect(e.plan.documents).toBe(e.plan.steps.reduce((n, s) => n + s.documents, 0));
+  expect(e.query).toBe('src:10.0.0.0/8');
+
+  const forced = await explainReport(tc.client, tc.config, { ...req, raw: true }, NOW);
+  expect(forced.plan.served_by).toBe('raw');
+  expect(forced.plan.steps).toHaveLength(1);
+  expect(forced.plan.steps[0]?.documents).toBe(await flowsIn(req.from as string, req.to as string));
 });
 
 test('top-N over two monthly rollups ranks stored group keys: one terms list per index, lookups, no composite pages', async () => {

@@ -171,6 +171,14 @@ describe('reports', () => {
     expect(top.flows).toBe(count);
   });
 
+  test('explain=1 answers the plan instead: the raw flows of the range, counted', async () => {
+    const res = await request(f.app).get('/api/report/top-services').query({ explain: 1, q: 'dport:53' }).expect(200);
+    expect(res.body.rows).toBeUndefined();
+    expect(res.body.plan.served_by).toBe('raw');
+    expect(res.body.plan.steps.map((s: { source: string }) => s.source)).toEqual(['raw']);
+    expect(res.body.plan.documents).toBe(f.docs.filter((d) => d.doc.destination.port === 53).length);
+  });
+
   test('unknown report is 404', async () => {
     expect((await request(f.app).get('/api/report/nope').expect(404)).body.error.code).toBe('REPORT_UNKNOWN');
   });
