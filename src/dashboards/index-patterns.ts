@@ -28,6 +28,8 @@ export const ROLLUP_SOURCES = {
   web: rollupSource('web-1d'),
   services: rollupSource('services-1d'),
   talkers: rollupSource('talkers-1d'),
+  countries: rollupSource('countries-1h'),
+  ases: rollupSource('ases-1h'),
 } as const satisfies Record<string, RollupSource>;
 
 export type RollupKey = keyof typeof ROLLUP_SOURCES;

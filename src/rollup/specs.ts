@@ -39,10 +39,17 @@ const DAY = 24 * HOUR;
 const TRAFFIC = ['network.transport', 'network.protocol'];
 const TALKERS = ['source.ip', 'source.address', 'destination.ip', 'destination.address'];
 const DESTINATIONS = ['destination.ip', 'destination.address'];
+const COUNTRIES = ['source.geo.country_iso_code', 'destination.geo.country_iso_code'];
+const ASES = [
+  'source.as.number',
+  'source.as.organization.name',
+  'destination.as.number',
+  'destination.as.organization.name',
+];
 
 /**
  * @default traffic per minute and hour; sources, destinations, pairs, services (port, transport,
- * app) and web servers per day. Each earns its keep by its size against the speedup it buys
+ * app) and web servers per day; countries and ASes (both sides) per hour. Each earns its keep by its size against the speedup it buys
  * (README, Rollups): sub-day specs of pairs and of services per destination host were about as
  * large as the raw flows (a pair or a host's ephemeral port rarely repeats within 15 minutes), so
  * the day specs serve whole days and raw flows the edges. Services are counted by destination
@@ -63,6 +70,10 @@ export const ROLLUP_SPECS: readonly RollupSpec[] = [
   },
   { name: 'services-1d', intervalMs: DAY, dimensions: ['destination.port', 'network.transport', 'network.protocol'] },
   { name: 'talkers-1d', intervalMs: DAY, dimensions: TALKERS },
+  // Enriched dimensions (flows without a country or AS keep one group of their own): a country or
+  // AS repeats all day, so hourly buckets stay small and serve the reports to the hour.
+  { name: 'countries-1h', intervalMs: HOUR, dimensions: COUNTRIES },
+  { name: 'ases-1h', intervalMs: HOUR, dimensions: ASES },
 ];
 
 /** Per-bucket sums, under the raw field names so report aggregations read them as they are. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@opensearch-project/opensearch';
-import { allFlowIndices, stateDocId, stateIndex } from './indices';
+import { allFlowIndices } from './indices';
+import { stateKind, type StateEntry } from './state';
 import { currentOwner, ownerAlive, type RunOwner } from './run-owner';
 
 /**
@@ -17,25 +18,47 @@ export const REFRESH_OFF = '-1';
 /** Rewrite a live run's record at least this often, so runs on other hosts see it alive. */
 const HEARTBEAT_MS = 60_000;
 
-interface RecordData extends Partial<RunOwner> {
-  /** Index → refresh interval to restore (null: the default). */
-  indices?: Record<string, string | null>;
+/**
+ * A run's record (key `run:<id>`): index → refresh interval to restore (null: the default), and
+ * its owner; or the last repair (key `restored`), which adds when and for which runs.
+ */
+interface RefreshRecord extends Partial<RunOwner> {
+  indices: Record<string, string | null>;
   started?: string;
+  at?: string;
+  runs?: Partial<RunOwner>[];
 }
 
-interface RecordSource {
-  kind?: string;
-  key?: string;
-  updated?: string;
-  data?: RecordData & { at?: string; runs?: Partial<RunOwner>[] };
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function owner(d: Record<string, unknown>): Partial<RunOwner> {
+  return {
+    ...(typeof d.pid === 'number' ? { pid: d.pid } : {}),
+    ...(typeof d.host === 'string' ? { host: d.host } : {}),
+    ...(typeof d.heartbeat === 'number' ? { heartbeat: d.heartbeat } : {}),
+  };
 }
 
-interface Hit {
-  _id: string;
-  _source?: RecordSource;
-  _seq_no?: number;
-  _primary_term?: number;
-}
+const REFRESH_RECORDS = stateKind<RefreshRecord>('refresh', (d) => {
+  if (!isObject(d)) return undefined;
+  const indices = isObject(d.indices)
+    ? Object.fromEntries(
+        Object.entries(d.indices).filter(
+          (e): e is [string, string | null] => e[1] === null || typeof e[1] === 'string',
+        ),
+      )
+    : {};
+  return {
+    indices,
+    ...owner(d),
+    ...(typeof d.started === 'string' ? { started: d.started } : {}),
+    ...(typeof d.at === 'string' ? { at: d.at } : {}),
+    ...(Array.isArray(d.runs) ? { runs: d.runs.filter(isObject).map(owner) } : {}),
+  };
+});
+
+/** The key of the last repair's record. */
+const RESTORED = 'restored';
 
 /** One run's record of the indices it turned refresh off on. */
 export class RelaxedRecord {
@@ -43,7 +66,7 @@ export class RelaxedRecord {
   private readonly started = new Date().toISOString();
   private lastWrite = 0;
   private chain: Promise<void> = Promise.resolve();
-  readonly id = stateDocId('refresh', `run:${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`);
+  private readonly key = `run:${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
   constructor(
     private readonly client: Client,
@@ -67,25 +90,20 @@ export class RelaxedRecord {
     this.chain = this.chain
       .catch(() => undefined)
       .then(async () => {
-        await this.client.delete({ index: stateIndex(this.prefix), id: this.id, refresh: true }, { ignore: [404] });
+        await REFRESH_RECORDS.remove(this.client, this.prefix, this.key, { refresh: true });
       });
     await this.chain;
   }
 
   private write(): Promise<void> {
-    const body: RecordSource = {
-      kind: 'refresh',
-      key: this.id,
-      updated: new Date().toISOString(),
-      data: { indices: { ...this.indices }, started: this.started, ...currentOwner() },
-    };
+    const data: RefreshRecord = { indices: { ...this.indices }, started: this.started, ...currentOwner() };
     this.lastWrite = Date.now();
     // Refreshed, so that a command starting a moment later sees the record before the setting.
     // A failed write must not fail the retries after it.
     this.chain = this.chain
       .catch(() => undefined)
       .then(async () => {
-        await this.client.index({ index: stateIndex(this.prefix), id: this.id, body, refresh: true });
+        await REFRESH_RECORDS.put(this.client, this.prefix, this.key, data, { refresh: true });
       });
     return this.chain;
   }
@@ -110,20 +128,6 @@ async function relaxedIndices(client: Client, prefix: string): Promise<string[]>
     .sort();
 }
 
-async function records(client: Client, prefix: string): Promise<Hit[]> {
-  const res = await client.search(
-    {
-      index: stateIndex(prefix),
-      seq_no_primary_term: true,
-      body: { size: 1000, query: { term: { kind: 'refresh' } } },
-    } as Parameters<Client['search']>[0],
-    { ignore: [404] },
-  );
-  return (res.body as unknown as { hits?: { hits: Hit[] } }).hits?.hits ?? [];
-}
-
-const RESTORED_ID = (prefix: string) => ({ index: stateIndex(prefix), id: stateDocId('refresh', 'restored') });
-
 export interface RestoreReport {
   /** Indices whose refresh was turned back on. */
   restored: string[];
@@ -142,16 +146,16 @@ export async function restoreAbandoned(client: Client, prefix: string): Promise<
   const off = await relaxedIndices(client, prefix);
   if (off.length === 0) return report;
   const now = Date.now();
-  const hits = (await records(client, prefix)).filter((h) => h._id !== RESTORED_ID(prefix).id);
+  const hits = (await REFRESH_RECORDS.list(client, prefix)).filter((h) => h.key !== RESTORED);
   const live = new Set<string>();
   const restoreTo = new Map<string, string | null>();
-  const dead: Hit[] = [];
+  const dead: StateEntry<RefreshRecord>[] = [];
   for (const h of hits) {
-    const d = h._source?.data ?? {};
-    if (ownerAlive(d, now)) Object.keys(d.indices ?? {}).forEach((i) => live.add(i));
+    const d = h.data;
+    if (ownerAlive(d, now)) Object.keys(d.indices).forEach((i) => live.add(i));
     else {
       dead.push(h);
-      for (const [i, v] of Object.entries(d.indices ?? {})) if (!restoreTo.has(i) || v !== null) restoreTo.set(i, v);
+      for (const [i, v] of Object.entries(d.indices)) if (!restoreTo.has(i) || v !== null) restoreTo.set(i, v);
     }
   }
   const orphans = off.filter((i) => !live.has(i));
@@ -172,34 +176,22 @@ export async function restoreAbandoned(client: Client, prefix: string): Promise<
   }
   if (report.restored.length > 0) {
     await client.indices.refresh({ index: report.restored.join(','), ignore_unavailable: true });
-    await client.index({
-      ...RESTORED_ID(prefix),
-      refresh: true,
-      body: {
-        kind: 'refresh',
-        key: 'restored',
-        updated: new Date().toISOString(),
-        data: {
-          at: new Date().toISOString(),
-          indices: Object.fromEntries(report.restored.map((i) => [i, restoreTo.get(i) ?? null])),
-          runs: dead.map((h) => ({ pid: h._source?.data?.pid, host: h._source?.data?.host })),
-        },
+    const at = new Date().toISOString();
+    await REFRESH_RECORDS.put(
+      client,
+      prefix,
+      RESTORED,
+      {
+        at,
+        indices: Object.fromEntries(report.restored.map((i) => [i, restoreTo.get(i) ?? null])),
+        runs: dead.map((h) => ({ pid: h.data.pid, host: h.data.host })),
       },
-    });
+      { updated: at, refresh: true },
+    );
   }
   if (report.failed.length === 0) {
     // A record changed meanwhile (its run wrote a heartbeat) is not ours to drop.
-    for (const h of dead)
-      await client.delete(
-        {
-          index: stateIndex(prefix),
-          id: h._id,
-          refresh: true,
-          if_seq_no: h._seq_no,
-          if_primary_term: h._primary_term,
-        },
-        { ignore: [404, 409] },
-      );
+    for (const h of dead) await REFRESH_RECORDS.remove(client, prefix, h.key, { ifVersion: h.version, refresh: true });
   }
   return report;
 }
@@ -213,21 +205,21 @@ export interface RefreshStatus {
 }
 
 export async function refreshStatus(client: Client, prefix: string): Promise<RefreshStatus> {
-  const [off, hits] = await Promise.all([relaxedIndices(client, prefix), records(client, prefix)]);
+  const [off, hits] = await Promise.all([relaxedIndices(client, prefix), REFRESH_RECORDS.list(client, prefix)]);
   const now = Date.now();
   const owners = new Map<string, { pid: number; host: string; since: string }>();
   let last: RefreshStatus['last_restore'] = null;
   for (const h of hits) {
-    const d = h._source?.data ?? {};
-    if (h._id === RESTORED_ID(prefix).id) {
+    const d = h.data;
+    if (h.key === RESTORED) {
       last = {
-        at: d.at ?? h._source?.updated ?? '',
-        indices: Object.keys(d.indices ?? {}).sort(),
+        at: d.at ?? h.updated ?? '',
+        indices: Object.keys(d.indices).sort(),
         runs: (d.runs ?? []).map((r) => ({ pid: r.pid ?? null, host: r.host ?? null })),
       };
     } else if (ownerAlive(d, now) && d.pid !== undefined && d.host !== undefined) {
-      for (const i of Object.keys(d.indices ?? {}))
-        owners.set(i, { pid: d.pid, host: d.host, since: d.started ?? h._source?.updated ?? '' });
+      for (const i of Object.keys(d.indices))
+        owners.set(i, { pid: d.pid, host: d.host, since: d.started ?? h.updated ?? '' });
     }
   }
   return { relaxed: off.map((index) => ({ index, run: owners.get(index) ?? null })), last_restore: last };

@@ -54,7 +54,12 @@ export interface StateKindStore<T> {
     o?: { refresh?: boolean },
   ): Promise<void>;
   /** Deletes one document; gone already, or changed since `ifVersion`, leaves it be. */
-  remove(client: Client, prefix: string, key: string, o?: { ifVersion?: StateVersion }): Promise<void>;
+  remove(
+    client: Client,
+    prefix: string,
+    key: string,
+    o?: { ifVersion?: StateVersion; refresh?: boolean },
+  ): Promise<void>;
 }
 
 interface Hit {
@@ -153,6 +158,7 @@ export function stateKind<T>(kind: StateKind, read: (data: unknown) => T | undef
           index: stateIndex(prefix),
           id: stateDocId(kind, key),
           ...(o.ifVersion ? { if_seq_no: o.ifVersion.seqNo, if_primary_term: o.ifVersion.primaryTerm } : {}),
+          ...(o.refresh ? { refresh: true } : {}),
         },
         { ignore: [404, 409] },
       );

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Enrichment } from '../../../src/enrich/pipeline';
 import { generateFlows } from '../../../src/generate/flows';
 import { Prng } from '../../../src/generate/prng';
 import { prune } from '../../../src/ingest/prune';
@@ -104,12 +105,15 @@ async function rollupSnapshot(): Promise<unknown[]> {
 const first = flows(9000, T0, 2 * 24 * HOUR, 7);
 
 useStore(tc, dir);
+// Countries and ASes from the bundled databases: the enriched rollups answer as raw flows do.
+const enrich = Enrichment.open({ enabled: true });
+afterAll(() => enrich.close());
 beforeAll(async () => {
   // Rollups kept by the indexing stream alone: no build from raw flows in between.
-  await indexRecords(tc, first, 'first', dir);
+  await indexRecords(tc, first, 'first', dir, { enrich });
   // Late flows inside time already rolled up, and the first file indexed again (all duplicates).
-  await indexRecords(tc, flows(1500, T0 + 6 * HOUR, 12 * HOUR, 8), 'late', dir);
-  await indexRecords(tc, first, 'again', dir);
+  await indexRecords(tc, flows(1500, T0 + 6 * HOUR, 12 * HOUR, 8), 'late', dir, { enrich });
+  await indexRecords(tc, first, 'again', dir, { enrich });
 });
 
 test('the stream counted late flows once and left no dirty bucket; `flowdex rollup` finds nothing to do', async () => {
@@ -225,7 +229,7 @@ test('top-N over two monthly rollups ranks stored group keys: one terms list per
 
 test('random reports, filters and ranges: planned equals raw', async () => {
   const rng = new Prng(42);
-  // Reports on enriched fields (countries, ASes, direction, interfaces) have no rollup to plan.
+  // Reports on fields no rollup keeps (direction, interfaces) have nothing to plan.
   const names = (Object.keys(REPORTS) as ReportName[]).filter((n) =>
     REPORTS[n].groupBy.every((g) => g.fields.every((f) => ROLLUP_SPECS.some((s) => s.dimensions.includes(f)))),
   );
@@ -272,6 +276,31 @@ test('random reports, filters and ranges: planned equals raw', async () => {
   }
   // Most of these can use a rollup; if none did, the planner is not in the loop.
   expect(rollupAnswers).toBeGreaterThan(4);
+});
+
+test('top countries and top ASes come from their hourly rollups and equal the raw answer', async () => {
+  const cases: [ReportName, string, string][] = [
+    ['top-countries', '', 'countries-1h'],
+    ['top-countries', 'country:US or country:DE', 'countries-1h'],
+    ['top-countries', 'proto:tcp', ''],
+    ['top-ases', '', 'ases-1h'],
+    ['top-ases', 'not asn:15169', 'ases-1h'],
+    ['top-ases', 'as_org:"GOOGLE"', 'ases-1h'],
+  ];
+  for (const [name, query, spec] of cases) {
+    for (const [from, to] of [
+      [T0 + HOUR, T0 + 40 * HOUR],
+      [T0 + 90 * 60_000 + 7, T0 + 47 * HOUR - 1],
+    ] as const) {
+      const planned = await compare({ report: name, query, from: iso(from), to: iso(to), top: 15, by: 'bytes' });
+      if (spec) expect(planned.served_by.some((i) => i.includes(`rollup-${spec}-`))).toBe(true);
+      else expect(usesRollup(planned)).toBe(false);
+      // The flows are enriched: most groups name a country or an AS.
+      const column = REPORTS[name].columns[0] as string;
+      if (query === '')
+        expect(planned.rows.filter((r) => r[column] != null && r[column] !== '').length).toBeGreaterThan(3);
+    }
+  }
 });
 
 test('rebuilding from raw flows gives the totals the stream wrote, in no more documents', async () => {

@@ -201,6 +201,8 @@ test('each spec stores the group key of every top-N report whose fields it keeps
   expect(keys('web-1d')).toEqual(['key.destination']);
   expect(keys('traffic-1m')).toEqual(['key.app', 'key.transport']);
   expect(keys('sources-1d')).toEqual(['key.source']);
+  expect(keys('countries-1h')).toEqual(['key.country']);
+  expect(keys('ases-1h')).toEqual(['key.as_as_organization']);
 });
 
 test('a rollup document holds its group keys: each column its first present field, as JSON', () => {
