@@ -4,7 +4,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../src/config';
 import { connect } from '../src/store/client';
-import { dataSpan, indexOwn } from './query';
+import { indexOwn } from './query';
+import { dataSpan } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const PREFIX = 'bench-load-';

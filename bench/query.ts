@@ -8,37 +8,11 @@ import { runReport } from '../src/report/run-report';
 import { searchFlows } from '../src/report/search';
 import { connect } from '../src/store/client';
 import { setup } from '../src/store/setup';
+import { dataSpan } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const OWN_PREFIX = 'bench-query-';
 const DAY = 86400000;
-
-/** Flows under the prefix and their time span; nothing when the prefix holds no flows. */
-export async function dataSpan(
-  client: Client,
-  prefix: string,
-): Promise<{ flows: number; from: number; to: number } | undefined> {
-  const body = {
-    size: 0,
-    track_total_hits: true,
-    aggs: { lo: { min: { field: '@timestamp' } }, hi: { max: { field: '@timestamp' } } },
-  };
-  const res = await client.search(
-    { index: allFlowIndices(prefix), ignore_unavailable: true, allow_no_indices: true, body } as Parameters<
-      Client['search']
-    >[0],
-    { ignore: [404] },
-  );
-  const b = res.body as unknown as {
-    hits?: { total?: { value: number } };
-    aggregations?: { lo: { value: number | null }; hi: { value: number | null } };
-  };
-  const flows = b.hits?.total?.value ?? 0;
-  const lo = b.aggregations?.lo.value;
-  const hi = b.aggregations?.hi.value;
-  if (flows === 0 || lo == null || hi == null) return undefined;
-  return { flows, from: lo, to: hi + 1 };
-}
 
 /** Generated flows over three days, bulk-indexed after setup, for runs without indexed data. */
 export async function indexOwn(client: Client, cfg: FlowdexConfig, flows: number): Promise<void> {
@@ -75,14 +49,14 @@ async function latencies(runs: number, fn: () => Promise<unknown>): Promise<{ p5
 
 /**
  * Search and report latency (p50/p95 wall time through flowdex, client included) on the flows
- * under FLOWDEX_PREFIX, or on generated flows indexed here when that prefix holds none.
+ * under the shared prefix (`--prefix`, else FLOWDEX_PREFIX), or on generated flows indexed here when that prefix holds none.
  * nfdump peers (DESIGN §10) are not run by this suite.
  */
 export const querySuite: BenchSuite = {
   name: 'query',
   needsOpenSearch: true,
-  async run({ scale, url }) {
-    const given = loadConfig({ opensearch: url });
+  async run({ scale, url, prefix }) {
+    const given = loadConfig({ opensearch: url, ...(prefix ? { prefix } : {}) });
     const { client } = await connect(given);
     let cfg = given;
     let own = false;

@@ -7,15 +7,18 @@ import { SUITES } from './suites';
 import type { BenchResult } from './types';
 
 /**
- * `npm run bench [-- --scale 2 --only ingest,query]`: runs every suite once, writes
+ * `npm run bench [-- --scale 2 --only ingest,query --prefix big-]`: runs every suite once, writes
  * `bench/results/latest.json` and `latest.md`, and refreshes the table in README.md.
  * Ratios are from this one run; the machine is shared, so absolute numbers are noisy.
+ * `--prefix` shares one data set between suites and runs (see `sharedFlows`): at 10 M flows
+ * indexing once instead of per suite.
  */
 
 interface Args {
   scale: number;
   only?: Set<string>;
   readme: boolean;
+  prefix?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -25,9 +28,12 @@ function parseArgs(argv: string[]): Args {
     if (a === '--scale') args.scale = Number(argv[++i]);
     else if (a === '--only') args.only = new Set((argv[++i] ?? '').split(','));
     else if (a === '--no-readme') args.readme = false;
-    else throw new Error(`unknown argument ${a}; use --scale N, --only a,b, --no-readme`);
+    else if (a === '--prefix') args.prefix = argv[++i];
+    else throw new Error(`unknown argument ${a}; use --scale N, --only a,b, --no-readme, --prefix P`);
   }
   if (!(args.scale > 0)) throw new Error('--scale must be a positive number');
+  if (args.prefix !== undefined && !/^[a-z0-9][a-z0-9_-]*$/.test(args.prefix))
+    throw new Error('--prefix must be an index name prefix such as big-');
   return args;
 }
 
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
   for (const suite of suites) {
     process.stderr.write(`bench: ${suite.name} (scale ${args.scale})\n`);
     const t0 = Date.now();
-    const rows = await suite.run({ scale: args.scale, url });
+    const rows = await suite.run({ scale: args.scale, url, ...(args.prefix ? { prefix: args.prefix } : {}) });
     results.push(...rows);
     process.stderr.write(`bench: ${suite.name} done in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   }
@@ -92,7 +98,8 @@ async function main(): Promise<void> {
   const order = SUITES.map((s) => s.name);
   const merged = [...kept, ...results].sort((a, b) => order.indexOf(a.suite) - order.indexOf(b.suite));
   const partial = kept.length ? ` (${[...ran].join(', ')} re-run at that time; other rows from the previous run)` : '';
-  const meta = `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores / ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, scale ${args.scale}; one run${partial}.`;
+  const shared = args.prefix ? `, shared data under ${args.prefix}` : '';
+  const meta = `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores / ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, scale ${args.scale}${shared}; one run${partial}.`;
   const table = markdownTable(merged, meta);
   await fs.mkdir(outDir, { recursive: true });
   await fs.writeFile(

@@ -12,10 +12,14 @@ export interface BenchResult {
   note?: string;
 }
 
-/** A benchmark suite: runs and returns its rows. `options.scale` shrinks or grows data sizes. */
+/**
+ * A benchmark suite: runs and returns its rows. `options.scale` shrinks or grows data sizes;
+ * `options.prefix` names a shared data prefix whose flows the suites that read flows use (the
+ * first one indexes them there) and keep.
+ */
 export interface BenchSuite {
   name: string;
   /** Needs a running OpenSearch node (the runner provides `OPENSEARCH_URL`). */
   needsOpenSearch: boolean;
-  run(options: { scale: number; url?: string }): Promise<BenchResult[]>;
+  run(options: { scale: number; url?: string; prefix?: string }): Promise<BenchResult[]>;
 }

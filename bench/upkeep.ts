@@ -9,11 +9,15 @@ import { runReport } from '../src/report/run-report';
 import { ROLLUP_SPECS } from '../src/rollup/specs';
 import { connect } from '../src/store/client';
 import { allFlowIndices, rollupAlias } from '../src/store/indices';
-import { flowItems, freshStore } from './store';
+import type { ReadItem } from '../src/readers/types';
+import { dataSpan, flowItems, freshStore, sharedFlows, type BenchRange } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2024, 4, 1);
+
+/** The flows both runs index, generated afresh for each. */
+type Flows = () => { items: AsyncIterable<ReadItem>; range: BenchRange };
 
 async function storeBytes(client: Client, index: string): Promise<number> {
   await client.indices.forcemerge({ index, max_num_segments: 1 });
@@ -30,16 +34,11 @@ interface Run {
 
 /**
  * Indexes the same generated flows into a fresh prefix. With rollups, a planned traffic report
- * over the day is sampled meanwhile: each sample's acknowledged count must show up in a later
+ * over their range is sampled meanwhile: each sample's acknowledged count must show up in a later
  * sample's answer, and the longest such wait is the freshness.
  */
-async function indexRun(
-  client: Client,
-  cfg: FlowdexConfig,
-  flows: number,
-  dir: string,
-  rollups: boolean,
-): Promise<Run> {
+async function indexRun(client: Client, cfg: FlowdexConfig, flows: Flows, dir: string, rollups: boolean): Promise<Run> {
+  const { items, range } = flows();
   const { info } = await connect(cfg);
   await freshStore(client, cfg, info);
   const deadLetter = new DeadLetter(path.join(dir, `${cfg.prefix}dead-letter.ndjson`));
@@ -56,18 +55,18 @@ async function indexRun(
         cfg,
         {
           report: 'traffic',
-          from: new Date(START).toISOString(),
-          to: new Date(START + DAY).toISOString(),
+          from: new Date(range.from).toISOString(),
+          to: new Date(range.to).toISOString(),
           interval: '1d',
         },
-        START + DAY,
+        range.to,
       ).catch(() => undefined);
       if (r) served.push({ t: performance.now(), n: r.rows.reduce((s, row) => s + Number(row.flows ?? 0), 0) });
       await new Promise((res) => setTimeout(res, 3000));
     }
   })();
   const t0 = performance.now();
-  await indexItems(client, cfg, flowItems({ flows, start: START, spanMs: DAY, seed: 21 }), {
+  await indexItems(client, cfg, items, {
     deadLetter,
     counts,
     rollup: { marksOnly: !rollups },
@@ -85,29 +84,44 @@ async function indexRun(
 /**
  * Rollup upkeep side by side: the same flows indexed with `--no-rollup` and with rollups kept
  * by the indexing stream, one run after the other; then each spec's size against the raw flows.
- * Scale 1 is 1 M flows over one day.
+ * Scale 1 is 1 M flows over one day; with a shared prefix (`--prefix`), the shared month of
+ * flows (`sharedFlows`), the run with rollups indexing them there for the suites after it.
  */
 export const upkeepSuite: BenchSuite = {
   name: 'upkeep',
   needsOpenSearch: true,
-  async run({ scale, url }) {
-    const flows = Math.max(5000, Math.round(1_000_000 * scale));
-    const plain = loadConfig({ opensearch: url, prefix: 'bench-upkeep-a-' });
-    const kept = loadConfig({ opensearch: url, prefix: 'bench-upkeep-b-' });
+  async run({ scale, url, prefix }) {
+    const own = Math.max(5000, Math.round(1_000_000 * scale));
+    const flows: Flows = prefix
+      ? () => sharedFlows(scale)
+      : () => ({
+          items: flowItems({ flows: own, start: START, spanMs: DAY, seed: 21 }),
+          range: { from: START, to: START + DAY, flows: own },
+        });
+    const { flows: count, from, to } = flows().range;
+    // Beside a shared prefix, under it: a run of the suite at another scale may use bench-upkeep-a-.
+    const plain = loadConfig({ opensearch: url, prefix: prefix ? `${prefix}no-rollup-` : 'bench-upkeep-a-' });
+    const kept = loadConfig({ opensearch: url, prefix: prefix ?? 'bench-upkeep-b-' });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-bench-upkeep-'));
     const { client } = await connect(plain);
     const out: BenchResult[] = [];
     const row = (name: string, value: number, unit: string, extra: Partial<BenchResult> = {}) =>
       out.push({ suite: 'upkeep', name, value: Math.round(value * 1000) / 1000, unit, ...extra });
     try {
-      const without = await indexRun(client, plain, flows, dir, false);
+      // Indexing times an empty store: shared flows left by an earlier run are not dropped here.
+      if (prefix && (await dataSpan(client, prefix)))
+        throw new Error(
+          `upkeep indexes the shared data itself: ${prefix} already holds flows (delete ${prefix}* or run upkeep first)`,
+        );
+      // With rollups first: under a shared prefix, the later suites' data is there the soonest.
       const withRollups = await indexRun(client, kept, flows, dir, true);
+      const without = await indexRun(client, plain, flows, dir, false);
       const upkeep = withRollups.seconds / without.seconds - 1;
-      const note = `${flows} generated flows over one day`;
-      row('index --no-rollup', flows / without.seconds, 'flows/s', {
+      const note = `${count} generated flows over ${(to - from) / DAY === 1 ? 'one day' : `${(to - from) / DAY} days`}`;
+      row('index --no-rollup', count / without.seconds, 'flows/s', {
         note: `${note}, ${without.seconds.toFixed(1)} s`,
       });
-      row('index, rollups kept from the stream', flows / withRollups.seconds, 'flows/s', {
+      row('index, rollups kept from the stream', count / withRollups.seconds, 'flows/s', {
         note: `${note}, ${withRollups.seconds.toFixed(1)} s`,
       });
       row('rollup upkeep (added to index wall time)', upkeep * 100, '%', {
@@ -136,7 +150,7 @@ export const upkeepSuite: BenchSuite = {
       });
       return out;
     } finally {
-      for (const c of [plain, kept])
+      for (const c of prefix ? [plain] : [plain, kept])
         await client.indices.delete({ index: `${c.prefix}*` }, { ignore: [404] }).catch(() => undefined);
       await client.close();
       rmSync(dir, { recursive: true, force: true });
