@@ -94,12 +94,12 @@ export const PANELS: readonly PanelSpec[] = [
   {
     name: 'top-services',
     title: 'Top services',
-    description: 'Destination port and transport by number of flows.',
+    description: 'Server (service) port and transport by number of flows, reply flows included.',
     source: 'services',
     vis: 'table',
     metrics: [FLOWS, BYTES],
     buckets: [
-      { agg: 'terms', field: 'destination.port', size: 10, orderBy: 0, label: 'Port' },
+      { agg: 'terms', field: 'server.port', size: 10, orderBy: 0, label: 'Port' },
       { agg: 'terms', field: 'network.transport', size: 3, orderBy: 0, label: 'Transport' },
     ],
   },
@@ -139,12 +139,12 @@ export const PANELS: readonly PanelSpec[] = [
   {
     name: 'web-servers',
     title: 'Web servers',
-    description: 'Hosts receiving flows on ports 80 and 443.',
+    description: 'Hosts serving flows on ports 80 and 443 (server side).',
     source: 'web',
     vis: 'table',
     metrics: [FLOWS, BYTES],
-    buckets: [{ agg: 'terms', field: 'destination.ip', size: 10, orderBy: 0, label: 'Server' }],
-    query: 'destination.port:(80 or 443)',
+    buckets: [{ agg: 'terms', field: 'server.ip', size: 10, orderBy: 0, label: 'Server' }],
+    query: 'server.port:(80 or 443)',
   },
   // Enriched fields live on raw flows only (no rollup keeps them), so these panels count documents.
   {

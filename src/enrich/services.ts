@@ -75,8 +75,8 @@ const PORT_TRANSPORTS = new Set(['tcp', 'udp', 'sctp', 'dccp']);
 
 /**
  * `network.application`: the service name of the flow's server port (ECS: the application
- * identified from ports). The destination port is the server's unless only the source port is
- * named (a reply seen on its own); when both are named, the lower port.
+ * identified from ports), the server side normalization decided (`server.port`, model/server);
+ * the other port's name when the server port has none.
  */
 export class ServiceEnricher implements Enricher {
   readonly name = 'services';
@@ -88,12 +88,10 @@ export class ServiceEnricher implements Enricher {
     const s = this.stats;
     s.lookups++;
     const ports = names().get(transport);
-    const dport = doc.destination.port;
-    const sport = doc.source.port;
-    const dst = dport === undefined ? undefined : ports?.get(dport);
-    const src = sport === undefined ? undefined : ports?.get(sport);
+    const server = doc.server?.port;
+    const other = server === doc.destination.port ? doc.source.port : doc.destination.port;
     const name =
-      dst !== undefined && src !== undefined ? ((dport as number) <= (sport as number) ? dst : src) : (dst ?? src);
+      (server === undefined ? undefined : ports?.get(server)) ?? (other === undefined ? undefined : ports?.get(other));
     if (name === undefined) {
       s.misses++;
       return;

@@ -79,6 +79,8 @@ export interface IndexResult {
    * retries); the buckets are marked dirty for `flowdex rollup`. Absent when rollups are whole.
    */
   rollupsIncomplete?: string;
+  /** Wall time the rollups added after the last flow was acknowledged; absent with `--no-rollup`. */
+  rollupTailMs?: number;
 }
 
 const DEFAULTS = { concurrency: 2, flushBytes: 5 * 1024 * 1024, flushIntervalMs: 1000, giveUpAfterMs: 10 * 60_000 };
@@ -212,6 +214,7 @@ export async function indexItems(
   let interrupted = false;
   let finished = false;
   let rollupsIncomplete: string | undefined;
+  let rollupTailMs: number | undefined;
   try {
     for await (const item of items) {
       if (item.kind === 'reject') {
@@ -245,7 +248,7 @@ export async function indexItems(
       }
     }
     await batcher.drain();
-    rollupsIncomplete = (await rollups.finish()).incomplete;
+    ({ incomplete: rollupsIncomplete, tookMs: rollupTailMs } = await rollups.finish());
     finished = true;
   } finally {
     clearInterval(timer);
@@ -254,7 +257,13 @@ export async function indexItems(
     await sender.stop();
     await indices.finish();
   }
-  return { counts, indices: indices.touched, interrupted, ...(rollupsIncomplete ? { rollupsIncomplete } : {}) };
+  return {
+    counts,
+    indices: indices.touched,
+    interrupted,
+    ...(rollupsIncomplete ? { rollupsIncomplete } : {}),
+    ...(rollupTailMs !== undefined ? { rollupTailMs } : {}),
+  };
 }
 
 /** Wraps an unexpected pipeline failure with what was achieved before it. */

@@ -15,6 +15,9 @@ export const ENDPOINT_FIELDS: Readonly<Record<Side, readonly [ip: string, device
   destination: ['destination.ip', 'destination.address'],
 };
 
+/** The same for the end listening for the flow (model/server), copied from one of the two. */
+export const SERVER_FIELDS: readonly [ip: string, device: string] = ['server.ip', 'server.address'];
+
 /** The name of one end: its IP, else its device name. */
 export function endpointName(end: Pick<EndpointFields, 'ip' | 'address'>): string | undefined {
   return end.ip ?? end.address;

@@ -125,6 +125,27 @@ export const FIELDS: readonly FieldDef[] = [
     range: PORT,
     description: 'destination port',
   },
+  // The end listening for the flow (model/server), copied at ingest so services group by it.
+  {
+    name: 'server.ip',
+    type: 'ip',
+    aliases: ['server', 'server_ip'],
+    docValuesOnly: true,
+    description: 'server address: the end whose port is the service (source of a reply flow)',
+  },
+  {
+    name: 'server.address',
+    type: 'keyword',
+    aliases: ['server_address'],
+    docValuesOnly: true,
+    description: 'server address as given (device names)',
+  },
+  {
+    name: 'server.port',
+    type: 'integer',
+    aliases: ['server_port', 'svc_port'],
+    description: 'server (service) port: a system port, a known service, else the lower port',
+  },
   {
     name: 'source.bytes',
     type: 'long',

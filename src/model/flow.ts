@@ -33,6 +33,8 @@ export interface FlowDoc {
   event: { end?: string; duration?: number };
   source: EndpointFields;
   destination: EndpointFields;
+  /** The end listening for the flow (model/server): source or destination, copied. */
+  server?: { ip?: string; address?: string; port?: number };
   network: {
     /** Service name of the server port (IANA registry, enrichment). */
     application?: string;

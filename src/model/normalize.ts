@@ -6,6 +6,7 @@ import { rangeOf } from './fields';
 import type { EndpointFields, FlowDoc, FlowRecord, IdentifiedFlow, InterfaceFields, SampledCounters } from './flow';
 import { RECORDED_RATE, varianceTerms, type SamplingPolicy } from './sampling';
 import { ianaNumber, transportName } from './protocols';
+import { serverSide } from './server';
 
 /** Latest plausible flow time; anything later is a decoding error, not a flow. */
 const MAX_TIME_MS = Date.UTC(2200, 0, 1);
@@ -136,6 +137,17 @@ function endpoint(side: keyof typeof ENDPOINT_FIELDS, v: EndpointValues): Endpoi
     as: v.as !== undefined ? { number: checkUint(fields.as, v.as, UINT32_MAX) } : undefined,
     nat: v.natIp !== undefined || v.natPort !== undefined ? compact({ ip: v.natIp, port: v.natPort }) : undefined,
   });
+}
+
+/** `server.*`: the address and port of the end `serverSide` names. */
+function serverOf(
+  srcPort: number | undefined,
+  dstPort: number | undefined,
+  src: { ip?: string; address?: string },
+  dst: { ip?: string; address?: string },
+): FlowDoc['server'] {
+  const [end, port] = serverSide(srcPort, dstPort) === 'source' ? [src, srcPort] : [dst, dstPort];
+  return compact({ ip: end.ip, address: text(end.address), port });
 }
 
 /**
@@ -270,6 +282,7 @@ export function normalize(r: FlowRecord, sampling: SamplingPolicy = RECORDED_RAT
       natIp: natDstIp,
       natPort: natDstPort,
     }),
+    server: serverOf(srcPort, dstPort, { ip: srcIp, address: r.srcAddress }, { ip: dstIp, address: r.dstAddress }),
     network: compact({
       bytes,
       packets,

@@ -40,11 +40,11 @@ export function allOfAsts(...asts: Ast[]): Ast {
 
 /** Query names of a host on each side, by what the host name is (model/endpoint's rule). */
 const HOST_NAMES = {
-  ip: { source: 'src', destination: 'dst', either: 'ip' },
-  device: { source: 'srcaddr', destination: 'dstaddr', either: 'address' },
+  ip: { source: 'src', destination: 'dst', either: 'ip', server: 'server_ip' },
+  device: { source: 'srcaddr', destination: 'dstaddr', either: 'address', server: 'server_address' },
 } as const;
 
-/** The flows where `host` (an IP, else a device name) is the source, the destination, or either. */
-export function hostTerm(side: 'source' | 'destination' | 'either', host: string): Predicate {
+/** The flows where `host` (an IP, else a device name) is the source, the destination, either, or the server. */
+export function hostTerm(side: 'source' | 'destination' | 'either' | 'server', host: string): Predicate {
   return term(HOST_NAMES[nameKind(host)][side], host);
 }

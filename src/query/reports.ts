@@ -1,7 +1,7 @@
 import { FlowdexError } from '../errors';
 import { allOf, timeFilter } from './compile';
 import type { AggregationDsl, CompositeKey, QueryDsl, SearchBody, TermsSource } from './dsl';
-import { ENDPOINT_FIELDS } from '../model/endpoint';
+import { ENDPOINT_FIELDS, SERVER_FIELDS } from '../model/endpoint';
 import type { TimeRange } from '../model/time';
 import { checkBucketCount, own } from './limits';
 import { formatInterval, intervalMs } from './units';
@@ -52,6 +52,8 @@ export interface ReportDef {
 
 const SOURCE: GroupColumn = { column: 'source', fields: [...ENDPOINT_FIELDS.source] };
 const DESTINATION: GroupColumn = { column: 'destination', fields: [...ENDPOINT_FIELDS.destination] };
+/** The end listening for the flow (model/server): a reply flow's source. */
+const SERVER: GroupColumn = { column: 'server', fields: [...SERVER_FIELDS] };
 const TOTALS = ['flows', 'bytes', 'packets'];
 const RATES = ['flows_per_s', 'bytes_per_s', 'packets_per_s'];
 
@@ -92,9 +94,9 @@ export const REPORTS: Readonly<Record<ReportName, ReportDef>> = {
   'top-pairs': top('top-pairs', 'the largest conversations (source, destination)', [SOURCE, DESTINATION], 'bytes'),
   'top-services': top(
     'top-services',
-    'destination ports by transport',
+    'server (service) ports by transport, whichever way the flow was exported',
     [
-      { column: 'port', fields: ['destination.port'] },
+      { column: 'port', fields: ['server.port'] },
       { column: 'transport', fields: ['network.transport'] },
     ],
     'flows',
@@ -103,8 +105,8 @@ export const REPORTS: Readonly<Record<ReportName, ReportDef>> = {
   protocols: top('protocols', 'transport protocols', [{ column: 'transport', fields: ['network.transport'] }], 'flows'),
   'unique-sources': unique('unique-sources', 'distinct source addresses per interval', SOURCE),
   'unique-destinations': unique('unique-destinations', 'distinct destination addresses per interval', DESTINATION),
-  'web-servers': top('web-servers', 'hosts acting as web servers (flows to ports 80/443)', [DESTINATION], 'flows', {
-    terms: { 'destination.port': [80, 443] },
+  'web-servers': top('web-servers', 'hosts acting as web servers (flows with server port 80/443)', [SERVER], 'flows', {
+    terms: { 'server.port': [80, 443] },
   }),
   // Enriched fields. The outside end of a flow is the side with a country/AS: private
   // addresses have none, so the source's is shown when it has one, else the destination's.

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { FlowdexError } from '../errors';
 import { communityHash } from '../model/community-id';
-import { ENDPOINT_FIELDS } from '../model/endpoint';
+import { ENDPOINT_FIELDS, SERVER_FIELDS } from '../model/endpoint';
 import { allFieldNames, fieldByName, resolveField, VALUE_TWINS, type FieldDef, type FieldType } from '../model/fields';
 import { ianaNumber, transportName } from '../model/protocols';
 import type { Test } from './ast';
@@ -81,7 +81,10 @@ export function lookupField(name: string, pos: number): ResolvedField {
 }
 
 /** The device-name field beside each address field (LANL-style flows carry names, not IPs). */
-const ADDRESS_NAMES: Readonly<Record<string, string>> = Object.fromEntries(Object.values(ENDPOINT_FIELDS));
+const ADDRESS_NAMES: Readonly<Record<string, string>> = Object.fromEntries([
+  ...Object.values(ENDPOINT_FIELDS),
+  SERVER_FIELDS,
+]);
 /** A host name: starts with a letter, so no address (IPv6 starts with a hex digit or ':' only when it is not a word like this). */
 const DEVICE_NAME = /^[A-Za-z][\w.-]*$/;
 

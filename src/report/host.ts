@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { endpointIs } from '../model/endpoint';
 import type { EndpointFields, FlowDoc } from '../model/flow';
-import { hostTerm, term } from '../query/build';
+import { allOfAsts, hostTerm, term } from '../query/build';
 import { printQuery } from '../query/print';
 import type { Metric, ReportName } from '../query/reports';
 import { parseTimeRange } from '../query/time';
@@ -30,7 +30,7 @@ export interface HostReport {
   traffic: ReportResult;
   /** Who the host sent to, and who sent to it. */
   peers: { destinations: ReportResult; sources: ReportResult };
-  /** Services the host offered (as destination) and used (as source). */
+  /** Services the host offered (as the server end) and used (every other flow of it). */
   services: { offered: ReportResult; used: ReportResult };
   /** What enrichment stored about the host on its latest flow: place, AS, network. */
   about: HostFacts;
@@ -59,6 +59,8 @@ export function hostPlan(req: HostRequest, now: number): HostPlan {
   const either = hostTerm('either', req.address);
   const asSource = hostTerm('source', req.address);
   const asDestination = hostTerm('destination', req.address);
+  // Services by the server side (model/server): a reply flow to the host is a service it used.
+  const asServer = hostTerm('server', req.address);
   const interval = req.interval ?? autoInterval(parseTimeRange(req.from, req.to, now));
   const report = (name: ReportName, filter: ReportRequest['filter']): ReportRequest => ({
     report: name,
@@ -82,8 +84,8 @@ export function hostPlan(req: HostRequest, now: number): HostPlan {
     traffic: report('traffic', either),
     destinations: report('top-destinations', asSource),
     sources: report('top-sources', asDestination),
-    offered: report('top-services', asDestination),
-    used: report('top-services', asSource),
+    offered: report('top-services', asServer),
+    used: report('top-services', allOfAsts(either, { kind: 'not', child: asServer })),
   };
 }
 

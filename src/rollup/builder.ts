@@ -159,7 +159,12 @@ export function docOf(
     const v = dims[i] ?? null;
     if (v !== null) put(doc, l.dims[i] as string[], v);
   }
-  for (let i = 0; i < l.sums.length; i++) put(doc, l.sums[i] as string[], t.sums[i] ?? 0);
+  // A zero sum is left out: reports sum what is there, and most flows have no sampled counters
+  // and many one direction only, so the node indexes a third fewer values per document.
+  for (let i = 0; i < l.sums.length; i++) {
+    const v = t.sums[i] ?? 0;
+    if (v !== 0) put(doc, l.sums[i] as string[], v);
+  }
   if (t.maxEnd !== null) put(doc, l.maxEnd, t.maxEnd);
   if (t.minStart !== null) put(doc, l.firstSeen, t.minStart);
   // A column's value is its first field that has one (columnValue's rule).

@@ -32,6 +32,8 @@ function valueAt(doc: Record<string, unknown>, path: readonly string[]): unknown
   return cur;
 }
 
+const END_PATH = ['event', 'end'];
+
 /** Reads the facts of flow documents (as normalize gives them) for a fixed set of specs. */
 export class FactReader {
   private readonly paths: string[][];
@@ -42,20 +44,20 @@ export class FactReader {
   }
 
   read(doc: Record<string, unknown>, ts: number): FlowFacts {
-    const end = valueAt(doc, ['event', 'end']);
+    const end = valueAt(doc, END_PATH);
     const endMs = typeof end === 'number' ? end : typeof end === 'string' ? Date.parse(end) : NaN;
-    return {
-      ts,
-      end: Number.isFinite(endMs) ? endMs : null,
-      values: this.paths.map((p) => {
-        const v = valueAt(doc, p);
-        return typeof v === 'string' || typeof v === 'number' ? v : null;
-      }),
-      sums: this.sumPaths.map((p) => {
-        const v = valueAt(doc, p);
-        return typeof v === 'number' ? v : 0;
-      }),
-    };
+    // Loops into arrays of known length: this runs once per indexed flow.
+    const values = new Array<string | number | null>(this.paths.length);
+    for (let i = 0; i < this.paths.length; i++) {
+      const v = valueAt(doc, this.paths[i] as string[]);
+      values[i] = typeof v === 'string' || typeof v === 'number' ? v : null;
+    }
+    const sums = new Array<number>(this.sumPaths.length);
+    for (let i = 0; i < this.sumPaths.length; i++) {
+      const v = valueAt(doc, this.sumPaths[i] as string[]);
+      sums[i] = typeof v === 'number' ? v : 0;
+    }
+    return { ts, end: Number.isFinite(endMs) ? endMs : null, values, sums };
   }
 }
 
@@ -85,6 +87,8 @@ type GroupIndex = Map<string | number | null, GroupIndex | GroupAgg>;
 
 interface HeldBucket extends OpenBucket {
   index: GroupIndex;
+  /** The mark last added: flows in rough time order mostly repeat it. */
+  lastMark: number;
 }
 
 interface SpecState {
@@ -162,7 +166,10 @@ export class RollupAggregator {
     for (const s of this.bases) {
       if (s.filter && !s.filter.values.has(values[s.filter.idx] ?? null)) continue;
       const b = this.bucketOf(s, alignDown(f.ts, s.spec.intervalMs));
-      b.marks.add(mark);
+      if (b.lastMark !== mark) {
+        b.marks.add(mark);
+        b.lastMark = mark;
+      }
       const g = this.groupOf(b, s.dimIdx, values, f.ts);
       g.flows++;
       const sums = g.sums;
@@ -176,7 +183,11 @@ export class RollupAggregator {
     let b = s.last;
     if (b?.start !== start) {
       b = s.buckets.get(start);
-      if (!b) s.buckets.set(start, (b = { spec: s.spec, start, groups: [], marks: new Set(), index: new Map() }));
+      if (!b)
+        s.buckets.set(
+          start,
+          (b = { spec: s.spec, start, groups: [], marks: new Set(), index: new Map(), lastMark: NaN }),
+        );
       s.last = b;
     }
     return b;

@@ -39,6 +39,7 @@ const DAY = 24 * HOUR;
 const TRAFFIC = ['network.transport', 'network.protocol'];
 const TALKERS = ['source.ip', 'source.address', 'destination.ip', 'destination.address'];
 const DESTINATIONS = ['destination.ip', 'destination.address'];
+const SERVERS = ['server.ip', 'server.address'];
 const COUNTRIES = ['source.geo.country_iso_code', 'destination.geo.country_iso_code'];
 const ASES = [
   'source.as.number',
@@ -52,9 +53,10 @@ const ASES = [
  * app) and web servers per day; countries and ASes (both sides) per hour. Each earns its keep by its size against the speedup it buys
  * (README, Rollups): sub-day specs of pairs and of services per destination host were about as
  * large as the raw flows (a pair or a host's ephemeral port rarely repeats within 15 minutes), so
- * the day specs serve whole days and raw flows the edges. Services are counted by destination
- * port as the raw report counts them; the per-host view the web-servers report needs is kept
- * only for its two ports. Among specs of one interval the narrower comes first: the planner
+ * the day specs serve whole days and raw flows the edges. Services and web servers are counted
+ * by the server side decided at ingest (`server.*`, model/server), so a reply flow counts for
+ * the service it answers instead of a client's ephemeral port; the per-host view the
+ * web-servers report needs is kept only for its two ports. Among specs of one interval the narrower comes first: the planner
  * keeps the first on a tie.
  */
 export const ROLLUP_SPECS: readonly RollupSpec[] = [
@@ -65,10 +67,10 @@ export const ROLLUP_SPECS: readonly RollupSpec[] = [
   {
     name: 'web-1d',
     intervalMs: DAY,
-    dimensions: [...DESTINATIONS, 'destination.port'],
-    filter: { field: 'destination.port', values: [80, 443] },
+    dimensions: [...SERVERS, 'server.port'],
+    filter: { field: 'server.port', values: [80, 443] },
   },
-  { name: 'services-1d', intervalMs: DAY, dimensions: ['destination.port', 'network.transport', 'network.protocol'] },
+  { name: 'services-1d', intervalMs: DAY, dimensions: ['server.port', 'network.transport', 'network.protocol'] },
   { name: 'talkers-1d', intervalMs: DAY, dimensions: TALKERS },
   // Enriched dimensions (flows without a country or AS keep one group of their own): a country or
   // AS repeats all day, so hourly buckets stay small and serve the reports to the hour.

@@ -11,8 +11,11 @@ export type { Watermark } from '../store/state';
  * one never drops buckets an indexer added meanwhile.
  */
 
-/** Layout of the rollup documents; 2 added the group keys (`key.*`), 3 the specs of the stream. Older layouts are rebuilt. */
-export const ROLLUP_FORMAT = 3;
+/**
+ * Layout of the rollup documents; 2 added the group keys (`key.*`), 3 the specs of the stream,
+ * 4 the services by server side. Older layouts are rebuilt.
+ */
+export const ROLLUP_FORMAT = 4;
 
 export interface DirtyDoc {
   /** The document's key (`run:<run id>`, or a day in marks of older versions). */

@@ -64,7 +64,7 @@ const TOPS: [ReportName, string[], (d: FlowDoc) => Key[], Metric, (d: FlowDoc) =
   [
     'top-services',
     ['port', 'transport'],
-    (d) => [d.destination.port ?? null, d.network.transport ?? null],
+    (d) => [d.server?.port ?? null, d.network.transport ?? null],
     'flows',
     () => true,
   ],
@@ -72,10 +72,10 @@ const TOPS: [ReportName, string[], (d: FlowDoc) => Key[], Metric, (d: FlowDoc) =
   ['protocols', ['transport'], (d) => [d.network.transport ?? null], 'flows', () => true],
   [
     'web-servers',
-    ['destination'],
-    (d) => [addr(d.destination)],
+    ['server'],
+    (d) => [d.server?.ip ?? d.server?.address ?? null],
     'flows',
-    (d) => d.destination.port === 80 || d.destination.port === 443,
+    (d) => d.server?.port === 80 || d.server?.port === 443,
   ],
 ];
 

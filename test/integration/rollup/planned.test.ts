@@ -140,7 +140,7 @@ test.each<[string, ReportRequest, string]>([
   ],
   [
     'top services to 443',
-    { report: 'top-services', query: 'dport:443', from: iso(T0), to: iso(T0 + 48 * HOUR) },
+    { report: 'top-services', query: 'server_port:443', from: iso(T0), to: iso(T0 + 48 * HOUR) },
     'services-1d',
   ],
   ['web servers', { report: 'web-servers', from: iso(T0), to: iso(T0 + 48 * HOUR), top: 20 }, 'web-1d'],

@@ -90,6 +90,44 @@ test('kill -9 of the indexer between bulk responses and the rollup write: the ne
   await expectPlannedEqualsRaw({ report: 'traffic', ...day, interval: '1d' });
   await expectPlannedEqualsRaw({ report: 'top-pairs', ...day, top: 20 });
   await expectPlannedEqualsRaw({ report: 'top-services', ...day, top: 20 });
+  // NetFlow v5 exports a conversation as a request and a reply flow; the reply's destination
+  // port is the client's ephemeral one. Both count for the server's port: 443/tcp holds every
+  // flow with 443 on either end (the generator's other end is always an ephemeral port).
+  const services = await runReport(
+    tc.client,
+    tc.config,
+    { report: 'top-services', ...day, top: 10000 },
+    DAY + 2 * 24 * HOUR,
+  );
+  const rawServices = await runReport(
+    tc.client,
+    tc.config,
+    { report: 'top-services', ...day, top: 10000, raw: true },
+    DAY + 2 * 24 * HOUR,
+  );
+  expect(services.rows).toEqual(rawServices.rows);
+  const count = async (ends: string[]) =>
+    (
+      await tc.client.count({
+        index: `${tc.prefix}flows-*`,
+        body: {
+          query: {
+            bool: {
+              filter: [
+                { term: { 'network.transport': 'tcp' } },
+                { range: { '@timestamp': { gte: DAY, lt: DAY + 24 * HOUR } } },
+              ],
+              should: ends.map((f) => ({ term: { [f]: 443 } })),
+              minimum_should_match: 1,
+            },
+          },
+        },
+      })
+    ).body.count;
+  const https = services.rows.find((r) => r.port === 443 && r.transport === 'tcp');
+  const toHttps = await count(['destination.port']);
+  expect(https?.flows).toBe(await count(['destination.port', 'source.port']));
+  expect(https?.flows).toBeGreaterThan(toHttps);
   await expectPlannedEqualsRaw({ report: 'web-servers', ...day, top: 20 });
   await expectPlannedEqualsRaw({
     report: 'traffic',

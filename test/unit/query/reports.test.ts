@@ -107,16 +107,16 @@ describe('buildReportRequest', () => {
   it('web-servers adds its port filter', () => {
     const body = buildReportRequest(REPORTS['web-servers'], { query: tcp, range });
     expect(body.query).toEqual({
-      bool: { filter: [{ term: { 'network.transport': 'tcp' } }, { terms: { 'destination.port': [80, 443] } }, time] },
+      bool: { filter: [{ term: { 'network.transport': 'tcp' } }, { terms: { 'server.port': [80, 443] } }, time] },
     });
   });
 
-  it('top-services groups by destination port and transport', () => {
+  it('top-services groups by server port and transport', () => {
     const body = buildReportRequest(REPORTS['top-services'], { query: { match_all: {} }, range });
     expect(body.aggs.groups).toMatchObject({
       composite: {
         sources: [
-          { destination_port: { terms: { field: 'destination.port', missing_bucket: true } } },
+          { server_port: { terms: { field: 'server.port', missing_bucket: true } } },
           { network_transport: { terms: { field: 'network.transport', missing_bucket: true } } },
         ],
       },

@@ -20,8 +20,8 @@ describe('host report composition', () => {
       [plan.traffic.filter, `${user} and ip:10.1.2.3`],
       [plan.destinations.filter, `${user} and src:10.1.2.3`],
       [plan.sources.filter, `${user} and dst:10.1.2.3`],
-      [plan.offered.filter, `${user} and dst:10.1.2.3`],
-      [plan.used.filter, `${user} and src:10.1.2.3`],
+      [plan.offered.filter, `${user} and server_ip:10.1.2.3`],
+      [plan.used.filter, `${user} and ip:10.1.2.3 and not server_ip:10.1.2.3`],
       [plan.latest.filter, `${user} and ip:10.1.2.3`],
     ];
     for (const [filter, expected] of cases)

@@ -198,7 +198,7 @@ test('each spec stores the group key of every top-N report whose fields it keeps
   expect(keys('talkers-1d')).toEqual(['key.source_destination']);
   expect(keys('services-1d')).toEqual(['key.app', 'key.port_transport', 'key.transport']);
   // The web servers' spec keeps only the flows of its filter: it keys the report with that filter.
-  expect(keys('web-1d')).toEqual(['key.destination']);
+  expect(keys('web-1d')).toEqual(['key.server']);
   expect(keys('traffic-1m')).toEqual(['key.app', 'key.transport']);
   expect(keys('sources-1d')).toEqual(['key.source']);
   expect(keys('countries-1h')).toEqual(['key.country']);

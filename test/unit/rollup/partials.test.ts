@@ -24,19 +24,14 @@ function flow(
     '@timestamp': new Date(ts).toISOString(),
     event: { end: new Date(end ?? ts + 500).toISOString() },
     destination: { ip: '10.0.0.1', port, bytes: 1 },
+    server: { ip: '10.0.0.1', port },
     network: { transport, bytes, packets: 2 },
   };
   return reader.read(doc, ts);
 }
 
 test('facts: the fields specs group and filter by, sums, and the end time', () => {
-  expect(fields).toEqual([
-    'network.transport',
-    'network.protocol',
-    'destination.ip',
-    'destination.address',
-    'destination.port',
-  ]);
+  expect(fields).toEqual(['network.transport', 'network.protocol', 'server.ip', 'server.address', 'server.port']);
   const f = flow(T0 + 5, 443, 'tcp', 900, T0 + 2000);
   expect(f).toEqual({
     ts: T0 + 5,
@@ -124,9 +119,10 @@ test('a group written from the stream is the document a build from raw writes', 
   expect(doc).toMatchObject({
     '@timestamp': T0,
     flows: 2,
-    destination: { ip: '10.0.0.1', port: 443, bytes: 3 },
+    server: { ip: '10.0.0.1', port: 443 },
+    destination: { bytes: 3 },
     event: { end: T0 + 9, start: T0 + 1 },
-    key: { destination: '["10.0.0.1"]' },
+    key: { server: '["10.0.0.1"]' },
   });
 });
 

@@ -42,10 +42,10 @@ function summary(p: ReturnType<typeof plan>): string[] {
 describe('coverage', () => {
   test('needed fields: group-by, the report filter and the query', () => {
     expect([...neededFields(REPORTS['web-servers'], new Set(['network.transport']))].sort()).toEqual([
-      'destination.address',
-      'destination.ip',
-      'destination.port',
       'network.transport',
+      'server.address',
+      'server.ip',
+      'server.port',
     ]);
     expect(
       dslFields({
@@ -62,7 +62,7 @@ describe('coverage', () => {
     ['top-sources', [], 'sources-1d'],
     ['top-destinations', [], 'destinations-1d'],
     ['top-pairs', ['source.ip'], 'talkers-1d'],
-    ['top-services', ['destination.port'], 'services-1d'],
+    ['top-services', ['server.port'], 'services-1d'],
     ['web-servers', [], 'web-1d'],
     ['top-apps', ['network.transport'], 'services-1d'],
   ] as const)('%s with %j uses %s (coarsest that keeps every field)', (name, fields, spec) => {
