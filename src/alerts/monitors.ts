@@ -3,7 +3,7 @@ import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { parseQuery } from '../query/parser';
 import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_QUERY_LENGTH, slugOf } from '../report/saved';
-import { toFlowdexError } from '../store/client';
+import { deleteDocument, getDocument, putDocument, searchHits, toFlowdexError } from '../store/client';
 import { monitorsIndex as monitorsIndexOf } from '../store/indices';
 import { checkGroup, checkParams } from './params';
 import { detectorOf, type Registry } from './registry';
@@ -84,7 +84,7 @@ async function storeMonitor(
   opType: 'create' | 'index',
 ): Promise<Monitor> {
   try {
-    await client.index({ index: monitorsIndex(cfg), id: slug, op_type: opType, refresh: true, body: doc });
+    await putDocument(client, monitorsIndex(cfg), slug, doc, { create: opType === 'create', refresh: true });
   } catch (e) {
     if (opType === 'create' && (e as { meta?: { statusCode?: number } }).meta?.statusCode === 409)
       throw new FlowdexError('MONITOR_EXISTS', `a monitor named "${doc.name}" already exists`, { field: 'name' });
@@ -119,11 +119,11 @@ export async function updateMonitor(
 
 export async function listMonitors(client: Client, cfg: FlowdexConfig): Promise<Monitor[]> {
   try {
-    const res = await client.search(
-      { index: monitorsIndex(cfg), body: { size: MAX_MONITORS, sort: [{ name: 'asc' }], query: { match_all: {} } } },
-      { ignore: [404] },
-    );
-    const hits = (res.body as { hits?: { hits: { _id: string; _source: StoredMonitor }[] } }).hits?.hits ?? [];
+    const hits = await searchHits<StoredMonitor>(client, monitorsIndex(cfg), {
+      size: MAX_MONITORS,
+      sort: [{ name: 'asc' }],
+      query: { match_all: {} },
+    });
     return hits.map((h) => fromSource(h._id, h._source));
   } catch (e) {
     throw toFlowdexError(e, cfg, 'list monitors');
@@ -133,28 +133,24 @@ export async function listMonitors(client: Client, cfg: FlowdexConfig): Promise<
 export async function getMonitor(client: Client, cfg: FlowdexConfig, name: string): Promise<Monitor> {
   const slug = slugOf(name);
   if (slug === '') throw notFound(name);
-  let body: { found?: boolean; _source?: StoredMonitor };
+  let stored: StoredMonitor | undefined;
   try {
-    body = (await client.get({ index: monitorsIndex(cfg), id: slug }, { ignore: [404] })).body;
+    stored = await getDocument<StoredMonitor>(client, monitorsIndex(cfg), slug);
   } catch (e) {
     throw toFlowdexError(e, cfg, 'get monitor');
   }
-  if (!body.found || body._source === undefined) throw notFound(name);
-  return fromSource(slug, body._source);
+  if (stored === undefined) throw notFound(name);
+  return fromSource(slug, stored);
 }
 
 export async function deleteMonitor(client: Client, cfg: FlowdexConfig, name: string): Promise<void> {
   const slug = slugOf(name);
   if (slug === '') throw notFound(name);
-  let result: string | undefined;
+  let deleted: boolean;
   try {
-    result = (
-      (await client.delete({ index: monitorsIndex(cfg), id: slug, refresh: true }, { ignore: [404] })).body as {
-        result?: string;
-      }
-    ).result;
+    deleted = await deleteDocument(client, monitorsIndex(cfg), slug, { refresh: true });
   } catch (e) {
     throw toFlowdexError(e, cfg, 'delete monitor');
   }
-  if (result !== 'deleted') throw notFound(name);
+  if (!deleted) throw notFound(name);
 }

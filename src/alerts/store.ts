@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { toFlowdexError } from '../store/client';
+import { getDocument, indexDocuments, searchHits, toFlowdexError } from '../store/client';
 import { alertsIndex as alertsIndexOf } from '../store/indices';
 import { acknowledge } from './lifecycle';
 import type { Alert, AlertState } from './types';
@@ -13,33 +13,23 @@ export function alertsIndex(cfg: FlowdexConfig): string {
   return alertsIndexOf(cfg.prefix);
 }
 
-interface Hit {
-  _id: string;
-  _source: Omit<Alert, 'id'>;
-}
+type Stored = Omit<Alert, 'id'>;
 
-function hitsOf(body: unknown): Alert[] {
-  return ((body as { hits?: { hits: Hit[] } }).hits?.hits ?? []).map((h) => ({ ...h._source, id: h._id }));
+function alertsOf(hits: readonly { _id: string; _source: Stored }[]): Alert[] {
+  return hits.map((h) => ({ ...h._source, id: h._id }));
 }
 
 /** Writes alerts as they are now (one bulk request, visible to the next read). */
 export async function saveAlerts(client: Client, cfg: FlowdexConfig, alerts: readonly Alert[]): Promise<void> {
   if (alerts.length === 0) return;
-  const body = alerts.flatMap(({ id, ...doc }) => [{ index: { _index: alertsIndex(cfg), _id: id } }, doc]);
-  let res;
+  let failed;
   try {
-    res = await client.bulk({ body, refresh: true });
+    const docs = alerts.map(({ id, ...doc }) => ({ id, doc }));
+    failed = await indexDocuments(client, alertsIndex(cfg), docs, { refresh: true });
   } catch (e) {
     throw toFlowdexError(e, cfg, 'save alerts');
   }
-  const failed = (
-    res.body as { errors?: boolean; items?: { index?: { _id?: string; error?: { reason?: string } } }[] }
-  ).items?.find((i) => i.index?.error);
-  if (failed)
-    throw new FlowdexError(
-      'OPENSEARCH_ERROR',
-      `alert ${failed.index?._id} not saved: ${failed.index?.error?.reason ?? 'unknown reason'}`,
-    );
+  if (failed) throw new FlowdexError('OPENSEARCH_ERROR', `alert ${failed.id} not saved: ${failed.reason}`);
 }
 
 /** A monitor's open alerts and those resolved since `since` (epoch ms), for the lifecycle. */
@@ -50,26 +40,20 @@ export async function knownAlerts(
   since: number,
 ): Promise<Alert[]> {
   try {
-    const res = await client.search(
-      {
-        index: alertsIndex(cfg),
-        body: {
-          size: 10000,
-          query: {
-            bool: {
-              filter: [{ term: { monitor } }],
-              should: [
-                { bool: { must_not: [{ term: { state: 'resolved' } }] } },
-                { range: { resolved_at: { gte: since, format: 'epoch_millis' } } },
-              ],
-              minimum_should_match: 1,
-            },
-          },
+    const hits = await searchHits<Stored>(client, alertsIndex(cfg), {
+      size: 10000,
+      query: {
+        bool: {
+          filter: [{ term: { monitor } }],
+          should: [
+            { bool: { must_not: [{ term: { state: 'resolved' } }] } },
+            { range: { resolved_at: { gte: since, format: 'epoch_millis' } } },
+          ],
+          minimum_should_match: 1,
         },
       },
-      { ignore: [404] },
-    );
-    return hitsOf(res.body);
+    });
+    return alertsOf(hits);
   } catch (e) {
     throw toFlowdexError(e, cfg, 'read alerts');
   }
@@ -88,33 +72,26 @@ export async function listAlerts(client: Client, cfg: FlowdexConfig, f: AlertFil
   if (f.states && f.states.length) filter.push({ terms: { state: [...f.states] } });
   if (f.monitor) filter.push({ term: { monitor: f.monitor } });
   try {
-    const res = await client.search(
-      {
-        index: alertsIndex(cfg),
-        body: {
-          size: Math.min(f.limit ?? 100, MAX_ALERTS),
-          sort: [{ last_seen: 'desc' }, { first_seen: 'desc' }],
-          query: { bool: { filter } },
-        },
-      },
-      { ignore: [404] },
-    );
-    return hitsOf(res.body);
+    const hits = await searchHits<Stored>(client, alertsIndex(cfg), {
+      size: Math.min(f.limit ?? 100, MAX_ALERTS),
+      sort: [{ last_seen: 'desc' }, { first_seen: 'desc' }],
+      query: { bool: { filter } },
+    });
+    return alertsOf(hits);
   } catch (e) {
     throw toFlowdexError(e, cfg, 'list alerts');
   }
 }
 
 export async function getAlert(client: Client, cfg: FlowdexConfig, id: string): Promise<Alert> {
-  let body: { found?: boolean; _source?: Omit<Alert, 'id'> };
+  let stored: Stored | undefined;
   try {
-    body = (await client.get({ index: alertsIndex(cfg), id }, { ignore: [404] })).body;
+    stored = await getDocument<Stored>(client, alertsIndex(cfg), id);
   } catch (e) {
     throw toFlowdexError(e, cfg, 'get alert');
   }
-  if (!body.found || body._source === undefined)
-    throw new FlowdexError('ALERT_NOT_FOUND', `no alert "${id}"`, { field: 'id' });
-  return { ...body._source, id };
+  if (stored === undefined) throw new FlowdexError('ALERT_NOT_FOUND', `no alert "${id}"`, { field: 'id' });
+  return { ...stored, id };
 }
 
 /** Acknowledges an active alert; acknowledging one already acknowledged or resolved changes nothing. */

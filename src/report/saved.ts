@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { toFlowdexError } from '../store/client';
+import { deleteDocument, getDocument, putDocument, searchHits, toFlowdexError } from '../store/client';
 import { savedQueriesIndex } from '../store/indices';
 import { MAX_QUERY_LENGTH } from '../query/limits';
 import { parseAnyQuery } from '../query/syntax';
@@ -110,11 +110,11 @@ function statusOf(e: unknown): number | undefined {
 
 export async function listSaved(client: Client, cfg: FlowdexConfig): Promise<SavedQuery[]> {
   try {
-    const res = await client.search(
-      { index: savedIndex(cfg), body: { size: MAX_SAVED, sort: [{ name: 'asc' }], query: { match_all: {} } } },
-      { ignore: [404] },
-    );
-    const hits = (res.body as { hits?: { hits: { _id: string; _source: StoredQuery }[] } }).hits?.hits ?? [];
+    const hits = await searchHits<StoredQuery>(client, savedIndex(cfg), {
+      size: MAX_SAVED,
+      sort: [{ name: 'asc' }],
+      query: { match_all: {} },
+    });
     return hits.map((h) => fromSource(h._id, h._source));
   } catch (e) {
     throw toFlowdexError(e, cfg, 'list saved queries');
@@ -126,10 +126,9 @@ export async function getSaved(client: Client, cfg: FlowdexConfig, name: string)
   const slug = slugOf(name);
   if (slug === '') throw notFound(name);
   try {
-    const res = await client.get({ index: savedIndex(cfg), id: slug }, { ignore: [404] });
-    const body = res.body as { found?: boolean; _source?: StoredQuery };
-    if (!body.found || body._source === undefined) throw notFound(name);
-    return fromSource(slug, body._source);
+    const stored = await getDocument<StoredQuery>(client, savedIndex(cfg), slug);
+    if (stored === undefined) throw notFound(name);
+    return fromSource(slug, stored);
   } catch (e) {
     throw toFlowdexError(e, cfg, 'get saved query');
   }
@@ -139,7 +138,7 @@ export async function getSaved(client: Client, cfg: FlowdexConfig, name: string)
 async function insert(client: Client, cfg: FlowdexConfig, doc: StoredQuery): Promise<SavedQuery> {
   const slug = slugOf(doc.name);
   try {
-    await client.index({ index: savedIndex(cfg), id: slug, op_type: 'create', refresh: true, body: doc });
+    await putDocument(client, savedIndex(cfg), slug, doc, { create: true, refresh: true });
   } catch (e) {
     if (statusOf(e) === 409)
       throw new FlowdexError('SAVED_EXISTS', `a saved query named "${doc.name}" already exists`, { field: 'name' });
@@ -201,7 +200,7 @@ export async function updateSaved(
     return renamed;
   }
   try {
-    await client.index({ index: savedIndex(cfg), id: slug, refresh: true, body: next });
+    await putDocument(client, savedIndex(cfg), slug, next, { refresh: true });
   } catch (e) {
     throw toFlowdexError(e, cfg, 'update saved query');
   }
@@ -222,8 +221,7 @@ export async function deleteSaved(client: Client, cfg: FlowdexConfig, name: stri
   const slug = slugOf(name);
   if (slug === '') throw notFound(name);
   try {
-    const res = await client.delete({ index: savedIndex(cfg), id: slug, refresh: true }, { ignore: [404] });
-    if ((res.body as { result?: string }).result !== 'deleted') throw notFound(name);
+    if (!(await deleteDocument(client, savedIndex(cfg), slug, { refresh: true }))) throw notFound(name);
   } catch (e) {
     throw toFlowdexError(e, cfg, 'delete saved query');
   }

@@ -4,7 +4,7 @@ import { FlowdexError } from '../errors';
 import { resolveField } from '../model/fields';
 import type { FlowDoc } from '../model/flow';
 import { hydrate } from '../model/normalize';
-import { searchIndices, toFlowdexError, uniqueSortKey } from '../store/client';
+import { searchIndices, searchPointInTime, toFlowdexError, uniqueSortKey } from '../store/client';
 import { allFlowIndices, isDailyIndex } from '../store/indices';
 import { compileFilter } from '../query/compile';
 import type { QueryDsl, Scalar } from '../query/dsl';
@@ -171,11 +171,7 @@ export interface PageBody {
 }
 
 async function pitSearch(client: Client, pit: string, body: PageBody, filterPath?: string): Promise<RawSearch> {
-  const params = {
-    body: { ...body, pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } },
-    ...(filterPath !== undefined ? { filter_path: filterPath } : {}),
-  };
-  const res = await client.search(params as Parameters<Client['search']>[0]);
+  const res = await searchPointInTime(client, { ...body, pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } }, filterPath);
   const b = res.body as unknown as Partial<RawSearch>;
   // filter_path drops an empty hits array altogether.
   if (filterPath !== undefined) return { ...b, hits: { hits: b.hits?.hits ?? [] } };
@@ -326,15 +322,10 @@ export async function getFlow(client: Client, cfg: FlowdexConfig, id: string, in
     });
   if (id.length === 0 || id.length > MAX_ID_LENGTH) throw notFound();
   try {
-    const res = await client.search(
-      {
-        index: index ?? allFlowIndices(cfg.prefix),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        body: { size: 1, query: { ids: { values: [id] } } },
-      },
-      { ignore: [404] },
-    );
+    const res = await searchIndices(client, [index ?? allFlowIndices(cfg.prefix)], {
+      size: 1,
+      query: { ids: { values: [id] } },
+    });
     const hit = (res.body as unknown as Partial<RawSearch>).hits?.hits[0];
     if (hit === undefined) throw notFound();
     return toHit(hit);

@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { errors } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
-import { toFlowdexError } from '../store/client';
+import { createPointInTime, deletePointInTime, resolveIndexNames, toFlowdexError } from '../store/client';
 import { outsideScope } from '../store/deadline';
 import { allFlowIndices, indicesFor, isDailyIndex } from '../store/indices';
 import type { TimeRange } from '../model/time';
@@ -23,8 +23,7 @@ export async function resolveNames(
   patterns: readonly string[],
 ): Promise<Set<string>> {
   try {
-    const res = await client.indices.resolveIndex({ name: patterns.join(',') });
-    return new Set(((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name));
+    return await resolveIndexNames(client, patterns);
   } catch (e) {
     throw toFlowdexError(e, cfg, 'index lookup');
   }
@@ -44,8 +43,7 @@ export const PIT_KEEP_ALIVE = '5m';
 
 export async function openPit(client: Client, cfg: FlowdexConfig, indices: string[]): Promise<string> {
   try {
-    const res = await client.createPit({ index: indices, keep_alive: PIT_KEEP_ALIVE });
-    return res.body.pit_id;
+    return await createPointInTime(client, indices, PIT_KEEP_ALIVE);
   } catch (e) {
     throw toFlowdexError(e, cfg, 'point in time');
   }
@@ -56,7 +54,7 @@ export async function openPit(client: Client, cfg: FlowdexConfig, indices: strin
  * scope, so an export whose reader went away still frees its PIT at once.
  */
 export async function closePit(client: Client, pitId: string): Promise<void> {
-  await outsideScope(() => client.deletePit({ body: { pit_id: [pitId] } }, { ignore: [404] })).catch(() => undefined);
+  await outsideScope(() => deletePointInTime(client, pitId)).catch(() => undefined);
 }
 
 /** A search on a point in time that has expired (or was closed) — the caller may reopen one. */

@@ -302,3 +302,92 @@ export async function countIndices(client: Client, indices: readonly string[], q
   } as Parameters<Client['count']>[0]);
   return (res.body as { count: number }).count;
 }
+
+/*
+ * Document and index requests for the layers above: each names what it does and returns typed
+ * data, so nothing outside store/ builds transport parameters or casts a response body.
+ */
+
+/** A document's source by id; undefined when it, or its index, does not exist. */
+export async function getDocument<T>(client: Client, index: string, id: string): Promise<T | undefined> {
+  const res = await client.get({ index, id }, { ignore: [404] });
+  const body = res.body as { found?: boolean; _source?: T };
+  return body.found ? body._source : undefined;
+}
+
+/** Writes a document; with `create` an existing id fails (409) instead of being replaced. */
+export async function putDocument(
+  client: Client,
+  index: string,
+  id: string,
+  body: object,
+  o: { create?: boolean; refresh?: boolean } = {},
+): Promise<void> {
+  await client.index({
+    index,
+    id,
+    body,
+    ...(o.create ? { op_type: 'create' as const } : {}),
+    ...(o.refresh ? { refresh: true } : {}),
+  });
+}
+
+/** Deletes a document; false when there was none. */
+export async function deleteDocument(
+  client: Client,
+  index: string,
+  id: string,
+  o: { refresh?: boolean } = {},
+): Promise<boolean> {
+  const res = await client.delete({ index, id, ...(o.refresh ? { refresh: true } : {}) }, { ignore: [404] });
+  return (res.body as { result?: string }).result === 'deleted';
+}
+
+/** The hits of one search of an index that may not exist yet (then none). */
+export async function searchHits<T>(
+  client: Client,
+  index: string,
+  body: object,
+): Promise<{ _id: string; _source: T }[]> {
+  const res = await client.search({ index, body } as Parameters<Client['search']>[0], { ignore: [404] });
+  return (res.body as { hits?: { hits: { _id: string; _source: T }[] } }).hits?.hits ?? [];
+}
+
+/** Names of the indices matching `patterns`, in one `_resolve/index` call. */
+export async function resolveIndexNames(client: Client, patterns: readonly string[]): Promise<Set<string>> {
+  const res = await client.indices.resolveIndex({ name: patterns.join(',') });
+  return new Set(((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name));
+}
+
+/** Opens a point in time on `indices`; its id. */
+export async function createPointInTime(client: Client, indices: string[], keepAlive: string): Promise<string> {
+  return (await client.createPit({ index: indices, keep_alive: keepAlive })).body.pit_id;
+}
+
+/** Closes a point in time; one already gone is no error. */
+export async function deletePointInTime(client: Client, id: string): Promise<void> {
+  await client.deletePit({ body: { pit_id: [id] } }, { ignore: [404] });
+}
+
+/** One search on a point in time (the body names it); `filterPath` trims the answer. */
+export async function searchPointInTime(client: Client, body: object, filterPath?: string): Promise<ApiResponse> {
+  return client.search({
+    body,
+    ...(filterPath !== undefined ? { filter_path: filterPath } : {}),
+  } as Parameters<Client['search']>[0]);
+}
+
+/** Writes documents in one bulk request; the first one not written, with the reason, if any. */
+export async function indexDocuments(
+  client: Client,
+  index: string,
+  docs: readonly { id: string; doc: object }[],
+  o: { refresh?: boolean } = {},
+): Promise<{ id: string; reason: string } | undefined> {
+  const body = docs.flatMap(({ id, doc }) => [{ index: { _index: index, _id: id } }, doc]);
+  const res = await client.bulk({ body, ...(o.refresh ? { refresh: true } : {}) });
+  const failed = (res.body as { items?: { index?: { _id?: string; error?: { reason?: string } } }[] }).items?.find(
+    (i) => i.index?.error,
+  )?.index;
+  return failed ? { id: failed._id ?? '', reason: failed.error?.reason ?? 'unknown reason' } : undefined;
+}
