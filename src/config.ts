@@ -105,13 +105,16 @@ export function loadConfig(o: ConfigOverrides = {}, env: NodeJS.ProcessEnv = pro
     );
   const url = o.opensearch ?? env.OPENSEARCH_URL;
   if (url !== undefined && url !== '') {
-    try {
-      new URL(url);
-    } catch {
-      throw new FlowdexError('CONFIG_INVALID', `OPENSEARCH_URL is not a URL: ${redactUrl(url)}`, {
-        field: 'opensearch',
-      });
-    }
+    for (const one of url.split(','))
+      try {
+        new URL(one.trim());
+      } catch {
+        throw new FlowdexError(
+          'CONFIG_INVALID',
+          `OPENSEARCH_URL is not a URL or a comma-separated list of URLs: ${redactUrl(url)}`,
+          { field: 'opensearch' },
+        );
+      }
   }
   return {
     opensearchUrl: url || undefined,
@@ -134,8 +137,9 @@ export function loadConfig(o: ConfigOverrides = {}, env: NodeJS.ProcessEnv = pro
   };
 }
 
-/** A URL safe to print: user info removed. Credentials never reach logs or errors. */
+/** A URL (or a comma-separated list of them) safe to print: user info removed. Credentials never reach logs or errors. */
 export function redactUrl(url: string): string {
+  if (url.includes(',')) return url.split(',').map(redactUrl).join(',');
   try {
     const u = new URL(url);
     if (u.username || u.password) {

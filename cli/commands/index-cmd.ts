@@ -94,6 +94,8 @@ export function registerIndex(program: Command): void {
         progress: !opts.json || process.stderr.isTTY === true,
         onFormat: (input, format) => log(`${input}: ${format}`),
         rollup: { marksOnly: !opts.rollup, log },
+        // Waits for OpenSearch (down, blocked, overloaded) are told whatever the output mode.
+        log,
       };
       if (options.timeOffsetMs !== undefined && !Number.isFinite(options.timeOffsetMs))
         throw new FlowdexError('BAD_REQUEST', `--time-offset needs seconds, got "${opts.timeOffset}"`, {

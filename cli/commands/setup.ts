@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import { setup } from '../../src/store/setup';
+import { applyReplicas, setup } from '../../src/store/setup';
 import { action, configOf, connectLogged, log } from '../common';
 
 export function registerSetup(program: Command): void {
   program
     .command('setup')
-    .description('install index templates, aliases and fixed indices (idempotent)')
+    .description(
+      'install index templates, aliases and fixed indices, and give existing indices FLOWDEX_REPLICAS (idempotent)',
+    )
     .option('--json', 'print the report as JSON')
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
@@ -13,6 +15,7 @@ export function registerSetup(program: Command): void {
         const { client, info } = await connectLogged(cfg);
         try {
           const report = await setup(client, cfg, info);
+          report.items.push(...(await applyReplicas(client, cfg)));
           if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
           else {
             log(`OpenSearch ${report.version}, prefix ${cfg.prefix}`);

@@ -10,13 +10,20 @@ import type {
 } from '@opensearch-project/opensearch/lib/Transport';
 import { redactUrl, type FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
-import { currentScope } from './deadline';
+import { currentScope, notePartial } from './deadline';
 import { nodeUrl } from './local-node';
 import { restoreAbandoned, type RestoreReport } from './refresh';
 
-/** The URL flowdex talks to: OPENSEARCH_URL, else the local node's. */
+/** The URL flowdex talks to: OPENSEARCH_URL (one URL or a comma-separated list of nodes), else the local node's. */
 export function clusterUrl(cfg: FlowdexConfig): string {
   return cfg.opensearchUrl ?? nodeUrl(cfg.node);
+}
+
+/** Each node of `clusterUrl`, in the order given. */
+export function clusterUrls(cfg: FlowdexConfig): URL[] {
+  return clusterUrl(cfg)
+    .split(',')
+    .map((u) => new URL(u.trim()));
 }
 
 /** Attempts after the first, within the one deadline, for connection failures and 502/503/504 only. */
@@ -100,7 +107,9 @@ function deadlineTransport(budgetMs: number): typeof Transport {
         const abort = (): void => void pending.abort();
         signal.addEventListener('abort', abort, { once: true });
         try {
-          return await pending;
+          const res = await pending;
+          if (search && scope?.partial) notePartial(scope.partial, res.body);
+          return res;
         } catch (e) {
           if (!isRetryable(e) || attempt >= RETRIES || deadline - Date.now() < MIN_ATTEMPT_MS * 2) throw e;
         } finally {
@@ -114,18 +123,22 @@ function deadlineTransport(budgetMs: number): typeof Transport {
 
 /** A client for the configured cluster. Credentials go in `auth`, never into the URL we print. */
 export function createClient(cfg: FlowdexConfig): Client {
-  const url = new URL(clusterUrl(cfg));
-  const username = cfg.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
-  const password = cfg.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
-  url.username = '';
-  url.password = '';
+  const urls = clusterUrls(cfg);
+  // Credentials are the cluster's, so the first node that carries them speaks for every node.
+  const url = urls.find((u) => u.username);
+  const username = cfg.username ?? (url ? decodeURIComponent(url.username) : undefined);
+  const password = cfg.password ?? (url?.password ? decodeURIComponent(url.password) : undefined);
+  for (const u of urls) {
+    u.username = '';
+    u.password = '';
+  }
   return new Client({
-    node: url.toString(),
+    // Several nodes: requests go round the living ones, and a node that fails is skipped until it answers again.
+    nodes: urls.map((u) => u.toString()),
     auth: username !== undefined ? { username, password: password ?? '' } : undefined,
-    ssl:
-      url.protocol === 'https:'
-        ? { ca: cfg.caFile ? readFileSync(cfg.caFile) : undefined, rejectUnauthorized: !cfg.insecure }
-        : undefined,
+    ssl: urls.some((u) => u.protocol === 'https:')
+      ? { ca: cfg.caFile ? readFileSync(cfg.caFile) : undefined, rejectUnauthorized: !cfg.insecure }
+      : undefined,
     Transport: deadlineTransport(cfg.requestTimeoutMs),
     requestTimeout: cfg.requestTimeoutMs,
     maxRetries: RETRIES,

@@ -12,6 +12,39 @@ export interface RequestScope {
   signal?: AbortSignal;
   /** Sent as `X-Opaque-Id`, so the scope's tasks can be told apart in OpenSearch's task list and logs. */
   id?: string;
+  /** Filled in by the transport when a search answers without some of its shards. */
+  partial?: PartialResults;
+}
+
+/** Searches of one scope that OpenSearch answered without some shards: their results are partial. */
+export interface PartialResults {
+  /** The most shards any one search lacked. */
+  failed_shards: number;
+  /** Of how many shards that search had. */
+  total_shards: number;
+  /** What the failed shards said, each reason once. */
+  reasons: string[];
+}
+
+interface ShardsInfo {
+  _shards?: { total?: number; failed?: number; failures?: { reason?: { type?: string; reason?: string } }[] };
+}
+
+/** Most distinct reasons kept: enough to say what failed, bounded whatever the number of searches. */
+const MAX_REASONS = 5;
+
+/** Adds a search response's failed shards, if any, to `into`. */
+export function notePartial(into: PartialResults, body: unknown): void {
+  const shards = (body as ShardsInfo | null)?._shards;
+  if (!shards?.failed) return;
+  if (shards.failed > into.failed_shards) {
+    into.failed_shards = shards.failed;
+    into.total_shards = shards.total ?? shards.failed;
+  }
+  for (const f of shards.failures ?? []) {
+    const reason = `${f.reason?.type ?? 'shard failure'}: ${f.reason?.reason ?? ''}`;
+    if (into.reasons.length < MAX_REASONS && !into.reasons.includes(reason)) into.reasons.push(reason);
+  }
 }
 
 const scopes = new AsyncLocalStorage<RequestScope>();

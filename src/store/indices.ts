@@ -107,6 +107,15 @@ export function allRollupIndices(prefix: string): string {
   return `${prefix}${ROLLUP}-*`;
 }
 
+/** True for `<prefix>rollup-<spec>-YYYY.MM` of any spec. */
+export function isRollupIndex(prefix: string, name: string): boolean {
+  const head = `${prefix}${ROLLUP}-`;
+  if (!name.startsWith(head)) return false;
+  const rest = name.slice(head.length);
+  const dash = rest.lastIndexOf('-');
+  return dash > 0 && MONTH_NAME.test(rest.slice(dash + 1));
+}
+
 /** `<prefix>rollup-<spec>-YYYY.MM` of the UTC month of a bucket start. */
 export function rollupIndexFor(prefix: string, spec: string, bucketMs: number): string {
   const d = new Date(bucketMs);

@@ -2,13 +2,14 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { toFlowdexError, type ClusterInfo } from './client';
-import { fixedIndices } from './indices';
+import { allFlowIndices, allRollupIndices, fixedIndices, isDailyIndex, isRollupIndex } from './indices';
 import { allTemplates } from './templates';
 
 export type SetupAction = 'created' | 'updated' | 'unchanged';
 
 export interface SetupItem {
-  kind: 'template' | 'index';
+  /** `replicas`: an existing index given the configured number of replicas. */
+  kind: 'template' | 'index' | 'replicas';
   name: string;
   action: SetupAction;
 }
@@ -62,4 +63,40 @@ export async function setup(client: Client, cfg: FlowdexConfig, info: ClusterInf
     throw toFlowdexError(e, cfg, 'setup');
   }
   return { version: info.version, items };
+}
+
+/** Indices per settings request: names go into the URL. */
+const SETTINGS_CHUNK = 50;
+
+/**
+ * Gives every existing index of the prefix (daily flows, rollup months, fixed indices) the
+ * configured replica count (FLOWDEX_REPLICAS): templates only reach indices created after them.
+ * Nothing to do when the count is not configured. Returns the indices changed.
+ */
+export async function applyReplicas(client: Client, cfg: FlowdexConfig): Promise<SetupItem[]> {
+  const want = cfg.replicas;
+  if (want === undefined) return [];
+  try {
+    const res = await client.indices.getSettings({
+      index: [allFlowIndices(cfg.prefix), allRollupIndices(cfg.prefix), ...fixedIndices(cfg.prefix)].join(','),
+      name: 'index.number_of_replicas',
+      flat_settings: true,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+    });
+    const fixed = new Set(fixedIndices(cfg.prefix));
+    const change = Object.entries(res.body as Record<string, { settings?: Record<string, string> }>)
+      .filter(([name]) => fixed.has(name) || isDailyIndex(cfg.prefix, name) || isRollupIndex(cfg.prefix, name))
+      .filter(([, v]) => v.settings?.['index.number_of_replicas'] !== String(want))
+      .map(([name]) => name)
+      .sort();
+    for (let i = 0; i < change.length; i += SETTINGS_CHUNK)
+      await client.indices.putSettings({
+        index: change.slice(i, i + SETTINGS_CHUNK).join(','),
+        body: { index: { number_of_replicas: want } },
+      });
+    return change.map((name) => ({ kind: 'replicas', name, action: 'updated' }));
+  } catch (e) {
+    throw toFlowdexError(e, cfg, 'replica update');
+  }
 }

@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import type { CollectorStats } from '../collect/stats';
 import { loadRegistry } from '../alerts/modules';
 import type { Registry } from '../alerts/registry';
-import { withScope } from '../store/deadline';
+import { withScope, type PartialResults } from '../store/deadline';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import type { WebContext } from './context';
@@ -56,7 +56,21 @@ function requestScope(timeoutMs: number): RequestHandler {
     const gone = new AbortController();
     res.on('close', () => gone.abort());
     const streamed = /^\/(api\/)?export/.test(req.path);
-    withScope({ id, signal: gone.signal, ...(streamed ? {} : { deadline: Date.now() + timeoutMs }) }, next);
+    const partial: PartialResults = { failed_shards: 0, total_shards: 0, reasons: [] };
+    res.locals.partial = partial;
+    // An answer some shards were missing from says so (`partial`), never passing for the whole.
+    const json = res.json.bind(res);
+    res.json = (body: unknown) =>
+      json(
+        partial.failed_shards > 0 &&
+          res.statusCode < 400 &&
+          typeof body === 'object' &&
+          body !== null &&
+          !Array.isArray(body)
+          ? { ...body, partial }
+          : body,
+      );
+    withScope({ id, signal: gone.signal, partial, ...(streamed ? {} : { deadline: Date.now() + timeoutMs }) }, next);
   };
 }
 

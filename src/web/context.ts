@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { Registry } from '../alerts/registry';
 import type { CollectorStats } from '../collect/stats';
 import type { FlowdexConfig } from '../config';
+import type { PartialResults } from '../store/deadline';
 import type { LayoutModel, Views } from './views';
 
 /** What every route gets: the cluster, the configuration, the views and the clock. */
@@ -30,5 +31,14 @@ export function renderPage<M extends object>(
 ): void {
   const csrf = typeof res.locals.csrf === 'string' ? res.locals.csrf : '';
   const form = (res.locals.form as LayoutModel['form'] | undefined) ?? EMPTY_FORM;
-  res.type('html').send(ctx.views.render(page, { ...layout, csrf, form, ...model }));
+  const partial = res.locals.partial as PartialResults | undefined;
+  res.type('html').send(
+    ctx.views.render(page, {
+      ...layout,
+      csrf,
+      form,
+      ...(partial && partial.failed_shards > 0 ? { partial } : {}),
+      ...model,
+    }),
+  );
 }

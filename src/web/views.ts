@@ -3,6 +3,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { formatBytes, formatCount, formatDurationNs, formatMetric, formatNumber, formatTime } from './format';
 import { barRow, timeChart, type TimeChartOptions, type Point } from './svg';
+import type { PartialResults } from '../store/deadline';
 
 /** What every page passes to the layout besides its own model. */
 export interface LayoutModel {
@@ -12,6 +13,8 @@ export interface LayoutModel {
   csrf: string;
   /** The current query and range, kept when moving between pages. */
   form: { q: string; from: string; to: string };
+  /** Set when some shards did not answer the page's searches. */
+  partial?: PartialResults;
 }
 
 /** A chart for the `chart` helper: rendered by svg.ts, whose output escapes every text. */

@@ -11,6 +11,7 @@ import { indexItems } from '../../src/ingest/indexer';
 import type { ReadItem } from '../../src/readers/types';
 import { connect } from '../../src/store/client';
 import { nodeStatus, startNode, stopNode } from '../../src/store/local-node';
+import { fixedIndices } from '../../src/store/indices';
 import { setup } from '../../src/store/setup';
 import { serve, type RunningServer } from '../../src/web/server';
 import { asItems, DAY, flowRecords, T0 } from '../integration/ingest/fixtures';
@@ -24,7 +25,10 @@ import { CLI, deletePrefix } from '../support/opensearch';
  */
 const node = { ...loadConfig().node, port: 9301, nodes: 3, heap: '512m' };
 const env = { ...process.env, FLOWDEX_REPLICAS: '1', FLOWDEX_SHARDS: '3' };
-const cfg = loadConfig({ opensearch: `http://127.0.0.1:${node.port}`, prefix: 't-cluster-' }, env);
+/** Every node named, the one the test kills (the third) first: flowdex goes on with the others. */
+const urls = [9303, 9301, 9302].map((port) => `http://127.0.0.1:${port}`);
+const survivor = urls[1] as string;
+const cfg = loadConfig({ opensearch: urls.join(','), prefix: 't-cluster-' }, env);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-cluster-'));
 const timings: Record<string, number> = {};
 const run = promisify(execFile);
@@ -81,6 +85,45 @@ async function until(url: string, ok: (h: { status: string; number_of_nodes: num
   throw new Error(`cluster health never reached the condition; last: ${JSON.stringify(last)}`);
 }
 
+test('flowdex setup gives the indices that exist FLOWDEX_REPLICAS', async () => {
+  const prefix = 't-cluster-replicas-';
+  const none = loadConfig({ opensearch: urls.join(','), prefix }, { ...env, FLOWDEX_REPLICAS: '0' });
+  const { client, info } = await connect(none);
+  await deletePrefix(client, prefix);
+  await setup(client, none, info);
+  const daily = `${prefix}flows-2024.03.01`;
+  const month = `${prefix}rollup-traffic-1h-2024.03`;
+  for (const index of [daily, month])
+    await client.index({ index, body: { '@timestamp': '2024-03-01T00:00:00Z' }, refresh: true });
+  const replicas = async () => {
+    const res = await client.indices.getSettings({ index: `${prefix}*`, name: 'index.number_of_replicas' });
+    const body = res.body as Record<string, { settings: { index: { number_of_replicas: string } } }>;
+    return Object.fromEntries(Object.entries(body).map(([i, v]) => [i, v.settings.index.number_of_replicas]));
+  };
+  const before = await replicas();
+  expect(Object.keys(before).sort()).toEqual([...fixedIndices(prefix), daily, month].sort());
+  expect(new Set(Object.values(before))).toEqual(new Set(['0']));
+  try {
+    const setupJson = async () => {
+      const r = await run(process.execPath, [CLI, 'setup', '--json'], {
+        env: { ...env, OPENSEARCH_URL: urls.join(','), FLOWDEX_PREFIX: prefix },
+      });
+      return (JSON.parse(r.stdout) as { items: { kind: string; name: string; action: string }[] }).items;
+    };
+    const first = await setupJson();
+    expect(first.filter((i) => i.kind === 'replicas').map((i) => i.name)).toEqual(Object.keys(before).sort());
+    expect(new Set(Object.values(await replicas()))).toEqual(new Set(['1']));
+    await client.cluster.health(
+      { index: `${prefix}*`, wait_for_status: 'green', timeout: '120s' },
+      { requestTimeout: 150_000 },
+    );
+    expect((await setupJson()).filter((i) => i.kind === 'replicas')).toEqual([]);
+  } finally {
+    await deletePrefix(client, prefix);
+    await client.close();
+  }
+}, 600_000);
+
 test('a data node killed mid-ingest and mid-query: nothing acknowledged lost, explorer answers, yellow, rejoins green', async () => {
   const { client, info } = await connect(cfg);
   // The cluster keeps its data directories between runs.
@@ -117,6 +160,7 @@ async function failover(client: Client, server: RunningServer): Promise<void> {
 
   const victim = (await nodeStatus(node)).members[2];
   expect(victim?.pid).toBeDefined();
+  expect(victim?.url).toBe(urls[0]);
   const N = 20_000;
   const records = flowRecords(N, 1, 7);
   async function* withKill(): AsyncGenerator<ReadItem> {
@@ -139,7 +183,7 @@ async function failover(client: Client, server: RunningServer): Promise<void> {
         inFlightAtKill = inFlight;
         process.kill(victim?.pid ?? 0, 'SIGKILL');
         killedAt = Date.now();
-        failover = until(cfg.opensearchUrl ?? '', (h) => h.number_of_nodes === 2).then(() => {
+        failover = until(survivor, (h) => h.number_of_nodes === 2).then(() => {
           timings.kill_to_node_left_s = (Date.now() - (killedAt ?? 0)) / 1000;
         });
       }
@@ -160,7 +204,7 @@ async function failover(client: Client, server: RunningServer): Promise<void> {
   // The node is gone for good: the cluster goes yellow (every shard kept one copy), not red.
   await failover;
   timings.ingest_s = (Date.now() - ingestStart) / 1000;
-  expect((await health(cfg.opensearchUrl ?? '')).status).toBe('yellow');
+  expect((await health(survivor)).status).toBe('yellow');
 
   timings.queries_answered = answers.length;
   // The explorer answered every request, before, during and after the kill.
@@ -197,7 +241,7 @@ async function failover(client: Client, server: RunningServer): Promise<void> {
   const restart = Date.now();
   await startNode(node);
   timings.rejoin_s = (Date.now() - restart) / 1000;
-  await until(cfg.opensearchUrl ?? '', (h) => h.status === 'green' && h.number_of_nodes === 3);
+  await until(survivor, (h) => h.status === 'green' && h.number_of_nodes === 3);
   timings.recovery_to_green_s = (Date.now() - restart) / 1000;
   const after = (await (await fetch(`${server.url}api/search?exact=1&${range}`)).json()) as {
     total: { value: number };

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, testCluster } from '../../support/opensearch';
+import { HttpFaultProxy, TcpProxy } from '../../support/proxy';
 import { useStore } from '../../support/store';
 
 /**
@@ -12,8 +13,6 @@ import { useStore } from '../../support/store';
  * Faults are started on events (documents indexed, a line on stderr), never after a sleep.
  */
 const tc = testCluster(__filename);
-// Each case is a whole indexer run or two, with the fault in between.
-jest.setTimeout(300_000);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flowdex-faults-'));
 useStore(tc, dir);
 
@@ -54,6 +53,16 @@ interface Run {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
+/** Runs not yet ended: a case that fails or times out must not leave one writing into the shared node. */
+const live = new Set<Run>();
+afterEach(async () => {
+  for (const r of live) {
+    r.child.kill('SIGKILL');
+    await r.done;
+    console.log(`killed a run left over by the case: ${r.child.spawnargs.join(' ')}\n${r.lines.join('\n')}`);
+  }
+});
+
 function run(args: string[], env: Record<string, string>): Run {
   const child = spawn('node', [CLI, ...args], { env: { ...process.env, ...env } });
   const lines: string[] = [];
@@ -77,7 +86,7 @@ function run(args: string[], env: Record<string, string>): Run {
     (resolve) =>
       child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr: [...lines, partial].join('\n') })),
   );
-  return {
+  const r: Run = {
     child,
     lines,
     done,
@@ -93,6 +102,9 @@ function run(args: string[], env: Record<string, string>): Run {
       });
     },
   };
+  live.add(r);
+  void done.then(() => live.delete(r));
+  return r;
 }
 
 /** Polls a real condition of the store (documents indexed, a setting), not the clock. */
@@ -192,4 +204,159 @@ test('indexer killed (kill -9) mid-run: the next command turns refresh back on; 
   expect(existsSync(dl)).toBe(false);
   expect(await rolledUp(prefix)).toBe(records);
   console.log(`fault kill -9: ${visible} visible after the repair; rerun ${JSON.stringify(sum)}; _count ${records}`);
+});
+
+/** Indexed once the run has written `at` flows: slow enough for the fault to land mid-run. */
+const SLOW = ['--max-rate', '1000'];
+
+/** The seconds a wait line says the run has waited, or -1 for any other line. */
+function waited(line: string): number {
+  const m = /^OpenSearch not accepting writes .*\(waited (\d+) s\)$/.exec(line);
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * The end of every fault case: the run succeeded, every record is stored exactly once, rolled up
+ * once, nothing went to the dead-letter file, and refresh is back on.
+ */
+async function expectWhole(prefix: string, r: Run, dl: string): Promise<Summary> {
+  const { code, stdout } = await r.done;
+  expect({ code, stderr: r.lines.join('\n') }).toEqual({ code: 0, stderr: expect.any(String) as string });
+  const sum = summaryOf(stdout);
+  expect(sum.rollups).toBe('kept');
+  expect(await count(prefix)).toBe(records);
+  expect(existsSync(dl)).toBe(false);
+  expect(await rolledUp(prefix)).toBe(records);
+  expect(await refreshInterval(`${prefix}${DAY_INDEX}`)).not.toBe('-1');
+  return sum;
+}
+
+describe.each([
+  { name: 'write block', setting: 'index.blocks.write', refusal: /cluster_block_exception.*index write \(api\)/ },
+  {
+    name: 'flood-stage read-only',
+    setting: 'index.blocks.read_only_allow_delete',
+    refusal: /cluster_block_exception.*read-only-allow-delete/,
+  },
+])('$name', ({ name, setting, refusal }) => {
+  test(`${setting} set mid-run and lifted 20 s later: the run waits it out, exact count`, async () => {
+    const prefix = `${tc.prefix}${setting.replace(/\W+/g, '-')}-`;
+    const index = `${prefix}${DAY_INDEX}`;
+    const dl = path.join(dir, `${setting}.dl.ndjson`);
+    const r = run(['index', file, '--json', ...SLOW, '--dead-letter', dl], envFor(prefix));
+    await until('2000 flows were indexed', async () => (await indexed(prefix)) >= 2000, r);
+    await tc.client.indices.putSettings({ index, body: { [setting]: true } });
+    const first = await r.line((l) => waited(l) >= 0);
+    expect(first).toMatch(refusal);
+    // Lifted once the run has reported waiting for 20 s: several rounds of retries were refused.
+    await r.line((l) => waited(l) >= 20);
+    const stored = await indexed(prefix);
+    await tc.client.indices.putSettings({ index, body: { [setting]: null } });
+    expect(await r.line(/^OpenSearch accepting writes again after \d+ s$/)).toBeTruthy();
+    const sum = await expectWhole(prefix, r, dl);
+    const waits = r.lines.filter((l) => waited(l) >= 0);
+    expect(waits.length).toBeGreaterThanOrEqual(2);
+    console.log(
+      `fault ${name}: ${stored} flows stored when lifted; ${waits.length} wait lines; ${JSON.stringify(sum)}; _count ${records}`,
+    );
+  });
+});
+
+test('OpenSearch unreachable for 60 s (connections refused): the run says so while it waits, exact count', async () => {
+  const prefix = `${tc.prefix}away-`;
+  const dl = path.join(dir, 'away.dl.ndjson');
+  const node = new URL(process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200');
+  const proxy = new TcpProxy({ host: node.hostname, port: Number(node.port || 9200) });
+  await proxy.start();
+  try {
+    const r = run(['index', file, '--json', ...SLOW, '--dead-letter', dl], envFor(prefix, proxy.url));
+    await until('2000 flows were indexed', async () => (await indexed(prefix)) >= 2000, r);
+    await proxy.stop();
+    // The first failure may be a request cut off in flight; every later one is a refused connection.
+    expect(await r.line((l) => waited(l) >= 0)).toMatch(
+      /^OpenSearch not accepting writes \(unreachable: .*\); retrying for \d+ s more/,
+    );
+    expect(await r.line(/^OpenSearch not accepting writes \(unreachable: .*ECONNREFUSED.*\); retrying/)).toBeTruthy();
+    await r.line((l) => waited(l) >= 60);
+    await proxy.start();
+    const back = await r.line(/^OpenSearch accepting writes again after \d+ s$/);
+    expect(Number(/after (\d+) s/.exec(back)?.[1])).toBeGreaterThanOrEqual(60);
+    const sum = await expectWhole(prefix, r, dl);
+    const waits = r.lines.filter((l) => waited(l) >= 0);
+    expect(waits.every((l) => l.startsWith('OpenSearch not accepting writes (unreachable: '))).toBe(true);
+    console.log(
+      `fault unreachable 60 s: ${waits.length} wait lines; ${back}; ${JSON.stringify(sum)}; _count ${records}`,
+    );
+  } finally {
+    await proxy.stop();
+  }
+});
+
+/** A circuit breaker's answer, as OpenSearch gives it when a request would take too much heap. */
+const BREAKER = {
+  status: 429,
+  body: {
+    error: {
+      type: 'circuit_breaking_exception',
+      reason: '[parent] Data too large, data for [<http_request>] would be larger than limit',
+      bytes_wanted: 1,
+      bytes_limit: 1,
+      durability: 'TRANSIENT',
+    },
+    status: 429,
+  },
+};
+
+/** A fault proxy answering the breaker to the first `times` rollup bulk writes of `prefix`. */
+function rollupBreaker(prefix: string, times: number): HttpFaultProxy {
+  const proxy: HttpFaultProxy = new HttpFaultProxy(
+    new URL(process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200'),
+    (req, body) =>
+      proxy.injected < times && !!req.url?.startsWith('/_bulk') && body.includes(`"_index":"${prefix}rollup-`),
+    BREAKER,
+  );
+  return proxy;
+}
+
+test('a transient 429 (circuit breaker) on rollup writes: retried, exit 0 with the summary', async () => {
+  const prefix = `${tc.prefix}breaker-`;
+  const dl = path.join(dir, 'breaker.dl.ndjson');
+  const proxy = rollupBreaker(prefix, 3);
+  await proxy.start();
+  try {
+    const r = run(['index', file, '--json', '--dead-letter', dl], envFor(prefix, proxy.url));
+    const sum = await expectWhole(prefix, r, dl);
+    expect(proxy.injected).toBe(3);
+    expect(r.lines.find((l) => waited(l) >= 0)).toMatch(
+      /^OpenSearch not accepting writes \(HTTP 429 circuit_breaking_exception: \[parent\] Data too large/,
+    );
+    console.log(`fault rollup 429 x3: ${JSON.stringify(sum)}; _count ${records}`);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('a 429 on rollup writes that outlasts --give-up-after: exit 3 with the summary; `flowdex rollup` completes them', async () => {
+  const prefix = `${tc.prefix}breaker-long-`;
+  const dl = path.join(dir, 'breaker-long.dl.ndjson');
+  const proxy = rollupBreaker(prefix, Number.POSITIVE_INFINITY);
+  await proxy.start();
+  try {
+    const r = run(['index', file, '--json', '--give-up-after', '5s', '--dead-letter', dl], envFor(prefix, proxy.url));
+    const { code, stdout } = await r.done;
+    expect({ code, stderr: r.lines.join('\n') }).toEqual({
+      code: 3,
+      stderr: expect.stringContaining('rollups could not be written') as string,
+    });
+    const sum = summaryOf(stdout);
+    expect(sum.rollups).toBe('dirty');
+    expect(proxy.injected).toBeGreaterThan(0);
+    expect(await count(prefix)).toBe(records);
+    expect(existsSync(dl)).toBe(false);
+  } finally {
+    await proxy.stop();
+  }
+  const repair = run(['rollup'], envFor(prefix));
+  expect((await repair.done).code).toBe(0);
+  expect(await rolledUp(prefix)).toBe(records);
 });

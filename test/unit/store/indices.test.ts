@@ -10,6 +10,7 @@ import {
   indexHoldsDay,
   indicesFor,
   isDailyIndex,
+  isRollupIndex,
   monthOfRollupIndex,
   parseStateDocId,
   rollupAlias,
@@ -80,7 +81,20 @@ describe('monthly rollup indices', () => {
       expect(rollupIndexFor('p-', spec, month!.to - 1)).toBe(name);
       expect(rollupIndexFor('p-', spec, month!.to)).not.toBe(name);
       expect(dayOfIndex('p-', name)).toBeUndefined();
+      expect(isRollupIndex('p-', name)).toBe(true);
+      expect(isRollupIndex('q-', name)).toBe(false);
     }
+  });
+
+  test('isRollupIndex: only monthly rollup indices', () => {
+    for (const name of [
+      'p-rollup-traffic-1h',
+      'p-rollup-2024.03',
+      'p-flows-2024.03.01',
+      'p-rollup-x-2024.3',
+      'p-state',
+    ])
+      expect([name, isRollupIndex('p-', name)]).toEqual([name, false]);
   });
 
   it('lists the months of a range and parses each back', () => {
