@@ -7,7 +7,7 @@ import { groupKey, sourceName } from '../query/reports';
 import type { TimeRange } from '../model/time';
 import { formatInterval } from '../query/units';
 import { toFlowdexError, uniqueSortKey } from '../store/client';
-import { allFlowIndices, daysWithIndices, indicesFor } from '../store/indices';
+import { allFlowIndices, daysWithIndices, indicesFor, templateName } from '../store/indices';
 import { allTemplates } from '../store/templates';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
 import {
@@ -245,8 +245,9 @@ export class RollupIndices {
 
   /** The rollup template's mappings, read from `mappings/` once per run. */
   private mappings(): Record<string, unknown> {
-    this.templateMappings ??= (allTemplates({ prefix: this.prefix }).find((t) => t.name === `${this.prefix}rollup`)
-      ?.body.template?.mappings ?? {}) as Record<string, unknown>;
+    this.templateMappings ??= (allTemplates({ prefix: this.prefix }).find(
+      (t) => t.name === templateName(this.prefix, 'rollup'),
+    )?.body.template?.mappings ?? {}) as Record<string, unknown>;
     return this.templateMappings;
   }
 }

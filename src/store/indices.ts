@@ -183,6 +183,16 @@ export function alertsIndex(prefix: string): string {
   return `${prefix}alerts`;
 }
 
+/** An index template's name: the prefix and its file's stem under `mappings/` (`flowdex-rollup`). */
+export function templateName(prefix: string, stem: string): string {
+  return `${prefix}${stem}`;
+}
+
+/** Every index of one flowdex installation. */
+export function allIndices(prefix: string): string {
+  return `${prefix}*`;
+}
+
 /** Indices that must exist before anything else runs (daily flow indices are created on demand). */
 export function fixedIndices(prefix: string): string[] {
   return [savedQueriesIndex(prefix), stateIndex(prefix), monitorsIndex(prefix), alertsIndex(prefix)];

@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { toFlowdexError } from './client';
-import { allFlowIndices, isDailyIndex, monthOfRollupIndex } from './indices';
+import { allFlowIndices, allIndices, isDailyIndex, monthOfRollupIndex } from './indices';
 import { refreshStatus, type RefreshStatus } from './refresh';
 import { DIRTY_MARKS, WATERMARKS } from './state';
 
@@ -67,7 +67,7 @@ export async function clusterStatus(client: Client, cfg: FlowdexConfig): Promise
       client.info(),
       client.cluster.health({}),
       client.cat.indices(
-        { index: `${cfg.prefix}*`, format: 'json', bytes: 'b', expand_wildcards: 'open' },
+        { index: allIndices(cfg.prefix), format: 'json', bytes: 'b', expand_wildcards: 'open' },
         { ignore: [404] },
       ),
       WATERMARKS.list(client, cfg.prefix),

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Indices_PutIndexTemplate_RequestBody } from '@opensearch-project/opensearch/api/index';
 import { FlowdexError } from '../errors';
+import { templateName } from './indices';
 
 /** An index template body as the `_index_template` API takes it (the client's own type). */
 export type IndexTemplateBody = Indices_PutIndexTemplate_RequestBody & { index_patterns: string[] };
@@ -65,7 +66,7 @@ export function renderTemplate(file: string, o: RenderOptions): RenderedTemplate
   body.template = { ...template, settings: { ...template.settings, index } };
   const hash = createHash('sha1').update(JSON.stringify(body)).digest('hex').slice(0, 16);
   body._meta = { ...body._meta, managed_by: 'flowdex', flowdex_hash: hash };
-  return { name: `${o.prefix}${stem}`, body, hash };
+  return { name: templateName(o.prefix, stem), body, hash };
 }
 
 /** Every template under `mappings/`, rendered. */
