@@ -98,7 +98,8 @@ async function extraSegments(client: Client, index: string): Promise<number> {
   return copies.reduce((n, copy) => n + Math.max(0, Object.keys(copy.segments).length - 1), 0);
 }
 
-async function dropPrefix(client: Client, prefix: string): Promise<void> {
+/** Deletes a prefix's indices and index templates (bench prefixes only). */
+export async function dropPrefix(client: Client, prefix: string): Promise<void> {
   await client.indices.delete({ index: `${prefix}*` }, { ignore: [404] });
   await client.indices.deleteIndexTemplate({ name: `${prefix}*` }, { ignore: [404] });
 }

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../../src/config';
 import { FlowdexError, isFlowdexError } from '../../src/errors';
-import { explainReport } from '../../src/report/explain';
 import { csvRow } from '../../src/query/csv';
 import { indicesFor } from '../../src/store/indices';
 import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../../src/query/reports';
@@ -67,7 +66,7 @@ export function registerReport(program: Command): void {
             await writeOut(JSON.stringify(await explanation(cfg, req, now), null, 2) + '\n');
             return;
           }
-          // Loaded here, not at start-up: --explain and bad input never need the OpenSearch client.
+          // Loaded here, not at start-up: help and bad input never need the OpenSearch client.
           const { runReport } = await import('../../src/report/run-report');
           const { configuredSpeeds, withUtilization } = await import('../../src/report/utilization');
           const { client } = await connectLogged(cfg);
@@ -117,6 +116,7 @@ export function registerReport(program: Command): void {
 async function explanation(cfg: FlowdexConfig, req: ReportRequest, now: number): Promise<object> {
   let client: Client | undefined;
   try {
+    const { explainReport } = await import('../../src/report/explain');
     client = (await connectLogged(cfg)).client;
     return await explainReport(client, cfg, req, now);
   } catch (e) {

@@ -1,6 +1,6 @@
 import { FIELDS, fieldByName, type FieldDef, type FieldType } from '../model/fields';
 import { COUNT_FIELD, FIRST_SEEN_FIELD, ROLLUP_SPECS, storedFields } from '../rollup/specs';
-import { rollupAlias } from '../store/indices';
+import { flowsPattern, rollupAlias } from '../store/indices';
 
 /** A rollup the dashboards read: its spec, its alias without the index prefix, and the fields it keeps. */
 export interface RollupSource {
@@ -139,7 +139,7 @@ function rollupFieldDef(name: string): FieldDef {
 
 /** The index pattern's title: what Dashboards searches (a wildcard or an alias). */
 export function patternTitle(prefix: string, source: DataSource): string {
-  return source === 'flows' ? `${prefix}flows*` : rollupAlias(prefix, ROLLUP_SOURCES[source].spec);
+  return source === 'flows' ? flowsPattern(prefix) : rollupAlias(prefix, ROLLUP_SOURCES[source].spec);
 }
 
 /** The fields list of a source's index pattern, derived from the field catalogue. */

@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { parseDurationNs } from '../query/units';
-import { toFlowdexError } from '../store/client';
+import { deleteIndices, listIndices, toFlowdexError } from '../store/client';
 import { allFlowIndices, dayOfIndex, startOfDay } from '../store/indices';
 
 /** `30d`, `12h`, `10m` … in milliseconds; the option's name goes into the error. */
@@ -42,17 +42,9 @@ export async function prune(
   o: { dryRun?: boolean; now?: number } = {},
 ): Promise<PruneResult> {
   try {
-    const cat = await client.cat.indices(
-      { index: allFlowIndices(cfg.prefix), format: 'json', h: ['index'] },
-      { ignore: [404] },
-    );
-    const names = ((cat.body as { index?: string }[] | undefined) ?? [])
-      .map((i) => i.index)
-      .filter((n): n is string => n !== undefined);
+    const names = await listIndices(client, allFlowIndices(cfg.prefix));
     const expired = expiredIndices(cfg.prefix, names, olderThanMs, o.now ?? Date.now());
-    if (!o.dryRun)
-      for (let i = 0; i < expired.length; i += 50)
-        await client.indices.delete({ index: expired.slice(i, i + 50).join(',') });
+    if (!o.dryRun) await deleteIndices(client, expired);
     return { indices: expired, deleted: !o.dryRun };
   } catch (e) {
     throw toFlowdexError(e, cfg, 'prune');

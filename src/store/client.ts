@@ -11,6 +11,7 @@ import type {
 import { redactUrl, type FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { currentScope, notePartial } from './deadline';
+import { allFlowIndices } from './indices';
 import { nodeUrl } from './local-node';
 import { restoreAbandoned, type RestoreReport } from './refresh';
 
@@ -266,7 +267,7 @@ export async function connect(
   }
   const refresh = await restoreAbandoned(client, cfg.prefix).catch((e: unknown): RestoreReport => ({
     restored: [],
-    failed: [{ index: `${cfg.prefix}flows-*`, reason: toFlowdexError(e, cfg, 'refresh check').message }],
+    failed: [{ index: allFlowIndices(cfg.prefix), reason: toFlowdexError(e, cfg, 'refresh check').message }],
   }));
   return { client, info, refresh };
 }
@@ -403,4 +404,17 @@ export async function indexDocuments(
     (i) => i.index?.error,
   )?.index;
   return failed ? { id: failed._id ?? '', reason: failed.error?.reason ?? 'unknown reason' } : undefined;
+}
+
+/** Names of the indices matching `pattern`, open or closed (none when nothing matches). */
+export async function listIndices(client: Client, pattern: string): Promise<string[]> {
+  const cat = await client.cat.indices({ index: pattern, format: 'json', h: ['index'] }, { ignore: [404] });
+  return ((cat.body as { index?: string }[] | undefined) ?? [])
+    .map((i) => i.index)
+    .filter((n): n is string => n !== undefined);
+}
+
+/** Deletes whole indices by name, 50 per request (URLs stay short). */
+export async function deleteIndices(client: Client, names: readonly string[]): Promise<void> {
+  for (let i = 0; i < names.length; i += 50) await client.indices.delete({ index: names.slice(i, i + 50).join(',') });
 }

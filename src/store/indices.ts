@@ -43,6 +43,11 @@ export function flowIndexHead(prefix: string): string {
   return `${flowsAlias(prefix)}-`;
 }
 
+/** The pattern of Dashboards' raw index pattern: the alias and every daily index behind it. */
+export function flowsPattern(prefix: string): string {
+  return `${flowsAlias(prefix)}*`;
+}
+
 /** The pattern matching every raw daily index. */
 export function allFlowIndices(prefix: string): string {
   return `${flowIndexHead(prefix)}*`;
