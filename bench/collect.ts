@@ -247,7 +247,10 @@ export const collectSuite: BenchSuite = {
       const records = burst.datagrams.length * 30;
       const pcap = path.join(dir, 'burst.pcap');
       writePcap(pcap, burst.datagrams, burst.exportMs);
-      const file = await runCli(['index', pcap, '--json', '--no-enrich'], { ...process.env, FLOWDEX_PREFIX: FILE_PREFIX });
+      const file = await runCli(['index', pcap, '--json', '--no-enrich'], {
+        ...process.env,
+        FLOWDEX_PREFIX: FILE_PREFIX,
+      });
       const fileRun = JSON.parse(file.slice(file.indexOf('{'))) as { indexed: number; flows_per_s: number };
       const fileRate = fileRun.indexed === records ? fileRun.flows_per_s : 0;
       out.push({

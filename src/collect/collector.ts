@@ -291,7 +291,7 @@ export class Collector {
 
   /** Sealed segments in order, as they come, until the spool is closed; each one's flows tallied. */
   private async *decodeSpool(): AsyncGenerator<ReadItem> {
-    for (let last = -1; ; ) {
+    for (let last = -1; ;) {
       const n = this.spool.sealedAfter(last);
       if (n === undefined) {
         if (this.stopping) return;

@@ -65,16 +65,19 @@ export { parseSort, type SortSpec } from '../query/sort';
 
 /**
  * Sort keys. Paging runs on a point in time with a tiebreaker that makes the order total, so
- * flows with equal sort values are never repeated or skipped. `_shard_doc` costs nothing, but on
- * 3.5 `search_after` over a keyword sort with `_shard_doc` skipped tied flows (measured in the
- * paging tests), so keyword sorts break ties on `_id` instead (exact, at the price of loading ids
- * into heap for those sorts). No other doc-values field is unique per flow.
+ * flows with equal sort values are never repeated or skipped. On 3.5 `_shard_doc` is not unique
+ * across the indices of a point in time (two daily indices both report 0 for their first
+ * document), so `search_after` skipped flows tied on any field but time (measured: 2 of 2,938
+ * flows lost exporting by source address). Time order keeps `_shard_doc`, which costs nothing:
+ * a flow's time decides its daily index, so ties never span indices. Every other sort breaks
+ * ties on `_id` (exact, at the price of loading ids into heap for those sorts).
  */
 export async function sortClauses(client: Client, s: SortSpec): Promise<SortClause[]> {
   const keyword = resolveField(s.field)?.[0]?.type === 'keyword';
   // Keywords get an explicit "missing" sentinel so flows without the field still sort last.
   const missing = keyword ? (s.order === 'asc' ? KEYWORD_MAX : '') : '_last';
-  return [{ [s.field]: { order: s.order, missing } }, keyword ? { _id: 'asc' } : await uniqueSortKey(client)];
+  const tiebreaker = s.field === '@timestamp' ? await uniqueSortKey(client) : { _id: 'asc' as const };
+  return [{ [s.field]: { order: s.order, missing } }, tiebreaker];
 }
 
 /** The highest code point: sorts after every stored keyword (UTF-8 byte order). */

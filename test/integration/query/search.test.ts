@@ -231,6 +231,8 @@ describe('exportFlows', () => {
     ['@timestamp', 'desc', 25],
     ['@timestamp', 'asc', 1000],
     ['bytes', 'desc', 40],
+    ['src', 'asc', 40],
+    ['src', 'desc', 40],
   ] as const)(
     'csv equals the stored documents as csv, in order (sort %s %s, pages of %d)',
     async (sort, order, pageSize) => {
