@@ -182,8 +182,9 @@ export async function indexItems(
       rollups.created(e);
       o.onSettled?.(e.loc, 'indexed');
     },
-    duplicate: (e) => {
+    duplicate: (e, ownLost) => {
       counts.bump(e.loc.file, 'duplicates');
+      if (ownLost) rollups.unsure(e);
       o.onSettled?.(e.loc, 'duplicates');
     },
     rejected: async (e, reason) => {

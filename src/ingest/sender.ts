@@ -7,7 +7,11 @@ import { backoffDelay, describeFailure, sleep, withRetry } from './retry';
 /** What happened to each document of a batch; the sender reports, the pipeline accounts. */
 export interface SendListener {
   indexed(e: BulkEntry): void;
-  duplicate(e: BulkEntry): void;
+  /**
+   * Already stored. `ownLost` when an earlier attempt of the same request failed without an
+   * answer: that attempt may have stored it, so it may be this run's flow, not an older one.
+   */
+  duplicate(e: BulkEntry, ownLost: boolean): void;
   rejected(e: BulkEntry, reason: string): Promise<void>;
   /** A request (or some of its documents) will be sent again: OpenSearch did not take it, for `reason`. */
   retrying?(reason: string): void;
@@ -75,10 +79,14 @@ export class BulkSender {
         );
       }
       const body = bulkBody(pending);
+      let lost = false;
       const res = await withRetry(() => postBulk(this.client, body), {
         giveUpAfterMs: this.o.giveUpAfterMs,
         signal: this.o.signal,
-        onRetry: (e) => listener.retrying?.(describeFailure(e)),
+        onRetry: (e) => {
+          lost = true;
+          listener.retrying?.(describeFailure(e));
+        },
       });
       const outcomes = classifyResponse(res, pending.length);
       const again: BulkEntry[] = [];
@@ -87,7 +95,7 @@ export class BulkSender {
         const e = pending[i] as BulkEntry;
         const out = outcomes[i];
         if (out?.kind === 'indexed') listener.indexed(e);
-        else if (out?.kind === 'duplicate') listener.duplicate(e);
+        else if (out?.kind === 'duplicate') listener.duplicate(e, lost);
         else if (out?.kind === 'retry') {
           again.push(e);
           againReason ||= out.reason;

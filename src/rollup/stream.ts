@@ -185,6 +185,40 @@ export class RollupStream {
     if (d.facts && this.failure === undefined) this.aggregator.add(d.facts);
   }
 
+  /** Buckets of flows found stored on a retry whose first attempt went unanswered. */
+  private unsureMarks = new Set<number>();
+
+  /**
+   * A flow found already stored when its request was sent again after an attempt that got no
+   * answer: that attempt may have stored it (this run's flow) or not (an older run's). Its
+   * bucket is rebuilt from raw flows when the run finishes, so it is counted exactly once.
+   */
+  unsure(d: StreamDoc): void {
+    if (!this.o.marksOnly) this.unsureMarks.add(alignDown(d.ts, MARK_MS));
+  }
+
+  /** Hands the unsure buckets to the repair and runs it now; the reason when it cannot. */
+  private async rebuildUnsure(): Promise<string | undefined> {
+    if (this.unsureMarks.size === 0) return undefined;
+    const marks = new RunMarks(this.client, this.cfg.prefix, `${this.marks.runId}-unsure`, this.retry);
+    await marks.mark(this.unsureMarks);
+    await marks.release();
+    try {
+      const r = await this.retry(() =>
+        updateRollups(this.client, this.cfg, {
+          specs: this.specs === ROLLUP_SPECS ? undefined : this.specs,
+          log: this.o.log,
+        }),
+      );
+      this.o.log?.(
+        `rollups: ${this.unsureMarks.size} buckets held flows a lost request may have stored; rebuilt from raw flows (${r.specs.reduce((n, s) => n + s.windows, 0)} windows, ${r.took_ms} ms)`,
+      );
+      return undefined;
+    } catch (e) {
+      return `rebuilding buckets after a lost request: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
   /** A request's outcomes are accounted: its created flows are held, the rest needs nothing. */
   settled(docs: readonly StreamDoc[]): void {
     for (const d of docs) {
@@ -215,6 +249,8 @@ export class RollupStream {
       await this.release();
       return { incomplete: this.failure };
     }
+    const unsure = await this.rebuildUnsure();
+    if (unsure !== undefined) return { incomplete: unsure };
     // What rollups add to the run's wall time once the last flow is acknowledged (the day
     // buckets are written here); the writes before it ran beside the indexing.
     const tookMs = Math.round(performance.now() - t0);
