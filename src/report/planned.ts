@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
@@ -81,6 +82,9 @@ export interface Source {
   subDay: boolean;
 }
 
+/** How often an answer from no shard at all is asked again before it counts as an error. */
+const NO_SHARD_RETRIES = 5;
+
 /** The named aggregations of one request; every one must be in the answer. */
 export async function searchAggs<K extends string, T>(
   client: Client,
@@ -90,11 +94,20 @@ export async function searchAggs<K extends string, T>(
   names: readonly K[],
 ): Promise<Record<K, T>> {
   let aggs: Record<string, T | undefined> | undefined;
-  try {
-    const res = await searchIndices(client, indices, body);
-    aggs = (res.body as unknown as { aggregations?: Record<string, T> }).aggregations;
-  } catch (e) {
-    throw toFlowdexError(e, cfg, 'report');
+  // A node that has not yet applied an index another node just created answers with no shard
+  // and no aggregations; it catches up within moments, so such an answer is asked again.
+  for (let attempt = 0; ; attempt++) {
+    let shards: number | undefined;
+    try {
+      const res = await searchIndices(client, indices, body);
+      const answer = res.body as unknown as { aggregations?: Record<string, T>; _shards?: { total?: number } };
+      aggs = answer.aggregations;
+      shards = answer._shards?.total;
+    } catch (e) {
+      throw toFlowdexError(e, cfg, 'report');
+    }
+    if (aggs !== undefined || shards !== 0 || attempt >= NO_SHARD_RETRIES) break;
+    await sleep(200 * (attempt + 1));
   }
   const lacking = names.find((n) => aggs?.[n] === undefined);
   if (lacking !== undefined)
