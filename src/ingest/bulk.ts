@@ -1,7 +1,7 @@
-import type { Client } from '@opensearch-project/opensearch';
 import type { SourceLocation } from '../model/flow';
 import type { FlowFacts } from '../rollup/partials';
-import { isBlock } from './retry';
+import type { BulkItemResult, BulkResponse } from '../store/bulk';
+import { isBlock } from '../store/failures';
 
 /** One document on its way to OpenSearch, with what is needed to account for it afterwards. */
 export interface BulkEntry {
@@ -47,16 +47,6 @@ export type ItemOutcome =
   | { kind: 'retry'; reason: string }
   | { kind: 'rejected'; reason: string };
 
-interface BulkItemResult {
-  status?: number;
-  error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
-}
-
-export interface BulkResponse {
-  errors?: boolean;
-  items?: Record<string, BulkItemResult>[];
-}
-
 function reasonOf(r: BulkItemResult): string {
   const e = r.error;
   if (!e) return `HTTP ${r.status ?? '?'}`;
@@ -86,18 +76,4 @@ export function classifyResponse(body: BulkResponse, count: number): ItemOutcome
     out.push(classifyItem(item ? Object.values(item)[0] : undefined));
   }
   return out;
-}
-
-/**
- * Posts a prebuilt NDJSON body. `filter_path` keeps the response to status and errors, which
- * matters at tens of thousands of documents per second.
- */
-export async function postBulk(client: Client, body: string): Promise<BulkResponse> {
-  const res = await client.transport.request({
-    method: 'POST',
-    path: '/_bulk',
-    bulkBody: body,
-    querystring: { filter_path: 'errors,items.*.status,items.*.error' },
-  });
-  return res.body as BulkResponse;
 }

@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { createIndex, indexSetting, putIndexSettings, refreshIndices } from '../store/admin';
 import { RelaxedRecord, REFRESH_OFF } from '../store/refresh';
 import { withRetry, type RetryOptions } from './retry';
 
@@ -49,9 +50,7 @@ export class DailyIndices {
   }
 
   private async refreshTouched(): Promise<void> {
-    const names = this.touched;
-    for (let i = 0; i < names.length; i += 50)
-      await this.client.indices.refresh({ index: names.slice(i, i + 50).join(','), ignore_unavailable: true });
+    await refreshIndices(this.client, this.touched);
   }
 
   get touched(): string[] {
@@ -69,17 +68,15 @@ export class DailyIndices {
   }
 
   private async prepare(index: string): Promise<void> {
-    // 400 = resource_already_exists: another run or an earlier one created it.
-    await this.client.indices.create({ index }, { ignore: [400] });
+    // Another run or an earlier one may have created it.
+    await createIndex(this.client, index);
     if (!this.o.relaxRefresh) return;
-    const res = await this.client.indices.getSettings({ index, name: 'index.refresh_interval', flat_settings: true });
-    const settings = (res.body as Record<string, { settings?: Record<string, string> }>)[index]?.settings ?? {};
-    const current = settings['index.refresh_interval'];
+    const current = (await indexSetting(this.client, index, 'index.refresh_interval')).get(index);
     // "-1" means a concurrent load relaxed it; the default is the best value to return to then.
     const restoreTo = current === undefined || current === REFRESH_OFF ? null : current;
     this.original.set(index, restoreTo);
     await this.record.add(index, restoreTo);
-    await this.client.indices.putSettings({ index, body: { index: { refresh_interval: REFRESH_OFF } } });
+    await putIndexSettings(this.client, [index], { refresh_interval: REFRESH_OFF });
   }
 
   /** Restores refresh intervals and refreshes, so everything indexed is searchable when this returns. */
@@ -90,19 +87,11 @@ export class DailyIndices {
     if (names.length === 0) return;
     // Settled, not awaited one by one: an index whose creation failed must not block the others.
     await Promise.allSettled(this.prepared.values());
-    for (const [index, value] of this.original) {
-      // Through the transport because the typed API does not accept null, which resets a setting.
-      const body = { index: { refresh_interval: value } };
-      await this.retrying(() =>
-        this.client.transport.request({ method: 'PUT', path: `/${encodeURIComponent(index)}/_settings`, body }),
-      );
-    }
+    for (const [index, value] of this.original)
+      await this.retrying(() => putIndexSettings(this.client, [index], { refresh_interval: value }));
     this.original.clear();
     await this.retrying(() => this.record.clear());
-    for (let i = 0; i < names.length; i += 50) {
-      const chunk = names.slice(i, i + 50).join(',');
-      await this.retrying(() => this.client.indices.refresh({ index: chunk, ignore_unavailable: true }));
-    }
+    await this.retrying(() => refreshIndices(this.client, names));
   }
 
   private retrying<T>(fn: () => Promise<T>): Promise<T> {

@@ -10,7 +10,8 @@ import { RollupStream, type RollupStreamOptions } from '../rollup/stream';
 import { Batch, type BulkEntry } from './bulk';
 import { DailyIndices } from './daily-indices';
 import type { DeadLetter } from './dead-letter';
-import { describeFailure, isTransient, WaitReporter, withRetry } from './retry';
+import { describeFailure, isTransient } from '../store/failures';
+import { WaitReporter, withRetry } from './retry';
 import { BulkSender, type SendListener } from './sender';
 import { addCounts, zeroCounts, type Counts } from './summary';
 

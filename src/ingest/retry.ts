@@ -1,47 +1,5 @@
-import { errors } from '@opensearch-project/opensearch';
-import { isFlowdexError } from '../errors';
+import { isTransient } from '../store/failures';
 import { backoffDelay, type BackoffOptions } from '../store/backoff';
-
-/** Whole-request failures worth waiting out: the node is busy, restarting or unreachable. */
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-
-/**
- * A block (`index.blocks.write`, the flood-stage `read_only_allow_delete`, a cluster-wide one) is
- * lifted by an operator or by freed disk; what it refused can be written then.
- */
-export function isBlock(type: string | undefined): boolean {
-  return type === 'cluster_block_exception';
-}
-
-function errorType(e: InstanceType<typeof errors.ResponseError>): string | undefined {
-  const err = (e.body as { error?: { type?: string } | string } | undefined)?.error;
-  return typeof err === 'object' ? err.type : undefined;
-}
-
-export function isTransient(e: unknown): boolean {
-  if (
-    e instanceof errors.ConnectionError ||
-    e instanceof errors.TimeoutError ||
-    e instanceof errors.NoLivingConnectionsError
-  )
-    return true;
-  if (e instanceof errors.ResponseError) return RETRYABLE_STATUS.has(e.statusCode ?? 0) || isBlock(errorType(e));
-  // Raised where a request went through but its documents were pushed back, and resending is safe.
-  return isFlowdexError(e) && e.code === 'OPENSEARCH_BUSY';
-}
-
-/** A retried failure in a few words for the operator: why OpenSearch did not take the request. */
-export function describeFailure(e: unknown): string {
-  if (e instanceof errors.ConnectionError || e instanceof errors.NoLivingConnectionsError)
-    return `unreachable: ${e.message}`;
-  if (e instanceof errors.TimeoutError) return 'no answer in time';
-  if (e instanceof errors.ResponseError) {
-    const err = (e.body as { error?: { type?: string; reason?: string } | string } | undefined)?.error;
-    const what = typeof err === 'object' ? `${err.type ?? ''}: ${err.reason ?? ''}` : (err ?? e.message);
-    return `HTTP ${e.statusCode ?? '?'} ${what}`;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
 
 /**
  * Progress lines while OpenSearch refuses writes (down, unreachable, blocked, overloaded): one when

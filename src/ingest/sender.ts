@@ -1,8 +1,10 @@
 import type { Client } from '@opensearch-project/opensearch';
 import Bottleneck from 'bottleneck';
 import { FlowdexError } from '../errors';
-import { bulkBody, classifyResponse, postBulk, type BulkEntry } from './bulk';
-import { backoffDelay, describeFailure, sleep, withRetry } from './retry';
+import { postBulk } from '../store/bulk';
+import { bulkBody, classifyResponse, type BulkEntry } from './bulk';
+import { describeFailure } from '../store/failures';
+import { backoffDelay, sleep, withRetry } from './retry';
 
 /** What happened to each document of a batch; the sender reports, the pipeline accounts. */
 export interface SendListener {

@@ -1,17 +1,18 @@
-import { errors, type Client } from '@opensearch-project/opensearch';
+import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
 import { resolveField } from '../model/fields';
 import type { FlowDoc } from '../model/flow';
 import { hydrate } from '../model/normalize';
 import { searchIndices, searchPointInTime, toFlowdexError, uniqueSortKey } from '../store/client';
+import { isPitGone, isRefusedAsMalformed } from '../store/failures';
 import { allFlowIndices, isDailyIndex } from '../store/indices';
 import { compileFilter } from '../query/compile';
 import type { QueryDsl, Scalar } from '../query/dsl';
 import type { Ast } from '../query/ast';
 import { readQuery, type ParsedQuery } from '../query/syntax';
 import { parseSort, type SortSpec } from '../query/sort';
-import { closePit, existingIndices, isPitGone, openPit, PIT_KEEP_ALIVE } from './targets';
+import { closePit, existingIndices, openPit, PIT_KEEP_ALIVE } from './targets';
 import { parseTimeRange } from '../query/time';
 import type { TimeRange } from '../model/time';
 
@@ -232,13 +233,7 @@ async function firstPage(client: Client, cfg: FlowdexConfig, indices: string[], 
  * malformed, the cursor was not one this server issued — the client's mistake, not flowdex's.
  */
 function refusedCursor(e: unknown): never {
-  const cause = e instanceof FlowdexError ? e.cause : e;
-  if (
-    e instanceof FlowdexError &&
-    e.code === 'INTERNAL' &&
-    cause instanceof errors.ResponseError &&
-    cause.statusCode === 400
-  ) {
+  if (isRefusedAsMalformed(e)) {
     throw new FlowdexError('BAD_REQUEST', 'cursor is not one this server issued', { field: 'cursor' });
   }
   throw e;

@@ -1,5 +1,4 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { errors } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { createPointInTime, deletePointInTime, resolveIndexNames, toFlowdexError } from '../store/client';
 import { outsideScope } from '../store/deadline';
@@ -55,11 +54,4 @@ export async function openPit(client: Client, cfg: FlowdexConfig, indices: strin
  */
 export async function closePit(client: Client, pitId: string): Promise<void> {
   await outsideScope(() => deletePointInTime(client, pitId)).catch(() => undefined);
-}
-
-/** A search on a point in time that has expired (or was closed) — the caller may reopen one. */
-export function isPitGone(e: unknown): boolean {
-  if (!(e instanceof errors.ResponseError)) return false;
-  const text = JSON.stringify(e.body ?? '');
-  return e.statusCode === 404 || /search_context_missing|No search context found|pit.*(expired|not found)/i.test(text);
 }

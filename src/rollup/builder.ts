@@ -6,7 +6,18 @@ import type { CompositeKey, QueryDsl, TermsSource } from '../query/dsl';
 import { groupKey, sourceName } from '../query/reports';
 import type { TimeRange } from '../model/time';
 import { formatInterval } from '../query/units';
-import { toFlowdexError, uniqueSortKey } from '../store/client';
+import { addMappings, createIndex, indicesExist, refreshIndices } from '../store/admin';
+import { bulkLines, itemResults } from '../store/bulk';
+import { isBlock } from '../store/failures';
+import {
+  createPointInTime,
+  deletePointInTime,
+  resolveIndexNames,
+  searchIndices,
+  searchPointInTime,
+  toFlowdexError,
+  uniqueSortKey,
+} from '../store/client';
 import { allFlowIndices, daysWithIndices, indicesFor, templateName } from '../store/indices';
 import { allTemplates } from '../store/templates';
 import { alignDown, DAY_MS, dirtyWindows, isEmpty, mergeRanges, rollupDocId, splitByDay, widen } from './buckets';
@@ -189,21 +200,15 @@ export function rollupDoc(
   return { ...docOf(spec, bucket, dims, totals), bucket };
 }
 
-interface BulkItem {
-  [op: string]: { status?: number; error?: { type?: string; reason?: string } };
-}
-
 export async function bulk(client: Client, lines: unknown[]): Promise<void> {
   if (lines.length === 0) return;
-  const res = await client.bulk({ body: lines } as Parameters<Client['bulk']>[0]);
-  const body = res.body as unknown as { errors?: boolean; items?: BulkItem[] };
+  const body = await bulkLines(client, lines);
   if (!body.errors) return;
-  const failed = (body.items ?? []).map((i) => Object.values(i)[0]).find((r) => r?.error && r.status !== 404);
+  const failed = itemResults(body).find((r) => r?.error && r.status !== 404);
   if (failed?.error) {
     const reason = `rollup bulk write refused: ${failed.error.type ?? ''}: ${failed.error.reason ?? ''}`;
     // Pushed back (429) or blocked: the writes are idempotent (own ids), so the caller's retry may resend them all.
-    if (failed.status === 429 || failed.error.type === 'cluster_block_exception')
-      throw new FlowdexError('OPENSEARCH_BUSY', reason);
+    if (failed.status === 429 || isBlock(failed.error.type)) throw new FlowdexError('OPENSEARCH_BUSY', reason);
     throw new Error(reason);
   }
 }
@@ -229,16 +234,12 @@ export class RollupIndices {
   }
 
   private async create(spec: RollupSpec, index: string): Promise<void> {
-    const exists = await this.client.indices.exists({ index });
-    // Created by a concurrent run between the check and here: 400, already there with its alias.
-    if (!exists.body)
-      await this.client.indices.create(
-        { index, body: { aliases: { [rollupAlias(this.prefix, spec)]: {} } } },
-        { ignore: [400] },
-      );
+    // Created by a concurrent run between the check and here: already there with its alias.
+    if (!(await indicesExist(this.client, index)))
+      await createIndex(this.client, index, { aliases: { [rollupAlias(this.prefix, spec)]: {} } });
     // An index created under an older template lacks newer fields (group keys): add them before
-    // the documents that carry them are written. Adding fields is all a mapping update may do.
-    else await this.client.indices.putMapping({ index, body: this.mappings() });
+    // the documents that carry them are written.
+    else await addMappings(this.client, index, this.mappings());
   }
 
   private templateMappings: Record<string, unknown> | undefined;
@@ -265,13 +266,13 @@ async function existingIds(
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const index = rollupIndexFor(prefix, spec, window.from);
-  if (!(await client.indices.exists({ index })).body) return out;
-  const pit = (await client.createPit({ index: [index], keep_alive: '1m' })).body.pit_id;
+  if (!(await indicesExist(client, index))) return out;
+  const pit = await createPointInTime(client, [index], '1m');
   try {
     await eachIdAt(client, pit, window, (id, idx) => out.set(id, idx));
     return out;
   } finally {
-    await client.deletePit({ body: { pit_id: [pit] } }, { ignore: [404] });
+    await deletePointInTime(client, pit);
   }
 }
 
@@ -285,17 +286,15 @@ export async function eachIdAt(
   const tiebreaker = await uniqueSortKey(client);
   let after: unknown[] | undefined;
   for (;;) {
-    const res = await client.search({
-      body: {
-        size: PAGE_SIZE,
-        _source: false,
-        track_total_hits: false,
-        query: timeFilter(window),
-        pit: { id: pit, keep_alive: '1m' },
-        sort: [tiebreaker],
-        ...(after ? { search_after: after } : {}),
-      },
-    } as Parameters<Client['search']>[0]);
+    const res = await searchPointInTime(client, {
+      size: PAGE_SIZE,
+      _source: false,
+      track_total_hits: false,
+      query: timeFilter(window),
+      pit: { id: pit, keep_alive: '1m' },
+      sort: [tiebreaker],
+      ...(after ? { search_after: after } : {}),
+    });
     const hits = (res.body as unknown as { hits: { hits: { _id: string; _index: string; sort?: unknown[] }[] } }).hits
       .hits;
     for (const h of hits) each(h._id, h._index);
@@ -324,18 +323,12 @@ async function buildWindow(
   indices: RollupIndices,
 ): Promise<WindowResult> {
   const stale = await existingIds(client, prefix, spec, window);
-  const raw = indicesFor(prefix, window).join(',');
+  const raw = indicesFor(prefix, window);
   let written = 0;
   let after: CompositeKey | undefined;
   for (;;) {
     // Every page is a size-0 request of megabytes that is never asked again: caching it only evicts.
-    const res = await client.search({
-      index: raw,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      request_cache: false,
-      body: buildRequest(spec, window, after),
-    } as Parameters<Client['search']>[0]);
+    const res = await searchIndices(client, raw, buildRequest(spec, window, after), { requestCache: false });
     const agg = (res.body as unknown as { aggregations?: { b?: { buckets: BuildBucket[]; after_key?: CompositeKey } } })
       .aggregations?.b;
     const buckets = agg?.buckets ?? [];
@@ -359,12 +352,10 @@ async function buildWindow(
 
 /** First and last flow start over every raw daily index, or undefined when there are none. */
 async function rawExtent(client: Client, prefix: string): Promise<TimeRange | undefined> {
-  const res = await client.search({
-    index: allFlowIndices(prefix),
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    body: { size: 0, aggs: { min: { min: { field: '@timestamp' } }, max: { max: { field: '@timestamp' } } } },
-  } as Parameters<Client['search']>[0]);
+  const res = await searchIndices(client, [allFlowIndices(prefix)], {
+    size: 0,
+    aggs: { min: { min: { field: '@timestamp' } }, max: { max: { field: '@timestamp' } } },
+  });
   const aggs = (
     res.body as unknown as { aggregations?: { min?: { value: number | null }; max?: { value: number | null } } }
   ).aggregations;
@@ -375,11 +366,7 @@ async function rawExtent(client: Client, prefix: string): Promise<TimeRange | un
 
 /** Day starts of the raw daily indices that exist: one `_resolve/index` instead of a request per empty day. */
 async function rawDays(client: Client, prefix: string): Promise<Set<number>> {
-  const res = await client.indices.resolveIndex({ name: allFlowIndices(prefix) });
-  return daysWithIndices(
-    prefix,
-    ((res.body as { indices?: { name: string }[] }).indices ?? []).map((i) => i.name),
-  );
+  return daysWithIndices(prefix, [...(await resolveIndexNames(client, [allFlowIndices(prefix)]))]);
 }
 
 export interface UpdateOptions {
@@ -481,12 +468,11 @@ export interface RollupSize {
 }
 
 export async function sizeOf(client: Client, index: string): Promise<RollupSize> {
-  const res = await client.search({
-    index,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    body: { size: 0, track_total_hits: true, aggs: { flows: { sum: { field: COUNT_FIELD } } } },
-  } as Parameters<Client['search']>[0]);
+  const res = await searchIndices(client, [index], {
+    size: 0,
+    track_total_hits: true,
+    aggs: { flows: { sum: { field: COUNT_FIELD } } },
+  });
   const body = res.body as unknown as {
     hits?: { total?: { value?: number } };
     aggregations?: { flows?: { value?: number | null } };
@@ -504,11 +490,7 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
   const prefix = cfg.prefix;
   const specs = o.specs ?? ROLLUP_SPECS;
   try {
-    await client.indices.refresh({
-      index: allFlowIndices(prefix),
-      ignore_unavailable: true,
-      allow_no_indices: true,
-    } as Parameters<Client['indices']['refresh']>[0]);
+    await refreshIndices(client, [allFlowIndices(prefix)]);
     const [extent, watermarks, marked, days] = await Promise.all([
       rawExtent(client, prefix),
       readWatermarks(client, prefix),
@@ -541,11 +523,7 @@ export async function updateRollups(client: Client, cfg: FlowdexConfig, o: Updat
         }
       };
       await Promise.all(Array.from({ length: WINDOW_WORKERS }, worker));
-      await client.indices.refresh({
-        index: rollupAlias(prefix, spec),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-      } as Parameters<Client['indices']['refresh']>[0]);
+      await refreshIndices(client, [rollupAlias(prefix, spec)]);
       const wm = nextWatermark(
         prev,
         ranges.filter((r) => !isEmpty(r)),

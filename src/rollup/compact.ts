@@ -4,6 +4,8 @@ import type { CompositeKey } from '../query/dsl';
 import { sourceName } from '../query/reports';
 import type { TimeRange } from '../model/time';
 import { formatInterval } from '../query/units';
+import { indicesExist } from '../store/admin';
+import { createPointInTime, deletePointInTime, searchPointInTime } from '../store/client';
 import { bulk, docOf, eachIdAt, type GroupTotals } from './builder';
 import { COUNT_FIELD, FIRST_SEEN_FIELD, MAX_FIELDS, rollupIndexFor, SUM_FIELDS, type RollupSpec } from './specs';
 
@@ -81,8 +83,8 @@ export async function compactWindow(
   window: TimeRange,
 ): Promise<CompactResult> {
   const index = rollupIndexFor(prefix, spec, window.from);
-  if (!(await client.indices.exists({ index })).body) return { before: 0, after: 0 };
-  const pit = (await client.createPit({ index: [index], keep_alive: '1m' })).body.pit_id;
+  if (!(await indicesExist(client, index))) return { before: 0, after: 0 };
+  const pit = await createPointInTime(client, [index], '1m');
   try {
     const existing = await idsAt(client, pit, window);
     if (existing.size === 0) return { before: 0, after: 0 };
@@ -90,9 +92,7 @@ export async function compactWindow(
     let after: CompositeKey | undefined;
     let groups = 0;
     for (;;) {
-      const res = await client.search({ body: compactRequest(spec, window, pit, after) } as Parameters<
-        Client['search']
-      >[0]);
+      const res = await searchPointInTime(client, compactRequest(spec, window, pit, after));
       const agg = (res.body as unknown as { aggregations?: { b?: { buckets: Bucket[]; after_key?: CompositeKey } } })
         .aggregations?.b;
       const buckets = agg?.buckets ?? [];
@@ -120,7 +120,7 @@ export async function compactWindow(
     for (let i = 0; i < deletes.length; i += PAGE_SIZE) await bulk(client, deletes.slice(i, i + PAGE_SIZE));
     return { before: existing.size, after: groups };
   } finally {
-    await client.deletePit({ body: { pit_id: [pit] } }, { ignore: [404] });
+    await deletePointInTime(client, pit);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
-import { toFlowdexError } from '../store/client';
+import { deleteIndices, listIndices, toFlowdexError } from '../store/client';
 import { allRollupIndices } from '../store/indices';
 import { DAY_MS, alignDown } from './buckets';
 import { monthEndOfRollupIndex } from './specs';
@@ -29,17 +29,9 @@ export async function pruneRollups(
   o: { dryRun?: boolean; now?: number } = {},
 ): Promise<string[]> {
   try {
-    const cat = await client.cat.indices(
-      { index: allRollupIndices(cfg.prefix), format: 'json', h: ['index'] },
-      { ignore: [404] },
-    );
-    const names = ((cat.body as { index?: string }[] | undefined) ?? [])
-      .map((i) => i.index)
-      .filter((n): n is string => n !== undefined);
+    const names = await listIndices(client, allRollupIndices(cfg.prefix));
     const expired = expiredRollupIndices(cfg.prefix, names, olderThanMs, o.now ?? Date.now());
-    if (!o.dryRun)
-      for (let i = 0; i < expired.length; i += 50)
-        await client.indices.delete({ index: expired.slice(i, i + 50).join(',') });
+    if (!o.dryRun) await deleteIndices(client, expired);
     return expired;
   } catch (e) {
     throw toFlowdexError(e, cfg, 'prune rollups');

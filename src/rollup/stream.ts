@@ -3,7 +3,10 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowdexError } from '../errors';
+import { indicesExist, refreshIndices } from '../store/admin';
 import { backoffDelay } from '../store/backoff';
+import { bulkLines, itemResults } from '../store/bulk';
+import { isBlock } from '../store/failures';
 import { allFlowIndices, flowIndexHead } from '../store/indices';
 import { alignDown, dirtyWindows, mergeRanges, splitByDay } from './buckets';
 import { bulk, docOf, RollupIndices, updateRollups } from './builder';
@@ -131,9 +134,7 @@ export class RollupStream {
         Promise.all([readWatermarks(client, cfg.prefix), readDirty(client, cfg.prefix)]),
       );
       const stale = stream.specs.some((s) => watermarks.get(s.name)?.format !== ROLLUP_FORMAT);
-      const rawExists = (
-        await retry(() => client.indices.exists({ index: allFlowIndices(cfg.prefix), allow_no_indices: false }))
-      ).body;
+      const rawExists = await retry(() => indicesExist(client, allFlowIndices(cfg.prefix)));
       if (dirty.length > 0 || (stale && rawExists)) {
         await retry(() => bulksSettled(client, cfg.prefix, o.log));
         try {
@@ -295,11 +296,10 @@ export class RollupStream {
     }
     if (this.compacted > 0)
       await this.retry(() =>
-        this.client.indices.refresh({
-          index: this.specs.map((s) => rollupAlias(this.cfg.prefix, s)).join(','),
-          ignore_unavailable: true,
-          allow_no_indices: true,
-        } as Parameters<Client['indices']['refresh']>[0]),
+        refreshIndices(
+          this.client,
+          this.specs.map((s) => rollupAlias(this.cfg.prefix, s)),
+        ),
       );
   }
 
@@ -412,13 +412,7 @@ export class RollupStream {
   private async advanceWatermarks(written: ReadonlySet<string>): Promise<void> {
     if (written.size > 0) {
       const aliases = this.specs.filter((s) => written.has(s.name)).map((s) => rollupAlias(this.cfg.prefix, s));
-      await this.retry(() =>
-        this.client.indices.refresh({
-          index: aliases.join(','),
-          ignore_unavailable: true,
-          allow_no_indices: true,
-        } as Parameters<Client['indices']['refresh']>[0]),
-      );
+      await this.retry(() => refreshIndices(this.client, aliases));
     }
     const watermarks = await this.retry(() => readWatermarks(this.client, this.cfg.prefix));
     const updated = new Date().toISOString();
@@ -506,25 +500,23 @@ async function createAll(
   let pending = docs.map((_, i) => i);
   for (let round = 0; pending.length > 0; round++) {
     if (round > 0) await sleep(backoffDelay(round - 1, { baseMs: 200 }));
-    const res = await client.bulk({
-      body: pending.flatMap((i) => {
+    const body = await bulkLines(
+      client,
+      pending.flatMap((i) => {
         const d = docs[i] as (typeof docs)[number];
         return [{ create: { _index: d.index, _id: d.id } }, d.doc];
       }),
-    });
-    const body = res.body as unknown as {
-      errors?: boolean;
-      items?: Record<string, { status?: number; error?: { type?: string; reason?: string } }>[];
-    };
+    );
     if (!body.errors) return taken;
+    const results = itemResults(body);
     const again: number[] = [];
     let reason = '';
     pending.forEach((docIndex, j) => {
-      const r = Object.values(body.items?.[j] ?? {})[0];
+      const r = results[j];
       if (r?.status === 409) taken[docIndex] = true;
-      else if (r?.status === 429 || r?.error?.type === 'cluster_block_exception') {
+      else if (r?.status === 429 || isBlock(r?.error?.type)) {
         again.push(docIndex);
-        reason ||= `${r.error?.type ?? ''}: ${r.error?.reason ?? ''}`;
+        reason ||= `${r?.error?.type ?? ''}: ${r?.error?.reason ?? ''}`;
       } else if (r?.error) throw new Error(`rollup write refused: ${r.error.type ?? ''}: ${r.error.reason ?? ''}`);
     });
     if (again.length > 0 && round + 1 >= CREATE_ROUNDS)

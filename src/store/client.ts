@@ -296,12 +296,21 @@ export async function uniqueSortKey(client: Client): Promise<{ _shard_doc: 'asc'
   return (await clusterMajor(client)) >= 3 ? { _shard_doc: 'asc' } : { _id: 'asc' };
 }
 
-/** One search over a list of indices, some of which may not exist (yet): missing ones count as empty. */
-export function searchIndices(client: Client, indices: readonly string[], body: object): Promise<ApiResponse> {
+/**
+ * One search over a list of indices, some of which may not exist (yet): missing ones count as
+ * empty. `requestCache: false` for a request never asked again, whose caching would only evict.
+ */
+export function searchIndices(
+  client: Client,
+  indices: readonly string[],
+  body: object,
+  o: { requestCache?: boolean } = {},
+): Promise<ApiResponse> {
   return client.search({
     index: indices.join(','),
     ignore_unavailable: true,
     allow_no_indices: true,
+    ...(o.requestCache === false ? { request_cache: false } : {}),
     body,
   } as Parameters<Client['search']>[0]);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@opensearch-project/opensearch';
+import { indexSetting, putIndexSettings, refreshIndices } from './admin';
 import { allFlowIndices } from './indices';
 import { stateKind, type StateEntry } from './state';
 import { currentOwner, ownerAlive, type RunOwner } from './run-owner';
@@ -111,19 +112,9 @@ export class RelaxedRecord {
 
 /** Daily indices whose refresh is off right now. */
 async function relaxedIndices(client: Client, prefix: string): Promise<string[]> {
-  const res = await client.indices.getSettings(
-    {
-      index: allFlowIndices(prefix),
-      name: 'index.refresh_interval',
-      flat_settings: true,
-      allow_no_indices: true,
-      expand_wildcards: 'open',
-    } as Parameters<Client['indices']['getSettings']>[0],
-    { ignore: [404] },
-  );
-  const body = (res.body ?? {}) as Record<string, { settings?: Record<string, string> }>;
-  return Object.entries(body)
-    .filter(([, v]) => v.settings?.['index.refresh_interval'] === REFRESH_OFF)
+  const settings = await indexSetting(client, allFlowIndices(prefix), 'index.refresh_interval');
+  return [...settings]
+    .filter(([, v]) => v === REFRESH_OFF)
     .map(([k]) => k)
     .sort();
 }
@@ -163,11 +154,8 @@ export async function restoreAbandoned(client: Client, prefix: string): Promise<
   for (const index of orphans) {
     const value = restoreTo.get(index);
     try {
-      // Through the transport because the typed API does not accept null, which resets a setting.
-      await client.transport.request({
-        method: 'PUT',
-        path: `/${encodeURIComponent(index)}/_settings`,
-        body: { index: { refresh_interval: value === undefined || value === REFRESH_OFF ? null : value } },
+      await putIndexSettings(client, [index], {
+        refresh_interval: value === undefined || value === REFRESH_OFF ? null : value,
       });
       report.restored.push(index);
     } catch (e) {
@@ -175,7 +163,7 @@ export async function restoreAbandoned(client: Client, prefix: string): Promise<
     }
   }
   if (report.restored.length > 0) {
-    await client.indices.refresh({ index: report.restored.join(','), ignore_unavailable: true });
+    await refreshIndices(client, report.restored);
     const at = new Date().toISOString();
     await REFRESH_RECORDS.put(
       client,

@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
+import { createIndex, indexSetting, indicesExist, putIndexSettings } from './admin';
 import { toFlowdexError, type ClusterInfo } from './client';
 import { allFlowIndices, allRollupIndices, fixedIndices, isDailyIndex, isRollupIndex } from './indices';
 import { allTemplates } from './templates';
@@ -51,22 +52,14 @@ export async function setup(client: Client, cfg: FlowdexConfig, info: ClusterInf
       items.push({ kind: 'template', name: t.name, action: templates.length ? 'updated' : 'created' });
     }
     for (const index of fixedIndices(cfg.prefix)) {
-      const exists = await client.indices.exists({ index });
-      if (exists.body) {
-        items.push({ kind: 'index', name: index, action: 'unchanged' });
-        continue;
-      }
-      await client.indices.create({ index }, { ignore: [400] });
-      items.push({ kind: 'index', name: index, action: 'created' });
+      const created = !(await indicesExist(client, index)) && (await createIndex(client, index));
+      items.push({ kind: 'index', name: index, action: created ? 'created' : 'unchanged' });
     }
   } catch (e) {
     throw toFlowdexError(e, cfg, 'setup');
   }
   return { version: info.version, items };
 }
-
-/** Indices per settings request: names go into the URL. */
-const SETTINGS_CHUNK = 50;
 
 /**
  * Gives every existing index of the prefix (daily flows, rollup months, fixed indices) the
@@ -77,24 +70,18 @@ export async function applyReplicas(client: Client, cfg: FlowdexConfig): Promise
   const want = cfg.replicas;
   if (want === undefined) return [];
   try {
-    const res = await client.indices.getSettings({
-      index: [allFlowIndices(cfg.prefix), allRollupIndices(cfg.prefix), ...fixedIndices(cfg.prefix)].join(','),
-      name: 'index.number_of_replicas',
-      flat_settings: true,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-    });
+    const replicas = await indexSetting(
+      client,
+      [allFlowIndices(cfg.prefix), allRollupIndices(cfg.prefix), ...fixedIndices(cfg.prefix)].join(','),
+      'index.number_of_replicas',
+    );
     const fixed = new Set(fixedIndices(cfg.prefix));
-    const change = Object.entries(res.body as Record<string, { settings?: Record<string, string> }>)
+    const change = [...replicas]
       .filter(([name]) => fixed.has(name) || isDailyIndex(cfg.prefix, name) || isRollupIndex(cfg.prefix, name))
-      .filter(([, v]) => v.settings?.['index.number_of_replicas'] !== String(want))
+      .filter(([, v]) => v !== String(want))
       .map(([name]) => name)
       .sort();
-    for (let i = 0; i < change.length; i += SETTINGS_CHUNK)
-      await client.indices.putSettings({
-        index: change.slice(i, i + SETTINGS_CHUNK).join(','),
-        body: { index: { number_of_replicas: want } },
-      });
+    await putIndexSettings(client, change, { number_of_replicas: want });
     return change.map((name) => ({ kind: 'replicas', name, action: 'updated' }));
   } catch (e) {
     throw toFlowdexError(e, cfg, 'replica update');

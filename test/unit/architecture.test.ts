@@ -105,3 +105,37 @@ describe('import graph of src/', () => {
     expect(upward).toEqual([]);
   });
 });
+
+/**
+ * The store seam: outside store/, nothing calls the OpenSearch client's API or uses its values
+ * (error classes, the Client class); types alone may be imported to pass a client along.
+ */
+describe('the store seam', () => {
+  const CLIENT_CALL =
+    /\bclient\.(?:indices|cat|cluster|nodes|transport|helpers|search|bulk|index|get|delete|count|mget|msearch|scroll|createPit|deletePit|info|ping|update)\b/;
+  const VALUE_IMPORT = /^import\s+(?!type\b)[^;]*from\s+['"]@opensearch-project\/opensearch(?:\/[^'"]*)?['"]/m;
+
+  function offenders(): string[] {
+    return tsFiles(SRC)
+      .filter((f) => nodeOf(f) !== 'store')
+      .flatMap((f) => {
+        const text = readFileSync(f, 'utf8');
+        const rel = path.relative(SRC, f);
+        return [
+          ...text.split('\n').flatMap((line, i) => (CLIENT_CALL.test(line) ? [`${rel}:${i + 1}: ${line.trim()}`] : [])),
+          ...(VALUE_IMPORT.test(text) ? [`${rel}: imports a value from @opensearch-project/opensearch`] : []),
+        ];
+      });
+  }
+
+  it('finds a direct call when there is one', () => {
+    expect(CLIENT_CALL.test('await this.client.indices.refresh({ index })')).toBe(true);
+    expect(CLIENT_CALL.test('const res = await client.search(body)')).toBe(true);
+    expect(VALUE_IMPORT.test("import { errors } from '@opensearch-project/opensearch';")).toBe(true);
+    expect(VALUE_IMPORT.test("import type { Client } from '@opensearch-project/opensearch';")).toBe(false);
+  });
+
+  it('has no OpenSearch client call outside src/store', () => {
+    expect(offenders()).toEqual([]);
+  });
+});
