@@ -1,21 +1,11 @@
 import type { Command } from 'commander';
-import { FlowdexError } from '../../src/errors';
-import { METRICS, type Metric } from '../../src/query/reports';
-import { checkSyntax, withSyntax } from '../../src/query/syntax';
 import { hostReport, type HostReport, type HostRequest } from '../../src/report/host';
 import type { ReportResult } from '../../src/report/run-report';
 import { action, configOf, connectLogged, log, writeOut } from '../common';
-import { formatTable, printQueryError, wholeNumber } from '../format';
+import { formatTable, printQueryError } from '../format';
+import { reportFilter, reportFilterOptions, type ReportFilterOptions } from '../report-options';
 
-interface HostOptions {
-  query?: string;
-  syntax?: string;
-  from?: string;
-  to?: string;
-  top?: string;
-  by?: string;
-  interval?: string;
-  raw?: boolean;
+interface HostOptions extends ReportFilterOptions {
   json?: boolean;
 }
 
@@ -49,36 +39,21 @@ function hostText(h: HostReport): string {
 }
 
 export function registerHost(program: Command): void {
-  program
-    .command('host <address>')
-    .description('one host (IP or device name): traffic, peers and services, as the host page shows them')
-    .option('--query <q>', 'filter in the query language or nfdump syntax', '')
-    .option('--syntax <syntax>', 'syntax of --query: auto, flowdex or nfdump', 'auto')
-    .option('--from <time>', 'range start (default 24 h before --to)')
-    .option('--to <time>', 'range end, exclusive (default now)')
-    .option('--top <n>', 'rows of each peer and service table', '10')
-    .option('--by <metric>', 'rank peers and services by bytes, flows or packets')
-    .option('--interval <span>', 'bucket width of the traffic series (default: by the range, as on the page)')
-    .option('--raw', 'answer from raw flow indices even when a rollup could')
+  reportFilterOptions(
+    program
+      .command('host <address>')
+      .description('one host (IP or device name): traffic, peers and services, as the host page shows them'),
+    {
+      top: 'rows of each peer and service table',
+      interval: 'bucket width of the traffic series (default: by the range, as on the page)',
+      by: 'rank peers and services by bytes, flows or packets',
+    },
+  )
     .option('--json', 'print the report as /api/host/<address> returns it')
     .action(
       action(async (address: string, o: HostOptions, cmd: Command) => {
         const cfg = configOf(cmd);
-        if (o.by !== undefined && !(METRICS as readonly string[]).includes(o.by))
-          throw new FlowdexError('BAD_REQUEST', `--by must be one of ${METRICS.join(', ')}, got "${o.by}"`, {
-            field: 'by',
-          });
-        const top = wholeNumber(o.top, 'top');
-        const req: HostRequest = {
-          address,
-          query: withSyntax(o.query ?? '', checkSyntax(o.syntax)),
-          ...(o.from !== undefined ? { from: o.from } : {}),
-          ...(o.to !== undefined ? { to: o.to } : {}),
-          ...(top !== undefined ? { top } : {}),
-          ...(o.by !== undefined ? { by: o.by as Metric } : {}),
-          ...(o.interval !== undefined ? { interval: o.interval } : {}),
-          raw: o.raw === true,
-        };
+        const req: HostRequest = { address, ...reportFilter(o) };
         const { client } = await connectLogged(cfg);
         try {
           const h = await hostReport(client, cfg, req);

@@ -5,42 +5,31 @@ import { FlowdexError, isFlowdexError } from '../../src/errors';
 import { csvRow } from '../../src/query/csv';
 import { indicesFor } from '../../src/store/indices';
 import { buildReportRequest, REPORTS, type Metric, type ReportName } from '../../src/query/reports';
+import { reportFilter, reportFilterOptions, type ReportFilterOptions } from '../report-options';
 import { checkReportRequest, type ReportRequest } from '../../src/report/check';
-import { checkSyntax, withSyntax } from '../../src/query/syntax';
 import { action, configOf, connectLogged, log, writeOut } from '../common';
 import { estimateText, ratesText } from '../../src/query/sampling';
 import type { BoundedRow, ReportResult } from '../../src/query/reports';
-import { formatTable, printQueryError, wholeNumber } from '../format';
+import { formatTable, printQueryError } from '../format';
 
-interface ReportOptions {
-  query?: string;
-  from?: string;
-  to?: string;
-  top?: string;
-  interval?: string;
-  by?: string;
+interface ReportOptions extends ReportFilterOptions {
   format: string;
   explain?: boolean;
-  raw?: boolean;
-  syntax?: string;
 }
 
 const FORMATS = ['table', 'json', 'csv'];
 
 export function registerReport(program: Command): void {
-  program
-    .command('report <name>')
-    .description(`run a named report: ${Object.keys(REPORTS).join(', ')}`)
-    .option('--query <q>', 'filter in the query language or nfdump syntax', '')
-    .option('--syntax <syntax>', 'syntax of --query: auto, flowdex or nfdump', 'auto')
-    .option('--from <time>', 'range start (default 24 h before --to)')
-    .option('--to <time>', 'range end, exclusive (default now)')
-    .option('--top <n>', 'groups of a top-N report', '10')
-    .option('--interval <span>', 'bucket width of a time series, e.g. 15m')
-    .option('--by <metric>', 'rank top-N reports by bytes, flows or packets')
+  reportFilterOptions(
+    program.command('report <name>').description(`run a named report: ${Object.keys(REPORTS).join(', ')}`),
+    {
+      top: 'groups of a top-N report',
+      interval: 'bucket width of a time series, e.g. 15m',
+      by: 'rank top-N reports by bytes, flows or packets',
+    },
+  )
     .option('--format <format>', 'table, json or csv', 'table')
     .option('--explain', 'print the plan (rollups, raw edges, indices, documents each reads) instead of running it')
-    .option('--raw', 'answer from raw flow indices even when a rollup could')
     .action(
       action(async (name: string, o: ReportOptions, cmd: Command) => {
         const cfg = configOf(cmd);
@@ -48,17 +37,7 @@ export function registerReport(program: Command): void {
           throw new FlowdexError('BAD_REQUEST', `--format must be one of ${FORMATS.join(', ')}, got "${o.format}"`, {
             field: 'format',
           });
-        const top = wholeNumber(o.top, 'top');
-        const req: ReportRequest = {
-          report: name as ReportName,
-          query: withSyntax(o.query ?? '', checkSyntax(o.syntax)),
-          from: o.from,
-          to: o.to,
-          top,
-          ...(o.interval !== undefined ? { interval: o.interval } : {}),
-          ...(o.by !== undefined ? { by: o.by as Metric } : {}),
-          raw: o.raw === true,
-        };
+        const req: ReportRequest = { report: name as ReportName, ...reportFilter(o) };
         const now = Date.now();
         try {
           const checked = checkReportRequest(req, now);
