@@ -21,14 +21,14 @@ async function timePage(url: string): Promise<number> {
 
 /**
  * Server time of the explorer's heaviest pages on whatever flows the runner indexed under
- * FLOWDEX_PREFIX: the reports dashboard (ten reports at once) and a search page (table plus
+ * the shared prefix (`--prefix`), else FLOWDEX_PREFIX: the reports dashboard (ten reports at once) and a search page (table plus
  * histogram). The range is the data's own, so the numbers do not depend on when the run happens.
  */
 export const webSuite: BenchSuite = {
   name: 'web',
   needsOpenSearch: true,
   async run(options) {
-    const config = loadConfig({ opensearch: options.url });
+    const config = loadConfig({ opensearch: options.url, ...(options.prefix ? { prefix: options.prefix } : {}) });
     const client = createClient(config);
     const server = await serve({ client, config, port: 0 });
     try {

@@ -13,7 +13,6 @@ if [ "${1:-}" = test ]; then
   command -v softflowd >/dev/null 2>&1 || need+=(softflowd)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v tshark >/dev/null 2>&1 || need+=(tshark)
-  command -v softflowd >/dev/null 2>&1 || need+=(softflowd)
 fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

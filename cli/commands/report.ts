@@ -47,10 +47,15 @@ export function registerReport(program: Command): void {
           }
           // Loaded here, not at start-up: help and bad input never need the OpenSearch client.
           const { runReport } = await import('../../src/report/run-report');
-          const { configuredSpeeds, withUtilization } = await import('../../src/report/utilization');
+          const { configuredSpeeds, withInterfaceSpeeds } = await import('../../src/report/utilization');
           const { client } = await connectLogged(cfg);
           try {
-            const r = withUtilization(await runReport(client, cfg, req, now), configuredSpeeds());
+            const r = await withInterfaceSpeeds(
+              client,
+              cfg,
+              await runReport(client, cfg, req, now),
+              configuredSpeeds(),
+            );
             if (o.format === 'json') {
               const { report, served_by, took_ms, rows, total, sampled, sampling_rates } = r;
               const json = { report, served_by, took_ms, rows, total, sampled, sampling_rates };

@@ -500,6 +500,20 @@ export const FIELDS: readonly FieldDef[] = [
     description: 'output physical interface (ifIndex)',
   },
   {
+    name: 'flow.interface_speed.ingress',
+    type: 'long',
+    aliases: ['in_if_speed'],
+    docValuesOnly: true,
+    description: 'input interface speed in bits/s (sFlow interface counters)',
+  },
+  {
+    name: 'flow.interface_speed.egress',
+    type: 'long',
+    aliases: ['out_if_speed'],
+    docValuesOnly: true,
+    description: 'output interface speed in bits/s (sFlow interface counters)',
+  },
+  {
     name: 'observer.ingress.interface.name',
     type: 'keyword',
     aliases: ['in_if_name', 'in_ifname'],

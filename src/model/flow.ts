@@ -72,6 +72,8 @@ export interface FlowDoc {
     next_hop?: string;
     bgp_next_hop?: string;
     physical_interface?: { ingress?: number; egress?: number };
+    /** Interface speeds in bits/s as the exporter reported them (sFlow generic interface counters). */
+    interface_speed?: { ingress?: number; egress?: number };
     mpls?: { top_label: number };
     end_reason?: string;
     vrf?: { ingress?: number; egress?: number };
@@ -162,6 +164,9 @@ export interface FlowRecord {
   /** Interface names (IPFIX options data, IE 82/83). */
   inputInterfaceName?: string;
   outputInterfaceName?: string;
+  /** Interface speeds in bits/s (sFlow generic interface counters, ifSpeed). */
+  inputInterfaceSpeed?: number;
+  outputInterfaceSpeed?: number;
   /** Physical interfaces behind logical ones (IE 252/253). */
   inputPhysicalInterface?: number;
   outputPhysicalInterface?: number;

@@ -316,6 +316,13 @@ export function normalize(r: FlowRecord, sampling: SamplingPolicy = RECORDED_RAT
               egress: checkUint('flow.physical_interface.egress', r.outputPhysicalInterface, UINT32_MAX),
             })
           : undefined,
+      interface_speed:
+        r.inputInterfaceSpeed !== undefined || r.outputInterfaceSpeed !== undefined
+          ? compact({
+              ingress: checkUint('flow.interface_speed.ingress', r.inputInterfaceSpeed, Number.MAX_SAFE_INTEGER),
+              egress: checkUint('flow.interface_speed.egress', r.outputInterfaceSpeed, Number.MAX_SAFE_INTEGER),
+            })
+          : undefined,
       mpls:
         r.mplsLabel !== undefined
           ? { top_label: checkUint('flow.mpls.top_label', r.mplsLabel, MPLS_MAX) as number }

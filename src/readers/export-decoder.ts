@@ -155,7 +155,7 @@ export class ExportDecoder {
         break;
       }
       case 'sflow':
-        decodeSflow(payload, origin, this.sink);
+        decodeSflow(payload, origin, this.sink, this.cache);
         break;
       default:
         this.sink.reject('datagram is not NetFlow v5/v9, IPFIX or sFlow v5 (unknown version field)', origin, 0);

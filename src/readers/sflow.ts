@@ -1,12 +1,14 @@
 import type { FlowRecord } from '../model/flow';
 import { ipv4String, ipv6String } from './binary';
-import type { Origin, Sink } from './netflow/templates';
+import type { Origin, Sink, TemplateCache } from './netflow/templates';
 import { fillFromPacket, parseEthernet, parseIp, type IpPacket } from './packet';
 
 /**
  * sFlow v5 datagrams (sflow_version_5.txt): flow samples become one flow per sampled packet
- * (bytes = the IP packet's length, as NetFlow counts octets; packets = 1; samplingRate kept);
- * counter samples are counted and skipped. The exporter is the agent address of the datagram.
+ * (bytes = the IP packet's length, as NetFlow counts octets; packets = 1; samplingRate kept).
+ * Counter samples become no flow: what they say of interfaces (speed from the generic interface
+ * counters, the name from port name counters) is learned per agent and put on the flows of those
+ * interfaces, those of the same datagram included. The exporter is the agent address of the datagram.
  */
 
 const FLOW_SAMPLE = 1;
@@ -20,6 +22,8 @@ const SAMPLED_IPV6 = 4;
 const EXTENDED_SWITCH = 1001;
 const EXTENDED_ROUTER = 1002;
 const EXTENDED_GATEWAY = 1003;
+const GENERIC_INTERFACE_COUNTERS = 1;
+const PORT_NAME = 1005;
 
 /** Interface value meaning "internal to the agent" (sflow_version_5.txt, §flow_sample): no interface. */
 const INTERNAL_INTERFACE = 0x3fffffff;
@@ -28,7 +32,17 @@ const HEADER_ETHERNET = 1;
 const HEADER_IPV4 = 11;
 const HEADER_IPV6 = 12;
 
-export function decodeSflow(buf: Buffer, origin: Origin, sink: Sink): void {
+/** Where what counter samples teach about interfaces is kept, and given to flows. */
+export type InterfaceBook = Pick<TemplateCache, 'learnInterface' | 'describeInterfaces'>;
+
+interface Sample {
+  enterprise: number;
+  format: number;
+  start: number;
+  end: number;
+}
+
+export function decodeSflow(buf: Buffer, origin: Origin, sink: Sink, book: InterfaceBook): void {
   if (buf.length < 28) {
     sink.reject(`sFlow datagram of ${buf.length} bytes is shorter than its header`, origin, 0);
     return;
@@ -45,29 +59,81 @@ export function decodeSflow(buf: Buffer, origin: Origin, sink: Sink): void {
   o += 4;
   // The agent sampled the packets; the datagram's source may be a relay or another address of the host.
   const exporter = agent;
+  const scope = `${agent}|sflow`;
+  const found: Sample[] = [];
+  let broken: { reason: string; at: number } | undefined;
   for (let i = 0; i < samples; i++) {
     if (o + 8 > buf.length) {
-      sink.reject(`sFlow header counts ${samples} samples but the datagram ends after ${i}`, origin, o);
-      return;
+      broken = { reason: `sFlow header counts ${samples} samples but the datagram ends after ${i}`, at: o };
+      break;
     }
     const tag = buf.readUInt32BE(o);
     const len = buf.readUInt32BE(o + 4);
     const start = o + 8;
     const end = start + len;
     if (end > buf.length) {
-      sink.reject(`sFlow sample ${i + 1} claims ${len} bytes but ${buf.length - start} remain`, origin, o);
-      return;
+      broken = { reason: `sFlow sample ${i + 1} claims ${len} bytes but ${buf.length - start} remain`, at: o };
+      break;
     }
-    const enterprise = tag >>> 12;
-    const format = tag & 0xfff;
-    if (enterprise === 0 && (format === FLOW_SAMPLE || format === FLOW_SAMPLE_EXPANDED)) {
-      flowSample(buf, start, end, format === FLOW_SAMPLE_EXPANDED, exporter, origin, sink);
-    } else if (enterprise === 0 && (format === COUNTER_SAMPLE || format === COUNTER_SAMPLE_EXPANDED)) {
+    found.push({ enterprise: tag >>> 12, format: tag & 0xfff, start, end });
+    o = end;
+  }
+  // Counters first: an agent often sends an interface's counters in the datagram of its flows.
+  for (const s of found)
+    if (s.enterprise === 0 && (s.format === COUNTER_SAMPLE || s.format === COUNTER_SAMPLE_EXPANDED))
+      counterSample(buf, s, scope, origin, sink, book);
+  for (const s of found) {
+    if (s.enterprise === 0 && (s.format === FLOW_SAMPLE || s.format === FLOW_SAMPLE_EXPANDED)) {
+      flowSample(buf, s.start, s.end, s.format === FLOW_SAMPLE_EXPANDED, exporter, origin, sink, (r) =>
+        book.describeInterfaces(r, scope),
+      );
+    } else if (s.enterprise === 0 && (s.format === COUNTER_SAMPLE || s.format === COUNTER_SAMPLE_EXPANDED)) {
       sink.skipped('sflow counter sample');
     } else {
-      sink.skipped(`sflow sample ${enterprise}:${format}`);
+      sink.skipped(`sflow sample ${s.enterprise}:${s.format}`);
     }
-    o = end;
+  }
+  if (broken) sink.reject(broken.reason, origin, broken.at);
+}
+
+/**
+ * A counter sample: its generic interface counters give the interface's speed (ifSpeed, bits/s;
+ * 0 means unknown), a port name record its name, for the data source's ifIndex.
+ */
+function counterSample(buf: Buffer, s: Sample, scope: string, origin: Origin, sink: Sink, book: InterfaceBook): void {
+  const expanded = s.format === COUNTER_SAMPLE_EXPANDED;
+  const fixed = expanded ? 16 : 12;
+  if (s.start + fixed > s.end) {
+    sink.reject('sFlow counter sample shorter than its fixed fields', origin, s.start);
+    return;
+  }
+  const sourceType = expanded ? buf.readUInt32BE(s.start + 4) : buf.readUInt32BE(s.start + 4) >>> 24;
+  const sourceIndex = expanded ? buf.readUInt32BE(s.start + 8) : buf.readUInt32BE(s.start + 4) & 0xffffff;
+  const records = buf.readUInt32BE(s.start + fixed - 4);
+  let o = s.start + fixed;
+  for (let i = 0; i < records; i++) {
+    if (o + 8 > s.end) {
+      sink.reject(`sFlow counter sample counts ${records} records but ends after ${i}`, origin, o);
+      return;
+    }
+    const tag = buf.readUInt32BE(o);
+    const len = buf.readUInt32BE(o + 4);
+    const rs = o + 8;
+    const re = rs + len;
+    if (re > s.end) {
+      sink.reject(`sFlow counter record ${i + 1} claims ${len} bytes past its sample`, origin, o);
+      return;
+    }
+    if (tag === GENERIC_INTERFACE_COUNTERS && len >= 16) {
+      const speed = Number(buf.readBigUInt64BE(rs + 8));
+      if (speed > 0 && Number.isSafeInteger(speed))
+        book.learnInterface(scope, buf.readUInt32BE(rs), { speedBps: speed });
+    } else if (tag === PORT_NAME && len >= 4 && sourceType === 0) {
+      const n = buf.readUInt32BE(rs);
+      const name = rs + 4 + n <= re ? buf.toString('utf8', rs + 4, rs + 4 + n).trim() : '';
+      if (name !== '') book.learnInterface(scope, sourceIndex, { name });
+    }
+    o = re;
   }
 }
 
@@ -79,6 +145,7 @@ function flowSample(
   exporter: string,
   origin: Origin,
   sink: Sink,
+  describe: (r: FlowRecord) => void,
 ): void {
   const fixed = expanded ? 44 : 32;
   if (start + fixed > end) {
@@ -132,6 +199,7 @@ function flowSample(
   if (input !== undefined) flow.inputInterface = input;
   if (output !== undefined) flow.outputInterface = output;
   for (const x of extended) extendedRecord(flow, buf, x.tag, x.rs, x.re);
+  describe(flow);
   sink.flow(flow, origin, start);
 }
 

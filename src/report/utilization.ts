@@ -1,7 +1,12 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { FlowdexConfig } from '../config';
 import { canonicalIp } from '../enrich/ip';
 import { enrichConfig } from '../enrich/pipeline';
 import { loadSiteConfig, type ExporterDef } from '../enrich/site-config';
+import { timeFilter } from '../query/compile';
 import type { BoundedRow, ReportResult } from '../query/reports';
+import { searchIndices } from '../store/client';
+import { existingIndices } from './targets';
 
 /** Bits per second of an exporter's interface (networks file `speed`), undefined when not configured. */
 export type InterfaceSpeeds = (exporter: string, ifIndex: number) => number | undefined;
@@ -25,10 +30,93 @@ export function configuredSpeeds(env: NodeJS.ProcessEnv = process.env): Interfac
   };
 }
 
+/** `exporter#ifIndex` → bits/s, as interface speeds are looked up. */
+const speedKey = (exporter: string, ifIndex: number) => `${canonicalIp(exporter) ?? exporter}#${ifIndex}`;
+
+/** The (exporter, input interface) of each top-interfaces row that names both. */
+function rowInterfaces(r: ReportResult): { exporter: string; ifIndex: number }[] {
+  return r.rows.flatMap((row) =>
+    typeof row.exporter === 'string' && typeof row.interface === 'number'
+      ? [{ exporter: row.exporter, ifIndex: row.interface }]
+      : [],
+  );
+}
+
+interface SpeedAggs {
+  aggregations?: { i?: { buckets: { key: [string, number]; speed: { value: number | null } }[] } };
+}
+
 /**
- * The top-interfaces report with each interface's configured speed (`speed_bps`) and its mean
- * input utilization over the report's range (`utilization_pct`: bytes × 8 / seconds / speed),
- * empty where no speed is configured. Other reports come back as they are.
+ * The speeds the exporters reported for the report's interfaces (sFlow interface counters, stored
+ * on each flow as `flow.interface_speed.ingress`): the highest one seen over the report's range.
+ * One size-0 search over the range's raw indices, for the report's rows only.
+ */
+export async function reportedSpeeds(client: Client, cfg: FlowdexConfig, r: ReportResult): Promise<InterfaceSpeeds> {
+  const wanted = rowInterfaces(r);
+  const indices = wanted.length > 0 ? await existingIndices(client, cfg, r.range) : [];
+  if (indices.length === 0) return () => undefined;
+  const res = await searchIndices(client, indices, {
+    size: 0,
+    query: {
+      bool: {
+        filter: [
+          timeFilter(r.range),
+          { exists: { field: 'flow.interface_speed.ingress' } },
+          {
+            bool: {
+              should: wanted.map((w) => ({
+                bool: {
+                  filter: [
+                    { term: { 'observer.ip': w.exporter } },
+                    { term: { 'observer.ingress.interface.id': w.ifIndex } },
+                  ],
+                },
+              })),
+              minimum_should_match: 1,
+            },
+          },
+        ],
+      },
+    },
+    aggs: {
+      i: {
+        multi_terms: {
+          terms: [{ field: 'observer.ip' }, { field: 'observer.ingress.interface.id' }],
+          size: wanted.length,
+        },
+        aggs: { speed: { max: { field: 'flow.interface_speed.ingress' } } },
+      },
+    },
+  });
+  const found = new Map<string, number>();
+  for (const b of (res.body as SpeedAggs).aggregations?.i?.buckets ?? [])
+    if (b.speed.value !== null) found.set(speedKey(b.key[0], Number(b.key[1])), b.speed.value);
+  return (exporter, ifIndex) => found.get(speedKey(exporter, ifIndex));
+}
+
+/** Configured speeds first (an operator may correct the exporter), else those the exporter reported. */
+export function eitherSpeed(configured: InterfaceSpeeds, reported: InterfaceSpeeds): InterfaceSpeeds {
+  return (exporter, ifIndex) => configured(exporter, ifIndex) ?? reported(exporter, ifIndex);
+}
+
+/**
+ * A report with interface speeds and utilization (see `withUtilization`): configured speeds,
+ * else the speeds the exporters reported. Other reports come back as they are, without a request.
+ */
+export async function withInterfaceSpeeds(
+  client: Client,
+  cfg: FlowdexConfig,
+  r: ReportResult,
+  configured: InterfaceSpeeds,
+): Promise<ReportResult> {
+  if (r.report !== 'top-interfaces') return r;
+  return withUtilization(r, eitherSpeed(configured, await reportedSpeeds(client, cfg, r)));
+}
+
+/**
+ * The top-interfaces report with each interface's speed (`speed_bps`) and its mean input
+ * utilization over the report's range (`utilization_pct`: bytes × 8 / seconds / speed), empty
+ * where no speed is known. Other reports come back as they are.
  */
 export function withUtilization(r: ReportResult, speeds: InterfaceSpeeds): ReportResult {
   if (r.report !== 'top-interfaces') return r;

@@ -49,6 +49,8 @@ const TARGETS: Readonly<Record<Target, FieldType>> = {
   serverRetransmissions: 'int',
   inputInterfaceName: 'string',
   outputInterfaceName: 'string',
+  inputInterfaceSpeed: 'int',
+  outputInterfaceSpeed: 'int',
   inputPhysicalInterface: 'int',
   outputPhysicalInterface: 'int',
   sender: 'ip',

@@ -121,14 +121,18 @@ export interface TemplateSnapshot {
   sampling: [string, number][];
   systemInit: [string, number][];
   interfaceNames: [string, string][];
+  /** Absent in snapshots written before sFlow counters were read. */
+  interfaceSpeeds?: [string, number][];
 }
 
 export class TemplateCache {
   private readonly templates = new Map<string, Template>();
   private readonly sampling = new Map<string, number>();
   private readonly systemInit = new Map<string, number>();
-  /** Interface names from options data, by scope and ifIndex. */
+  /** Interface names from options data (sFlow: port name counters), by scope and ifIndex. */
   private readonly interfaceNames = new Map<string, string>();
+  /** Interface speeds in bits/s from sFlow generic interface counters, by scope and ifIndex. */
+  private readonly interfaceSpeeds = new Map<string, number>();
   /** Held data sets by exporter address. */
   private readonly held = new Map<string, HeldQueue>();
   private heldBytes = 0;
@@ -162,6 +166,7 @@ export class TemplateCache {
       sampling: [...this.sampling],
       systemInit: [...this.systemInit],
       interfaceNames: [...this.interfaceNames],
+      interfaceSpeeds: [...this.interfaceSpeeds],
     };
   }
 
@@ -175,6 +180,34 @@ export class TemplateCache {
     for (const [k, v] of s.sampling) this.sampling.set(k, v);
     for (const [k, v] of s.systemInit) this.systemInit.set(k, v);
     for (const [k, v] of s.interfaceNames) this.interfaceNames.set(k, v);
+    for (const [k, v] of s.interfaceSpeeds ?? []) this.interfaceSpeeds.set(k, v);
+  }
+
+  /** What an exporter said of one of its interfaces outside flow records (options data, sFlow counters). */
+  learnInterface(scope: string, ifIndex: number, info: { name?: string; speedBps?: number }): void {
+    const key = `${scope}#${ifIndex}`;
+    if (info.name !== undefined && this.interfaceNames.get(key) !== info.name) {
+      this.interfaceNames.set(key, info.name);
+      this.version++;
+    }
+    if (info.speedBps !== undefined && this.interfaceSpeeds.get(key) !== info.speedBps) {
+      this.interfaceSpeeds.set(key, info.speedBps);
+      this.version++;
+    }
+  }
+
+  /** Gives a flow record the names and speeds learned for its interfaces. */
+  describeInterfaces(r: FlowRecord, scope: string): void {
+    if (r.inputInterface !== undefined) {
+      const key = `${scope}#${r.inputInterface}`;
+      setIf(r, 'inputInterfaceName', this.interfaceNames.get(key));
+      setIf(r, 'inputInterfaceSpeed', this.interfaceSpeeds.get(key));
+    }
+    if (r.outputInterface !== undefined) {
+      const key = `${scope}#${r.outputInterface}`;
+      setIf(r, 'outputInterfaceName', this.interfaceNames.get(key));
+      setIf(r, 'outputInterfaceSpeed', this.interfaceSpeeds.get(key));
+    }
   }
 
   /** Held data that arrived (capture time) before `beforeMs` gives up waiting: rejected as "no template". */
@@ -351,14 +384,8 @@ export class TemplateCache {
           this.version++;
         }
         const name = s.interfaceName ?? s.interfaceDescription;
-        if (
-          s.scopeInterface !== undefined &&
-          name !== undefined &&
-          this.interfaceNames.get(`${scope}#${s.scopeInterface}`) !== name
-        ) {
-          this.interfaceNames.set(`${scope}#${s.scopeInterface}`, name);
-          this.version++;
-        }
+        if (s.scopeInterface !== undefined && name !== undefined)
+          this.learnInterface(scope, s.scopeInterface, { name });
         sink.optionRecord();
         continue;
       }
@@ -385,10 +412,7 @@ export class TemplateCache {
     if (r.protocol === 1 || r.protocol === 58) icmpFields(r, s.icmpTypeCode);
     const rate = samplingRate(s) ?? this.samplerRate(scope, s.samplerId);
     if (rate !== undefined && rate > 0) r.samplingRate = rate;
-    if (r.inputInterface !== undefined)
-      setIf(r, 'inputInterfaceName', this.interfaceNames.get(`${scope}#${r.inputInterface}`));
-    if (r.outputInterface !== undefined)
-      setIf(r, 'outputInterfaceName', this.interfaceNames.get(`${scope}#${r.outputInterface}`));
+    this.describeInterfaces(r, scope);
     if (origin.exporter !== undefined) r.exporter = origin.exporter;
     return r;
   }
@@ -415,11 +439,9 @@ function samplerKey(scope: string, samplerId: number | undefined): string {
   return `${scope}#${samplerId ?? '*'}`;
 }
 
-function setIf<K extends 'inputInterfaceName' | 'outputInterfaceName'>(
-  r: FlowRecord,
-  key: K,
-  v: string | undefined,
-): void {
+type InterfaceKey = 'inputInterfaceName' | 'outputInterfaceName' | 'inputInterfaceSpeed' | 'outputInterfaceSpeed';
+
+function setIf<K extends InterfaceKey>(r: FlowRecord, key: K, v: FlowRecord[K] | undefined): void {
   if (v !== undefined) r[key] = v;
 }
 

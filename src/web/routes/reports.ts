@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { METRICS, REPORTS, reportByName, type ReportDef, type ReportName } from '../../query/reports';
 import { runReport, type ReportRequest, type ReportResult } from '../../report/run-report';
 import { explainReport } from '../../report/explain';
-import { configuredSpeeds, withUtilization } from '../../report/utilization';
+import { configuredSpeeds, withInterfaceSpeeds } from '../../report/utilization';
 import { factPivots, hostReport, hostSearch, type HostRequest } from '../../report/host';
 import { renderPage, type WebContext } from '../context';
 import { MAX_TOP, flag, integer, oneOf, queryText, text, type Params } from '../params';
@@ -31,7 +31,13 @@ function runner(ctx: WebContext, p: Params): (req: ReportRequest) => Promise<Rep
   const now = ctx.now();
   const interval = pageInterval(p, now);
   const speeds = configuredSpeeds();
-  return async (req) => withUtilization(await runReport(ctx.client, ctx.config, { ...req, interval }, now), speeds);
+  return async (req) =>
+    withInterfaceSpeeds(
+      ctx.client,
+      ctx.config,
+      await runReport(ctx.client, ctx.config, { ...req, interval }, now),
+      speeds,
+    );
 }
 
 function panel(def: ReportDef, r: ReportResult, range: string): object {

@@ -52,6 +52,8 @@ const FULL: Required<FlowRecord> = {
   outputInterface: 2,
   inputInterfaceName: 'eth0',
   outputInterfaceName: 'eth1',
+  inputInterfaceSpeed: 10_000_000_000,
+  outputInterfaceSpeed: 1_000_000_000,
   inputPhysicalInterface: 11,
   outputPhysicalInterface: 12,
   sender: '198.51.100.2',
