@@ -15,6 +15,8 @@ export interface PlanStep {
   source: 'raw' | 'rollup';
   /** The rollup spec, for a rollup part. */
   spec?: string;
+  /** The part's sums are taken away from the others' (a rollup bucket reaching past the range). */
+  subtract?: true;
   from: string;
   to: string;
   /** Existing indices that serve the part (none: the part reads nothing). */
@@ -75,6 +77,7 @@ export async function explainReport(
       return {
         source: part.source,
         ...(part.source === 'rollup' ? { spec: part.spec.name } : {}),
+        ...(part.subtract ? { subtract: true as const } : {}),
         from: iso(part.range.from),
         to: iso(part.range.to),
         indices: src.indices,

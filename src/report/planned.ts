@@ -133,23 +133,46 @@ function sourceOf(prefix: string, names: ReadonlySet<string>, part: PlanPart): S
       };
 }
 
-/** Adds one part's histogram buckets into the running per-time totals. */
-export function mergeSeries(into: Map<number, HistogramBucket>, buckets: readonly HistogramBucket[]): void {
+/** Adds one part's histogram buckets into the running per-time totals (`sign` -1: takes them away). */
+export function mergeSeries(into: Map<number, HistogramBucket>, buckets: readonly HistogramBucket[], sign = 1): void {
   for (const b of buckets) {
-    const seen = into.get(b.key);
-    if (seen === undefined) {
+    let seen = into.get(b.key);
+    if (seen === undefined && sign === 1) {
       into.set(b.key, { ...b });
       continue;
     }
-    seen.doc_count += b.doc_count;
+    if (seen === undefined) {
+      seen = { key: b.key, doc_count: 0 };
+      into.set(b.key, seen);
+    }
+    seen.doc_count += sign * b.doc_count;
     for (const [name, agg] of Object.entries(b)) {
       const prev = seen[name];
       if (agg !== null && typeof agg === 'object' && typeof agg.value === 'number') {
         const before = prev !== null && typeof prev === 'object' && typeof prev.value === 'number' ? prev.value : 0;
-        seen[name] = { value: before + agg.value };
+        seen[name] = { value: before + sign * agg.value };
       }
     }
   }
+}
+
+/**
+ * A group with no flow left: all of its flows were in a rollup bucket's part outside the range,
+ * taken away again. It is no group of the answer.
+ */
+const isGone = (row: ReportRow): boolean => row.flows === 0;
+
+/** +1 for a part whose sums add to the answer, -1 for one whose sums are taken away. */
+const signOf = (part: PlanPart): number => (part.subtract ? -1 : 1);
+
+/** Rows with every sum multiplied by `sign`. */
+function signedRows(rows: readonly ReportRow[], sign: number): ReportRow[] {
+  if (sign === 1) return [...rows];
+  return rows.map((r) => {
+    const out: ReportRow = { ...r };
+    for (const m of SUMMED) if (typeof r[m] === 'number') out[m] = -r[m];
+    return out;
+  });
 }
 
 /**
@@ -225,13 +248,13 @@ export async function runPlannedReport(
         buildReportRequest(c.def, { ...c.options, range: part.range }),
         'series',
       );
-      return src.rollup ? res.buckets.map(countFlows) : res.buckets;
+      return { buckets: src.rollup ? res.buckets.map(countFlows) : res.buckets, sign: signOf(part) };
     }),
   );
   const merged = new Map<number, HistogramBucket>(
     alignedBuckets(c.range, intervalMs).map((key) => [key, { key, doc_count: 0 }]),
   );
-  for (const buckets of series) mergeSeries(merged, buckets);
+  for (const { buckets, sign } of series) mergeSeries(merged, buckets, sign);
   const buckets = [...merged.values()].sort((a, b) => a.key - b.key);
   return withBounds(
     {
@@ -265,7 +288,11 @@ export async function totalOf(
       };
       const found = await search<{ doc_count: number }>(client, cfg, src, body, 'total');
       const t = src.rollup ? countFlows(found) : found;
-      return { flows: t.doc_count, ...Object.fromEntries(Object.keys(SUMS).map((m) => [m, subValue(t, m)])) };
+      const sign = signOf(part);
+      return {
+        flows: sign * t.doc_count,
+        ...Object.fromEntries(Object.keys(SUMS).map((m) => [m, sign * subValue(t, m)])),
+      };
     }),
   );
   return sumRows(parts);
@@ -298,9 +325,12 @@ export async function everyGroupTop(
   served: readonly Served[],
 ): Promise<ReportRow[]> {
   const columns = c.def.groupBy.map((g) => g.column);
-  const pages = await Promise.all(served.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)));
+  const pages = await Promise.all(
+    served.map(async ({ part, src }) => signedRows(await groupsOf(client, cfg, c, part.range, src), signOf(part))),
+  );
   const merged = new Map<string, ReportRow>();
   for (const rows of pages) mergeGroups(rows, columns, merged);
+  for (const [key, row] of merged) if (isGone(row)) merged.delete(key);
   return rankGroups(merged, c.by, c.top, columns);
 }
 
@@ -410,7 +440,11 @@ async function keyedTop(
   const keyed: KeyedIndex[] = [];
   const whole: Served[] = [];
   for (const s of served) {
-    const key = s.part.source === 'rollup' ? groupKeysOf(s.part.spec).find((k) => k.field === field) : undefined;
+    // A part taken away is summed whole: ranked lists bound what a part adds, not what it removes.
+    const key =
+      s.part.source === 'rollup' && !s.part.subtract
+        ? groupKeysOf(s.part.spec).find((k) => k.field === field)
+        : undefined;
     if (key === undefined || s.part.source !== 'rollup') {
       whole.push(s);
       continue;
@@ -424,17 +458,30 @@ async function keyedTop(
   if (keyed.length === 0) return undefined;
   const columns = c.def.groupBy.map((g) => g.column);
   let exact: Map<string, ReportRow> | undefined;
+  // Ranked lists sum only the ranking metric: groups gone from the answer show only once every
+  // metric is summed, and the next groups in line take their places.
+  let want = c.top;
   for (let size = Math.max(FIRST_LIST, 4 * c.top); size <= LAST_LIST; size *= 8) {
     const fetched = await Promise.all(keyed.map((k) => rankedList(client, cfg, c, k, { size })));
     if (fetched.some((f) => f.unkeyed > 0)) return undefined;
     exact ??= mergeGroups(
-      (await Promise.all(whole.map(({ part, src }) => groupsOf(client, cfg, c, part.range, src)))).flat(),
+      (
+        await Promise.all(
+          whole.map(async ({ part, src }) => signedRows(await groupsOf(client, cfg, c, part.range, src), signOf(part))),
+        )
+      ).flat(),
       columns,
     );
     const lists = fetched.map((f) => f.list);
     for (;;) {
-      const step = topStep(exact, lists, c.by, c.top, columns);
-      if ('rows' in step) return withAllMetrics(client, cfg, c, keyed, exact, step.rows);
+      const step = topStep(exact, lists, c.by, want, columns);
+      if ('rows' in step) {
+        const rows = await withAllMetrics(client, cfg, c, keyed, exact, step.rows);
+        const left = rows.filter((r) => !isGone(r));
+        if (left.length >= c.top || rows.length < want) return left.slice(0, c.top);
+        want += rows.length - left.length;
+        continue;
+      }
       if ('longer' in step) break;
       await Promise.all(
         step.lookups.map(async ({ list, keys }) => {

@@ -31,7 +31,14 @@ export interface PlanRequest {
   rawDays?: ReadonlySet<number>;
 }
 
-export type PlanPart = { source: 'raw'; range: TimeRange } | { source: 'rollup'; spec: RollupSpec; range: TimeRange };
+/**
+ * Where one part of the range is read. A `subtract` part is taken away from the others: a rollup
+ * bucket that reaches past the range, less the flows of its part outside the range.
+ */
+export type PlanPart = ({ source: 'raw' } | { source: 'rollup'; spec: RollupSpec }) & {
+  range: TimeRange;
+  subtract?: true;
+};
 
 export interface Plan {
   parts: PlanPart[];
@@ -78,6 +85,9 @@ interface Candidate {
   middle: TimeRange;
   /** Estimated documents read (rollup middle and raw edges), when the watermarks say how many the specs hold. */
   cost?: number;
+  /** Documents per ms of the spec and of raw flows, when known. */
+  density?: number;
+  rawPerMs?: number;
 }
 
 /**
@@ -114,11 +124,12 @@ function candidate(
   if (isEmpty(middle)) return undefined;
   const density = docsPerMs(cov);
   if (density === undefined || rawPerMs === undefined) return { spec, middle };
+  const sizes = { density, rawPerMs };
   if (req.def.kind !== 'top' && density > SERIES_MAX_SHARE * rawPerMs && rawHolds(middle, req.rawDays))
     return undefined;
   // The edges are read from raw flows; a coarse spec whose middle leaves long edges costs those too.
   const edgeMs = req.range.to - req.range.from - (middle.to - middle.from);
-  return { spec, middle, cost: density * (middle.to - middle.from) + rawPerMs * edgeMs };
+  return { spec, middle, cost: density * (middle.to - middle.from) + rawPerMs * edgeMs, ...sizes };
 }
 
 function docsPerMs(cov: Coverage): number | undefined {
@@ -171,11 +182,60 @@ export function plan(
   // The edges are planned the same way: a finer rollup serves what a day rollup leaves of a
   // day, raw flows only what no rollup bucket fits.
   const edge = (range: TimeRange): PlanPart[] => plan({ ...req, range }, coverage, specs).parts;
-  return {
-    parts: [
-      ...(req.range.from < best.middle.from ? edge({ from: req.range.from, to: best.middle.from }) : []),
-      { source: 'rollup', spec: best.spec, range: best.middle },
-      ...(best.middle.to < req.range.to ? edge({ from: best.middle.to, to: req.range.to }) : []),
-    ],
-  };
+  const cov = coverage[best.spec.name] as Coverage;
+  const step = best.spec.intervalMs;
+  let middle = best.middle;
+  const before: PlanPart[] = [];
+  const after: PlanPart[] = [];
+  if (req.range.from < middle.from) {
+    const inside = { from: req.range.from, to: middle.from };
+    const outside = { from: middle.from - step, to: req.range.from };
+    const parts = edge(inside);
+    if (complementPays(req, best, cov, parts, inside, outside)) {
+      middle = { from: outside.from, to: middle.to };
+      before.push(...edge(outside).map(subtracted));
+    } else before.push(...parts);
+  }
+  if (middle.to < req.range.to) {
+    const inside = { from: middle.to, to: req.range.to };
+    const outside = { from: req.range.to, to: middle.to + step };
+    const parts = edge(inside);
+    if (complementPays(req, best, cov, parts, inside, outside)) {
+      after.push(...edge(outside).map(subtracted));
+      middle = { from: middle.from, to: outside.to };
+    } else after.push(...parts);
+  }
+  return { parts: [...before, { source: 'rollup', spec: best.spec, range: middle }, ...after] };
+}
+
+/** The part with its sums taken away instead of added (and the other way round). */
+function subtracted(p: PlanPart): PlanPart {
+  const { subtract, ...rest } = p;
+  return subtract ? rest : { ...rest, subtract: true };
+}
+
+/**
+ * Whether an edge the rollup bucket next to the middle holds only in part is cheaper read as
+ * that whole bucket less the flows of its `outside` part than as its `inside` part alone: for
+ * sums only (distinct counts do not subtract), when raw flows would serve the edge, the bucket
+ * is built and the outside's raw days are still there; then by documents read when sizes are
+ * known, else by time (the outside shorter than the inside).
+ */
+function complementPays(
+  req: PlanRequest,
+  best: Candidate,
+  cov: Coverage,
+  edgeParts: readonly PlanPart[],
+  inside: TimeRange,
+  outside: TimeRange,
+): boolean {
+  if (req.def.kind === 'unique') return false;
+  if (edgeParts.some((p) => p.source === 'rollup')) return false;
+  if (outside.from < cov.from || outside.to > cov.to) return false;
+  if (req.rawDays !== undefined && !rawHolds(outside, req.rawDays)) return false;
+  const insideMs = inside.to - inside.from;
+  const outsideMs = outside.to - outside.from;
+  if (best.density !== undefined && best.rawPerMs !== undefined)
+    return best.density * best.spec.intervalMs + best.rawPerMs * outsideMs < best.rawPerMs * insideMs;
+  return outsideMs < insideMs;
 }

@@ -156,14 +156,14 @@ export function monthOfRollupIndex(prefix: string, name: string, specs: readonly
 }
 
 /**
- * Whether a daily flow index or a monthly rollup index (of one of `specs`) holds the UTC day
- * starting at `dayMs`.
+ * Whether a daily flow index or a monthly rollup index (of one of `specs`) holds the UTC day of
+ * `t`, any instant of it (a range cut into days starts its first day where the range does).
  */
-export function indexHoldsDay(prefix: string, name: string, dayMs: number, specs: readonly string[]): boolean {
+export function indexHoldsDay(prefix: string, name: string, t: number, specs: readonly string[]): boolean {
   const day = dayOfIndex(prefix, name);
-  if (day !== undefined) return day === dayMs;
+  if (day !== undefined) return day === startOfDay(t);
   const month = monthOfRollupIndex(prefix, name, specs);
-  return month !== undefined && month.from <= dayMs && dayMs < month.to;
+  return month !== undefined && month.from <= t && t < month.to;
 }
 
 /** Bookkeeping: rollup watermarks, dirty buckets, follow checkpoints, collector and alert state. */

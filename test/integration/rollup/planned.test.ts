@@ -165,6 +165,38 @@ test('unaligned edges come from raw flows, the middle from the rollup', async ()
   expect(usesRaw(planned)).toBe(true);
 });
 
+test('a range that misses minutes of a day: the whole day bucket less those minutes, equal to raw', async () => {
+  const day2 = iso(T0 + 48 * HOUR);
+  const ranges = [
+    { from: iso(T0 + 5 * 60_000 + 347), to: day2 },
+    { from: iso(T0), to: iso(T0 + 48 * HOUR - 7 * 60_000 - 117) },
+  ];
+  for (const range of ranges) {
+    const cases: ReportRequest[] = [
+      { report: 'top-pairs', ...range, top: 25 },
+      // Every group (ranked lists, then composite pages): a group whose flows all lie in the
+      // minutes taken away must not be left as a row of nothing.
+      { report: 'top-pairs', ...range, top: 2000, by: 'flows' },
+      { report: 'top-pairs', ...range, top: 10000, by: 'bytes' },
+      { report: 'top-services', ...range, top: 25, by: 'bytes' },
+      { report: 'top-sources', query: 'src:10.0.0.0/8', ...range, top: 10, by: 'packets' },
+      { report: 'traffic', ...range, interval: '1d' },
+    ];
+    for (const req of cases) {
+      const planned = await compare(req);
+      expect(usesRollup(planned)).toBe(true);
+      const e = await explainReport(tc.client, tc.config, req, NOW);
+      const taken = e.plan.steps.filter((s) => s.subtract === true);
+      // The minutes outside the range, read from raw flows and taken away from the day bucket.
+      if (req.query === undefined) expect(taken.every((s) => s.documents > 0)).toBe(true);
+      expect(taken.map((s) => [s.source, s.from, s.to])).toEqual([
+        range.from === iso(T0) ? ['raw', range.to, day2] : ['raw', iso(T0), range.from],
+      ]);
+      expect(e.plan.steps.some((s) => s.source === 'rollup' && s.from === iso(T0) && s.to === day2)).toBe(true);
+    }
+  }
+});
+
 test('explain names the steps the report runs on, and what each reads', async () => {
   const req: ReportRequest = {
     report: 'top-pairs',

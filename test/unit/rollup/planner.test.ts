@@ -35,7 +35,8 @@ function req(over: Partial<PlanRequest> & Pick<PlanRequest, 'def'>): PlanRequest
 
 function summary(p: ReturnType<typeof plan>): string[] {
   return p.parts.map(
-    (x) => `${x.source === 'raw' ? 'raw' : x.spec.name} ${(x.range.from - T0) / M}-${(x.range.to - T0) / M}`,
+    (x) =>
+      `${x.subtract ? '-' : ''}${x.source === 'raw' ? 'raw' : x.spec.name} ${(x.range.from - T0) / M}-${(x.range.to - T0) / M}`,
   );
 }
 
@@ -160,12 +161,62 @@ describe('interval divisibility', () => {
 
 describe('edge split', () => {
   const range = { from: T0 + 7 * M + 13_000, to: T0 + 10 * H + 2 * M };
-  test('sums: edges to the rollup interval from raw', () => {
+  test('sums: edges to the rollup interval from raw, or the whole bucket less its outside part when that is shorter', () => {
+    // 7.8 minutes of the first bucket are inside, 7.2 outside: the bucket less the outside.
     expect(summary(plan(req({ def: REPORTS['top-pairs'], range }), built))).toEqual([
-      'raw 7.216666666666667-15',
+      '-raw 0-7.216666666666667',
+      'talkers-15m 0-600',
+      'raw 600-602',
+    ]);
+    const later = { ...range, from: T0 + 9 * M };
+    expect(summary(plan(req({ def: REPORTS['top-pairs'], range: later }), built))).toEqual([
+      'raw 9-15',
       'talkers-15m 15-600',
       'raw 600-602',
     ]);
+  });
+
+  test('a whole day bucket less a moment outside the range, instead of a day of raw flows', () => {
+    const days = new Set([T0, T0 + 24 * H, T0 + 48 * H]);
+    const three = { 'talkers-1d': { from: T0, to: T0 + 72 * H } };
+    const range = { from: T0 + 347, to: T0 + 72 * H - 117 };
+    const dayOnly = SPECS.filter((s) => s.name === 'talkers-1d');
+    const expected = ['-raw 0-0.005783333333333333', 'talkers-1d 0-4320', '-raw 4319.99805-4320'];
+    expect(summary(planWith(req({ def: REPORTS['top-pairs'], range, rawDays: days }), three, dayOnly))).toEqual(
+      expected,
+    );
+    // A series too, at an interval the day divides.
+    expect(
+      summary(planWith(req({ def: REPORTS.traffic, range, intervalMs: 24 * H, rawDays: days }), three, dayOnly)),
+    ).toEqual(expected);
+  });
+
+  test('never for distinct counts, an unbuilt bucket or a raw day already pruned', () => {
+    const range = { from: T0 + 347, to: T0 + 48 * H };
+    const dayOnly = SPECS.filter((s) => s.name === 'talkers-1d');
+    const summed = (over: Partial<PlanRequest>, c: Record<string, Coverage> = built) =>
+      summary(planWith(req({ def: REPORTS['top-pairs'], range, ...over }), c, dayOnly));
+    const edge = ['raw 0.005783333333333333-1440', 'talkers-1d 1440-2880'];
+    expect(summed({ def: REPORTS['unique-sources'], intervalMs: 24 * H })).toEqual(edge);
+    expect(summed({}, { 'talkers-1d': { from: T0 + 24 * H, to: T0 + 48 * H } })).toEqual(edge);
+    expect(summed({ rawDays: new Set([T0 + 24 * H]) })).toEqual(edge);
+    expect(summed({ rawDays: new Set([T0, T0 + 24 * H]) })).toEqual([
+      '-raw 0-0.005783333333333333',
+      'talkers-1d 0-2880',
+    ]);
+  });
+
+  test('by documents read when sizes are known', () => {
+    // 1000 raw flows an hour; the day rollup holds 20 000 documents a day (more than the 7 hours outside).
+    const sized = { 'talkers-1d': { from: T0, to: T0 + 48 * H, docs: 40_000, flows: 48_000 } };
+    const dayOnly = SPECS.filter((s) => s.name === 'talkers-1d');
+    const range48 = (from: number) => ({ from, to: T0 + 48 * H });
+    const plan48 = (from: number) =>
+      summary(planWith(req({ def: REPORTS['top-pairs'], range: range48(from) }), sized, dayOnly));
+    // 7 hours outside: 20 000 + 7 000 documents against 17 000 raw flows inside.
+    expect(plan48(T0 + 7 * H)).toEqual(['raw 420-1440', 'talkers-1d 1440-2880']);
+    // 1 hour outside: 20 000 + 1 000 against 23 000.
+    expect(plan48(T0 + H)).toEqual(['-raw 0-60', 'talkers-1d 0-2880']);
   });
 
   test('distinct counts: whole request buckets from one source', () => {
@@ -179,8 +230,8 @@ describe('edge split', () => {
   test('edges are planned in turn: a finer rollup serves what the day rollup leaves, raw only the rest', () => {
     const longer = { from: T0 + H + 7 * M + 13_000, to: T0 + 48 * H + 30 * M };
     expect(summary(plan(req({ def: REPORTS['top-pairs'], range: longer }), built))).toEqual([
-      'raw 67.21666666666667-75',
-      'talkers-15m 75-1440',
+      '-raw 60-67.21666666666667',
+      'talkers-15m 60-1440',
       'talkers-1d 1440-2880',
       'raw 2880-2910',
     ]);

@@ -121,6 +121,10 @@ describe('monthly rollup indices', () => {
     expect(indexHoldsDay('p-', indexFor('p-', day + DAY_MS), day, SPECS)).toBe(false);
     expect(indexHoldsDay('p-', rollupIndexFor('p-', 'talkers-15m', day), day, SPECS)).toBe(true);
     expect(indexHoldsDay('p-', rollupIndexFor('p-', 'talkers-15m', day + DAY_MS), day, SPECS)).toBe(false);
+    // Any instant of the day: a range cut into days starts its first day mid-day.
+    expect(indexHoldsDay('p-', indexFor('p-', day), day + 347, SPECS)).toBe(true);
+    expect(indexHoldsDay('p-', indexFor('p-', day), day + DAY_MS - 1, SPECS)).toBe(true);
+    expect(indexHoldsDay('p-', indexFor('p-', day), day - 1, SPECS)).toBe(false);
   });
 });
 
