@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, testCluster } from '../../support/opensearch';
+import { haveCommand } from '../../support/commands';
 
 /**
  * nfdump's CSV has one-second times, so identical lines happen; two concatenated exports repeat
@@ -11,16 +12,7 @@ import { CLI, testCluster } from '../../support/opensearch';
 
 const NFCAPD = path.resolve(__dirname, '../../../../shared/data/flows/stratosphere/test1-malicious.nfdump');
 
-function haveNfdump(): boolean {
-  try {
-    execFileSync('nfdump', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const ready = haveNfdump() && existsSync(NFCAPD);
+const ready = haveCommand('nfdump', '-V') && existsSync(NFCAPD);
 if (!ready)
   console.warn(
     'nfdump identical-lines test skipped: needs Debian nfdump (scripts/system-deps.sh test) and ../shared/data',

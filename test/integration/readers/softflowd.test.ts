@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FlowRecord } from '../../../src/model/flow';
 import { ExportDecoder } from '../../../src/readers/export-decoder';
+import { haveCommand } from '../../support/commands';
 
 /**
  * A round trip through real exporters: Debian softflowd reads a capture and exports NetFlow v9 or
@@ -14,17 +15,11 @@ import { ExportDecoder } from '../../../src/readers/export-decoder';
 
 const PCAP = path.resolve(__dirname, '../../../../shared/data/flows/stratosphere/test7-malicious.pcap');
 
-function have(cmd: string, arg: string): boolean {
-  try {
-    execFileSync(cmd, [arg], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const ready =
-  existsSync('/usr/sbin/softflowd') && existsSync('/usr/sbin/softflowctl') && have('nfcapd', '-V') && existsSync(PCAP);
+  existsSync('/usr/sbin/softflowd') &&
+  existsSync('/usr/sbin/softflowctl') &&
+  haveCommand('nfcapd', '-V') &&
+  existsSync(PCAP);
 if (!ready)
   console.warn(
     'softflowd round trip skipped: needs Debian softflowd and nfdump (scripts/system-deps.sh test) and ../shared/data',

@@ -4,16 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { nfdumpReader, parseNfdumpFlags } from '../../../src/readers/nfdump';
 import { HAVE_SHARED_DATA, readFile, readText, SHARED_DATA } from './support';
+import { haveCommand } from '../../support/commands';
 
-function nfdumpInstalled(): boolean {
-  try {
-    execFileSync('nfdump', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const HAVE_NFDUMP = nfdumpInstalled();
+const HAVE_NFDUMP = haveCommand('nfdump', '-V');
 if (!HAVE_NFDUMP)
   console.warn('skipping nfdump comparison: the nfdump binary is not installed (Debian package nfdump)');
 

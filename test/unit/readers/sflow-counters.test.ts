@@ -9,6 +9,7 @@ import { DecoderSession, ExportDecoder } from '../../../src/readers/export-decod
 import { TemplateCache } from '../../../src/readers/netflow/templates';
 import type { ReadItem } from '../../../src/readers/types';
 import { describeWithData, SHARED_DATA } from './shared-data';
+import { haveCommand } from '../../support/commands';
 
 /**
  * sFlow counter samples teach flowdex interface speeds (generic interface counters) and names
@@ -18,15 +19,6 @@ import { describeWithData, SHARED_DATA } from './shared-data';
 
 const TELEGRAF = path.join(SHARED_DATA, 'datagrams/telegraf');
 const CAPTURE_MS = Date.UTC(2024, 0, 1);
-
-function haveTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function decodeAll(datagrams: Buffer[], decoder = new ExportDecoder()): ReadItem[] {
   return [
@@ -83,7 +75,7 @@ describeWithData('sFlow counter samples against tshark', () => {
       .filter((f) => f.endsWith('.bin'))
       .sort()
       .map((f) => readFileSync(path.join(TELEGRAF, c, f)));
-  const run = haveTshark() ? it : it.skip;
+  const run = haveCommand('tshark', '-v') ? it : it.skip;
 
   run('gives every flow on an interface tshark reports a speed for that speed, and no other flow one', () => {
     let withSpeed = 0;

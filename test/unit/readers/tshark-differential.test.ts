@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { exportFormat } from '../../../src/readers/export-decoder';
 import { frameIp, frames } from '../../../src/readers/pcap';
 import { pcapReader } from '../../../src/readers/pcap';
 import { HAVE_SHARED_DATA, SHARED_DATA } from './support';
+import { haveCommand } from '../../support/commands';
 
 /**
  * flowdex against Wireshark's own dissectors (Debian `tshark`): every export capture of
@@ -22,16 +23,7 @@ import { HAVE_SHARED_DATA, SHARED_DATA } from './support';
 
 const run = promisify(execFile);
 
-function haveTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HAVE_TSHARK = haveTshark();
+const HAVE_TSHARK = haveCommand('tshark', '-v');
 
 /** Deliberate differences, applied to tshark's values before comparing. */
 export const CONVENTIONS = {
