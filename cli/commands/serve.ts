@@ -6,7 +6,7 @@ import { startRunner } from '../../src/alerts/runner';
 import { errorMessage, FlowdexError } from '../../src/errors';
 import { createClient } from '../../src/store/client';
 import { setup } from '../../src/store/setup';
-import { serve, type ServeOptions } from '../../src/web/server';
+import type { ServeOptions } from '../../src/web/server';
 import { parseBasicAuth, type WebAuth } from '../../src/web/security';
 import { action, configOf, connectLogged, log, openEnrichment } from '../common';
 import { collectorOptions, setupWhenReady, withCollectOptions, type CollectCliOptions } from './collect';
@@ -148,6 +148,9 @@ export async function serveUntilStopped(
       log(`flowdex web: ${kind} (kept running): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.on('unhandledRejection', keepRunning('unhandled rejection'));
   process.on('uncaughtException', keepRunning('uncaught exception'));
+  // Loaded here: Express and the page templates are most of the CLI's code, and help or a bad
+  // option never needs them.
+  const { serve } = await import('../../src/web/server');
   const running = await serve(o);
   process.stdout.write(`${running.url}\n`);
   log(`flowdex explorer on ${running.url} (${note}); Ctrl-C stops it`);
