@@ -317,6 +317,11 @@ export interface Served {
   src: Source;
 }
 
+/** Every group of one part, its sums taken away when the part subtracts. */
+async function partGroups(client: Client, cfg: FlowdexConfig, c: CheckedReport, s: Served): Promise<ReportRow[]> {
+  return signedRows(await groupsOf(client, cfg, c, s.part.range, s.src), signOf(s.part));
+}
+
 /** Top-N from every group of every part, summed (composite pages). */
 export async function everyGroupTop(
   client: Client,
@@ -325,9 +330,7 @@ export async function everyGroupTop(
   served: readonly Served[],
 ): Promise<ReportRow[]> {
   const columns = c.def.groupBy.map((g) => g.column);
-  const pages = await Promise.all(
-    served.map(async ({ part, src }) => signedRows(await groupsOf(client, cfg, c, part.range, src), signOf(part))),
-  );
+  const pages = await Promise.all(served.map((s) => partGroups(client, cfg, c, s)));
   const merged = new Map<string, ReportRow>();
   for (const rows of pages) mergeGroups(rows, columns, merged);
   for (const [key, row] of merged) if (isGone(row)) merged.delete(key);
@@ -464,14 +467,7 @@ async function keyedTop(
   for (let size = Math.max(FIRST_LIST, 4 * c.top); size <= LAST_LIST; size *= 8) {
     const fetched = await Promise.all(keyed.map((k) => rankedList(client, cfg, c, k, { size })));
     if (fetched.some((f) => f.unkeyed > 0)) return undefined;
-    exact ??= mergeGroups(
-      (
-        await Promise.all(
-          whole.map(async ({ part, src }) => signedRows(await groupsOf(client, cfg, c, part.range, src), signOf(part))),
-        )
-      ).flat(),
-      columns,
-    );
+    exact ??= mergeGroups((await Promise.all(whole.map((s) => partGroups(client, cfg, c, s)))).flat(), columns);
     const lists = fetched.map((f) => f.list);
     for (;;) {
       const step = topStep(exact, lists, c.by, want, columns);

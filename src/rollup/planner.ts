@@ -124,12 +124,11 @@ function candidate(
   if (isEmpty(middle)) return undefined;
   const density = docsPerMs(cov);
   if (density === undefined || rawPerMs === undefined) return { spec, middle };
-  const sizes = { density, rawPerMs };
   if (req.def.kind !== 'top' && density > SERIES_MAX_SHARE * rawPerMs && rawHolds(middle, req.rawDays))
     return undefined;
   // The edges are read from raw flows; a coarse spec whose middle leaves long edges costs those too.
   const edgeMs = req.range.to - req.range.from - (middle.to - middle.from);
-  return { spec, middle, cost: density * (middle.to - middle.from) + rawPerMs * edgeMs, ...sizes };
+  return { spec, middle, cost: density * (middle.to - middle.from) + rawPerMs * edgeMs, density, rawPerMs };
 }
 
 function docsPerMs(cov: Coverage): number | undefined {
@@ -184,28 +183,24 @@ export function plan(
   const edge = (range: TimeRange): PlanPart[] => plan({ ...req, range }, coverage, specs).parts;
   const cov = coverage[best.spec.name] as Coverage;
   const step = best.spec.intervalMs;
-  let middle = best.middle;
-  const before: PlanPart[] = [];
-  const after: PlanPart[] = [];
-  if (req.range.from < middle.from) {
-    const inside = { from: req.range.from, to: middle.from };
-    const outside = { from: middle.from - step, to: req.range.from };
+  const { from, to } = best.middle;
+  // Each edge: its own plan, or the whole bucket beside the middle less that bucket's part outside the range.
+  const side = (inside: TimeRange, outside: TimeRange): { parts: PlanPart[]; whole: boolean } => {
     const parts = edge(inside);
-    if (complementPays(req, best, cov, parts, inside, outside)) {
-      middle = { from: outside.from, to: middle.to };
-      before.push(...edge(outside).map(subtracted));
-    } else before.push(...parts);
-  }
-  if (middle.to < req.range.to) {
-    const inside = { from: middle.to, to: req.range.to };
-    const outside = { from: req.range.to, to: middle.to + step };
-    const parts = edge(inside);
-    if (complementPays(req, best, cov, parts, inside, outside)) {
-      after.push(...edge(outside).map(subtracted));
-      middle = { from: middle.from, to: outside.to };
-    } else after.push(...parts);
-  }
-  return { parts: [...before, { source: 'rollup', spec: best.spec, range: middle }, ...after] };
+    return complementPays(req, best, cov, parts, inside, outside)
+      ? { parts: edge(outside).map(subtracted), whole: true }
+      : { parts, whole: false };
+  };
+  const left =
+    req.range.from < from
+      ? side({ from: req.range.from, to: from }, { from: from - step, to: req.range.from })
+      : undefined;
+  const right =
+    to < req.range.to ? side({ from: to, to: req.range.to }, { from: req.range.to, to: to + step }) : undefined;
+  const middle = { from: left?.whole ? from - step : from, to: right?.whole ? to + step : to };
+  return {
+    parts: [...(left?.parts ?? []), { source: 'rollup', spec: best.spec, range: middle }, ...(right?.parts ?? [])],
+  };
 }
 
 /** The part with its sums taken away instead of added (and the other way round). */
