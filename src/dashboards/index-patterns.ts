@@ -30,6 +30,7 @@ export const ROLLUP_SOURCES = {
   talkers: rollupSource('talkers-1d'),
   countries: rollupSource('countries-1h'),
   ases: rollupSource('ases-1h'),
+  interfaces: rollupSource('interfaces-1h'),
 } as const satisfies Record<string, RollupSource>;
 
 export type RollupKey = keyof typeof ROLLUP_SOURCES;

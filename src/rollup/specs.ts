@@ -41,6 +41,13 @@ const TALKERS = ['source.ip', 'source.address', 'destination.ip', 'destination.a
 const DESTINATIONS = ['destination.ip', 'destination.address'];
 const SERVERS = ['server.ip', 'server.address'];
 const COUNTRIES = ['source.geo.country_iso_code', 'destination.geo.country_iso_code'];
+// Exporter input interfaces and the direction of the operator's networks: a few groups an hour.
+const INTERFACES = [
+  'observer.ip',
+  'observer.ingress.interface.id',
+  'observer.ingress.interface.name',
+  'network.direction',
+];
 const ASES = [
   'source.as.number',
   'source.as.organization.name',
@@ -50,7 +57,8 @@ const ASES = [
 
 /**
  * @default traffic per minute and hour; sources, destinations, pairs, services (port, transport,
- * app) and web servers per day; countries and ASes (both sides) per hour. Each earns its keep by its size against the speedup it buys
+ * app) and web servers per day; countries and ASes (both sides), and exporter input interfaces
+ * with the direction, per hour. Each earns its keep by its size against the speedup it buys
  * (README, Rollups): sub-day specs of pairs and of services per destination host were about as
  * large as the raw flows (a pair or a host's ephemeral port rarely repeats within 15 minutes), so
  * the day specs serve whole days and raw flows the edges. Services and web servers are counted
@@ -76,6 +84,7 @@ export const ROLLUP_SPECS: readonly RollupSpec[] = [
   // AS repeats all day, so hourly buckets stay small and serve the reports to the hour.
   { name: 'countries-1h', intervalMs: HOUR, dimensions: COUNTRIES },
   { name: 'ases-1h', intervalMs: HOUR, dimensions: ASES },
+  { name: 'interfaces-1h', intervalMs: HOUR, dimensions: INTERFACES },
 ];
 
 /** Per-bucket sums, under the raw field names so report aggregations read them as they are. */

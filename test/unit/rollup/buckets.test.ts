@@ -203,6 +203,7 @@ test('each spec stores the group key of every top-N report whose fields it keeps
   expect(keys('sources-1d')).toEqual(['key.source']);
   expect(keys('countries-1h')).toEqual(['key.country']);
   expect(keys('ases-1h')).toEqual(['key.as_as_organization']);
+  expect(keys('interfaces-1h')).toEqual(['key.direction', 'key.exporter_interface_interface_name']);
 });
 
 test('a rollup document holds its group keys: each column its first present field, as JSON', () => {
