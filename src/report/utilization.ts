@@ -33,13 +33,11 @@ export function configuredSpeeds(env: NodeJS.ProcessEnv = process.env): Interfac
 /** `exporter#ifIndex` → bits/s, as interface speeds are looked up. */
 const speedKey = (exporter: string, ifIndex: number) => `${canonicalIp(exporter) ?? exporter}#${ifIndex}`;
 
-/** The (exporter, input interface) of each top-interfaces row that names both. */
-function rowInterfaces(r: ReportResult): { exporter: string; ifIndex: number }[] {
-  return r.rows.flatMap((row) =>
-    typeof row.exporter === 'string' && typeof row.interface === 'number'
-      ? [{ exporter: row.exporter, ifIndex: row.interface }]
-      : [],
-  );
+/** The (exporter, input interface) a top-interfaces row names, when it names both. */
+function interfaceOf(row: BoundedRow): { exporter: string; ifIndex: number } | undefined {
+  return typeof row.exporter === 'string' && typeof row.interface === 'number'
+    ? { exporter: row.exporter, ifIndex: row.interface }
+    : undefined;
 }
 
 interface SpeedAggs {
@@ -52,7 +50,7 @@ interface SpeedAggs {
  * One size-0 search over the range's raw indices, for the report's rows only.
  */
 export async function reportedSpeeds(client: Client, cfg: FlowdexConfig, r: ReportResult): Promise<InterfaceSpeeds> {
-  const wanted = rowInterfaces(r);
+  const wanted = r.rows.flatMap((row) => interfaceOf(row) ?? []);
   const indices = wanted.length > 0 ? await existingIndices(client, cfg, r.range) : [];
   if (indices.length === 0) return () => undefined;
   // Two `terms` filters, not a clause per row: a report of thousands of rows would pass the
@@ -116,10 +114,8 @@ export function withUtilization(r: ReportResult, speeds: InterfaceSpeeds): Repor
   if (r.report !== 'top-interfaces') return r;
   const seconds = (r.range.to - r.range.from) / 1000;
   const rows = r.rows.map((row): BoundedRow => {
-    const speed =
-      typeof row.exporter === 'string' && typeof row.interface === 'number'
-        ? speeds(row.exporter, row.interface)
-        : undefined;
+    const named = interfaceOf(row);
+    const speed = named && speeds(named.exporter, named.ifIndex);
     const out: BoundedRow = Object.assign({}, row, { speed_bps: null, utilization_pct: null });
     if (speed !== undefined && seconds > 0) {
       out.speed_bps = speed;

@@ -8,7 +8,8 @@ import type { Client } from '@opensearch-project/opensearch';
 
 const NAMES_PER_REQUEST = 50;
 
-function chunks(names: readonly string[]): string[] {
+/** Comma-joined lists of at most 50 names, one per request. */
+export function chunks(names: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < names.length; i += NAMES_PER_REQUEST) out.push(names.slice(i, i + NAMES_PER_REQUEST).join(','));
   return out;

@@ -10,6 +10,7 @@ import type {
 } from '@opensearch-project/opensearch/lib/Transport';
 import { redactUrl, type FlowdexConfig } from '../config';
 import { FlowdexError } from '../errors';
+import { chunks } from './admin';
 import { currentScope, notePartial } from './deadline';
 import { allFlowIndices } from './indices';
 import { nodeUrl } from './local-node';
@@ -425,5 +426,5 @@ export async function listIndices(client: Client, pattern: string): Promise<stri
 
 /** Deletes whole indices by name, 50 per request (URLs stay short). */
 export async function deleteIndices(client: Client, names: readonly string[]): Promise<void> {
-  for (let i = 0; i < names.length; i += 50) await client.indices.delete({ index: names.slice(i, i + 50).join(',') });
+  for (const index of chunks(names)) await client.indices.delete({ index });
 }
