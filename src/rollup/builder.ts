@@ -452,12 +452,18 @@ export function nextWatermark(
   const first = built[0];
   const last = built[built.length - 1];
   if (first === undefined || last === undefined) return prev && { ...prev, ...size };
+  // A build of some windows over documents of an older layout leaves the others in that layout.
+  const older =
+    prev !== undefined &&
+    prev.format !== ROLLUP_FORMAT &&
+    !built.some((r) => r.from <= prev.built_from && prev.built_to <= r.to);
+  const format = older ? prev.format : ROLLUP_FORMAT;
   return {
     built_from: Math.min(prev?.built_from ?? first.from, first.from),
     built_to: Math.max(prev?.built_to ?? last.to, last.to),
     updated: new Date(now).toISOString(),
     ...size,
-    format: ROLLUP_FORMAT,
+    ...(format !== undefined ? { format } : {}),
   };
 }
 

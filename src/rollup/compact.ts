@@ -7,7 +7,15 @@ import { formatInterval } from '../query/units';
 import { indicesExist } from '../store/admin';
 import { createPointInTime, deletePointInTime, searchPointInTime } from '../store/client';
 import { bulk, docOf, eachIdAt, type GroupTotals } from './builder';
-import { COUNT_FIELD, FIRST_SEEN_FIELD, MAX_FIELDS, rollupIndexFor, SUM_FIELDS, type RollupSpec } from './specs';
+import {
+  COUNT_FIELD,
+  FIRST_SEEN_FIELD,
+  MAX_FIELDS,
+  PARTIAL_FIELD,
+  rollupIndexFor,
+  SUM_FIELDS,
+  type RollupSpec,
+} from './specs';
 
 /**
  * Compaction: a group the stream wrote more than once in a bucket (a memory flush, a later run,
@@ -108,7 +116,7 @@ export async function compactWindow(
           kept.add(id);
           continue;
         }
-        lines.push({ index: { _index: index, _id: target } }, doc);
+        lines.push({ index: { _index: index, _id: target } }, target === id ? doc : { ...doc, [PARTIAL_FIELD]: true });
         kept.add(target);
       }
       await bulk(client, lines);

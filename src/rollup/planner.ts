@@ -16,6 +16,8 @@ export interface Coverage {
   docs?: number;
   /** Flows the documents stand for: the raw flows of the covered time. */
   flows?: number;
+  /** Layout of the documents (rollup/state ROLLUP_FORMAT). */
+  format?: number;
 }
 
 export interface PlanRequest {

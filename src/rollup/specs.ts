@@ -102,6 +102,12 @@ export const SUM_FIELDS = [
 ] as const;
 /** Flows in the bucket: what a raw `doc_count` is. Not a raw field. */
 export const COUNT_FIELD = 'flows';
+/**
+ * Set on a document that is not its group's only one in the bucket (a later write's partial, a
+ * merge under an id of its own). Not a raw field. A bucket without any holds one document per
+ * group, which is what lets a report rank documents instead of groups (report/planned).
+ */
+export const PARTIAL_FIELD = 'partial';
 /** Latest flow end in the bucket (max of `event.end`). */
 export const MAX_FIELDS = ['event.end'] as const;
 /** Earliest flow start in the bucket; `@timestamp` itself is the bucket start. */

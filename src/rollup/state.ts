@@ -13,9 +13,10 @@ export type { Watermark } from '../store/state';
 
 /**
  * Layout of the rollup documents; 2 added the group keys (`key.*`), 3 the specs of the stream,
- * 4 the services by server side. Older layouts are rebuilt.
+ * 4 the services by server side, 5 the mark on partial documents (`partial`). Older layouts are
+ * rebuilt.
  */
-export const ROLLUP_FORMAT = 4;
+export const ROLLUP_FORMAT = 5;
 
 export interface DirtyDoc {
   /** The document's key (`run:<run id>`, or a day in marks of older versions). */
@@ -36,7 +37,13 @@ export function coverageOf(watermarks: ReadonlyMap<string, Watermark>): Record<s
   return Object.fromEntries(
     [...watermarks].map(([k, w]) => [
       k,
-      { from: w.built_from, to: w.built_to, docs: w.docs, ...(w.flows !== undefined ? { flows: w.flows } : {}) },
+      {
+        from: w.built_from,
+        to: w.built_to,
+        docs: w.docs,
+        ...(w.flows !== undefined ? { flows: w.flows } : {}),
+        ...(w.format !== undefined ? { format: w.format } : {}),
+      },
     ]),
   );
 }

@@ -13,7 +13,7 @@ import { bulk, docOf, RollupIndices, updateRollups } from './builder';
 import { compactWindow } from './compact';
 import { MARK_MS, ownerAlive, RunMarks } from './marks';
 import { FactReader, factFields, RollupAggregator, type FlowFacts, type OpenBucket } from './partials';
-import { ROLLUP_SPECS, rollupAlias, rollupIndexFor, type RollupSpec } from './specs';
+import { PARTIAL_FIELD, ROLLUP_SPECS, rollupAlias, rollupIndexFor, type RollupSpec } from './specs';
 import { readDirty, readWatermarks, ROLLUP_FORMAT, writeWatermarks, type Watermark } from './state';
 
 export interface RollupStreamOptions {
@@ -391,7 +391,10 @@ export class RollupStream {
       await this.retry(() =>
         bulk(
           this.client,
-          again.flatMap((c) => [{ index: { _index: c.index, _id: `${c.id}~${run}` } }, c.doc]),
+          again.flatMap((c) => [
+            { index: { _index: c.index, _id: `${c.id}~${run}` } },
+            { ...c.doc, [PARTIAL_FIELD]: true },
+          ]),
         ),
       );
       this.partials += again.length;

@@ -28,9 +28,13 @@ async function rollupRequests(run: () => Promise<unknown>): Promise<string[]> {
   try {
     await run();
     return spy.mock.calls
-      .map((call) => call[0] as { index?: string; body?: { aggs?: { groups?: Record<string, unknown> } } })
+      .map(
+        (call) => call[0] as { index?: string; body?: { sort?: unknown; aggs?: { groups?: Record<string, unknown> } } },
+      )
       .filter((p) => p.index?.includes('rollup-sources-1d'))
-      .map((p) => Object.keys(p.body?.aggs?.groups ?? {}).find((k) => k !== 'aggs') ?? '');
+      .map((p) =>
+        p.body?.sort !== undefined ? 'sort' : (Object.keys(p.body?.aggs?.groups ?? {}).find((k) => k !== 'aggs') ?? ''),
+      );
   } finally {
     spy.mockRestore();
   }
@@ -75,5 +79,10 @@ test('rollups of an older layout (no group keys) answer by composite paging, the
   expect(JSON.stringify(mapping.body)).toContain('"key":{"properties":{');
   planned = await runReport(tc.client, tc.config, req, T0 + 2 * DAY);
   expect(planned.rows).toEqual(raw.rows);
-  expect(await rollupRequests(() => runReport(tc.client, tc.config, req, T0 + 2 * DAY))).toEqual(['terms', 'terms']);
+  // Documents ranked (the layout marks partials), the groups they name summed, then the answer's metrics.
+  expect(await rollupRequests(() => runReport(tc.client, tc.config, req, T0 + 2 * DAY))).toEqual([
+    'sort',
+    'terms',
+    'terms',
+  ]);
 });

@@ -134,7 +134,7 @@ test('only days with a raw index are built', () => {
 });
 
 test('watermarks only grow', () => {
-  const prev = { built_from: T0, built_to: T0 + D, updated: 'x', docs: 5 };
+  const prev = { built_from: T0, built_to: T0 + D, updated: 'x', docs: 5, format: ROLLUP_FORMAT };
   expect(nextWatermark(prev, [{ from: T0 + D, to: T0 + 2 * D }], { docs: 9, flows: 20 }, T0)).toEqual({
     built_from: T0,
     built_to: T0 + 2 * D,
@@ -145,6 +145,13 @@ test('watermarks only grow', () => {
   });
   expect(nextWatermark(prev, [{ from: T0 + M, to: T0 + 2 * M }], { docs: 5, flows: 7 }, T0)?.built_to).toBe(T0 + D);
   expect(nextWatermark(undefined, [], { docs: 0, flows: 0 }, T0)).toBeUndefined();
+  // Over documents of an older layout, only a build of the whole range brings the layout forward.
+  const older = { ...prev, format: ROLLUP_FORMAT - 1 };
+  expect(nextWatermark(older, [{ from: T0 + M, to: T0 + 2 * D }], { docs: 9, flows: 20 }, T0)?.format).toBe(
+    ROLLUP_FORMAT - 1,
+  );
+  const whole = splitByDay([{ from: T0, to: T0 + 2 * D }]);
+  expect(nextWatermark(older, whole, { docs: 9, flows: 20 }, T0)?.format).toBe(ROLLUP_FORMAT);
 });
 
 test('monthly index names round-trip and retention keeps partial months', () => {
