@@ -119,7 +119,7 @@ test('a later run marks the partials it writes into buckets that hold documents 
       return id?.includes('~') ? [lines[i + 1]] : [];
     });
     expect(partials.length).toBeGreaterThan(100);
-    expect(partials.every((doc) => doc[PARTIAL_FIELD] === true)).toBe(true);
+    expect(partials.every((doc) => (doc as Record<string, unknown>)[PARTIAL_FIELD] === true)).toBe(true);
   } finally {
     spy.mockRestore();
   }
