@@ -20,6 +20,35 @@ export async function* flowItems(opts: GenerateOptions): AsyncGenerator<ReadItem
   for (const record of generateFlows(opts)) yield { kind: 'flow', record, loc: { file: 'bench', line: ++line } };
 }
 
+/**
+ * Primary store size of `index` once merged to one segment. The merge's old segments stay on
+ * disk while a searcher still holds them: without the refresh, stats counted them too (the
+ * pairs' rollup at 10 M flows read 454 MB for its 214 MB).
+ */
+export async function storeBytes(client: Client, index: string): Promise<number> {
+  await client.indices.forcemerge({ index, max_num_segments: 1 });
+  await client.indices.refresh({ index });
+  await client.indices.flush({ index });
+  const res = await client.indices.stats({ index, metric: ['store'] });
+  return (res.body as { _all: { primaries: { store: { size_in_bytes: number } } } })._all.primaries.store.size_in_bytes;
+}
+
+/**
+ * Runs `work` with the shard request cache off for the prefix's indices, so a repeated report
+ * is the work and not a cache hit. Clearing the cache (`_cache/clear?request`) drops global
+ * ordinals too, which the node otherwise builds at refresh and keeps: every timed report then
+ * paid for rebuilding them (about 220 ms for the pairs' rollup at 10 M flows).
+ */
+export async function withoutRequestCache<T>(client: Client, prefix: string, work: () => Promise<T>): Promise<T> {
+  const index = `${prefix}*`;
+  await client.indices.putSettings({ index, body: { 'index.requests.cache.enable': false } });
+  try {
+    return await work();
+  } finally {
+    await client.indices.putSettings({ index, body: { 'index.requests.cache.enable': null } });
+  }
+}
+
 /** Drops whatever an earlier run left under the prefix and sets the store up afresh. */
 export async function freshStore(client: Client, cfg: FlowdexConfig, info: ClusterInfo): Promise<void> {
   await client.indices.delete({ index: `${cfg.prefix}*` }, { ignore: [404] });

@@ -10,7 +10,7 @@ import { ROLLUP_SPECS } from '../src/rollup/specs';
 import { connect } from '../src/store/client';
 import { allFlowIndices, rollupAlias } from '../src/store/indices';
 import type { ReadItem } from '../src/readers/types';
-import { dataSpan, flowItems, freshStore, sharedFlows, type BenchRange } from './store';
+import { dataSpan, flowItems, freshStore, sharedFlows, storeBytes, type BenchRange } from './store';
 import type { BenchResult, BenchSuite } from './types';
 
 const DAY = 86_400_000;
@@ -18,13 +18,6 @@ const START = Date.UTC(2024, 4, 1);
 
 /** The flows both runs index, generated afresh for each. */
 type Flows = () => { items: AsyncIterable<ReadItem>; range: BenchRange };
-
-async function storeBytes(client: Client, index: string): Promise<number> {
-  await client.indices.forcemerge({ index, max_num_segments: 1 });
-  await client.indices.flush({ index });
-  const res = await client.indices.stats({ index, metric: ['store'] });
-  return (res.body as { _all: { primaries: { store: { size_in_bytes: number } } } })._all.primaries.store.size_in_bytes;
-}
 
 interface Run {
   seconds: number;

@@ -37,6 +37,7 @@ import {
   COUNT_FIELD,
   groupKeyField,
   PARTIAL_FIELD,
+  rankedKey,
   groupKeysOf,
   monthOfRollupIndex,
   ROLLUP_SPECS,
@@ -45,7 +46,7 @@ import {
   type GroupKeyDef,
 } from '../rollup/specs';
 import { coverageOf, readWatermarks } from '../rollup/state';
-import { addLookups, columnsOf, topStep, type RankedList } from './top';
+import { addLookups, columnsOf, groupsFilter, topStep, type RankedList } from './top';
 import { anySampled, sumRows, withBounds } from '../query/sampling';
 import { allOf } from '../query/compile';
 
@@ -81,11 +82,14 @@ export interface Source {
   rollup: boolean;
   /** Documents finer than a day, so a day holds fewer groups than documents: worth slicing by day. */
   subDay: boolean;
-  /** Rollup documents that are not their group's only one in a bucket say so (PARTIAL_FIELD). */
-  marksPartials?: boolean;
+  /**
+   * Top-N may rank the rollup's documents (documentList): its layout marks every document that
+   * is not its group's only one in a bucket (PARTIAL_FIELD).
+   */
+  ranksDocuments?: boolean;
 }
 
-/** The first rollup layout whose partial documents carry PARTIAL_FIELD. */
+/** The first rollup layout whose documents carry PARTIAL_FIELD. */
 const PARTIALS_MARKED_FROM = 5;
 
 /** How often an answer from no shard at all is asked again before it counts as an error. */
@@ -141,7 +145,7 @@ function sourceOf(
         indices: rollupIndicesFor(prefix, part.spec, part.range.from, part.range.to).filter((n) => names.has(n)),
         rollup: true,
         subDay: part.spec.intervalMs < DAY_MS,
-        marksPartials: (coverage[part.spec.name]?.format ?? 0) >= PARTIALS_MARKED_FROM,
+        ranksDocuments: (coverage[part.spec.name]?.format ?? 0) >= PARTIALS_MARKED_FROM,
       };
 }
 
@@ -366,7 +370,8 @@ interface KeyedIndex {
   key: GroupKeyDef;
   /** The spec's bucket width: a group has one unmarked document per bucket at most. */
   intervalMs: number;
-  marksPartials: boolean;
+  /** The index's documents may be ranked for this key (Source, specs/rankedKey). */
+  ranksDocuments: boolean;
 }
 
 interface TermsBucket {
@@ -403,10 +408,12 @@ async function rankedList(
   r: ListRequest,
 ): Promise<{ list: RankedList; unkeyed: number }> {
   const metrics = r.allMetrics ? SUMMED : [c.by];
+  const query = reportQuery(c.def, c.options.query, k.range);
+  const named = r.include && groupsFilter(k.key.groupBy, r.include);
   const body: SearchBody = {
     size: 0,
     track_total_hits: false,
-    query: reportQuery(c.def, c.options.query, k.range),
+    query: named ? allOf(query, named) : query,
     aggs: {
       groups: {
         terms: {
@@ -546,7 +553,7 @@ async function keyedTop(
           range,
           key,
           intervalMs: s.part.spec.intervalMs,
-          marksPartials: s.src.marksPartials === true,
+          ranksDocuments: s.src.ranksDocuments === true && rankedKey(s.part.spec)?.field === field,
         });
     }
   }
@@ -556,9 +563,9 @@ async function keyedTop(
   // Ranked lists sum only the ranking metric: groups gone from the answer show only once every
   // metric is summed, and the next groups in line take their places.
   let want = c.top;
-  // Lists from ranked documents first where every index marks its partials, then from ranked groups.
+  // Lists from ranked documents first where every index's may be ranked, then from ranked groups.
   const attempts: ((k: KeyedIndex) => Promise<RankedList | undefined>)[] = [];
-  if (keyed.every((k) => k.marksPartials))
+  if (keyed.every((k) => k.ranksDocuments))
     for (let size = Math.max(FIRST_DOCUMENTS, 4 * c.top); size <= LAST_DOCUMENTS; size *= 8)
       attempts.push((k) => documentList(client, cfg, c, k, size));
   for (let size = Math.max(FIRST_LIST, 4 * c.top); size <= LAST_LIST; size *= 8)

@@ -1,4 +1,7 @@
-import { mergeGroups, rankGroups, type Metric, type ReportRow } from '../query/reports';
+import { isIP } from 'node:net';
+import { fieldByName } from '../model/fields';
+import type { QueryDsl, Scalar } from '../query/dsl';
+import { mergeGroups, rankGroups, type GroupColumn, type Metric, type ReportRow } from '../query/reports';
 
 /**
  * Exact top-N from ranked partial lists (one per single-shard rollup index, see run.ts) and
@@ -92,4 +95,33 @@ export function addLookups(
 export function columnsOf(key: string, columns: readonly string[]): ReportRow {
   const values = JSON.parse(key) as (string | number | null)[];
   return Object.fromEntries(columns.map((c, i) => [c, values[i] ?? null]));
+}
+
+/** Whether a group key's value can be one of a field's stored values. */
+function fits(field: string, v: Scalar): boolean {
+  const type = fieldByName(field)?.type;
+  if (type === 'ip') return typeof v === 'string' && isIP(v) !== 0;
+  if (type === 'keyword') return typeof v === 'string';
+  return typeof v === 'number';
+}
+
+/**
+ * A filter that keeps at least the documents of these groups: each column's values, in any of
+ * the column's fields. Summing named groups then reads their documents instead of every
+ * document of the range (a `terms` including 268 pairs took 222 ms over 1.6 M rollup documents
+ * at 10 M flows); the `include` still picks the groups exactly. Undefined when no column
+ * narrows (each holds a group without a value). Pure.
+ */
+export function groupsFilter(groupBy: readonly GroupColumn[], keys: readonly string[]): QueryDsl | undefined {
+  const rows = keys.map((k) => JSON.parse(k) as (Scalar | null)[]);
+  const columns = groupBy.flatMap((g, i): QueryDsl[] => {
+    const values = [...new Set(rows.map((r) => r[i] ?? null))];
+    if (values.includes(null)) return [];
+    const should = g.fields.flatMap((f) => {
+      const fit = (values as Scalar[]).filter((v) => fits(f, v));
+      return fit.length > 0 ? [{ terms: { [f]: fit } }] : [];
+    });
+    return [should.length === 1 ? (should[0] as QueryDsl) : { bool: { should, minimum_should_match: 1 } }];
+  });
+  return columns.length > 0 ? { bool: { filter: columns } } : undefined;
 }

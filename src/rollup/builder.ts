@@ -25,7 +25,10 @@ import {
   COUNT_FIELD,
   FIRST_SEEN_FIELD,
   groupKeysOf,
+  keyFollows,
   MAX_FIELDS,
+  PARTIAL_FIELD,
+  rankedKey,
   ROLLUP_SPECS,
   rollupAlias,
   rollupIndexFor,
@@ -127,6 +130,8 @@ interface DocLayout {
   firstSeen: string[];
   /** Per group key: its path and, per column, the positions of its fields among the dimensions. */
   keys: { path: string[]; columns: number[][] }[];
+  /** The ranked key's columns (specs/rankedKey): their fields and those fields' positions. */
+  ranked?: { fields: string[]; at: number[] }[];
 }
 
 const layouts = new WeakMap<RollupSpec, DocLayout>();
@@ -145,6 +150,9 @@ function layoutOf(spec: RollupSpec): DocLayout {
         columns: k.groupBy.map((g) => g.fields.map((f) => spec.dimensions.indexOf(f)).filter((i) => i >= 0)),
       })),
     };
+    const ranked = rankedKey(spec);
+    if (ranked)
+      l.ranked = ranked.groupBy.map((g) => ({ fields: g.fields, at: g.fields.map((f) => spec.dimensions.indexOf(f)) }));
     layouts.set(spec, l);
   }
   return l;
@@ -181,6 +189,17 @@ export function docOf(
   // A column's value is its first field that has one (columnValue's rule).
   for (const k of l.keys)
     put(doc, k.path, groupKey(k.columns.map((c) => c.map((i) => dims[i] ?? null).find((v) => v !== null) ?? null)));
+  // Another document of the group may share the bucket: it is no longer the group's only one.
+  if (
+    l.ranked?.some(
+      (c) =>
+        !keyFollows(
+          c.fields,
+          c.at.map((i) => dims[i] ?? null),
+        ),
+    )
+  )
+    doc[PARTIAL_FIELD] = true;
   return { id: rollupDocId(spec.name, bucket, dims), doc };
 }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { fieldByName } from '../model/fields';
 import { REPORTS, type GroupColumn } from '../query/reports';
 import type { QueryDsl } from '../query/dsl';
@@ -163,6 +164,40 @@ export function groupKeysOf(spec: RollupSpec, specs: readonly RollupSpec[] = ROL
   const keys = [...out.values()];
   keysBySpec.set(spec, keys);
   return keys;
+}
+
+/**
+ * The group key whose documents a report may rank instead of its groups (report/planned): the
+ * spec keeps the key's fields and no other, so a group's documents in a bucket differ only in
+ * which of a column's fields hold its value, and docOf marks every one but the document whose
+ * fields follow from the key alone (`keyFollows`). Undefined for specs with more dimensions.
+ */
+export function rankedKey(spec: RollupSpec, specs: readonly RollupSpec[] = ROLLUP_SPECS): GroupKeyDef | undefined {
+  const dims = new Set(spec.dimensions);
+  return groupKeysOf(spec, specs).find((k) => {
+    const fields = k.groupBy.flatMap((g) => g.fields);
+    return fields.length === dims.size && fields.every((f) => dims.has(f));
+  });
+}
+
+/**
+ * Whether a document's values of one column's fields follow from the column's value: none is
+ * set, or only the first, or only a device name beside an address field (a name that is no IP
+ * address can never be a value of the address field).
+ */
+export function keyFollows(fields: readonly string[], values: readonly (string | number | null)[]): boolean {
+  const set = values.flatMap((v, i) => (v !== null ? [i] : []));
+  if (set.length === 0) return true;
+  if (set.length > 1) return false;
+  const at = set[0] as number;
+  if (at === 0) return true;
+  const value = values[at];
+  return (
+    fieldByName(fields[0] as string)?.type === 'ip' &&
+    fieldByName(fields[at] as string)?.type === 'keyword' &&
+    typeof value === 'string' &&
+    isIP(value) === 0
+  );
 }
 
 /** Fields a report's own filter tests (terms and term only: what report definitions use). */

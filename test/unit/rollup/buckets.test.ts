@@ -13,6 +13,7 @@ import {
 import {
   awayFromLiveRuns,
   nextWatermark,
+  docOf,
   rangesToBuild,
   rollupDoc,
   windowsWithFlows,
@@ -25,11 +26,14 @@ import {
   KEY_OBJECT,
   monthEndOfRollupIndex,
   monthOfRollupIndex,
+  PARTIAL_FIELD,
+  rankedKey,
   ROLLUP_SPECS,
   rollupIndexFor,
   rollupIndicesFor,
   specByName,
   storedFields,
+  SUM_FIELDS,
   type RollupSpec,
 } from '../../../src/rollup/specs';
 import { daysWithIndices } from '../../../src/store/indices';
@@ -233,6 +237,30 @@ test('a rollup document holds its group keys: each column its first present fiel
     doc_count: 1,
   });
   expect(services.doc.key).toEqual({ port_transport: '[null,"icmp"]', transport: '["icmp"]', app: '[null]' });
+});
+
+test('documents their ranked key does not determine are marked: the group may have others in the bucket', () => {
+  const talkers = specByName('talkers-1d')!;
+  expect(rankedKey(talkers)?.field).toBe('key.source_destination');
+  expect(rankedKey(specByName('sources-1d')!)?.field).toBe('key.source');
+  // A dimension beside the key's fields: a group has a document per value of it.
+  expect(rankedKey(specByName('services-1d')!)).toBeUndefined();
+  expect(rankedKey(specByName('web-1d')!)).toBeUndefined();
+  expect(rankedKey(specByName('traffic-1h')!)).toBeUndefined();
+  const totals = { flows: 1, sums: SUM_FIELDS.map(() => 1), maxEnd: null, minStart: T0 };
+  const mark = (spec: RollupSpec, dims: (string | null)[]) => docOf(spec, T0, dims, totals).doc[PARTIAL_FIELD];
+  expect(mark(talkers, ['10.0.0.1', null, '10.0.0.2', null])).toBeUndefined();
+  // Device names that are no addresses: no document with an address field can share their key.
+  expect(mark(talkers, [null, 'Comp1', null, 'Comp2'])).toBeUndefined();
+  // An address and a name, or a name that reads as an address: another document may share the key.
+  expect(mark(talkers, ['10.0.0.1', 'web', '10.0.0.2', null])).toBe(true);
+  expect(mark(talkers, [null, '10.0.0.1', '10.0.0.2', null])).toBe(true);
+  // Countries of both sides share one column: only the first side's alone is determined.
+  const countries = specByName('countries-1h')!;
+  expect(mark(countries, ['US', null])).toBeUndefined();
+  expect(mark(countries, [null, 'US'])).toBe(true);
+  expect(mark(countries, ['US', 'DE'])).toBe(true);
+  expect(mark(specByName('services-1d')!, ['443', 'tcp', null])).toBeUndefined();
 });
 
 test('ranges split evenly on bucket boundaries, never into empty pieces', () => {

@@ -1,6 +1,6 @@
 import { Prng, Zipf } from '../../../src/generate/prng';
-import { groupKey, mergeGroups, rankGroups, type Metric, type ReportRow } from '../../../src/query/reports';
-import { addLookups, topStep, type RankedList } from '../../../src/report/top';
+import { groupKey, mergeGroups, rankGroups, REPORTS, type Metric, type ReportRow } from '../../../src/query/reports';
+import { addLookups, groupsFilter, topStep, type RankedList } from '../../../src/report/top';
 
 const COLUMNS = ['source', 'port'];
 
@@ -109,4 +109,34 @@ test('a truncated list whose cut ties the last row asks for longer lists', () =>
   const a: Source = new Map(['a', 'b', 'c', 'd'].map((s) => [groupKey([s, 1]), row(s, 1, 1, 5)]));
   expect(drive(new Map(), [a], 'bytes', 2, 3).rows).toBeUndefined();
   expect(drive(new Map(), [a], 'bytes', 2, 4).rows?.map((r) => r.source)).toEqual(['a', 'b']);
+});
+
+test('the filter for named groups keeps each column to its values, in the fields that can hold them', () => {
+  const pairs = REPORTS['top-pairs'].groupBy;
+  expect(groupsFilter(pairs, ['["10.0.0.1","Comp9"]', '["Comp3","10.0.0.2"]'])).toEqual({
+    bool: {
+      filter: [
+        {
+          bool: {
+            should: [{ terms: { 'source.ip': ['10.0.0.1'] } }, { terms: { 'source.address': ['10.0.0.1', 'Comp3'] } }],
+            minimum_should_match: 1,
+          },
+        },
+        {
+          bool: {
+            should: [
+              { terms: { 'destination.ip': ['10.0.0.2'] } },
+              { terms: { 'destination.address': ['Comp9', '10.0.0.2'] } },
+            ],
+            minimum_should_match: 1,
+          },
+        },
+      ],
+    },
+  });
+  // A group without a value in a column: that column does not narrow.
+  expect(groupsFilter(REPORTS['top-services'].groupBy, ['[443,"tcp"]', '[null,"icmp"]'])).toEqual({
+    bool: { filter: [{ terms: { 'network.transport': ['tcp', 'icmp'] } }] },
+  });
+  expect(groupsFilter(REPORTS['top-sources'].groupBy, ['[null]'])).toBeUndefined();
 });
