@@ -352,18 +352,28 @@ export class RollupStream {
   }
 
   private async writeBuckets(buckets: readonly OpenBucket[]): Promise<void> {
-    const creates: Create[] = [];
     const indexOf = (b: OpenBucket) => rollupIndexFor(this.cfg.prefix, b.spec, b.start);
     // New monthly indices are created together: the node batches their cluster-state updates.
     const needed = new Map(buckets.map((b) => [indexOf(b), b.spec]));
     await Promise.all([...needed].map(([index, spec]) => this.retry(() => this.indices.ensure(spec, index))));
+    // Requests of WRITE_BATCH groups across buckets, each a list of bucket slices.
+    type Slice = { b: OpenBucket; index: string; from: number; to: number };
+    const requests: Slice[][] = [];
+    let room = 0;
     for (const b of buckets) {
       const index = indexOf(b);
-      const added = this.unreported.get(b.spec.name) ?? { docs: 0, flows: 0 };
-      for (const g of b.groups) {
-        creates.push({ spec: b.spec, bucket: b.start, index, ...docOf(b.spec, b.start, g.dims, g) });
-        added.flows += g.flows;
+      for (let from = 0; from < b.groups.length;) {
+        if (room === 0) {
+          requests.push([]);
+          room = WRITE_BATCH;
+        }
+        const to = Math.min(b.groups.length, from + room);
+        requests[requests.length - 1]?.push({ b, index, from, to });
+        room -= to - from;
+        from = to;
       }
+      const added = this.unreported.get(b.spec.name) ?? { docs: 0, flows: 0 };
+      for (const g of b.groups) added.flows += g.flows;
       added.docs += b.groups.length;
       this.unreported.set(b.spec.name, added);
       const span = this.written.get(b.spec.name);
@@ -372,11 +382,17 @@ export class RollupStream {
         to: Math.max(span?.to ?? 0, b.start + b.spec.intervalMs),
       });
     }
-    const chunks: Create[][] = [];
-    for (let i = 0; i < creates.length; i += WRITE_BATCH) chunks.push(creates.slice(i, i + WRITE_BATCH));
+    // Documents are built a request at a time, so memory holds a request's documents per worker
+    // rather than every document of the flush.
+    const build = (slices: readonly Slice[]): Create[] =>
+      slices.flatMap(({ b, index, from, to }) =>
+        b.groups
+          .slice(from, to)
+          .map((g) => ({ spec: b.spec, bucket: b.start, index, ...docOf(b.spec, b.start, g.dims, g) })),
+      );
     let next = 0;
     const worker = async (): Promise<void> => {
-      for (let c = chunks[next++]; c !== undefined; c = chunks[next++]) await this.writeChunk(c);
+      for (let r = requests[next++]; r !== undefined; r = requests[next++]) await this.writeChunk(build(r));
     };
     await Promise.all(Array.from({ length: WRITE_WORKERS }, worker));
     await this.advanceWatermarks(new Set(buckets.map((b) => b.spec.name)));
