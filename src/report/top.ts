@@ -108,9 +108,9 @@ function fits(field: string, v: Scalar): boolean {
 /**
  * A filter that keeps at least the documents of these groups: each column's values, in any of
  * the column's fields. Summing named groups then reads their documents instead of every
- * document of the range (a `terms` including 268 pairs took 222 ms over 1.6 M rollup documents
- * at 10 M flows); the `include` still picks the groups exactly. Undefined when no column
- * narrows (each holds a group without a value). Pure.
+ * document of the range (a `terms` including 268 pairs over 1.6 M rollup documents at 10 M flows:
+ * 13-15 ms alone, 6-8 ms after the filter); the `include` still picks the groups exactly.
+ * Undefined when no column narrows (each holds a group without a value). Pure.
  */
 export function groupsFilter(groupBy: readonly GroupColumn[], keys: readonly string[]): QueryDsl | undefined {
   const rows = keys.map((k) => JSON.parse(k) as (Scalar | null)[]);
