@@ -12,7 +12,7 @@ import { alignDown, dirtyWindows, mergeRanges, splitByDay } from './buckets';
 import { bulk, docOf, RollupIndices, updateRollups } from './builder';
 import { compactWindow } from './compact';
 import { MARK_MS, ownerAlive, RunMarks } from './marks';
-import { FactReader, factFields, RollupAggregator, type FlowFacts, type OpenBucket } from './partials';
+import { FactReader, factFields, RollupAggregator, type FlowFacts, type GroupAgg, type OpenBucket } from './partials';
 import { PARTIAL_FIELD, ROLLUP_SPECS, rollupAlias, rollupIndexFor, type RollupSpec } from './specs';
 import { readDirty, readWatermarks, ROLLUP_FORMAT, writeWatermarks, type Watermark } from './state';
 
@@ -356,24 +356,14 @@ export class RollupStream {
     // New monthly indices are created together: the node batches their cluster-state updates.
     const needed = new Map(buckets.map((b) => [indexOf(b), b.spec]));
     await Promise.all([...needed].map(([index, spec]) => this.retry(() => this.indices.ensure(spec, index))));
-    // Requests of WRITE_BATCH groups across buckets, each a list of bucket slices.
-    type Slice = { b: OpenBucket; index: string; from: number; to: number };
-    const requests: Slice[][] = [];
-    let room = 0;
+    const groups: { b: OpenBucket; index: string; g: GroupAgg }[] = [];
     for (const b of buckets) {
       const index = indexOf(b);
-      for (let from = 0; from < b.groups.length;) {
-        if (room === 0) {
-          requests.push([]);
-          room = WRITE_BATCH;
-        }
-        const to = Math.min(b.groups.length, from + room);
-        requests[requests.length - 1]?.push({ b, index, from, to });
-        room -= to - from;
-        from = to;
-      }
       const added = this.unreported.get(b.spec.name) ?? { docs: 0, flows: 0 };
-      for (const g of b.groups) added.flows += g.flows;
+      for (const g of b.groups) {
+        groups.push({ b, index, g });
+        added.flows += g.flows;
+      }
       added.docs += b.groups.length;
       this.unreported.set(b.spec.name, added);
       const span = this.written.get(b.spec.name);
@@ -384,15 +374,16 @@ export class RollupStream {
     }
     // Documents are built a request at a time, so memory holds a request's documents per worker
     // rather than every document of the flush.
-    const build = (slices: readonly Slice[]): Create[] =>
-      slices.flatMap(({ b, index, from, to }) =>
-        b.groups
-          .slice(from, to)
-          .map((g) => ({ spec: b.spec, bucket: b.start, index, ...docOf(b.spec, b.start, g.dims, g) })),
-      );
     let next = 0;
     const worker = async (): Promise<void> => {
-      for (let r = requests[next++]; r !== undefined; r = requests[next++]) await this.writeChunk(build(r));
+      for (let at = next; at < groups.length; at = next) {
+        next += WRITE_BATCH;
+        await this.writeChunk(
+          groups
+            .slice(at, at + WRITE_BATCH)
+            .map(({ b, index, g }) => ({ spec: b.spec, bucket: b.start, index, ...docOf(b.spec, b.start, g.dims, g) })),
+        );
+      }
     };
     await Promise.all(Array.from({ length: WRITE_WORKERS }, worker));
     await this.advanceWatermarks(new Set(buckets.map((b) => b.spec.name)));
